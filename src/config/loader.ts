@@ -1,0 +1,507 @@
+// Loads a Gatekit configuration (file, text, or a VS Code settings object) into one resolved,
+// validated object, or throws one ConfigError that names the path, the line and the fix.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findPlugin, pluginHandlers } from '../plugins/registry';
+import type { PluginDefinition, PluginKind } from '../plugins/types';
+import { ErrorCode } from '../shared/jsonrpc';
+import { ConfigError, formatPath, type ConfigIssue } from './errors';
+import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
+import { expandHome, expandVariables, resolveUserPath, splitCommandLine, type Environment } from './paths';
+import {
+  COMMON_PLUGIN_OPTIONS,
+  GLOBAL_SCOPE,
+  LOG_LEVELS,
+  PLUGIN_SECTIONS,
+  gatekitConfigSchema,
+  loggingSchema,
+  timeoutsSchema,
+  type GatekitConfig,
+  type LoggingConfig,
+  type PluginEntry,
+  type PluginSection,
+  type TimeoutsConfig,
+  type UpstreamConfig,
+} from './schema';
+import { parseJsonSource, parseYamlSource, type ConfigFormat, type ParsedSource } from './source';
+import { closestMatch, didYouMean, editDistance } from './suggest';
+
+/** Where plugin handlers are looked up. Tests pass their own small definitions. */
+export interface PluginRegistry {
+  find(handler: string): PluginDefinition<any> | undefined;
+  handlers(): string[];
+}
+
+/** The built-in plugins of src/plugins/registry.ts. */
+export const builtinPluginRegistry: PluginRegistry = { find: findPlugin, handlers: pluginHandlers };
+
+/** An upstream with defaults applied and user strings expanded. */
+export interface ResolvedUpstream {
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Program and arguments; a one-string command has been split. Never passed through a shell. */
+  readonly command: string[];
+  /** Extra variables for the child (on top of the gateway's own environment), expanded. */
+  readonly env: Record<string, string>;
+  /** Absolute working folder, or undefined to inherit the gateway's. */
+  readonly cwd?: string;
+  readonly restart_on_failure: boolean;
+  readonly max_restart_attempts: number;
+  /** Trimmed; undefined when absent or blank. */
+  readonly server_identity?: string;
+}
+
+/** A plugin entry checked against its plugin's definition, options parsed by its `configSchema`. */
+export interface ResolvedPluginEntry {
+  readonly handler: string;
+  readonly kind: PluginKind;
+  readonly enabled: boolean;
+  /** 0–100, lower runs first. */
+  readonly priority: number;
+  readonly critical: boolean;
+  /** The plugin-specific keys of `config`, as output by the plugin's `configSchema`. */
+  readonly options: unknown;
+}
+
+/**
+ * `_global` (always present) and upstream names → entries in file order. Upstream names may collide
+ * with `Object.prototype` members ('constructor'): look them up with `Object.hasOwn`.
+ */
+export type ResolvedPluginScopes = Record<string, ResolvedPluginEntry[]>;
+
+export interface ResolvedLogging extends Omit<LoggingConfig, 'file_path'> {
+  /** Absolute (resolved against the config folder). */
+  readonly file_path?: string;
+}
+
+/** The configuration the gateway runs with: every default applied, every name checked. */
+export interface ResolvedConfig {
+  readonly proxy: {
+    readonly transport: 'stdio';
+    readonly upstreams: ResolvedUpstream[];
+    readonly timeouts: TimeoutsConfig;
+  };
+  readonly plugins: Record<PluginSection, ResolvedPluginScopes>;
+  readonly logging: ResolvedLogging;
+}
+
+export interface LoadedConfig {
+  readonly config: ResolvedConfig;
+  /** Absolute path of the config file, when it came from one. */
+  readonly configPath?: string;
+  /** Folder relative paths resolve against: the config file's, or the one given for embedded config. */
+  readonly configDir: string;
+  /** Things worth a line on stderr that do not stop the start (unset variables, duplicate handlers). */
+  readonly warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Plugin lookup; defaults to the built-in plugins. */
+  readonly registry?: PluginRegistry;
+  /** Variables for `${VAR}`/`$VAR`/`~` expansion; defaults to `process.env`. */
+  readonly env?: Environment;
+  /** Overrides the format chosen from the file extension. */
+  readonly format?: ConfigFormat;
+}
+
+export interface ParseOptions extends LoadOptions {
+  /** Shown in messages; its folder is the config folder unless `configDir` is given. */
+  readonly sourcePath?: string;
+  /** Folder for relative paths; defaults to the folder of `sourcePath`, else the working directory. */
+  readonly configDir?: string;
+}
+
+export interface ValidateOptions {
+  readonly configDir: string;
+  readonly registry?: PluginRegistry;
+  readonly env?: Environment;
+}
+
+/**
+ * Reads and validates a config file: YAML for .yaml/.yml, JSON for .json/.jsonc, otherwise the
+ * content decides. Throws `ConfigError` (also for a missing or unreadable file).
+ */
+export function loadConfigFile(filePath: string, options: LoadOptions = {}): LoadedConfig {
+  const absolute = path.resolve(filePath);
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw ConfigError.single({
+      code: ErrorCode.ConfigInvalid,
+      path: '',
+      message: `Cannot read the configuration file: ${(error as Error).message}`,
+      fixInstructions: `Check that ${absolute} exists and is readable, or pass another file with --config.`,
+    }, absolute);
+  }
+  return parseConfigText(text, { ...options, sourcePath: absolute });
+}
+
+/** Validates config text. Errors carry the 1-based line of the offending field. */
+export function parseConfigText(text: string, options: ParseOptions = {}): LoadedConfig {
+  const sourcePath = options.sourcePath;
+  return withConfigErrorsOnly(sourcePath, () => {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const format = options.format ?? formatFromExtension(sourcePath) ?? sniffFormat(body);
+    let source: ParsedSource;
+    try {
+      source = format === 'json' ? parseJsonSource(body) : parseYamlSource(body);
+    } catch (error) {
+      if (error instanceof ConfigError && sourcePath !== undefined) throw new ConfigError(error.issues as [ConfigIssue, ...ConfigIssue[]], sourcePath);
+      throw error;
+    }
+    const configPath = sourcePath === undefined ? undefined : path.resolve(sourcePath);
+    const configDir = options.configDir ?? (configPath === undefined ? process.cwd() : path.dirname(configPath));
+    return validate(source.value, {
+      locate: source.locate,
+      sourcePath,
+      configPath,
+      configDir,
+      registry: options.registry ?? builtinPluginRegistry,
+      env: options.env ?? process.env,
+    });
+  });
+}
+
+/**
+ * Validates a config that is already a value (VS Code settings). Errors name paths only. The value
+ * is not modified.
+ */
+export function validateConfigObject(value: unknown, options: ValidateOptions): LoadedConfig {
+  return withConfigErrorsOnly(undefined, () =>
+    validate(value, {
+      locate: undefined,
+      sourcePath: undefined,
+      configPath: undefined,
+      configDir: path.resolve(options.configDir),
+      registry: options.registry ?? builtinPluginRegistry,
+      env: options.env ?? process.env,
+    }),
+  );
+}
+
+function formatFromExtension(filePath: string | undefined): ConfigFormat | undefined {
+  const extension = filePath === undefined ? '' : path.extname(filePath).toLowerCase();
+  if (extension === '.yaml' || extension === '.yml') return 'yaml';
+  if (extension === '.json' || extension === '.jsonc') return 'json';
+  return undefined;
+}
+
+function sniffFormat(text: string): ConfigFormat {
+  return /^\s*\{/.test(text) ? 'json' : 'yaml';
+}
+
+// Anything else escaping validation (a stack overflow on absurd nesting, a plugin schema that
+// throws) still has to reach the client as a configuration error, not crash the gateway.
+function withConfigErrorsOnly(sourcePath: string | undefined, run: () => LoadedConfig): LoadedConfig {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw ConfigError.single({
+      code: ErrorCode.ConfigInvalid,
+      path: '',
+      message: `The configuration could not be processed: ${error instanceof Error ? error.message : String(error)}`,
+      fixInstructions: 'Simplify the configuration (this usually means extreme nesting or size).',
+    }, sourcePath);
+  }
+}
+
+// ------------------------------------------------------------------------------------ validation
+
+interface ValidationContext {
+  readonly locate: ParsedSource['locate'] | undefined;
+  readonly sourcePath: string | undefined;
+  readonly configPath: string | undefined;
+  readonly configDir: string;
+  readonly registry: PluginRegistry;
+  readonly env: Environment;
+}
+
+function validate(value: unknown, context: ValidationContext): LoadedConfig {
+  if (value === undefined || value === null) {
+    fail([{
+      code: ErrorCode.ConfigInvalid,
+      path: [],
+      preferKey: false,
+      message: 'The configuration is empty.',
+      fixInstructions: "Start with 'proxy:' holding 'transport: stdio' and 'upstreams:' (a list of servers with 'name' and 'command').",
+    }], context);
+  }
+  const lenient = applyCompatibilityLeniencies(value);
+  const parsed = gatekitConfigSchema.safeParse(lenient.value, PARSE_PARAMS);
+  const issues = [...lenient.issues];
+  if (!parsed.success) fail([...issues, ...describeZodIssues(parsed.error.issues, { schema: gatekitConfigSchema, root: lenient.value, basePath: [] })], context);
+  const warnings: string[] = [];
+  const config = resolve(parsed.data, context, issues, warnings);
+  if (issues.length > 0) fail(issues, context);
+  return {
+    config,
+    ...(context.configPath === undefined ? {} : { configPath: context.configPath }),
+    configDir: context.configDir,
+    warnings,
+  };
+}
+
+function fail(issues: RawIssue[], context: ValidationContext): never {
+  const located: ConfigIssue[] = issues.map((issue) => {
+    const line = context.locate?.(issue.path, issue.preferKey);
+    return {
+      code: issue.code,
+      path: formatPath(issue.path),
+      ...(line === undefined ? {} : { line }),
+      message: issue.message,
+      fixInstructions: issue.fixInstructions,
+    };
+  });
+  // Document order, so "the first error" is the first one in the file.
+  const ordered = located
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || a.index - b.index)
+    .map(({ issue }) => issue);
+  if (ordered.length === 0) {
+    ordered.push({ code: ErrorCode.ConfigInvalid, path: '', message: 'The configuration is invalid.', fixInstructions: 'Check the configuration against the reference.' });
+  }
+  throw new ConfigError(ordered as [ConfigIssue, ...ConfigIssue[]], context.sourcePath);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What Gatekit accepted beyond the schema's canonical form, applied to a copy before validation:
+ * `_`-prefixed keys other than `_global` in plugin sections are dropped (YAML anchor holders), empty
+ * (null) optional sections count as absent, and the log level is case-insensitive. A key that is
+ * one or two typos away from `_global` is an error rather than silently ignored: dropping it would
+ * drop security plugins.
+ */
+function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: RawIssue[] } {
+  const issues: RawIssue[] = [];
+  if (!isPlainObject(root)) return { value: root, issues };
+  const out: Record<string, unknown> = { ...root };
+
+  if (isPlainObject(out['proxy']) && out['proxy']['timeouts'] === null) {
+    const { timeouts: _ignored, ...proxy } = out['proxy'];
+    out['proxy'] = proxy;
+  }
+
+  if (out['plugins'] === null) delete out['plugins'];
+  else if (isPlainObject(out['plugins'])) {
+    const plugins: Record<string, unknown> = { ...out['plugins'] };
+    for (const section of PLUGIN_SECTIONS) {
+      const scopes = plugins[section];
+      if (scopes === null) {
+        delete plugins[section];
+        continue;
+      }
+      if (!isPlainObject(scopes)) continue;
+      const kept: Record<string, unknown> = {};
+      for (const [key, entries] of Object.entries(scopes)) {
+        if (!key.startsWith('_') || key === GLOBAL_SCOPE) {
+          Object.defineProperty(kept, key, { value: entries, enumerable: true, writable: true, configurable: true });
+        } else if (key.toLowerCase() === GLOBAL_SCOPE || editDistance(key.toLowerCase(), GLOBAL_SCOPE) <= 2) {
+          issues.push({
+            code: ErrorCode.ConfigInvalid,
+            path: ['plugins', section, key],
+            preferKey: true,
+            message: `Scope key '${key}' in plugins.${section} would be ignored (keys starting with '_' are skipped). Did you mean '${GLOBAL_SCOPE}'?`,
+            fixInstructions: `Rename '${key}' to '${GLOBAL_SCOPE}' to apply these plugins to every server.`,
+          });
+        }
+      }
+      plugins[section] = kept;
+    }
+    out['plugins'] = plugins;
+  }
+
+  if (out['logging'] === null) delete out['logging'];
+  else if (isPlainObject(out['logging'])) {
+    const level = out['logging']['level'];
+    if (typeof level === 'string') {
+      const upper = level.toUpperCase();
+      if (upper !== level && (LOG_LEVELS as readonly string[]).includes(upper)) out['logging'] = { ...out['logging'], level: upper };
+    }
+  }
+  return { value: out, issues };
+}
+
+// ------------------------------------------------------------------------------------- resolution
+
+function resolve(data: GatekitConfig, context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedConfig {
+  const upstreams = data.proxy.upstreams.map((upstream, index) => resolveUpstream(upstream, ['proxy', 'upstreams', index], context, issues, warnings));
+  const upstreamNames = data.proxy.upstreams.map((upstream) => upstream.name);
+  const plugins = {} as Record<PluginSection, ResolvedPluginScopes>;
+  for (const section of PLUGIN_SECTIONS) {
+    plugins[section] = resolvePluginSection(section, data.plugins?.[section] ?? {}, upstreamNames, context, issues, warnings);
+  }
+  const logging = data.logging ?? loggingSchema.parse({});
+  const { file_path: filePath, ...loggingRest } = logging;
+  return {
+    proxy: {
+      transport: data.proxy.transport,
+      upstreams,
+      timeouts: data.proxy.timeouts ?? timeoutsSchema.parse({}),
+    },
+    plugins,
+    logging: {
+      ...loggingRest,
+      handlers: [...loggingRest.handlers],
+      ...(filePath === undefined ? {} : { file_path: resolveUserPath(filePath, context.configDir, context.env, missingVariable(warnings, ['logging', 'file_path'])) }),
+    },
+  };
+}
+
+function missingVariable(warnings: string[], at: PropertyKey[]): (name: string) => void {
+  return (name) => warnings.push(`${formatPath(at)}: variable '${name}' is not set; it expands to an empty string.`);
+}
+
+function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
+  let command: string[];
+  if (typeof upstream.command === 'string') {
+    try {
+      command = splitCommandLine(upstream.command);
+    } catch (error) {
+      command = [];
+      issues.push({
+        code: ErrorCode.ConfigInvalid,
+        path: [...at, 'command'],
+        preferKey: false,
+        message: `Cannot split the command string: ${(error as Error).message}.`,
+        fixInstructions: 'Close the quote, or write the command as a list: ["program", "arg 1", "arg2"].',
+      });
+    }
+  } else {
+    command = [...upstream.command];
+  }
+
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream.env ?? {})) {
+    const expanded = expandHome(expandVariables(value, context.env, missingVariable(warnings, [...at, 'env', name])), context.env);
+    Object.defineProperty(env, name, { value: expanded, enumerable: true, writable: true, configurable: true });
+  }
+
+  if (upstream.sandbox?.enabled === true) {
+    issues.push({
+      code: ErrorCode.ConfigInvalid,
+      path: [...at, 'sandbox', 'enabled'],
+      preferKey: false,
+      message: `Upstream '${upstream.name}' asks for an OS sandbox, which Gatekit for VS Code does not provide; refusing to run it unsandboxed.`,
+      fixInstructions: "Set sandbox.enabled to false (or remove 'sandbox') to run the server without a sandbox, or keep using the Gatekit CLI for sandboxed servers.",
+    });
+  }
+
+  const identity = upstream.server_identity?.trim();
+  return {
+    name: upstream.name,
+    enabled: upstream.enabled,
+    command,
+    env,
+    ...(upstream.cwd === undefined ? {} : { cwd: resolveUserPath(upstream.cwd, context.configDir, context.env, missingVariable(warnings, [...at, 'cwd'])) }),
+    restart_on_failure: upstream.restart_on_failure,
+    max_restart_attempts: upstream.max_restart_attempts,
+    ...(identity ? { server_identity: identity } : {}),
+  };
+}
+
+function resolvePluginSection(
+  section: PluginSection,
+  scopes: Record<string, PluginEntry[]>,
+  upstreamNames: readonly string[],
+  context: ValidationContext,
+  issues: RawIssue[],
+  warnings: string[],
+): ResolvedPluginScopes {
+  const resolved: ResolvedPluginScopes = { [GLOBAL_SCOPE]: [] };
+  for (const [scope, entries] of Object.entries(scopes)) {
+    const scopePath = ['plugins', section, scope];
+    if (scope !== GLOBAL_SCOPE && !upstreamNames.includes(scope)) {
+      const suggestion = closestMatch(scope, [...upstreamNames, GLOBAL_SCOPE]);
+      issues.push({
+        code: ErrorCode.ConfigInvalid,
+        path: scopePath,
+        preferKey: true,
+        message: `plugins.${section} names upstream '${scope}', which is not configured.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Configured upstreams: ${upstreamNames.join(', ')}.`,
+        fixInstructions: suggestion ? `Rename '${scope}' to '${suggestion}'.` : `Use '${GLOBAL_SCOPE}' for every server or one of: ${upstreamNames.join(', ')}.`,
+      });
+    }
+    const list: ResolvedPluginEntry[] = [];
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      if (seen.has(entry.handler)) warnings.push(`${formatPath([...scopePath, index])}: handler '${entry.handler}' appears more than once in plugins.${section}.${scope}.`);
+      seen.add(entry.handler);
+      const resolvedEntry = resolvePluginEntry(section, scope, entry, [...scopePath, index], upstreamNames, context, issues);
+      if (resolvedEntry) list.push(resolvedEntry);
+    });
+    Object.defineProperty(resolved, scope, { value: list, enumerable: true, writable: true, configurable: true });
+  }
+  return resolved;
+}
+
+function resolvePluginEntry(
+  section: PluginSection,
+  scope: string,
+  entry: PluginEntry,
+  at: PropertyKey[],
+  upstreamNames: readonly string[],
+  context: ValidationContext,
+  issues: RawIssue[],
+): ResolvedPluginEntry | undefined {
+  const { registry } = context;
+  const handlerPath = [...at, 'handler'];
+  const definition = registry.find(entry.handler);
+  if (definition === undefined) {
+    const sameKind = registry.handlers().filter((handler) => registry.find(handler)?.kind === section);
+    const suggestion = closestMatch(entry.handler, sameKind);
+    const valid = sameKind.length > 0 ? sameKind.join(', ') : '(none available)';
+    issues.push({
+      code: ErrorCode.UnknownPlugin,
+      path: handlerPath,
+      preferKey: false,
+      message: `Unknown ${section} plugin '${entry.handler}'.${didYouMean(entry.handler, sameKind)} Valid ${section} handlers: ${valid}.`,
+      fixInstructions: suggestion ? `Change the handler to '${suggestion}'.` : `Use one of the ${section} handlers: ${valid}.`,
+    });
+    return undefined;
+  }
+  if (definition.kind !== section) {
+    issues.push({
+      code: ErrorCode.ConfigInvalid,
+      path: handlerPath,
+      preferKey: false,
+      message: `'${entry.handler}' is a ${definition.kind} plugin, so it cannot be listed under plugins.${section}.`,
+      fixInstructions: `Move this entry to plugins.${definition.kind}.${scope}.`,
+    });
+    return undefined;
+  }
+  if (scope === GLOBAL_SCOPE && definition.serverOnly === true) {
+    issues.push({
+      code: ErrorCode.ConfigInvalid,
+      path: handlerPath,
+      preferKey: false,
+      message: `'${entry.handler}' can only be configured per server, not under ${GLOBAL_SCOPE}.`,
+      fixInstructions: `Move this entry under plugins.${section}.<server name> (configured servers: ${upstreamNames.join(', ')}).`,
+    });
+    return undefined;
+  }
+
+  const { enabled = true, priority = 50, critical = true, ...pluginOptions } = entry.config ?? {};
+  const parsed = definition.configSchema.safeParse(pluginOptions, PARSE_PARAMS);
+  if (!parsed.success) {
+    const optionKeys = knownPluginOptions(definition);
+    issues.push(
+      ...describeZodIssues(parsed.error.issues, {
+        schema: definition.configSchema,
+        root: pluginOptions,
+        basePath: [...at, 'config'],
+        plugin: { handler: entry.handler, validOptions: optionKeys, extraKeys: [...COMMON_PLUGIN_OPTIONS] },
+      }),
+    );
+    return undefined;
+  }
+  return { handler: entry.handler, kind: definition.kind, enabled, priority, critical, options: parsed.data };
+}
+
+function knownPluginOptions(definition: PluginDefinition<any>): string[] {
+  const common: readonly string[] = COMMON_PLUGIN_OPTIONS;
+  return [...common, ...knownKeysAt(definition.configSchema, []).filter((key) => !common.includes(key))];
+}

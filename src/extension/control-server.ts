@@ -1,0 +1,324 @@
+// The extension host's side of the control link: a private local socket (named pipe on Windows) that
+// gateways connect to, token-authenticated, one typed vscode-jsonrpc connection per gateway.
+// Plain Node (no 'vscode'), so it is tested without an editor.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createMessageConnection,
+  Emitter,
+  ResponseError,
+  SocketMessageReader,
+  SocketMessageWriter,
+  Trace,
+  type Event,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import {
+  ApplyConfigRequest,
+  ApproveToolChangesRequest,
+  CONTROL_PROTOCOL_VERSION,
+  ControlErrorCode,
+  HelloRequest,
+  LogNotification,
+  RestartUpstreamsRequest,
+  ServerStatusNotification,
+  ToolInventoryNotification,
+  TrafficNotification,
+  type ApplyConfigParams,
+  type ApplyConfigResult,
+  type ApproveToolChangesParams,
+  type ApproveToolChangesResult,
+  type DiscoveryRecord,
+  type GatewayIdentity,
+  type LogParams,
+  type ServerStatus,
+  type ToolInventoryEntry,
+  type TrafficParams,
+} from '../shared/protocol';
+
+/** A gateway that completed the hello handshake. */
+export interface GatewaySession {
+  readonly identity: GatewayIdentity;
+  /** Epoch milliseconds. */
+  readonly connectedAt: number;
+  /** Latest full status list the gateway reported. */
+  servers: ServerStatus[];
+  /** Latest tool inventory per server. */
+  readonly inventories: Map<string, ToolInventoryEntry[]>;
+}
+
+/** Trace levels of the `gatekit.trace` setting. */
+export type TraceSetting = 'off' | 'messages' | 'verbose';
+
+export interface ControlServerOptions {
+  extensionVersion: string;
+  /** Largest body (JSON text length) a gateway should send per traffic event. */
+  maxBodyChars: number;
+  /** Diagnostics for the log channel. */
+  log(level: LogParams['level'], message: string): void;
+  /** Where the Unix socket's private folder is created (default: the OS temp folder). */
+  socketParentDir?: string;
+}
+
+/** The outcome of a request sent to every connected gateway. */
+export interface BroadcastResult<R> {
+  session: GatewaySession;
+  result?: R;
+  error?: string;
+}
+
+const HELLO_DEADLINE_MS = 10_000;
+/** Unix socket paths are limited to about 104 bytes (macOS) / 108 (Linux). */
+const MAX_UNIX_SOCKET_PATH = 103;
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function tokensEqual(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+interface Peer {
+  connection: MessageConnection;
+  socket: net.Socket;
+  session?: GatewaySession;
+}
+
+/**
+ * Listens for gateways. Created with {@link ControlServer.listen}; `dispose` closes every
+ * connection, removes the socket and the discovery file.
+ */
+export class ControlServer {
+  readonly token = newToken();
+  private readonly peers = new Set<Peer>();
+  private trace: TraceSetting = 'off';
+  private discoveryFile: string | undefined;
+  private disposed = false;
+
+  private readonly connectEmitter = new Emitter<GatewaySession>();
+  private readonly disconnectEmitter = new Emitter<GatewaySession>();
+  private readonly trafficEmitter = new Emitter<{ session: GatewaySession; params: TrafficParams }>();
+  private readonly statusEmitter = new Emitter<GatewaySession>();
+  private readonly inventoryEmitter = new Emitter<{ session: GatewaySession; server: string }>();
+
+  /** A gateway completed its hello. */
+  readonly onDidConnect: Event<GatewaySession> = this.connectEmitter.event;
+  /** A connected gateway went away (exited, or the link broke). */
+  readonly onDidDisconnect: Event<GatewaySession> = this.disconnectEmitter.event;
+  /** A batch of traffic events arrived. */
+  readonly onTraffic: Event<{ session: GatewaySession; params: TrafficParams }> = this.trafficEmitter.event;
+  /** A gateway reported a new status list (already stored in `session.servers`). */
+  readonly onServerStatus: Event<GatewaySession> = this.statusEmitter.event;
+  /** A gateway reported one server's tools (already stored in `session.inventories`). */
+  readonly onToolInventory: Event<{ session: GatewaySession; server: string }> = this.inventoryEmitter.event;
+
+  private constructor(
+    private readonly server: net.Server,
+    /** Socket path or named pipe gateways connect to. */
+    readonly socketPath: string,
+    private readonly socketDir: string | undefined,
+    private readonly options: ControlServerOptions,
+  ) {
+    server.on('connection', (socket) => this.accept(socket));
+    server.on('error', (error) => options.log('error', `control server: ${error.message}`));
+  }
+
+  /** Creates the private socket and starts accepting gateways. */
+  static async listen(options: ControlServerOptions): Promise<ControlServer> {
+    let socketPath: string;
+    let socketDir: string | undefined;
+    if (process.platform === 'win32') {
+      socketPath = `\\\\.\\pipe\\gatekit-${randomBytes(12).toString('hex')}`;
+    } else {
+      // mkdtemp creates the folder 0700: only this user can reach the socket inside it.
+      socketDir = mkdtempSync(path.join(options.socketParentDir ?? os.tmpdir(), 'gatekit-'));
+      socketPath = path.join(socketDir, 'control.sock');
+      if (Buffer.byteLength(socketPath) > MAX_UNIX_SOCKET_PATH) {
+        rmSync(socketDir, { recursive: true, force: true });
+        socketDir = mkdtempSync(path.join('/tmp', 'gatekit-'));
+        socketPath = path.join(socketDir, 'control.sock');
+      }
+    }
+    const server = net.createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      if (socketDir !== undefined) chmodSync(socketPath, 0o600);
+    } catch (error) {
+      server.close();
+      if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
+      throw error;
+    }
+    return new ControlServer(server, socketPath, socketDir, options);
+  }
+
+  /** Gateways currently connected and authenticated, oldest first. */
+  sessions(): GatewaySession[] {
+    const sessions: GatewaySession[] = [];
+    for (const peer of this.peers) if (peer.session) sessions.push(peer.session);
+    return sessions;
+  }
+
+  /** Environment for a gateway this extension starts, so it connects back here. */
+  gatewayEnvironment(): Record<string, string> {
+    const env: Record<string, string> = { GATEKIT_CONTROL_SOCKET: this.socketPath, GATEKIT_CONTROL_TOKEN: this.token };
+    if (this.discoveryFile !== undefined) env.GATEKIT_CONTROL_DIR = path.dirname(this.discoveryFile);
+    return env;
+  }
+
+  /**
+   * Writes `<dir>/<pid>.json` (0600, folder 0700) so gateways started outside VS Code find this
+   * window. Replaced atomically; removed on dispose.
+   */
+  writeDiscoveryFile(dir: string, workspaceFolders: readonly string[]): string {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') chmodSync(dir, 0o700);
+    const record: DiscoveryRecord = {
+      protocolVersion: CONTROL_PROTOCOL_VERSION,
+      pid: process.pid,
+      socket: this.socketPath,
+      token: this.token,
+      workspaceFolders: [...workspaceFolders],
+      startedAt: Date.now(),
+    };
+    const file = path.join(dir, `${process.pid}.json`);
+    const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temporary, JSON.stringify(record), { mode: 0o600 });
+    renameSync(temporary, file);
+    this.discoveryFile = file;
+    return file;
+  }
+
+  /** Applies `gatekit.trace` to every current and future connection. */
+  setTrace(trace: TraceSetting): void {
+    this.trace = trace;
+    for (const peer of this.peers) this.applyTrace(peer);
+  }
+
+  /** Pushes a configuration to every connected gateway (hot reload). */
+  applyConfig(params: ApplyConfigParams, filter?: (session: GatewaySession) => boolean): Promise<BroadcastResult<ApplyConfigResult>[]> {
+    return this.broadcast((c) => c.sendRequest(ApplyConfigRequest.type, params), filter);
+  }
+
+  /** Asks every connected gateway to pin changed or new tool definitions. */
+  approveToolChanges(params: ApproveToolChangesParams): Promise<BroadcastResult<ApproveToolChangesResult>[]> {
+    return this.broadcast((c) => c.sendRequest(ApproveToolChangesRequest.type, params));
+  }
+
+  /** Asks every connected gateway to restart its upstream servers. */
+  restartUpstreams(servers?: string[]): Promise<BroadcastResult<void>[]> {
+    return this.broadcast((c) => c.sendRequest(RestartUpstreamsRequest.type, servers === undefined ? {} : { servers }));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const peer of [...this.peers]) peer.socket.destroy();
+    this.server.close();
+    if (this.discoveryFile !== undefined) rmSync(this.discoveryFile, { force: true });
+    if (this.socketDir !== undefined) rmSync(this.socketDir, { recursive: true, force: true });
+    this.connectEmitter.dispose();
+    this.disconnectEmitter.dispose();
+    this.trafficEmitter.dispose();
+    this.statusEmitter.dispose();
+    this.inventoryEmitter.dispose();
+  }
+
+  private async broadcast<R>(send: (connection: MessageConnection) => Promise<R>, filter?: (session: GatewaySession) => boolean): Promise<BroadcastResult<R>[]> {
+    const targets = [...this.peers].filter((peer): peer is Peer & { session: GatewaySession } => peer.session !== undefined && (filter?.(peer.session) ?? true));
+    return Promise.all(
+      targets.map(async (peer) => {
+        try {
+          return { session: peer.session, result: await send(peer.connection) };
+        } catch (error) {
+          return { session: peer.session, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.disposed) {
+      socket.destroy();
+      return;
+    }
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    const peer: Peer = { connection, socket };
+    this.peers.add(peer);
+    socket.on('error', () => undefined);
+    const deadline = setTimeout(() => {
+      if (!peer.session) socket.destroy();
+    }, HELLO_DEADLINE_MS);
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(deadline);
+      this.peers.delete(peer);
+      connection.dispose();
+      if (peer.session) this.disconnectEmitter.fire(peer.session);
+    };
+    socket.on('close', close);
+    connection.onClose(close);
+    connection.onError(() => undefined);
+
+    connection.onRequest(HelloRequest.type, (params) => {
+      if (peer.session) throw new ResponseError(ControlErrorCode.NotReady, 'hello was already received');
+      if (!tokensEqual(this.token, params?.token)) {
+        this.options.log('warn', `control server: refused a gateway with a wrong token (pid ${String(params?.gateway?.pid)})`);
+        // Answer first, then hang up.
+        setTimeout(() => socket.destroy(), 100).unref();
+        throw new ResponseError(ControlErrorCode.Unauthorized, 'wrong token');
+      }
+      if (params.protocolVersion !== CONTROL_PROTOCOL_VERSION) {
+        setTimeout(() => socket.destroy(), 100).unref();
+        throw new ResponseError(ControlErrorCode.IncompatibleVersion, `control protocol ${CONTROL_PROTOCOL_VERSION} expected, got ${String(params.protocolVersion)}`);
+      }
+      clearTimeout(deadline);
+      const session: GatewaySession = { identity: params.gateway, connectedAt: Date.now(), servers: [], inventories: new Map() };
+      peer.session = session;
+      // Connected listeners run after the hello answer is queued, so requests they send come after it.
+      setImmediate(() => {
+        if (!closed) this.connectEmitter.fire(session);
+      });
+      return { extensionVersion: this.options.extensionVersion, maxBodyChars: this.options.maxBodyChars };
+    });
+    connection.onNotification(TrafficNotification.type, (params) => {
+      if (peer.session && Array.isArray(params?.events)) this.trafficEmitter.fire({ session: peer.session, params });
+    });
+    connection.onNotification(ServerStatusNotification.type, (params) => {
+      if (!peer.session || !Array.isArray(params?.servers)) return;
+      peer.session.servers = params.servers;
+      this.statusEmitter.fire(peer.session);
+    });
+    connection.onNotification(ToolInventoryNotification.type, (params) => {
+      if (!peer.session || typeof params?.server !== 'string' || !Array.isArray(params.tools)) return;
+      peer.session.inventories.set(params.server, params.tools);
+      this.inventoryEmitter.fire({ session: peer.session, server: params.server });
+    });
+    connection.onNotification(LogNotification.type, (params) => {
+      if (peer.session && typeof params?.message === 'string') {
+        this.options.log(params.level ?? 'info', `[gateway ${peer.session.identity.pid}] ${params.message}`);
+      }
+    });
+    this.applyTrace(peer);
+    connection.listen();
+  }
+
+  private applyTrace(peer: Peer): void {
+    const level = this.trace === 'verbose' ? Trace.Verbose : this.trace === 'messages' ? Trace.Messages : Trace.Off;
+    void peer.connection.trace(level, { log: (message: string, data?: string) => this.options.log('debug', data ? `${message}\n${data}` : message) });
+  }
+}

@@ -1,0 +1,180 @@
+// `gatekit-gateway`: the command-line entry of the gateway process (MCP on stdin/stdout, logs on stderr).
+import { parseArgs } from 'node:util';
+import { Gateway } from './gateway';
+import { settingsFromConfig } from './settings';
+import { gatekitVersion } from './version';
+import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
+import { loadConfigFile } from '../config/loader';
+import { ConfigError } from '../config/errors';
+import { PluginLoadError } from '../plugins/pipeline';
+const runPinsCommand = async (..._a: unknown[]): Promise<number> => 2;
+
+const USAGE = `Usage: gatekit-gateway --config FILE [options]
+       gatekit-gateway pins list|approve [server[__tool]] --config FILE
+
+Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
+client and runs the upstream MCP servers of the config file as child processes.
+
+Options:
+  -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG
+      --validate-only      Check the config and exit (0 valid, 1 invalid)
+      --max-message-mb N   Largest message accepted on any stdio line (default 32)
+  -v, --verbose            More diagnostics on stderr
+  -h, --help               Show this help
+  -V, --version            Show the version`;
+
+// Nothing but protocol messages may reach stdout: route stray console output to stderr.
+console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+
+function log(line: string): void {
+  process.stderr.write(`gatekit: ${line}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'validate-only': { type: 'boolean' },
+        'max-message-mb': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stderr.write(`gatekit-gateway ${gatekitVersion}\n`);
+    return 0;
+  }
+  const configPath = values.config ?? process.env.GATEKIT_CONFIG;
+  let maxLineBytes: number | undefined;
+  if (values['max-message-mb'] !== undefined) {
+    const mb = Number(values['max-message-mb']);
+    if (!(mb > 0)) {
+      process.stderr.write(`--max-message-mb must be a positive number, got '${values['max-message-mb']}'\n`);
+      return 2;
+    }
+    maxLineBytes = Math.floor(mb * 1024 * 1024);
+  }
+
+  if (positionals[0] === 'pins') {
+    if (!configPath) {
+      process.stderr.write('pins needs --config FILE\n');
+      return 2;
+    }
+    return runPinsCommand(positionals.slice(1), {
+      configPath,
+      stdout: (s) => process.stdout.write(s),
+      stderr: (s) => process.stderr.write(s),
+    });
+  }
+  if (positionals.length > 0) {
+    process.stderr.write(`Unknown argument '${positionals[0]}'\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  if (!configPath) {
+    const message = 'No configuration given: pass --config FILE (or set GATEKIT_CONFIG)';
+    if (values['validate-only']) {
+      process.stderr.write(`Configuration invalid: ${message}\n`);
+      return 1;
+    }
+    return serveStartupError({ code: ErrorCode.ConfigInvalid, message, data: { fix_instructions: 'Start the gateway as: gatekit-gateway --config gatekit.yaml' } });
+  }
+
+  let loaded;
+  try {
+    loaded = loadConfigFile(configPath);
+  } catch (err) {
+    const failure = startupFailure(err);
+    if (values['validate-only']) {
+      process.stderr.write(`Configuration invalid: ${failure.message}\n`);
+      return 1;
+    }
+    log(`Configuration invalid: ${failure.message}`);
+    return serveStartupError(failure);
+  }
+  if (values['validate-only']) {
+    process.stdout.write(`Configuration valid: ${loaded.configPath ?? configPath}\n`);
+    return 0;
+  }
+
+  let gateway: Gateway;
+  try {
+    const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
+    gateway = new Gateway(settings, { input: process.stdin, output: process.stdout, log });
+  } catch (err) {
+    const failure = startupFailure(err);
+    log(failure.message);
+    return serveStartupError(failure);
+  }
+  if (values.verbose) {
+    gateway.onServerStatus((s) => log(`[${s.name}] ${s.state}${s.detail ? `: ${s.detail}` : ''}`));
+  }
+  const stop = (): void => void gateway.shutdown(0);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.once('SIGHUP', stop);
+  gateway.start();
+  return gateway.finished;
+}
+
+/** Maps a start-up exception to the error the first client request is answered with. */
+function startupFailure(err: unknown): JsonRpcErrorObject {
+  if (err instanceof ConfigError) {
+    return { code: err.code, message: err.message, data: { fix_instructions: err.fixInstructions, path: err.path, ...(err.line ? { line: err.line } : {}) } };
+  }
+  if (err instanceof PluginLoadError) {
+    return { code: ErrorCode.InternalError, message: err.message, data: { fix_instructions: `Check the configuration of plugin '${err.handler}'.` } };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: ErrorCode.InternalError, message: `Gatekit could not start: ${message}`, data: { fix_instructions: 'See the gateway log on stderr for details.' } };
+}
+
+/**
+ * The config cannot be used: answer the client's first request with the error (so the user sees
+ * why in their MCP client), then exit 1. Notifications are ignored while waiting.
+ */
+function serveStartupError(error: JsonRpcErrorObject): Promise<number> {
+  return new Promise((resolve) => {
+    const reader = new NdjsonMessageReader(process.stdin);
+    const writer = new NdjsonMessageWriter(process.stdout);
+    let answered = false;
+    reader.onClose(() => resolve(1));
+    reader.onInvalidLine(() => undefined);
+    reader.listen((value) => {
+      const classified = classifyMessage(value);
+      if (answered || classified.kind !== 'request') return;
+      answered = true;
+      writer.write(makeError(classified.message.id, error.code, error.message, error.data)).then(
+        () => resolve(1),
+        () => resolve(1),
+      );
+    });
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Exit once everything written to stdout has been flushed (pipes are asynchronous on POSIX).
+    process.exitCode = code;
+    process.stdout.write('', () => process.exit(code));
+  },
+  (err: unknown) => {
+    log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,699 @@
+// Routes MCP between one client and many upstreams: answers the handshake, fans out and merges
+// lists, routes calls by namespace and resources by URI, relays server→client requests, maps ids
+// both ways, forwards cancellations, and runs every message through the server's plugin pipeline.
+import {
+  ErrorCode,
+  makeError,
+  makeResult,
+  type Classified,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../shared/jsonrpc';
+import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '../plugins/types';
+import type { PluginHost, ServerPipeline } from '../plugins/pipeline';
+import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
+import type { ClientHandshake, Upstream } from './upstream';
+
+/** Protocol versions this gateway speaks, oldest first. */
+export const SUPPORTED_PROTOCOL_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'] as const;
+export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[SUPPORTED_PROTOCOL_VERSIONS.length - 1]!;
+
+/** Key under a result's `_meta` that lists servers left out of an aggregated answer. */
+export const META_UNAVAILABLE = 'gatekit/unavailableServers';
+
+/** Pages followed per server for one list request, so a server that loops its cursor cannot hang us. */
+const MAX_PAGES = 1000;
+
+/** One finished exchange, for the traffic view and status displays. */
+export interface TrafficEvent {
+  readonly timestamp: number;
+  readonly direction: 'client_to_server' | 'server_to_client' | 'notification_to_client' | 'notification_to_server';
+  readonly server: string;
+  readonly method: string;
+  readonly tool?: string;
+  readonly decision: 'allowed' | 'modified' | 'redacted' | 'blocked' | 'error';
+  readonly plugin?: string;
+  readonly reason: string;
+  readonly durationMs?: number;
+  /** As sent on the wire after the pipeline (so redacted content stays redacted); absent when blocked. */
+  readonly request?: JsonRpcMessage;
+  readonly response?: JsonRpcMessage;
+}
+
+/** What the router needs from the process around it. */
+export interface RouterHost {
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly plugins: PluginHost;
+  readonly serverInfo: { name: string; version: string };
+  /** Writes a message to the client. */
+  sendToClient(message: JsonRpcMessage): void;
+  /** Starts every upstream with the client's handshake; resolves when each is up or has failed. */
+  connectUpstreams(handshake: ClientHandshake): Promise<void>;
+  log(line: string): void;
+  /** Called for every finished exchange when someone listens. */
+  traffic?: (event: TrafficEvent) => void;
+  /** Called when the client's initialize could not be served by any upstream (the process exits 1). */
+  fatal(reason: string): void;
+}
+
+interface ClientRequestState {
+  readonly id: JsonRpcId;
+  readonly method: string;
+  readonly receivedAt: number;
+  /** Upstream requests made on its behalf, for forwarding a cancellation. */
+  readonly calls: { upstream: Upstream; upstreamId: number }[];
+  done: boolean;
+}
+
+interface ServerRequestState {
+  readonly server: string;
+  readonly upstreamId: JsonRpcId;
+  readonly request: JsonRpcRequest;
+  readonly receivedAt: number;
+  readonly progressToken?: string | number;
+}
+
+type ListKind = { method: string; key: 'tools' | 'prompts' | 'resources' | 'resourceTemplates'; capability: 'tools' | 'prompts' | 'resources'; namespace: boolean };
+
+const LISTS: Record<string, ListKind> = {
+  'tools/list': { method: 'tools/list', key: 'tools', capability: 'tools', namespace: true },
+  'prompts/list': { method: 'prompts/list', key: 'prompts', capability: 'prompts', namespace: true },
+  'resources/list': { method: 'resources/list', key: 'resources', capability: 'resources', namespace: false },
+  'resources/templates/list': { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources', namespace: false },
+};
+
+function idKey(id: JsonRpcId): string {
+  return typeof id === 'number' ? `n${id}` : `s${id}`;
+}
+
+export class Router {
+  private readonly inFlight = new Map<string, ClientRequestState>();
+  private readonly serverRequests = new Map<number, ServerRequestState>();
+  private readonly progressOwners = new Map<string | number, string>();
+  private readonly resources = new ResourceIndex();
+  private nextGatewayId = 1;
+  private nextInternalId = 1;
+  private initialized = false;
+  private initializing = false;
+  private closed = false;
+
+  constructor(private readonly host: RouterHost) {
+    for (const upstream of host.upstreams.values()) this.attach(upstream);
+  }
+
+  /** Stops answering: requests still in flight get -32004 so nothing waits forever. */
+  close(): void {
+    this.closed = true;
+    for (const state of this.inFlight.values()) {
+      this.answer(state, makeError(state.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
+    }
+  }
+
+  /** Entry point for everything the client sends, already parsed and classified. */
+  handleClient(classified: Classified): void {
+    switch (classified.kind) {
+      case 'invalid':
+        this.host.sendToClient(makeError(classified.id, classified.code, classified.reason));
+        return;
+      case 'request':
+        this.onClientRequest(classified.message);
+        return;
+      case 'notification':
+        void this.onClientNotification(classified.message);
+        return;
+      case 'response':
+        void this.onClientResponse(classified.message);
+    }
+  }
+
+  // ---------------------------------------------------------------- client requests
+
+  private onClientRequest(request: JsonRpcRequest): void {
+    const key = idKey(request.id);
+    if (this.inFlight.has(key)) {
+      this.host.sendToClient(makeError(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use by a request in progress`));
+      return;
+    }
+    if (this.closed) {
+      this.host.sendToClient(makeError(request.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
+      return;
+    }
+    const state: ClientRequestState = { id: request.id, method: request.method, receivedAt: performance.now(), calls: [], done: false };
+    this.inFlight.set(key, state);
+    this.dispatch(request, state).then(
+      (response) => this.answer(state, response),
+      (err: unknown) => {
+        this.host.log(`internal error while handling '${request.method}': ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.answer(state, makeError(request.id, ErrorCode.InternalError, `Internal error: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
+  }
+
+  /** Sends the one answer a client request gets; later attempts (after cancellation, shutdown) are dropped. */
+  private answer(state: ClientRequestState, response: JsonRpcResponse): void {
+    if (state.done) return;
+    state.done = true;
+    this.inFlight.delete(idKey(state.id));
+    this.host.sendToClient(response.id === state.id ? response : { ...response, id: state.id });
+  }
+
+  private async dispatch(request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+    const { method } = request;
+    if (method === 'initialize') return this.initialize(request);
+    if (method === 'ping') return makeResult(request.id, {});
+    if (!this.initialized) {
+      return makeError(request.id, ErrorCode.InvalidRequest, `Received '${method}' before initialization: send 'initialize' first`);
+    }
+    const list = LISTS[method];
+    if (list) return this.aggregateList(list, request, state);
+    switch (method) {
+      case 'tools/call':
+        return this.callByName(request, state, 'Tool');
+      case 'prompts/get':
+        return this.callByName(request, state, 'Prompt');
+      case 'resources/read':
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return this.routeByUri(request, state, request.params?.uri);
+      case 'completion/complete':
+        return this.complete(request, state);
+      case 'logging/setLevel':
+        return this.broadcast(request, state, 'logging');
+      default:
+        return makeError(request.id, ErrorCode.MethodNotFound, `Method not found: ${method}`);
+    }
+  }
+
+  private async initialize(request: JsonRpcRequest): Promise<JsonRpcResponse> {
+    if (this.initialized || this.initializing) {
+      return makeError(request.id, ErrorCode.InvalidRequest, 'The session is already initialized');
+    }
+    this.initializing = true;
+    const params = request.params ?? {};
+    const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : LATEST_PROTOCOL_VERSION;
+    const protocolVersion = (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
+    const capabilities = isRecord(params.capabilities) ? params.capabilities : {};
+    const clientInfo = isRecord(params.clientInfo) ? params.clientInfo : { name: 'unknown', version: '0' };
+    await this.host.connectUpstreams({ protocolVersion, capabilities, clientInfo });
+
+    const running = [...this.host.upstreams.values()].filter((u) => u.state === 'running');
+    const failed = [...this.host.upstreams.values()].filter((u) => u.state !== 'running');
+    if (running.length === 0) {
+      const detail = failed.map((u) => `${u.name}: ${u.lastError ?? u.state}`).join('; ');
+      this.initializing = false;
+      this.host.fatal(`No upstream server could start (${detail})`);
+      return makeError(request.id, ErrorCode.InternalError, `No upstream server could start: ${detail}`, {
+        fix_instructions: 'Check each upstream command in the configuration: run it by hand to see why it exits, and make sure it speaks MCP on stdio.',
+        servers: failed.map((u) => ({ name: u.name, error: u.lastError ?? u.state })),
+      });
+    }
+    const instructions: string[] = [];
+    const merged = { tools: { listChanged: true } } as Record<string, unknown>;
+    let subscribe = false;
+    for (const upstream of running) {
+      const caps = isRecord(upstream.initializeResult?.capabilities) ? upstream.initializeResult.capabilities : {};
+      if (caps.resources) {
+        subscribe ||= isRecord(caps.resources) && caps.resources.subscribe === true;
+        merged.resources = { subscribe, listChanged: true };
+      }
+      if (caps.prompts) merged.prompts = { listChanged: true };
+      if (caps.logging) merged.logging = {};
+      if (caps.completions) merged.completions = {};
+      const text = await this.screenInstructions(upstream, request);
+      if (text) instructions.push(`## ${upstream.name}\n${text}`);
+    }
+    this.initialized = true;
+    this.initializing = false;
+    const result: Record<string, unknown> = { protocolVersion, capabilities: merged, serverInfo: this.host.serverInfo };
+    if (instructions.length) result.instructions = instructions.join('\n\n');
+    if (failed.length) result._meta = { [META_UNAVAILABLE]: failed.map((u) => ({ server: u.name, error: u.lastError ?? u.state })) };
+    return makeResult(request.id, result);
+  }
+
+  /** Runs an upstream's `initialize` answer through its pipeline so its instructions are screened too. */
+  private async screenInstructions(upstream: Upstream, clientRequest: JsonRpcRequest): Promise<string | undefined> {
+    const result = upstream.initializeResult ?? {};
+    if (typeof result.instructions !== 'string' || !result.instructions) return undefined;
+    const pipeline = this.host.plugins.pipelineFor(upstream.name);
+    const response = makeResult(clientRequest.id, result);
+    const ctx: MessageContext = { serverName: upstream.name, origin: 'client', request: clientRequest, requestId: clientRequest.id };
+    const outcome = await pipeline.processResponse(response, ctx);
+    if (outcome.response || !('result' in outcome.message)) {
+      this.host.log(`[${upstream.name}] server instructions withheld: ${outcome.reason}`);
+      return undefined;
+    }
+    const text = outcome.message.result.instructions;
+    return typeof text === 'string' ? text : undefined;
+  }
+
+  /** tools/call and prompts/get: `server__name` picks the upstream, which sees its own name. */
+  private async callByName(request: JsonRpcRequest, state: ClientRequestState, what: 'Tool' | 'Prompt'): Promise<JsonRpcResponse> {
+    const name = request.params?.name;
+    const lower = what.toLowerCase();
+    if (typeof name !== 'string' || name === '') {
+      return makeError(request.id, ErrorCode.InvalidParams, `${what} ${what === 'Tool' ? 'call' : 'request'} missing required 'name' parameter`);
+    }
+    const target = splitNamespaced(name);
+    if (!target) {
+      return makeError(
+        request.id,
+        ErrorCode.InvalidParams,
+        `${what} '${name}' is not properly namespaced. All ${lower} ${what === 'Tool' ? 'calls' : 'requests'} must use 'server__${lower}' format (e.g., 'filesystem__read_file')`,
+      );
+    }
+    if (!this.host.upstreams.has(target.server)) {
+      return makeError(request.id, ErrorCode.InvalidParams, `Unknown server '${target.server}' in request`);
+    }
+    const clean: JsonRpcRequest = { ...request, params: { ...request.params, name: target.name } };
+    const response = await this.forward(target.server, clean, state);
+    if ('error' in response && typeof response.error.message === 'string') {
+      const message = renameInMessage(response.error.message, target.name, name);
+      if (message !== response.error.message) return { ...response, error: { ...response.error, message } };
+    }
+    return response;
+  }
+
+  private async routeByUri(request: JsonRpcRequest, state: ClientRequestState, uri: unknown): Promise<JsonRpcResponse> {
+    if (typeof uri !== 'string' || uri === '') {
+      return makeError(request.id, ErrorCode.InvalidParams, `Request '${request.method}' is missing the required 'uri' parameter`);
+    }
+    const target = await this.resolveResource(uri);
+    if (!target) {
+      return makeError(request.id, ErrorCode.InvalidParams, `No server offers the resource '${uri}' (list resources first, or use the 'server__uri' form)`);
+    }
+    const clean = target.uri === uri ? request : { ...request, params: { ...request.params, uri: target.uri } };
+    return this.forward(target.server, clean, state);
+  }
+
+  private async complete(request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+    const ref = request.params?.ref;
+    if (!isRecord(ref)) return makeError(request.id, ErrorCode.InvalidParams, "completion/complete is missing the required 'ref' parameter");
+    if (ref.type === 'ref/prompt') {
+      const target = typeof ref.name === 'string' ? splitNamespaced(ref.name) : undefined;
+      if (!target || !this.host.upstreams.has(target.server)) {
+        return makeError(request.id, ErrorCode.InvalidParams, `Unknown prompt '${String(ref.name)}' in completion reference: use 'server__prompt'`);
+      }
+      return this.forward(target.server, { ...request, params: { ...request.params, ref: { ...ref, name: target.name } } }, state);
+    }
+    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const target = await this.resolveResource(ref.uri);
+      if (!target) return makeError(request.id, ErrorCode.InvalidParams, `No server offers the resource '${ref.uri}'`);
+      return this.forward(target.server, { ...request, params: { ...request.params, ref: { ...ref, uri: target.uri } } }, state);
+    }
+    return makeError(request.id, ErrorCode.InvalidParams, `Unsupported completion reference type '${String(ref.type)}'`);
+  }
+
+  /** Sends the request to every running server with the capability; the first success answers. */
+  private async broadcast(request: JsonRpcRequest, state: ClientRequestState, capability: string): Promise<JsonRpcResponse> {
+    const targets = this.running().filter((u) => hasCapability(u, capability));
+    if (targets.length === 0) return makeResult(request.id, {});
+    const responses = await Promise.all(targets.map((u) => this.forward(u.name, request, state)));
+    const failures = responses.filter((r) => 'error' in r);
+    if (failures.length === responses.length) return failures[0]!;
+    const result: Record<string, unknown> = {};
+    if (failures.length) result._meta = { [META_UNAVAILABLE]: targets.filter((_, i) => 'error' in responses[i]!).map((u) => ({ server: u.name })) };
+    return makeResult(request.id, result);
+  }
+
+  /** Fans a list request out to every server, follows each one's pages, merges and namespaces. */
+  private async aggregateList(list: ListKind, request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+    if (request.params?.cursor !== undefined) {
+      // Everything is returned in one page, so no cursor of ours exists to be passed back.
+      return makeError(request.id, ErrorCode.InvalidParams, `Invalid cursor for '${list.method}': this server returns complete lists`);
+    }
+    const targets = this.running().filter((u) => hasCapability(u, list.capability));
+    const skipped = [...this.host.upstreams.values()].filter((u) => u.state !== 'running').map((u) => ({ server: u.name, error: u.lastError ?? u.state }));
+    const pages = await Promise.all(targets.map((u) => this.collectPages(list, u.name, request, state)));
+    const items: Record<string, unknown>[] = [];
+    const unavailable = [...skipped];
+    pages.forEach((outcome, i) => {
+      const server = targets[i]!.name;
+      if ('error' in outcome) {
+        unavailable.push({ server, error: outcome.error });
+        return;
+      }
+      for (const item of outcome.items) {
+        if (list.namespace) {
+          const full = namespaced(server, String(item.name));
+          if (list.key === 'tools' && !isValidToolName(full)) {
+            this.host.log(`[${server}] tool '${String(item.name)}' left out: '${full}' is not a valid MCP tool name (letters, digits, _ and -, at most 64)`);
+            unavailable.push({ server, error: `tool '${String(item.name)}' has a name that cannot be namespaced` });
+            continue;
+          }
+          items.push({ ...item, name: full });
+        } else {
+          items.push(item);
+          if (list.key === 'resources' && typeof item.uri === 'string') this.resources.addResource(item.uri, server);
+          if (list.key === 'resourceTemplates' && typeof item.uriTemplate === 'string') this.resources.addTemplate(item.uriTemplate, server);
+        }
+      }
+    });
+    if (list.namespace) items.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
+    const result: Record<string, unknown> = { [list.key]: items };
+    if (unavailable.length) result._meta = { [META_UNAVAILABLE]: unavailable };
+    return makeResult(request.id, result);
+  }
+
+  private async collectPages(
+    list: ListKind,
+    server: string,
+    request: JsonRpcRequest,
+    state: ClientRequestState,
+  ): Promise<{ items: Record<string, unknown>[] } | { error: string }> {
+    const items: Record<string, unknown>[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const params: Record<string, unknown> = { ...request.params };
+      if (cursor !== undefined) params.cursor = cursor;
+      const response = await this.forward(server, { ...request, params }, state);
+      if ('error' in response) return { error: response.error.message };
+      const pageItems = response.result[list.key];
+      if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
+      const next = response.result.nextCursor;
+      if (typeof next !== 'string' || next === '' || seen.has(next)) return { items };
+      seen.add(next);
+      cursor = next;
+    }
+    this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
+    return { items };
+  }
+
+  private running(): Upstream[] {
+    return [...this.host.upstreams.values()].filter((u) => u.state === 'running');
+  }
+
+  /** Finds the server of a resource URI: the index, then the `server__uri` form, then the only resource server. */
+  private async resolveResource(uri: string): Promise<{ server: string; uri: string } | undefined> {
+    let server = this.resources.lookup(uri);
+    if (!server && !this.resources.isPopulated) {
+      await this.refreshResourceIndex();
+      server = this.resources.lookup(uri);
+    }
+    if (server) return { server, uri };
+    const prefixed = splitNamespaced(uri);
+    if (prefixed && this.host.upstreams.has(prefixed.server)) return { server: prefixed.server, uri: prefixed.name };
+    const resourceServers = this.running().filter((u) => hasCapability(u, 'resources'));
+    if (resourceServers.length === 1) return { server: resourceServers[0]!.name, uri };
+    return undefined;
+  }
+
+  private async refreshResourceIndex(): Promise<void> {
+    const state: ClientRequestState = { id: `gatekit-internal-${this.nextInternalId++}`, method: 'resources/list', receivedAt: performance.now(), calls: [], done: false };
+    for (const method of ['resources/list', 'resources/templates/list']) {
+      await this.aggregateList(LISTS[method]!, { jsonrpc: '2.0', id: state.id, method }, state);
+    }
+    this.resources.markPopulated();
+  }
+
+  /**
+   * Sends one clean request to one server through its pipeline and returns the response (with the
+   * client's id) after the response pipeline. Never rejects for upstream failures.
+   */
+  private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+    const upstream = this.host.upstreams.get(server)!;
+    const pipeline = this.host.plugins.pipelineFor(server);
+    const started = state.receivedAt;
+    const ctx: MessageContext = { serverName: server, origin: 'client', requestId: request.id };
+    const pre = await pipeline.processRequest(request, ctx);
+    const preFailure = await this.auditRequest(pipeline, pre, request, ctx);
+    if (preFailure || pre.response) {
+      const answer = preFailure ?? withId(pre.response!, request.id);
+      this.report('client_to_server', server, request, pre, pre.outcome === 'blocked' ? undefined : pre.message, answer, started);
+      return answer;
+    }
+    if (state.done) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled');
+    const sent = pre.message;
+    const upstreamResponse = await upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+    const response = withId(upstreamResponse, request.id);
+    const durationMs = performance.now() - started;
+    const post = await pipeline.processResponse(response, { ...ctx, request: sent, durationMs });
+    const final = post.response ? withId(post.response, request.id) : post.message;
+    const postFailure = await this.auditResponse(pipeline, post, sent, final, ctx, durationMs);
+    const answer = postFailure ?? final;
+    this.report('client_to_server', server, sent, post, sent, answer, started, pre.modified && pre.sensitive);
+    return answer;
+  }
+
+  private async auditRequest(pipeline: ServerPipeline, pre: PipelineResult<JsonRpcRequest>, request: JsonRpcRequest, ctx: MessageContext): Promise<JsonRpcResponse | undefined> {
+    if (!pipeline.audits) return undefined;
+    const event: AuditEvent = {
+      type: 'request',
+      timestamp: new Date(),
+      serverName: ctx.serverName,
+      origin: ctx.origin,
+      requestId: request.id,
+      method: request.method,
+      ...toolOf(request),
+      ...(pre.outcome === 'blocked' || pre.outcome === 'error' ? {} : { message: pre.message }),
+      pipeline: pre,
+    };
+    return this.auditOrFail(pipeline, event, request.id);
+  }
+
+  private async auditResponse(
+    pipeline: ServerPipeline,
+    post: PipelineResult<JsonRpcResponse>,
+    request: JsonRpcRequest,
+    final: JsonRpcResponse,
+    ctx: MessageContext,
+    durationMs: number,
+  ): Promise<JsonRpcResponse | undefined> {
+    if (!pipeline.audits) return undefined;
+    const event: AuditEvent = {
+      type: 'response',
+      timestamp: new Date(),
+      serverName: ctx.serverName,
+      origin: ctx.origin,
+      requestId: request.id,
+      method: request.method,
+      ...toolOf(request),
+      message: final,
+      pipeline: post,
+      durationMs,
+    };
+    return this.auditOrFail(pipeline, event, request.id);
+  }
+
+  /** A critical audit plugin that could not record blocks the traffic (fail closed). */
+  private async auditOrFail(pipeline: ServerPipeline, event: AuditEvent, id: JsonRpcId): Promise<JsonRpcResponse | undefined> {
+    try {
+      await pipeline.audit(event);
+      return undefined;
+    } catch (err) {
+      return makeError(id, ErrorCode.InternalError, `Blocked because the audit log could not be written: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private report(
+    direction: TrafficEvent['direction'],
+    server: string,
+    request: JsonRpcMessage,
+    result: PipelineResult<unknown>,
+    shownRequest: JsonRpcMessage | undefined,
+    response: JsonRpcMessage | undefined,
+    startedAt: number,
+    redactedEarlier = false,
+  ): void {
+    const traffic = this.host.traffic;
+    if (!traffic) return;
+    const method = 'method' in request ? request.method : '';
+    const decision: TrafficEvent['decision'] =
+      result.outcome === 'blocked'
+        ? 'blocked'
+        : result.outcome === 'error' || (response && 'error' in response)
+          ? 'error'
+          : result.sensitive || redactedEarlier
+            ? 'redacted'
+            : result.modified
+              ? 'modified'
+              : 'allowed';
+    traffic({
+      timestamp: Date.now(),
+      direction,
+      server,
+      method,
+      ...toolOf(request),
+      decision,
+      ...(result.decidedBy ? { plugin: result.decidedBy } : {}),
+      reason: result.reason,
+      durationMs: performance.now() - startedAt,
+      ...(shownRequest ? { request: shownRequest } : {}),
+      ...(response ? { response } : {}),
+    });
+  }
+
+  // ---------------------------------------------------------------- notifications and relayed requests
+
+  private async onClientNotification(notification: JsonRpcNotification): Promise<void> {
+    const params = notification.params ?? {};
+    switch (notification.method) {
+      case 'notifications/initialized':
+        return; // each upstream got its own at the end of its handshake
+      case 'notifications/cancelled': {
+        const requestId = params.requestId;
+        const state = typeof requestId === 'string' || typeof requestId === 'number' ? this.inFlight.get(idKey(requestId)) : undefined;
+        if (!state) return;
+        // The client will ignore any answer now; stop tracking it and tell each upstream at once.
+        state.done = true;
+        this.inFlight.delete(idKey(state.id));
+        const reason = typeof params.reason === 'string' ? params.reason : undefined;
+        for (const call of state.calls) call.upstream.cancel(call.upstreamId, reason);
+        return;
+      }
+      case 'notifications/progress': {
+        const token = params.progressToken;
+        const server = typeof token === 'string' || typeof token === 'number' ? this.progressOwners.get(token) : undefined;
+        if (server) await this.notifyServer(server, notification);
+        return;
+      }
+      default:
+        // roots/list_changed and any other client notification concern every server.
+        await Promise.all(this.running().map((u) => this.notifyServer(u.name, notification)));
+    }
+  }
+
+  private async notifyServer(server: string, notification: JsonRpcNotification): Promise<void> {
+    const pipeline = this.host.plugins.pipelineFor(server);
+    const ctx: MessageContext = { serverName: server, origin: 'client' };
+    const result = await pipeline.processNotification(notification, ctx);
+    if (await this.auditNotification(pipeline, result, notification, ctx)) return;
+    if (result.outcome === 'blocked' || result.outcome === 'error') return;
+    this.host.upstreams.get(server)?.send(result.message);
+  }
+
+  private async auditNotification(pipeline: ServerPipeline, result: PipelineResult<JsonRpcNotification>, notification: JsonRpcNotification, ctx: MessageContext): Promise<boolean> {
+    if (!pipeline.audits) return false;
+    const event: AuditEvent = {
+      type: 'notification',
+      timestamp: new Date(),
+      serverName: ctx.serverName,
+      origin: ctx.origin,
+      method: notification.method,
+      ...(result.outcome === 'blocked' || result.outcome === 'error' ? {} : { message: result.message }),
+      pipeline: result,
+    };
+    try {
+      await pipeline.audit(event);
+      return false;
+    } catch {
+      return true; // could not record: drop it (fail closed)
+    }
+  }
+
+  private attach(upstream: Upstream): void {
+    upstream.on('notification', (n) => void this.onServerNotification(upstream.name, n));
+    upstream.on('request', (r) => void this.onServerRequest(upstream.name, r));
+    upstream.on('restarted', () => {
+      // Its lists may differ after a restart: make the client fetch them again.
+      this.resources.forgetServer(upstream.name);
+      for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
+        if (this.initialized) this.host.sendToClient({ jsonrpc: '2.0', method });
+      }
+    });
+  }
+
+  private async onServerNotification(server: string, notification: JsonRpcNotification): Promise<void> {
+    if (!this.initialized || this.closed) return;
+    let message = notification;
+    if (notification.method === 'notifications/cancelled') {
+      // The server gave up on a request it sent us: cancel it at the client under our id.
+      const upstreamId = notification.params?.requestId;
+      const entry = [...this.serverRequests.entries()].find(([, s]) => s.server === server && s.upstreamId === upstreamId);
+      if (!entry) return;
+      this.forgetServerRequest(entry[0]);
+      message = { ...notification, params: { ...notification.params, requestId: entry[0] } };
+    } else if (notification.method === 'notifications/resources/list_changed') {
+      this.resources.forgetServer(server);
+    }
+    const pipeline = this.host.plugins.pipelineFor(server);
+    const ctx: MessageContext = { serverName: server, origin: 'server' };
+    const result = await pipeline.processNotification(message, ctx);
+    if (await this.auditNotification(pipeline, result, message, ctx)) return;
+    if (result.outcome === 'blocked' || result.outcome === 'error') {
+      this.report('notification_to_client', server, message, result, undefined, undefined, performance.now());
+      return;
+    }
+    this.host.sendToClient(result.message);
+    if (result.modified) this.report('notification_to_client', server, message, result, result.message, undefined, performance.now());
+  }
+
+  private async onServerRequest(server: string, request: JsonRpcRequest): Promise<void> {
+    const upstream = this.host.upstreams.get(server)!;
+    if (request.method === 'ping') {
+      upstream.send(makeResult(request.id, {}));
+      return;
+    }
+    if (!this.initialized || this.closed) {
+      upstream.send(makeError(request.id, ErrorCode.UpstreamUnavailable, 'The client is not connected'));
+      return;
+    }
+    const pipeline = this.host.plugins.pipelineFor(server);
+    const ctx: MessageContext = { serverName: server, origin: 'server', requestId: request.id };
+    const pre = await pipeline.processRequest(request, ctx);
+    const failure = await this.auditRequest(pipeline, pre, request, ctx);
+    if (failure || pre.response) {
+      upstream.send(withId(failure ?? pre.response!, request.id));
+      this.report('server_to_client', server, request, pre, undefined, failure ?? pre.response, performance.now());
+      return;
+    }
+    const gatewayId = this.nextGatewayId++;
+    const meta = pre.message.params?._meta;
+    const token = isRecord(meta) && (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number') ? meta.progressToken : undefined;
+    this.serverRequests.set(gatewayId, { server, upstreamId: request.id, request: pre.message, receivedAt: performance.now(), ...(token !== undefined ? { progressToken: token } : {}) });
+    if (token !== undefined) this.progressOwners.set(token, server);
+    this.host.sendToClient({ ...pre.message, id: gatewayId });
+  }
+
+  private forgetServerRequest(gatewayId: number): ServerRequestState | undefined {
+    const state = this.serverRequests.get(gatewayId);
+    if (!state) return undefined;
+    this.serverRequests.delete(gatewayId);
+    if (state.progressToken !== undefined) this.progressOwners.delete(state.progressToken);
+    return state;
+  }
+
+  /** The client's answer to a request a server made through us: map it back and pass it on. */
+  private async onClientResponse(response: JsonRpcResponse): Promise<void> {
+    const gatewayId = response.id;
+    const state = typeof gatewayId === 'number' ? this.forgetServerRequest(gatewayId) : undefined;
+    if (!state) {
+      this.host.log(`dropped a client response to unknown request id ${JSON.stringify(response.id)}`);
+      return;
+    }
+    const upstream = this.host.upstreams.get(state.server);
+    if (!upstream || upstream.state !== 'running') return;
+    const pipeline = this.host.plugins.pipelineFor(state.server);
+    const durationMs = performance.now() - state.receivedAt;
+    const ctx: MessageContext = { serverName: state.server, origin: 'server', request: state.request, requestId: state.upstreamId, durationMs };
+    const mapped = withId(response, state.upstreamId);
+    const post = await pipeline.processResponse(mapped, ctx);
+    const final = post.response ? withId(post.response, state.upstreamId) : post.message;
+    const failure = await this.auditResponse(pipeline, post, state.request, final, ctx, durationMs);
+    upstream.send(failure ?? final);
+    this.report('server_to_client', state.server, state.request, post, state.request, failure ?? final, state.receivedAt);
+  }
+}
+
+function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
+  return response.id === id ? response : { ...response, id };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasCapability(upstream: Upstream, capability: string): boolean {
+  const caps = upstream.initializeResult?.capabilities;
+  return isRecord(caps) && caps[capability] !== undefined && caps[capability] !== null;
+}
+
+function toolOf(message: JsonRpcMessage): { tool?: string } {
+  if ('method' in message && message.method === 'tools/call' && typeof message.params?.name === 'string') return { tool: message.params.name };
+  return {};
+}
+
+export type { RequestOrigin };

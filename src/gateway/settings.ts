@@ -1,0 +1,45 @@
+// Turns a validated Gatekit config into the gateway's own settings (upstream specs, plugin scopes).
+import type { GatewaySettings } from './gateway';
+import type { UpstreamSpec } from './upstream';
+import { findPlugin } from '../plugins/registry';
+import type { LoadedConfig } from '../config/loader';
+import { resolveUserPath } from '../config/paths';
+import { gatekitVersion } from './version';
+import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
+
+export interface SettingsOptions {
+  log(line: string): void;
+  maxLineBytes?: number;
+}
+
+export function settingsFromConfig(loaded: LoadedConfig, options: SettingsOptions): GatewaySettings {
+  const { config, configDir, configPath } = loaded;
+  const timeouts = config.proxy.timeouts;
+  const upstreams: UpstreamSpec[] = config.proxy.upstreams
+    .filter((u) => u.enabled !== false)
+    .map((u) => ({
+      name: u.name,
+      command: u.command,
+      env: u.env,
+      ...(u.cwd ? { cwd: u.cwd } : {}),
+      restartOnFailure: u.restart_on_failure,
+      maxRestartAttempts: u.max_restart_attempts,
+      connectionTimeoutMs: timeouts.connection_timeout * 1000,
+      requestTimeoutMs: timeouts.request_timeout * 1000,
+      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    }));
+  for (const warning of loaded.warnings) options.log(`config: ${warning}`);
+  return {
+    upstreams,
+    plugins: config.plugins,
+    registry: { find: findPlugin },
+    pluginEnv: {
+      configDir,
+      ...(configPath ? { configPath } : {}),
+      resolvePath: (p) => resolveUserPath(p, configDir, process.env),
+      log: options.log,
+    },
+    ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    serverInfo: { name: 'gatekit', version: gatekitVersion },
+  };
+}

@@ -1,0 +1,462 @@
+// MCP stdio framing (one JSON value per '\n'-terminated line) as vscode-jsonrpc message reader/writer.
+
+import {
+  AbstractMessageReader,
+  AbstractMessageWriter,
+  Emitter,
+  type Disposable,
+  type Event,
+  type Message,
+  type MessageWriter,
+} from 'vscode-jsonrpc/node';
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const PREVIEW_CHARS = 120;
+/** Decoding a few bytes more than the preview needs keeps the cost of a preview independent of the line length. */
+const PREVIEW_BYTES = PREVIEW_CHARS * 4;
+
+/** Default upper bound of one line, in bytes, without its terminator. */
+export const DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+/** A line the reader dropped, reported so the owner can log it or answer -32700. */
+export interface InvalidLine {
+  /** `not_json`: the line does not parse; `too_long`: the line exceeds `maxLineBytes`. */
+  reason: 'not_json' | 'too_long';
+  /** Length of the line in bytes, without its terminator. */
+  bytes: number;
+  /** The first 120 characters of the line, for logs only (may end inside a character). */
+  preview: string;
+}
+
+/** Options of {@link NdjsonMessageReader}. */
+export interface NdjsonReaderOptions {
+  /** Largest accepted line in bytes, without its '\n' / '\r\n' terminator. Default 32 MiB. */
+  maxLineBytes?: number;
+}
+
+/**
+ * Receives each parsed value. `line` is the exact text it was parsed from (no terminator), so a
+ * caller that forwards a value unchanged can pass it to {@link NdjsonMessageWriter.writeSerialized}
+ * without serializing again.
+ */
+export type NdjsonDataCallback = (message: Message, line: string) => void;
+
+/**
+ * Reads newline-delimited JSON from a byte stream.
+ *
+ * Every JSON value of a complete line is delivered, whatever its type: deciding whether it is a valid
+ * JSON-RPC message is the router's job. Lines that do not parse, or are longer than `maxLineBytes`,
+ * are reported on {@link onInvalidLine} and dropped; an over-long line is skipped without being
+ * buffered. Blank lines are ignored and a trailing '\r' is tolerated. An unterminated last line is
+ * parsed when the stream ends.
+ */
+export class NdjsonMessageReader extends AbstractMessageReader {
+  private readonly maxLineBytes: number;
+  private readonly invalidLineEmitter = new Emitter<InvalidLine>();
+  private callback: NdjsonDataCallback | undefined;
+  private streamListeners: Disposable | undefined;
+  private closed = false;
+  private atStreamStart = true;
+
+  /** Pieces of the current, not yet terminated line (subarrays of received chunks). */
+  private partialChunks: Buffer[] = [];
+  private partialBytes = 0;
+  /** Set while skipping an over-long line up to its newline. */
+  private discarding = false;
+  private discardedBytes = 0;
+  private discardedPreview = '';
+  private discardedEndsWithCarriageReturn = false;
+
+  /**
+   * @param readable the byte stream to read (a child's stdout, our stdin, a socket)
+   * @param options `maxLineBytes` bounds the memory one line may take
+   */
+  constructor(
+    private readonly readable: NodeJS.ReadableStream,
+    options: NdjsonReaderOptions = {},
+  ) {
+    super();
+    const limit = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError(`maxLineBytes must be a positive integer, got ${String(limit)}`);
+    }
+    this.maxLineBytes = limit;
+  }
+
+  /** Fired for each dropped line: not JSON, or longer than `maxLineBytes`. */
+  get onInvalidLine(): Event<InvalidLine> {
+    return this.invalidLineEmitter.event;
+  }
+
+  /**
+   * Starts reading; call at most once. The callback also receives the line's text as second argument.
+   * Disposing the result stops reading (without closing the stream).
+   */
+  listen(callback: NdjsonDataCallback): Disposable {
+    if (this.callback !== undefined) {
+      throw new Error('NdjsonMessageReader.listen may only be called once');
+    }
+    this.callback = callback;
+    const onData = (chunk: Buffer | string): void => {
+      this.onData(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    };
+    const onEnd = (): void => this.onEnd();
+    const onError = (error: unknown): void => this.fireError(error);
+    this.readable.on('data', onData);
+    this.readable.on('end', onEnd);
+    // 'close' without 'end' happens when the stream is destroyed (child killed, socket reset).
+    this.readable.on('close', onEnd);
+    this.readable.on('error', onError);
+    const listeners: Disposable = {
+      dispose: () => {
+        this.readable.removeListener('data', onData);
+        this.readable.removeListener('end', onEnd);
+        this.readable.removeListener('close', onEnd);
+        this.readable.removeListener('error', onError);
+      },
+    };
+    this.streamListeners = listeners;
+    return listeners;
+  }
+
+  /** Stops reading and releases the events; does not close the stream. */
+  override dispose(): void {
+    this.streamListeners?.dispose();
+    this.streamListeners = undefined;
+    this.partialChunks = [];
+    this.invalidLineEmitter.dispose();
+    super.dispose();
+  }
+
+  private onData(chunk: Buffer): void {
+    let lineStart = 0;
+    // Only the new chunk is searched: the pending pieces are known to hold no newline.
+    let newline = chunk.indexOf(NEWLINE, lineStart);
+    while (newline !== -1) {
+      this.finishLine(chunk, lineStart, newline);
+      lineStart = newline + 1;
+      newline = chunk.indexOf(NEWLINE, lineStart);
+    }
+    if (lineStart < chunk.length) {
+      this.keepPartial(chunk, lineStart);
+    }
+  }
+
+  /** Handles the line made of the pending pieces plus `chunk[start, end)`. */
+  private finishLine(chunk: Buffer, start: number, end: number): void {
+    if (this.discarding) {
+      // The terminator's '\r' may be the last discarded byte of an earlier chunk.
+      const endsWithCarriageReturn = end > start ? chunk[end - 1] === CARRIAGE_RETURN : this.discardedEndsWithCarriageReturn;
+      const bytes = this.discardedBytes + (end - start) - (endsWithCarriageReturn ? 1 : 0);
+      const preview = this.discardedPreview;
+      this.discarding = false;
+      this.discardedBytes = 0;
+      this.discardedPreview = '';
+      this.reportInvalid('too_long', bytes, preview);
+      return;
+    }
+    if (this.partialBytes === 0) {
+      // Fast path: the whole line is in this chunk, decode it straight from there.
+      this.handleLine(chunk, start, end);
+      return;
+    }
+    this.partialChunks.push(chunk.subarray(start, end));
+    const line = Buffer.concat(this.partialChunks, this.partialBytes + (end - start));
+    this.partialChunks = [];
+    this.partialBytes = 0;
+    this.handleLine(line, 0, line.length);
+  }
+
+  private keepPartial(chunk: Buffer, start: number): void {
+    const tailBytes = chunk.length - start;
+    if (this.discarding) {
+      this.discardedBytes += tailBytes;
+      this.discardedEndsWithCarriageReturn = chunk[chunk.length - 1] === CARRIAGE_RETURN;
+      return;
+    }
+    this.partialChunks.push(chunk.subarray(start));
+    this.partialBytes += tailBytes;
+    // One byte of slack: a line of exactly maxLineBytes may still be followed by its '\r'.
+    if (this.partialBytes > this.maxLineBytes + 1) {
+      this.discarding = true;
+      this.discardedBytes = this.partialBytes;
+      this.discardedEndsWithCarriageReturn = chunk[chunk.length - 1] === CARRIAGE_RETURN;
+      this.discardedPreview = previewOf(Buffer.concat(this.partialChunks, Math.min(this.partialBytes, PREVIEW_BYTES)));
+      this.partialChunks = [];
+      this.partialBytes = 0;
+    }
+  }
+
+  private handleLine(buffer: Buffer, start: number, end: number): void {
+    if (end > start && buffer[end - 1] === CARRIAGE_RETURN) {
+      end -= 1;
+    }
+    const bytes = end - start;
+    if (bytes === 0) {
+      return;
+    }
+    if (bytes > this.maxLineBytes) {
+      this.reportInvalid('too_long', bytes, previewOf(buffer.subarray(start, Math.min(end, start + PREVIEW_BYTES))));
+      return;
+    }
+    const atStreamStart = this.atStreamStart;
+    this.atStreamStart = false;
+    let text = buffer.toString('utf8', start, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Rare paths are kept out of the hot one: blank lines and a byte-order mark opening the stream.
+      if (text.trim() === '') {
+        return;
+      }
+      if (atStreamStart && text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        try {
+          value = JSON.parse(text);
+        } catch {
+          this.reportInvalid('not_json', bytes, text.slice(0, PREVIEW_CHARS));
+          return;
+        }
+      } else {
+        this.reportInvalid('not_json', bytes, text.slice(0, PREVIEW_CHARS));
+        return;
+      }
+    }
+    this.deliver(value as Message, text);
+  }
+
+  private deliver(message: Message, line: string): void {
+    const callback = this.callback;
+    if (callback === undefined) {
+      return;
+    }
+    try {
+      callback(message, line);
+    } catch (error) {
+      // A throwing consumer must not break framing nor escape as an uncaught exception from 'data'.
+      this.fireError(error);
+    }
+  }
+
+  private reportInvalid(reason: InvalidLine['reason'], bytes: number, preview: string): void {
+    this.invalidLineEmitter.fire({ reason, bytes, preview });
+  }
+
+  private onEnd(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    if (this.discarding) {
+      this.finishLine(Buffer.alloc(0), 0, 0);
+    } else if (this.partialBytes > 0) {
+      const line = Buffer.concat(this.partialChunks, this.partialBytes);
+      this.partialChunks = [];
+      this.partialBytes = 0;
+      this.handleLine(line, 0, line.length);
+    }
+    this.fireClose();
+  }
+}
+
+function previewOf(bytes: Buffer): string {
+  return bytes.toString('utf8').slice(0, PREVIEW_CHARS);
+}
+
+/** A write waiting to be handed to the stream. */
+interface PendingWrite {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** The parts of a Node Writable the writer uses beyond `NodeJS.WritableStream`. */
+interface WritableState {
+  destroyed?: boolean;
+  writableEnded?: boolean;
+  cork?: () => void;
+  uncork?: () => void;
+}
+
+/**
+ * Writes newline-delimited JSON to a byte stream.
+ *
+ * Order is kept. Messages written in the same tick are joined into one `write` call, which costs
+ * one stream write instead of one per message. When the stream reports backpressure (`write`
+ * returns false), later messages wait in memory for 'drain'. A promise resolves when its message
+ * has been handed to the stream, so awaiting it applies backpressure to the caller. Stream errors
+ * (EPIPE, a destroyed stream) fire `onError` and reject the pending and later writes; they never
+ * surface as uncaught exceptions.
+ */
+export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  private queuedLines: string[] = [];
+  private queuedWrites: PendingWrite[] = [];
+  private flushScheduled = false;
+  private waitingForDrain = false;
+  private endRequested = false;
+  private failure: Error | undefined;
+  private errorCount = 0;
+  private readonly detachStream: () => void;
+
+  /** @param writable the byte stream to write (a child's stdin, our stdout, a socket) */
+  constructor(private readonly writable: NodeJS.WritableStream) {
+    super();
+    const onError = (error: Error): void => this.fail(error);
+    const onClose = (): void => {
+      const closedError = new Error('The stream was closed');
+      if (this.queuedWrites.length > 0) {
+        this.fail(closedError);
+      } else {
+        // A close after end() is the normal way out, not an error; later writes still reject.
+        this.failure ??= closedError;
+      }
+      this.fireClose();
+    };
+    const onDrain = (): void => {
+      this.waitingForDrain = false;
+      this.flush();
+    };
+    // Without an 'error' listener an EPIPE on a pipe would be an uncaught exception.
+    writable.on('error', onError);
+    writable.on('close', onClose);
+    writable.on('drain', onDrain);
+    this.detachStream = () => {
+      writable.removeListener('error', onError);
+      writable.removeListener('close', onClose);
+      writable.removeListener('drain', onDrain);
+    };
+  }
+
+  /** Serializes `msg` as one line. Rejects if it cannot be serialized or the stream failed. */
+  write(msg: Message): Promise<void> {
+    let line: string | undefined;
+    try {
+      line = JSON.stringify(msg);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    if (line === undefined) {
+      return Promise.reject(new TypeError('The message is not serializable as JSON'));
+    }
+    return this.enqueue(line);
+  }
+
+  /**
+   * Writes an already serialized JSON text as one line, e.g. the `line` a reader delivered for a
+   * message forwarded unchanged. Rejects a text holding a newline, which would split the framing.
+   */
+  writeSerialized(line: string): Promise<void> {
+    if (line.indexOf('\n') !== -1) {
+      return Promise.reject(new TypeError('A serialized message must not contain a newline'));
+    }
+    return this.enqueue(line);
+  }
+
+  /** Ends the stream once every write accepted so far has been handed to it. */
+  end(): void {
+    if (this.endRequested) {
+      return;
+    }
+    this.endRequested = true;
+    if (this.failure === undefined && this.queuedLines.length === 0 && !this.waitingForDrain) {
+      this.writable.end();
+    }
+  }
+
+  /** Detaches from the stream and releases the events; does not close the stream. */
+  override dispose(): void {
+    this.detachStream();
+    this.rejectQueued(new Error('The writer was disposed'));
+    super.dispose();
+  }
+
+  private enqueue(line: string): Promise<void> {
+    if (this.failure !== undefined) {
+      return Promise.reject(this.failure);
+    }
+    if (this.endRequested) {
+      return Promise.reject(new Error('The writer was ended'));
+    }
+    const state = this.writable as WritableState;
+    if (state.destroyed === true || state.writableEnded === true) {
+      const error = new Error('The stream is closed');
+      this.fail(error);
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queuedLines.push(line);
+      this.queuedWrites.push({ resolve, reject });
+      if (!this.flushScheduled && !this.waitingForDrain) {
+        this.flushScheduled = true;
+        // nextTick runs after the current promise-job cascade, so writes issued from a chain of
+        // awaits in one turn still share a single stream write.
+        process.nextTick(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private flush(): void {
+    if (this.waitingForDrain || this.failure !== undefined) {
+      return;
+    }
+    if (this.queuedLines.length > 0) {
+      const lines = this.queuedLines;
+      const writes = this.queuedWrites;
+      this.queuedLines = [];
+      this.queuedWrites = [];
+      const data = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
+      let accepted: boolean;
+      try {
+        accepted = this.writable.write(data, (error?: Error | null) => {
+          if (error) {
+            this.fail(error);
+          }
+        });
+      } catch (error) {
+        const failure = asError(error);
+        for (const pending of writes) {
+          pending.reject(failure);
+        }
+        this.fail(failure);
+        return;
+      }
+      for (const pending of writes) {
+        pending.resolve();
+      }
+      if (!accepted) {
+        this.waitingForDrain = true;
+        return;
+      }
+    }
+    if (this.endRequested) {
+      this.writable.end();
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) {
+      return;
+    }
+    this.failure = error;
+    this.errorCount += 1;
+    this.rejectQueued(error);
+    this.fireError(error, undefined, this.errorCount);
+  }
+
+  private rejectQueued(error: Error): void {
+    const writes = this.queuedWrites;
+    this.queuedLines = [];
+    this.queuedWrites = [];
+    for (const pending of writes) {
+      pending.reject(error);
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,395 @@
+// One upstream MCP server: its child process, its handshake, the requests in flight to it, and
+// restarting it with back-off when it crashes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import {
+  classifyMessage,
+  ErrorCode,
+  makeError,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../shared/jsonrpc';
+
+export type UpstreamState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
+
+/** What an upstream needs from its configuration. */
+export interface UpstreamSpec {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  readonly restartOnFailure: boolean;
+  readonly maxRestartAttempts: number;
+  /** Milliseconds to wait for the process to answer `initialize`. */
+  readonly connectionTimeoutMs: number;
+  /** Milliseconds before an unanswered request is failed and cancelled. */
+  readonly requestTimeoutMs: number;
+  readonly maxLineBytes: number;
+}
+
+/** The parts of the client's `initialize` that every upstream handshake carries. */
+export interface ClientHandshake {
+  readonly protocolVersion: string;
+  readonly capabilities: Record<string, unknown>;
+  readonly clientInfo: Record<string, unknown>;
+}
+
+export interface UpstreamEvents {
+  /** A notification from the server. */
+  notification: [JsonRpcNotification];
+  /** A request from the server to the client (sampling, elicitation, roots, ping). */
+  request: [JsonRpcRequest];
+  /** The state changed (for status displays and `list_changed` after a restart). */
+  state: [UpstreamState, string | undefined];
+  /** The server's handshake completed again after a restart. */
+  restarted: [];
+}
+
+interface PendingRequest {
+  readonly resolve: (response: JsonRpcResponse) => void;
+  readonly timer: NodeJS.Timeout | undefined;
+  readonly method: string;
+}
+
+/** Grace periods of the shutdown sequence: end stdin, then SIGTERM, then SIGKILL. */
+const STDIN_GRACE_MS = 1500;
+const SIGTERM_GRACE_MS = 1500;
+/** A process that stayed up this long counts as healthy again: its restart budget is renewed. */
+const HEALTHY_AFTER_MS = 30_000;
+const MAX_BACKOFF_MS = 8_000;
+
+/** Raised for requests that cannot be sent (server down, stopping). */
+export function unavailable(id: JsonRpcId, server: string, why: string): JsonRpcResponse {
+  return makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${server}' ${why}`, { server });
+}
+
+export class Upstream extends EventEmitter<UpstreamEvents> {
+  private child: ChildProcess | undefined;
+  private writer: NdjsonMessageWriter | undefined;
+  private readonly pending = new Map<JsonRpcId, PendingRequest>();
+  private nextId = 1;
+  private restartAttempts = 0;
+  private handshake: ClientHandshake | undefined;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+  private restartTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
+  private stateValue: UpstreamState = 'idle';
+  private lastErrorValue: string | undefined;
+  /** The server's answer to `initialize` (capabilities, instructions, serverInfo). */
+  initializeResult: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly spec: UpstreamSpec,
+    private readonly log: (line: string) => void,
+  ) {
+    super();
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get state(): UpstreamState {
+    return this.stateValue;
+  }
+
+  get lastError(): string | undefined {
+    return this.lastErrorValue;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Starts the process now, before the client's `initialize` is known, so its start-up overlaps
+   * with the client's; the handshake is sent by `connect`.
+   */
+  spawnEarly(): void {
+    if (!this.child && !this.stopping) this.spawnProcess();
+  }
+
+  /** Spawns (if needed) and performs the MCP handshake with the client's version and capabilities. */
+  async connect(handshake: ClientHandshake): Promise<void> {
+    this.handshake = handshake;
+    this.setState('starting');
+    if (!this.child) this.spawnProcess();
+    await this.performHandshake();
+  }
+
+  /**
+   * Sends a request under a fresh upstream id and resolves with its response (never rejects:
+   * failures become -32004 error responses carrying the returned id).
+   * `onSent` receives the upstream id so the caller can forward cancellations.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+    const id = this.nextId++;
+    if (this.stateValue !== 'running' && method !== 'initialize') {
+      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`));
+    }
+    const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+    return new Promise<JsonRpcResponse>((resolve) => {
+      const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              if (!this.pending.delete(id)) return;
+              this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'Request timed out in Gatekit' } });
+              resolve(makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' did not answer '${method}' within ${timeoutMs / 1000}s`, { server: this.name, reason: 'timeout' }));
+            }, timeoutMs)
+          : undefined;
+      this.pending.set(id, { resolve, timer, method });
+      onSent?.(id);
+      this.send(message);
+    });
+  }
+
+  /** Sends a notification or a response to the server. Dropped (with a log line) when it is down. */
+  send(message: JsonRpcMessage): void {
+    if (!this.writer) return;
+    this.writer.write(message).catch((err: unknown) => this.log(`[${this.name}] write failed: ${errorText(err)}`));
+  }
+
+  /** Cancels a request this gateway sent, as the client asked: tell the server and stop waiting. */
+  cancel(upstreamId: number, reason?: string): void {
+    const pending = this.pending.get(upstreamId);
+    if (!pending) return;
+    this.pending.delete(upstreamId);
+    if (pending.timer) clearTimeout(pending.timer);
+    this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: reason === undefined ? { requestId: upstreamId } : { requestId: upstreamId, reason } });
+  }
+
+  /** Ends the process: stdin end, then SIGTERM, then SIGKILL; resolves when it has exited. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    const child = this.child;
+    this.failPending('is shutting down');
+    if (!child) {
+      this.setState('stopped');
+      return;
+    }
+    const exited = this.exited;
+    this.writer?.end();
+    if (await settlesWithin(exited, STDIN_GRACE_MS)) return;
+    signalTree(child, 'SIGTERM');
+    if (await settlesWithin(exited, SIGTERM_GRACE_MS)) return;
+    signalTree(child, 'SIGKILL');
+    await exited;
+  }
+
+  private spawnProcess(): void {
+    const [command, ...args] = this.spec.command;
+    if (!command) throw new Error(`Upstream '${this.name}' has an empty command`);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        cwd: this.spec.cwd,
+        env: { ...process.env, ...this.spec.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+        // Its own process group, so the whole tree (npx → node …) can be signalled at shutdown.
+        detached: process.platform !== 'win32',
+      });
+    } catch (err) {
+      this.lastErrorValue = `could not start '${command}': ${errorText(err)}`;
+      throw new Error(this.lastErrorValue);
+    }
+    this.child = child;
+    this.exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    let spawnError: Error | undefined;
+    child.once('error', (err) => {
+      spawnError = err;
+      this.lastErrorValue = `could not start '${command}': ${err.message}`;
+    });
+    child.once('exit', (code, signal) => this.onExit(child, spawnError ? this.lastErrorValue! : describeExit(code, signal)));
+    child.stdin!.on('error', () => undefined); // EPIPE after a crash is reported by 'exit'
+
+    const reader = new NdjsonMessageReader(child.stdout!, { maxLineBytes: this.spec.maxLineBytes });
+    reader.onInvalidLine((info) => this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${info.preview}`));
+    reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
+    reader.listen((value) => this.onMessage(value));
+    this.writer = new NdjsonMessageWriter(child.stdin!);
+    this.writer.onError(() => undefined);
+    forwardStderr(child, this.name, this.log);
+  }
+
+  private async performHandshake(): Promise<void> {
+    const handshake = this.handshake!;
+    const response = await this.request('initialize', {
+      protocolVersion: handshake.protocolVersion,
+      capabilities: handshake.capabilities,
+      clientInfo: handshake.clientInfo,
+    });
+    if ('error' in response) {
+      const why = response.error.message;
+      this.lastErrorValue = why;
+      this.setState('failed', why);
+      this.killQuietly();
+      throw new Error(why);
+    }
+    this.initializeResult = response.result;
+    this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    this.setState('running');
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    this.healthyTimer = setTimeout(() => (this.restartAttempts = 0), HEALTHY_AFTER_MS);
+    this.healthyTimer.unref();
+  }
+
+  private onMessage(value: unknown): void {
+    const classified = classifyMessage(value);
+    switch (classified.kind) {
+      case 'response': {
+        const { id } = classified.message;
+        const pending = id === null ? undefined : this.pending.get(id);
+        if (!pending || id === null) {
+          this.log(`[${this.name}] dropped a response to unknown request id ${JSON.stringify(id)}`);
+          return;
+        }
+        this.pending.delete(id);
+        if (pending.timer) clearTimeout(pending.timer);
+        pending.resolve(classified.message);
+        return;
+      }
+      case 'request':
+        this.emit('request', classified.message);
+        return;
+      case 'notification':
+        this.emit('notification', classified.message);
+        return;
+      case 'invalid':
+        this.log(`[${this.name}] dropped an invalid message: ${classified.reason}`);
+    }
+  }
+
+  private onExit(child: ChildProcess, why: string): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.writer = undefined;
+    if (this.healthyTimer) clearTimeout(this.healthyTimer);
+    if (this.stopping) {
+      this.setState('stopped');
+      return;
+    }
+    this.lastErrorValue = why;
+    this.failPending(`crashed (${why})`);
+    const wasRunning = this.stateValue === 'running';
+    this.setState('crashed', why);
+    this.log(`[${this.name}] exited: ${why}`);
+    if (!wasRunning || !this.handshake) return; // never came up: connect() reports the failure
+    if (!this.spec.restartOnFailure || this.restartAttempts >= this.spec.maxRestartAttempts) {
+      this.setState('failed', `${why}; not restarted (${this.restartAttempts}/${this.spec.maxRestartAttempts} restarts used)`);
+      return;
+    }
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    const attempt = ++this.restartAttempts;
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1));
+    this.setState('restarting', `attempt ${attempt}/${this.spec.maxRestartAttempts} in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      try {
+        this.spawnProcess();
+      } catch (err) {
+        this.onRestartFailed(errorText(err));
+        return;
+      }
+      this.performHandshake().then(
+        () => this.emit('restarted'),
+        (err: unknown) => this.onRestartFailed(errorText(err)),
+      );
+    }, delay);
+  }
+
+  private onRestartFailed(why: string): void {
+    this.log(`[${this.name}] restart failed: ${why}`);
+    if (this.stopping) return;
+    if (this.restartAttempts < this.spec.maxRestartAttempts) {
+      this.killQuietly();
+      this.scheduleRestart();
+    } else {
+      this.setState('failed', why);
+    }
+  }
+
+  private killQuietly(): void {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    this.writer = undefined;
+    signalTree(child, 'SIGKILL');
+  }
+
+  private failPending(why: string): void {
+    for (const [id, pending] of this.pending) {
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.resolve(unavailable(id, this.name, why));
+    }
+    this.pending.clear();
+  }
+
+  private setState(state: UpstreamState, detail?: string): void {
+    this.stateValue = state;
+    this.emit('state', state, detail);
+  }
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Signals the child's process group (its whole tree) on POSIX, the child itself elsewhere. */
+function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform !== 'win32') process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Copies the server's stderr to ours, line by line, prefixed with its name. */
+function forwardStderr(child: ChildProcess, name: string, log: (line: string) => void): void {
+  let partial = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    if (partial.length > 8192) {
+      lines.push(partial);
+      partial = '';
+    }
+    for (const line of lines) if (line.trim()) log(`[${name}] ${line.replace(/\r$/, '')}`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial.trim()) log(`[${name}] ${partial}`);
+  });
+}

@@ -1,0 +1,370 @@
+// The append-only file behind every audit plugin: one descriptor per file, whole lines written in
+// batches, size-based rotation as Python's RotatingFileHandler does it, owner-only files.
+import { promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { z } from 'zod';
+import type { AuditEvent, AuditingPlugin, PluginEnvironment } from '../types';
+
+/** Options of an audit file. Sizes are in bytes; the plugins convert Gatekit's `max_file_size_mb`. */
+export interface AuditFileOptions {
+  /** Where to write. Resolved to an absolute path. */
+  readonly path: string;
+  /** Rotate before a write would make the file larger than this. */
+  readonly maxBytes: number;
+  /**
+   * Rotated copies kept (`<file>.1` newest … `<file>.<n>` oldest). 0 means never rotate, which is
+   * what Gatekit's Python handler did with `backup_count: 0`.
+   */
+  readonly backupCount: number;
+  /** Written as the first line of every new or empty file (the CSV header). */
+  readonly header?: string;
+}
+
+/** A write or open failure, with the file it concerns. */
+export class AuditFileError extends Error {
+  constructor(
+    message: string,
+    readonly filePath: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AuditFileError';
+  }
+}
+
+/** Lines waiting for the same write call, and the promise all their writers wait on. */
+interface Batch {
+  readonly lines: string[];
+  readonly done: Promise<void>;
+  settle(error?: unknown): void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every appender receives the rejection; this only keeps one nobody awaited from crashing the process.
+  done.catch(() => undefined);
+  return { lines: [], done, settle: (error) => (error === undefined ? resolve() : reject(error)) };
+}
+
+const OWNER_ONLY_FILE = 0o600;
+const OWNER_ONLY_DIR = 0o700;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/**
+ * One audit log file.
+ *
+ * `append(line)` queues a line (without its terminator) and resolves once the write call that
+ * carries it has completed, i.e. the line is in the operating system's hands; it rejects when that
+ * write (or opening the file) failed. While one write is in flight, new lines gather into the next
+ * batch, so throughput grows with load while a lone record costs one write. Each write holds whole
+ * lines only; a write that fails half-way has its partial tail truncated away, so the file never
+ * holds half a record. A failure affects its own batch: the next batch reopens the file and tries
+ * again (the disk may have been freed), so a critical audit plugin blocks exactly the traffic it
+ * could not record.
+ *
+ * The file is opened lazily on the first line (validating a config never creates files), created
+ * with mode 0600 in a folder created 0700 if missing; an existing file keeps its mode. Paths that
+ * are not regular files (directories, FIFOs, devices such as /dev/stdout, which carries the MCP
+ * protocol here) are refused.
+ */
+export class AuditFile {
+  readonly path: string;
+  private readonly maxBytes: number;
+  private readonly backupCount: number;
+  private readonly rotates: boolean;
+  private readonly header: string | undefined;
+  private handle: FileHandle | undefined;
+  /** Bytes in the open file, as far as this writer knows (its own writes added to the size at open). */
+  private size = 0;
+  /** Size of the open file when it held no records (the header, or 0), so rotation never leaves an empty file. */
+  private emptySize = 0;
+  private inode = 0;
+  private queued: Batch | undefined;
+  private pumping = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private closed = false;
+
+  constructor(options: AuditFileOptions) {
+    this.path = path.resolve(options.path);
+    this.maxBytes = options.maxBytes;
+    this.backupCount = options.backupCount;
+    this.rotates = options.backupCount > 0 && options.maxBytes > 0;
+    this.header = options.header;
+  }
+
+  /** Queues one record line (no '\n' inside, none at the end) and resolves when it has been written. */
+  append(line: string): Promise<void> {
+    if (this.closed) return Promise.reject(new AuditFileError(`Audit log ${this.path} is closed`, this.path));
+    let batch = this.queued;
+    if (!batch) {
+      batch = newBatch();
+      this.queued = batch;
+      if (!this.pumping) this.startPump();
+    }
+    batch.lines.push(line);
+    return batch.done;
+  }
+
+  /** Writes everything queued, syncs it to disk and closes the file. Later appends reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle;
+    const handle = this.handle;
+    this.handle = undefined;
+    if (!handle) return;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private startPump(): void {
+    this.pumping = true;
+    this.idle = new Promise<void>((resolve) => (this.markIdle = resolve));
+    // Deferred to a microtask so the lines appended in the same turn share the first write.
+    queueMicrotask(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (let batch = this.queued; batch; batch = this.queued) {
+        this.queued = undefined;
+        try {
+          await this.writeLines(batch.lines);
+          batch.settle();
+        } catch (err) {
+          await this.dropHandle();
+          batch.settle(err instanceof AuditFileError ? err : new AuditFileError(`Cannot write audit log ${this.path}: ${describe(err)}`, this.path, { cause: err }));
+        }
+      }
+    } finally {
+      this.pumping = false;
+      this.markIdle();
+    }
+  }
+
+  private async writeLines(lines: string[]): Promise<void> {
+    await this.ensureOpen();
+    const text = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
+    const data = Buffer.from(text, 'utf8');
+    if (!this.rotates || this.size + data.length <= this.maxBytes) {
+      await this.writeChunk(data);
+      return;
+    }
+    // The batch crosses the size limit: place it line by line so each file stays within it
+    // (a single line larger than the limit gets a file of its own).
+    let chunk: string[] = [];
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const lineBytes = Buffer.byteLength(line, 'utf8') + 1;
+      const fill = this.size + chunkBytes;
+      if (fill + lineBytes > this.maxBytes && fill > this.emptySize) {
+        if (chunk.length > 0) await this.writeChunk(Buffer.from(chunk.join('\n') + '\n', 'utf8'));
+        chunk = [];
+        chunkBytes = 0;
+        await this.rotate();
+      }
+      chunk.push(line);
+      chunkBytes += lineBytes;
+    }
+    if (chunk.length > 0) await this.writeChunk(Buffer.from(chunk.join('\n') + '\n', 'utf8'));
+  }
+
+  private async writeChunk(data: Buffer): Promise<void> {
+    const handle = this.handle!;
+    let written = 0;
+    try {
+      while (written < data.length) {
+        const { bytesWritten } = await handle.write(data, written, data.length - written);
+        written += bytesWritten;
+      }
+    } catch (err) {
+      if (written > 0) await this.cutPartialLine(handle, data, written);
+      throw err;
+    } finally {
+      this.size += written;
+    }
+  }
+
+  /** After a short write followed by an error, removes the unterminated tail so only whole lines remain. */
+  private async cutPartialLine(handle: FileHandle, data: Buffer, written: number): Promise<void> {
+    const lastNewline = data.lastIndexOf(0x0a, written - 1);
+    const partial = written - (lastNewline + 1);
+    if (partial === 0) return;
+    try {
+      const { size } = await handle.stat();
+      await handle.truncate(Math.max(0, size - partial));
+      this.size -= partial;
+    } catch {
+      // The error that got us here is the one worth reporting.
+    }
+  }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.handle) return;
+    let existing: Stats | undefined;
+    try {
+      existing = await fsp.stat(this.path);
+    } catch (err) {
+      if (!isMissing(err)) throw new AuditFileError(`Cannot open audit log ${this.path}: ${describe(err)}`, this.path, { cause: err });
+    }
+    // Opening a FIFO for writing would block until a reader appears; a device or a folder is never a log.
+    if (existing && !existing.isFile()) {
+      throw new AuditFileError(`Cannot open audit log ${this.path}: not a regular file`, this.path);
+    }
+    let handle: FileHandle;
+    try {
+      if (!existing) await fsp.mkdir(path.dirname(this.path), { recursive: true, mode: OWNER_ONLY_DIR });
+      handle = await fsp.open(this.path, 'a', OWNER_ONLY_FILE);
+    } catch (err) {
+      throw new AuditFileError(`Cannot open audit log ${this.path}: ${describe(err)}`, this.path, { cause: err });
+    }
+    try {
+      const stats = await handle.stat();
+      this.size = stats.size;
+      this.inode = stats.ino;
+      this.handle = handle;
+      this.emptySize = 0;
+      if (this.header !== undefined) {
+        const headerLine = Buffer.from(this.header + '\n', 'utf8');
+        this.emptySize = headerLine.length;
+        if (stats.size === 0) await this.writeChunk(headerLine);
+      }
+    } catch (err) {
+      this.handle = undefined;
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Shifts `<file>` → `<file>.1` → … → `<file>.<n>` (dropping the oldest) and opens a fresh file. */
+  private async rotate(): Promise<void> {
+    const current = await fsp.stat(this.path).catch(() => undefined);
+    await this.dropHandle();
+    // Another gateway process writing the same file may have rotated it already: then only reopen.
+    if (current && current.ino === this.inode) {
+      for (let i = this.backupCount - 1; i >= 1; i--) {
+        await fsp.rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch((err: unknown) => {
+          if (!isMissing(err)) throw err;
+        });
+      }
+      await fsp.rename(this.path, `${this.path}.1`);
+    }
+    await this.ensureOpen();
+  }
+
+  private async dropHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle) await handle.close().catch(() => undefined);
+  }
+}
+
+interface SharedFile {
+  readonly file: AuditFile;
+  users: number;
+}
+
+/**
+ * Open audit files by absolute path. Two writers on one file would each track its size and rotate
+ * it under the other, so plugin instances naming the same file (a global entry and a server
+ * override) share one writer. The table mirrors a process-wide resource, the file itself.
+ */
+const openFiles = new Map<string, SharedFile>();
+
+/** A plugin's use of an audit file; closing it closes the file when no other plugin uses it. */
+export interface AuditFileLease {
+  readonly path: string;
+  /** See {@link AuditFile.append}. */
+  append(line: string): Promise<void>;
+  /** Idempotent. Resolves when the file is flushed and synced if this was its last user. */
+  close(): Promise<void>;
+}
+
+/** Opens (or joins) the audit file at `options.path`; the first opener's options apply. */
+export function openAuditFile(options: AuditFileOptions): AuditFileLease {
+  const key = path.resolve(options.path);
+  let shared = openFiles.get(key);
+  if (!shared) {
+    shared = { file: new AuditFile({ ...options, path: key }), users: 0 };
+    openFiles.set(key, shared);
+  }
+  shared.users++;
+  const entry = shared;
+  let released: Promise<void> | undefined;
+  return {
+    path: key,
+    append: (line) => (released ? Promise.reject(new AuditFileError(`Audit log ${key} is closed`, key)) : entry.file.append(line)),
+    close: () => {
+      if (!released) {
+        entry.users--;
+        if (entry.users === 0) {
+          openFiles.delete(key);
+          released = entry.file.close();
+        } else {
+          released = Promise.resolve();
+        }
+      }
+      return released;
+    },
+  };
+}
+
+/** Converts Gatekit's `max_file_size_mb` (fractions allowed) to bytes. */
+export function megabytes(mb: number): number {
+  return Math.floor(mb * 1024 * 1024);
+}
+
+/** Gatekit's file keys, shared by every audit format (defaults as its Python handler had them). */
+export function fileOptionsShape(defaultOutputFile: string) {
+  return {
+    output_file: z.string().min(1).default(defaultOutputFile),
+    max_file_size_mb: z.number().positive().default(10),
+    backup_count: z.int().min(0).default(5),
+  };
+}
+
+/** The parsed file keys. */
+export interface FileOptions {
+  output_file: string;
+  max_file_size_mb: number;
+  backup_count: number;
+}
+
+/**
+ * An auditing plugin instance writing one line per event to its audit file. `record` settles
+ * when the line is written (see {@link AuditFile.append}), so a critical plugin holds the traffic
+ * until its record is safe and fails it when the record cannot be written.
+ */
+export function createFileAuditor(
+  options: FileOptions,
+  env: PluginEnvironment,
+  formatLine: (event: AuditEvent) => string,
+  header?: string,
+): AuditingPlugin {
+  const file = openAuditFile({
+    path: env.resolvePath(options.output_file),
+    maxBytes: megabytes(options.max_file_size_mb),
+    backupCount: options.backup_count,
+    ...(header !== undefined ? { header } : {}),
+  });
+  return {
+    record: (event) => file.append(formatLine(event)),
+    close: () => file.close(),
+  };
+}

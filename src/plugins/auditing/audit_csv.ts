@@ -1,0 +1,163 @@
+// `audit_csv`: one spreadsheet row per message under Gatekit's fixed header, one physical line per
+// row, cells neutralised against formula injection.
+import { z } from 'zod';
+import type { AuditEvent, PluginDefinition } from '../types';
+import { createFileAuditor, fileOptionsShape } from './audit-file';
+import { classifyErrorCode, toAuditRecord } from './audit-record';
+
+const csvConfigSchema = z.strictObject({
+  delimiter: z.enum([',', '\t', ';', '|']).default(','),
+  quote_char: z.string().length(1).default('"'),
+  quote_style: z.enum(['minimal', 'all', 'nonnumeric', 'none']).default('minimal'),
+  escape_char: z.string().length(1).default('\\'),
+  null_value: z.string().default(''),
+});
+
+const configSchema = z.strictObject({
+  ...fileOptionsShape('logs/gatekit_audit.csv'),
+  csv_config: csvConfigSchema.prefault({}),
+});
+
+/** Parsed `audit_csv` options. */
+export type CsvAuditOptions = z.output<typeof configSchema>;
+type CsvFormat = CsvAuditOptions['csv_config'];
+
+/** Gatekit's columns, in order. */
+export const CSV_COLUMNS = [
+  'timestamp',
+  'event_type',
+  'request_id',
+  'server_name',
+  'method',
+  'tool',
+  'pipeline_outcome',
+  'security_evaluated',
+  'modified',
+  'reason',
+  'duration_ms',
+  'response_status',
+  'error_code',
+  'error_message',
+  'error_classification',
+] as const;
+
+/** Longest text cell: spreadsheets refuse more than 32,767 characters in a cell. */
+const MAX_CELL_CHARS = 32000;
+const CELL_CUT_MARK = '...';
+
+type Cell = string | number | null;
+
+// Characters a spreadsheet may read as the start of a formula (tab and CR included: some
+// applications strip them and look at what follows).
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+const NEEDS_ESCAPING = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
+const ESCAPED_CHARACTERS = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
+
+function escapeCharacter(c: string): string {
+  switch (c) {
+    case '\\':
+      return '\\\\';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    default: {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    }
+  }
+}
+
+/**
+ * A text cell as written: backslashes, line breaks and other control characters escaped so the row
+ * stays one line, cut to the spreadsheet cell limit, and prefixed with `'` when it could start a
+ * formula. Numbers are written as numbers and never prefixed (a negative error code is data).
+ */
+export function neutraliseCell(text: string): string {
+  let value = NEEDS_ESCAPING.test(text) ? text.replace(ESCAPED_CHARACTERS, escapeCharacter) : text;
+  if (value.length > MAX_CELL_CHARS) value = value.slice(0, MAX_CELL_CHARS - CELL_CUT_MARK.length) + CELL_CUT_MARK;
+  return value.length > 0 && FORMULA_START.has(value[0]!) ? `'${value}` : value;
+}
+
+/** Quotes one cell per the configured style (RFC 4180 doubling inside quotes). */
+function quoteCell(cell: Cell, format: CsvFormat): string {
+  const numeric = typeof cell === 'number';
+  const text = cell === null ? format.null_value : numeric ? String(cell) : cell;
+  const q = format.quote_char;
+  switch (format.quote_style) {
+    case 'all':
+      return q + text.split(q).join(q + q) + q;
+    case 'nonnumeric':
+      return numeric ? text : q + text.split(q).join(q + q) + q;
+    case 'none': {
+      const e = format.escape_char;
+      let out = '';
+      for (const c of text) out += c === format.delimiter || c === q || c === e ? e + c : c;
+      return out;
+    }
+    default:
+      return text.includes(format.delimiter) || text.includes(q) ? q + text.split(q).join(q + q) + q : text;
+  }
+}
+
+function textCell(value: string | undefined): Cell {
+  return value === undefined || value === '' ? null : neutraliseCell(value);
+}
+
+function joinRow(cells: readonly Cell[], format: CsvFormat): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) line += format.delimiter;
+    line += quoteCell(cells[i]!, format);
+  }
+  return line;
+}
+
+/** The header line for the configured format. */
+export function csvHeader(format: CsvFormat): string {
+  return joinRow(CSV_COLUMNS, format);
+}
+
+/** The CSV row of one event (without the line terminator). */
+export function formatCsvLine(event: AuditEvent, format: CsvFormat): string {
+  const record = toAuditRecord(event);
+  let reason = record.reason;
+  // Gatekit put a notification's parameters into its reason column; only the log-safe copy is read.
+  if (event.type === 'notification' && event.message && 'params' in event.message && event.message.params) {
+    if (Object.keys(event.message.params).length > 0) {
+      const params = JSON.stringify(event.message.params);
+      reason = reason ? `${reason} params=${params}` : `params=${params}`;
+    }
+  }
+  const answer = record.answer;
+  const requestId = record.requestId;
+  const cells: Cell[] = [
+    record.timestamp,
+    record.eventType,
+    typeof requestId === 'number' ? requestId : textCell(requestId ?? undefined),
+    textCell(record.serverName),
+    textCell(record.method),
+    textCell(record.tool),
+    record.outcome,
+    record.securityEvaluated ? 'true' : 'false',
+    record.modified ? 'true' : 'false',
+    textCell(reason),
+    record.durationMs ?? 0,
+    textCell(answer?.status),
+    answer?.errorCode ?? null,
+    textCell(answer?.errorMessage),
+    answer?.status === 'error' ? classifyErrorCode(answer.errorCode) : null,
+  ];
+  return joinRow(cells, format);
+}
+
+/** Gatekit's CSV audit log. */
+export const auditCsv: PluginDefinition<CsvAuditOptions> = {
+  handler: 'audit_csv',
+  kind: 'auditing',
+  displayName: 'CSV',
+  description: 'Log every MCP message as a CSV row for spreadsheets, protected against formula injection.',
+  configSchema,
+  create: (options, env) =>
+    createFileAuditor(options, env, (event) => formatCsvLine(event, options.csv_config), csvHeader(options.csv_config)),
+};

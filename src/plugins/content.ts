@@ -1,0 +1,120 @@
+// Walks the strings of a message's content (request params, response result/error, notification
+// params) so security plugins scan text only, and rebuild objects only along changed paths.
+import type { JsonRpcMessage } from '../shared/jsonrpc';
+
+/** Path of a string inside the scanned content, e.g. ['arguments', 'query'] or ['tools', 3, 'description']. */
+export type ContentPath = readonly (string | number)[];
+
+/** Called for every string (object keys are not scanned, only values); return a replacement or undefined. */
+export type StringRewriter = (text: string, path: ContentPath) => string | undefined;
+
+/** Depth beyond which content is not descended into (JSON from a peer can nest arbitrarily deep). */
+export const MAX_SCAN_DEPTH = 512;
+
+/** Thrown when content nests deeper than MAX_SCAN_DEPTH: a security plugin must not pass what it cannot scan. */
+export class ContentTooDeepError extends Error {
+  constructor() {
+    super(`content nests deeper than ${MAX_SCAN_DEPTH} levels and cannot be scanned`);
+  }
+}
+
+/**
+ * Returns `value` with every string passed through `rewrite`. Objects and arrays are copied only
+ * where something below them changed, so an untouched message stays the very same object.
+ */
+export function rewriteStrings<T>(value: T, rewrite: StringRewriter): { value: T; changed: boolean } {
+  const path: (string | number)[] = [];
+  const walk = (node: unknown, depth: number): unknown => {
+    if (typeof node === 'string') {
+      const next = rewrite(node, path);
+      return next === undefined ? node : next;
+    }
+    if (node === null || typeof node !== 'object') return node;
+    if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
+    if (Array.isArray(node)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < node.length; i++) {
+        path.push(i);
+        const next = walk(node[i], depth + 1);
+        path.pop();
+        if (next !== node[i]) {
+          copy ??= node.slice();
+          copy[i] = next;
+        }
+      }
+      return copy ?? node;
+    }
+    let copy: Record<string, unknown> | undefined;
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      path.push(key);
+      const next = walk(record[key], depth + 1);
+      path.pop();
+      if (next !== record[key]) {
+        copy ??= { ...record };
+        copy[key] = next;
+      }
+    }
+    return copy ?? node;
+  };
+  const out = walk(value, 0) as T;
+  return { value: out, changed: out !== value };
+}
+
+/** Calls `visit` for every string value; stops early when it returns true. Returns whether it stopped. */
+export function someString(value: unknown, visit: (text: string, path: ContentPath) => boolean): boolean {
+  const path: (string | number)[] = [];
+  const walk = (node: unknown, depth: number): boolean => {
+    if (typeof node === 'string') return visit(node, path);
+    if (node === null || typeof node !== 'object') return false;
+    if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        path.push(i);
+        const hit = walk(node[i], depth + 1);
+        path.pop();
+        if (hit) return true;
+      }
+      return false;
+    }
+    const record = node as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      path.push(key);
+      const hit = walk(record[key], depth + 1);
+      path.pop();
+      if (hit) return true;
+    }
+    return false;
+  };
+  return walk(value, 0);
+}
+
+/** The part of a message that carries content: `params`, `result`, or `error`. */
+export type ContentKey = 'params' | 'result' | 'error';
+
+export function contentKeyOf(message: JsonRpcMessage): ContentKey | undefined {
+  if ('method' in message) return message.params === undefined ? undefined : 'params';
+  if ('result' in message) return 'result';
+  if ('error' in message) return 'error';
+  return undefined;
+}
+
+/**
+ * Rewrites the strings of a message's content and returns a new message when anything changed
+ * (the same object otherwise). The method, id and jsonrpc fields are never touched.
+ */
+export function rewriteMessageStrings<M extends JsonRpcMessage>(message: M, rewrite: StringRewriter): { message: M; changed: boolean } {
+  const key = contentKeyOf(message);
+  if (key === undefined) return { message, changed: false };
+  const content = (message as unknown as Record<string, unknown>)[key];
+  const { value, changed } = rewriteStrings(content, rewrite);
+  if (!changed) return { message, changed: false };
+  return { message: { ...message, [key]: value } as M, changed: true };
+}
+
+/** Whether any string in the message's content satisfies `test`. */
+export function someMessageString(message: JsonRpcMessage, test: (text: string, path: ContentPath) => boolean): boolean {
+  const key = contentKeyOf(message);
+  if (key === undefined) return false;
+  return someString((message as unknown as Record<string, unknown>)[key], test);
+}

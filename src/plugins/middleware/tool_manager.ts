@@ -1,0 +1,212 @@
+// `tool_manager`: a per-server allowlist of tools, with optional display names and descriptions.
+// Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
+// tools itself.
+import { z } from 'zod';
+import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
+
+// Upstream names follow the MCP naming guidance (letters, digits, `_`, `-`, `.`); names shown to the
+// client keep Gatekit's stricter rule, so they namespace cleanly as `<server>__<name>`.
+const UPSTREAM_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+const DISPLAY_NAME = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+
+const toolEntrySchema = z.strictObject({
+  tool: z.string().regex(UPSTREAM_TOOL_NAME, 'Tool names use letters, digits, "_", "-" and "." (at most 128)'),
+  display_name: z
+    .string()
+    .regex(DISPLAY_NAME, 'Display names start with a letter and contain only letters, digits, "_" and "-"')
+    .optional(),
+  display_description: z.string().optional(),
+});
+
+const configSchema = z
+  .strictObject({
+    tools: z.array(toolEntrySchema),
+  })
+  .superRefine((config, ctx) => {
+    const listed = new Set(config.tools.map((entry) => entry.tool));
+    const exposedBy = new Map<string, string>();
+    config.tools.forEach((entry, index) => {
+      const path = ['tools', index];
+      const shown = entry.display_name ?? entry.tool;
+      if (entry.display_name !== undefined) {
+        if (entry.display_name === entry.tool) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'display_name'], message: `Cannot rename '${entry.tool}' to itself` });
+          return;
+        }
+        if (listed.has(entry.display_name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'display_name'],
+            message: `Cannot rename '${entry.tool}' to '${entry.display_name}': a tool with name '${entry.display_name}' already exists in the configuration`,
+          });
+          return;
+        }
+      }
+      const previous = exposedBy.get(shown);
+      if (previous !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message:
+            previous === entry.tool && entry.display_name === undefined
+              ? `Duplicate entry for tool '${entry.tool}'`
+              : `Cannot show '${entry.tool}' as '${shown}': '${previous}' is already shown under that name`,
+        });
+        return;
+      }
+      exposedBy.set(shown, entry.tool);
+    });
+  });
+
+/** Parsed `tool_manager` options. */
+export type ToolManagerOptions = z.output<typeof configSchema>;
+
+/** One name a tool is shown under, and the description shown with it (when replaced). */
+export interface ToolExposure {
+  readonly name: string;
+  readonly description?: string;
+}
+
+/**
+ * What the policy does to one upstream tool: `hidden` (neither listed nor callable), `visible`
+ * (listed under its own name, possibly also under display names), or `renamed` (listed only under
+ * display names; its own name is hidden). `exposures` lists every name it is shown under.
+ */
+export interface ToolPolicy {
+  readonly state: 'visible' | 'hidden' | 'renamed';
+  readonly exposures: readonly ToolExposure[];
+}
+
+/** The allowlist compiled for lookups in both directions. */
+interface CompiledPolicy {
+  /** Upstream name → the names it is shown under, in configuration order. */
+  readonly exposuresByTool: ReadonlyMap<string, readonly ToolExposure[]>;
+  /** Name shown to the client → upstream name. */
+  readonly toolByShownName: ReadonlyMap<string, string>;
+}
+
+function compile(options: ToolManagerOptions): CompiledPolicy {
+  const exposuresByTool = new Map<string, ToolExposure[]>();
+  const toolByShownName = new Map<string, string>();
+  for (const entry of options.tools) {
+    const exposure: ToolExposure = {
+      name: entry.display_name ?? entry.tool,
+      ...(entry.display_description !== undefined ? { description: entry.display_description } : {}),
+    };
+    const list = exposuresByTool.get(entry.tool);
+    if (list) list.push(exposure);
+    else exposuresByTool.set(entry.tool, [exposure]);
+    toolByShownName.set(exposure.name, entry.tool);
+  }
+  return { exposuresByTool, toolByShownName };
+}
+
+function policyOf(compiled: CompiledPolicy, toolName: string): ToolPolicy {
+  const exposures = compiled.exposuresByTool.get(toolName) ?? [];
+  if (exposures.length === 0) return { state: 'hidden', exposures };
+  return { state: exposures.some((e) => e.name === toolName) ? 'visible' : 'renamed', exposures };
+}
+
+/**
+ * How a `tool_manager` configuration treats one upstream tool (pure; for views that show the
+ * policy). `options` is the parsed configuration, e.g. `toolManager.configSchema.parse(config)`.
+ */
+export function describeToolPolicy(options: ToolManagerOptions, toolName: string): ToolPolicy {
+  return policyOf(compile(options), toolName);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+class ToolManager implements InterceptorPlugin {
+  private readonly policy: CompiledPolicy;
+
+  constructor(options: ToolManagerOptions) {
+    this.policy = compile(options);
+  }
+
+  onRequest(request: JsonRpcRequest, ctx: MessageContext): PluginDecision<JsonRpcRequest> | undefined {
+    if (ctx.origin !== 'client' || request.method !== 'tools/call') return undefined;
+    const shownName = request.params?.name;
+    // A missing or malformed name is the router's to answer (-32602).
+    if (typeof shownName !== 'string' || shownName === '') return undefined;
+    // The whole name is looked up, so names containing '__' translate as a unit.
+    const toolName = this.policy.toolByShownName.get(shownName);
+    if (toolName === undefined) {
+      return {
+        completedResponse: makeError(request.id, ErrorCode.MethodNotFound, `Tool '${shownName}' is not available`, {
+          reason: 'hidden_by_policy',
+          plugin: 'tool_manager',
+        }),
+        reason: `Tool '${shownName}' hidden by allowlist policy`,
+        metadata: { hidden_tool: shownName, policy: 'allowlist' },
+      };
+    }
+    if (toolName === shownName) return undefined;
+    return {
+      modified: { ...request, params: { ...request.params, name: toolName } },
+      reason: `Translated tool name '${shownName}' to '${toolName}'`,
+      metadata: { renamed_tool: shownName, original_name: toolName },
+    };
+  }
+
+  onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
+    if (ctx.origin !== 'client' || ctx.request?.method !== 'tools/list' || !('result' in response)) return undefined;
+    const tools = response.result.tools;
+    if (!Array.isArray(tools)) return undefined;
+    const shown: unknown[] = [];
+    let hidden = 0;
+    let invalid = 0;
+    let renamed = 0;
+    let described = 0;
+    for (const tool of tools) {
+      const name = isPlainObject(tool) ? tool.name : undefined;
+      if (typeof name !== 'string' || name === '') {
+        invalid++;
+        continue;
+      }
+      const exposures = this.policy.exposuresByTool.get(name);
+      if (!exposures) {
+        hidden++;
+        continue;
+      }
+      for (const exposure of exposures) {
+        if (exposure.name === name && exposure.description === undefined) {
+          shown.push(tool); // untouched: the very same object, every field as the upstream sent it
+          continue;
+        }
+        const copy: Record<string, unknown> = { ...(tool as Record<string, unknown>), name: exposure.name };
+        if (exposure.name !== name) renamed++;
+        if (exposure.description !== undefined) {
+          copy.description = exposure.description;
+          described++;
+        }
+        shown.push(copy);
+      }
+    }
+    if (hidden === 0 && invalid === 0 && renamed === 0 && described === 0 && shown.length === tools.length) return undefined;
+    const notes: string[] = [];
+    if (hidden > 0) notes.push(`Hidden ${hidden} tools based on allowlist policy`);
+    if (invalid > 0) notes.push(`Removed ${invalid} invalid tools`);
+    if (renamed > 0) notes.push(`Renamed ${renamed} tools`);
+    if (described > 0) notes.push(`Updated descriptions for ${described} tools`);
+    return {
+      modified: { ...response, result: { ...response.result, tools: shown } },
+      reason: notes.join('; '),
+      metadata: { hidden_count: hidden, invalid_count: invalid, rename_count: renamed, description_override_count: described, total_tools: tools.length },
+    };
+  }
+}
+
+/** Gatekit's tool allowlist middleware (per server only). */
+export const toolManager: PluginDefinition<ToolManagerOptions> = {
+  handler: 'tool_manager',
+  kind: 'middleware',
+  displayName: 'Tool Manager',
+  description: 'Choose which tools of a server the client sees, and rename or redescribe them.',
+  configSchema,
+  serverOnly: true,
+  create: (options) => new ToolManager(options),
+};

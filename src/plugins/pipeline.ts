@@ -1,0 +1,356 @@
+// Builds each server's plugin pipeline from the config (global + per-server lists) and runs messages
+// through it: middleware and security in priority order, then auditing in definition order.
+import { ErrorCode, makeError, type JsonRpcErrorObject, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
+import type {
+  AuditEvent,
+  AuditingPlugin,
+  InterceptorPlugin,
+  MessageContext,
+  PipelineResult,
+  PipelineStage,
+  PluginDecision,
+  PluginDefinition,
+  PluginEnvironment,
+  PluginKind,
+  StageOutcome,
+} from './types';
+
+/** One plugin entry after config validation: common keys resolved, plugin options parsed. */
+export interface PluginEntryConfig {
+  readonly handler: string;
+  readonly kind: PluginKind;
+  readonly enabled: boolean;
+  readonly priority: number;
+  readonly critical: boolean;
+  readonly options: unknown;
+}
+
+/** `plugins.<kind>`: `_global` or a server name → the entries configured there. */
+export type PluginScopes = Readonly<Record<string, readonly PluginEntryConfig[]>>;
+export type PluginsByKind = Readonly<Partial<Record<PluginKind, PluginScopes>>>;
+
+export interface PluginLookup {
+  find(handler: string): PluginDefinition<any> | undefined;
+}
+
+/** A plugin instance that failed at run time, for the caller to report. */
+export class PluginFailure extends Error {
+  constructor(
+    readonly handler: string,
+    readonly critical: boolean,
+    cause: unknown,
+  ) {
+    super(`Plugin '${handler}' failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Raised by the pipeline's setup when a plugin cannot be created. */
+export class PluginLoadError extends Error {
+  constructor(
+    readonly handler: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface LoadedInterceptor {
+  readonly handler: string;
+  readonly kind: 'middleware' | 'security';
+  readonly displayName: string;
+  readonly priority: number;
+  readonly critical: boolean;
+  readonly order: number;
+  readonly instance: InterceptorPlugin;
+}
+
+interface LoadedAuditor {
+  readonly handler: string;
+  readonly critical: boolean;
+  readonly instance: AuditingPlugin;
+}
+
+type Hook = 'onRequest' | 'onResponse' | 'onNotification';
+
+const GLOBAL_SCOPE = '_global';
+
+/**
+ * Owns every plugin instance of one configuration. An entry under `_global` becomes one instance
+ * shared by all servers (so one audit file has one writer); a server-level entry gets its own.
+ */
+export class PluginHost {
+  private readonly instances = new Map<PluginEntryConfig, LoadedInterceptor | LoadedAuditor>();
+  private readonly pipelines = new Map<string, ServerPipeline>();
+  private order = 0;
+
+  constructor(
+    private readonly plugins: PluginsByKind,
+    private readonly registry: PluginLookup,
+    private readonly env: PluginEnvironment,
+  ) {}
+
+  /** Creates every plugin for the given servers up front, so a plugin that cannot load stops start-up. */
+  loadAll(serverNames: readonly string[]): void {
+    for (const server of serverNames) this.pipelineFor(server);
+  }
+
+  /** The pipeline of one server (built on first use). */
+  pipelineFor(serverName: string): ServerPipeline {
+    let pipeline = this.pipelines.get(serverName);
+    if (!pipeline) {
+      pipeline = this.build(serverName);
+      this.pipelines.set(serverName, pipeline);
+    }
+    return pipeline;
+  }
+
+  /** Closes every instance (flushing audit logs); waits for all, reports the first failure. */
+  async close(): Promise<void> {
+    const closing = [...this.instances.values()].map((loaded) => loaded.instance.close?.());
+    const results = await Promise.allSettled(closing);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private build(serverName: string): ServerPipeline {
+    const interceptors: LoadedInterceptor[] = [];
+    for (const kind of ['middleware', 'security'] as const) {
+      for (const entry of effectiveEntries(this.plugins[kind], serverName)) {
+        interceptors.push(this.load(entry) as LoadedInterceptor);
+      }
+    }
+    // Lower priority first; on ties middleware before security, then definition order.
+    interceptors.sort(
+      (a, b) => a.priority - b.priority || kindRank(a.kind) - kindRank(b.kind) || a.order - b.order,
+    );
+    const auditors = effectiveEntries(this.plugins.auditing, serverName).map((e) => this.load(e) as LoadedAuditor);
+    return new ServerPipeline(serverName, interceptors, auditors, this.env);
+  }
+
+  private load(entry: PluginEntryConfig): LoadedInterceptor | LoadedAuditor {
+    const existing = this.instances.get(entry);
+    if (existing) return existing;
+    const definition = this.registry.find(entry.handler);
+    if (!definition) throw new PluginLoadError(entry.handler, `Unknown plugin handler '${entry.handler}'`);
+    let instance;
+    try {
+      instance = definition.create(entry.options, this.env);
+    } catch (err) {
+      throw new PluginLoadError(entry.handler, `Plugin '${entry.handler}' failed to load: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const loaded =
+      definition.kind === 'auditing'
+        ? { handler: entry.handler, critical: entry.critical, instance: instance as AuditingPlugin }
+        : {
+            handler: entry.handler,
+            kind: definition.kind,
+            displayName: definition.displayName,
+            priority: entry.priority,
+            critical: entry.critical,
+            order: this.order++,
+            instance: instance as InterceptorPlugin,
+          };
+    this.instances.set(entry, loaded);
+    return loaded;
+  }
+}
+
+function kindRank(kind: 'middleware' | 'security'): number {
+  return kind === 'middleware' ? 0 : 1;
+}
+
+/**
+ * `_global` entries, with a same-handler entry of the server replacing the global one in place,
+ * the server's other entries appended, and disabled ones dropped (so a server-level
+ * `enabled: false` switches a global plugin off for that server).
+ */
+export function effectiveEntries(scopes: PluginScopes | undefined, serverName: string): PluginEntryConfig[] {
+  if (!scopes) return [];
+  const merged: PluginEntryConfig[] = [...(scopes[GLOBAL_SCOPE] ?? [])];
+  for (const entry of scopes[serverName] ?? []) {
+    const at = merged.findIndex((e) => e.handler === entry.handler);
+    if (at >= 0) merged[at] = entry;
+    else merged.push(entry);
+  }
+  return merged.filter((e) => e.enabled);
+}
+
+/** The middleware, security and auditing plugins that apply to one upstream server. */
+export class ServerPipeline {
+  private readonly requestHooks: LoadedInterceptor[];
+  private readonly responseHooks: LoadedInterceptor[];
+  private readonly notificationHooks: LoadedInterceptor[];
+
+  constructor(
+    readonly serverName: string,
+    private readonly interceptors: readonly LoadedInterceptor[],
+    private readonly auditors: readonly LoadedAuditor[],
+    private readonly env: PluginEnvironment,
+  ) {
+    this.requestHooks = interceptors.filter((p) => p.instance.onRequest);
+    this.responseHooks = interceptors.filter((p) => p.instance.onResponse);
+    this.notificationHooks = interceptors.filter((p) => p.instance.onNotification);
+  }
+
+  /** Whether any auditing plugin listens (lets the router skip building audit events). */
+  get audits(): boolean {
+    return this.auditors.length > 0;
+  }
+
+  /** The handlers in the order they run, for status displays. */
+  get handlers(): string[] {
+    return [...this.interceptors.map((p) => p.handler), ...this.auditors.map((a) => a.handler)];
+  }
+
+  processRequest(request: JsonRpcRequest, ctx: MessageContext): Promise<PipelineResult<JsonRpcRequest>> {
+    return this.run('onRequest', this.requestHooks, request, ctx);
+  }
+
+  processResponse(response: JsonRpcResponse, ctx: MessageContext): Promise<PipelineResult<JsonRpcResponse>> {
+    return this.run('onResponse', this.responseHooks, response, ctx);
+  }
+
+  processNotification(notification: JsonRpcNotification, ctx: MessageContext): Promise<PipelineResult<JsonRpcNotification>> {
+    return this.run('onNotification', this.notificationHooks, notification, ctx);
+  }
+
+  /**
+   * Hands the event to every auditing plugin. Rejects with a PluginFailure when a critical one
+   * fails, so the caller can stop the traffic it could not record; non-critical failures are logged.
+   */
+  async audit(event: AuditEvent): Promise<void> {
+    let failure: PluginFailure | undefined;
+    for (const auditor of this.auditors) {
+      try {
+        await auditor.instance.record(event);
+      } catch (err) {
+        const wrapped = new PluginFailure(auditor.handler, auditor.critical, err);
+        this.env.log(`[${this.serverName}] ${wrapped.message}`);
+        if (auditor.critical) failure ??= wrapped;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  private async run<M extends JsonRpcMessage>(
+    hook: Hook,
+    plugins: readonly LoadedInterceptor[],
+    message: M,
+    ctx: MessageContext,
+  ): Promise<PipelineResult<M>> {
+    if (plugins.length === 0) return passThrough(message);
+    const started = performance.now();
+    const stages: PipelineStage[] = [];
+    let current = message;
+    let modified = false;
+    let securityEvaluated = false;
+    let sensitive = false;
+    const finish = (
+      outcome: PipelineResult<M>['outcome'],
+      extra: { response?: JsonRpcResponse; decidedBy?: string; reason: string },
+    ): PipelineResult<M> => {
+      const reduced = sensitive ? stages.map(reduceStage) : stages;
+      return {
+        outcome,
+        message: current,
+        ...(extra.response ? { response: extra.response } : {}),
+        ...(extra.decidedBy ? { decidedBy: extra.decidedBy } : {}),
+        modified,
+        securityEvaluated,
+        sensitive,
+        reason: extra.reason,
+        stages: reduced,
+        durationMs: performance.now() - started,
+      };
+    };
+
+    for (const plugin of plugins) {
+      const stageStart = performance.now();
+      let decision: PluginDecision<M> | undefined;
+      try {
+        const fn = plugin.instance[hook] as (m: M, c: MessageContext) => PluginDecision<M> | undefined | Promise<PluginDecision<M> | undefined>;
+        decision = await fn.call(plugin.instance, current, ctx);
+      } catch (err) {
+        const failure = new PluginFailure(plugin.handler, plugin.critical, err);
+        this.env.log(`[${this.serverName}] ${failure.message}`);
+        stages.push(stage(plugin, 'error', failure.message, stageStart));
+        if (!plugin.critical) continue;
+        // Fail closed: a critical plugin that cannot decide blocks the message.
+        return finish('error', {
+          response: errorFor(message, { code: ErrorCode.InternalError, message: failure.message, data: { plugin: plugin.handler } }),
+          decidedBy: plugin.handler,
+          reason: failure.message,
+        });
+      }
+      if (plugin.kind === 'security') securityEvaluated = true;
+      if (!decision) {
+        stages.push(stage(plugin, plugin.kind === 'security' ? 'allowed' : 'passed', '', stageStart));
+        continue;
+      }
+      const reason = decision.reason ?? '';
+      if (plugin.kind === 'middleware' && decision.completedResponse && 'id' in current && 'method' in current) {
+        stages.push(stage(plugin, 'completed', reason, stageStart));
+        return finish('completed_by_middleware', { response: decision.completedResponse, decidedBy: plugin.handler, reason });
+      }
+      if (plugin.kind === 'security' && decision.allowed === false) {
+        sensitive = true;
+        stages.push(stage(plugin, 'blocked', reason, stageStart));
+        return finish('blocked', { response: blockedResponse(message, plugin, decision), decidedBy: plugin.handler, reason: '[blocked]' });
+      }
+      if (decision.modified && decision.modified !== current) {
+        current = decision.modified;
+        modified = true;
+        if (plugin.kind === 'security') sensitive = true;
+        stages.push(stage(plugin, 'modified', reason, stageStart));
+        continue;
+      }
+      stages.push(stage(plugin, plugin.kind === 'security' ? 'allowed' : 'passed', reason, stageStart));
+    }
+    const reason = sensitive ? (modified ? '[modified]' : '') : stages.map((s) => s.reason).filter(Boolean).join('; ');
+    return finish(securityEvaluated ? 'allowed' : 'no_security_evaluation', { reason });
+  }
+}
+
+function stage(plugin: LoadedInterceptor, outcome: StageOutcome, reason: string, startedAt: number): PipelineStage {
+  return { handler: plugin.handler, kind: plugin.kind, outcome, reason, durationMs: performance.now() - startedAt };
+}
+
+function reduceStage(s: PipelineStage): PipelineStage {
+  return s.reason && (s.outcome === 'modified' || s.outcome === 'blocked' || s.outcome === 'allowed') ? { ...s, reason: `[${s.outcome}]` } : s;
+}
+
+function passThrough<M>(message: M): PipelineResult<M> {
+  return {
+    outcome: 'no_security_evaluation',
+    message,
+    modified: false,
+    securityEvaluated: false,
+    sensitive: false,
+    reason: '',
+    stages: [],
+    durationMs: 0,
+  };
+}
+
+/** The response that replaces a message a security plugin blocked. */
+function blockedResponse(message: JsonRpcMessage, plugin: LoadedInterceptor, decision: PluginDecision<unknown>): JsonRpcResponse | undefined {
+  if ('method' in message) {
+    if (!('id' in message)) return undefined; // a blocked notification is dropped
+    const error = decision.error ?? {
+      code: ErrorCode.SecurityBlocked,
+      message: `Request blocked: ${plugin.displayName}`,
+      data: { plugin: plugin.handler, reason: decision.reason ?? '' },
+    };
+    return makeError(message.id, error.code, error.message, error.data);
+  }
+  return makeError(message.id, ErrorCode.SecurityBlocked, 'Response blocked by security handler', {
+    plugin: plugin.handler,
+    reason: decision.reason ?? '',
+  });
+}
+
+function errorFor(message: JsonRpcMessage, error: JsonRpcErrorObject): JsonRpcResponse | undefined {
+  if ('method' in message && !('id' in message)) return undefined;
+  const id = 'id' in message ? message.id : null;
+  return makeError(id, error.code, error.message, error.data);
+}

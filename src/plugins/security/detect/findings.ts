@@ -1,0 +1,178 @@
+// What the content detectors report and how the PII and secrets filters turn findings into decisions:
+// span redaction, the base64 pass, and reasons that say what was found and where, never the text.
+import type { JsonRpcMessage } from '../../../shared/jsonrpc';
+import type { PluginDecision } from '../../types';
+import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
+import { findBase64Candidates } from './base64';
+
+/** One match in a string: its type and the half-open range [start, end). */
+export interface TextFinding<T extends string = string> {
+  readonly type: T;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Gatekit's `action` for its security filters. */
+export type FilterAction = 'block' | 'redact' | 'audit_only';
+
+/**
+ * Returns `text` with each finding replaced by its placeholder. `findings` must be sorted by start;
+ * overlapping ones are merged under the first one's placeholder. Built from parts, so it is linear.
+ */
+export function redactFindings<T extends string>(text: string, findings: readonly TextFinding<T>[], placeholder: (type: T) => string): string {
+  if (findings.length === 0) return text;
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const finding of findings) {
+    if (finding.end <= cursor) continue;
+    if (finding.start >= cursor) {
+      parts.push(text.slice(cursor, finding.start), placeholder(finding.type));
+    }
+    cursor = finding.end;
+  }
+  parts.push(text.slice(cursor));
+  return parts.join('');
+}
+
+/** Where a type was found: a content path such as `params.arguments.query` or `result.content[0].text`. */
+export interface FindingLocation<T extends string> {
+  readonly path: string;
+  readonly type: T;
+  readonly count: number;
+  /** Set when the finding was inside base64 (it cannot be redacted there). */
+  readonly encoding?: 'base64';
+}
+
+export interface ContentScanOptions<T extends string> {
+  /** Findings in plain text, sorted by start. */
+  detect(text: string): TextFinding<T>[];
+  /** Set to scan decoded base64 as well: the types found in a decoded run. */
+  detectEncoded?: (decoded: string) => Iterable<T>;
+  /** Return the message with plain-text findings replaced by placeholders. */
+  redact: boolean;
+  placeholder(type: T): string;
+}
+
+export interface ContentScanResult<M, T extends string> {
+  /** The redacted message (the same object when nothing was redacted or `redact` was off). */
+  readonly message: M;
+  readonly changed: boolean;
+  readonly locations: FindingLocation<T>[];
+  readonly foundInBase64: boolean;
+}
+
+const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,31}$/;
+
+/**
+ * Formats a content path for reasons and logs. Keys are not scanned by the filters, so only short
+ * identifier-like keys that the detector finds clean are shown; others become `[…]`.
+ */
+function formatPath(root: string, path: ContentPath, keyIsClean: (key: string) => boolean): string {
+  let out = root;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (IDENTIFIER_KEY.test(part) && keyIsClean(part)) out += `.${part}`;
+    else out += '[…]';
+  }
+  return out;
+}
+
+/**
+ * Runs a detector over every string of a message's content (request/notification params, response
+ * result or error), optionally over decoded base64 too, and redacts plain-text findings on request.
+ */
+export function scanMessageContent<M extends JsonRpcMessage, T extends string>(message: M, options: ContentScanOptions<T>): ContentScanResult<M, T> {
+  const root = contentKeyOf(message);
+  const counts = new Map<string, { path: string; type: T; count: number; encoding?: 'base64' }>();
+  let foundInBase64 = false;
+  if (root === undefined) return { message, changed: false, locations: [], foundInBase64 };
+  const keyIsClean = (key: string): boolean => options.detect(key).length === 0;
+  const record = (path: string, type: T, encoding: 'base64' | undefined): void => {
+    const key = `${encoding ?? ''}\u0000${type}\u0000${path}`;
+    const entry = counts.get(key);
+    if (entry !== undefined) entry.count++;
+    else counts.set(key, encoding === undefined ? { path, type, count: 1 } : { path, type, count: 1, encoding });
+  };
+  const { message: rewritten, changed } = rewriteMessageStrings(message, (text, path) => {
+    const findings = options.detect(text);
+    let where: string | undefined;
+    for (const finding of findings) record((where ??= formatPath(root, path, keyIsClean)), finding.type, undefined);
+    if (options.detectEncoded !== undefined) {
+      let next = 0;
+      for (const candidate of findBase64Candidates(text)) {
+        // Encoded text inside a plain finding is replaced with it; no need to block for it.
+        while (next < findings.length && findings[next]!.end <= candidate.start) next++;
+        const cover = findings[next];
+        if (cover !== undefined && cover.start <= candidate.start && cover.end >= candidate.end) continue;
+        for (const type of options.detectEncoded(candidate.decoded)) {
+          foundInBase64 = true;
+          record((where ??= formatPath(root, path, keyIsClean)), type, 'base64');
+        }
+      }
+    }
+    if (!options.redact || findings.length === 0) return undefined;
+    return redactFindings(text, findings, options.placeholder);
+  });
+  return { message: rewritten, changed, locations: [...counts.values()], foundInBase64 };
+}
+
+/** How a filter names itself in decisions. */
+export interface FilterIdentity {
+  /** Handler name, e.g. `basic_pii_filter`. */
+  readonly handler: string;
+  /** What it finds, capitalised for the start of a reason: `PII`, `Secret`. */
+  readonly subject: string;
+}
+
+/** Most locations listed in a decision's metadata; the rest are counted. */
+export const MAX_METADATA_LOCATIONS = 50;
+const MAX_REASON_PATHS = 3;
+
+function listTypes<T extends string>(locations: readonly FindingLocation<T>[], encoded: boolean | undefined): string {
+  const types = new Set<string>();
+  for (const l of locations) if (encoded === undefined || (l.encoding === 'base64') === encoded) types.add(l.type);
+  return [...types].join(', ');
+}
+
+function listPaths<T extends string>(locations: readonly FindingLocation<T>[]): string {
+  const paths = [...new Set(locations.map((l) => l.path))];
+  const shown = paths.slice(0, MAX_REASON_PATHS).join(', ');
+  return paths.length > MAX_REASON_PATHS ? `${shown} and ${paths.length - MAX_REASON_PATHS} more` : shown;
+}
+
+/**
+ * Turns a scan into the filter's decision: `undefined` when nothing was found; otherwise block,
+ * redact (forced to block when something was found inside base64) or audit as `action` says.
+ */
+export function decideOnScan<M extends JsonRpcMessage, T extends string>(
+  filter: FilterIdentity,
+  action: FilterAction,
+  scan: ContentScanResult<M, T>,
+): PluginDecision<M> | undefined {
+  const { locations } = scan;
+  if (locations.length === 0) return undefined;
+  const forcedBlock = action === 'redact' && scan.foundInBase64;
+  const effective: FilterAction = forcedBlock ? 'block' : action;
+  const types = [...new Set(locations.map((l) => l.type))];
+  const metadata: Record<string, unknown> = {
+    plugin: filter.handler,
+    detected: true,
+    action: effective,
+    types,
+    locations: locations.slice(0, MAX_METADATA_LOCATIONS),
+  };
+  if (locations.length > MAX_METADATA_LOCATIONS) metadata['locations_truncated'] = locations.length - MAX_METADATA_LOCATIONS;
+  if (scan.foundInBase64) metadata['found_in_base64'] = true;
+  if (forcedBlock) metadata['base64_force_block'] = true;
+  const where = listPaths(locations);
+  if (effective === 'block') {
+    const reason = forcedBlock
+      ? `${filter.subject} detected in base64-encoded content (${listTypes(locations, true)}) in ${where}; blocked because encoded content cannot be redacted`
+      : `${filter.subject} detected (${listTypes(locations, undefined)}) in ${where}`;
+    return { allowed: false, reason, metadata };
+  }
+  if (effective === 'redact') {
+    return { allowed: true, modified: scan.message, reason: `${filter.subject} redacted (${listTypes(locations, undefined)}) in ${where}`, metadata };
+  }
+  return { allowed: true, reason: `${filter.subject} detected (${listTypes(locations, undefined)}) in ${where} (audit only)`, metadata };
+}

@@ -1,0 +1,757 @@
+// Personal-data detectors (email, phone, payment card, IP address, national id, IBAN): linear
+// token scanners with checksum and context validation, used by the basic_pii_filter plugin.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { CountryCode } from 'libphonenumber-js';
+import type { TextFinding } from './findings';
+
+/** The PII types, with the config keys of Gatekit's `pii_types` (iban is ours). */
+export const PII_TYPES = ['email', 'phone', 'credit_card', 'ip_address', 'national_id', 'iban'] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+
+/** When two findings overlap, the more specific (checksum-validated) type wins over the broader ones. */
+const OVERLAP_RANK: Record<PiiType, number> = { credit_card: 0, iban: 1, national_id: 2, email: 3, ip_address: 4, phone: 5 };
+
+// ---------------------------------------------------------------------------------------------
+// Character helpers
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+function isLetter(c: number): boolean {
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x7a;
+}
+function isUpper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+function isAlnum(c: number): boolean {
+  return isDigit(c) || isLetter(c);
+}
+/** Letters, digits and `_`: characters that glue a number to an identifier. */
+function isWordChar(c: number): boolean {
+  return isAlnum(c) || c === 0x5f;
+}
+function isHex(c: number): boolean {
+  const l = c | 0x20;
+  return isDigit(c) || (l >= 0x61 && l <= 0x66);
+}
+/** Code at `i`, or -1 outside the text (so boundary checks need no range test). */
+function codeAt(text: string, i: number): number {
+  return i >= 0 && i < text.length ? text.charCodeAt(i) : -1;
+}
+
+/**
+ * Up to `count` words (letters only, lower-cased) before `pos`, nearest first, looking back at most
+ * `maxChars` characters. Bounded, so context checks keep the scans linear.
+ */
+function previousWords(text: string, pos: number, count: number, maxChars = 40): string[] {
+  const words: string[] = [];
+  const floor = Math.max(0, pos - maxChars);
+  let i = pos;
+  while (words.length < count && i > floor) {
+    while (i > floor && !isLetter(text.charCodeAt(i - 1))) i--;
+    const end = i;
+    while (i > floor && isLetter(text.charCodeAt(i - 1))) i--;
+    if (end > i) words.push(text.slice(i, end).toLowerCase());
+  }
+  return words;
+}
+
+function hasWordBefore(text: string, pos: number, vocabulary: ReadonlySet<string>, count = 2, maxChars = 40): boolean {
+  for (const word of previousWords(text, pos, count, maxChars)) if (vocabulary.has(word)) return true;
+  return false;
+}
+
+/** Luhn checksum over the digits of `digits` (a digit-only string). */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 0x30;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** A maximal run of digit groups joined by one separator character, e.g. `123-45-6789`. */
+interface DigitRun {
+  readonly start: number;
+  readonly end: number;
+  /** Digits only. */
+  readonly digits: string;
+  /** Length of each group. */
+  readonly groups: readonly number[];
+}
+
+/**
+ * Maximal runs of digit groups where consecutive groups are separated by exactly one `separator`
+ * (or no separator at all when `separator` is empty). One pass; each character visited once.
+ */
+function* digitRuns(text: string, separator: number | undefined): Generator<DigitRun> {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!isDigit(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const groups: number[] = [];
+    let digits = '';
+    for (;;) {
+      const groupStart = i;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      groups.push(i - groupStart);
+      digits += text.slice(groupStart, i);
+      if (separator !== undefined && i + 1 < n && text.charCodeAt(i) === separator && isDigit(text.charCodeAt(i + 1))) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    yield { start, end: i, digits, groups };
+  }
+}
+
+function sameGroups(groups: readonly number[], shape: readonly number[]): boolean {
+  if (groups.length !== shape.length) return false;
+  for (let i = 0; i < shape.length; i++) if (groups[i] !== shape[i]) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email
+
+// Local part: RFC 5322 atext minus the rarely used symbols that also delimit prose and code.
+const LOCAL_CHARS = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-'") LOCAL_CHARS[c.charCodeAt(0)] = 1;
+function isLocalChar(c: number): boolean {
+  return c < 128 && LOCAL_CHARS[c] === 1;
+}
+function isDomainChar(c: number): boolean {
+  return isAlnum(c) || c === 0x2d || c === 0x2e;
+}
+
+/** Suffixes that look like a top-level domain but name a file (`icon@2x.png`, `lib@1.x.js`). */
+const FILE_EXTENSIONS = new Set([
+  'png', 'jpg', 'jpeg', 'gif', 'svg', 'webp', 'bmp', 'ico', 'tif', 'tiff', 'avif', 'js', 'mjs', 'cjs', 'ts', 'tsx', 'jsx',
+  'css', 'scss', 'less', 'json', 'map', 'txt', 'md', 'py', 'rb', 'go', 'rs', 'java', 'kt', 'cs', 'php', 'html', 'htm',
+  'xml', 'yml', 'yaml', 'toml', 'lock', 'log', 'wasm', 'pdf', 'tgz', 'gz', 'jar', 'whl', 'exe', 'dll', 'so', 'dylib',
+]);
+
+function validDomain(text: string, start: number, end: number): boolean {
+  let labelStart = start;
+  let labels = 0;
+  for (let i = start; i <= end; i++) {
+    if (i < end && text.charCodeAt(i) !== 0x2e) continue;
+    const length = i - labelStart;
+    if (length === 0 || length > 63) return false;
+    if (text.charCodeAt(labelStart) === 0x2d || text.charCodeAt(i - 1) === 0x2d) return false;
+    labels++;
+    if (i === end) {
+      // Top-level domain: letters only, at least two.
+      if (length < 2) return false;
+      for (let j = labelStart; j < end; j++) if (!isLetter(text.charCodeAt(j))) return false;
+      if (FILE_EXTENSIONS.has(text.slice(labelStart, end).toLowerCase())) return false;
+    }
+    labelStart = i + 1;
+  }
+  return labels >= 2;
+}
+
+/** `user:pass@host` inside a URL is a credential (the secrets filter's business), not an email. */
+function isUrlUserinfo(text: string, localStart: number): boolean {
+  if (codeAt(text, localStart - 1) !== 0x3a) return false;
+  const floor = Math.max(0, localStart - 256);
+  for (let i = localStart - 1; i >= floor + 2; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x09) return false;
+    if (c === 0x2f && text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x3a) return true;
+  }
+  return false;
+}
+
+/** Email addresses: local part, `@`, a dotted domain with an alphabetic top-level label. */
+export function detectEmails(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  const n = text.length;
+  let at = text.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && isLocalChar(text.charCodeAt(start - 1))) start--;
+    while (start < at && (text.charCodeAt(start) === 0x2e || text.charCodeAt(start) === 0x27)) start++;
+    let end = at + 1;
+    while (end < n && isDomainChar(text.charCodeAt(end))) end++;
+    // Sentence punctuation after the address is not part of it.
+    while (end > at + 1 && (text.charCodeAt(end - 1) === 0x2e || text.charCodeAt(end - 1) === 0x2d)) end--;
+    const localLength = at - start;
+    const accepted =
+      localLength > 0 &&
+      localLength <= 64 &&
+      text.charCodeAt(at - 1) !== 0x2e &&
+      end - at - 1 <= 253 &&
+      validDomain(text, at + 1, end) &&
+      !isUrlUserinfo(text, start) &&
+      // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
+      !(codeAt(text, end) === 0x3a && isWordChar(codeAt(text, end + 1)) && codeAt(text, end + 1) !== -1);
+    if (accepted) out.push({ type: 'email', start, end });
+    at = text.indexOf('@', at + 1);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses
+
+/** Words that make a dotted quad a version number rather than an address. */
+const VERSION_WORDS = new Set([
+  'version', 'versions', 'ver', 'v', 'release', 'released', 'releases', 'build', 'builds', 'firmware', 'fw', 'revision', 'rev',
+  'tag', 'tagged', 'sdk', 'kernel', 'patch', 'upgrade', 'upgraded', 'upgrading', 'downgrade', 'downgraded', 'bump', 'bumped',
+  'bumps', 'requires', 'required', 'compatible', 'changelog', 'update', 'updated', 'edition', 'driver', 'bios', 'package',
+  'pkg', 'library', 'lib', 'assembly', 'fileversion', 'productversion', 'semver', 'dependency', 'installed', 'install',
+]);
+
+function parseIpv4(text: string, start: number, end: number): number[] | undefined {
+  const octets: number[] = [];
+  let value = 0;
+  let length = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (length === 0 || length > 3 || value > 255) return undefined;
+      // Leading zeros (`01.02.03.04`) mark dates and versions; addresses are written without them.
+      if (length > 1 && text.charCodeAt(i - length) === 0x30) return undefined;
+      octets.push(value);
+      value = 0;
+      length = 0;
+      continue;
+    }
+    value = value * 10 + (c - 0x30);
+    length++;
+  }
+  return octets.length === 4 ? octets : undefined;
+}
+
+/** Loopback, unspecified, broadcast and netmasks identify no one. */
+function isNonPersonalIpv4(octets: readonly number[]): boolean {
+  const [a, b, c, d] = octets as [number, number, number, number];
+  if (a === 127 || (a === 0 && b === 0 && c === 0 && d === 0)) return true;
+  if (a === 255) {
+    const mask = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+    const inverted = ~mask >>> 0;
+    return (inverted & (inverted + 1)) === 0;
+  }
+  return false;
+}
+
+function detectIpv4(text: string, out: TextFinding<PiiType>[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && (isDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e)) i++;
+    let end = i;
+    // One trailing dot ends a sentence.
+    if (text.charCodeAt(end - 1) === 0x2e) end--;
+    if (end - start < 7 || end - start > 15) continue;
+    const before = codeAt(text, start - 1);
+    if (isWordChar(before) || before === 0x2e || before === 0x40 /* pkg@1.2.3.4 */) continue;
+    // Version ranges and markers: ^1.2.3.4, ~1.2.3.4, >=1.2.3.4, ==1.2.3.4.
+    if (before === 0x5e || before === 0x7e || ((before === 0x3d || before === 0x3e || before === 0x3c) && codeAt(text, start - 2) !== -1 && '=<>~!'.includes(text[start - 2]!))) continue;
+    const after = codeAt(text, end);
+    if (isWordChar(after)) continue;
+    // Pre-release / build suffixes: 1.2.3.4-beta, 1.2.3.4+build.
+    if ((after === 0x2d || after === 0x2b) && isLetter(codeAt(text, end + 1))) continue;
+    const octets = parseIpv4(text, start, end);
+    if (octets === undefined || isNonPersonalIpv4(octets)) continue;
+    if (hasWordBefore(text, start, VERSION_WORDS, 2, 32)) continue;
+    out.push({ type: 'ip_address', start, end });
+  }
+}
+
+function isIpv6RunChar(c: number): boolean {
+  return isHex(c) || c === 0x3a || c === 0x2e;
+}
+
+/** Validates `text[start,end)` as an IPv6 address and returns whether it is specific enough to be one. */
+function validIpv6(text: string, start: number, end: number): boolean {
+  let groups = 0;
+  let compressed = false;
+  let longestGroup = 0;
+  let i = start;
+  if (text.startsWith('::', i)) {
+    compressed = true;
+    i += 2;
+    if (i === end) return false; // `::` itself
+  }
+  while (i < end) {
+    const groupStart = i;
+    while (i < end && isHex(text.charCodeAt(i))) i++;
+    const length = i - groupStart;
+    if (i < end && text.charCodeAt(i) === 0x2e) {
+      // Embedded IPv4 tail (::ffff:192.0.2.1), only as the last part.
+      while (i < end && (isDigit(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e)) i++;
+      if (i !== end || parseIpv4(text, groupStart, end) === undefined) return false;
+      groups += 2;
+      longestGroup = 4;
+      break;
+    }
+    if (length === 0 || length > 4) return false;
+    groups++;
+    if (length > longestGroup) longestGroup = length;
+    if (i === end) break;
+    // i is at ':'
+    if (text.charCodeAt(i + 1) === 0x3a) {
+      if (compressed) return false;
+      compressed = true;
+      i += 2;
+      if (i === end) break;
+    } else {
+      i++;
+      if (i === end) return false;
+    }
+  }
+  if (compressed ? groups > 7 : groups !== 8) return false;
+  // `::1`, `a::b`, `std::map`-like fragments: demand something address-shaped.
+  if (compressed && (groups < 2 || longestGroup < 3)) return false;
+  return true;
+}
+
+function detectIpv6(text: string, out: TextFinding<PiiType>[]): void {
+  const n = text.length;
+  let i = text.indexOf(':');
+  if (i === -1) return;
+  // Start at the run containing the first colon.
+  while (i > 0 && isIpv6RunChar(text.charCodeAt(i - 1))) i--;
+  while (i < n) {
+    if (!isIpv6RunChar(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let start = i;
+    let colons = 0;
+    while (i < n && isIpv6RunChar(text.charCodeAt(i))) {
+      if (text.charCodeAt(i) === 0x3a) colons++;
+      i++;
+    }
+    let end = i;
+    if (colons < 2) continue;
+    // A hex run glued to a word (`std::`, `xdead:beef`) is code, not an address.
+    if (isHex(text.charCodeAt(start)) && isWordChar(codeAt(text, start - 1))) continue;
+    if (isWordChar(codeAt(text, end))) continue;
+    // A label colon before (`ip:fe80::1`) or sentence punctuation after.
+    if (text.charCodeAt(start) === 0x3a && text.charCodeAt(start + 1) !== 0x3a) start++;
+    if (text.charCodeAt(end - 1) === 0x2e) end--;
+    if (text.charCodeAt(end - 1) === 0x3a && text.charCodeAt(end - 2) !== 0x3a) end--;
+    if (end - start < 3 || end - start > 45) continue;
+    if (validIpv6(text, start, end)) out.push({ type: 'ip_address', start, end });
+  }
+}
+
+/** IPv4 addresses (real octets, not versions) and IPv6 addresses (full and compressed). */
+export function detectIpAddresses(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  detectIpv4(text, out);
+  detectIpv6(text, out);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payment cards
+
+/** Whether the issuer prefix and length belong to a card network. */
+function knownCardNetwork(digits: string): boolean {
+  const length = digits.length;
+  const p2 = Number(digits.slice(0, 2));
+  const p3 = Number(digits.slice(0, 3));
+  const p4 = Number(digits.slice(0, 4));
+  const p6 = Number(digits.slice(0, 6));
+  if (digits[0] === '4') return length === 13 || length === 16 || length === 19; // Visa
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return length === 16; // Mastercard
+  if (p2 === 34 || p2 === 37) return length === 15; // American Express
+  if (p4 === 6011 || p2 === 65 || (p3 >= 644 && p3 <= 649) || (p6 >= 622126 && p6 <= 622925)) return length >= 16; // Discover
+  if (p4 >= 3528 && p4 <= 3589) return length >= 16; // JCB
+  if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return length >= 14; // Diners Club
+  if (p2 === 62) return length >= 16; // UnionPay
+  return false;
+}
+
+/** Groupings people write cards in: 4-4-4-4(-3), Amex 4-6-5, Diners 4-6-4. */
+function plausibleCardGroups(groups: readonly number[]): boolean {
+  if (groups.length === 1) return true;
+  if (sameGroups(groups, [4, 6, 5]) || sameGroups(groups, [4, 6, 4])) return true;
+  for (let i = 0; i < groups.length - 1; i++) if (groups[i] !== 4) return false;
+  const last = groups[groups.length - 1]!;
+  return last >= 1 && last <= 4;
+}
+
+/** Payment card numbers of a known network, Luhn-checked, plain or grouped with spaces or dashes. */
+export function detectCreditCards(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  const seen = new Set<number>();
+  for (const separator of [0x20, 0x2d]) {
+    for (const run of digitRuns(text, separator)) {
+      const length = run.digits.length;
+      if (length < 13 || length > 19) continue;
+      // Plain runs show up in both passes; keep the first.
+      if (seen.has(run.start)) continue;
+      const before = codeAt(text, run.start - 1);
+      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) continue;
+      const after = codeAt(text, run.end);
+      if (isWordChar(after) || (after === 0x2e && isDigit(codeAt(text, run.end + 1)))) continue;
+      if (!plausibleCardGroups(run.groups) || !knownCardNetwork(run.digits) || !luhnValid(run.digits)) continue;
+      seen.add(run.start);
+      out.push({ type: 'credit_card', start: run.start, end: run.end });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// National identifiers: US SSN, UK National Insurance number, Canadian SIN
+
+const SSN_WORDS = new Set(['ssn', 'ssns', 'social', 'security', 'taxpayer', 'tin', 'itin']);
+const SIN_WORDS = new Set(['sin', 'insurance', 'nas']);
+
+function validSsn(digits: string): boolean {
+  const area = Number(digits.slice(0, 3));
+  const group = Number(digits.slice(3, 5));
+  const serial = Number(digits.slice(5));
+  if (area === 0 || area === 666 || area >= 900 || group === 0 || serial === 0) return false;
+  // Numbers published in advertising and never issued to a person.
+  return digits !== '078051120' && digits !== '219099999';
+}
+
+function validSin(digits: string): boolean {
+  return digits[0] !== '0' && digits[0] !== '8' && luhnValid(digits);
+}
+
+// Letters never used in National Insurance prefixes, and prefixes never allocated.
+const NINO_BAD_FIRST = new Set('DFIQUV');
+const NINO_BAD_SECOND = new Set('DFIOQUV');
+const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
+
+/** Matches a UK NI number at `start` (`AB123456C` or `AB 12 34 56 C`); returns its end or -1. */
+function matchNino(text: string, start: number): number {
+  const a = text[start]!;
+  const b = text[start + 1];
+  if (b === undefined || !isUpper(b.charCodeAt(0)) || NINO_BAD_FIRST.has(a) || NINO_BAD_SECOND.has(b) || NINO_BAD_PREFIX.has(a + b)) return -1;
+  let i = start + 2;
+  const spaced = text.charCodeAt(i) === 0x20;
+  for (let pair = 0; pair < 3; pair++) {
+    if (spaced) {
+      if (text.charCodeAt(i) !== 0x20) return -1;
+      i++;
+    }
+    if (!isDigit(codeAt(text, i)) || !isDigit(codeAt(text, i + 1))) return -1;
+    i += 2;
+  }
+  if (spaced && text.charCodeAt(i) === 0x20) i++;
+  const suffix = codeAt(text, i);
+  if (suffix < 0x41 || suffix > 0x44) return -1; // A-D
+  i++;
+  return isWordChar(codeAt(text, i)) ? -1 : i;
+}
+
+/** US Social Security numbers, UK National Insurance numbers and Canadian Social Insurance numbers. */
+export function detectNationalIds(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  const seen = new Set<number>();
+  for (const separator of [0x2d, 0x20]) {
+    for (const run of digitRuns(text, separator)) {
+      if (run.digits.length !== 9 || seen.has(run.start)) continue;
+      const before = codeAt(text, run.start - 1);
+      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) continue;
+      const after = codeAt(text, run.end);
+      if (isWordChar(after) || ((after === 0x2d || after === 0x2e || after === 0x2f) && isDigit(codeAt(text, run.end + 1)))) continue;
+      let accepted = false;
+      if (run.groups.length === 1) {
+        // Nine bare digits are an id only when the text says which.
+        if (hasWordBefore(text, run.start, SSN_WORDS, 3)) accepted = validSsn(run.digits);
+        else if (hasWordBefore(text, run.start, SIN_WORDS, 3)) accepted = validSin(run.digits);
+      } else if (sameGroups(run.groups, [3, 2, 4])) {
+        accepted = validSsn(run.digits);
+      } else if (sameGroups(run.groups, [3, 3, 3])) {
+        accepted = validSin(run.digits);
+      }
+      if (!accepted) continue;
+      seen.add(run.start);
+      out.push({ type: 'national_id', start: run.start, end: run.end });
+    }
+  }
+  const n = text.length;
+  for (let i = 0; i + 9 <= n; i++) {
+    const c = text.charCodeAt(i);
+    if (!isUpper(c) || isWordChar(codeAt(text, i - 1))) continue;
+    const end = matchNino(text, i);
+    if (end !== -1) {
+      out.push({ type: 'national_id', start: i, end });
+      i = end - 1;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IBAN
+
+/** IBAN length per country (SWIFT IBAN registry). */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28,
+  CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23,
+  GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32,
+  LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18,
+  NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19,
+  SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/** ISO 13616 check: move the first four characters to the end, letters to numbers, remainder mod 97 is 1. */
+export function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const c = rearranged.charCodeAt(i);
+    if (isDigit(c)) remainder = (remainder * 10 + (c - 0x30)) % 97;
+    else remainder = (remainder * 100 + ((c | 0x20) - 0x61 + 10)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** Matches an IBAN at `start` (compact or grouped by four with single spaces); returns its end or -1. */
+function matchIban(text: string, start: number): number {
+  const country = text.slice(start, start + 2).toUpperCase();
+  const length = IBAN_LENGTHS[country];
+  if (length === undefined || !isDigit(codeAt(text, start + 2)) || !isDigit(codeAt(text, start + 3))) return -1;
+  let compact = '';
+  let i = start;
+  while (compact.length < length) {
+    const c = codeAt(text, i);
+    if (isAlnum(c)) {
+      compact += text[i];
+      i++;
+    } else if (c === 0x20 && compact.length % 4 === 0 && compact.length > 0 && isAlnum(codeAt(text, i + 1))) {
+      i++;
+    } else {
+      return -1;
+    }
+  }
+  if (isWordChar(codeAt(text, i))) return -1;
+  return ibanChecksumValid(compact) ? i : -1;
+}
+
+/** International Bank Account Numbers with a known country length and a valid mod-97 check. */
+export function detectIbans(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  const n = text.length;
+  for (let i = 0; i + 15 <= n; i++) {
+    if (!isLetter(text.charCodeAt(i)) || !isLetter(text.charCodeAt(i + 1)) || !isDigit(text.charCodeAt(i + 2))) continue;
+    if (isWordChar(codeAt(text, i - 1))) continue;
+    const end = matchIban(text, i);
+    if (end !== -1) {
+      out.push({ type: 'iban', start: i, end });
+      i = end - 1;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phone numbers
+
+/** National formats are validated against these regions; international (+CC) ones against all. */
+const NATIONAL_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'AU', 'IN'];
+
+const PHONE_WORDS = new Set([
+  'phone', 'phones', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'cellphone', 'call', 'calls', 'fax', 'sms', 'whatsapp',
+  'contact', 'ph', 'text', 'dial', 'landline', 'hotline', 'reach', 'telefon', 'telefono', 'phonenumber',
+]);
+const NOT_PHONE_WORDS = new Set([
+  'order', 'orders', 'invoice', 'tracking', 'track', 'ticket', 'ref', 'reference', 'isbn', 'serial', 'sku', 'id', 'ids',
+  'po', 'confirmation', 'transaction', 'txn', 'case', 'build', 'version', 'part', 'item', 'product', 'account', 'acct',
+  'batch', 'lot', 'shipment', 'parcel', 'receipt', 'booking', 'claim', 'policy', 'member', 'customer', 'routing', 'iban',
+  'card', 'zip', 'postcode', 'timestamp', 'epoch', 'ssn', 'sin', 'size', 'bytes', 'total', 'count', 'amount',
+]);
+
+function isPhoneSeparator(c: number): boolean {
+  return c === 0x20 || c === 0x2d || c === 0x2e || c === 0xa0 || c === 0x28 || c === 0x29;
+}
+
+/** Memo of libphonenumber verdicts for one scan: repeated numbers are validated once. */
+type PhoneVerdicts = Map<string, boolean>;
+
+function validPhoneDigits(plus: boolean, digits: string, verdicts: PhoneVerdicts): boolean {
+  const key = (plus ? '+' : '') + digits;
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  let valid = false;
+  if (plus) {
+    valid = parsePhoneNumberFromString('+' + digits)?.isValid() === true;
+  } else if (digits.startsWith('00') && digits.length >= 10) {
+    valid = parsePhoneNumberFromString('+' + digits.slice(2))?.isValid() === true;
+  } else {
+    for (const region of NATIONAL_REGIONS) {
+      // Cheap shape checks first: libphonenumber costs tens of microseconds a call.
+      if (region === 'US' ? !(digits.length === 10 || (digits.length === 11 && digits[0] === '1')) : region === 'IN' ? digits.length !== 10 || digits[0]! < '6' : digits[0] !== '0') continue;
+      if (parsePhoneNumberFromString(digits, { defaultCountry: region })?.isValid() === true) {
+        valid = true;
+        break;
+      }
+    }
+  }
+  verdicts.set(key, valid);
+  return valid;
+}
+
+/** A candidate phone: the characters [start,end) and the groups of digits inside them. */
+interface PhoneRun {
+  start: number;
+  end: number;
+  plus: boolean;
+  /** Start and end offsets of each digit group. */
+  groups: number[];
+  dotted: boolean;
+}
+
+function groupDigits(text: string, run: PhoneRun, from: number, to: number): string {
+  let digits = '';
+  for (let g = from; g < to; g++) digits += text.slice(run.groups[2 * g]!, run.groups[2 * g + 1]!);
+  return digits;
+}
+
+function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdicts: PhoneVerdicts, out: TextFinding<PiiType>[]): boolean {
+  const digits = groupDigits(text, run, from, to);
+  if (digits.length < 7 || digits.length > 15) return false;
+  const plus = run.plus && from === 0;
+  const start = from === 0 ? run.start : run.groups[2 * from]!;
+  let end = run.groups[2 * to - 1]!;
+  if (text.charCodeAt(end) === 0x29) end++;
+  const separated = to - from > 1;
+  if (!plus) {
+    const context = previousWords(text, start, 2, 40);
+    const phoneContext = context.some((w) => PHONE_WORDS.has(w));
+    // A bare run of digits is a phone number only when the text calls it one.
+    if (!separated && !phoneContext) return false;
+    if (!phoneContext && context.some((w) => NOT_PHONE_WORDS.has(w))) return false;
+  }
+  if (!validPhoneDigits(plus, digits, verdicts)) return false;
+  out.push({ type: 'phone', start, end });
+  return true;
+}
+
+/**
+ * Phone numbers: a cheap linear pre-scan finds runs of digits with phone punctuation, then
+ * libphonenumber validates them (international with `+`/`00`, national for NATIONAL_REGIONS).
+ */
+export function detectPhones(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
+  const n = text.length;
+  const verdicts: PhoneVerdicts = new Map();
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (!(isDigit(c) || c === 0x2b || c === 0x28)) {
+      i++;
+      continue;
+    }
+    const before = codeAt(text, i - 1);
+    const run: PhoneRun = { start: i, end: i, plus: c === 0x2b, groups: [], dotted: false };
+    if (c === 0x2b || c === 0x28) i++;
+    if (c === 0x2b && text.charCodeAt(i) === 0x28) i++;
+    let digitCount = 0;
+    let separatorRun = 0;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      if (isDigit(d)) {
+        const groupStart = i;
+        while (i < n && isDigit(text.charCodeAt(i))) i++;
+        run.groups.push(groupStart, i);
+        digitCount += i - groupStart;
+        separatorRun = 0;
+      } else if (isPhoneSeparator(d) && separatorRun < 2 && run.groups.length > 0) {
+        if (d === 0x2e) run.dotted = true;
+        separatorRun++;
+        i++;
+      } else {
+        break;
+      }
+    }
+    run.end = i;
+    if (run.groups.length === 0) {
+      if (i === run.start) i++;
+      continue;
+    }
+    // Glued to a word, a decimal, a path, a version, an amount, or an order number.
+    if (isWordChar(before) || before === 0x2e || before === 0x2f || before === 0x2d || before === 0x23 || before === 0x24 || before === 0x40 || before === 0x5c) continue;
+    const lastEnd = run.groups[run.groups.length - 1]!;
+    if (isWordChar(codeAt(text, lastEnd)) || (codeAt(text, lastEnd) === 0x2f && isDigit(codeAt(text, lastEnd + 1)))) continue;
+    // Too long to be one number even after trimming a neighbour off either end.
+    if (digitCount < 7 || digitCount > 30) continue;
+    const groupCount = run.groups.length / 2;
+    // Dotted quads and longer dotted runs of short groups are addresses and versions.
+    if (run.dotted && groupCount >= 4) {
+      let short = true;
+      for (let g = 0; g < groupCount; g++) if (run.groups[2 * g + 1]! - run.groups[2 * g]! > 3) short = false;
+      if (short) continue;
+    }
+    if (checkPhone(text, run, 0, groupCount, verdicts, out)) continue;
+    // A neighbouring number may have been swept into the run: try without the last or first group.
+    if (groupCount >= 3 && checkPhone(text, run, 0, groupCount - 1, verdicts, out)) continue;
+    if (groupCount >= 3 && !run.plus) checkPhone(text, run, 1, groupCount, verdicts, out);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// All types
+
+const DETECTORS: Record<PiiType, (text: string, out: TextFinding<PiiType>[]) => unknown> = {
+  email: detectEmails,
+  phone: detectPhones,
+  credit_card: detectCreditCards,
+  ip_address: detectIpAddresses,
+  national_id: detectNationalIds,
+  iban: detectIbans,
+};
+
+/** Types that cannot occur in a string without a digit (all but email). */
+function needsDigit(type: PiiType): boolean {
+  return type !== 'email';
+}
+
+/**
+ * Finds the enabled PII types in `text`, sorted by start, overlaps resolved in favour of the more
+ * specific type. Strings without `@` and without digits return at once.
+ */
+export function detectPii(text: string, enabled: ReadonlySet<PiiType>): TextFinding<PiiType>[] {
+  const hasAt = text.includes('@');
+  const hasDigit = /\d/.test(text);
+  if (!hasAt && !hasDigit) return [];
+  const found: TextFinding<PiiType>[] = [];
+  for (const type of PII_TYPES) {
+    if (!enabled.has(type)) continue;
+    if (type === 'email' ? !hasAt : needsDigit(type) && !hasDigit) continue;
+    DETECTORS[type](text, found);
+  }
+  return resolveOverlaps(found);
+}
+
+/** Sorts findings and, where two overlap, keeps the one of better rank (then the longer). */
+function resolveOverlaps(found: TextFinding<PiiType>[]): TextFinding<PiiType>[] {
+  if (found.length < 2) return found;
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: TextFinding<PiiType>[] = [];
+  for (const finding of found) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || finding.start >= last.end) {
+      kept.push(finding);
+      continue;
+    }
+    const better = OVERLAP_RANK[finding.type] < OVERLAP_RANK[last.type] || (OVERLAP_RANK[finding.type] === OVERLAP_RANK[last.type] && finding.end - finding.start > last.end - last.start);
+    if (better) kept[kept.length - 1] = finding;
+  }
+  return kept;
+}

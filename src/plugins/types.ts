@@ -1,0 +1,161 @@
+// The plugin seam: what a plugin is, what it sees, and what it may decide. The core knows only these
+// types; every concrete plugin lives in its own file under src/plugins/<kind>/ and is registered by name.
+import type { z } from 'zod';
+import type { JsonRpcErrorObject, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../shared/jsonrpc';
+
+export type PluginKind = 'middleware' | 'security' | 'auditing';
+
+/**
+ * Who sent a request: the client (a tool call, a list) or an upstream server (sampling, elicitation,
+ * roots). For a response this is who sent the request it answers.
+ */
+export type RequestOrigin = 'client' | 'server';
+
+/** What every hook is told about the message besides the message itself. */
+export interface MessageContext {
+  /** The upstream server this message belongs to, by its configured (clean) name. */
+  readonly serverName: string;
+  readonly origin: RequestOrigin;
+  /** For responses: the request being answered, as that plugin stage saw it (clean names). */
+  readonly request?: JsonRpcRequest;
+  /** The id the original sender used (client id for client requests), for correlating log records. */
+  readonly requestId?: JsonRpcId;
+  /** For responses: milliseconds since the request entered the gateway. */
+  readonly durationMs?: number;
+}
+
+/**
+ * What a middleware or security hook returns. Returning `undefined` means "no opinion, pass it on".
+ * Messages are never mutated in place: a plugin that changes content returns a new `modified` message.
+ */
+export interface PluginDecision<M> {
+  /** Security verdict: `false` blocks the message. Middleware leaves this unset. */
+  allowed?: boolean;
+  /** The message to use from here on (redaction, renaming, filtering a list). */
+  modified?: M;
+  /** Middleware only, on requests: answer now with this response instead of forwarding. */
+  completedResponse?: JsonRpcResponse;
+  /**
+   * Security, with `allowed: false` on a request: the error to answer with instead of the standard
+   * -32000 `Request blocked: <plugin>` (tool pinning answers -32601 with `data.reason: "pin_mismatch"`).
+   */
+  error?: JsonRpcErrorObject;
+  /** Why. May contain details; the pipeline reduces it to the outcome where content was sensitive. */
+  reason?: string;
+  /** Structured details (e.g. what was found), kept out of logs when content was sensitive. */
+  metadata?: Record<string, unknown>;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A middleware or security plugin instance. Hooks are optional; a missing hook passes the message on. */
+export interface InterceptorPlugin {
+  onRequest?(request: JsonRpcRequest, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcRequest> | undefined>;
+  onResponse?(response: JsonRpcResponse, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcResponse> | undefined>;
+  onNotification?(notification: JsonRpcNotification, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcNotification> | undefined>;
+  /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
+  close?(): Promise<void>;
+}
+
+export type StageOutcome = 'passed' | 'allowed' | 'modified' | 'blocked' | 'completed' | 'error';
+
+/** One plugin's part in processing one message. */
+export interface PipelineStage {
+  readonly handler: string;
+  readonly kind: 'middleware' | 'security';
+  readonly outcome: StageOutcome;
+  /** Reduced to `[blocked]` / `[modified]` once content was found sensitive. */
+  readonly reason: string;
+  readonly durationMs: number;
+}
+
+/**
+ * The overall result of running a message through middleware and security:
+ * `allowed` (security looked and let it pass), `no_security_evaluation` (no security plugin looked),
+ * `blocked`, `completed_by_middleware`, or `error` (a critical plugin failed: fail closed).
+ */
+export type PipelineOutcome = 'allowed' | 'no_security_evaluation' | 'blocked' | 'completed_by_middleware' | 'error';
+
+export interface PipelineResult<M> {
+  readonly outcome: PipelineOutcome;
+  /** The message to forward (after all modifications). Meaningless when blocked/completed/error. */
+  readonly message: M;
+  /** Set when outcome is `completed_by_middleware`, `blocked` or `error`: what to answer the sender with. */
+  readonly response?: JsonRpcResponse;
+  readonly modified: boolean;
+  readonly securityEvaluated: boolean;
+  /** A security plugin blocked or changed content: logs must carry neither the original text nor detailed reasons. */
+  readonly sensitive: boolean;
+  /** The handler that blocked or completed, if any. */
+  readonly decidedBy?: string;
+  /** One line for humans and logs (already reduced when sensitive). */
+  readonly reason: string;
+  readonly stages: readonly PipelineStage[];
+  readonly durationMs: number;
+}
+
+/**
+ * What auditing plugins receive. `message` is the content that is safe to log: the modified
+ * (redacted) message, or `undefined` when the message was blocked by security.
+ */
+export interface AuditEvent {
+  readonly type: 'request' | 'response' | 'notification';
+  readonly timestamp: Date;
+  readonly serverName: string;
+  readonly origin: RequestOrigin;
+  readonly requestId?: JsonRpcId;
+  /** The request method (for responses: the method of the request answered). */
+  readonly method: string;
+  /** For tools/call (and its response): the clean tool name. */
+  readonly tool?: string;
+  readonly message?: JsonRpcRequest | JsonRpcResponse | JsonRpcNotification;
+  readonly pipeline: PipelineResult<unknown>;
+  /** For responses: round-trip milliseconds from the request entering the gateway. */
+  readonly durationMs?: number;
+}
+
+/** An auditing plugin instance. A critical one that throws or cannot write blocks the traffic it logs. */
+export interface AuditingPlugin {
+  record(event: AuditEvent): MaybePromise<void>;
+  /** Flush everything written so far (called on shutdown and SIGTERM). */
+  close?(): Promise<void>;
+}
+
+export type PluginInstance = InterceptorPlugin | AuditingPlugin;
+
+/** What the gateway gives a plugin at creation. */
+export interface PluginEnvironment {
+  /** Folder of the config file (or the working directory for an embedded config). */
+  readonly configDir: string;
+  /** Absolute path of the config file, if there is one (the tool-pinning lockfile sits beside it). */
+  readonly configPath?: string;
+  /** Resolves a user path: `~`, `${VAR}`, relative to the config folder. */
+  resolvePath(path: string): string;
+  /** Diagnostics for the gateway's stderr (never stdout). */
+  log(message: string): void;
+}
+
+/** Keys every plugin entry's `config` may carry, handled by the pipeline, not the plugin. */
+export interface CommonPluginOptions {
+  enabled: boolean;
+  priority: number;
+  critical: boolean;
+}
+
+/**
+ * A registered plugin type. `configSchema` validates the plugin-specific keys of `config`
+ * (the common `enabled`, `priority`, `critical` are stripped before it sees them); it should be a
+ * strict zod object so unknown keys are reported with the list of valid ones.
+ */
+export interface PluginDefinition<C = unknown> {
+  readonly handler: string;
+  readonly kind: PluginKind;
+  /** Shown in block messages: `Request blocked: <displayName>`. */
+  readonly displayName: string;
+  /** One sentence for docs, errors and the settings UI. */
+  readonly description: string;
+  readonly configSchema: z.ZodType<C>;
+  /** True for plugins that may only be configured per server (tool_manager). */
+  readonly serverOnly?: boolean;
+  create(config: C, env: PluginEnvironment): PluginInstance;
+}

@@ -1,0 +1,266 @@
+// The control link between a gateway process and the VS Code extension host: every message once, with
+// its method, its vscode-jsonrpc type, and who sends it. No MCP traffic travels over this link.
+import { NotificationType, RequestType } from 'vscode-jsonrpc/node';
+
+/** Bumped when a message changes incompatibly; the extension refuses gateways of another version. */
+export const CONTROL_PROTOCOL_VERSION = 1;
+
+/** Environment variables a gateway reads to find and authenticate to the extension host. */
+export const ControlEnv = {
+  /** Unix socket path or Windows named pipe of the extension host's control server. */
+  socket: 'GATEKIT_CONTROL_SOCKET',
+  /** Shared secret proving the gateway was started by (or for) this extension host. Env only, never argv. */
+  token: 'GATEKIT_CONTROL_TOKEN',
+  /** Folder of discovery files (`<pid>.json`), used to reconnect after the extension host restarted. */
+  discoveryDir: 'GATEKIT_CONTROL_DIR',
+  /** `off` disables the control link entirely (no discovery either). */
+  mode: 'GATEKIT_CONTROL',
+  /** The whole configuration as JSON text (the extension's effective config), instead of `--config`. */
+  configJson: 'GATEKIT_CONFIG_JSON',
+  /** Where the configuration notionally lives: relative paths resolve against its folder. */
+  configBase: 'GATEKIT_CONFIG_BASE',
+} as const;
+
+/** Error codes of control-link requests (JSON-RPC server-defined range, distinct from MCP's). */
+export const ControlErrorCode = {
+  Unauthorized: -32090,
+  IncompatibleVersion: -32091,
+  NotReady: -32092,
+} as const;
+
+/** How a gateway serves: an MCP client on stdio, or only the control link (the extension's own gateway). */
+export type GatewayMode = 'stdio' | 'control-only';
+
+/**
+ * A discovery file `<discoveryDir>/<pid>.json` (mode 0600) written by each extension host, so that a
+ * gateway started outside VS Code can find a control server to report to.
+ */
+export interface DiscoveryRecord {
+  protocolVersion: number;
+  /** Extension host process id; a record whose process is gone is stale. */
+  pid: number;
+  socket: string;
+  token: string;
+  /** Absolute paths of the window's workspace folders; a gateway prefers the window containing its cwd. */
+  workspaceFolders: string[];
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// gateway → extension
+
+/** Who the gateway is, sent in {@link HelloRequest}. */
+export interface GatewayIdentity {
+  /** Unique per gateway process; names the traffic session in the views. */
+  sessionId: string;
+  pid: number;
+  mode: GatewayMode;
+  /** Gatekit version of the gateway. */
+  version: string;
+  /** True when started by VS Code from this extension's server definition (env carried the token). */
+  startedByExtension: boolean;
+  cwd: string;
+  /** The config file the gateway was started with, if any. */
+  configPath?: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+export interface HelloParams {
+  protocolVersion: number;
+  token: string;
+  gateway: GatewayIdentity;
+}
+
+export interface HelloResult {
+  /** Extension version, for logs. */
+  extensionVersion: string;
+  /** Largest request/response body, in UTF-16 units of its JSON text, the gateway should send per traffic event. */
+  maxBodyChars: number;
+}
+
+/** Sent by the gateway first; anything before a successful hello closes the connection. */
+export namespace HelloRequest {
+  export const method = 'gatekit/hello';
+  export const type = new RequestType<HelloParams, HelloResult, void>(method);
+}
+
+/** What the gateway did with an exchange: `redacted` means a security plugin changed content. */
+export type TrafficDecision = 'allowed' | 'modified' | 'redacted' | 'blocked' | 'error';
+
+/**
+ * `client_to_server`: a client request and its answer; `server_to_client`: a server's request
+ * (sampling, elicitation, roots) and the client's answer; `notification_to_*`: a notification.
+ */
+export type TrafficDirection = 'client_to_server' | 'server_to_client' | 'notification_to_client' | 'notification_to_server';
+
+/** One finished exchange (a request with its response, or a notification), in its log-safe form. */
+export interface TrafficEvent {
+  /** Increases by one per event within a session, so gaps are visible. */
+  seq: number;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  direction: TrafficDirection;
+  /** The upstream server (empty when the gateway answered on its own). */
+  server: string;
+  method: string;
+  /** For tools/call: the tool name. */
+  tool?: string;
+  decision: TrafficDecision;
+  /** The plugin that decided (blocked, redacted, completed). */
+  plugin?: string;
+  /** Why, already reduced to `[blocked]`/`[modified]` where content was sensitive. */
+  reason: string;
+  durationMs?: number;
+  /** Error code of the response, when it is an error. */
+  errorCode?: number;
+  /** JSON text of the request (or notification) as forwarded; absent when blocked; cut at `maxBodyChars`. */
+  request?: string;
+  requestTruncated?: boolean;
+  /** JSON text of the response as returned to the requester; cut at `maxBodyChars`. */
+  response?: string;
+  responseTruncated?: boolean;
+}
+
+export interface TrafficParams {
+  events: TrafficEvent[];
+  /** Events the gateway dropped since the last batch because the link could not keep up. */
+  dropped: number;
+}
+
+/** Sent by the gateway in batches while connected. */
+export namespace TrafficNotification {
+  export const method = 'gatekit/traffic';
+  export const type = new NotificationType<TrafficParams>(method);
+}
+
+/** Lifecycle of an upstream server process. */
+export type ServerState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
+
+/** Health of one upstream server. */
+export interface ServerStatus {
+  name: string;
+  state: ServerState;
+  /** The last failure or other detail, for humans (exit code, spawn error, timeout...). */
+  detail?: string;
+}
+
+export interface ServerStatusParams {
+  servers: ServerStatus[];
+}
+
+/** Sent by the gateway after hello and whenever any server's status changes (always the full list). */
+export namespace ServerStatusNotification {
+  export const method = 'gatekit/serverStatus';
+  export const type = new NotificationType<ServerStatusParams>(method);
+}
+
+/**
+ * What the policy did to one upstream tool: `visible` unchanged, `renamed` (tool_manager
+ * display_name), `hidden` (not in the allowlist), `blocked` (a security plugin removed it, e.g. a
+ * poisoned description).
+ */
+export type ToolVisibility = 'visible' | 'renamed' | 'hidden' | 'blocked';
+
+/**
+ * Tool pinning: `pinned` matches the approved definition, `new` never approved, `changed` differs
+ * from the approved definition (calls refused until approved), `none` pinning is not configured.
+ */
+export type ToolPinState = 'pinned' | 'new' | 'changed' | 'none';
+
+export interface ToolInventoryEntry {
+  /** The upstream's own tool name. */
+  name: string;
+  /** The namespaced name the client sees (`server__display_name`); absent when hidden or blocked. */
+  exposedName?: string;
+  visibility: ToolVisibility;
+  pin: ToolPinState;
+  /** The description the client sees (or the upstream's, when hidden). */
+  description?: string;
+  /** Why hidden, blocked or changed, for the tooltip. */
+  reason?: string;
+}
+
+export interface ToolInventoryParams {
+  server: string;
+  tools: ToolInventoryEntry[];
+}
+
+/** Sent by the gateway after hello (one per server) and whenever a server's tool list changes. */
+export namespace ToolInventoryNotification {
+  export const method = 'gatekit/toolInventory';
+  export const type = new NotificationType<ToolInventoryParams>(method);
+}
+
+export interface LogParams {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+}
+
+/** Sent by the gateway: diagnostics for the extension's log output channel (also on its stderr). */
+export namespace LogNotification {
+  export const method = 'gatekit/log';
+  export const type = new NotificationType<LogParams>(method);
+}
+
+// ---------------------------------------------------------------------------------------------
+// extension → gateway
+
+export interface ApplyConfigParams {
+  /** A Gatekit configuration object (as written: the gateway validates it). */
+  config: unknown;
+  /** Where the configuration notionally lives (relative paths, the pin lockfile). */
+  configBase?: string;
+  /** Hash of the configuration, also the server definition's version. */
+  version: string;
+}
+
+/** One validation problem, with the field path (`proxy.upstreams[0].name`). */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+  fixInstructions?: string;
+}
+
+export interface ApplyConfigResult {
+  /** False when the config was invalid; the gateway then keeps running on its previous config. */
+  applied: boolean;
+  problems: ConfigProblem[];
+}
+
+/** Sent by the extension when the effective configuration changes (hot reload). */
+export namespace ApplyConfigRequest {
+  export const method = 'gatekit/applyConfig';
+  export const type = new RequestType<ApplyConfigParams, ApplyConfigResult, void>(method);
+}
+
+export interface ApproveToolChangesParams {
+  /** Limit to one server; all servers when absent. */
+  server?: string;
+  /** Limit to these upstream tool names of `server`; all changed or new tools when absent. */
+  tools?: string[];
+}
+
+export interface ApproveToolChangesResult {
+  /** How many tool definitions were pinned anew. */
+  approved: number;
+}
+
+/** Sent by the extension when the user approves changed or new tool definitions (tool pinning). */
+export namespace ApproveToolChangesRequest {
+  export const method = 'gatekit/approveToolChanges';
+  export const type = new RequestType<ApproveToolChangesParams, ApproveToolChangesResult, void>(method);
+}
+
+export interface RestartUpstreamsParams {
+  /** Restart only these servers; all when absent. */
+  servers?: string[];
+}
+
+/** Sent by the extension (Gatekit: Restart Gateway) to restart upstream servers without dropping the client. */
+export namespace RestartUpstreamsRequest {
+  export const method = 'gatekit/restartUpstreams';
+  export const type = new RequestType<RestartUpstreamsParams, void, void>(method);
+}

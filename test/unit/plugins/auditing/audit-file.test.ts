@@ -1,0 +1,172 @@
+// Tests of the shared audit file writer: whole lines, batching order, rotation, modes, failures, close.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AuditFile, AuditFileError, megabytes, openAuditFile } from '../../../../src/plugins/auditing/audit-file';
+import { tempDir } from './helpers';
+
+function linesOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text === '' || text.endsWith('\n'), `${file} ends inside a line`);
+  return text === '' ? [] : text.slice(0, -1).split('\n');
+}
+
+describe('audit file writer', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => (tmp = tempDir()));
+  afterEach(() => tmp.dispose());
+
+  it('creates missing folders and an owner-only file, and appends whole lines in order', async () => {
+    const file = path.join(tmp.dir, 'deep', 'er', 'audit.log');
+    const writer = new AuditFile({ path: file, maxBytes: megabytes(10), backupCount: 5 });
+    await Promise.all([writer.append('one'), writer.append('two'), writer.append('three')]);
+    await writer.append('four');
+    await writer.close();
+    assert.deepEqual(linesOf(file), ['one', 'two', 'three', 'four']);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+  });
+
+  it('appends to an existing file and leaves its mode alone', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    writeFileSync(file, 'before\n', { mode: 0o640 });
+    const writer = new AuditFile({ path: file, maxBytes: megabytes(10), backupCount: 5 });
+    await writer.append('after');
+    await writer.close();
+    assert.deepEqual(linesOf(file), ['before', 'after']);
+    assert.equal(statSync(file).mode & 0o777, 0o640);
+  });
+
+  it('does not create the file before the first line (validating a config has no side effects)', async () => {
+    const file = path.join(tmp.dir, 'sub', 'audit.log');
+    const writer = new AuditFile({ path: file, maxBytes: 1000, backupCount: 1 });
+    await writer.close();
+    assert.equal(existsSync(path.dirname(file)), false);
+  });
+
+  it('writes the header first in every new file, never twice in a file', async () => {
+    const file = path.join(tmp.dir, 'audit.csv');
+    const writer = new AuditFile({ path: file, maxBytes: 60, backupCount: 3, header: 'h1,h2' });
+    for (let i = 0; i < 12; i++) await writer.append(`row-${i},xxxxxxxx`);
+    await writer.close();
+    const again = new AuditFile({ path: file, maxBytes: megabytes(1), backupCount: 3, header: 'h1,h2' });
+    await again.append('late,row');
+    await again.close();
+    for (const name of readdirSync(tmp.dir)) {
+      const lines = linesOf(path.join(tmp.dir, name));
+      assert.equal(lines[0], 'h1,h2', name);
+      assert.equal(lines.filter((l) => l === 'h1,h2').length, 1, name);
+    }
+  });
+
+  it('rotates before a write would pass the size limit, keeping backup_count files of whole lines', async () => {
+    const file = path.join(tmp.dir, 'audit.jsonl');
+    const limit = 1000;
+    const writer = new AuditFile({ path: file, maxBytes: limit, backupCount: 3 });
+    const total = 200;
+    // Concurrent appends arrive as large batches, so batches that straddle the limit are split.
+    await Promise.all(Array.from({ length: total }, (_, i) => writer.append(JSON.stringify({ n: i, pad: 'x'.repeat(20) }))));
+    await writer.close();
+    const names = readdirSync(tmp.dir).sort();
+    assert.deepEqual(names, ['audit.jsonl', 'audit.jsonl.1', 'audit.jsonl.2', 'audit.jsonl.3']);
+    const seen: number[] = [];
+    for (const name of ['audit.jsonl.3', 'audit.jsonl.2', 'audit.jsonl.1', 'audit.jsonl']) {
+      const full = path.join(tmp.dir, name);
+      assert.ok(statSync(full).size <= limit, `${name} is ${statSync(full).size} bytes`);
+      for (const line of linesOf(full)) seen.push((JSON.parse(line) as { n: number }).n);
+    }
+    // Oldest files were dropped; what is kept is the most recent, contiguous, in order.
+    assert.equal(seen[seen.length - 1], total - 1);
+    for (let i = 1; i < seen.length; i++) assert.equal(seen[i], seen[i - 1]! + 1);
+    assert.ok(seen.length >= 3 * 20, `kept only ${seen.length} records`);
+  });
+
+  it('gives a line larger than the limit a file of its own instead of looping', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    const writer = new AuditFile({ path: file, maxBytes: 50, backupCount: 2 });
+    await writer.append('small');
+    await writer.append('y'.repeat(200));
+    await writer.append('tail');
+    await writer.close();
+    assert.deepEqual(linesOf(`${file}.2`), ['small']);
+    assert.deepEqual(linesOf(`${file}.1`), ['y'.repeat(200)]);
+    assert.deepEqual(linesOf(file), ['tail']);
+  });
+
+  it('never rotates with backup_count 0 (as the Python handler)', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    const writer = new AuditFile({ path: file, maxBytes: 20, backupCount: 0 });
+    for (let i = 0; i < 10; i++) await writer.append(`line number ${i}`);
+    await writer.close();
+    assert.deepEqual(readdirSync(tmp.dir), ['audit.log']);
+    assert.equal(linesOf(file).length, 10);
+  });
+
+  it('rejects when the path is a folder, and recovers once it is fixed', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    mkdirSync(file);
+    const writer = new AuditFile({ path: file, maxBytes: 1000, backupCount: 1 });
+    await assert.rejects(writer.append('lost'), (err: unknown) => err instanceof AuditFileError && /not a regular file/.test(err.message));
+    rmSync(file, { recursive: true });
+    await writer.append('kept');
+    await writer.close();
+    assert.deepEqual(linesOf(file), ['kept']);
+  });
+
+  it('rejects when the parent folder cannot be created (a file is in the way)', async () => {
+    const blocker = path.join(tmp.dir, 'blocker');
+    writeFileSync(blocker, '');
+    const writer = new AuditFile({ path: path.join(blocker, 'audit.log'), maxBytes: 1000, backupCount: 1 });
+    const results = await Promise.allSettled([writer.append('a'), writer.append('b')]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /Cannot open audit log/);
+    await writer.close();
+  });
+
+  it('refuses device files such as /dev/null (stdout carries the protocol)', async () => {
+    const writer = new AuditFile({ path: '/dev/null', maxBytes: 1000, backupCount: 1 });
+    await assert.rejects(writer.append('x'), /not a regular file/);
+    await writer.close();
+  });
+
+  it('flushes everything on close, leaving only complete lines, then refuses more', async () => {
+    const file = path.join(tmp.dir, 'audit.jsonl');
+    const writer = new AuditFile({ path: file, maxBytes: megabytes(100), backupCount: 1 });
+    const total = 20000;
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) pending.push(writer.append(JSON.stringify({ i, text: 'é€𝄞 '.repeat(i % 7) })));
+    await writer.close(); // without awaiting the appends first
+    await Promise.all(pending);
+    const lines = linesOf(file);
+    assert.equal(lines.length, total);
+    lines.forEach((line, index) => assert.equal((JSON.parse(line) as { i: number }).i, index));
+    await assert.rejects(writer.append('late'), /closed/);
+  });
+
+  it('shares one writer between leases of the same file and closes it with the last', async () => {
+    const file = path.join(tmp.dir, 'shared.log');
+    const a = openAuditFile({ path: file, maxBytes: 200, backupCount: 5 });
+    const b = openAuditFile({ path: path.join(tmp.dir, '.', 'shared.log'), maxBytes: 200, backupCount: 5 });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).append(`record-${String(i).padStart(3, '0')}`)));
+    await a.close();
+    await a.close();
+    await assert.rejects(a.append('after close'), /closed/);
+    await b.append('still open');
+    await b.close();
+    const all = readdirSync(tmp.dir)
+      .sort()
+      .reverse()
+      .flatMap((name) => linesOf(path.join(tmp.dir, name)));
+    assert.equal(all.length, 41);
+    assert.equal(all[all.length - 1], 'still open');
+    for (const name of readdirSync(tmp.dir)) assert.ok(statSync(path.join(tmp.dir, name)).size <= 200);
+  });
+
+  it('converts max_file_size_mb to bytes', () => {
+    assert.equal(megabytes(10), 10 * 1024 * 1024);
+    assert.equal(megabytes(0.5), 512 * 1024);
+  });
+});
