@@ -89,7 +89,7 @@ NODE24_PATH="$CACHE/node24-bin:$PATH"
 CS_BIN="$CACHE/code-server/node_modules/.bin/code-server"
 cs_version() {
   # code-server writes ~/.config/code-server even for --version: keep that inside the cache.
-  XDG_CONFIG_HOME="$CACHE/xdg" XDG_DATA_HOME="$CACHE/xdg" PATH="$NODE24_PATH" "$CS_BIN" --version 2>/dev/null | head -1
+  XDG_CONFIG_HOME="$CACHE/xdg" XDG_DATA_HOME="$CACHE/xdg" PATH="$NODE24_PATH" "$CS_BIN" --version 2>/dev/null
 }
 if [ ! -x "$CS_BIN" ] || ! cs_version | grep -q "^$CODE_SERVER_VERSION "; then
   log "npm install code-server@$CODE_SERVER_VERSION on Node $NODE24_VERSION (builds native modules, a few minutes)"
@@ -146,7 +146,8 @@ start_code_server() {
   CS_PID=$!
   disown "$CS_PID" # reaped by cleanup(); keeps bash from printing job notices
   for _ in $(seq 1 240); do
-    curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+    node -e 'require("http").get(process.argv[1], (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))' \
+      "http://127.0.0.1:$PORT/healthz" && return 0
     kill -0 "$CS_PID" 2>/dev/null || { cat "$RUN/code-server.log" >&2; fail "code-server exited during start-up"; }
     sleep 0.5
   done

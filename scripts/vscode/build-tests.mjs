@@ -19,6 +19,8 @@ await esbuild.build({
   sourcemap: 'inline',
   external: ['vscode'],
   logLevel: 'warning',
+  // jsonc-parser's UMD main hides its requires from the bundler: take the ES module build.
+  mainFields: ['module', 'main'],
   // mocha loads the test modules with a runtime require(); esbuild rightly cannot resolve that.
-  logOverride: { 'unsupported-require-call': 'silent' },
+  logOverride: { 'unsupported-require-call': 'silent', 'require-resolve-not-external': 'silent' },
 });

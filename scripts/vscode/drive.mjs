@@ -65,6 +65,21 @@ async function takeScreenshot() {
     // The container may already be open (clicking would close it).
     if (!(await page.locator('.sidebar .pane-header[aria-label*="Traffic"]').count())) await item.click();
     await page.waitForSelector('.sidebar .monaco-list-row:has-text("tools/call")', { timeout: 30_000 });
+    // Widen the side bar (drag the sash at its right edge) so each exchange's decision is readable.
+    const edge = await page.evaluate(() => {
+      const sidebar = document.querySelector('.part.sidebar')?.getBoundingClientRect();
+      if (!sidebar) return undefined;
+      const sashes = [...document.querySelectorAll('.monaco-sash.vertical')].map((s) => s.getBoundingClientRect());
+      const sash = sashes.filter((r) => r.height > sidebar.height / 2).sort((a, b) => Math.abs(a.x - sidebar.right) - Math.abs(b.x - sidebar.right))[0];
+      return sash ? { x: sash.x + sash.width / 2, y: sash.y + sash.height / 2 } : undefined;
+    });
+    if (edge) {
+      await page.mouse.move(edge.x, edge.y);
+      await page.mouse.down();
+      await page.mouse.move(edge.x + 320, edge.y, { steps: 10 });
+      await page.mouse.up();
+      await page.mouse.move(edge.x + 600, edge.y); // no hover highlight on the sash
+    }
     // Let the tree finish its expand animation so the picture is stable.
     await page.waitForFunction(() => document.querySelectorAll('.sidebar .monaco-list-row').length >= 4, null, { timeout: 30_000 });
     await page.waitForTimeout(500);

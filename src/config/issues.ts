@@ -14,6 +14,10 @@ export interface RawIssue {
   preferKey: boolean;
   message: string;
   fixInstructions: string;
+  /** Set on "missing required key" issues. */
+  missing?: boolean;
+  /** Set on unknown-key issues with a suggestion: the key it probably meant. */
+  renameTo?: string;
 }
 
 /**
@@ -187,7 +191,10 @@ function numberBound(issue: { minimum?: unknown; maximum?: unknown; inclusive?: 
 export function describeZodIssues(issues: readonly z.core.$ZodIssue[], context: IssueContext): RawIssue[] {
   const out: RawIssue[] = [];
   for (const issue of issues) describeIssue(issue, [], context, out);
-  return out;
+  // `comand:` yields both "unknown key 'comand' (did you mean 'command'?)" and "missing 'command'":
+  // the first says it all.
+  const renamed = new Set(out.filter((issue) => issue.renameTo !== undefined).map((issue) => formatPath([...issue.path.slice(0, -1), issue.renameTo!])));
+  return out.filter((issue) => !(issue.missing === true && renamed.has(formatPath(issue.path))));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[], context: IssueContext, out: RawIssue[]): void {
@@ -214,6 +221,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[], 
     const under = parentWhere === '' ? 'at the top level' : `under ${parentWhere}`;
     const example = REQUIRED_KEY_EXAMPLES[String(key)];
     push(`Missing required key '${String(key)}' ${under}.${example ? ` ${example}` : ''}${pluginSuffix}`, `Add '${String(key)}' ${under}.`);
+    out[out.length - 1]!.missing = true;
     return;
   }
 
@@ -230,6 +238,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[], 
           : `Unknown key '${key}' ${place}.${hint ? ` ${hint}` : didYouMean(key, known)} Valid keys: ${known.join(', ')}.`;
         const fix = hint ?? (suggestion !== undefined ? `Rename '${key}' to '${suggestion}'.` : `Remove '${key}'.`);
         push(message, fix, [...path, key], true);
+        if (suggestion !== undefined) out[out.length - 1]!.renameTo = suggestion;
       }
       return;
     }

@@ -142,10 +142,9 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Loade
   const sourcePath = options.sourcePath;
   return withConfigErrorsOnly(sourcePath, () => {
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    const format = options.format ?? formatFromExtension(sourcePath) ?? sniffFormat(body);
     let source: ParsedSource;
     try {
-      source = format === 'json' ? parseJsonSource(body) : parseYamlSource(body);
+      source = parseSource(body, options.format ?? formatFromExtension(sourcePath));
     } catch (error) {
       if (error instanceof ConfigError && sourcePath !== undefined) throw new ConfigError(error.issues as [ConfigIssue, ...ConfigIssue[]], sourcePath);
       throw error;
@@ -187,8 +186,20 @@ function formatFromExtension(filePath: string | undefined): ConfigFormat | undef
   return undefined;
 }
 
-function sniffFormat(text: string): ConfigFormat {
-  return /^\s*\{/.test(text) ? 'json' : 'yaml';
+function parseSource(text: string, declared: ConfigFormat | undefined): ParsedSource {
+  if (declared === 'json') return parseJsonSource(text);
+  if (declared === 'yaml' || !/^\s*\{/.test(text)) return parseYamlSource(text);
+  try {
+    return parseJsonSource(text);
+  } catch (jsonError) {
+    // A guessed '{' may be a YAML flow mapping ({proxy: {transport: stdio}}); if YAML cannot read
+    // it either, the JSON error is the one to show.
+    try {
+      return parseYamlSource(text);
+    } catch {
+      throw jsonError;
+    }
+  }
 }
 
 // Anything else escaping validation (a stack overflow on absurd nesting, a plugin schema that
@@ -484,7 +495,7 @@ function resolvePluginEntry(
     return undefined;
   }
 
-  const { enabled = true, priority = 50, critical = true, ...pluginOptions } = entry.config ?? {};
+  const { enabled = true, priority = definition.defaultPriority ?? 50, critical = true, ...pluginOptions } = entry.config ?? {};
   const parsed = definition.configSchema.safeParse(pluginOptions, PARSE_PARAMS);
   if (!parsed.success) {
     const optionKeys = knownPluginOptions(definition);

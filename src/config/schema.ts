@@ -38,7 +38,7 @@ export const commandSchema = z.union(
     z
       .array(z.string())
       .min(1)
-      .refine((args) => args[0] !== undefined && args[0].trim() !== '', { error: 'The program (first element of command) must not be empty.', path: [0] }),
+      .refine((args) => args.length === 0 || args[0]!.trim() !== '', { error: 'The program (first element of command) must not be empty.', path: [0] }),
     z.string().regex(/\S/, { error: 'command must not be empty.' }),
   ],
   { error: 'command must be a non-empty list of strings (e.g. ["npx", "-y", "@modelcontextprotocol/server-memory"]) or one command string.' },

@@ -71,6 +71,8 @@ export interface BroadcastResult<R> {
 }
 
 const HELLO_DEADLINE_MS = 10_000;
+/** A gateway that does not answer a request by then is reported as not answering (it may be busy or stuck). */
+const REQUEST_DEADLINE_MS = 15_000;
 /** Unix socket paths are limited to about 104 bytes (macOS) / 108 (Linux). */
 const MAX_UNIX_SOCKET_PATH = 103;
 
@@ -240,10 +242,16 @@ export class ControlServer {
     const targets = [...this.peers].filter((peer): peer is Peer & { session: GatewaySession } => peer.session !== undefined && (filter?.(peer.session) ?? true));
     return Promise.all(
       targets.map(async (peer) => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${REQUEST_DEADLINE_MS / 1000} s`)), REQUEST_DEADLINE_MS);
+        });
         try {
-          return { session: peer.session, result: await send(peer.connection) };
+          return { session: peer.session, result: await Promise.race([send(peer.connection), deadline]) };
         } catch (error) {
           return { session: peer.session, error: error instanceof Error ? error.message : String(error) };
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

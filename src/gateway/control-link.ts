@@ -6,12 +6,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import {
   createMessageConnection,
   SocketMessageReader,
   SocketMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
+import { ConfigError } from '../config/errors';
+import { validateConfigObject, type LoadedConfig } from '../config/loader';
+import { ErrorCode } from '../shared/jsonrpc';
 import type { ServerStatus as UpstreamStatus } from './gateway';
 import type { TrafficEvent as ExchangeEvent } from './router';
 import {
@@ -33,6 +37,7 @@ import {
   type GatewayMode,
   type LogParams,
   type ServerStatus,
+  type ToolInventoryEntry,
   type ToolInventoryParams,
   type TrafficEvent,
 } from '../shared/protocol';
@@ -217,6 +222,8 @@ export function controlLinkOptionsFromEnvironment(
     startedAt: Date.now(),
   };
   if (facts.configPath !== undefined) identity.configPath = facts.configPath;
+  const configVersion = env[ControlEnv.configVersion];
+  if (configVersion) identity.configVersion = configVersion;
   const options: ControlLinkOptions = { discoveryDirs: discoveryDirectories(env), identity, log };
   if (socket !== undefined && token !== undefined) {
     options.socket = socket;
@@ -228,6 +235,31 @@ export function controlLinkOptionsFromEnvironment(
 function serializeBody(message: unknown, maxChars: number): { text: string; truncated: boolean } {
   const text = JSON.stringify(message);
   return text.length > maxChars ? { text: text.slice(0, maxChars), truncated: true } : { text, truncated: false };
+}
+
+/**
+ * The configuration the VS Code extension passes to gateways it starts: `GATEKIT_CONFIG_JSON`
+ * (the merged settings, as JSON: secrets never touch the disk) located at `GATEKIT_CONFIG_BASE`
+ * (relative paths resolve against its folder; the pin lockfile sits beside it). Undefined when
+ * the variable is not set; throws `ConfigError` when the config is invalid.
+ */
+export function configFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): LoadedConfig | undefined {
+  const text = env[ControlEnv.configJson];
+  if (text === undefined || text === '') return undefined;
+  const base = env[ControlEnv.configBase] ? path.resolve(env[ControlEnv.configBase]!) : undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw ConfigError.single({
+      code: ErrorCode.ConfigInvalid,
+      path: '',
+      message: `${ControlEnv.configJson} is not valid JSON: ${(error as Error).message}`,
+      fixInstructions: 'Let the Gatekit extension start the gateway, or pass --config FILE.',
+    });
+  }
+  const loaded = validateConfigObject(value, { configDir: base === undefined ? process.cwd() : path.dirname(base), env });
+  return base === undefined ? loaded : { ...loaded, configPath: base };
 }
 
 /** Turns a finished exchange into its wire form; bodies are serialized here, off the message path. */
@@ -537,3 +569,177 @@ export function startControlLink(host: ControlLinkHost, facts: GatewayFacts, log
   return link;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// --control-only: the gateway serves a built-in client instead of stdin
+
+const CONTROL_ONLY_PROTOCOL_VERSION = '2025-06-18';
+
+/**
+ * The MCP client of a control-only gateway (`--control-only`, the extension's views gateway). Pass
+ * `input`/`output` to the Gateway instead of stdin/stdout: it initializes the gateway (so every
+ * upstream starts), lists the tools (again after `notifications/tools/list_changed`) and turns them
+ * into inventories. The real stdin is only watched for its end, which ends `input` and so stops the
+ * gateway; stdout gets nothing.
+ */
+export class ControlOnlyClient {
+  /** What the gateway reads: this client's messages. */
+  readonly input = new PassThrough();
+  /** What the gateway writes: parsed here, never reaching stdout. */
+  readonly output: Writable;
+  private pending = '';
+  private nextId = 1;
+  private readonly waiting = new Map<number, (message: Record<string, unknown>) => void>();
+  private readonly inventories = new Map<string, ToolInventoryParams>();
+  private readonly listeners = new Set<(inventory: ToolInventoryParams) => void>();
+  private listing = false;
+  private listAgain = false;
+
+  constructor(
+    stdin: NodeJS.ReadableStream,
+    private readonly serverNames: () => readonly string[],
+    private readonly log: (message: string) => void,
+    clientVersion = '0.0.0',
+  ) {
+    this.output = new Writable({
+      write: (chunk: Buffer | string, _encoding, done) => {
+        this.receive(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+        done();
+      },
+    });
+    stdin.on('data', () => undefined);
+    stdin.on('end', () => this.input.end());
+    stdin.on('close', () => this.input.end());
+    stdin.on('error', () => this.input.end());
+    void this.request('initialize', { protocolVersion: CONTROL_ONLY_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'gatekit-vscode-views', version: clientVersion } }).then((answer) => {
+      if (answer.error !== undefined) {
+        this.log(`control-only: initialize failed: ${JSON.stringify(answer.error)}`);
+        return;
+      }
+      this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      void this.listTools();
+    });
+  }
+
+  /** Inventories as this client sees them: visible tools only (hidden ones never reach a client). */
+  toolInventories(): ToolInventoryParams[] {
+    return [...this.inventories.values()];
+  }
+
+  onToolInventory(listener: (inventory: ToolInventoryParams) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private send(message: Record<string, unknown>): void {
+    if (!this.input.writableEnded) this.input.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.send({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  private receive(text: string): void {
+    this.pending += text;
+    let newline: number;
+    while ((newline = this.pending.indexOf('\n')) >= 0) {
+      const line = this.pending.slice(0, newline).trim();
+      this.pending = this.pending.slice(newline + 1);
+      if (line === '') continue;
+      let message: Record<string, unknown>;
+      try {
+        message = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      this.handle(message);
+    }
+  }
+
+  private handle(message: Record<string, unknown>): void {
+    const id = message.id;
+    if (typeof message.method === 'string') {
+      if (message.method === 'notifications/tools/list_changed') void this.listTools();
+      if (id === undefined) return;
+      // Requests from upstreams (sampling, elicitation, roots): there is no user to ask.
+      if (message.method === 'ping') this.send({ jsonrpc: '2.0', id, result: {} });
+      else if (message.method === 'roots/list') this.send({ jsonrpc: '2.0', id, result: { roots: [] } });
+      else this.send({ jsonrpc: '2.0', id, error: { code: -32601, message: 'The Gatekit views gateway has no user to ask' } });
+      return;
+    }
+    if (typeof id === 'number') {
+      const resolve = this.waiting.get(id);
+      this.waiting.delete(id);
+      resolve?.(message);
+    }
+  }
+
+  private async listTools(): Promise<void> {
+    if (this.listing) {
+      this.listAgain = true;
+      return;
+    }
+    this.listing = true;
+    try {
+      do {
+        this.listAgain = false;
+        const tools: Record<string, unknown>[] = [];
+        let cursor: unknown;
+        do {
+          const answer = await this.request('tools/list', cursor === undefined ? {} : { cursor });
+          const result = answer.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+          if (result === undefined || !Array.isArray(result.tools)) break;
+          tools.push(...(result.tools as Record<string, unknown>[]));
+          cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+        } while (cursor !== undefined);
+        this.publish(tools);
+      } while (this.listAgain);
+    } finally {
+      this.listing = false;
+    }
+  }
+
+  private publish(tools: readonly Record<string, unknown>[]): void {
+    const byServer = new Map<string, ToolInventoryEntry[]>();
+    for (const name of this.serverNames()) byServer.set(name, []);
+    for (const tool of tools) {
+      if (typeof tool.name !== 'string') continue;
+      const split = tool.name.indexOf('__');
+      if (split <= 0) continue;
+      const server = tool.name.slice(0, split);
+      const entry: ToolInventoryEntry = { name: tool.name.slice(split + 2), exposedName: tool.name, visibility: 'visible', pin: 'none' };
+      if (typeof tool.description === 'string') entry.description = tool.description;
+      if (!byServer.has(server)) byServer.set(server, []);
+      byServer.get(server)!.push(entry);
+    }
+    for (const [server, list] of byServer) {
+      const inventory = { server, tools: list };
+      const previous = this.inventories.get(server);
+      if (previous !== undefined && JSON.stringify(previous.tools) === JSON.stringify(list)) continue;
+      this.inventories.set(server, inventory);
+      for (const listener of this.listeners) listener(inventory);
+    }
+  }
+}
+
+/**
+ * The host for a control-only gateway: the gateway's own members, with the built-in client's
+ * inventories where the gateway has none of its own.
+ */
+export function controlOnlyHost(gateway: ControlLinkHost, client: ControlOnlyClient): ControlLinkHost {
+  const host: ControlLinkHost = {
+    onTraffic: (listener) => gateway.onTraffic(listener),
+    onServerStatus: (listener) => gateway.onServerStatus(listener),
+    serverStatuses: () => gateway.serverStatuses(),
+    onToolInventory: (listener) => (gateway.onToolInventory ? gateway.onToolInventory(listener) : client.onToolInventory(listener)),
+    toolInventories: () => (gateway.toolInventories ? gateway.toolInventories() : client.toolInventories()),
+  };
+  if (gateway.applyConfig) host.applyConfig = (config, base) => gateway.applyConfig!(config, base);
+  if (gateway.approveToolChanges) host.approveToolChanges = (params) => gateway.approveToolChanges!(params);
+  if (gateway.restartUpstreams) host.restartUpstreams = (servers) => gateway.restartUpstreams!(servers);
+  return host;
+}

@@ -6,12 +6,13 @@ import { gatekitVersion } from './version';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
 import { loadConfigFile } from '../config/loader';
+import { resolveUserPath } from '../config/paths';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
-const runPinsCommand = async (..._a: unknown[]): Promise<number> => 2;
+import { runPinsCommand } from './pins-cli';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
-       gatekit-gateway pins list|approve [server[__tool]] --config FILE
+       gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json] [--live]
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
 client and runs the upstream MCP servers of the config file as child processes.
@@ -32,6 +33,7 @@ function log(line: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'pins') return pins(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -70,17 +72,6 @@ async function main(argv: string[]): Promise<number> {
     maxLineBytes = Math.floor(mb * 1024 * 1024);
   }
 
-  if (positionals[0] === 'pins') {
-    if (!configPath) {
-      process.stderr.write('pins needs --config FILE\n');
-      return 2;
-    }
-    return runPinsCommand(positionals.slice(1), {
-      configPath,
-      stdout: (s) => process.stdout.write(s),
-      stderr: (s) => process.stderr.write(s),
-    });
-  }
   if (positionals.length > 0) {
     process.stderr.write(`Unknown argument '${positionals[0]}'\n\n${USAGE}\n`);
     return 2;
@@ -130,6 +121,45 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGHUP', stop);
   gateway.start();
   return gateway.finished;
+}
+
+/** `gatekit-gateway pins list|approve …`: review and approve tool definitions pinned in the lockfile. */
+async function pins(argv: string[]): Promise<number> {
+  const rest: string[] = [];
+  let configPath = process.env.GATEKIT_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config' || arg === '-c') configPath = argv[++i];
+    else if (arg.startsWith('--config=')) configPath = arg.slice('--config='.length);
+    else rest.push(arg);
+  }
+  if (!configPath) {
+    process.stderr.write('pins needs --config FILE\n');
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadConfigFile(configPath);
+  } catch (err) {
+    process.stderr.write(`Configuration invalid: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  // The lockfile a `tool_pinning` entry names (the first one found), else the default beside the config.
+  let lockfile: string | undefined;
+  for (const entries of Object.values(loaded.config.plugins.security)) {
+    const entry = entries.find((e) => e.handler === 'tool_pinning' && typeof (e.options as { lockfile?: unknown })?.lockfile === 'string');
+    if (entry) {
+      lockfile = resolveUserPath((entry.options as { lockfile: string }).lockfile, loaded.configDir);
+      break;
+    }
+  }
+  return runPinsCommand(rest, {
+    configPath: loaded.configPath ?? configPath,
+    configDir: loaded.configDir,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    ...(lockfile ? { lockfile } : {}),
+  });
 }
 
 /** Maps a start-up exception to the error the first client request is answered with. */

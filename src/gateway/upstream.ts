@@ -203,13 +203,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       throw new Error(this.lastErrorValue);
     }
     this.child = child;
-    this.exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    let spawnError: Error | undefined;
-    child.once('error', (err) => {
-      spawnError = err;
-      this.lastErrorValue = `could not start '${command}': ${err.message}`;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
     });
-    child.once('exit', (code, signal) => this.onExit(child, spawnError ? this.lastErrorValue! : describeExit(code, signal)));
+    // A command that cannot be run (ENOENT, EACCES) emits 'error' and never 'exit'.
+    child.once('error', (err) => this.onExit(child, `could not start '${command}': ${err.message}`));
+    child.once('exit', (code, signal) => this.onExit(child, describeExit(code, signal)));
     child.stdin!.on('error', () => undefined); // EPIPE after a crash is reported by 'exit'
 
     const reader = new NdjsonMessageReader(child.stdout!, { maxLineBytes: this.spec.maxLineBytes });

@@ -166,8 +166,10 @@ function kindRank(kind: 'middleware' | 'security'): number {
  */
 export function effectiveEntries(scopes: PluginScopes | undefined, serverName: string): PluginEntryConfig[] {
   if (!scopes) return [];
-  const merged: PluginEntryConfig[] = [...(scopes[GLOBAL_SCOPE] ?? [])];
-  for (const entry of scopes[serverName] ?? []) {
+  // Own keys only: a server may be called 'constructor'.
+  const own = (key: string): readonly PluginEntryConfig[] => (Object.hasOwn(scopes, key) ? scopes[key]! : []);
+  const merged: PluginEntryConfig[] = [...own(GLOBAL_SCOPE)];
+  for (const entry of own(serverName)) {
     const at = merged.findIndex((e) => e.handler === entry.handler);
     if (at >= 0) merged[at] = entry;
     else merged.push(entry);
@@ -188,7 +190,9 @@ export class ServerPipeline {
     private readonly env: PluginEnvironment,
   ) {
     this.requestHooks = interceptors.filter((p) => p.instance.onRequest);
-    this.responseHooks = interceptors.filter((p) => p.instance.onResponse);
+    // Responses unwind in reverse order, so the plugin nearest the server sees the server's own
+    // names first (tool_pinning hashes real names before tool_manager renames them).
+    this.responseHooks = interceptors.filter((p) => p.instance.onResponse).reverse();
     this.notificationHooks = interceptors.filter((p) => p.instance.onNotification);
   }
 

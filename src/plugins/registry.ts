@@ -5,6 +5,10 @@ import { auditHumanReadable } from './auditing/audit_human_readable';
 import { auditJsonl } from './auditing/audit_jsonl';
 import { callTrace } from './middleware/call_trace';
 import { toolManager } from './middleware/tool_manager';
+import { basicPiiFilter } from './security/basic_pii_filter';
+import { basicPromptInjectionDefense } from './security/basic_prompt_injection_defense';
+import { basicSecretsFilter } from './security/basic_secrets_filter';
+import { toolPinning } from './security/tool_pinning';
 import type { PluginDefinition } from './types';
 
 export const builtinPlugins: readonly PluginDefinition<any>[] = [
@@ -14,6 +18,10 @@ export const builtinPlugins: readonly PluginDefinition<any>[] = [
   auditJsonl,
   auditCsv,
   auditHumanReadable,
+  basicPiiFilter,
+  basicSecretsFilter,
+  basicPromptInjectionDefense,
+  toolPinning,
 ];
 
 const byHandler = new Map(builtinPlugins.map((p) => [p.handler, p]));

@@ -155,6 +155,8 @@ export interface PluginDefinition<C = unknown> {
   /** One sentence for docs, errors and the settings UI. */
   readonly description: string;
   readonly configSchema: z.ZodType<C>;
+  /** Priority when the entry sets none (default 50; call_trace runs late, at 90, as in Gatekit). */
+  readonly defaultPriority?: number;
   /** True for plugins that may only be configured per server (tool_manager). */
   readonly serverOnly?: boolean;
   create(config: C, env: PluginEnvironment): PluginInstance;

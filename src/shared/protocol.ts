@@ -19,6 +19,8 @@ export const ControlEnv = {
   configJson: 'GATEKIT_CONFIG_JSON',
   /** Where the configuration notionally lives: relative paths resolve against its folder. */
   configBase: 'GATEKIT_CONFIG_BASE',
+  /** The extension's hash of that configuration; reported back in the hello so stale gateways get a push. */
+  configVersion: 'GATEKIT_CONFIG_VERSION',
 } as const;
 
 /** Error codes of control-link requests (JSON-RPC server-defined range, distinct from MCP's). */
@@ -63,6 +65,8 @@ export interface GatewayIdentity {
   cwd: string;
   /** The config file the gateway was started with, if any. */
   configPath?: string;
+  /** `GATEKIT_CONFIG_VERSION` the extension started it with (its config hash), if any. */
+  configVersion?: string;
   /** Epoch milliseconds. */
   startedAt: number;
 }

@@ -53,10 +53,15 @@ export async function connectSdk(
     command: process.execPath,
     args: [GATEWAY, '--config', configPath, ...(options.extraArgs ?? [])],
     stderr: 'pipe',
+    // The SDK client refuses lines over 10 MiB by default; the gateway carries tens of MiB.
+    maxBufferSize: 64 * 1024 * 1024,
     env: { ...(process.env as Record<string, string>), ...options.env },
   });
   const stderr: string[] = [];
-  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (process.env.GATEKIT_TEST_DEBUG) process.stderr.write(chunk);
+  });
   const client = new Client({ name: 'gatekit-tests', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   await client.connect(transport);
   return {

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connectSdk, eventually, fixtureServer, GATEWAY, isAlive, RawSession, textOf, writeConfig } from './harness';
+import { eventually, fixtureServer, GATEWAY, isAlive, RawSession, textOf, writeConfig } from './harness';
 
 /** Process ids of the direct children of `pid` (Linux /proc). */
 function childPids(pid: number): number[] {

@@ -113,7 +113,9 @@ export class NdjsonMessageReader extends AbstractMessageReader {
         this.readable.removeListener('data', onData);
         this.readable.removeListener('end', onEnd);
         this.readable.removeListener('close', onEnd);
+        // Swapped, not removed: a later stream error must not become an uncaught exception.
         this.readable.removeListener('error', onError);
+        this.readable.on('error', ignoreError);
       },
     };
     this.streamListeners = listeners;
@@ -275,8 +277,6 @@ interface PendingWrite {
 interface WritableState {
   destroyed?: boolean;
   writableEnded?: boolean;
-  cork?: () => void;
-  uncork?: () => void;
 }
 
 /**
@@ -322,7 +322,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     writable.on('close', onClose);
     writable.on('drain', onDrain);
     this.detachStream = () => {
+      // Swapped, not removed: a late EPIPE must not become an uncaught exception.
       writable.removeListener('error', onError);
+      writable.on('error', ignoreError);
       writable.removeListener('close', onClose);
       writable.removeListener('drain', onDrain);
     };
@@ -389,8 +391,8 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.queuedWrites.push({ resolve, reject });
       if (!this.flushScheduled && !this.waitingForDrain) {
         this.flushScheduled = true;
-        // nextTick runs after the current promise-job cascade, so writes issued from a chain of
-        // awaits in one turn still share a single stream write.
+        // nextTick adds no timer latency, yet writes made in the same synchronous run (or the same
+        // cascade of promise jobs, which Node drains before the tick queued from it) share one write.
         process.nextTick(() => {
           this.flushScheduled = false;
           this.flush();
@@ -455,6 +457,10 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       pending.reject(error);
     }
   }
+}
+
+function ignoreError(): void {
+  // The owner stopped listening; the error has nowhere useful to go.
 }
 
 function asError(error: unknown): Error {

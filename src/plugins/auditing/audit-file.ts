@@ -1,6 +1,6 @@
 // The append-only file behind every audit plugin: one descriptor per file, whole lines written in
 // batches, size-based rotation as Python's RotatingFileHandler does it, owner-only files.
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, writeSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -19,6 +19,8 @@ export interface AuditFileOptions {
   readonly backupCount: number;
   /** Written as the first line of every new or empty file (the CSV header). */
   readonly header?: string;
+  /** Told about trouble that costs no record (a rotation that could not happen). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** A write or open failure, with the file it concerns. */
@@ -52,6 +54,17 @@ function newBatch(): Batch {
   return { lines: [], done, settle: (error) => (error === undefined ? resolve() : reject(error)) };
 }
 
+/** Batches up to this size are written synchronously while the disk is fast (see `syncWrites`). */
+const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+/** A synchronous write slower than this counts as slow (see `syncWrites`). */
+const SLOW_SYNC_WRITE_MS = 2;
+/** After a failed rotation, the file grows past its limit for this long before the next attempt. */
+const ROTATION_RETRY_DELAY_MS = 60_000;
+/** This many slow writes in a row (a busy machine preempts one now and then) mean a slow disk. */
+const SLOW_SYNC_WRITES_TOLERATED = 3;
+/** A single write this slow is a stalled disk, not a preemption. */
+const STALLED_SYNC_WRITE_MS = 50;
+
 const OWNER_ONLY_FILE = 0o600;
 const OWNER_ONLY_DIR = 0o700;
 
@@ -82,10 +95,13 @@ function isMissing(err: unknown): boolean {
  */
 export class AuditFile {
   readonly path: string;
-  private readonly maxBytes: number;
-  private readonly backupCount: number;
-  private readonly rotates: boolean;
-  private readonly header: string | undefined;
+  private maxBytes = 0;
+  private backupCount = 0;
+  private rotates = false;
+  private header: string | undefined;
+  private warn: (message: string) => void = () => undefined;
+  /** Rotation is skipped until then after a rename failed (Windows refuses to rename a file another process holds open). */
+  private rotationRetryAt = 0;
   private handle: FileHandle | undefined;
   /** Bytes in the open file, as far as this writer knows (its own writes added to the size at open). */
   private size = 0;
@@ -93,17 +109,32 @@ export class AuditFile {
   private emptySize = 0;
   private inode = 0;
   private queued: Batch | undefined;
+  private writing: Batch | undefined;
   private pumping = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
   private closed = false;
+  /**
+   * A small write to a local disk takes a few microseconds, a fifth of a thread-pool round trip,
+   * so it is done in place. Once writes turn out slow (several in a row over SLOW_SYNC_WRITE_MS, or
+   * one stalled: a network drive, a saturated disk) every later write goes through the thread pool
+   * and never blocks the gateway again.
+   */
+  private syncWrites = true;
+  private slowSyncWrites = 0;
 
   constructor(options: AuditFileOptions) {
     this.path = path.resolve(options.path);
+    this.configure(options);
+  }
+
+  /** Applies new rotation and header options from the next write on (a reloaded configuration). */
+  configure(options: Omit<AuditFileOptions, 'path'>): void {
     this.maxBytes = options.maxBytes;
     this.backupCount = options.backupCount;
     this.rotates = options.backupCount > 0 && options.maxBytes > 0;
     this.header = options.header;
+    if (options.onWarning) this.warn = options.onWarning;
   }
 
   /** Queues one record line (no '\n' inside, none at the end) and resolves when it has been written. */
@@ -117,6 +148,17 @@ export class AuditFile {
     }
     batch.lines.push(line);
     return batch.done;
+  }
+
+  /**
+   * Resolves when every line appended so far has been written (or failed) and synced. Waits for
+   * the newest batch only, so other writers' steady traffic cannot hold it up.
+   */
+  async flush(): Promise<void> {
+    const last = this.queued ?? this.writing;
+    if (last) await last.done.catch(() => undefined);
+    // A rotation may close this handle meanwhile; its lines are written either way.
+    await this.handle?.sync().catch(() => undefined);
   }
 
   /** Writes everything queued, syncs it to disk and closes the file. Later appends reject. */
@@ -144,6 +186,7 @@ export class AuditFile {
     try {
       for (let batch = this.queued; batch; batch = this.queued) {
         this.queued = undefined;
+        this.writing = batch;
         try {
           await this.writeLines(batch.lines);
           batch.settle();
@@ -153,6 +196,7 @@ export class AuditFile {
         }
       }
     } finally {
+      this.writing = undefined;
       this.pumping = false;
       this.markIdle();
     }
@@ -162,7 +206,7 @@ export class AuditFile {
     await this.ensureOpen();
     const text = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
     const data = Buffer.from(text, 'utf8');
-    if (!this.rotates || this.size + data.length <= this.maxBytes) {
+    if (!this.rotates || this.size + data.length <= this.maxBytes || Date.now() < this.rotationRetryAt) {
       await this.writeChunk(data);
       return;
     }
@@ -170,14 +214,19 @@ export class AuditFile {
     // (a single line larger than the limit gets a file of its own).
     let chunk: string[] = [];
     let chunkBytes = 0;
-    for (const line of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
       const lineBytes = Buffer.byteLength(line, 'utf8') + 1;
       const fill = this.size + chunkBytes;
       if (fill + lineBytes > this.maxBytes && fill > this.emptySize) {
         if (chunk.length > 0) await this.writeChunk(Buffer.from(chunk.join('\n') + '\n', 'utf8'));
         chunk = [];
         chunkBytes = 0;
-        await this.rotate();
+        if (!(await this.rotate())) {
+          // Rotation is housekeeping: the records still go to the current file.
+          await this.writeChunk(Buffer.from(lines.slice(i).join('\n') + '\n', 'utf8'));
+          return;
+        }
       }
       chunk.push(line);
       chunkBytes += lineBytes;
@@ -189,9 +238,15 @@ export class AuditFile {
     const handle = this.handle!;
     let written = 0;
     try {
-      while (written < data.length) {
-        const { bytesWritten } = await handle.write(data, written, data.length - written);
-        written += bytesWritten;
+      if (this.syncWrites && data.length <= SYNC_WRITE_MAX_BYTES) {
+        const started = performance.now();
+        while (written < data.length) written += writeSync(handle.fd, data, written, data.length - written);
+        this.noteSyncWrite(performance.now() - started);
+      } else {
+        while (written < data.length) {
+          const { bytesWritten } = await handle.write(data, written, data.length - written);
+          written += bytesWritten;
+        }
       }
     } catch (err) {
       if (written > 0) await this.cutPartialLine(handle, data, written);
@@ -199,6 +254,15 @@ export class AuditFile {
     } finally {
       this.size += written;
     }
+  }
+
+  private noteSyncWrite(elapsedMs: number): void {
+    if (elapsedMs <= SLOW_SYNC_WRITE_MS) {
+      this.slowSyncWrites = 0;
+      return;
+    }
+    this.slowSyncWrites++;
+    if (elapsedMs > STALLED_SYNC_WRITE_MS || this.slowSyncWrites >= SLOW_SYNC_WRITES_TOLERATED) this.syncWrites = false;
   }
 
   /** After a short write followed by an error, removes the unterminated tail so only whole lines remain. */
@@ -252,20 +316,31 @@ export class AuditFile {
     }
   }
 
-  /** Shifts `<file>` → `<file>.1` → … → `<file>.<n>` (dropping the oldest) and opens a fresh file. */
-  private async rotate(): Promise<void> {
+  /**
+   * Shifts `<file>` → `<file>.1` → … → `<file>.<n>` (dropping the oldest) and opens a fresh file.
+   * Returns false, with the current file reopened, when renaming failed.
+   */
+  private async rotate(): Promise<boolean> {
     const current = await fsp.stat(this.path).catch(() => undefined);
     await this.dropHandle();
+    let rotated = true;
     // Another gateway process writing the same file may have rotated it already: then only reopen.
     if (current && current.ino === this.inode) {
-      for (let i = this.backupCount - 1; i >= 1; i--) {
-        await fsp.rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch((err: unknown) => {
-          if (!isMissing(err)) throw err;
-        });
+      try {
+        for (let i = this.backupCount - 1; i >= 1; i--) {
+          await fsp.rename(`${this.path}.${i}`, `${this.path}.${i + 1}`).catch((err: unknown) => {
+            if (!isMissing(err)) throw err;
+          });
+        }
+        await fsp.rename(this.path, `${this.path}.1`);
+      } catch (err) {
+        rotated = false;
+        this.rotationRetryAt = Date.now() + ROTATION_RETRY_DELAY_MS;
+        this.warn(`Cannot rotate audit log ${this.path} (${describe(err)}); writing on past its size limit, retrying in a minute`);
       }
-      await fsp.rename(this.path, `${this.path}.1`);
     }
     await this.ensureOpen();
+    return rotated;
   }
 
   private async dropHandle(): Promise<void> {
@@ -292,17 +367,22 @@ export interface AuditFileLease {
   readonly path: string;
   /** See {@link AuditFile.append}. */
   append(line: string): Promise<void>;
-  /** Idempotent. Resolves when the file is flushed and synced if this was its last user. */
+  /** Idempotent. Resolves when everything appended so far is flushed and synced (the file closes with its last user). */
   close(): Promise<void>;
 }
 
-/** Opens (or joins) the audit file at `options.path`; the first opener's options apply. */
+/**
+ * Opens (or joins) the audit file at `options.path`. The latest opener's rotation options apply,
+ * so a reloaded configuration takes effect while the previous one is still closing.
+ */
 export function openAuditFile(options: AuditFileOptions): AuditFileLease {
   const key = path.resolve(options.path);
   let shared = openFiles.get(key);
   if (!shared) {
     shared = { file: new AuditFile({ ...options, path: key }), users: 0 };
     openFiles.set(key, shared);
+  } else {
+    shared.file.configure(options);
   }
   shared.users++;
   const entry = shared;
@@ -317,7 +397,8 @@ export function openAuditFile(options: AuditFileOptions): AuditFileLease {
           openFiles.delete(key);
           released = entry.file.close();
         } else {
-          released = Promise.resolve();
+          // Others still write here; this user's lines must be on disk all the same.
+          released = entry.file.flush();
         }
       }
       return released;
@@ -362,6 +443,7 @@ export function createFileAuditor(
     maxBytes: megabytes(options.max_file_size_mb),
     backupCount: options.backup_count,
     ...(header !== undefined ? { header } : {}),
+    onWarning: (message) => env.log(message),
   });
   return {
     record: (event) => file.append(formatLine(event)),

@@ -76,7 +76,8 @@ function escapeCharacter(c: string): string {
 export function neutraliseCell(text: string): string {
   let value = NEEDS_ESCAPING.test(text) ? text.replace(ESCAPED_CHARACTERS, escapeCharacter) : text;
   if (value.length > MAX_CELL_CHARS) value = value.slice(0, MAX_CELL_CHARS - CELL_CUT_MARK.length) + CELL_CUT_MARK;
-  return value.length > 0 && FORMULA_START.has(value[0]!) ? `'${value}` : value;
+  // The raw first character counts too: a leading CR is escaped above but was meant as a trigger.
+  return value.length > 0 && (FORMULA_START.has(value[0]!) || FORMULA_START.has(text[0]!)) ? `'${value}` : value;
 }
 
 /** Quotes one cell per the configured style (RFC 4180 doubling inside quotes). */

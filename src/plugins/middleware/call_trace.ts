@@ -125,5 +125,6 @@ export const callTrace: PluginDefinition<CallTraceOptions> = {
   displayName: 'Call Trace',
   description: 'Append diagnostic trace information to tool results for debugging and audit log correlation.',
   configSchema,
+  defaultPriority: CALL_TRACE_DEFAULT_PRIORITY,
   create: (options, env) => new CallTrace(options, env),
 };

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ConfigError } from '../../../src/config/errors';
-import { loadConfigFile, parseConfigText, validateConfigObject, type LoadedConfig } from '../../../src/config/loader';
+import { builtinPluginRegistry, loadConfigFile, parseConfigText, validateConfigObject, type LoadedConfig } from '../../../src/config/loader';
 import { PLUGIN_SECTIONS } from '../../../src/config/schema';
 import { fakeRegistry } from './fake-plugins';
 
@@ -117,7 +117,7 @@ describe('config loader: valid configurations', () => {
     const name = 'GATEKIT_CONFIG_TEST_VARIABLE';
     process.env[name] = 'from-process';
     try {
-      const { config } = parseConfigText(minimal(`      env: {X: "\${${name}}"}\n`.replace(/^/, '')).replace('command: ["node", "echo.js"]\n', `command: ["node", "echo.js"]\n      env: {X: "\${${name}}"}\n`).split('\n').slice(0, 6).join('\n'), { registry });
+      const { config } = parseConfigText(minimal().replace('["node", "echo.js"]', `["node", "echo.js"]\n      env: {X: "\${${name}}"}`), { registry });
       assert.equal(config.proxy.upstreams[0]!.env['X'], 'from-process');
     } finally {
       delete process.env[name];
@@ -143,9 +143,7 @@ describe('config loader: valid configurations', () => {
   });
 
   it('reads PyYAML booleans (yes/no/on/off) but leaves y and n as strings', () => {
-    const text = minimal('      restart_on_failure: off\n      server_identity: y\n').replace('    - name: echo', '    - name: echo');
-    const moved = text.replace('plugins', 'plugins');
-    const { config } = parseConfigText(moved.replace(/(command: .*\n)(.*)/s, '$1$2'), { registry });
+    const { config } = parseConfigText(minimal('      restart_on_failure: off\n      server_identity: y\n'), { registry });
     assert.equal(config.proxy.upstreams[0]!.restart_on_failure, false);
     assert.equal(config.proxy.upstreams[0]!.server_identity, 'y');
   });
@@ -185,6 +183,11 @@ logging:
     assert.equal(configPath, undefined);
   });
 
+  it('reads an extension-less YAML flow mapping that only looks like JSON', () => {
+    const { config } = parseConfigText('{proxy: {transport: stdio, upstreams: [{name: a, command: [x]}]}}', { registry });
+    assert.deepEqual(config.proxy.upstreams[0]!.command, ['x']);
+  });
+
   it('validates a settings object without modifying it, resolving paths against the given folder', () => {
     const settings = deepFreeze({
       proxy: { transport: 'stdio', upstreams: [{ name: 'a', command: 'node a.js', cwd: 'srv' }] },
@@ -204,6 +207,14 @@ logging:
     const loaded = parseConfigText(minimal('plugins:\n  auditing:\n    _global:\n      - handler: audit_csv\n      - handler: audit_csv\n        config: {output_file: b.csv}\n'), { registry });
     assert.equal(loaded.config.plugins.auditing['_global']!.length, 2);
     assert.match(loaded.warnings[0]!, /plugins\.auditing\._global\[1\]: handler 'audit_csv' appears more than once/);
+  });
+
+  it('loads the reference example with the built-in plugins once they are all registered', function () {
+    const needed = ['basic_pii_filter', 'basic_secrets_filter', 'tool_manager', 'audit_jsonl'];
+    if (!needed.every((handler) => builtinPluginRegistry.find(handler) !== undefined)) this.skip();
+    const { config } = loadConfigFile(path.join(fixtures, 'reference.yaml'), { env });
+    assert.deepEqual(config.plugins.security['_global']!.map((e) => e.handler), ['basic_pii_filter', 'basic_secrets_filter']);
+    assert.equal(config.plugins.middleware['filesystem']![0]!.priority, 25);
   });
 
   it('uses the real plugin registry by default', () => {

@@ -1,12 +1,13 @@
 // Property tests of NdjsonMessageReader: any chunking, garbage interleaved, the exact line limit, bounded memory.
 
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { NdjsonMessageReader } from '../../../src/gateway/transport/ndjson';
-import { cutAt, recordingReader } from './helpers';
+import type { Message } from 'vscode-jsonrpc/node';
+import { NdjsonMessageReader, NdjsonMessageWriter } from '../../../src/gateway/transport/ndjson';
+import { cutAt, recordingReader, waitFor } from './helpers';
 
 /** What the JSON text of a value parses back to (-0 becomes 0, and so on). */
 const roundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -32,6 +33,14 @@ const garbageLine = fc
 /** Runs a property and prints how many cases it ran (fast-check reports the seed when one fails). */
 function checkProperty<T>(name: string, property: fc.IPropertyWithHooks<T> | fc.IProperty<T>, numRuns: number): void {
   const details = fc.check(property, { numRuns });
+  if (details.failed) {
+    throw new Error(fc.defaultReportMessage(details) ?? `property ${name} failed`);
+  }
+  console.log(`      ${name}: ${details.numRuns} cases`);
+}
+
+async function checkAsyncProperty<T>(name: string, property: fc.IAsyncProperty<T>, numRuns: number): Promise<void> {
+  const details = await fc.check(property, { numRuns });
   if (details.failed) {
     throw new Error(fc.defaultReportMessage(details) ?? `property ${name} failed`);
   }
@@ -114,6 +123,34 @@ describe('NdjsonMessageReader properties', () => {
         },
       ),
       500,
+    );
+  });
+
+  it('forwards each line unchanged through writeSerialized, and writes values that read back equal', async () => {
+    await checkAsyncProperty(
+      'reader -> writeSerialized -> reader, write -> reader',
+      fc.asyncProperty(fc.array(fc.tuple(jsonValue, terminator), { maxLength: 15 }), cutOffsets, async (lines, offsets) => {
+        const forwarded = new PassThrough();
+        const forwarder = new NdjsonMessageWriter(forwarded);
+        const downstream = new NdjsonMessageReader(forwarded);
+        const received: unknown[] = [];
+        downstream.listen((m) => received.push(m));
+        // The relay forwards each line's text as it is, the way the gateway passes on unchanged messages.
+        const writes: Promise<void>[] = [];
+        const source = new PassThrough();
+        const relay = new NdjsonMessageReader(source);
+        relay.listen((_value, line) => writes.push(forwarder.writeSerialized(line)));
+        const bytes = Buffer.from(lines.map(([v, t]) => JSON.stringify(v) + t).join(''), 'utf8');
+        for (const chunk of cutAt(bytes, offsets)) source.write(chunk);
+        const expected = lines.map(([v]) => roundTrip(v));
+        await waitFor(() => writes.length === lines.length, 5000, 'the relay');
+        await Promise.all(writes);
+        // The same values written as objects must read back equal too.
+        await Promise.all(lines.map(([v]) => forwarder.write(v as Message)));
+        await waitFor(() => received.length === 2 * lines.length, 5000, 'the forwarded values');
+        assert.deepEqual(received, [...expected, ...expected]);
+      }),
+      200,
     );
   });
 

@@ -174,6 +174,7 @@ describe('NdjsonMessageReader', () => {
     const listening = reader.listen((v) => values.push(v));
     listening.dispose();
     assert.equal(source.listenerCount('data'), 0);
+    assert.doesNotThrow(() => source.emit('error', new Error('late error')), 'errors after dispose stay handled');
   });
 
   it('refuses a second listen and an invalid limit', () => {

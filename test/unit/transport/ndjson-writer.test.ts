@@ -130,6 +130,16 @@ describe('NdjsonMessageWriter', () => {
     );
   });
 
+  it('still swallows stream errors after dispose, and rejects what was queued', async () => {
+    const sink = new RecordingWritable(4, 5);
+    const writer = new NdjsonMessageWriter(sink);
+    await writer.write(request(1, 'fill the stream'));
+    const queued = writer.write(request(2));
+    writer.dispose();
+    await assert.rejects(queued, /disposed/);
+    assert.doesNotThrow(() => sink.emit('error', new Error('late EPIPE')));
+  });
+
   it('survives EPIPE from a child process that exited', async () => {
     const child = spawn(process.execPath, ['-e', ''], { stdio: ['pipe', 'ignore', 'ignore'] });
     await new Promise((resolve) => child.on('exit', resolve));

@@ -14,41 +14,80 @@ export interface Base64Candidate {
 /** Shortest run worth decoding by default: 16 characters decode to 12 bytes. */
 export const DEFAULT_MIN_BASE64_LENGTH = 16;
 
-// Both alphabets: standard (+ /) and URL-safe (- _). Node's decoder accepts either.
-const BASE64_CHAR = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_') BASE64_CHAR[c.charCodeAt(0)] = 1;
+// Sextet value of each base64 character, both alphabets (standard + / and URL-safe - _); -1 otherwise.
+const SEXTET = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => (SEXTET[c.charCodeAt(0)] = i));
+SEXTET[0x2d] = 62;
+SEXTET[0x5f] = 63;
 
 const EQUALS = 0x3d;
 
 function isBase64Char(code: number): boolean {
-  return code < 128 && BASE64_CHAR[code] === 1;
+  return code < 128 && SEXTET[code]! >= 0;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Checks decoded bytes as they come: UTF-8 structure (lead and continuation bytes) and a budget of
+ * control characters, so binary data is rejected after a few bytes instead of after decoding it all.
+ */
+class TextByteCheck {
+  private pendingContinuations = 0;
+  private controls = 0;
+  constructor(private readonly allowedControls: number) {}
+
+  /** False as soon as the bytes cannot be readable text. */
+  accept(b: number): boolean {
+    if (this.pendingContinuations > 0) {
+      if ((b & 0xc0) !== 0x80) return false;
+      this.pendingContinuations--;
+      return true;
+    }
+    if (b < 0x80) {
+      if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return ++this.controls <= this.allowedControls;
+      return true;
+    }
+    if (b >= 0xc2 && b <= 0xdf) this.pendingContinuations = 1;
+    else if (b >= 0xe0 && b <= 0xef) this.pendingContinuations = 2;
+    else if (b >= 0xf0 && b <= 0xf4) this.pendingContinuations = 3;
+    else return false;
+    return true;
+  }
+}
 
 /**
  * Decodes `encoded` (either alphabet, padding optional) and returns the text if the bytes are valid
  * UTF-8 and almost free of control characters; `undefined` for binary data such as images, hashes
  * or ordinary words that merely happen to use the base64 alphabet.
  */
-export function decodeBase64Text(encoded: string): string | undefined {
-  let length = encoded.length;
-  while (length > 0 && encoded.charCodeAt(length - 1) === EQUALS) length--;
+export function decodeBase64Text(encoded: string, start = 0, end = encoded.length): string | undefined {
+  while (end > start && encoded.charCodeAt(end - 1) === EQUALS) end--;
   // A lone trailing sextet cannot form a byte; dropping it lets the rest decode.
-  if (length % 4 === 1) length--;
+  if ((end - start) % 4 === 1) end--;
+  const length = end - start;
   if (length < 4) return undefined;
-  const bytes = Buffer.from(length === encoded.length ? encoded : encoded.slice(0, length), 'base64');
-  if (bytes.length < 3) return undefined;
-  let control = 0;
-  const allowedControl = Math.floor(bytes.length / 50);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) {
-      if (++control > allowedControl) return undefined;
+  const bytes = new Uint8Array(Math.floor((length * 3) / 4));
+  const check = new TextByteCheck(Math.floor(bytes.length / 50));
+  let out = 0;
+  let buffer = 0;
+  let bits = 0;
+  for (let i = start; i < end; i++) {
+    const c = encoded.charCodeAt(i);
+    const v = c < 128 ? SEXTET[c]! : -1;
+    if (v < 0) return undefined;
+    buffer = ((buffer << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const b = (buffer >> bits) & 0xff;
+      if (!check.accept(b)) return undefined;
+      bytes[out++] = b;
     }
   }
+  if (out < 3) return undefined;
   try {
-    return utf8.decode(bytes);
+    return utf8.decode(bytes.subarray(0, out));
   } catch {
     return undefined;
   }
@@ -76,7 +115,7 @@ export function* findBase64Candidates(text: string, minLength: number = DEFAULT_
     }
     i = end;
     if (end - start < minLength) continue;
-    const decoded = decodeBase64Text(text.slice(start, end));
+    const decoded = decodeBase64Text(text, start, end);
     if (decoded !== undefined) yield { start, end, decoded };
   }
 }

@@ -32,10 +32,16 @@ export interface EntropyOptions {
 }
 
 /**
- * Tokens longer than this are treated as encoded data (images, archives), not credentials: no key
- * format is this long, and a megabyte of base64 always has maximal entropy.
+ * Tokens longer than this are treated as encoded data (images, archives), not credentials: keys
+ * without a known format are shorter, and a megabyte of base64 always has maximal entropy.
  */
-export const MAX_SECRET_TOKEN_LENGTH = 512;
+export const MAX_SECRET_TOKEN_LENGTH = 256;
+
+/**
+ * Starts of tokens that are data, not keys: subresource-integrity hashes and the base64 of file
+ * signatures (PNG, JPEG, GIF, WebP/RIFF, PDF, ZIP, gzip).
+ */
+const DATA_TOKEN_START = /^(?:sha(?:1|256|384|512)-|iVBORw0KG|\/9j\/|R0lGOD|UklGR|JVBERi0|UEsDB|H4sI)/;
 
 // Characters keys are made of: base64 (both alphabets) and its padding.
 const TOKEN_CHAR = new Uint8Array(128);
@@ -74,7 +80,7 @@ export function* findHighEntropyTokens(text: string, options: EntropyOptions): G
     const length = end - start;
     if (length < options.minLength || length > MAX_SECRET_TOKEN_LENGTH) continue;
     if (letters === 0 || digits === 0) continue;
-    if (isDataUrlPayload(text, start)) continue;
+    if (isDataUrlPayload(text, start) || DATA_TOKEN_START.test(text.slice(start, start + 12))) continue;
     const entropy = shannonEntropy(text, start, end);
     if (entropy >= options.threshold) yield { start, end, entropy };
   }

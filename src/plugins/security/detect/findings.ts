@@ -34,6 +34,27 @@ export function redactFindings<T extends string>(text: string, findings: readonl
   return parts.join('');
 }
 
+/**
+ * Sorts findings by start and drops each one that lies inside an earlier-starting finding of better
+ * or equal rank (lower `rank` is better). Partial overlaps are kept: `redactFindings` merges them.
+ */
+export function resolveOverlaps<T extends string>(found: TextFinding<T>[], rank: (type: T) => number): TextFinding<T>[] {
+  if (found.length < 2) return found;
+  found.sort((a, b) => a.start - b.start || b.end - a.end || rank(a.type) - rank(b.type));
+  const kept: TextFinding<T>[] = [];
+  let cover: TextFinding<T> | undefined;
+  for (const finding of found) {
+    if (cover !== undefined && finding.end <= cover.end) {
+      if (rank(cover.type) <= rank(finding.type)) continue;
+      kept.push(finding);
+      continue;
+    }
+    kept.push(finding);
+    cover = finding;
+  }
+  return kept;
+}
+
 /** Where a type was found: a content path such as `params.arguments.query` or `result.content[0].text`. */
 export interface FindingLocation<T extends string> {
   readonly path: string;

@@ -2,7 +2,7 @@
 // token scanners with checksum and context validation, used by the basic_pii_filter plugin.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js';
-import type { TextFinding } from './findings';
+import { resolveOverlaps, type TextFinding } from './findings';
 
 /** The PII types, with the config keys of Gatekit's `pii_types` (iban is ours). */
 export const PII_TYPES = ['email', 'phone', 'credit_card', 'ip_address', 'national_id', 'iban'] as const;
@@ -165,13 +165,12 @@ function validDomain(text: string, start: number, end: number): boolean {
 }
 
 /** `user:pass@host` inside a URL is a credential (the secrets filter's business), not an email. */
-function isUrlUserinfo(text: string, localStart: number): boolean {
-  if (codeAt(text, localStart - 1) !== 0x3a) return false;
-  const floor = Math.max(0, localStart - 256);
-  for (let i = localStart - 1; i >= floor + 2; i--) {
+function isUrlUserinfo(text: string, at: number): boolean {
+  const floor = Math.max(0, at - 256);
+  for (let i = at - 1; i >= floor; i--) {
     const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x0a || c === 0x09) return false;
-    if (c === 0x2f && text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x3a) return true;
+    if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e) return false;
+    if (c === 0x2f) return i >= 2 && text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x3a;
   }
   return false;
 }
@@ -195,7 +194,7 @@ export function detectEmails(text: string, out: TextFinding<PiiType>[] = []): Te
       text.charCodeAt(at - 1) !== 0x2e &&
       end - at - 1 <= 253 &&
       validDomain(text, at + 1, end) &&
-      !isUrlUserinfo(text, start) &&
+      !isUrlUserinfo(text, at) &&
       // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
       !(codeAt(text, end) === 0x3a && isWordChar(codeAt(text, end + 1)) && codeAt(text, end + 1) !== -1);
     if (accepted) out.push({ type: 'email', start, end });
@@ -212,8 +211,14 @@ const VERSION_WORDS = new Set([
   'version', 'versions', 'ver', 'v', 'release', 'released', 'releases', 'build', 'builds', 'firmware', 'fw', 'revision', 'rev',
   'tag', 'tagged', 'sdk', 'kernel', 'patch', 'upgrade', 'upgraded', 'upgrading', 'downgrade', 'downgraded', 'bump', 'bumped',
   'bumps', 'requires', 'required', 'compatible', 'changelog', 'update', 'updated', 'edition', 'driver', 'bios', 'package',
-  'pkg', 'library', 'lib', 'assembly', 'fileversion', 'productversion', 'semver', 'dependency', 'installed', 'install',
+  'pkg', 'library', 'lib', 'assembly', 'semver', 'dependency', 'installed', 'install',
+  // Numbered headings: "section 3.2.1.4", "table 2.1.3.5".
+  'section', 'sections', 'table', 'figure', 'fig', 'chapter', 'step', 'clause', 'paragraph', 'rule', 'item', 'appendix',
 ]);
+
+function isVersionWord(word: string): boolean {
+  return VERSION_WORDS.has(word) || word.endsWith('version');
+}
 
 function parseIpv4(text: string, start: number, end: number): number[] | undefined {
   const octets: number[] = [];
@@ -264,7 +269,7 @@ function detectIpv4(text: string, out: TextFinding<PiiType>[]): void {
     if (text.charCodeAt(end - 1) === 0x2e) end--;
     if (end - start < 7 || end - start > 15) continue;
     const before = codeAt(text, start - 1);
-    if (isWordChar(before) || before === 0x2e || before === 0x40 /* pkg@1.2.3.4 */) continue;
+    if (isWordChar(before) || before === 0x2e) continue;
     // Version ranges and markers: ^1.2.3.4, ~1.2.3.4, >=1.2.3.4, ==1.2.3.4.
     if (before === 0x5e || before === 0x7e || ((before === 0x3d || before === 0x3e || before === 0x3c) && codeAt(text, start - 2) !== -1 && '=<>~!'.includes(text[start - 2]!))) continue;
     const after = codeAt(text, end);
@@ -273,7 +278,14 @@ function detectIpv4(text: string, out: TextFinding<PiiType>[]): void {
     if ((after === 0x2d || after === 0x2b) && isLetter(codeAt(text, end + 1))) continue;
     const octets = parseIpv4(text, start, end);
     if (octets === undefined || isNonPersonalIpv4(octets)) continue;
-    if (hasWordBefore(text, start, VERSION_WORDS, 2, 32)) continue;
+    // Four single digits number sections and versions (3.2.1.4); the addresses of that shape are
+    // public resolvers such as 1.1.1.1 and 8.8.8.8, which identify no one.
+    if (octets.every((o) => o < 10)) continue;
+    // `pkg@1.2.3.4` is a version, `deploy@203.0.113.9` a host: versions have small parts.
+    if (before === 0x40 && octets.filter((o) => o >= 10).length < 2) continue;
+    let versionContext = false;
+    for (const word of previousWords(text, start, 2, 32)) if (isVersionWord(word)) versionContext = true;
+    if (versionContext) continue;
     out.push({ type: 'ip_address', start, end });
   }
 }
@@ -359,8 +371,11 @@ function detectIpv6(text: string, out: TextFinding<PiiType>[]): void {
 
 /** IPv4 addresses (real octets, not versions) and IPv6 addresses (full and compressed). */
 export function detectIpAddresses(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
-  detectIpv4(text, out);
-  detectIpv6(text, out);
+  const found: TextFinding<PiiType>[] = [];
+  detectIpv6(text, found);
+  detectIpv4(text, found);
+  // The IPv4 tail of `::ffff:192.0.2.1` is part of the IPv6 finding.
+  for (const finding of resolveOverlaps(found, () => 0)) out.push(finding);
   return out;
 }
 
@@ -430,7 +445,9 @@ function validSsn(digits: string): boolean {
 }
 
 function validSin(digits: string): boolean {
-  return digits[0] !== '0' && digits[0] !== '8' && luhnValid(digits);
+  // 8 is never issued. 0 is unassigned too, but the well-known sample number starts with it and
+  // people test filters with it, so it is kept.
+  return digits[0] !== '8' && luhnValid(digits);
 }
 
 // Letters never used in National Insurance prefixes, and prefixes never allocated.
@@ -511,47 +528,61 @@ const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
 
-/** ISO 13616 check: move the first four characters to the end, letters to numbers, remainder mod 97 is 1. */
-export function ibanChecksumValid(iban: string): boolean {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (let i = 0; i < rearranged.length; i++) {
-    const c = rearranged.charCodeAt(i);
-    if (isDigit(c)) remainder = (remainder * 10 + (c - 0x30)) % 97;
-    else remainder = (remainder * 100 + ((c | 0x20) - 0x61 + 10)) % 97;
-  }
-  return remainder === 1;
+function ibanCharValue(c: number): number {
+  return isDigit(c) ? c - 0x30 : (c | 0x20) - 0x61 + 10;
 }
 
-/** Matches an IBAN at `start` (compact or grouped by four with single spaces); returns its end or -1. */
-function matchIban(text: string, start: number): number {
-  const country = text.slice(start, start + 2).toUpperCase();
-  const length = IBAN_LENGTHS[country];
+/** ISO 13616 check over characters given by offset: first four moved to the end, remainder mod 97 is 1. */
+function ibanRemainder(text: string, offsets: ArrayLike<number>, length: number): number {
+  let remainder = 0;
+  for (let k = 0; k < length; k++) {
+    const v = ibanCharValue(text.charCodeAt(offsets[(k + 4) % length]!));
+    remainder = (v < 10 ? remainder * 10 + v : remainder * 100 + v) % 97;
+  }
+  return remainder;
+}
+
+/** ISO 13616 check: move the first four characters to the end, letters to numbers, remainder mod 97 is 1. */
+export function ibanChecksumValid(iban: string): boolean {
+  const offsets = Array.from({ length: iban.length }, (_, i) => i);
+  return ibanRemainder(iban, offsets, iban.length) === 1;
+}
+
+/** Longest IBAN (Russia). */
+const MAX_IBAN_LENGTH = 34;
+
+/**
+ * Matches an IBAN at `start` (compact or grouped by four with single spaces); returns its end or -1.
+ * `offsets` is scratch space for the positions of its characters, so nothing is allocated per try.
+ */
+function matchIban(text: string, start: number, offsets: Int32Array): number {
+  const length = IBAN_LENGTHS[text.slice(start, start + 2).toUpperCase()];
   if (length === undefined || !isDigit(codeAt(text, start + 2)) || !isDigit(codeAt(text, start + 3))) return -1;
-  let compact = '';
+  let count = 0;
   let i = start;
-  while (compact.length < length) {
+  while (count < length) {
     const c = codeAt(text, i);
     if (isAlnum(c)) {
-      compact += text[i];
+      offsets[count++] = i;
       i++;
-    } else if (c === 0x20 && compact.length % 4 === 0 && compact.length > 0 && isAlnum(codeAt(text, i + 1))) {
+    } else if (c === 0x20 && count % 4 === 0 && count > 0 && isAlnum(codeAt(text, i + 1))) {
       i++;
     } else {
       return -1;
     }
   }
   if (isWordChar(codeAt(text, i))) return -1;
-  return ibanChecksumValid(compact) ? i : -1;
+  return ibanRemainder(text, offsets, length) === 1 ? i : -1;
 }
 
 /** International Bank Account Numbers with a known country length and a valid mod-97 check. */
 export function detectIbans(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
   const n = text.length;
+  const offsets = new Int32Array(MAX_IBAN_LENGTH);
   for (let i = 0; i + 15 <= n; i++) {
     if (!isLetter(text.charCodeAt(i)) || !isLetter(text.charCodeAt(i + 1)) || !isDigit(text.charCodeAt(i + 2))) continue;
     if (isWordChar(codeAt(text, i - 1))) continue;
-    const end = matchIban(text, i);
+    const end = matchIban(text, i, offsets);
     if (end !== -1) {
       out.push({ type: 'iban', start: i, end });
       i = end - 1;
@@ -581,23 +612,41 @@ function isPhoneSeparator(c: number): boolean {
   return c === 0x20 || c === 0x2d || c === 0x2e || c === 0xa0 || c === 0x28 || c === 0x29;
 }
 
+function isParenOrSpace(c: number): boolean {
+  return c === 0x20 || c === 0xa0 || c === 0x28 || c === 0x29;
+}
+
 /** Memo of libphonenumber verdicts for one scan: repeated numbers are validated once. */
 type PhoneVerdicts = Map<string, boolean>;
 
-function validPhoneDigits(plus: boolean, digits: string, verdicts: PhoneVerdicts): boolean {
-  const key = (plus ? '+' : '') + digits;
+/** How North American numbers are grouped: 3-3-4 with an optional leading 1, or one block. */
+const NANP_SHAPES = new Set(['3-3-4', '1-3-3-4', '10', '11', '3-7', '1-10', '1-3-7']);
+/** Indian mobile numbers: 5-5 or one block of ten. */
+const INDIA_SHAPES = new Set(['5-5', '10']);
+
+/**
+ * Validates a candidate's digits with libphonenumber. `shape` is its grouping (`3-3-4`); regions
+ * whose numbers are never written that way are not asked, which also saves most library calls.
+ */
+function validPhoneDigits(plus: boolean, digits: string, shape: string, verdicts: PhoneVerdicts): boolean {
+  const key = `${plus ? '+' : ''}${digits}/${shape}`;
   const known = verdicts.get(key);
   if (known !== undefined) return known;
   let valid = false;
   if (plus) {
-    valid = parsePhoneNumberFromString('+' + digits)?.isValid() === true;
+    const nanp = digits.length === 11 && digits[0] === '1';
+    valid = (!nanp || NANP_SHAPES.has(shape)) && parsePhoneNumberFromString('+' + digits)?.isValid() === true;
   } else if (digits.startsWith('00') && digits.length >= 10) {
     valid = parsePhoneNumberFromString('+' + digits.slice(2))?.isValid() === true;
   } else {
     for (const region of NATIONAL_REGIONS) {
-      // Cheap shape checks first: libphonenumber costs tens of microseconds a call.
-      if (region === 'US' ? !(digits.length === 10 || (digits.length === 11 && digits[0] === '1')) : region === 'IN' ? digits.length !== 10 || digits[0]! < '6' : digits[0] !== '0') continue;
-      if (parsePhoneNumberFromString(digits, { defaultCountry: region })?.isValid() === true) {
+      const plausible =
+        region === 'US'
+          ? NANP_SHAPES.has(shape) && (digits.length === 10 || (digits.length === 11 && digits[0] === '1'))
+          : region === 'IN'
+            ? INDIA_SHAPES.has(shape) && digits.length === 10 && digits[0]! >= '6'
+            : digits[0] === '0';
+      if (plausible && parsePhoneNumberFromString(digits, { defaultCountry: region })?.isValid() === true) {
         valid = true;
         break;
       }
@@ -623,6 +672,15 @@ function groupDigits(text: string, run: PhoneRun, from: number, to: number): str
   return digits;
 }
 
+/** Whether the separator between digit groups `g - 1` and `g` contains whitespace. */
+function spaceBeforeGroup(text: string, run: PhoneRun, g: number): boolean {
+  for (let i = run.groups[2 * g - 1]!; i < run.groups[2 * g]!; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0xa0) return true;
+  }
+  return false;
+}
+
 function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdicts: PhoneVerdicts, out: TextFinding<PiiType>[]): boolean {
   const digits = groupDigits(text, run, from, to);
   if (digits.length < 7 || digits.length > 15) return false;
@@ -632,13 +690,15 @@ function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdi
   if (text.charCodeAt(end) === 0x29) end++;
   const separated = to - from > 1;
   if (!plus) {
-    const context = previousWords(text, start, 2, 40);
+    const context = previousWords(text, start, 3, 40);
     const phoneContext = context.some((w) => PHONE_WORDS.has(w));
     // A bare run of digits is a phone number only when the text calls it one.
     if (!separated && !phoneContext) return false;
     if (!phoneContext && context.some((w) => NOT_PHONE_WORDS.has(w))) return false;
   }
-  if (!validPhoneDigits(plus, digits, verdicts)) return false;
+  const shape: number[] = [];
+  for (let g = from; g < to; g++) shape.push(run.groups[2 * g + 1]! - run.groups[2 * g]!);
+  if (!validPhoneDigits(plus, digits, shape.join('-'), verdicts)) return false;
   out.push({ type: 'phone', start, end });
   return true;
 }
@@ -667,12 +727,14 @@ export function detectPhones(text: string, out: TextFinding<PiiType>[] = []): Te
       const d = text.charCodeAt(i);
       if (isDigit(d)) {
         const groupStart = i;
+        if (separatorRun > 0 && text.charCodeAt(i - 1) === 0x2e) run.dotted = true;
         while (i < n && isDigit(text.charCodeAt(i))) i++;
         run.groups.push(groupStart, i);
         digitCount += i - groupStart;
         separatorRun = 0;
       } else if (isPhoneSeparator(d) && separatorRun < 2 && run.groups.length > 0) {
-        if (d === 0x2e) run.dotted = true;
+        // Two separators need a parenthesis or a space among them: `0..9` and `1--2` are not phones.
+        if (separatorRun === 1 && !isParenOrSpace(d) && !isParenOrSpace(text.charCodeAt(i - 1))) break;
         separatorRun++;
         i++;
       } else {
@@ -698,9 +760,9 @@ export function detectPhones(text: string, out: TextFinding<PiiType>[] = []): Te
       if (short) continue;
     }
     if (checkPhone(text, run, 0, groupCount, verdicts, out)) continue;
-    // A neighbouring number may have been swept into the run: try without the last or first group.
-    if (groupCount >= 3 && checkPhone(text, run, 0, groupCount - 1, verdicts, out)) continue;
-    if (groupCount >= 3 && !run.plus) checkPhone(text, run, 1, groupCount, verdicts, out);
+    // A neighbouring number may have been swept into the run across a space: try without it.
+    if (groupCount >= 3 && spaceBeforeGroup(text, run, groupCount - 1) && checkPhone(text, run, 0, groupCount - 1, verdicts, out)) continue;
+    if (groupCount >= 3 && !run.plus && spaceBeforeGroup(text, run, 1)) checkPhone(text, run, 1, groupCount, verdicts, out);
   }
   return out;
 }
@@ -736,22 +798,5 @@ export function detectPii(text: string, enabled: ReadonlySet<PiiType>): TextFind
     if (type === 'email' ? !hasAt : needsDigit(type) && !hasDigit) continue;
     DETECTORS[type](text, found);
   }
-  return resolveOverlaps(found);
-}
-
-/** Sorts findings and, where two overlap, keeps the one of better rank (then the longer). */
-function resolveOverlaps(found: TextFinding<PiiType>[]): TextFinding<PiiType>[] {
-  if (found.length < 2) return found;
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const kept: TextFinding<PiiType>[] = [];
-  for (const finding of found) {
-    const last = kept[kept.length - 1];
-    if (last === undefined || finding.start >= last.end) {
-      kept.push(finding);
-      continue;
-    }
-    const better = OVERLAP_RANK[finding.type] < OVERLAP_RANK[last.type] || (OVERLAP_RANK[finding.type] === OVERLAP_RANK[last.type] && finding.end - finding.start > last.end - last.start);
-    if (better) kept[kept.length - 1] = finding;
-  }
-  return kept;
+  return resolveOverlaps(found, (type) => OVERLAP_RANK[type]);
 }

@@ -1,6 +1,7 @@
 // Tests of the shared audit file writer: whole lines, batching order, rotation, modes, failures, close.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs'; // the module object itself, so a test can wrap writeSync
+import { existsSync, mkdirSync, promises as fsPromises, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AuditFile, AuditFileError, megabytes, openAuditFile } from '../../../../src/plugins/auditing/audit-file';
 import { tempDir } from './helpers';
@@ -93,6 +94,29 @@ describe('audit file writer', () => {
     assert.deepEqual(linesOf(file), ['tail']);
   });
 
+  it('keeps writing (and warns) when rotation cannot rename the file', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    const realRename = fsPromises.rename;
+    let renames = 0;
+    (fsPromises as { rename: unknown }).rename = async () => {
+      renames++;
+      throw Object.assign(new Error('EBUSY: resource busy or locked'), { code: 'EBUSY' });
+    };
+    const warnings: string[] = [];
+    try {
+      const writer = new AuditFile({ path: file, maxBytes: 30, backupCount: 2, onWarning: (m) => warnings.push(m) });
+      await Promise.all(['same line', 'same line', 'same line', 'same line'].map((l) => writer.append(l)));
+      for (let i = 0; i < 5; i++) await writer.append(`later ${i}`);
+      await writer.close();
+    } finally {
+      (fsPromises as { rename: unknown }).rename = realRename;
+    }
+    assert.deepEqual(linesOf(file), ['same line', 'same line', 'same line', 'same line', 'later 0', 'later 1', 'later 2', 'later 3', 'later 4']);
+    assert.equal(warnings.length, 1, 'retried rotation before the delay');
+    assert.match(warnings[0]!, /Cannot rotate audit log .*EBUSY/);
+    assert.equal(renames, 1);
+  });
+
   it('never rotates with backup_count 0 (as the Python handler)', async () => {
     const file = path.join(tmp.dir, 'audit.log');
     const writer = new AuditFile({ path: file, maxBytes: 20, backupCount: 0 });
@@ -163,6 +187,125 @@ describe('audit file writer', () => {
     assert.equal(all.length, 41);
     assert.equal(all[all.length - 1], 'still open');
     for (const name of readdirSync(tmp.dir)) assert.ok(statSync(path.join(tmp.dir, name)).size <= 200);
+  });
+
+  describe('a write that fails half-way (disk full)', () => {
+    let failNextWrite = false;
+    const realOpen = fsPromises.open;
+    const realWriteSync = fs.writeSync;
+    let syncCalls = 0;
+
+    /** Stops the next write half-way, then fails it, on both the synchronous and the thread-pool path. */
+    beforeEach(() => {
+      failNextWrite = false;
+      syncCalls = 0;
+      (fs as { writeSync: unknown }).writeSync = (fd: number, buffer: Buffer, offset: number, length: number) => {
+        if (!failNextWrite) return realWriteSync(fd, buffer, offset, length);
+        if (syncCalls++ === 0) return realWriteSync(fd, buffer, offset, Math.floor(length / 2));
+        failNextWrite = false;
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      };
+      (fsPromises as { open: unknown }).open = async (...args: Parameters<typeof fsPromises.open>) => {
+        const handle = await realOpen(...args);
+        const realWrite = handle.write.bind(handle) as (b: Buffer, o: number, l: number) => Promise<{ bytesWritten: number; buffer: Buffer }>;
+        let calls = 0;
+        (handle as unknown as { write: typeof realWrite }).write = async (buffer, offset, length) => {
+          if (!failNextWrite) return realWrite(buffer, offset, length);
+          if (calls++ === 0) return realWrite(buffer, offset, Math.floor(length / 2));
+          failNextWrite = false;
+          throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        };
+        return handle;
+      };
+    });
+    afterEach(() => {
+      (fs as { writeSync: unknown }).writeSync = realWriteSync;
+      (fsPromises as { open: unknown }).open = realOpen;
+    });
+
+    // Batches up to 1 MiB are written in place, bigger ones through the thread pool.
+    for (const [label, padding] of [
+      ['small batches (written in place)', 10],
+      ['large batches (thread pool)', 700 * 1024],
+    ] as const) {
+      it(`cuts the unterminated tail, keeping whole lines only: ${label}`, async () => {
+        const file = path.join(tmp.dir, 'audit.log');
+        const expected = ['first', 'second', 'third is longer', 'fourth'].map((l) => l + ' ' + 'p'.repeat(padding));
+        const writer = new AuditFile({ path: file, maxBytes: megabytes(100), backupCount: 1 });
+        await writer.append(expected[0]!);
+        failNextWrite = true;
+        await assert.rejects(Promise.all([writer.append(expected[1]!), writer.append(expected[2]!)]), /no space left/);
+        assert.equal(failNextWrite, false, 'the failure was not injected');
+        await writer.append(expected[3]!);
+        await writer.close();
+        const lines = linesOf(file);
+        assert.equal(lines[0], expected[0]);
+        assert.equal(lines[lines.length - 1], expected[3]);
+        for (const line of lines) assert.ok(expected.includes(line), `partial line of ${line.length} characters`);
+      });
+    }
+  });
+
+  it('moves writes to the thread pool once an in-place write stalls', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    const realOpen = fsPromises.open;
+    const realWriteSync = fs.writeSync;
+    let poolWrites = 0;
+    let stallNext = false;
+    (fs as { writeSync: unknown }).writeSync = (fd: number, buffer: Buffer, offset: number, length: number) => {
+      if (stallNext) {
+        stallNext = false;
+        const until = Date.now() + 80; // a stalled disk, simulated by holding the call
+        while (Date.now() < until);
+      }
+      return realWriteSync(fd, buffer, offset, length);
+    };
+    (fsPromises as { open: unknown }).open = async (...args: Parameters<typeof fsPromises.open>) => {
+      const handle = await realOpen(...args);
+      const realWrite = handle.write.bind(handle) as (b: Buffer, o: number, l: number) => Promise<{ bytesWritten: number; buffer: Buffer }>;
+      (handle as unknown as { write: typeof realWrite }).write = (buffer, offset, length) => {
+        poolWrites++;
+        return realWrite(buffer, offset, length);
+      };
+      return handle;
+    };
+    try {
+      const writer = new AuditFile({ path: file, maxBytes: megabytes(1), backupCount: 1 });
+      await writer.append('in place');
+      assert.equal(poolWrites, 0);
+      stallNext = true;
+      await writer.append('stalled');
+      await writer.append('pooled');
+      await writer.close();
+    } finally {
+      (fs as { writeSync: unknown }).writeSync = realWriteSync;
+      (fsPromises as { open: unknown }).open = realOpen;
+    }
+    assert.equal(poolWrites, 1);
+    assert.deepEqual(linesOf(file), ['in place', 'stalled', 'pooled']);
+  });
+
+  it("flushes a lease's lines on its close even while another lease keeps the file open", async () => {
+    const file = path.join(tmp.dir, 'shared.log');
+    const stale = openAuditFile({ path: file, maxBytes: megabytes(1), backupCount: 1 });
+    const live = openAuditFile({ path: file, maxBytes: megabytes(1), backupCount: 1 });
+    const pending = Array.from({ length: 500 }, (_, i) => live.append(`line-${i}`));
+    await live.close();
+    assert.equal(linesOf(file).length, 500);
+    await Promise.all(pending);
+    await stale.close();
+  });
+
+  it("applies the latest opener's rotation options (a reloaded configuration)", async () => {
+    const file = path.join(tmp.dir, 'reload.log');
+    const before = openAuditFile({ path: file, maxBytes: megabytes(1), backupCount: 2 });
+    await before.append('x'.repeat(40));
+    const after = openAuditFile({ path: file, maxBytes: 50, backupCount: 2 });
+    await before.close();
+    await after.append('y'.repeat(40));
+    await after.close();
+    assert.deepEqual(linesOf(`${file}.1`), ['x'.repeat(40)]);
+    assert.deepEqual(linesOf(file), ['y'.repeat(40)]);
   });
 
   it('converts max_file_size_mb to bytes', () => {

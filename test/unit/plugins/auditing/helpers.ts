@@ -97,15 +97,6 @@ export function notificationEvent(overrides: Partial<AuditEvent> = {}, params: R
   };
 }
 
-/** Waits until `condition` holds, polling, or fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 /** Parses RFC 4180 CSV text (quoted cells, doubled quotes) into rows of cells. */
 export function parseCsv(text: string, delimiter = ',', quote = '"'): string[][] {
   const rows: string[][] = [];

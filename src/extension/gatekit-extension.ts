@@ -1,0 +1,278 @@
+// The one lifecycle owner in the extension host: configuration, control server, MCP server provider,
+// the views' own gateway, views, status bar. Everything it creates is disposed through it.
+import * as vscode from 'vscode';
+import { ControlServer, type GatewaySession } from './control-server';
+import type { EffectiveConfig } from './effective-config';
+import { HostGateway } from './host-gateway';
+import { GatekitServerProvider, gatewayEnvironment, MCP_PROVIDER_ID } from './mcp-provider';
+import { McpJsonImporter } from './mcp-import';
+import { GatekitSettings } from './settings';
+import { TrafficStore } from './traffic-store';
+import { ServersTreeProvider, SERVERS_VIEW_ID, type ServersNode } from './views/servers-view';
+import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
+import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
+import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
+
+/** Largest request/response body per traffic event the gateways send (characters of JSON). */
+const MAX_BODY_CHARS = 256 * 1024;
+
+export class GatekitExtension implements vscode.Disposable {
+  readonly traffic: TrafficStore;
+  readonly trafficView: TrafficTreeProvider;
+  readonly serversView: ServersTreeProvider;
+  readonly provider: GatekitServerProvider;
+  readonly hostGateway: HostGateway;
+  readonly importer: McpJsonImporter;
+  readonly statusBar: vscode.StatusBarItem;
+  trafficTree: vscode.TreeView<TrafficNode> | undefined;
+  serversTree: vscode.TreeView<ServersNode> | undefined;
+  /** The configuration gateways run: the last valid one (an invalid edit does not stop the tools). */
+  lastGood: EffectiveConfig | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  /** Config version each session runs, as far as we know (sessionId → version). */
+  private readonly sessionVersions = new Map<string, string>();
+  private lastNotifiedProblems = '';
+
+  /** Something the views show changed (configuration, sessions, status, inventories, traffic). */
+  readonly onDidChangeState = this.stateEmitter.event;
+
+  private constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+    readonly settings: GatekitSettings,
+    readonly controlServer: ControlServer,
+  ) {
+    this.disposables.push(this.stateEmitter);
+    this.traffic = new TrafficStore(settings.trafficMaxEntries());
+    this.trafficView = new TrafficTreeProvider(this.traffic);
+    this.serversView = new ServersTreeProvider({
+      problems: () => this.settings.effective.problems,
+      notices: () => this.notices(),
+      serverNames: () => (this.settings.effective.state === 'ready' ? this.settings.effective.serverNames : (this.lastGood?.serverNames ?? [])),
+      status: (name) => this.serverStatus(name),
+      tools: (name) => this.serverTools(name),
+    });
+    this.provider = new GatekitServerProvider({
+      gatewayScript: this.gatewayScript,
+      config: () => this.lastGood,
+      controlEnvironment: () => this.controlServer.gatewayEnvironment(),
+      cwd: () => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri,
+    });
+    this.hostGateway = new HostGateway({
+      gatewayScript: this.gatewayScript,
+      nodePath: process.execPath,
+      environment: () => (this.lastGood ? gatewayEnvironment(this.lastGood, this.controlServer.gatewayEnvironment()) : {}),
+      ...(vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? { cwd: vscode.workspace.workspaceFolders[0].uri.fsPath } : {}),
+      log: (level, message) => this.log[level](message),
+    });
+    this.importer = new McpJsonImporter(context, settings, log);
+    this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
+    this.statusBar.name = 'Gatekit';
+    this.statusBar.command = 'gatekit.showServers';
+    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.provider, this.statusBar, settings, controlServer);
+  }
+
+  /** Absolute path of the bundled gateway. */
+  get gatewayScript(): string {
+    return this.context.asAbsolutePath('dist/gateway.js');
+  }
+
+  /** Starts everything; the caller registers the commands. */
+  static async start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<GatekitExtension> {
+    const settings = await GatekitSettings.create(context);
+    const controlServer = await ControlServer.listen({
+      extensionVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
+      maxBodyChars: MAX_BODY_CHARS,
+      log: (level, message) => (level === 'debug' ? log.info(message) : log[level](message)),
+    });
+    const extension = new GatekitExtension(context, log, settings, controlServer);
+    extension.wire();
+    return extension;
+  }
+
+  /** Sessions of connected gateways. */
+  sessions(): GatewaySession[] {
+    return this.controlServer.sessions();
+  }
+
+  /** The session whose server status the views show: the views gateway, else the newest chat's. */
+  statusSession(): GatewaySession | undefined {
+    const sessions = this.controlServer.sessions();
+    const hostPid = this.hostGateway.pid;
+    return (
+      sessions.find((s) => s.identity.mode === 'control-only' && s.identity.pid === hostPid) ??
+      [...sessions].reverse().find((s) => s.identity.startedByExtension && s.servers.length > 0) ??
+      [...sessions].reverse().find((s) => s.servers.length > 0)
+    );
+  }
+
+  /** Restarts the views gateway and asks chat gateways to restart their servers. */
+  async restartGateways(): Promise<void> {
+    this.log.info('restarting gateways');
+    const restart = this.lastGood ? this.hostGateway.restart() : this.hostGateway.stop();
+    const results = await this.controlServer.restartUpstreams();
+    for (const r of results) if (r.error) this.log.warn(`gateway ${r.session.identity.pid}: ${r.error}`);
+    await restart;
+  }
+
+  dispose(): void {
+    void this.hostGateway.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private wire(): void {
+    const { context, controlServer, settings } = this;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    try {
+      controlServer.writeDiscoveryFile(vscode.Uri.joinPath(context.globalStorageUri, 'control').fsPath, folders);
+    } catch (error) {
+      this.log.warn(`cannot write the discovery file (gateways started outside VS Code will not find this window): ${(error as Error).message}`);
+    }
+    controlServer.setTrace(settings.trace());
+
+    this.disposables.push(
+      vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, this.provider),
+      (this.trafficTree = vscode.window.createTreeView(TRAFFIC_VIEW_ID, { treeDataProvider: this.trafficView })),
+      (this.serversTree = vscode.window.createTreeView(SERVERS_VIEW_ID, { treeDataProvider: this.serversView, showCollapseAll: true })),
+      vscode.workspace.registerTextDocumentContentProvider(TRAFFIC_SCHEME, new TrafficDocumentProvider(this.traffic)),
+      settings.onDidChange((config) => void this.configChanged(config)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('gatekit.traffic.maxEntries')) this.traffic.setMaxEntries(settings.trafficMaxEntries());
+        if (e.affectsConfiguration('gatekit.trace')) controlServer.setTrace(settings.trace());
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed()),
+    );
+    controlServer.onDidConnect((session) => {
+      const { identity } = session;
+      this.log.info(`gateway connected: pid ${identity.pid}, ${identity.mode}${identity.startedByExtension ? '' : `, external (cwd ${identity.cwd})`}`);
+      if (identity.configVersion !== undefined) this.sessionVersions.set(identity.sessionId, identity.configVersion);
+      if (identity.mode !== 'control-only') this.traffic.openSession(identity);
+      void this.pushConfigTo(session);
+      this.changed();
+    });
+    controlServer.onDidDisconnect((session) => {
+      this.log.info(`gateway disconnected: pid ${session.identity.pid}`);
+      this.sessionVersions.delete(session.identity.sessionId);
+      this.traffic.closeSession(session.identity.sessionId);
+      this.changed();
+    });
+    controlServer.onTraffic(({ session, params }) => this.traffic.add(session.identity.sessionId, params.events, params.dropped));
+    controlServer.onServerStatus(() => this.changed());
+    controlServer.onToolInventory(() => this.changed());
+    this.hostGateway.onDidExit(() => this.changed());
+    void this.configChanged(settings.effective);
+  }
+
+  private changed(): void {
+    this.serversView.refresh();
+    this.updateStatusBar();
+    this.stateEmitter.fire();
+  }
+
+  private async configChanged(config: EffectiveConfig): Promise<void> {
+    if (config.state === 'invalid') {
+      for (const problem of config.problems) this.log.error(`configuration: ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
+      this.notifyProblems(config);
+    } else {
+      this.lastNotifiedProblems = '';
+    }
+    const previous = this.lastGood;
+    if (config.state === 'ready') this.lastGood = config;
+    else if (config.state === 'empty') this.lastGood = undefined;
+    if (this.lastGood?.version !== previous?.version) {
+      this.log.info(this.lastGood ? `configuration ${this.lastGood.version}: ${this.lastGood.serverNames.join(', ')}` : 'no MCP servers configured');
+      this.provider.changed();
+      if (this.lastGood === undefined) {
+        await this.hostGateway.stop();
+      } else if (!this.hostGateway.running) {
+        this.hostGateway.start();
+      } else {
+        await this.pushConfigToAll();
+      }
+    }
+    this.changed();
+  }
+
+  /** Hot reload: every gateway this extension started gets the new configuration. */
+  private async pushConfigToAll(): Promise<void> {
+    await Promise.all(this.controlServer.sessions().map((session) => this.pushConfigTo(session)));
+  }
+
+  private async pushConfigTo(session: GatewaySession): Promise<void> {
+    const config = this.lastGood;
+    const { identity } = session;
+    // External gateways run their own config file; never replace it.
+    if (config === undefined || !identity.startedByExtension) return;
+    if (this.sessionVersions.get(identity.sessionId) === config.version) return;
+    const [outcome] = await this.controlServer.applyConfig({ config: config.config, configBase: config.configBase, version: config.version }, (s) => s === session);
+    if (outcome?.result?.applied) {
+      this.sessionVersions.set(identity.sessionId, config.version);
+      this.log.info(`gateway ${identity.pid} now runs configuration ${config.version}`);
+      return;
+    }
+    const why = outcome?.error ?? outcome?.result?.problems.map((p) => `${p.path}: ${p.message}`).join('; ') ?? 'no answer';
+    this.log.warn(`gateway ${identity.pid} did not take configuration ${config.version}: ${why}`);
+    // Our own gateway is simply restarted with the new configuration.
+    if (identity.mode === 'control-only' && identity.pid === this.hostGateway.pid) await this.hostGateway.restart();
+  }
+
+  private notifyProblems(config: EffectiveConfig): void {
+    const key = JSON.stringify(config.problems);
+    if (key === this.lastNotifiedProblems) return;
+    this.lastNotifiedProblems = key;
+    const first = config.problems[0];
+    if (first === undefined) return;
+    const more = config.problems.length > 1 ? ` (and ${config.problems.length - 1} more)` : '';
+    const where = first.origin === 'file' ? `${first.file ?? 'config file'}${first.line ? `:${first.line}` : ''}` : first.path;
+    void vscode.window.showWarningMessage(`Gatekit configuration: ${where}: ${first.message}${more}`, 'Show Problems', 'Open Settings').then((choice) => {
+      if (choice === 'Show Problems') void vscode.commands.executeCommand('gatekit.showServers');
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('gatekit.openSettings');
+    });
+  }
+
+  private notices(): { text: string; icon: string }[] {
+    const notices: { text: string; icon: string }[] = [];
+    if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers are ignored until you trust this workspace', icon: 'workspace-untrusted' });
+    if (this.settings.effective.state === 'invalid' && this.lastGood) notices.push({ text: 'Gateways keep running the last valid configuration', icon: 'info' });
+    return notices;
+  }
+
+  private serverStatus(name: string): ServerStatus | undefined {
+    return this.statusSession()?.servers.find((s) => s.name === name);
+  }
+
+  private serverTools(name: string): ToolInventoryEntry[] | undefined {
+    const preferred = this.statusSession()?.inventories.get(name);
+    if (preferred) return preferred;
+    for (const session of this.controlServer.sessions()) {
+      const tools = session.inventories.get(name);
+      if (tools) return tools;
+    }
+    return undefined;
+  }
+
+  private updateStatusBar(): void {
+    const config = this.settings.effective;
+    const names = this.lastGood?.serverNames ?? [];
+    const session = this.statusSession();
+    const running = names.filter((n) => session?.servers.find((s) => s.name === n)?.state === 'running').length;
+    const failed = names.filter((n) => ['failed', 'crashed'].includes(session?.servers.find((s) => s.name === n)?.state ?? '')).length;
+    const item = this.statusBar;
+    if (config.state === 'empty') {
+      item.text = '$(shield) Gatekit';
+      item.tooltip = 'Gatekit: no MCP servers configured';
+      item.backgroundColor = undefined;
+    } else if (config.state === 'invalid') {
+      item.text = '$(warning) Gatekit';
+      item.tooltip = `Gatekit: ${config.problems.length} configuration problem${config.problems.length === 1 ? '' : 's'}`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else {
+      item.text = `$(shield) Gatekit ${running}/${names.length}`;
+      item.tooltip = `Gatekit: ${running} of ${names.length} servers running${failed ? `, ${failed} failed` : ''}; ${this.controlServer.sessions().filter((s) => s.identity.mode !== 'control-only').length} chat session(s)`;
+      item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    }
+    item.show();
+  }
+}

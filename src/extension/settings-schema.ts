@@ -1,0 +1,119 @@
+// The `gatekit.*` settings as zod schemas (built from the one config schema), and the
+// `contributes.configuration` JSON schema generated from them for package.json. Plain Node.
+import { z } from 'zod';
+import { pluginsSchema, upstreamNameSchema } from '../config/schema';
+
+/**
+ * One server in `gatekit.upstreams`, in the shape of a stdio server of VS Code's mcp.json
+ * (`command` + `args`), plus Gatekit's per-server options. Values may use `${workspaceFolder}`,
+ * `${userHome}`, `${env:NAME}` and `${input:ID}` (a secret entered once and kept in VS Code's
+ * secret storage).
+ */
+export const settingsUpstreamSchema = z.strictObject({
+  name: upstreamNameSchema,
+  type: z.literal('stdio', { error: "Only 'stdio' servers can run behind Gatekit" }).optional().describe("Always 'stdio' (as in mcp.json)."),
+  command: z.string().regex(/\S/, { error: 'command must not be empty' }).describe('The program to start, e.g. `npx`, `node`, `uvx` (no shell is involved).'),
+  args: z.array(z.string()).optional().describe('Arguments of the program.'),
+  env: z.record(z.string().regex(/^[^=\0]+$/), z.string()).optional().describe('Extra environment variables for the server.'),
+  cwd: z.string().optional().describe('Working folder of the server.'),
+  enabled: z.boolean().optional().describe('Set to false to keep the entry without starting the server.'),
+  restart_on_failure: z.boolean().optional().describe('Restart the server when it exits unexpectedly (default true).'),
+  max_restart_attempts: z.number().int().min(0).optional().describe('Restarts to try before giving up (default 3).'),
+});
+
+export type SettingsUpstream = z.output<typeof settingsUpstreamSchema>;
+
+const upstreamsSettingSchema = z.array(settingsUpstreamSchema).superRefine((upstreams, ctx) => {
+  const seen = new Set<string>();
+  upstreams.forEach((upstream, index) => {
+    if (seen.has(upstream.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `Server name '${upstream.name}' is used more than once`, input: upstream.name });
+    seen.add(upstream.name);
+  });
+});
+
+/** Values of `gatekit.trace`. */
+export const TRACE_LEVELS = ['off', 'messages', 'verbose'] as const;
+
+/** How a setting appears in package.json besides its JSON schema. */
+interface SettingDefinition {
+  readonly schema: z.ZodType;
+  readonly default: unknown;
+  readonly scope: 'application' | 'machine' | 'window' | 'resource' | 'machine-overridable';
+  readonly markdownDescription: string;
+  readonly enumDescriptions?: readonly string[];
+  /** Workspace values are ignored in untrusted workspaces (they can start programs). */
+  readonly restrictedInUntrustedWorkspace?: boolean;
+}
+
+/** Every `gatekit.*` setting: the single place that declares them. */
+export const SETTINGS = {
+  'gatekit.upstreams': {
+    schema: upstreamsSettingSchema,
+    default: [],
+    scope: 'window',
+    restrictedInUntrustedWorkspace: true,
+    markdownDescription:
+      'MCP servers behind Gatekit, in the shape of stdio servers in `mcp.json` (`name`, `command`, `args`, `env`, `cwd`). Their tools reach AI assistants as `<name>__<tool>`. Values may use `${workspaceFolder}`, `${userHome}`, `${env:NAME}` and `${input:ID}`. Use **Gatekit: Import Servers from mcp.json** to move existing servers here. Entries with the same name replace those of `#gatekit.configFile#`. Ignored in untrusted workspaces when set by the workspace.',
+  },
+  'gatekit.plugins': {
+    schema: pluginsSchema,
+    default: {},
+    scope: 'window',
+    markdownDescription:
+      "Gatekit plugins, exactly as under `plugins:` in `gatekit.yaml`: `security`, `middleware` and `auditing`, each mapping `_global` or a server name to a list of `{handler, config}`. A list here replaces the list of the same section and scope in `#gatekit.configFile#`.",
+  },
+  'gatekit.configFile': {
+    schema: z.string(),
+    default: '',
+    scope: 'window',
+    restrictedInUntrustedWorkspace: true,
+    markdownDescription:
+      'Optional Gatekit configuration file (`gatekit.yaml` or `.json`) that `#gatekit.upstreams#` and `#gatekit.plugins#` are merged onto. Relative paths are relative to the first workspace folder; `~` and `${workspaceFolder}` are expanded. Relative paths inside the file (audit logs) resolve against its folder.',
+  },
+  'gatekit.traffic.maxEntries': {
+    schema: z.number().int().min(10).max(100_000),
+    default: 1000,
+    scope: 'window',
+    markdownDescription: 'How many exchanges the Traffic view keeps (oldest are dropped first). The audit logs keep everything.',
+  },
+  'gatekit.trace': {
+    schema: z.enum(TRACE_LEVELS),
+    default: 'off',
+    scope: 'window',
+    markdownDescription: 'Traces the control link between VS Code and the gateways in the **Gatekit** output channel.',
+    enumDescriptions: ['No tracing.', 'Method names of control messages.', 'Control messages with their content.'],
+  },
+} as const satisfies Record<string, SettingDefinition>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/** The key of a setting without its `gatekit.` section, as `getConfiguration('gatekit')` takes it. */
+export function settingName(key: SettingKey): string {
+  return key.slice('gatekit.'.length);
+}
+
+/** Keys of settings whose workspace values are ignored in untrusted workspaces. */
+export function restrictedSettings(): SettingKey[] {
+  return (Object.keys(SETTINGS) as SettingKey[]).filter((key) => (SETTINGS[key] as SettingDefinition).restrictedInUntrustedWorkspace === true);
+}
+
+/**
+ * `contributes.configuration` for package.json, generated from the zod schemas. A unit test fails
+ * when package.json differs (run `npm run gen:settings-schema`).
+ */
+export function configurationContribution(): { title: string; properties: Record<string, Record<string, unknown>> } {
+  const properties: Record<string, Record<string, unknown>> = {};
+  let order = 0;
+  for (const [key, definition] of Object.entries(SETTINGS) as [SettingKey, SettingDefinition][]) {
+    const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    properties[key] = {
+      ...jsonSchema,
+      default: definition.default,
+      scope: definition.scope,
+      markdownDescription: definition.markdownDescription,
+      ...(definition.enumDescriptions ? { enumDescriptions: [...definition.enumDescriptions] } : {}),
+      order: order++,
+    };
+  }
+  return { title: 'Gatekit', properties };
+}

@@ -1,0 +1,156 @@
+// Reads the gatekit.* settings in one place (respecting workspace trust), with the secrets behind
+// ${input:ID} and the optional gatekit.yaml, into one EffectiveConfig, and says when it changes.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, type EffectiveConfig, type SettingsValues } from './effective-config';
+import { restrictedSettings, SETTINGS, settingName, TRACE_LEVELS, type SettingKey } from './settings-schema';
+import type { TraceSetting } from './control-server';
+
+/** Secret storage key of an `${input:ID}` value. */
+export function inputSecretKey(id: string): string {
+  return `gatekit.input.${id}`;
+}
+
+/**
+ * Owner of the current EffectiveConfig. Re-reads on settings, trust, secret and config-file
+ * changes, and fires `onDidChange` only when the outcome differs.
+ */
+export class GatekitSettings implements vscode.Disposable {
+  private current: EffectiveConfig;
+  private readonly changeEmitter = new vscode.EventEmitter<EffectiveConfig>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private fileWatcher: vscode.FileSystemWatcher | undefined;
+  private watchedFile: string | undefined;
+  private refreshing: Promise<EffectiveConfig> | undefined;
+  private refreshAgain = false;
+
+  /** The effective configuration changed (version, state or problems). */
+  readonly onDidChange = this.changeEmitter.event;
+
+  private constructor(private readonly context: vscode.ExtensionContext) {
+    this.current = buildEffectiveConfig({ upstreams: [], plugins: {}, configFile: '' }, defaultVariableSources([], new Map()), { defaultConfigBase: this.defaultConfigBase() });
+    this.disposables.push(
+      this.changeEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('gatekit.upstreams') || e.affectsConfiguration('gatekit.plugins') || e.affectsConfiguration('gatekit.configFile')) void this.refresh();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
+      context.secrets.onDidChange((e) => {
+        if (e.key.startsWith('gatekit.input.')) void this.refresh();
+      }),
+    );
+  }
+
+  /** Reads everything once before returning. */
+  static async create(context: vscode.ExtensionContext): Promise<GatekitSettings> {
+    const settings = new GatekitSettings(context);
+    await settings.refresh();
+    return settings;
+  }
+
+  get effective(): EffectiveConfig {
+    return this.current;
+  }
+
+  /** True when workspace values of gatekit.upstreams / gatekit.configFile are being ignored. */
+  get ignoringUntrustedWorkspaceValues(): boolean {
+    if (vscode.workspace.isTrusted) return false;
+    const config = vscode.workspace.getConfiguration('gatekit');
+    return restrictedSettings().some((key) => {
+      const inspected = config.inspect(settingName(key));
+      return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+    });
+  }
+
+  trafficMaxEntries(): number {
+    const value = vscode.workspace.getConfiguration('gatekit').get<unknown>('traffic.maxEntries');
+    const parsed = SETTINGS['gatekit.traffic.maxEntries'].schema.safeParse(value);
+    return parsed.success ? parsed.data : SETTINGS['gatekit.traffic.maxEntries'].default;
+  }
+
+  trace(): TraceSetting {
+    const value = vscode.workspace.getConfiguration('gatekit').get<string>('trace');
+    return (TRACE_LEVELS as readonly string[]).includes(value ?? '') ? (value as TraceSetting) : 'off';
+  }
+
+  /** Stores the value of `${input:ID}` (the change triggers a refresh). */
+  async storeInput(id: string, value: string): Promise<void> {
+    await this.context.secrets.store(inputSecretKey(id), value);
+  }
+
+  /**
+   * Re-reads and rebuilds. Concurrent calls share one run (plus one more if something changed
+   * meanwhile). Resolves with the effective config.
+   */
+  refresh(): Promise<EffectiveConfig> {
+    if (this.refreshing !== undefined) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      let result: EffectiveConfig;
+      do {
+        this.refreshAgain = false;
+        result = await this.build();
+      } while (this.refreshAgain);
+      return result;
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  dispose(): void {
+    this.fileWatcher?.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+
+  private defaultConfigBase(): string {
+    return path.join(this.context.globalStorageUri.fsPath, 'gatekit.json');
+  }
+
+  private value(key: SettingKey): unknown {
+    const config = vscode.workspace.getConfiguration('gatekit');
+    const name = settingName(key);
+    if (!vscode.workspace.isTrusted && restrictedSettings().includes(key)) {
+      // Workspace settings could start any program: only the user's own values count until trusted.
+      const inspected = config.inspect(name);
+      return inspected?.globalValue ?? inspected?.defaultValue;
+    }
+    return config.get(name);
+  }
+
+  private async build(): Promise<EffectiveConfig> {
+    const values: SettingsValues = {
+      upstreams: this.value('gatekit.upstreams'),
+      plugins: this.value('gatekit.plugins'),
+      configFile: this.value('gatekit.configFile'),
+    };
+    const inputs = new Map<string, string>();
+    for (const id of inputIdsOf(values.upstreams)) {
+      const secret = await this.context.secrets.get(inputSecretKey(id));
+      if (secret !== undefined) inputs.set(id, secret);
+    }
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, path: f.uri.fsPath }));
+    const next = buildEffectiveConfig(values, defaultVariableSources(folders, inputs), { defaultConfigBase: this.defaultConfigBase() });
+    this.watchConfigFile(next.configFile);
+    const changed =
+      next.version !== this.current.version || next.state !== this.current.state || JSON.stringify(next.problems) !== JSON.stringify(this.current.problems);
+    this.current = next;
+    if (changed) this.changeEmitter.fire(next);
+    return next;
+  }
+
+  private watchConfigFile(file: string | undefined): void {
+    if (file === this.watchedFile) return;
+    this.fileWatcher?.dispose();
+    this.fileWatcher = undefined;
+    this.watchedFile = file;
+    if (file === undefined) return;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    const refresh = (): void => void this.refresh();
+    watcher.onDidChange(refresh);
+    watcher.onDidCreate(refresh);
+    watcher.onDidDelete(refresh);
+    this.fileWatcher = watcher;
+  }
+}

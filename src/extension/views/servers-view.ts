@@ -1,0 +1,175 @@
+// The Servers view: configuration problems first, then each upstream server with its health and its
+// tools as the policy shows them (visible, renamed, hidden, blocked, pin changed).
+import * as vscode from 'vscode';
+import type { ServerState, ServerStatus, ToolInventoryEntry } from '../../shared/protocol';
+import type { ConfigProblem } from '../effective-config';
+
+export const SERVERS_VIEW_ID = 'gatekit.servers';
+
+export type ServersNode =
+  | { kind: 'problem'; problem: ConfigProblem }
+  | { kind: 'notice'; text: string; icon: string }
+  | { kind: 'server'; name: string }
+  | { kind: 'tool'; server: string; tool: ToolInventoryEntry };
+
+/** What the view shows, supplied by the extension. */
+export interface ServersSource {
+  problems(): readonly ConfigProblem[];
+  notices(): readonly { text: string; icon: string }[];
+  /** Configured server names, in config order. */
+  serverNames(): readonly string[];
+  status(server: string): ServerStatus | undefined;
+  tools(server: string): readonly ToolInventoryEntry[] | undefined;
+}
+
+const STATE_ICONS: Record<ServerState, [string, string | undefined]> = {
+  idle: ['circle-outline', undefined],
+  starting: ['loading~spin', undefined],
+  running: ['pass-filled', 'testing.iconPassed'],
+  crashed: ['warning', 'editorWarning.foreground'],
+  restarting: ['loading~spin', 'editorWarning.foreground'],
+  failed: ['error', 'errorForeground'],
+  stopped: ['circle-slash', 'disabledForeground'],
+};
+
+/** `1 problem` / `3 tools, 1 hidden, 1 changed`: tool counts for the server line. */
+export function toolSummary(tools: readonly ToolInventoryEntry[]): string {
+  const visible = tools.filter((t) => t.visibility === 'visible' || t.visibility === 'renamed').length;
+  const hidden = tools.filter((t) => t.visibility === 'hidden').length;
+  const blocked = tools.filter((t) => t.visibility === 'blocked').length;
+  const changed = tools.filter((t) => t.pin === 'changed').length;
+  const fresh = tools.filter((t) => t.pin === 'new').length;
+  const parts = [`${visible} tool${visible === 1 ? '' : 's'}`];
+  if (hidden) parts.push(`${hidden} hidden`);
+  if (blocked) parts.push(`${blocked} blocked`);
+  if (changed) parts.push(`${changed} changed`);
+  if (fresh) parts.push(`${fresh} new`);
+  return parts.join(', ');
+}
+
+function problemLocation(problem: ConfigProblem): string {
+  if (problem.origin === 'file') return `${problem.file ? vscode.workspace.asRelativePath(problem.file) : 'config file'}${problem.line ? `:${problem.line}` : ''}${problem.path ? ` ${problem.path}` : ''}`;
+  return problem.path;
+}
+
+export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<ServersNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+
+  constructor(private readonly source: ServersSource) {}
+
+  refresh(): void {
+    this.changeEmitter.fire(undefined);
+  }
+
+  getChildren(node?: ServersNode): ServersNode[] {
+    if (node === undefined) {
+      return [
+        ...this.source.problems().map((problem): ServersNode => ({ kind: 'problem', problem })),
+        ...this.source.notices().map((notice): ServersNode => ({ kind: 'notice', ...notice })),
+        ...this.source.serverNames().map((name): ServersNode => ({ kind: 'server', name })),
+      ];
+    }
+    if (node.kind !== 'server') return [];
+    const tools = [...(this.source.tools(node.name) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    return tools.map((tool) => ({ kind: 'tool', server: node.name, tool }));
+  }
+
+  getParent(node: ServersNode): ServersNode | undefined {
+    return node.kind === 'tool' ? { kind: 'server', name: node.server } : undefined;
+  }
+
+  getTreeItem(node: ServersNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'problem': {
+        const item = new vscode.TreeItem(problemLocation(node.problem));
+        item.description = node.problem.message;
+        item.tooltip = new vscode.MarkdownString().appendText(`${node.problem.message}${node.problem.fixInstructions ? `\n\n${node.problem.fixInstructions}` : ''}`);
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        item.contextValue = 'configProblem';
+        item.command =
+          node.problem.origin === 'file' && node.problem.file
+            ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.problem.file), { selection: new vscode.Range((node.problem.line ?? 1) - 1, 0, (node.problem.line ?? 1) - 1, 0) }] }
+            : { command: 'gatekit.openSettings', title: 'Open Settings', arguments: [node.problem.path.replace(/[[.].*$/, '')] };
+        return item;
+      }
+      case 'notice': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.contextValue = 'notice';
+        return item;
+      }
+      case 'server':
+        return this.serverItem(node.name);
+      case 'tool':
+        return toolItem(node.server, node.tool);
+    }
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+
+  private serverItem(name: string): vscode.TreeItem {
+    const status = this.source.status(name);
+    const tools = this.source.tools(name);
+    const item = new vscode.TreeItem(name, tools && tools.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `server:${name}`;
+    const state = status?.state;
+    const [icon, color] = state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const parts = [state ?? 'not started'];
+    if (tools) parts.push(toolSummary(tools));
+    if (status?.detail && state !== 'running') parts.push(status.detail);
+    item.description = parts.join(' · ');
+    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
+    const changed = tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false;
+    item.contextValue = changed ? 'server.pinChanged' : 'server';
+    return item;
+  }
+}
+
+function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
+  const item = new vscode.TreeItem(tool.exposedName ?? `${server}__${tool.name}`);
+  item.id = `tool:${server}:${tool.name}`;
+  const notes: string[] = [];
+  let icon = 'tools';
+  let color: string | undefined;
+  switch (tool.visibility) {
+    case 'renamed':
+      icon = 'symbol-field';
+      notes.push(`renamed from ${tool.name}`);
+      break;
+    case 'hidden':
+      icon = 'eye-closed';
+      color = 'disabledForeground';
+      notes.push('hidden');
+      break;
+    case 'blocked':
+      icon = 'circle-slash';
+      color = 'errorForeground';
+      notes.push('blocked');
+      break;
+    default:
+      break;
+  }
+  if (tool.pin === 'changed') {
+    icon = 'warning';
+    color = 'editorWarning.foreground';
+    notes.push('definition changed: calls refused until approved');
+  } else if (tool.pin === 'new') {
+    icon = 'question';
+    color = 'editorWarning.foreground';
+    notes.push('new: not yet approved');
+  } else if (tool.pin === 'pinned') {
+    notes.push('pinned');
+  }
+  item.description = notes.join(' · ');
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  const tooltip = new vscode.MarkdownString().appendMarkdown(`**${item.label as string}**`);
+  if (tool.description) tooltip.appendText(`\n\n${tool.description}`);
+  if (tool.reason) tooltip.appendText(`\n\n${tool.reason}`);
+  item.tooltip = tooltip;
+  item.contextValue = tool.pin === 'changed' || tool.pin === 'new' ? 'tool.pinChanged' : `tool.${tool.visibility}`;
+  return item;
+}

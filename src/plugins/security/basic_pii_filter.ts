@@ -1,0 +1,67 @@
+// `basic_pii_filter`: finds personal data (email, phone, payment card, IP address, national id,
+// IBAN) in every string of a message and blocks, redacts or only reports it.
+import { z } from 'zod';
+import type { JsonRpcMessage } from '../../shared/jsonrpc';
+import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
+import { decideOnScan, scanMessageContent } from './detect/findings';
+import { detectPii, PII_TYPES, type PiiType } from './detect/pii';
+
+const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
+
+const configSchema = z.strictObject({
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  pii_types: z
+    .strictObject({
+      email: typeSwitch,
+      phone: typeSwitch,
+      credit_card: typeSwitch,
+      ip_address: typeSwitch,
+      national_id: typeSwitch,
+      iban: typeSwitch,
+    })
+    .prefault({}),
+  /** Decode base64 runs and scan them too; a finding there blocks even with `action: redact`. */
+  scan_base64: z.boolean().default(false),
+});
+
+/** Parsed `basic_pii_filter` options. */
+export type PiiFilterOptions = z.output<typeof configSchema>;
+
+/** `[EMAIL REDACTED by Gatekit]`, `[CREDIT_CARD REDACTED by Gatekit]`, … */
+export function piiPlaceholder(type: PiiType): string {
+  return `[${type.toUpperCase()} REDACTED by Gatekit]`;
+}
+
+const identity = { handler: 'basic_pii_filter', subject: 'PII' } as const;
+
+/** Builds the filter for parsed options (exported for tests and benchmarks). */
+export function createPiiFilter(options: PiiFilterOptions): InterceptorPlugin {
+  const enabled = new Set<PiiType>(PII_TYPES.filter((type) => options.pii_types[type].enabled));
+  const detect = (text: string) => detectPii(text, enabled);
+  const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detect(decoded).map((f) => f.type)) : undefined;
+  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
+    if (enabled.size === 0) return undefined;
+    const scan = scanMessageContent(message, {
+      detect,
+      ...(detectEncoded === undefined ? {} : { detectEncoded }),
+      redact: options.action === 'redact',
+      placeholder: piiPlaceholder,
+    });
+    return decideOnScan(identity, options.action, scan);
+  };
+  return {
+    onRequest: (request) => inspect(request),
+    onResponse: (response) => inspect(response),
+    onNotification: (notification) => inspect(notification),
+  };
+}
+
+export const basicPiiFilter: PluginDefinition<PiiFilterOptions> = {
+  handler: 'basic_pii_filter',
+  kind: 'security',
+  displayName: 'Basic PII Filter',
+  description:
+    'Finds emails, phone numbers, payment cards, IP addresses, national ids and IBANs in every message and blocks, redacts or reports them. Pattern-based: it cannot find personal data it has no format for.',
+  configSchema,
+  create: (config) => createPiiFilter(config),
+};

@@ -1,0 +1,198 @@
+// `basic_prompt_injection_defense`: finds prompt injection and tool poisoning (delimiter tricks, role
+// manipulation, context hijacking, hidden directives, hidden Unicode, base64-wrapped instructions) in
+// every message; removes poisoned tools from `tools/list` and blocks, redacts or reports the rest.
+import { z } from 'zod';
+import type { JsonRpcMessage, JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
+import type { ContentPath } from '../content';
+import { MAX_SCAN_DEPTH, ContentTooDeepError } from '../content';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
+import { decideOnScan, scanMessageContent, type TextFinding } from './detect/findings';
+import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
+
+/** The placeholder every injection is replaced with. */
+export const INJECTION_PLACEHOLDER = '[PROMPT INJECTION REDACTED by Gatekit]';
+
+const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
+
+const configSchema = z.strictObject({
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
+  sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
+  detection_methods: z
+    .strictObject({
+      delimiter_injection: enabledByDefault,
+      role_manipulation: enabledByDefault,
+      context_hijacking: enabledByDefault,
+      // Ours (not in Gatekit): poisoned tool definitions and invisible characters.
+      tool_poisoning: enabledByDefault,
+      hidden_unicode: enabledByDefault,
+    })
+    .prefault({}),
+});
+
+/** Parsed `basic_prompt_injection_defense` options. */
+export type InjectionDefenseOptions = z.output<typeof configSchema>;
+
+const identity = { handler: 'basic_prompt_injection_defense', subject: 'Prompt injection' } as const;
+const placeholder = (): string => INJECTION_PLACEHOLDER;
+
+/**
+ * Responses whose strings are read by the model as instructions about tools and the server rather
+ * than as data: scanned in tool-definition mode, where invisible characters and hidden comments count more.
+ */
+const DEFINITION_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
+
+/** Names shown in reasons must be plain identifiers; anything else could carry the injection into logs. */
+const SAFE_TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** One tool taken out of a `tools/list` page, as reported in metadata. */
+export interface RemovedTool {
+  readonly name: string;
+  readonly types: InjectionCategory[];
+  readonly paths: string[];
+}
+
+/** Builds the defense for parsed options (exported for tests and benchmarks). */
+export function createInjectionDefense(options: InjectionDefenseOptions): InterceptorPlugin {
+  const categories = Object.fromEntries(INJECTION_CATEGORIES.map((c) => [c, options.detection_methods[c].enabled])) as Record<InjectionCategory, boolean>;
+  const active = INJECTION_CATEGORIES.some((c) => categories[c]);
+  // Base64 runs are found by the shared content scan; the plain detector must not decode them again.
+  const plain = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: false });
+  const full = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: true });
+
+  const detectorFor = (scanOptions: ScanOptions) => ({
+    detect: (text: string): TextFinding<InjectionCategory>[] => plain.scan(text, scanOptions).map((f) => ({ type: f.category, start: f.start, end: f.end })),
+    detectEncoded: (decoded: string): Iterable<InjectionCategory> => new Set(full.scan(decoded, scanOptions).map((f) => f.category)),
+  });
+  const contentDetector = detectorFor({});
+  const definitionDetector = detectorFor({ toolDefinition: true });
+
+  const inspect = <M extends JsonRpcMessage>(message: M, definition: boolean): PluginDecision<M> | undefined => {
+    const detector = definition ? definitionDetector : contentDetector;
+    const scan = scanMessageContent(message, { ...detector, redact: options.action === 'redact', placeholder });
+    return decideOnScan(identity, options.action, scan);
+  };
+
+  /** Whether one tool's definition (every string and schema key in it) holds an injection. */
+  const inspectTool = (tool: unknown): { types: Set<InjectionCategory>; paths: string[] } => {
+    const types = new Set<InjectionCategory>();
+    const paths: string[] = [];
+    walkStringsAndKeys(tool, (text, path) => {
+      const found = full.scan(text, { toolDefinition: true });
+      if (found.length === 0) return;
+      for (const f of found) types.add(f.category);
+      paths.push(formatToolPath(path));
+    });
+    return { types, paths };
+  };
+
+  const inspectToolList = (response: JsonRpcSuccess, tools: readonly unknown[]): PluginDecision<JsonRpcResponse> | undefined => {
+    const kept: unknown[] = [];
+    const removed: RemovedTool[] = [];
+    tools.forEach((tool, index) => {
+      const verdict = inspectTool(tool);
+      if (verdict.types.size === 0) {
+        kept.push(tool);
+        return;
+      }
+      removed.push({ name: displayToolName(tool, index, plain), types: [...verdict.types], paths: verdict.paths.slice(0, 10) });
+      if (options.action === 'audit_only') kept.push(tool);
+    });
+    // Whatever else the page carries (nextCursor, _meta) is ordinary content.
+    const { tools: _tools, ...rest } = response.result;
+    const restDecision = inspect({ ...response, result: rest }, true);
+    if (restDecision?.allowed === false) return restDecision;
+    if (removed.length === 0) {
+      if (!restDecision?.modified) return restDecision;
+      return { ...restDecision, modified: { ...response, result: { ...(restDecision.modified as JsonRpcSuccess).result, tools } } };
+    }
+    const summary = removed.map((t) => `${t.name} (${t.types.join(', ')})`).join('; ');
+    const metadata: Record<string, unknown> = {
+      plugin: identity.handler,
+      detected: true,
+      action: options.action === 'audit_only' ? 'audit_only' : 'remove_tool',
+      removed_tools: options.action === 'audit_only' ? [] : removed.map((t) => t.name),
+      poisoned_tools: removed,
+    };
+    if (options.action === 'audit_only') {
+      return { allowed: true, reason: `Prompt injection detected in tool definitions: ${summary} (audit only)`, metadata };
+    }
+    const base = (restDecision?.modified as JsonRpcSuccess | undefined)?.result ?? rest;
+    const modified: JsonRpcResponse = { ...response, result: { ...base, tools: kept } };
+    const noun = removed.length === 1 ? 'tool' : 'tools';
+    return { allowed: true, modified, reason: `Removed ${removed.length} poisoned ${noun} from tools/list: ${summary}`, metadata };
+  };
+
+  const onResponse = (response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
+    if (!active) return undefined;
+    const method = ctx.request?.method;
+    if (method === 'tools/list' && 'result' in response && Array.isArray(response.result['tools'])) {
+      return inspectToolList(response, response.result['tools'] as unknown[]);
+    }
+    return inspect(response, method !== undefined && DEFINITION_METHODS.has(method));
+  };
+
+  return {
+    onRequest: (request) => (active ? inspect(request, false) : undefined),
+    onResponse,
+    onNotification: (notification) => (active ? inspect(notification, false) : undefined),
+  };
+}
+
+/**
+ * Calls `visit` for every string value and every object key (schema property names can carry
+ * instructions too) below `value`.
+ */
+function walkStringsAndKeys(value: unknown, visit: (text: string, path: ContentPath) => void): void {
+  const path: (string | number)[] = [];
+  const walk = (node: unknown, depth: number): void => {
+    if (typeof node === 'string') {
+      visit(node, path);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        path.push(i);
+        walk(item, depth + 1);
+        path.pop();
+      });
+      return;
+    }
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+      path.push(key);
+      visit(key, path);
+      walk(child, depth + 1);
+      path.pop();
+    }
+  };
+  walk(value, 0);
+}
+
+/** `inputSchema.properties.path.description`; keys that are not plain identifiers show as `[…]`. */
+function formatToolPath(path: ContentPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$-]{0,31}$/.test(part)) out += out ? `.${part}` : part;
+    else out += '[…]';
+  }
+  return out || '(tool)';
+}
+
+function displayToolName(tool: unknown, index: number, detector: InjectionDetector): string {
+  const name = typeof tool === 'object' && tool !== null ? (tool as Record<string, unknown>)['name'] : undefined;
+  if (typeof name === 'string' && SAFE_TOOL_NAME.test(name) && !detector.test(name.replace(/[_.-]/g, ' '))) return name;
+  return `[tool #${index}]`;
+}
+
+export const basicPromptInjectionDefense: PluginDefinition<InjectionDefenseOptions> = {
+  handler: 'basic_prompt_injection_defense',
+  kind: 'security',
+  displayName: 'Basic Prompt Injection Defense',
+  description:
+    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
+  configSchema,
+  create: (config) => createInjectionDefense(config),
+};

@@ -1,0 +1,92 @@
+// `basic_secrets_filter`: finds credentials (cloud and SaaS keys, tokens, private keys, passwords in
+// URLs and assignments, optionally high-entropy strings) in every string of a message and blocks,
+// redacts or only reports them.
+import { z } from 'zod';
+import type { JsonRpcMessage } from '../../shared/jsonrpc';
+import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
+import { decideOnScan, scanMessageContent } from './detect/findings';
+import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretType } from './detect/secrets';
+
+/** The placeholder every secret is replaced with. */
+export const SECRET_PLACEHOLDER = '[SECRET REDACTED by Gatekit]';
+
+const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
+
+const configSchema = z.strictObject({
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  secret_types: z
+    .strictObject({
+      aws_access_keys: enabledByDefault,
+      github_tokens: enabledByDefault,
+      google_api_keys: enabledByDefault,
+      jwt_tokens: enabledByDefault,
+      openai_api_keys: enabledByDefault,
+      slack_tokens: enabledByDefault,
+      ssh_private_keys: enabledByDefault,
+      // Gatekit ships this one switched off; kept for compatibility (see docs/detection.md).
+      private_keys: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+      aws_secret_keys: enabledByDefault,
+      gitlab_tokens: enabledByDefault,
+      stripe_keys: enabledByDefault,
+      anthropic_api_keys: enabledByDefault,
+      npm_tokens: enabledByDefault,
+      huggingface_tokens: enabledByDefault,
+      sendgrid_api_keys: enabledByDefault,
+      azure_storage_keys: enabledByDefault,
+      slack_webhooks: enabledByDefault,
+      database_urls: enabledByDefault,
+      password_assignments: enabledByDefault,
+    })
+    .prefault({}),
+  entropy_detection: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      threshold: z.number().min(4).max(5).default(5),
+      min_length: z.int().min(10).default(20),
+    })
+    .prefault({}),
+  /** Decode base64 runs and scan them too; a finding there blocks even with `action: redact`. */
+  scan_base64: z.boolean().default(false),
+});
+
+/** Parsed `basic_secrets_filter` options. */
+export type SecretsFilterOptions = z.output<typeof configSchema>;
+
+const identity = { handler: 'basic_secrets_filter', subject: 'Secret' } as const;
+const placeholder = (): string => SECRET_PLACEHOLDER;
+
+/** Builds the filter for parsed options (exported for tests and benchmarks). */
+export function createSecretsFilter(options: SecretsFilterOptions): InterceptorPlugin {
+  const enabled = new Set<SecretType>(SECRET_TYPES.filter((type) => options.secret_types[type].enabled));
+  const entropy = options.entropy_detection;
+  const detection: SecretDetectionOptions = entropy.enabled ? { entropy: { threshold: entropy.threshold, minLength: entropy.min_length } } : {};
+  const detect = (text: string) => detectSecrets(text, enabled, detection);
+  // Decoded content is checked against the patterns only: entropy of decoded bytes means nothing.
+  const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detectSecrets(decoded, enabled).map((f) => f.type)) : undefined;
+  const active = enabled.size > 0 || entropy.enabled;
+  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
+    if (!active) return undefined;
+    const scan = scanMessageContent(message, {
+      detect,
+      ...(detectEncoded === undefined ? {} : { detectEncoded }),
+      redact: options.action === 'redact',
+      placeholder,
+    });
+    return decideOnScan(identity, options.action, scan);
+  };
+  return {
+    onRequest: (request) => inspect(request),
+    onResponse: (response) => inspect(response),
+    onNotification: (notification) => inspect(notification),
+  };
+}
+
+export const basicSecretsFilter: PluginDefinition<SecretsFilterOptions> = {
+  handler: 'basic_secrets_filter',
+  kind: 'security',
+  displayName: 'Basic Secrets Filter',
+  description:
+    'Finds API keys, tokens, private keys and passwords in every message and blocks, redacts or reports them. Pattern-based: a credential in a format it does not know passes unless entropy detection is on.',
+  configSchema,
+  create: (config) => createSecretsFilter(config),
+};

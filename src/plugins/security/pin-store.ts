@@ -1,0 +1,303 @@
+// The tool-pinning lockfile (`gatekit.lock.json`): canonical tool hashes, a stable pretty JSON format
+// meant for code review, atomic owner-only writes, a cross-process lock, and offline approval.
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** File name of the lockfile, beside the config file unless configured otherwise. */
+export const LOCKFILE_NAME = 'gatekit.lock.json';
+export const LOCKFILE_VERSION = 1;
+
+/** The fields of a tool that are pinned; everything else (`_meta`, `icons`, …) may change freely. */
+export const PINNED_FIELDS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+
+/** A definition with its hash: what is pinned, or what is waiting for approval. */
+export interface PinnedDefinition {
+  /** `sha256:<hex>` of the canonical JSON of `definition`. */
+  readonly hash: string;
+  readonly definition: Record<string, unknown>;
+}
+
+/**
+ * One tool of one server. `hash`/`definition` are the approved definition (absent for a tool first
+ * seen when trust-on-first-use is off); `pending` is a different definition seen since, waiting for
+ * `pins approve`.
+ */
+export interface PinEntry {
+  hash?: string;
+  definition?: Record<string, unknown>;
+  pending?: PinnedDefinition;
+}
+
+export interface Lockfile {
+  version: typeof LOCKFILE_VERSION;
+  /** server name → tool name → entry. */
+  servers: Record<string, Record<string, PinEntry>>;
+}
+
+/** The lockfile exists but cannot be used (not JSON, wrong shape, a hash that does not match its definition). */
+export class LockfileError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`Tool-pinning lockfile ${file} is not usable: ${detail}. Fix or delete it (it is never overwritten while broken).`);
+  }
+}
+
+export function emptyLockfile(): Lockfile {
+  return { version: LOCKFILE_VERSION, servers: {} };
+}
+
+/** Where the lockfile lives: the configured path (resolved by the caller) or beside the config file. */
+export function defaultLockfilePath(location: { configPath?: string; configDir: string }): string {
+  const dir = location.configPath !== undefined ? path.dirname(location.configPath) : location.configDir;
+  return path.join(dir, LOCKFILE_NAME);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sortKeysDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeysDeep);
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) out[key] = sortKeysDeep(value[key]);
+  return out;
+}
+
+/** JSON with object keys sorted at every level and no whitespace: equal definitions, equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeysDeep(value)) ?? 'null';
+}
+
+/** The pinned part of a tool as listed by its server (fields that are absent stay absent). */
+export function pinnedDefinition(tool: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of PINNED_FIELDS) if (tool[field] !== undefined) out[field] = tool[field];
+  return out;
+}
+
+export function hashDefinition(definition: Record<string, unknown>): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(definition)).digest('hex')}`;
+}
+
+/** Pins `tool` as listed: its definition and hash. */
+export function pinTool(tool: Record<string, unknown>): PinnedDefinition {
+  const definition = pinnedDefinition(tool);
+  return { hash: hashDefinition(definition), definition };
+}
+
+/**
+ * The lockfile as text: fixed top-level order, servers and tools sorted by name, entry fields in the
+ * order hash/definition/pending, definition keys sorted, two-space indent, final newline. The same
+ * content always gives the same bytes, so a review diff shows only real changes.
+ */
+export function serializeLockfile(lock: Lockfile): string {
+  const servers: Record<string, Record<string, unknown>> = {};
+  for (const server of Object.keys(lock.servers).sort()) {
+    const tools: Record<string, unknown> = {};
+    const entries = lock.servers[server]!;
+    for (const tool of Object.keys(entries).sort()) {
+      const entry = entries[tool]!;
+      const out: Record<string, unknown> = {};
+      if (entry.hash !== undefined) out['hash'] = entry.hash;
+      if (entry.definition !== undefined) out['definition'] = sortKeysDeep(entry.definition);
+      if (entry.pending !== undefined) out['pending'] = { hash: entry.pending.hash, definition: sortKeysDeep(entry.pending.definition) };
+      tools[tool] = out;
+    }
+    if (Object.keys(tools).length > 0) servers[server] = tools;
+  }
+  return `${JSON.stringify({ version: lock.version, servers }, null, 2)}\n`;
+}
+
+function checkedDefinition(file: string, where: string, value: unknown, hash: unknown): PinnedDefinition {
+  if (typeof hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(hash)) throw new LockfileError(file, `${where}.hash must be "sha256:<64 hex digits>"`);
+  if (!isRecord(value)) throw new LockfileError(file, `${where}.definition must be an object`);
+  // The definition is what reviewers read; a hash edited on its own must not change what is enforced.
+  if (hashDefinition(value) !== hash) throw new LockfileError(file, `${where}.hash does not match its definition (edited by hand?)`);
+  return { hash, definition: value };
+}
+
+/** Parses and validates lockfile text. Throws LockfileError naming the file and the first problem. */
+export function parseLockfile(text: string, file: string): Lockfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new LockfileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!isRecord(raw)) throw new LockfileError(file, 'the top level must be an object');
+  if (raw['version'] !== LOCKFILE_VERSION) throw new LockfileError(file, `unsupported version ${JSON.stringify(raw['version'])} (expected ${LOCKFILE_VERSION})`);
+  const servers = raw['servers'];
+  if (!isRecord(servers)) throw new LockfileError(file, '"servers" must be an object');
+  const lock = emptyLockfile();
+  for (const [server, tools] of Object.entries(servers)) {
+    if (!isRecord(tools)) throw new LockfileError(file, `servers.${server} must be an object`);
+    const entries: Record<string, PinEntry> = {};
+    for (const [tool, entryRaw] of Object.entries(tools)) {
+      const where = `servers.${server}.${tool}`;
+      if (!isRecord(entryRaw)) throw new LockfileError(file, `${where} must be an object`);
+      const entry: PinEntry = {};
+      if (entryRaw['hash'] !== undefined || entryRaw['definition'] !== undefined) {
+        const pinned = checkedDefinition(file, where, entryRaw['definition'], entryRaw['hash']);
+        entry.hash = pinned.hash;
+        entry.definition = pinned.definition;
+      }
+      const pendingRaw = entryRaw['pending'];
+      if (pendingRaw !== undefined) {
+        if (!isRecord(pendingRaw)) throw new LockfileError(file, `${where}.pending must be an object`);
+        entry.pending = checkedDefinition(file, `${where}.pending`, pendingRaw['definition'], pendingRaw['hash']);
+      }
+      if (entry.hash === undefined && entry.pending === undefined) throw new LockfileError(file, `${where} has neither a pinned nor a pending definition`);
+      entries[tool] = entry;
+    }
+    lock.servers[server] = entries;
+  }
+  return lock;
+}
+
+/** The lockfile's content and the text it was read from (`undefined` when the file does not exist). */
+export interface LoadedLockfile {
+  readonly lock: Lockfile;
+  readonly text: string | undefined;
+}
+
+/** Reads the lockfile; a missing file is an empty lockfile, anything unusable a LockfileError. */
+export async function loadLockfile(file: string): Promise<LoadedLockfile> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lock: emptyLockfile(), text: undefined };
+    throw new LockfileError(file, `cannot be read (${(err as Error).message})`);
+  }
+  return { lock: parseLockfile(text, file), text };
+}
+
+/**
+ * Writes the lockfile atomically with owner-only permissions: a temporary file (mode 0600) in the
+ * same folder, flushed, then renamed over the old one, so a reader sees the old or the new content
+ * and never half of it. Returns the text written.
+ */
+export async function writeLockfile(file: string, lock: Lockfile): Promise<string> {
+  const text = serializeLockfile(lock);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await fs.open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    // An umask cannot add bits, but the file system may ignore the creation mode (network shares).
+    await fs.chmod(temp, 0o600);
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  return text;
+}
+
+/** How long a competing writer is waited for, and when an abandoned lock is considered stale. */
+const LOCK_WAIT_MS = 5000;
+const LOCK_STALE_MS = 15000;
+const LOCK_RETRY_MS = 20;
+
+/**
+ * Runs `fn` while holding `<file>.lock` (created exclusively), so the gateways of several chat
+ * sessions and the `pins` command never lose each other's updates. A lock left behind by a crashed
+ * process is taken over once it is older than LOCK_STALE_MS.
+ */
+export async function withLockfileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lockPath = `${file}.lock`;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockPath, 'wx', 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const stat = await fs.stat(lockPath).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > LOCK_STALE_MS) {
+        await fs.rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath} (delete it if no Gatekit process is running)`);
+      await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(lockPath, { force: true });
+  }
+}
+
+/**
+ * Re-reads the lockfile under the lock, lets `mutate` change it (returning whether it did), and
+ * writes it back only when the serialized text differs. Throws LockfileError for a broken file,
+ * which is then left untouched.
+ */
+export async function updateLockfile(file: string, mutate: (lock: Lockfile) => boolean): Promise<LoadedLockfile> {
+  return withLockfileLock(file, async () => {
+    const loaded = await loadLockfile(file);
+    if (!mutate(loaded.lock)) return loaded;
+    const text = serializeLockfile(loaded.lock);
+    if (text === loaded.text) return loaded;
+    return { lock: loaded.lock, text: await writeLockfile(file, loaded.lock) };
+  });
+}
+
+/** What `approvePending` accepted. */
+export interface ApprovedPin {
+  readonly server: string;
+  readonly tool: string;
+  readonly previousHash?: string;
+  readonly hash: string;
+}
+
+/**
+ * Accepts pending definitions: every server's (no `server`), one server's, or one tool's. The
+ * pending definition becomes the pinned one. Mutates `lock`; returns what was approved.
+ */
+export function approvePending(lock: Lockfile, server?: string, tool?: string): ApprovedPin[] {
+  const approved: ApprovedPin[] = [];
+  for (const serverName of Object.keys(lock.servers).sort()) {
+    if (server !== undefined && serverName !== server) continue;
+    const entries = lock.servers[serverName]!;
+    for (const toolName of Object.keys(entries).sort()) {
+      if (tool !== undefined && toolName !== tool) continue;
+      const entry = entries[toolName]!;
+      if (!entry.pending) continue;
+      approved.push({ server: serverName, tool: toolName, ...(entry.hash ? { previousHash: entry.hash } : {}), hash: entry.pending.hash });
+      entry.hash = entry.pending.hash;
+      entry.definition = entry.pending.definition;
+      delete entry.pending;
+    }
+  }
+  return approved;
+}
+
+/** Pins the given tools as they are now (for `pins approve --live`), replacing pins and pending entries. */
+export function pinCurrent(lock: Lockfile, server: string, tools: readonly Record<string, unknown>[], only?: string): ApprovedPin[] {
+  const approved: ApprovedPin[] = [];
+  const entries = (lock.servers[server] ??= {});
+  for (const tool of tools) {
+    const name = tool['name'];
+    if (typeof name !== 'string' || (only !== undefined && name !== only)) continue;
+    const pin = pinTool(tool);
+    const entry = entries[name];
+    if (entry?.hash === pin.hash && !entry.pending) continue;
+    approved.push({ server, tool: name, ...(entry?.hash ? { previousHash: entry.hash } : {}), hash: pin.hash });
+    entries[name] = { hash: pin.hash, definition: pin.definition };
+  }
+  return approved;
+}

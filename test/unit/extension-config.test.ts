@@ -1,0 +1,181 @@
+// The extension's effective configuration: settings merged onto gatekit.yaml, VS Code variables,
+// secrets, validation by the gateway's own loader, and problems that point at their origin.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import {
+  buildEffectiveConfig,
+  inputIdsOf,
+  parseFormattedPath,
+  resolveVariables,
+  type SettingsValues,
+  type VariableSources,
+} from '../../src/extension/effective-config';
+
+const root = path.resolve('/projects/app');
+const sources: VariableSources = {
+  workspaceFolders: [{ name: 'app', path: root }, { name: 'docs', path: path.resolve('/projects/docs') }],
+  userHome: path.resolve('/home/dev'),
+  env: { TOKEN_FROM_ENV: 'env-secret', PATH: '/usr/bin' },
+  inputs: new Map([['api-key', 'pa$$word']]),
+};
+const options = { defaultConfigBase: path.resolve('/storage/gatekit.json') };
+
+function settings(values: Partial<SettingsValues>): SettingsValues {
+  return { upstreams: [], plugins: {}, configFile: '', ...values };
+}
+
+function build(values: Partial<SettingsValues>, files: Record<string, string> = {}) {
+  return buildEffectiveConfig(settings(values), sources, {
+    ...options,
+    readFile: (file) => {
+      const text = files[file];
+      if (text === undefined) throw new Error(`ENOENT: ${file}`);
+      return text;
+    },
+  });
+}
+
+function upstreamsOf(config: Record<string, unknown> | undefined): Record<string, unknown>[] {
+  return (config?.proxy as { upstreams: Record<string, unknown>[] }).upstreams;
+}
+
+describe('extension effective config', () => {
+  it('is empty, without problems, when nothing is configured', () => {
+    const result = build({});
+    assert.equal(result.state, 'empty');
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.config, undefined);
+  });
+
+  it('turns mcp.json-shaped settings into Gatekit upstreams and validates them', () => {
+    const result = build({ upstreams: [{ name: 'memory', type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { DEBUG: '1' } }] });
+    assert.equal(result.state, 'ready', JSON.stringify(result.problems));
+    assert.deepEqual(upstreamsOf(result.config), [{ name: 'memory', command: ['npx', '-y', '@modelcontextprotocol/server-memory'], env: { DEBUG: '1' } }]);
+    assert.deepEqual(result.serverNames, ['memory']);
+    assert.equal(result.configBase, options.defaultConfigBase);
+    assert.match(result.version, /^[0-9a-f]{16}$/);
+  });
+
+  it('changes its version exactly when the configuration changes', () => {
+    const a = build({ upstreams: [{ name: 'm', command: 'node', args: ['a.js'] }] });
+    const same = build({ upstreams: [{ name: 'm', command: 'node', args: ['a.js'] }] });
+    const other = build({ upstreams: [{ name: 'm', command: 'node', args: ['b.js'] }] });
+    assert.equal(a.version, same.version);
+    assert.notEqual(a.version, other.version);
+  });
+
+  it('resolves ${workspaceFolder}, ${userHome}, ${env:X} and ${input:ID}, escaping $ where the gateway expands', () => {
+    const result = build({
+      upstreams: [
+        {
+          name: 'fs',
+          command: '${userHome}/bin/server',
+          args: ['${workspaceFolder}', '${workspaceFolder:docs}', '--key=${input:api-key}'],
+          env: { TOKEN: '${env:TOKEN_FROM_ENV}', KEY: '${input:api-key}', KEEP: '${HOME}' },
+          cwd: 'sub',
+        },
+      ],
+    });
+    assert.equal(result.state, 'ready', JSON.stringify(result.problems));
+    const [upstream] = upstreamsOf(result.config);
+    assert.deepEqual(upstream!.command, [`${sources.userHome}/bin/server`, root, path.resolve('/projects/docs'), '--key=pa$$word']);
+    // The gateway expands $VAR in env values: the secret's '$' arrive doubled, Gatekit's own ${HOME} stays.
+    assert.deepEqual(upstream!.env, { TOKEN: 'env-secret', KEY: 'pa$$$$word', KEEP: '${HOME}' });
+    assert.equal(upstream!.cwd, path.join(root, 'sub'));
+  });
+
+  it('reports ${input:ID} values that were never stored', () => {
+    const result = build({ upstreams: [{ name: 'gh', command: 'gh-mcp', env: { GITHUB_TOKEN: '${input:github-token}' } }] });
+    assert.equal(result.state, 'invalid');
+    assert.deepEqual(result.missingInputs, ['github-token']);
+    assert.match(result.problems[0]!.message, /\$\{input:github-token\}/);
+    assert.deepEqual(inputIdsOf([{ env: { A: '${input:x}' }, args: ['${input:y}', '${input:x}'] }]), ['x', 'y']);
+  });
+
+  it('names the setting path of an invalid upstream', () => {
+    const result = build({ upstreams: [{ name: 'ok', command: 'a' }, { name: 'Bad__Name', command: 'b' }] });
+    assert.equal(result.state, 'invalid');
+    assert.equal(result.problems[0]!.origin, 'setting');
+    assert.equal(result.problems[0]!.path, 'gatekit.upstreams[1].name');
+  });
+
+  it('names the setting path of an unknown plugin, with the nearest valid handler', () => {
+    const result = build({
+      upstreams: [{ name: 'm', command: 'node' }],
+      plugins: { security: { _global: [{ handler: 'basic_secret_filter', config: { action: 'block' } }] } },
+    });
+    assert.equal(result.state, 'invalid');
+    const problem = result.problems[0]!;
+    assert.equal(problem.path, 'gatekit.plugins.security._global[0].handler');
+    assert.match(problem.message, /basic_secrets_filter/);
+  });
+
+  it('merges settings onto gatekit.yaml: same-name servers and same-scope plugin lists are replaced', () => {
+    const file = path.join(root, 'gatekit.yaml');
+    const yaml = [
+      'proxy:',
+      '  transport: stdio',
+      '  upstreams:',
+      '    - name: files',
+      '      command: ["old-files-server"]',
+      '    - name: notes',
+      '      command: ["notes-server"]',
+      'plugins:',
+      '  auditing:',
+      '    _global:',
+      '      - handler: audit_jsonl',
+      '        config: {output_file: logs/audit.jsonl}',
+      '  security:',
+      '    _global:',
+      '      - handler: basic_pii_filter',
+      '',
+    ].join('\n');
+    const result = build(
+      {
+        configFile: 'gatekit.yaml',
+        upstreams: [{ name: 'files', command: 'new-files-server' }],
+        plugins: { security: { _global: [{ handler: 'basic_secrets_filter' }] } },
+      },
+      { [file]: yaml },
+    );
+    assert.equal(result.state, 'ready', JSON.stringify(result.problems));
+    assert.equal(result.configFile, file);
+    assert.equal(result.configBase, file);
+    assert.deepEqual(upstreamsOf(result.config).map((u) => [u.name, (u.command as string[])[0]]), [['notes', 'notes-server'], ['files', 'new-files-server']]);
+    const plugins = result.config!.plugins as Record<string, Record<string, { handler: string }[]>>;
+    assert.deepEqual(plugins.security!._global!.map((p) => p.handler), ['basic_secrets_filter']);
+    assert.deepEqual(plugins.auditing!._global!.map((p) => p.handler), ['audit_jsonl']);
+    // Relative audit paths resolve against the file's folder.
+    assert.deepEqual(result.auditLogs, [path.join(root, 'logs', 'audit.jsonl')]);
+  });
+
+  it('points a problem inside gatekit.yaml at its line', () => {
+    const file = path.join(root, 'gatekit.yaml');
+    const yaml = ['proxy:', '  transport: stdio', '  upstreams:', '    - name: files', '      command: ["x"]', '      restart_on_failur: true', ''].join('\n');
+    const result = build({ configFile: '${workspaceFolder}/gatekit.yaml' }, { [file]: yaml });
+    assert.equal(result.state, 'invalid');
+    const problem = result.problems[0]!;
+    assert.equal(problem.origin, 'file');
+    assert.equal(problem.file, file);
+    assert.equal(problem.line, 6);
+    assert.match(problem.message, /restart_on_failure/);
+  });
+
+  it('reports a config file that cannot be read on the setting', () => {
+    const result = build({ configFile: '/nowhere/gatekit.yaml' });
+    assert.equal(result.state, 'invalid');
+    assert.equal(result.problems[0]!.path, 'gatekit.configFile');
+  });
+
+  it('leaves unsupported VS Code variables in place and says so', () => {
+    const problems: string[] = [];
+    const out = resolveVariables('${config:editor.fontSize}', sources, { missingInput: () => undefined, problem: (m) => problems.push(m) }, false);
+    assert.equal(out, '${config:editor.fontSize}');
+    assert.equal(problems.length, 1);
+  });
+
+  it('parses formatted config paths back into segments', () => {
+    assert.deepEqual(parseFormattedPath('proxy.upstreams[0].command[2]'), ['proxy', 'upstreams', 0, 'command', 2]);
+    assert.deepEqual(parseFormattedPath('plugins.security["my server"][1].handler'), ['plugins', 'security', 'my server', 1, 'handler']);
+  });
+});

@@ -1,0 +1,63 @@
+// Not a test: the module scripts/test-vscode.sh runs with SCREENSHOT=... to photograph the Gatekit
+// views with live traffic (docs/images). It makes real tool calls through the gateway, tells the
+// driver it is ready, and finishes once the driver has taken the picture.
+import { existsSync, watch } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { gatekit, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+
+function waitForFile(file: string, ms: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (existsSync(file)) return resolve();
+    const watcher = watch(path.dirname(file), () => {
+      if (!existsSync(file)) return;
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`${file} did not appear within ${ms} ms`));
+    }, ms);
+  });
+}
+
+/** Entry point called by VS Code (extensionTestsPath). */
+export async function run(): Promise<void> {
+  const runDir = process.env.GATEKIT_TEST_RUN_DIR;
+  if (!runDir) throw new Error('GATEKIT_TEST_RUN_DIR is not set');
+  const extension = await gatekit();
+  await resetSettings(extension);
+  await setUserSettings(extension, {
+    upstreams: [memoryServer(extension, 'memory')],
+    plugins: {
+      security: {
+        _global: [
+          { handler: 'basic_secrets_filter', config: { action: 'redact' } },
+          { handler: 'basic_pii_filter', config: { action: 'block' } },
+        ],
+      },
+    },
+  });
+  const { client } = await startLikeVsCode(extension.provider.definition()!);
+  try {
+    await client.listTools();
+    await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'release-plan', entityType: 'doc', observations: ['deploy key AKIAZ3MHQW7XKT2LPQ5R'] }] } });
+    await client.callTool({ name: 'memory__add_observations', arguments: { observations: [{ entityName: 'release-plan', contents: ['ask jane.doe@example.com'] }] } }).catch(() => undefined);
+    await client.callTool({ name: 'memory__search_nodes', arguments: { query: 'release' } });
+    await client.callTool({ name: 'memory__read_graph', arguments: {} });
+    await waitFor('the calls in the Traffic view', () => extension.traffic.sessions().some((s) => s.entries.filter((e) => e.event.method === 'tools/call').length >= 4), stateEvents(extension));
+    await waitFor('memory running in the Servers view', () => extension.statusSession()?.servers.some((s) => s.name === 'memory' && s.state === 'running'), stateEvents(extension), 30_000);
+    // Show what the secrets filter did to the first call: the request as it reached the server.
+    const redacted = extension.traffic.sessions().flatMap((s) => s.entries).find((e) => e.event.decision === 'redacted');
+    if (redacted) await vscode.commands.executeCommand('gatekit.openTrafficEntry', redacted.id);
+    await vscode.commands.executeCommand('gatekit.showTraffic');
+    const serverNode = extension.serversView.getChildren().find((n) => n.kind === 'server');
+    if (serverNode) await extension.serversTree?.reveal(serverNode, { expand: true, focus: false, select: false });
+    console.log('[gatekit-screenshot] ready');
+    await waitForFile(path.join(runDir, 'screenshot-taken'), 90_000);
+  } finally {
+    await client.close();
+    await resetSettings(extension);
+  }
+}
