@@ -623,10 +623,6 @@ export class Router {
 
   private async onServerRequest(server: string, request: JsonRpcRequest): Promise<void> {
     const upstream = this.host.upstreams.get(server)!;
-    if (request.method === 'ping') {
-      upstream.send(makeResult(request.id, {}));
-      return;
-    }
     if (!this.initialized || this.closed) {
       upstream.send(makeError(request.id, ErrorCode.UpstreamUnavailable, 'The client is not connected'));
       return;

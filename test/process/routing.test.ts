@@ -173,6 +173,19 @@ describe('protocol edges over raw NDJSON', function () {
     await raw.end();
   });
 
+  it('leaves out tools whose namespaced name would break the MCP name rules, and says so in _meta', async () => {
+    const longName = 'l'.repeat(58); // 58 + '__' + 'echo' = 64 fits; 58 + '__' + 'whoami' = 66 does not
+    const raw = new RawSession(writeConfig([{ name: longName, command: fixtureServer('--name', 'long') }]));
+    await raw.initialize();
+    const list = (await raw.request(1, 'tools/list')).result as { tools: { name: string }[]; _meta: Record<string, { error: string }[]> };
+    const names = list.tools.map((t) => t.name);
+    assert.ok(names.includes(`${longName}__echo`));
+    assert.ok(!names.some((n) => n.endsWith('__whoami')));
+    for (const name of names) assert.match(name, /^[a-zA-Z0-9_-]{1,64}$/);
+    assert.ok(list._meta['gatekit/unavailableServers']!.some((m) => m.error.includes('whoami')));
+    await raw.end();
+  });
+
   it('keeps ids of both types apart: 1 and "1" in flight at once each get their own answer', async () => {
     const raw = new RawSession(writeConfig([{ name: 'alpha', command: fixtureServer('--name', 'alpha') }]));
     await raw.initialize();

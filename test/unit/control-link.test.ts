@@ -357,12 +357,14 @@ describe('control-only client', () => {
     await ended;
   });
 
-  it('lends its inventories to a gateway that has none', () => {
-    const host = controlOnlyHost(new FakeGateway() as ControlLinkHost & { onToolInventory?: never }, new ControlOnlyClient(new PassThrough(), () => [], () => undefined));
-    assert.deepEqual(host.toolInventories?.(), [{ server: 'memory', tools: [{ name: 'read_graph', exposedName: 'memory__read_graph', visibility: 'visible', pin: 'none' }] }]);
+  it('lends its inventories to a gateway that has none, and prefers the gateway\'s own', () => {
+    const client = new ControlOnlyClient(new PassThrough(), () => ['x'], () => undefined);
     const bare: ControlLinkHost = { onTraffic: () => ({ dispose() {} }), onServerStatus: () => ({ dispose() {} }), serverStatuses: () => [] };
-    assert.deepEqual(controlOnlyHost(bare, new ControlOnlyClient(new PassThrough(), () => ['x'], () => undefined)).toolInventories?.(), []);
-    assert.equal(controlOnlyHost(bare, new ControlOnlyClient(new PassThrough(), () => [], () => undefined)).applyConfig, undefined);
+    assert.deepEqual(controlOnlyHost(bare, client).toolInventories?.(), []);
+    assert.equal(controlOnlyHost(bare, client).applyConfig, undefined);
+    const full = controlOnlyHost(new FakeGateway(), client);
+    assert.equal(full.toolInventories?.()[0]?.server, 'memory');
+    assert.equal(typeof full.applyConfig, 'function');
   });
 });
 

@@ -88,12 +88,17 @@ interface DigitRun {
   readonly groups: readonly number[];
 }
 
+/** Most groups a payment card or national id is written in; longer runs are neither. */
+const MAX_GROUPS = 8;
+
 /**
- * Maximal runs of digit groups where consecutive groups are separated by exactly one `separator`
- * (or no separator at all when `separator` is empty). One pass; each character visited once.
+ * Calls `visit` for each maximal run of digit groups (consecutive groups separated by exactly one
+ * `separator`) that has between `minDigits` and `maxDigits` digits. One pass; runs outside the range
+ * are skipped without building anything, so long runs of digits cost no allocations.
  */
-function* digitRuns(text: string, separator: number | undefined): Generator<DigitRun> {
+function forEachDigitRun(text: string, separator: number, minDigits: number, maxDigits: number, visit: (run: DigitRun) => void): void {
   const n = text.length;
+  const groups: number[] = [];
   let i = 0;
   while (i < n) {
     if (!isDigit(text.charCodeAt(i))) {
@@ -101,20 +106,27 @@ function* digitRuns(text: string, separator: number | undefined): Generator<Digi
       continue;
     }
     const start = i;
-    const groups: number[] = [];
-    let digits = '';
+    groups.length = 0;
+    let count = 0;
     for (;;) {
       const groupStart = i;
       while (i < n && isDigit(text.charCodeAt(i))) i++;
-      groups.push(i - groupStart);
-      digits += text.slice(groupStart, i);
-      if (separator !== undefined && i + 1 < n && text.charCodeAt(i) === separator && isDigit(text.charCodeAt(i + 1))) {
+      count += i - groupStart;
+      if (groups.length <= MAX_GROUPS) groups.push(i - groupStart);
+      if (i + 1 < n && text.charCodeAt(i) === separator && isDigit(text.charCodeAt(i + 1))) {
         i++;
         continue;
       }
       break;
     }
-    yield { start, end: i, digits, groups };
+    if (count < minDigits || count > maxDigits || groups.length > MAX_GROUPS) continue;
+    let digits = '';
+    let at = start;
+    for (const length of groups) {
+      digits += text.slice(at, at + length);
+      at += length + 1;
+    }
+    visit({ start, end: i, digits, groups: groups.slice() });
   }
 }
 
@@ -412,19 +424,17 @@ function plausibleCardGroups(groups: readonly number[]): boolean {
 export function detectCreditCards(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
   const seen = new Set<number>();
   for (const separator of [0x20, 0x2d]) {
-    for (const run of digitRuns(text, separator)) {
-      const length = run.digits.length;
-      if (length < 13 || length > 19) continue;
+    forEachDigitRun(text, separator, 13, 19, (run) => {
       // Plain runs show up in both passes; keep the first.
-      if (seen.has(run.start)) continue;
+      if (seen.has(run.start)) return;
       const before = codeAt(text, run.start - 1);
-      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) continue;
+      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) return;
       const after = codeAt(text, run.end);
-      if (isWordChar(after) || (after === 0x2e && isDigit(codeAt(text, run.end + 1)))) continue;
-      if (!plausibleCardGroups(run.groups) || !knownCardNetwork(run.digits) || !luhnValid(run.digits)) continue;
+      if (isWordChar(after) || (after === 0x2e && isDigit(codeAt(text, run.end + 1)))) return;
+      if (!plausibleCardGroups(run.groups) || !knownCardNetwork(run.digits) || !luhnValid(run.digits)) return;
       seen.add(run.start);
       out.push({ type: 'credit_card', start: run.start, end: run.end });
-    }
+    });
   }
   return out;
 }
@@ -481,12 +491,12 @@ function matchNino(text: string, start: number): number {
 export function detectNationalIds(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
   const seen = new Set<number>();
   for (const separator of [0x2d, 0x20]) {
-    for (const run of digitRuns(text, separator)) {
-      if (run.digits.length !== 9 || seen.has(run.start)) continue;
+    forEachDigitRun(text, separator, 9, 9, (run) => {
+      if (seen.has(run.start)) return;
       const before = codeAt(text, run.start - 1);
-      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) continue;
+      if (isWordChar(before) || before === 0x2e || before === 0x2d || before === 0x2b || before === 0x2f) return;
       const after = codeAt(text, run.end);
-      if (isWordChar(after) || ((after === 0x2d || after === 0x2e || after === 0x2f) && isDigit(codeAt(text, run.end + 1)))) continue;
+      if (isWordChar(after) || ((after === 0x2d || after === 0x2e || after === 0x2f) && isDigit(codeAt(text, run.end + 1)))) return;
       let accepted = false;
       if (run.groups.length === 1) {
         // Nine bare digits are an id only when the text says which.
@@ -497,10 +507,10 @@ export function detectNationalIds(text: string, out: TextFinding<PiiType>[] = []
       } else if (sameGroups(run.groups, [3, 3, 3])) {
         accepted = validSin(run.digits);
       }
-      if (!accepted) continue;
+      if (!accepted) return;
       seen.add(run.start);
       out.push({ type: 'national_id', start: run.start, end: run.end });
-    }
+    });
   }
   const n = text.length;
   for (let i = 0; i + 9 <= n; i++) {
@@ -729,7 +739,8 @@ export function detectPhones(text: string, out: TextFinding<PiiType>[] = []): Te
         const groupStart = i;
         if (separatorRun > 0 && text.charCodeAt(i - 1) === 0x2e) run.dotted = true;
         while (i < n && isDigit(text.charCodeAt(i))) i++;
-        run.groups.push(groupStart, i);
+        // Past 30 digits the run is rejected anyway; keep scanning it without recording groups.
+        if (digitCount <= 30) run.groups.push(groupStart, i);
         digitCount += i - groupStart;
         separatorRun = 0;
       } else if (isPhoneSeparator(d) && separatorRun < 2 && run.groups.length > 0) {

@@ -617,7 +617,11 @@ function detectAssignments(text: string, out: TextFinding<SecretFindingType>[]):
     while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === 0x2e) keyEnd--;
     const key = text.slice(keyStart, keyEnd);
     if (!isCredentialKey(key)) continue;
-    const value = assignedValue(text, keyStart, keyEnd, key);
+    const scanned = { until: keyEnd };
+    const value = assignedValue(text, keyStart, keyEnd, key, scanned);
+    // Keywords inside a value already scanned are not keys (and rescanning them would be quadratic).
+    examinedUntil = Math.max(examinedUntil, scanned.until);
+    KEYWORD.lastIndex = Math.max(KEYWORD.lastIndex, scanned.until);
     if (value === undefined) continue;
     examinedUntil = Math.max(examinedUntil, value.end);
     KEYWORD.lastIndex = Math.max(KEYWORD.lastIndex, value.end);
@@ -625,8 +629,11 @@ function detectAssignments(text: string, out: TextFinding<SecretFindingType>[]):
   }
 }
 
-/** Finds the literal value assigned to the key at [keyStart, keyEnd), or undefined. */
-function assignedValue(text: string, keyStart: number, keyEnd: number, key: string): { start: number; end: number } | undefined {
+/**
+ * Finds the literal value assigned to the key at [keyStart, keyEnd), or undefined. `scanned.until`
+ * is set to how far an unquoted value was read, whether or not it was accepted.
+ */
+function assignedValue(text: string, keyStart: number, keyEnd: number, key: string, scanned: { until: number }): { start: number; end: number } | undefined {
   let i = keyEnd;
   if (isQuote(codeAt(text, i)) && isQuote(codeAt(text, keyStart - 1))) {
     i++;
@@ -673,6 +680,7 @@ function assignedValue(text: string, keyStart: number, keyEnd: number, key: stri
     end = start;
     const limit = Math.min(text.length, start + MAX_VALUE_LENGTH);
     while (end < limit && !endsBareValue(text.charCodeAt(end))) end++;
+    scanned.until = end;
     if (end >= limit && end < text.length) return undefined;
     // Sentence punctuation after a bare value.
     while (end > start && (text.charCodeAt(end - 1) === 0x2e || text.charCodeAt(end - 1) === 0x3a)) end--;

@@ -405,6 +405,12 @@ describe('basic_pii_filter', () => {
     assert.equal(filter({ pii_types: Object.fromEntries(PII_TYPES.map((t) => [t, { enabled: false }])) }).onRequest(call({ e: SAMPLES.email }), CTX), undefined);
   });
 
+  it('refuses (throws, so the pipeline fails closed) content nested too deep to scan', () => {
+    let deep: unknown = `mail ${SAMPLES.email}`;
+    for (let i = 0; i < 600; i++) deep = { d: deep };
+    assert.throws(() => filter().onRequest(call({ deep }), CTX), /cannot be scanned/);
+  });
+
   describe('scan_base64', () => {
     const encoded = Buffer.from(`{"user": "${SAMPLES.email}", "card": "${SAMPLES.credit_card}"}`).toString('base64');
 
