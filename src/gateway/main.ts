@@ -10,6 +10,7 @@ import { resolveUserPath } from '../config/paths';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
 import { runPinsCommand } from './pins-cli';
+import { configFromEnvironment, ControlOnlyClient, controlOnlyHost, startControlLink } from './control-link';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
        gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json] [--live]
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         'validate-only': { type: 'boolean' },
+        'control-only': { type: 'boolean' },
         'max-message-mb': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -77,7 +79,17 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  let embedded;
   if (!configPath) {
+    try {
+      embedded = configFromEnvironment();
+    } catch (err) {
+      const failure = startupFailure(err);
+      log(`Configuration invalid: ${failure.message}`);
+      return serveStartupError(failure);
+    }
+  }
+  if (!configPath && !embedded) {
     const message = 'No configuration given: pass --config FILE (or set GATEKIT_CONFIG)';
     if (values['validate-only']) {
       process.stderr.write(`Configuration invalid: ${message}\n`);
@@ -88,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
 
   let loaded;
   try {
-    loaded = loadConfigFile(configPath);
+    loaded = embedded ?? loadConfigFile(configPath!);
   } catch (err) {
     const failure = startupFailure(err);
     if (values['validate-only']) {
@@ -104,9 +116,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let gateway: Gateway;
+  let controlOnly: ControlOnlyClient | undefined;
   try {
     const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    gateway = new Gateway(settings, { input: process.stdin, output: process.stdout, log });
+    controlOnly = values['control-only'] ? new ControlOnlyClient(process.stdin, () => settings.upstreams.map((u) => u.name), log, gatekitVersion) : undefined;
+    gateway = new Gateway(settings, { input: controlOnly?.input ?? process.stdin, output: controlOnly?.output ?? process.stdout, log });
   } catch (err) {
     const failure = startupFailure(err);
     log(failure.message);
@@ -120,7 +134,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGHUP', stop);
   gateway.start();
-  return gateway.finished;
+  const link = startControlLink(controlOnly ? controlOnlyHost(gateway, controlOnly) : gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
+  const code = await gateway.finished;
+  await link?.dispose();
+  return code;
 }
 
 /** `gatekit-gateway pins list|approve …`: review and approve tool definitions pinned in the lockfile. */

@@ -23,8 +23,8 @@ const configSchema = z.strictObject({
       openai_api_keys: enabledByDefault,
       slack_tokens: enabledByDefault,
       ssh_private_keys: enabledByDefault,
-      // Gatekit ships this one switched off; kept for compatibility (see docs/detection.md).
-      private_keys: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+      // On by default (Gatekit had it off): a PEM private-key header is never a false positive.
+      private_keys: enabledByDefault,
       aws_secret_keys: enabledByDefault,
       gitlab_tokens: enabledByDefault,
       stripe_keys: enabledByDefault,

@@ -695,9 +695,11 @@ function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdi
   const digits = groupDigits(text, run, from, to);
   if (digits.length < 7 || digits.length > 15) return false;
   const plus = run.plus && from === 0;
-  const start = from === 0 ? run.start : run.groups[2 * from]!;
-  let end = run.groups[2 * to - 1]!;
-  if (text.charCodeAt(end) === 0x29) end++;
+  let start = from === 0 ? run.start : run.groups[2 * from]!;
+  // An opening parenthesis belongs to the number only around an area code: `(415) 555-2671`, not
+  // the prose of `(415-555-2671)`.
+  if (text.charCodeAt(start) === 0x28 && text.charCodeAt(run.groups[2 * from + 1]!) !== 0x29) start = run.groups[2 * from]!;
+  const end = run.groups[2 * to - 1]!;
   const separated = to - from > 1;
   if (!plus) {
     const context = previousWords(text, start, 3, 40);

@@ -302,7 +302,7 @@ describe('basic_secrets_filter', () => {
     assert.equal(parsed.scan_base64, false);
     assert.deepEqual(parsed.entropy_detection, { enabled: false, threshold: 5, min_length: 20 });
     assert.deepEqual(Object.keys(parsed.secret_types).sort(), [...SECRET_TYPES].sort());
-    for (const type of SECRET_TYPES) assert.equal(parsed.secret_types[type].enabled, type !== 'private_keys', type);
+    for (const type of SECRET_TYPES) assert.equal(parsed.secret_types[type].enabled, true, type);
     assert.throws(() => options({ entropy_detection: { threshold: 3.5 } }));
     assert.throws(() => options({ entropy_detection: { min_length: 5 } }));
     assert.throws(() => options({ secret_types: { aws_secret_access: { enabled: true } } }));
@@ -326,9 +326,10 @@ describe('basic_secrets_filter', () => {
     });
   }
 
-  it('leaves private_keys alone by default, as Gatekit does', () => {
+  it('finds every PEM private key by default (Gatekit left private_keys off), and can be switched off', () => {
     const { value, text } = SAMPLES.private_keys;
-    assert.equal(filter().onRequest(call({ input: text(value) }), CTX), undefined);
+    assert.equal(filter().onRequest(call({ input: text(value) }), CTX)?.modified !== undefined, true);
+    assert.equal(filter({ secret_types: { private_keys: { enabled: false } } }).onRequest(call({ input: text(value) }), CTX), undefined);
   });
 
   it('blocks with action block and only reports with audit_only', () => {

@@ -1,0 +1,94 @@
+// The systems the benchmark compares (direct, gateway, gateway with filters and audit, SDK proxy) and
+// the Gatekit configs they run with, written to a temp folder.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const GATEWAY = path.join(ROOT, 'dist', 'gateway.js');
+export const BENCH_SERVER = path.join(ROOT, 'bench', 'servers', 'bench-server.mjs');
+export const SDK_PROXY = path.join(ROOT, 'bench', 'sdk-proxy.mjs');
+
+/** The upstream's name behind the gateway: its tools appear as `bench__echo`. */
+export const UPSTREAM_NAME = 'bench';
+
+/** The three content filters in redact mode: what a security-minded user turns on. */
+const FILTERS = [
+  { handler: 'basic_pii_filter', config: { action: 'redact' } },
+  { handler: 'basic_secrets_filter', config: { action: 'redact' } },
+  { handler: 'basic_prompt_injection_defense', config: { action: 'redact' } },
+];
+
+/**
+ * @typedef {object} System
+ * @property {string} key short id used in results
+ * @property {string} label column title
+ * @property {string} command
+ * @property {string[]} args
+ * @property {string} toolPrefix prefix of tool names as the client sees them
+ * @property {boolean} isGateway whether the spawned process is our gateway (its RSS and CPU are reported)
+ */
+
+function upstreamEntry(name, serverArgs) {
+  return { name, command: [process.execPath, BENCH_SERVER, ...serverArgs] };
+}
+
+/** Writes a Gatekit config with the given upstreams; `filtered` adds the three filters and a JSONL audit log. */
+export function writeGatewayConfig(dir, fileName, upstreams, filtered) {
+  const config = {
+    proxy: { transport: 'stdio', upstreams, timeouts: { connection_timeout: 30, request_timeout: 60 } },
+  };
+  if (filtered) {
+    config.plugins = {
+      security: { _global: FILTERS },
+      auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: path.join(dir, `${path.parse(fileName).name}-audit.jsonl`) } }] },
+    };
+  }
+  const file = path.join(dir, fileName);
+  // JSON is valid YAML; the loader picks the format from the extension.
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** A gateway process for a config file. */
+export function gatewaySystem(key, label, configFile) {
+  return { key, label, command: process.execPath, args: [GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isGateway: true };
+}
+
+/** The systems measured for tools/call, with one bench upstream each. */
+export function callSystems(dir, { sdk }) {
+  const upstream = [upstreamEntry(UPSTREAM_NAME, [])];
+  const systems = [
+    { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER], toolPrefix: '', isGateway: false },
+    gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'plain.json', upstream, false)),
+    gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'filtered.json', upstream, true)),
+  ];
+  if (sdk) {
+    systems.push({ key: 'sdk', label: 'SDK pass-through', command: process.execPath, args: [SDK_PROXY, process.execPath, BENCH_SERVER], toolPrefix: '', isGateway: false });
+  }
+  return systems;
+}
+
+/** `servers` upstreams with `tools` listed tools each, behind a gateway (or one server holding them all, direct). */
+export function listSystems(dir, servers, tools) {
+  const upstreams = Array.from({ length: servers }, (_, i) => upstreamEntry(`s${i}`, ['--tools', String(tools), '--name', `s${i}`]));
+  return {
+    direct: { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER, '--tools', String(servers * tools)], toolPrefix: '', isGateway: false },
+    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, `list-${servers}x${tools}.json`, upstreams, false)),
+    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, `list-${servers}x${tools}-filtered.json`, upstreams, true)),
+  };
+}
+
+/** Three different upstreams for the start-up measurement, each also started alone as its own reference. */
+export function startupSystems(dir) {
+  const upstreams = [
+    upstreamEntry('a', ['--name', 'a']),
+    upstreamEntry('b', ['--name', 'b', '--tools', '100']),
+    upstreamEntry('c', ['--name', 'c', '--tools', '1000']),
+  ];
+  return {
+    upstreams: upstreams.map((u) => ({ key: u.name, label: `upstream ${u.name}`, command: u.command[0], args: u.command.slice(1), toolPrefix: '', isGateway: false })),
+    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'startup.json', upstreams, false)),
+    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'startup-filtered.json', upstreams, true)),
+  };
+}
