@@ -26,7 +26,7 @@ const FILTERS = [
  * @property {string} command
  * @property {string[]} args
  * @property {string} toolPrefix prefix of tool names as the client sees them
- * @property {boolean} isGateway whether the spawned process is our gateway (its RSS and CPU are reported)
+ * @property {boolean} isProxy whether the spawned process sits between client and upstream (its RSS and CPU are reported)
  */
 
 function upstreamEntry(name, serverArgs) {
@@ -52,19 +52,19 @@ export function writeGatewayConfig(dir, fileName, upstreams, filtered) {
 
 /** A gateway process for a config file. */
 export function gatewaySystem(key, label, configFile) {
-  return { key, label, command: process.execPath, args: [GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isGateway: true };
+  return { key, label, command: process.execPath, args: [GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isProxy: true };
 }
 
 /** The systems measured for tools/call, with one bench upstream each. */
 export function callSystems(dir, { sdk }) {
   const upstream = [upstreamEntry(UPSTREAM_NAME, [])];
   const systems = [
-    { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER], toolPrefix: '', isGateway: false },
+    { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER], toolPrefix: '', isProxy: false },
     gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'plain.json', upstream, false)),
     gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'filtered.json', upstream, true)),
   ];
   if (sdk) {
-    systems.push({ key: 'sdk', label: 'SDK pass-through', command: process.execPath, args: [SDK_PROXY, process.execPath, BENCH_SERVER], toolPrefix: '', isGateway: false });
+    systems.push({ key: 'sdk', label: 'SDK pass-through', command: process.execPath, args: [SDK_PROXY, process.execPath, BENCH_SERVER], toolPrefix: '', isProxy: true });
   }
   return systems;
 }
@@ -73,7 +73,7 @@ export function callSystems(dir, { sdk }) {
 export function listSystems(dir, servers, tools) {
   const upstreams = Array.from({ length: servers }, (_, i) => upstreamEntry(`s${i}`, ['--tools', String(tools), '--name', `s${i}`]));
   return {
-    direct: { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER, '--tools', String(servers * tools)], toolPrefix: '', isGateway: false },
+    direct: { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER, '--tools', String(servers * tools)], toolPrefix: '', isProxy: false },
     gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, `list-${servers}x${tools}.json`, upstreams, false)),
     filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, `list-${servers}x${tools}-filtered.json`, upstreams, true)),
   };
@@ -87,7 +87,7 @@ export function startupSystems(dir) {
     upstreamEntry('c', ['--name', 'c', '--tools', '1000']),
   ];
   return {
-    upstreams: upstreams.map((u) => ({ key: u.name, label: `upstream ${u.name}`, command: u.command[0], args: u.command.slice(1), toolPrefix: '', isGateway: false })),
+    upstreams: upstreams.map((u) => ({ key: u.name, label: `upstream ${u.name}`, command: u.command[0], args: u.command.slice(1), toolPrefix: '', isProxy: false })),
     gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'startup.json', upstreams, false)),
     filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'startup-filtered.json', upstreams, true)),
   };

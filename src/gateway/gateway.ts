@@ -6,6 +6,10 @@ import { Router, type TrafficEvent } from './router';
 import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
 import type { PluginEnvironment } from '../plugins/types';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
+import { validateConfigObject } from '../config/loader';
+import { ConfigError } from '../config/errors';
+import { settingsFromConfig } from './settings';
+import path from 'node:path';
 
 /** Everything the gateway needs, already validated and resolved. */
 export interface GatewaySettings {
@@ -36,7 +40,7 @@ const SHUTDOWN_DEADLINE_MS = 4500;
 
 export class Gateway {
   readonly upstreams = new Map<string, Upstream>();
-  readonly plugins: PluginHost;
+  private pluginHost: PluginHost;
   private readonly router: Router;
   private readonly writer: NdjsonMessageWriter;
   private reader: NdjsonMessageReader | undefined;
@@ -50,7 +54,7 @@ export class Gateway {
   private finish!: (code: number) => void;
 
   constructor(
-    private readonly settings: GatewaySettings,
+    private settings: GatewaySettings,
     private readonly io: GatewayIo,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -59,22 +63,18 @@ export class Gateway {
       io.log(`client output failed: ${err instanceof Error ? err.message : String(err)}`);
       void this.shutdown(0);
     });
-    this.plugins = new PluginHost(settings.plugins, settings.registry, settings.pluginEnv);
     // Every plugin is created now: one that cannot load stops start-up (the caller reports it).
-    this.plugins.loadAll(settings.upstreams.map((u) => u.name));
-    for (const spec of settings.upstreams) {
-      const upstream = new Upstream(spec, io.log);
-      upstream.on('state', (state, detail) => {
-        const status: ServerStatus = detail === undefined ? { name: spec.name, state } : { name: spec.name, state, detail };
-        for (const listener of this.statusListeners) listener(status);
-      });
-      this.upstreams.set(spec.name, upstream);
-    }
+    this.pluginHost = loadPlugins(settings);
+    for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
     const traffic = (event: TrafficEvent): void => this.trafficListeners.forEach((listener) => listener(event));
     const listeners = this.trafficListeners;
+    const self = this;
     this.router = new Router({
       upstreams: this.upstreams,
-      plugins: this.plugins,
+      // A getter: a config reload swaps the plugins while requests are in flight.
+      get plugins() {
+        return self.pluginHost;
+      },
       serverInfo: settings.serverInfo,
       sendToClient: (message) => this.send(message),
       connectUpstreams: (handshake) => this.connectUpstreams(handshake),
@@ -90,6 +90,10 @@ export class Gateway {
         return listeners.size ? traffic : undefined;
       },
     });
+  }
+
+  get plugins(): PluginHost {
+    return this.pluginHost;
   }
 
   /** Spawns the upstreams (their handshake waits for the client's) and starts reading the client. */
@@ -127,6 +131,72 @@ export class Gateway {
     return [...this.upstreams.values()].map((u) => (u.lastError ? { name: u.name, state: u.state, detail: u.lastError } : { name: u.name, state: u.state }));
   }
 
+  /** Restarts the given upstreams (all when undefined) while the client stays connected. */
+  async restartUpstreams(servers: readonly string[] | undefined): Promise<void> {
+    const targets = [...this.upstreams.values()].filter((u) => !servers || servers.includes(u.name));
+    await Promise.all(targets.map((u) => u.restart().catch((err: unknown) => this.io.log(`[${u.name}] restart failed: ${errorText(err)}`))));
+  }
+
+  /** Approves changed or new tool definitions through the plugins that pin them. */
+  async approveToolChanges(params: { server?: string; tools?: string[] }): Promise<{ approved: number }> {
+    let approved = 0;
+    for (const plugin of this.pluginHost.interceptors()) if (plugin.approveToolChanges) approved += await plugin.approveToolChanges(params);
+    if (approved > 0) this.router.notifyListsChanged();
+    return { approved };
+  }
+
+  /**
+   * Hot reload: validates a new configuration and switches to it without dropping the client.
+   * Plugins are replaced as a whole; upstreams whose definition changed are restarted, new ones
+   * started with the client's handshake, removed ones stopped. An invalid config changes nothing.
+   */
+  async applyConfig(config: unknown, configBase: string | undefined): Promise<{ applied: boolean; problems: { path: string; message: string; line?: number; fixInstructions?: string }[] }> {
+    let next: GatewaySettings;
+    let plugins: PluginHost;
+    try {
+      const configDir = configBase ? path.dirname(path.resolve(configBase)) : this.settings.pluginEnv.configDir;
+      const loaded = validateConfigObject(config, { configDir });
+      next = settingsFromConfig(configBase ? { ...loaded, configPath: path.resolve(configBase) } : loaded, {
+        log: this.io.log,
+        ...(this.settings.maxLineBytes ? { maxLineBytes: this.settings.maxLineBytes } : {}),
+      });
+      plugins = loadPlugins(next);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        return { applied: false, problems: err.issues.map((i) => ({ path: i.path, message: i.message, ...(i.line ? { line: i.line } : {}), ...(i.fixInstructions ? { fixInstructions: i.fixInstructions } : {}) })) };
+      }
+      return { applied: false, problems: [{ path: '', message: errorText(err) }] };
+    }
+    const previous = this.pluginHost;
+    this.pluginHost = plugins;
+    this.settings = next;
+    void previous.close().catch((err: unknown) => this.io.log(`closing the previous plugins failed: ${errorText(err)}`));
+
+    const wanted = new Map(next.upstreams.map((spec) => [spec.name, spec]));
+    const handshake = this.router.clientHandshake;
+    const work: Promise<void>[] = [];
+    for (const [name, upstream] of this.upstreams) {
+      const spec = wanted.get(name);
+      if (spec && JSON.stringify(spec) === JSON.stringify(upstream.spec)) continue;
+      this.upstreams.delete(name);
+      work.push(upstream.stop());
+    }
+    await Promise.all(work);
+    const starting: Promise<void>[] = [];
+    for (const spec of next.upstreams) {
+      if (this.upstreams.has(spec.name)) continue;
+      const upstream = this.createUpstream(spec);
+      this.upstreams.set(spec.name, upstream);
+      this.router.attach(upstream);
+      if (handshake) starting.push(upstream.connect(handshake).catch((err: unknown) => this.io.log(`[${spec.name}] did not start: ${errorText(err)}`)));
+      else upstream.spawnEarly();
+    }
+    await Promise.all(starting);
+    this.router.notifyListsChanged();
+    this.io.log(`configuration reloaded (${next.upstreams.length} servers)`);
+    return { applied: true, problems: [] };
+  }
+
   /**
    * Closes everything in order: stop answering, stop the upstreams (stdin end → SIGTERM → SIGKILL),
    * flush the audit logs, flush our stdout. Idempotent; resolves with the exit code.
@@ -142,7 +212,7 @@ export class Gateway {
     const stopping = Promise.allSettled([...this.upstreams.values()].map((u) => u.stop()));
     await Promise.race([stopping, deadline]);
     try {
-      await this.plugins.close();
+      await this.pluginHost.close();
     } catch (err) {
       this.io.log(`closing plugins failed: ${err instanceof Error ? err.message : String(err)}`);
       exitCode = exitCode || 1;
@@ -152,6 +222,15 @@ export class Gateway {
     await this.lastWrite.catch(() => undefined);
     this.finish(exitCode);
     return exitCode;
+  }
+
+  private createUpstream(spec: UpstreamSpec): Upstream {
+    const upstream = new Upstream(spec, this.io.log);
+    upstream.on('state', (state, detail) => {
+      const status: ServerStatus = detail === undefined ? { name: spec.name, state } : { name: spec.name, state, detail };
+      for (const listener of this.statusListeners) listener(status);
+    });
+    return upstream;
   }
 
   private send(message: JsonRpcMessage): void {
@@ -168,4 +247,14 @@ export class Gateway {
       ),
     );
   }
+}
+
+function loadPlugins(settings: GatewaySettings): PluginHost {
+  const host = new PluginHost(settings.plugins, settings.registry, settings.pluginEnv);
+  host.loadAll(settings.upstreams.map((u) => u.name));
+  return host;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

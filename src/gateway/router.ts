@@ -97,6 +97,7 @@ export class Router {
   private nextGatewayId = 1;
   private nextInternalId = 1;
   private initialized = false;
+  private handshake: ClientHandshake | undefined;
   private initializing = false;
   private closed = false;
 
@@ -197,7 +198,8 @@ export class Router {
     const protocolVersion = (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
     const capabilities = isRecord(params.capabilities) ? params.capabilities : {};
     const clientInfo = isRecord(params.clientInfo) ? params.clientInfo : { name: 'unknown', version: '0' };
-    await this.host.connectUpstreams({ protocolVersion, capabilities, clientInfo });
+    this.handshake = { protocolVersion, capabilities, clientInfo };
+    await this.host.connectUpstreams(this.handshake);
 
     const running = [...this.host.upstreams.values()].filter((u) => u.state === 'running');
     const failed = [...this.host.upstreams.values()].filter((u) => u.state !== 'running');
@@ -584,16 +586,28 @@ export class Router {
     }
   }
 
-  private attach(upstream: Upstream): void {
+  /** Listens to an upstream's messages (called for each upstream, also those added by a config reload). */
+  attach(upstream: Upstream): void {
     upstream.on('notification', (n) => void this.onServerNotification(upstream.name, n));
     upstream.on('request', (r) => void this.onServerRequest(upstream.name, r));
     upstream.on('restarted', () => {
       // Its lists may differ after a restart: make the client fetch them again.
       this.resources.forgetServer(upstream.name);
-      for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
-        if (this.initialized) this.host.sendToClient({ jsonrpc: '2.0', method });
-      }
+      this.notifyListsChanged();
     });
+  }
+
+  /** The handshake the client made, for upstreams started after it (config reload). */
+  get clientHandshake(): ClientHandshake | undefined {
+    return this.handshake;
+  }
+
+  /** Tells the client to fetch its lists again (servers restarted, policy or config changed). */
+  notifyListsChanged(): void {
+    if (!this.initialized || this.closed) return;
+    for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
+      this.host.sendToClient({ jsonrpc: '2.0', method });
+    }
   }
 
   private async onServerNotification(server: string, notification: JsonRpcNotification): Promise<void> {

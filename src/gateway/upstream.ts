@@ -164,6 +164,19 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: reason === undefined ? { requestId: upstreamId } : { requestId: upstreamId, reason } });
   }
 
+  /**
+   * Stops the process and starts it again with the same handshake (Restart Gateway, a changed
+   * config); the client stays connected. Resolves when it is up again or has failed.
+   */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.stopping = false;
+    this.restartAttempts = 0;
+    if (!this.handshake) return;
+    await this.connect(this.handshake);
+    this.emit('restarted');
+  }
+
   /** Ends the process: stdin end, then SIGTERM, then SIGKILL; resolves when it has exited. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -104,6 +104,11 @@ export class PluginHost {
     return pipeline;
   }
 
+  /** Every middleware and security instance, once each (for control requests such as approvals). */
+  interceptors(): InterceptorPlugin[] {
+    return [...this.instances.values()].filter((l): l is LoadedInterceptor => 'kind' in l).map((l) => l.instance);
+  }
+
   /** Closes every instance (flushing audit logs); waits for all, reports the first failure. */
   async close(): Promise<void> {
     const closing = [...this.instances.values()].map((loaded) => loaded.instance.close?.());
@@ -249,6 +254,7 @@ export class ServerPipeline {
     let modified = false;
     let securityEvaluated = false;
     let sensitive = false;
+    let redactedBy: string | undefined;
     const finish = (
       outcome: PipelineResult<M>['outcome'],
       extra: { response?: JsonRpcResponse; decidedBy?: string; reason: string },
@@ -304,14 +310,17 @@ export class ServerPipeline {
       if (decision.modified && decision.modified !== current) {
         current = decision.modified;
         modified = true;
-        if (plugin.kind === 'security') sensitive = true;
+        if (plugin.kind === 'security') {
+          sensitive = true;
+          redactedBy ??= plugin.handler;
+        }
         stages.push(stage(plugin, 'modified', reason, stageStart));
         continue;
       }
       stages.push(stage(plugin, plugin.kind === 'security' ? 'allowed' : 'passed', reason, stageStart));
     }
     const reason = sensitive ? (modified ? '[modified]' : '') : stages.map((s) => s.reason).filter(Boolean).join('; ');
-    return finish(securityEvaluated ? 'allowed' : 'no_security_evaluation', { reason });
+    return finish(securityEvaluated ? 'allowed' : 'no_security_evaluation', { reason, ...(redactedBy ? { decidedBy: redactedBy } : {}) });
   }
 }
 

@@ -53,6 +53,12 @@ export interface InterceptorPlugin {
   onRequest?(request: JsonRpcRequest, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcRequest> | undefined>;
   onResponse?(response: JsonRpcResponse, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcResponse> | undefined>;
   onNotification?(notification: JsonRpcNotification, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcNotification> | undefined>;
+  /**
+   * A user approved changed or new tool definitions (VS Code's "Approve Tool Changes"): accept the
+   * pending ones of `server` (all servers when absent), limited to `tools` when given. Resolves
+   * with how many were approved.
+   */
+  approveToolChanges?(params: { server?: string; tools?: readonly string[] }): Promise<number>;
   /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
   close?(): Promise<void>;
 }
@@ -86,7 +92,7 @@ export interface PipelineResult<M> {
   readonly securityEvaluated: boolean;
   /** A security plugin blocked or changed content: logs must carry neither the original text nor detailed reasons. */
   readonly sensitive: boolean;
-  /** The handler that blocked or completed, if any. */
+  /** The handler that blocked or completed, or the first security plugin that redacted. */
   readonly decidedBy?: string;
   /** One line for humans and logs (already reduced when sensitive). */
   readonly reason: string;

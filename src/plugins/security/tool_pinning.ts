@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ErrorCode, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
 import {
+  approvePending,
   canonicalJson,
   defaultLockfilePath,
   loadLockfile,
@@ -141,6 +142,19 @@ class ToolPinning implements InterceptorPlugin {
     // The hot path: a tool this process listed and let through costs one map lookup.
     if (!held && this.brokenMessage === undefined && this.verified.get(server)?.has(name)) return undefined;
     return this.serialized(() => this.checkCall(server, name));
+  }
+
+  approveToolChanges(params: { server?: string; tools?: readonly string[] }): Promise<number> {
+    return this.serialized(async () => {
+      let approved = 0;
+      await updateLockfile(this.file, (lock) => {
+        for (const tool of params.tools ?? [undefined]) approved += approvePending(lock, params.server, tool).length;
+        return approved > 0;
+      });
+      // The next call re-reads the lockfile and finds the withheld definitions pinned now.
+      this.cache = undefined;
+      return approved;
+    });
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {

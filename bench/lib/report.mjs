@@ -1,0 +1,229 @@
+// Turns the benchmark's raw rounds into medians, paired ratios and target verdicts, as a Markdown
+// report for the terminal and for docs/benchmarks.md.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { median, spread } from './stats.mjs';
+
+const MIB = 1024 * 1024;
+const BEGIN = '<!-- bench:results:begin (written by `npm run bench`; edit the text around it, not inside) -->';
+const END = '<!-- bench:results:end -->';
+
+/** What the report says about the machine: CPU, cores, memory, OS, Node. */
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model?.trim() ?? 'unknown CPU',
+    cores: cpus.length,
+    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+const fmt = {
+  us: (v) => (Number.isFinite(v) ? `${Math.round(v)} µs` : '—'),
+  ms: (v) => (Number.isFinite(v) ? (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`) : '—'),
+  rate: (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : '—'),
+  ratio: (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—'),
+  mb: (kb) => (Number.isFinite(kb) ? `${Math.round(kb / 1024)} MB` : '—'),
+  mbps: (v) => (Number.isFinite(v) ? `${Math.round(v)} MB/s` : '—'),
+  signed: (v, unit) => (Number.isFinite(v) ? `${v >= 0 ? '+' : '−'}${Math.abs(Math.round(v))} ${unit}` : '—'),
+  spread: (v) => (Number.isFinite(v) && v > 0 ? ` ±${Math.round(v * 50)}%` : ''),
+};
+
+/** Median of `pick(round)` over rounds, with its spread. */
+function across(rounds, pick) {
+  const values = rounds.map(pick).filter((v) => Number.isFinite(v));
+  return { value: median(values), spread: spread(values), values };
+}
+
+/**
+ * Summarises the raw results: per system medians, ratios against direct paired within each round,
+ * and the verdict on each target of the issue.
+ * @returns {{ markdown: string, summary: object, targets: object[] }}
+ */
+export function renderReport(results) {
+  const systems = results.systems;
+  const proxies = systems.filter((s) => s.key !== 'direct');
+  const summary = { calls: {}, big: {}, lists: {}, startup: {} };
+
+  for (const { key } of systems) {
+    const calls = results.calls;
+    const s = {
+      p50: across(calls, (r) => r[key].p50),
+      p99: across(calls, (r) => r[key].p99),
+      throughput: {},
+      throughputRatio: {},
+    };
+    for (const inFlight of results.settings.inFlight) {
+      s.throughput[inFlight] = across(calls, (r) => r[key].throughput[inFlight]);
+      s.throughputRatio[inFlight] = across(calls, (r) => r[key].throughput[inFlight] / r.direct.throughput[inFlight]);
+    }
+    s.addedP50 = across(calls, (r) => r[key].p50 - r.direct.p50);
+    s.addedP99 = across(calls, (r) => r[key].p99 - r.direct.p99);
+    s.cpuPerCallUs = across(calls, (r) => r[key].cpuPerCallUs);
+    s.rssCallsKb = results.rssAfterCallsKb?.[key];
+    summary.calls[key] = s;
+
+    const big = {};
+    for (const { mib } of results.settings.big) {
+      big[mib] = {
+        ms: across(results.big, (r) => r[key][mib]),
+        mbps: across(results.big, (r) => (mib * MIB) / 1e6 / (r[key][mib] / 1000)),
+        ratio: across(results.big, (r) => r.direct[mib] / r[key][mib]),
+      };
+    }
+    const [small, large] = results.settings.big.map((b) => b.mib);
+    big.sizeRatio = across(results.big, (r) => r[key][large] / r[key][small]);
+    big.rssKb = results.rssAfterBigKb?.[key];
+    summary.big[key] = big;
+  }
+
+  const listKeys = ['direct', 'gateway', 'filtered'];
+  const toolCounts = Object.keys(results.lists).map(Number).sort((a, b) => a - b);
+  for (const key of listKeys) {
+    const entry = {};
+    for (const tools of toolCounts) {
+      entry[tools] = { ms: across(results.lists[tools], (r) => r[key]), ratio: across(results.lists[tools], (r) => r[key] / r.direct) };
+    }
+    const [fewer, more] = [toolCounts[0], toolCounts[toolCounts.length - 1]];
+    entry.growth = across(
+      results.lists[fewer].map((r, i) => ({ a: r[key], b: results.lists[more][i]?.[key] })),
+      (p) => p.b / p.a,
+    );
+    summary.lists[key] = entry;
+  }
+
+  summary.startup.slowestUpstream = across(results.startup, (r) => r.slowestUpstream);
+  for (const key of ['gateway', 'filtered']) {
+    summary.startup[key] = { ms: across(results.startup, (r) => r[key]), added: across(results.startup, (r) => r[key] - r.slowestUpstream) };
+  }
+
+  const targets = evaluateTargets(summary, results);
+  return { markdown: markdownOf(results, summary, targets), summary, targets };
+}
+
+function evaluateTargets(summary, results) {
+  const { calls, big, lists, startup } = summary;
+  const [small, large] = results.settings.big.map((b) => b.mib);
+  const toolCounts = Object.keys(results.lists).map(Number).sort((a, b) => a - b);
+  const toolsGrowth = toolCounts[toolCounts.length - 1] / toolCounts[0];
+  const sizeGrowth = large / small;
+  const t = [];
+  const add = (what, value, shown, met) => t.push({ what, value, shown, met });
+  add('filters + audit: throughput at 64 in flight ≥ 0.5× direct', calls.filtered.throughputRatio[64].value, fmt.ratio(calls.filtered.throughputRatio[64].value), calls.filtered.throughputRatio[64].value >= 0.5);
+  add('filters + audit: added p50 ≤ 120 µs', calls.filtered.addedP50.value, fmt.signed(calls.filtered.addedP50.value, 'µs'), calls.filtered.addedP50.value <= 120);
+  add(`filters + audit: ${small} MiB results ≥ 0.5× direct MB/s`, big.filtered[small].ratio.value, fmt.ratio(big.filtered[small].ratio.value), big.filtered[small].ratio.value >= 0.5);
+  add('no plugins: throughput at 64 in flight ≥ 0.6× direct', calls.gateway.throughputRatio[64].value, fmt.ratio(calls.gateway.throughputRatio[64].value), calls.gateway.throughputRatio[64].value >= 0.6);
+  add('no plugins: added p50 ≤ 60 µs', calls.gateway.addedP50.value, fmt.signed(calls.gateway.addedP50.value, 'µs'), calls.gateway.addedP50.value <= 60);
+  for (const key of ['gateway', 'filtered']) {
+    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
+    add(`${name}: a ${large} MiB result takes ≤ ${sizeGrowth * 1.2}× a ${small} MiB one`, big[key].sizeRatio.value, fmt.ratio(big[key].sizeRatio.value), big[key].sizeRatio.value <= sizeGrowth * 1.2);
+  }
+  for (const key of ['gateway', 'filtered']) {
+    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
+    add(
+      `${name}: tools/list linear (${toolsGrowth}× the tools take ≤ ${toolsGrowth * 1.2}× the time)`,
+      lists[key].growth.value,
+      fmt.ratio(lists[key].growth.value),
+      lists[key].growth.value <= toolsGrowth * 1.2,
+    );
+  }
+  for (const key of ['gateway', 'filtered']) {
+    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
+    const kb = calls[key].rssCallsKb;
+    add(`${name}: gateway peak RSS ≤ 80 MB under the throughput run`, kb, fmt.mb(kb), kb !== undefined && kb / 1024 <= 80);
+  }
+  for (const key of ['gateway', 'filtered']) {
+    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
+    add(`${name}: start-up adds ≤ 150 ms to the slowest upstream's`, startup[key].added.value, fmt.signed(startup[key].added.value, 'ms'), startup[key].added.value <= 150);
+  }
+  return t;
+}
+
+function row(cells) {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function markdownOf(results, summary, targets) {
+  const { machine } = results;
+  const systems = results.systems;
+  const labels = systems.map((s) => s.label);
+  const lines = [];
+  const load = (l) => l.map((v) => v.toFixed(1)).join(' ');
+  lines.push(
+    `Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}). ` +
+      `Load average ${load(results.loadBefore)} before and ${load(results.loadAfter)} after (other jobs shared the machine). ` +
+      `${results.settings.rounds} rounds with the systems interleaved; each figure is the median over rounds, ratios and differences are paired within a round, ` +
+      `and ±x% is half the spread (max − min) of the rounds around that median. The whole run took ${Math.round(results.seconds)} s.`,
+    '',
+    '### tools/call with a small result (`echo "hello world"`)',
+    '',
+    row(['', ...labels]),
+    row(['---', ...labels.map(() => '---:')]),
+  );
+  const c = summary.calls;
+  const cell = (key, main, extra) => (key === 'direct' ? main : `${main} (${extra})`);
+  lines.push(row(['p50 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p50.value) + fmt.spread(c[key].p50.spread), fmt.signed(c[key].addedP50.value, 'µs')))]));
+  lines.push(row(['p99 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p99.value), fmt.signed(c[key].addedP99.value, 'µs')))]));
+  for (const inFlight of results.settings.inFlight) {
+    lines.push(
+      row([
+        `throughput, ${inFlight} in flight`,
+        ...systems.map(({ key }) => cell(key, fmt.rate(c[key].throughput[inFlight].value) + fmt.spread(c[key].throughput[inFlight].spread), fmt.ratio(c[key].throughputRatio[inFlight].value))),
+      ]),
+    );
+  }
+  lines.push(row(['CPU time of the proxy process per call (64 in flight)', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.us(c[key].cpuPerCallUs.value)))]));
+  lines.push(row(['peak RSS of the proxy process after these runs', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(c[key].rssCallsKb)))]));
+
+  const b = summary.big;
+  const sizes = results.settings.big.map((x) => x.mib);
+  lines.push('', '### Large results (clean English prose, one call at a time)', '', row(['', ...labels]), row(['---', ...labels.map(() => '---:')]));
+  for (const mib of sizes) {
+    lines.push(
+      row([
+        `${mib} MiB result`,
+        ...systems.map(({ key }) => cell(key, `${fmt.ms(b[key][mib].ms.value)}, ${fmt.mbps(b[key][mib].mbps.value)}${fmt.spread(b[key][mib].ms.spread)}`, fmt.ratio(b[key][mib].ratio.value))),
+      ]),
+    );
+  }
+  lines.push(row([`time of ${sizes[1]} MiB / time of ${sizes[0]} MiB`, ...systems.map(({ key }) => fmt.ratio(b[key].sizeRatio.value))]));
+  lines.push(row(['peak RSS of the proxy process after these runs', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(b[key].rssKb)))]));
+
+  const l = summary.lists;
+  const counts = Object.keys(results.lists).map(Number).sort((x, y) => x - y);
+  const servers = results.settings.listServers;
+  const listLabels = ['direct (one server with all the tools)', 'gateway, no plugins', 'gateway, 3 filters + audit'];
+  lines.push('', `### tools/list over ${servers} upstreams (fresh session per measurement)`, '', row(['', ...listLabels]), row(['---', ...listLabels.map(() => '---:')]));
+  for (const tools of counts) {
+    lines.push(row([`${servers} × ${tools} tools`, ...['direct', 'gateway', 'filtered'].map((key) => cell(key, fmt.ms(l[key][tools].ms.value) + fmt.spread(l[key][tools].ms.spread), fmt.ratio(l[key][tools].ratio.value)))]));
+  }
+  lines.push(row([`time for ${counts[counts.length - 1]} tools each / for ${counts[0]}`, ...['direct', 'gateway', 'filtered'].map((key) => fmt.ratio(l[key].growth.value))]));
+
+  const s = summary.startup;
+  lines.push(
+    '',
+    '### Start-up: spawn → `initialize` answered, 3 upstreams (one with 1000 tools)',
+    '',
+    row(['', 'slowest upstream alone', 'gateway, no plugins', 'gateway, 3 filters + audit']),
+    row(['---', '---:', '---:', '---:']),
+    row(['time', fmt.ms(s.slowestUpstream.value) + fmt.spread(s.slowestUpstream.spread), ...['gateway', 'filtered'].map((key) => `${fmt.ms(s[key].ms.value)} (${fmt.signed(s[key].added.value, 'ms')})`)]),
+  );
+
+  lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
+  for (const target of targets) lines.push(row([target.what, target.shown, target.met ? 'yes' : '**no**']));
+  lines.push('', `Gateway bundle: ${(results.gatewayBundleBytes / 1e6).toFixed(2)} MB. Audit log written during the run: ${(results.auditBytes / 1e6).toFixed(1)} MB.`);
+  return lines.join('\n');
+}
+
+/** Replaces the results section of the benchmarks page (between its markers), keeping the rest. */
+export function updateDoc(file, markdown) {
+  const block = `${BEGIN}\n\n${markdown}\n\n${END}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n## Results\n\n${BEGIN}\n${END}\n`;
+  const begin = text.indexOf(BEGIN.slice(0, 28));
+  const end = text.indexOf(END);
+  if (begin === -1 || end === -1 || end < begin) text = `${text.trimEnd()}\n\n## Results\n\n${block}\n`;
+  else text = text.slice(0, begin) + block + text.slice(end + END.length);
+  writeFileSync(file, text);
+}

@@ -1,0 +1,101 @@
+// The Gateway's control operations (hot reload, restart, approvals), driven in-process over streams
+// with real fixture upstreams, as the control link invokes them.
+import { strict as assert } from 'node:assert';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Gateway } from '../../src/gateway/gateway';
+import { settingsFromConfig } from '../../src/gateway/settings';
+import { validateConfigObject } from '../../src/config/loader';
+
+const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'servers', 'fixture-server.mjs');
+const upstream = (name: string, ...flags: string[]) => ({ name, command: [process.execPath, FIXTURE, '--name', name, ...flags] });
+const configOf = (upstreams: object[], plugins: object = {}) => ({ proxy: { transport: 'stdio', upstreams }, plugins });
+
+class InProcessClient {
+  readonly input = new PassThrough();
+  readonly output = new PassThrough();
+  readonly messages: Record<string, unknown>[] = [];
+  private buffer = '';
+  private nextId = 1;
+
+  constructor() {
+    this.output.setEncoding('utf8');
+    this.output.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let at: number;
+      while ((at = this.buffer.indexOf('\n')) >= 0) {
+        this.messages.push(JSON.parse(this.buffer.slice(0, at)));
+        this.buffer = this.buffer.slice(at + 1);
+      }
+    });
+  }
+
+  async request(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    this.input.write(JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }) + '\n');
+    for (let i = 0; i < 400; i++) {
+      const found = this.messages.find((m) => m.id === id);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no answer to ${method}`);
+  }
+
+  async toolNames(): Promise<string[]> {
+    const list = await this.request('tools/list');
+    return ((list.result as { tools: { name: string }[] }).tools ?? []).map((t) => t.name);
+  }
+}
+
+describe('Gateway control operations (hot reload, restart)', function () {
+  this.timeout(30000);
+  let gateway: Gateway;
+  let client: InProcessClient;
+  const dir = mkdtempSync(path.join(tmpdir(), 'gatekit-reload-'));
+  const log: string[] = [];
+
+  beforeEach(async () => {
+    client = new InProcessClient();
+    const loaded = validateConfigObject(configOf([upstream('alpha'), upstream('beta')]), { configDir: dir });
+    gateway = new Gateway(settingsFromConfig(loaded, { log: (l) => log.push(l) }), { input: client.input, output: client.output, log: (l) => log.push(l) });
+    gateway.start();
+    await client.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+  });
+
+  afterEach(async () => {
+    client.input.end();
+    assert.equal(await gateway.finished, 0);
+  });
+
+  it('applies a new config without dropping the client: servers added, removed, policy changed', async () => {
+    assert.ok((await client.toolNames()).includes('beta__echo'));
+    const result = await gateway.applyConfig(
+      configOf([upstream('alpha'), upstream('gamma')], { middleware: { alpha: [{ handler: 'tool_manager', config: { tools: [{ tool: 'echo' }] } }] } }),
+      path.join(dir, 'gatekit.yaml'),
+    );
+    assert.deepEqual(result, { applied: true, problems: [] });
+    const names = await client.toolNames();
+    assert.ok(names.includes('gamma__echo'), 'the new server serves');
+    assert.ok(!names.some((n) => n.startsWith('beta__')), 'the removed server is gone');
+    assert.deepEqual(names.filter((n) => n.startsWith('alpha__')), ['alpha__echo'], 'the new tool_manager policy applies');
+    assert.ok(client.messages.some((m) => m.method === 'notifications/tools/list_changed'), 'the client was told to refetch');
+  });
+
+  it('keeps the old config and reports the problems of an invalid one', async () => {
+    const result = await gateway.applyConfig(configOf([{ name: 'Bad Name', command: ['x'] }]), undefined);
+    assert.equal(result.applied, false);
+    assert.match(result.problems[0]!.path, /upstreams\[0\]\.name/);
+    assert.ok((await client.toolNames()).includes('beta__echo'));
+  });
+
+  it('restarts one upstream while the client stays connected', async () => {
+    const callsServed = async () => Number(((await client.request('tools/call', { name: 'alpha__count_calls', arguments: {} })).result as { content: { text: string }[] }).content[0]!.text);
+    await client.request('tools/call', { name: 'alpha__echo', arguments: { text: 'x' } });
+    assert.equal(await callsServed(), 1);
+    await gateway.restartUpstreams(['alpha']);
+    assert.equal(await callsServed(), 0, 'a fresh process has served nothing before');
+    assert.ok((await client.toolNames()).includes('beta__echo'), 'the other server was left alone');
+  });
+});
