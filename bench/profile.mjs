@@ -3,7 +3,7 @@
 // with the most self time, and keeps the .cpuprofile (open it in Chrome DevTools or speedscope for a
 // flame graph).
 //
-//   node bench/profile.mjs [--filtered] [--load calls|big|list] [--seconds S] [--in-flight N] [--mib N] [--top N]
+//   node bench/profile.mjs [--filtered] [--no-inline] [--load calls|big|list] [--seconds S] [--in-flight N] [--mib N] [--top N]
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,8 @@ const { values: cli } = parseArgs({
     'in-flight': { type: 'string', default: '64' },
     mib: { type: 'string', default: '1' },
     top: { type: 'string', default: '30' },
+    // Attributes time to the functions that spend it rather than to those they were inlined into.
+    'no-inline': { type: 'boolean' },
   },
 });
 
@@ -28,7 +30,7 @@ const system =
   cli.load === 'list'
     ? listSystems(tmp, 5, 100)[cli.filtered ? 'filtered' : 'gateway']
     : callSystems(tmp, { sdk: false }).find((s) => s.key === (cli.filtered ? 'filtered' : 'gateway'));
-const client = new LoadClient('gateway', process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, GATEWAY, ...system.args.slice(1)], { cwd: ROOT });
+const client = new LoadClient('gateway', process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, ...(cli['no-inline'] ? ['--no-turbo-inlining'] : []), GATEWAY, ...system.args.slice(1)], { cwd: ROOT });
 try {
   await client.initialize();
   const until = Date.now() + Number(cli.seconds) * 1000;

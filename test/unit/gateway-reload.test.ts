@@ -98,4 +98,18 @@ describe('Gateway control operations (hot reload, restart)', function () {
     assert.equal(await callsServed(), 0, 'a fresh process has served nothing before');
     assert.ok((await client.toolNames()).includes('beta__echo'), 'the other server was left alone');
   });
+
+  it('approves a changed tool definition through the pinning plugin, and the tool comes back', async () => {
+    const pinned = configOf([upstream('alpha', '--mutate-description'), upstream('beta')], { security: { _global: [{ handler: 'tool_pinning' }] } });
+    assert.equal((await gateway.applyConfig(pinned, path.join(dir, 'pins', 'gatekit.yaml'))).applied, true);
+    assert.ok((await client.toolNames()).includes('alpha__echo'), 'first use pins it');
+    await client.request('tools/call', { name: 'alpha__change_tools', arguments: {} });
+    assert.ok(!(await client.toolNames()).includes('alpha__echo'), 'the changed definition is withheld');
+    const refused = await client.request('tools/call', { name: 'alpha__echo', arguments: { text: 'x' } });
+    assert.equal((refused.error as { data: { reason: string } }).data.reason, 'pin_mismatch');
+    assert.deepEqual(await gateway.approveToolChanges({ server: 'alpha' }), { approved: 1 });
+    assert.ok((await client.toolNames()).includes('alpha__echo'), 'approved: listed again');
+    const allowed = await client.request('tools/call', { name: 'alpha__echo', arguments: { text: 'back' } });
+    assert.ok(allowed.result, JSON.stringify(allowed));
+  });
 });
