@@ -10,6 +10,7 @@ import { validateConfigObject } from '../config/loader';
 import { ConfigError } from '../config/errors';
 import { settingsFromConfig } from './settings';
 import path from 'node:path';
+import type { ToolInventoryParams } from '../shared/protocol';
 
 /** Everything the gateway needs, already validated and resolved. */
 export interface GatewaySettings {
@@ -49,6 +50,8 @@ export class Gateway {
   private exitCode = 0;
   private readonly trafficListeners = new Set<(event: TrafficEvent) => void>();
   private readonly statusListeners = new Set<(status: ServerStatus) => void>();
+  private readonly inventoryListeners = new Set<(inventory: ToolInventoryParams) => void>();
+  private readonly inventories = new Map<string, ToolInventoryParams>();
   /** Settles when the gateway has shut down; resolves with the process exit code. */
   readonly finished: Promise<number>;
   private finish!: (code: number) => void;
@@ -89,6 +92,9 @@ export class Gateway {
       get traffic() {
         return listeners.size ? traffic : undefined;
       },
+      get toolInventory() {
+        return self.inventoryListeners.size ? (inventory: ToolInventoryParams) => self.recordInventory(inventory) : undefined;
+      },
     });
   }
 
@@ -120,6 +126,21 @@ export class Gateway {
   onTraffic(listener: (event: TrafficEvent) => void): { dispose(): void } {
     this.trafficListeners.add(listener);
     return { dispose: () => this.trafficListeners.delete(listener) };
+  }
+
+  /** What the policy does to each server's tools, reported after every tools/list (the Servers view). */
+  onToolInventory(listener: (inventory: ToolInventoryParams) => void): { dispose(): void } {
+    this.inventoryListeners.add(listener);
+    return { dispose: () => this.inventoryListeners.delete(listener) };
+  }
+
+  toolInventories(): ToolInventoryParams[] {
+    return [...this.inventories.values()].filter((i) => this.upstreams.has(i.server));
+  }
+
+  private recordInventory(inventory: ToolInventoryParams): void {
+    this.inventories.set(inventory.server, inventory);
+    for (const listener of this.inventoryListeners) listener(inventory);
   }
 
   onServerStatus(listener: (status: ServerStatus) => void): { dispose(): void } {

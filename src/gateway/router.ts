@@ -16,6 +16,7 @@ import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '
 import type { PluginHost, ServerPipeline } from '../plugins/pipeline';
 import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
+import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
 
 /** Protocol versions this gateway speaks, oldest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25'] as const;
@@ -55,6 +56,8 @@ export interface RouterHost {
   log(line: string): void;
   /** Called for every finished exchange when someone listens. */
   traffic?: (event: TrafficEvent) => void;
+  /** Called with what the policy does to each upstream tool, after each tools/list, when someone listens. */
+  toolInventory?: (inventory: ToolInventoryParams) => void;
   /** Called when the client's initialize could not be served by any upstream (the process exits 1). */
   fatal(reason: string): void;
 }
@@ -367,21 +370,63 @@ export class Router {
   ): Promise<{ items: Record<string, unknown>[] } | { error: string }> {
     const items: Record<string, unknown>[] = [];
     const seen = new Set<string>();
+    // The server's own tools, before any plugin, for the inventory (only while someone listens).
+    const rawTools: unknown[] | undefined = list.key === 'tools' && this.host.toolInventory ? [] : undefined;
+    const onRaw = rawTools ? (raw: JsonRpcResponse) => 'result' in raw && Array.isArray(raw.result.tools) && rawTools.push(...raw.result.tools) : undefined;
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const params: Record<string, unknown> = { ...request.params };
       if (cursor !== undefined) params.cursor = cursor;
-      const response = await this.forward(server, { ...request, params }, state);
+      const response = await this.forward(server, { ...request, params }, state, onRaw);
       if ('error' in response) return { error: response.error.message };
       const pageItems = response.result[list.key];
       if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
       const next = response.result.nextCursor;
-      if (typeof next !== 'string' || next === '' || seen.has(next)) return { items };
+      if (typeof next !== 'string' || next === '' || seen.has(next)) break;
       seen.add(next);
       cursor = next;
+      if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
     }
-    this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
+    if (rawTools) void this.reportInventory(server, rawTools);
     return { items };
+  }
+
+  /**
+   * Works out what the policy does to each of a server's tools (visible, renamed, hidden by
+   * middleware, blocked by security; pin state) by running each through the response pipeline on
+   * its own, off the client's path.
+   */
+  private async reportInventory(server: string, rawTools: readonly unknown[]): Promise<void> {
+    const pipeline = this.host.plugins.pipelineFor(server);
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: 'gatekit-inventory', method: 'tools/list' };
+    const ctx: MessageContext = { serverName: server, origin: 'client', request };
+    const tools: ToolInventoryEntry[] = [];
+    try {
+      for (const tool of rawTools) {
+        if (!isRecord(tool) || typeof tool.name !== 'string') continue;
+        const name = tool.name;
+        const outcome = await pipeline.processResponse(makeResult(request.id, { tools: [tool] }), ctx);
+        const listed = 'result' in outcome.message && Array.isArray(outcome.message.result.tools) ? outcome.message.result.tools : [];
+        const exposed = outcome.response === undefined && isRecord(listed[0]) ? listed[0] : undefined;
+        const remover = exposed ? undefined : outcome.stages.find((s) => s.outcome !== 'passed' && s.outcome !== 'allowed');
+        const pin = this.host.plugins.interceptors().map((p) => p.toolPinState?.(server, name)).find((state) => state !== undefined) ?? 'none';
+        const entry: ToolInventoryEntry = {
+          name,
+          visibility: exposed ? (exposed.name === name ? 'visible' : 'renamed') : remover?.kind === 'security' || outcome.response ? 'blocked' : 'hidden',
+          pin,
+        };
+        if (exposed) entry.exposedName = namespaced(server, String(exposed.name));
+        const description = exposed?.description ?? tool.description;
+        if (typeof description === 'string') entry.description = description;
+        if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
+        if (pin === 'changed') entry.reason = 'definition changed since it was approved';
+        tools.push(entry);
+      }
+    } catch (err) {
+      this.host.log(`[${server}] tool inventory failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    this.host.toolInventory?.({ server, tools });
   }
 
   private running(): Upstream[] {
@@ -415,7 +460,7 @@ export class Router {
    * Sends one clean request to one server through its pipeline and returns the response (with the
    * client's id) after the response pipeline. Never rejects for upstream failures.
    */
-  private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+  private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, onRaw?: (raw: JsonRpcResponse) => void): Promise<JsonRpcResponse> {
     const upstream = this.host.upstreams.get(server)!;
     const pipeline = this.host.plugins.pipelineFor(server);
     const started = state.receivedAt;
@@ -431,6 +476,7 @@ export class Router {
     const sent = pre.message;
     const upstreamResponse = await upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
     const response = withId(upstreamResponse, request.id);
+    onRaw?.(response);
     const durationMs = performance.now() - started;
     const post = await pipeline.processResponse(response, { ...ctx, request: sent, durationMs });
     const final = post.response ? withId(post.response, request.id) : post.message;

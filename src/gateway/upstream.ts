@@ -55,6 +55,22 @@ interface PendingRequest {
   readonly method: string;
 }
 
+/** Smallest backlog (characters accepted but not yet written to a peer) at which the gateway stops feeding it. */
+const MIN_BACKLOG_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * How much may wait for a peer that stopped reading before the gateway stops feeding it: twice the
+ * largest message (so one legitimately big message never trips it), at least 16 MiB.
+ */
+export function backlogLimit(maxLineBytes: number): number {
+  return Math.max(MIN_BACKLOG_LIMIT, 2 * maxLineBytes);
+}
+
+/** JSON.stringify's failures (too deep: RangeError; BigInt, cycles: TypeError), as opposed to stream errors. */
+export function isUnserializable(err: unknown): boolean {
+  return err instanceof RangeError || err instanceof TypeError;
+}
+
 /** Grace periods of the shutdown sequence: end stdin, then SIGTERM, then SIGKILL. */
 const STDIN_GRACE_MS = 1500;
 const SIGTERM_GRACE_MS = 1500;
@@ -79,6 +95,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private restartTimer: NodeJS.Timeout | undefined;
   private healthyTimer: NodeJS.Timeout | undefined;
   private stateValue: UpstreamState = 'idle';
+  /** Set while the client is not reading our output: the server's stdout is not read either. */
+  private outputPaused = false;
+  /** Whether the current stall (server not reading its stdin) was logged already. */
+  private stallLogged = false;
   private lastErrorValue: string | undefined;
   /** The server's answer to `initialize` (capabilities, instructions, serverInfo). */
   initializeResult: Record<string, unknown> | undefined;
@@ -132,6 +152,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (this.stateValue !== 'running' && method !== 'initialize') {
       return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`));
     }
+    if (this.stalled()) {
+      // Queuing more for a server that stopped reading would grow without bound: fail fast instead.
+      return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.writer!.backlog)} MiB waiting)`));
+    }
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
     return new Promise<JsonRpcResponse>((resolve) => {
       const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
@@ -145,14 +169,65 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
           : undefined;
       this.pending.set(id, { resolve, timer, method });
       onSent?.(id);
-      this.send(message);
+      this.writeRequest(message);
     });
   }
 
-  /** Sends a notification or a response to the server. Dropped (with a log line) when it is down. */
+  /** Writes a request; one that cannot be written (does not serialize, broken pipe) is answered at once. */
+  private writeRequest(message: JsonRpcRequest): void {
+    const fail = (code: number, why: string): void => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      if (pending.timer) clearTimeout(pending.timer);
+      pending.resolve(makeError(message.id, code, `Gatekit could not send '${message.method}' to '${this.name}': ${why}`, { server: this.name }));
+    };
+    if (!this.writer) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
+    this.writer.write(message).catch((err: unknown) => {
+      this.log(`[${this.name}] write failed: ${errorText(err)}`);
+      fail(isUnserializable(err) ? ErrorCode.InternalError : ErrorCode.UpstreamUnavailable, errorText(err));
+    });
+  }
+
+  /**
+   * Sends a notification or a response to the server. Dropped (with a log line) when it is down or
+   * has stopped reading; a response that cannot be serialized is replaced by an error, since the
+   * server waits for it.
+   */
   send(message: JsonRpcMessage): void {
-    if (!this.writer) return;
-    this.writer.write(message).catch((err: unknown) => this.log(`[${this.name}] write failed: ${errorText(err)}`));
+    const writer = this.writer;
+    if (!writer || this.stalled()) return;
+    writer.write(message).catch((err: unknown) => {
+      this.log(`[${this.name}] write failed: ${errorText(err)}`);
+      if (isUnserializable(err) && !('method' in message) && message.id !== null) {
+        this.send(makeError(message.id, ErrorCode.InternalError, `Gatekit could not relay the answer: ${errorText(err)}`));
+      }
+    });
+  }
+
+  /** Whether the server has stopped reading its stdin and its backlog passed the limit (logged once per stall). */
+  private stalled(): boolean {
+    const writer = this.writer;
+    if (!writer || writer.backlog <= backlogLimit(this.spec.maxLineBytes)) {
+      this.stallLogged = false;
+      return false;
+    }
+    if (!this.stallLogged) {
+      this.stallLogged = true;
+      this.log(`[${this.name}] is not reading its input (${megabytes(writer.backlog)} MiB waiting): failing requests to it until it catches up`);
+    }
+    return true;
+  }
+
+  /** Stops reading the server's stdout while the client is not reading ours: its pipe fills and it waits. */
+  pauseOutput(): void {
+    this.outputPaused = true;
+    this.child?.stdout?.pause();
+  }
+
+  resumeOutput(): void {
+    this.outputPaused = false;
+    this.child?.stdout?.resume();
   }
 
   /** Cancels a request this gateway sent, as the client asked: tell the server and stop waiting. */
@@ -229,6 +304,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     reader.onInvalidLine((info) => this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${info.preview}`));
     reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
     reader.listen((value) => this.onMessage(value));
+    if (this.outputPaused) child.stdout!.pause();
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);
     forwardStderr(child, this.name, this.log);
@@ -358,6 +434,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+function megabytes(chars: number): string {
+  return (chars / (1024 * 1024)).toFixed(1);
 }
 
 function errorText(err: unknown): string {

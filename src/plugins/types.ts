@@ -59,6 +59,11 @@ export interface InterceptorPlugin {
    * with how many were approved.
    */
   approveToolChanges?(params: { server?: string; tools?: readonly string[] }): Promise<number>;
+  /**
+   * What this plugin knows of a tool's approval state, for the Servers view: `pinned` (matches the
+   * approved definition), `new` (not approved yet), `changed` (differs from the approved one).
+   */
+  toolPinState?(serverName: string, toolName: string): 'pinned' | 'new' | 'changed' | undefined;
   /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
   close?(): Promise<void>;
 }

@@ -112,4 +112,36 @@ describe('Gateway control operations (hot reload, restart)', function () {
     const allowed = await client.request('tools/call', { name: 'alpha__echo', arguments: { text: 'back' } });
     assert.ok(allowed.result, JSON.stringify(allowed));
   });
+
+  it('reports what the policy does to each tool: visible, renamed, hidden, and pin changes', async () => {
+    const inventories: { server: string; tools: { name: string; visibility: string; pin: string; exposedName?: string }[] }[] = [];
+    gateway.onToolInventory((inventory) => inventories.push(inventory));
+    const policy = {
+      middleware: { alpha: [{ handler: 'tool_manager', config: { tools: [{ tool: 'echo', display_name: 'say' }, { tool: 'whoami' }, { tool: 'change_tools' }] } }] },
+      security: { _global: [{ handler: 'tool_pinning' }] },
+    };
+    await gateway.applyConfig(configOf([upstream('alpha', '--mutate-description'), upstream('beta')], policy), path.join(dir, 'inventory', 'gatekit.yaml'));
+    await client.toolNames();
+    const latest = async (server: string) => {
+      for (let i = 0; i < 200; i++) {
+        const found = [...inventories].reverse().find((inv) => inv.server === server);
+        if (found) return new Map(found.tools.map((t) => [t.name, t]));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no inventory for ${server}`);
+    };
+    const alpha = await latest('alpha');
+    assert.equal(alpha.get('echo')?.visibility, 'renamed');
+    assert.equal(alpha.get('echo')?.exposedName, 'alpha__say');
+    assert.equal(alpha.get('whoami')?.visibility, 'visible');
+    assert.equal(alpha.get('slow')?.visibility, 'hidden');
+    assert.equal(alpha.get('whoami')?.pin, 'pinned');
+    inventories.length = 0;
+    await client.request('tools/call', { name: 'alpha__change_tools', arguments: {} });
+    await client.toolNames();
+    const changed = await latest('alpha');
+    assert.equal(changed.get('echo')?.pin, 'changed');
+    assert.equal(changed.get('echo')?.visibility, 'blocked');
+    assert.deepEqual(gateway.toolInventories().map((i) => i.server).sort(), ['alpha', 'beta']);
+  });
 });

@@ -292,6 +292,8 @@ interface WritableState {
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private queuedLines: string[] = [];
   private queuedWrites: PendingWrite[] = [];
+  /** Characters in `queuedLines`, so the backlog is known without summing. */
+  private queuedChars = 0;
   private flushScheduled = false;
   private waitingForDrain = false;
   private endRequested = false;
@@ -355,6 +357,14 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     return this.enqueue(line);
   }
 
+  /**
+   * How much is accepted but not yet written out, in characters: lines waiting for 'drain' plus the
+   * stream's own buffer. Owners compare it with a limit to stop feeding a peer that stopped reading.
+   */
+  get backlog(): number {
+    return this.queuedChars + ((this.writable as { writableLength?: number }).writableLength ?? 0);
+  }
+
   /** Ends the stream once every write accepted so far has been handed to it. */
   end(): void {
     if (this.endRequested) {
@@ -388,6 +398,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     }
     return new Promise<void>((resolve, reject) => {
       this.queuedLines.push(line);
+      this.queuedChars += line.length + 1;
       this.queuedWrites.push({ resolve, reject });
       if (!this.flushScheduled && !this.waitingForDrain) {
         this.flushScheduled = true;
@@ -410,6 +421,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       const writes = this.queuedWrites;
       this.queuedLines = [];
       this.queuedWrites = [];
+      this.queuedChars = 0;
       const data = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
       let accepted: boolean;
       try {
@@ -453,6 +465,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     const writes = this.queuedWrites;
     this.queuedLines = [];
     this.queuedWrites = [];
+    this.queuedChars = 0;
     for (const pending of writes) {
       pending.reject(error);
     }

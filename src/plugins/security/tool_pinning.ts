@@ -144,6 +144,12 @@ class ToolPinning implements InterceptorPlugin {
     return this.serialized(() => this.checkCall(server, name));
   }
 
+  toolPinState(server: string, tool: string): 'pinned' | 'new' | 'changed' | undefined {
+    const held = this.withheld.get(server)?.get(tool);
+    if (held) return held.problem === 'pin_unapproved' ? 'new' : 'changed';
+    return this.verified.get(server)?.has(tool) ? 'pinned' : undefined;
+  }
+
   approveToolChanges(params: { server?: string; tools?: readonly string[] }): Promise<number> {
     return this.serialized(async () => {
       let approved = 0;
