@@ -1,7 +1,7 @@
 // The gateway process's lifecycle owner: it creates the plugins, the upstream pool and the router,
 // connects them to the client's stdio, and takes everything down in order at the end.
 import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
-import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
+import { backlogLimit, isUnserializable, Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
 import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
 import type { PluginEnvironment } from '../plugins/types';
@@ -47,6 +47,8 @@ export class Gateway {
   private reader: NdjsonMessageReader | undefined;
   private shuttingDown: Promise<number> | undefined;
   private lastWrite: Promise<void> = Promise.resolve();
+  /** Set while the client is not reading our stdout: we stop reading it and the upstreams until it catches up. */
+  private inputsPaused = false;
   private exitCode = 0;
   private readonly trafficListeners = new Set<(event: TrafficEvent) => void>();
   private readonly statusListeners = new Set<(status: ServerStatus) => void>();
@@ -240,7 +242,8 @@ export class Gateway {
     }
     this.reader?.dispose();
     // Writes keep their order, so once the last one is handed to the stream all of them are.
-    await this.lastWrite.catch(() => undefined);
+    // A client that stopped reading would never take them: then there is nothing to wait for.
+    if (!this.inputsPaused) await Promise.race([this.lastWrite.catch(() => undefined), deadline]);
     this.finish(exitCode);
     return exitCode;
   }
@@ -255,8 +258,32 @@ export class Gateway {
   }
 
   private send(message: JsonRpcMessage): void {
-    // Failures surface once through writer.onError.
-    this.lastWrite = this.writer.write(message).catch(() => undefined);
+    // Stream failures surface once through writer.onError; a message that cannot be serialized
+    // (nested too deeply) is answered in its place, so no one waits for it forever.
+    this.lastWrite = this.writer.write(message).catch((err: unknown) => {
+      if (isUnserializable(err)) this.router.undeliverable(message, err instanceof Error ? err.message : String(err));
+    });
+    if (!this.inputsPaused && this.writer.backlog > backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) this.pauseInputs();
+  }
+
+  /**
+   * The client is not reading: stop reading it and every upstream's stdout (their pipes fill and
+   * they wait), so memory stays bounded; resume once our output has drained to half the limit.
+   */
+  private pauseInputs(): void {
+    this.inputsPaused = true;
+    const limit = backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    this.io.log(`the client is not reading its input (${Math.round(this.writer.backlog / 1048576)} MiB waiting): pausing until it catches up`);
+    this.io.input.pause();
+    for (const upstream of this.upstreams.values()) upstream.pauseOutput();
+    const onDrain = (): void => {
+      if (this.writer.backlog > limit / 2) return;
+      this.io.output.removeListener('drain', onDrain);
+      this.inputsPaused = false;
+      this.io.input.resume();
+      for (const upstream of this.upstreams.values()) upstream.resumeOutput();
+    };
+    this.io.output.on('drain', onDrain);
   }
 
   private async connectUpstreams(handshake: ClientHandshake): Promise<void> {

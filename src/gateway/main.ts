@@ -219,6 +219,8 @@ main(process.argv.slice(2)).then(
     // Exit once everything written to stdout has been flushed (pipes are asynchronous on POSIX).
     process.exitCode = code;
     process.stdout.write('', () => process.exit(code));
+    // A client that stopped reading would keep that flush (and us) waiting forever.
+    setTimeout(() => process.exit(code), 500).unref();
   },
   (err: unknown) => {
     log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -116,6 +116,22 @@ export class Router {
     }
   }
 
+  /**
+   * A message for the client could not be serialized (JSON.parse accepts nesting JSON.stringify
+   * cannot write back): answer in its place so neither the client nor the server waits forever.
+   */
+  undeliverable(message: JsonRpcMessage, why: string): void {
+    this.host.log(`could not send a '${'method' in message ? message.method : 'response'}' message to the client: ${why}`);
+    if (!('method' in message)) {
+      if (message.id !== null) this.host.sendToClient(makeError(message.id, ErrorCode.InternalError, `Gatekit could not send the response: ${why}`));
+      return;
+    }
+    if ('id' in message && typeof message.id === 'number') {
+      const state = this.forgetServerRequest(message.id);
+      if (state) this.host.upstreams.get(state.server)?.send(makeError(state.upstreamId, ErrorCode.InternalError, `Gatekit could not relay the request to the client: ${why}`));
+    }
+  }
+
   /** Entry point for everything the client sends, already parsed and classified. */
   handleClient(classified: Classified): void {
     switch (classified.kind) {
@@ -482,7 +498,7 @@ export class Router {
     const final = post.response ? withId(post.response, request.id) : post.message;
     const postFailure = await this.auditResponse(pipeline, post, sent, final, ctx, durationMs);
     const answer = postFailure ?? final;
-    this.report('client_to_server', server, sent, post, sent, answer, started, pre.modified && pre.sensitive);
+    this.report('client_to_server', server, sent, post, sent, answer, started, pre);
     return answer;
   }
 
@@ -544,7 +560,8 @@ export class Router {
     shownRequest: JsonRpcMessage | undefined,
     response: JsonRpcMessage | undefined,
     startedAt: number,
-    redactedEarlier = false,
+    /** The request's pipeline result, when `result` is its response's (a redaction there counts too). */
+    requestResult?: PipelineResult<unknown>,
   ): void {
     const traffic = this.host.traffic;
     if (!traffic) return;
@@ -554,7 +571,7 @@ export class Router {
         ? 'blocked'
         : result.outcome === 'error' || (response && 'error' in response)
           ? 'error'
-          : result.sensitive || redactedEarlier
+          : result.sensitive || requestResult?.sensitive
             ? 'redacted'
             : result.modified
               ? 'modified'
@@ -566,7 +583,7 @@ export class Router {
       method,
       ...toolOf(request),
       decision,
-      ...(result.decidedBy ? { plugin: result.decidedBy } : {}),
+      ...((result.decidedBy ?? requestResult?.decidedBy) ? { plugin: (result.decidedBy ?? requestResult?.decidedBy)! } : {}),
       reason: result.reason,
       durationMs: performance.now() - startedAt,
       ...(shownRequest ? { request: shownRequest } : {}),

@@ -264,6 +264,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       return;
     }
     const exited = this.exited;
+    // A paused stdout never ends, and 'close' (which `exited` waits for) needs its end.
+    child.stdout?.resume();
     this.writer?.end();
     if (await settlesWithin(exited, STDIN_GRACE_MS)) return;
     signalTree(child, 'SIGTERM');
@@ -301,7 +303,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     child.stdin!.on('error', () => undefined); // EPIPE after a crash is reported by 'exit'
 
     const reader = new NdjsonMessageReader(child.stdout!, { maxLineBytes: this.spec.maxLineBytes });
-    reader.onInvalidLine((info) => this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${info.preview}`));
+    reader.onInvalidLine((info) => {
+      // A cut-off or malformed message may carry content no security plugin has seen: show banners only.
+      const preview = /^\s*[[{]/.test(info.preview) ? '(looks like a damaged JSON message; content not shown)' : info.preview;
+      this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${preview}`);
+    });
     reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
     reader.listen((value) => this.onMessage(value));
     if (this.outputPaused) child.stdout!.pause();
