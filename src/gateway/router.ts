@@ -13,7 +13,7 @@ import {
   type JsonRpcResponse,
 } from '../shared/jsonrpc';
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '../plugins/types';
-import type { PluginHost, ServerPipeline } from '../plugins/pipeline';
+import { passThrough, type PluginHost, type ServerPipeline } from '../plugins/pipeline';
 import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
 import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
@@ -479,6 +479,7 @@ export class Router {
   private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, onRaw?: (raw: JsonRpcResponse) => void): Promise<JsonRpcResponse> {
     const upstream = this.host.upstreams.get(server)!;
     const pipeline = this.host.plugins.pipelineFor(server);
+    if (pipeline.isEmpty) return this.forwardUnfiltered(upstream, server, request, state);
     const started = state.receivedAt;
     const ctx: MessageContext = { serverName: server, origin: 'client', requestId: request.id };
     const pre = await pipeline.processRequest(request, ctx);
@@ -500,6 +501,15 @@ export class Router {
     const answer = postFailure ?? final;
     this.report('client_to_server', server, sent, post, sent, answer, started, pre);
     return answer;
+  }
+
+  /** `forward` for a server without plugins: the same outcome, without awaiting empty pipeline stages. */
+  private async forwardUnfiltered(upstream: Upstream, server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+    if (state.done) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled');
+    const upstreamResponse = await upstream.request(request.method, request.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+    const response = withId(upstreamResponse, request.id);
+    if (this.host.traffic) this.report('client_to_server', server, request, passThrough(response), request, response, state.receivedAt);
+    return response;
   }
 
   private async auditRequest(pipeline: ServerPipeline, pre: PipelineResult<JsonRpcRequest>, request: JsonRpcRequest, ctx: MessageContext): Promise<JsonRpcResponse | undefined> {

@@ -206,6 +206,11 @@ export class ServerPipeline {
     return this.auditors.length > 0;
   }
 
+  /** No plugin at all applies to this server: the router may forward without running the pipeline. */
+  get isEmpty(): boolean {
+    return this.interceptors.length === 0 && this.auditors.length === 0;
+  }
+
   /** The handlers in the order they run, for status displays. */
   get handlers(): string[] {
     return [...this.interceptors.map((p) => p.handler), ...this.auditors.map((a) => a.handler)];
@@ -332,7 +337,8 @@ function reduceStage(s: PipelineStage): PipelineStage {
   return s.reason && (s.outcome === 'modified' || s.outcome === 'blocked' || s.outcome === 'allowed') ? { ...s, reason: `[${s.outcome}]` } : s;
 }
 
-function passThrough<M>(message: M): PipelineResult<M> {
+/** The result of a pipeline with no plugin for this hook: the message goes on unchanged. */
+export function passThrough<M>(message: M): PipelineResult<M> {
   return {
     outcome: 'no_security_evaluation',
     message,

@@ -69,6 +69,16 @@ describe('lifecycle and failure handling', function () {
     await raw.end();
   });
 
+  it('does not restart an upstream with restart_on_failure: false', async () => {
+    const raw = new RawSession(writeConfig([{ name: 'once', command: fixtureServer('--name', 'once'), restart_on_failure: false }]));
+    await raw.initialize();
+    await raw.request(1, 'tools/call', { name: 'once__crash', arguments: {} });
+    const after = await raw.request(2, 'tools/call', { name: 'once__echo', arguments: { text: 'x' } });
+    assert.equal((after.error as { code: number }).code, -32004);
+    assert.ok(!raw.messages.some((m) => m.method === 'notifications/tools/list_changed'), 'no restart happened');
+    await raw.end();
+  });
+
   it('times a request out after request_timeout with -32004 and cancels it upstream', async () => {
     const raw = new RawSession(writeConfig([{ name: 'slowpoke', command: fixtureServer('--name', 'slowpoke') }], {}, { timeouts: { request_timeout: 1, connection_timeout: 10 } }));
     await raw.initialize();
