@@ -1,11 +1,13 @@
 // `gatekit-gateway`: the command-line entry of the gateway process (MCP on stdin/stdout, logs on stderr).
 import { parseArgs } from 'node:util';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import { Gateway } from './gateway';
 import { settingsFromConfig } from './settings';
 import { gatekitVersion } from './version';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
-import { loadConfigFile } from '../config/loader';
+import { loadConfigFile, type LoadedConfig } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
@@ -29,8 +31,30 @@ Options:
 // Nothing but protocol messages may reach stdout: route stray console output to stderr.
 console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
 
+/** Where diagnostics go: stderr until the config says otherwise (`logging.handlers`). */
+const logSinks: { stderr: boolean; file?: WriteStream } = { stderr: true };
+
 function log(line: string): void {
-  process.stderr.write(`gatekit: ${line}\n`);
+  if (logSinks.stderr) process.stderr.write(`gatekit: ${line}\n`);
+  logSinks.file?.write(`${new Date().toISOString()} gatekit: ${line}\n`);
+}
+
+/** Applies `logging.handlers`: stderr (VS Code shows it as the server's output) and/or a log file. */
+function configureLogging(logging: LoadedConfig['config']['logging']): void {
+  logSinks.stderr = logging.handlers.includes('stderr');
+  if (logging.handlers.includes('file') && logging.file_path) {
+    try {
+      mkdirSync(path.dirname(logging.file_path), { recursive: true, mode: 0o700 });
+      const file = createWriteStream(logging.file_path, { flags: 'a', mode: 0o600 });
+      file.on('error', (err) => {
+        logSinks.file = undefined;
+        process.stderr.write(`gatekit: log file ${logging.file_path} failed: ${err.message}\n`);
+      });
+      logSinks.file = file;
+    } catch (err) {
+      process.stderr.write(`gatekit: cannot open log file ${logging.file_path}: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -115,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  configureLogging(loaded.config.logging);
   let gateway: Gateway;
   let controlOnly: ControlOnlyClient | undefined;
   try {
@@ -137,6 +162,8 @@ async function main(argv: string[]): Promise<number> {
   const link = startControlLink(controlOnly ? controlOnlyHost(gateway, controlOnly) : gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
   const code = await gateway.finished;
   await link?.dispose();
+  const file = logSinks.file;
+  if (file) await new Promise<void>((resolve) => file.end(resolve));
   return code;
 }
 

@@ -99,7 +99,8 @@ function envValue(env: Readonly<Record<string, string | undefined>>, name: strin
 
 /**
  * Where Windows would find `command`: as given when it names an existing file; otherwise with each
- * PATHEXT extension, beside the cwd for a path and along PATH for a bare name (as cmd.exe does).
+ * PATHEXT extension, relative to the cwd for a path and along PATH for a bare name. Unlike cmd.exe,
+ * a bare name is never looked up in the cwd: a workspace must not be able to plant `npx.cmd`.
  * Unresolvable commands are returned unchanged (spawn then reports ENOENT).
  */
 export function resolveWindowsCommand(command: string, options: SpawnTargetOptions): string {
@@ -109,7 +110,7 @@ export function resolveWindowsCommand(command: string, options: SpawnTargetOptio
   const hasExtension = win.extname(command) !== '';
   const candidates = (base: string): string[] => (hasExtension ? [base] : []).concat(extensions.map((ext) => base + ext.toLowerCase()));
   const isPath = /[\\/]/.test(command) || win.isAbsolute(command);
-  const dirs = isPath ? [''] : [options.cwd ?? '', ...(envValue(options.env, 'PATH') ?? '').split(';').filter(Boolean)];
+  const dirs = isPath ? [''] : (envValue(options.env, 'PATH') ?? '').split(';').filter(Boolean);
   for (const dir of dirs) {
     const base = dir === '' ? (options.cwd && !win.isAbsolute(command) ? win.join(options.cwd, command) : command) : win.join(dir, command);
     for (const candidate of candidates(base)) if (isFile(candidate)) return candidate;

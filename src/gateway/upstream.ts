@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import { spawnTarget } from './spawn-command';
 import {
   classifyMessage,
   ErrorCode,
@@ -279,12 +280,16 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (!command) throw new Error(`Upstream '${this.name}' has an empty command`);
     let child: ChildProcess;
     try {
-      child = spawn(command, args, {
+      const env = { ...process.env, ...this.spec.env };
+      // Never a shell; a Windows batch file (npx.cmd) goes through cmd.exe with escaped arguments.
+      const target = spawnTarget(command, args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
+      child = spawn(target.file, target.args, {
         cwd: this.spec.cwd,
-        env: { ...process.env, ...this.spec.env },
+        env,
         stdio: ['pipe', 'pipe', 'pipe'],
         shell: false,
         windowsHide: true,
+        windowsVerbatimArguments: target.windowsVerbatimArguments,
         // Its own process group, so the whole tree (npx → node …) can be signalled at shutdown.
         detached: process.platform !== 'win32',
       });
@@ -455,6 +460,7 @@ function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     if (process.platform !== 'win32') process.kill(-child.pid, signal);
+    else if (signal === 'SIGKILL') killWindowsTree(child.pid);
     else child.kill(signal);
   } catch {
     try {
@@ -463,6 +469,18 @@ function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
       // already gone
     }
   }
+}
+
+/** Windows has no process groups: taskkill /T ends the tree (cmd.exe → npx → node) that child.kill would orphan. */
+function killWindowsTree(pid: number): void {
+  const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, shell: false });
+  killer.once('error', () => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
 }
 
 function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {

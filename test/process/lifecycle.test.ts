@@ -1,7 +1,7 @@
 // Start-up, crashes, restarts, timeouts, shutdown and bad client input, at the process level.
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eventually, fixtureServer, GATEWAY, isAlive, RawSession, textOf, writeConfig } from './harness';
@@ -166,6 +166,18 @@ describe('lifecycle and failure handling', function () {
     const meta = (init.result as { _meta: Record<string, { server: string }[]> })._meta['gatekit/unavailableServers'];
     assert.deepEqual(meta!.map((m) => m.server), ['hung']);
     await raw.end();
+  });
+
+  it('writes its diagnostics to logging.file_path (relative to the config) when the file handler is on', async () => {
+    const config = writeConfig([{ name: 'talky', command: fixtureServer('--name', 'talky', '--stderr-chatter') }], {
+      logging: { level: 'INFO', handlers: ['file'], file_path: 'logs/gateway.log' },
+    });
+    const raw = new RawSession(config);
+    await raw.initialize();
+    assert.equal((await raw.end()).code, 0);
+    const text = readFileSync(path.join(path.dirname(config), 'logs', 'gateway.log'), 'utf8');
+    assert.match(text, /\[talky\]/);
+    assert.equal(raw.stderr.filter((l) => l.includes('[talky]')).length, 0, 'stderr is not among the handlers');
   });
 
   it('honours an upstream cwd', async () => {

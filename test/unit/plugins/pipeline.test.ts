@@ -26,7 +26,7 @@ function recorder(trace: string[]) {
     description: 'test plugin',
     configSchema: z.unknown(),
     create: (): InterceptorPlugin => ({
-      onRequest: (request) => {
+      onRequest: () => {
         trace.push(`req:${handler}`);
         if (behaviour === 'throw') throw new Error('boom');
         return behaviour === 'block' ? { allowed: false, reason: 'blocked in test' } : undefined;
