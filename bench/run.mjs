@@ -2,6 +2,7 @@
 // `npm run bench`: what the gateway costs a client, measured against a direct connection in one run.
 //
 //   node bench/run.mjs [--quick] [--rounds N] [--no-sdk] [--no-write] [--json FILE] [--max-seconds S]
+//                      [--only calls,lists,startup] [--systems direct,gateway,filtered,sdk]
 //
 // Every system (direct, gateway without plugins, gateway with the three content filters and a JSONL
 // audit log, and the SDK pass-through as a reference) is driven by the same raw NDJSON load client,
@@ -65,8 +66,12 @@ const { values: cli } = parseArgs({
     json: { type: 'string' },
     out: { type: 'string' },
     'max-seconds': { type: 'string' },
+    // For working on one figure: run only these phases / these systems (the report then has gaps).
+    only: { type: 'string' },
+    systems: { type: 'string' },
   },
 });
+const phases = new Set((cli.only ?? 'calls,lists,startup').split(','));
 const profile = { ...PROFILES[cli.quick ? 'quick' : 'full'] };
 if (cli.rounds !== undefined) profile.rounds = Math.max(1, Number(cli.rounds) || 1);
 const maxSeconds = Number(cli['max-seconds'] ?? (cli.quick ? 60 : 420));
@@ -238,11 +243,12 @@ async function main() {
     gatewayBundleBytes: statSync(GATEWAY).size,
   };
   try {
-    const systems = callSystems(tmp, { sdk: !cli['no-sdk'] });
+    const wanted = cli.systems?.split(',');
+    const systems = callSystems(tmp, { sdk: !cli['no-sdk'] }).filter((s) => s.key === 'direct' || !wanted || wanted.includes(s.key));
     results.systems = systems.map(({ key, label }) => ({ key, label }));
-    await measureCalls(systems, results);
-    await measureLists(tmp, results);
-    await measureStartup(tmp, results);
+    if (phases.has('calls')) await measureCalls(systems, results);
+    if (phases.has('lists')) await measureLists(tmp, results);
+    if (phases.has('startup')) await measureStartup(tmp, results);
     const auditFile = path.join(tmp, 'filtered-audit.jsonl');
     results.auditBytes = existsSync(auditFile) ? statSync(auditFile).size : 0;
   } finally {
@@ -254,7 +260,7 @@ async function main() {
   const report = renderReport(results);
   process.stdout.write(`${report.markdown}\n`);
   if (cli.json) writeFileSync(cli.json, JSON.stringify({ ...results, summary: report.summary, targets: report.targets }, null, 2));
-  if (!cli['no-write'] && !cli.quick) {
+  if (!cli['no-write'] && !cli.quick && !cli.only && !cli.systems) {
     const doc = cli.out ?? path.join(ROOT, 'docs', 'benchmarks.md');
     updateDoc(doc, report.markdown);
     progress(`results written to ${path.relative(ROOT, doc)}`);

@@ -47,7 +47,7 @@ export function renderReport(results) {
   const proxies = systems.filter((s) => s.key !== 'direct');
   const summary = { calls: {}, big: {}, lists: {}, startup: {} };
 
-  for (const { key } of systems) {
+  for (const { key } of results.calls ? systems : []) {
     const calls = results.calls;
     const s = {
       p50: across(calls, (r) => r[key].p50),
@@ -79,8 +79,8 @@ export function renderReport(results) {
     summary.big[key] = big;
   }
 
-  const listKeys = ['direct', 'gateway', 'filtered'];
-  const toolCounts = Object.keys(results.lists).map(Number).sort((a, b) => a - b);
+  const listKeys = results.lists ? ['direct', 'gateway', 'filtered'] : [];
+  const toolCounts = Object.keys(results.lists ?? {}).map(Number).sort((a, b) => a - b);
   for (const key of listKeys) {
     const entry = {};
     for (const tools of toolCounts) {
@@ -94,8 +94,8 @@ export function renderReport(results) {
     summary.lists[key] = entry;
   }
 
-  summary.startup.slowestUpstream = across(results.startup, (r) => r.slowestUpstream);
-  for (const key of ['gateway', 'filtered']) {
+  if (results.startup) summary.startup.slowestUpstream = across(results.startup, (r) => r.slowestUpstream);
+  for (const key of results.startup ? ['gateway', 'filtered'] : []) {
     summary.startup[key] = { ms: across(results.startup, (r) => r[key]), added: across(results.startup, (r) => r[key] - r.slowestUpstream) };
   }
 
@@ -103,42 +103,36 @@ export function renderReport(results) {
   return { markdown: markdownOf(results, summary, targets), summary, targets };
 }
 
+const NAMES = { gateway: 'no plugins', filtered: 'filters + audit' };
+
+/** The issue's targets, each with the figure it is judged on (null when that part was not run). */
 function evaluateTargets(summary, results) {
   const { calls, big, lists, startup } = summary;
   const [small, large] = results.settings.big.map((b) => b.mib);
-  const toolCounts = Object.keys(results.lists).map(Number).sort((a, b) => a - b);
+  const toolCounts = results.settings.listTools;
   const toolsGrowth = toolCounts[toolCounts.length - 1] / toolCounts[0];
   const sizeGrowth = large / small;
-  const t = [];
-  const add = (what, value, shown, met) => t.push({ what, value, shown, met });
-  add('filters + audit: throughput at 64 in flight ≥ 0.5× direct', calls.filtered.throughputRatio[64].value, fmt.ratio(calls.filtered.throughputRatio[64].value), calls.filtered.throughputRatio[64].value >= 0.5);
-  add('filters + audit: added p50 ≤ 120 µs', calls.filtered.addedP50.value, fmt.signed(calls.filtered.addedP50.value, 'µs'), calls.filtered.addedP50.value <= 120);
-  add(`filters + audit: ${small} MiB results ≥ 0.5× direct MB/s`, big.filtered[small].ratio.value, fmt.ratio(big.filtered[small].ratio.value), big.filtered[small].ratio.value >= 0.5);
-  add('no plugins: throughput at 64 in flight ≥ 0.6× direct', calls.gateway.throughputRatio[64].value, fmt.ratio(calls.gateway.throughputRatio[64].value), calls.gateway.throughputRatio[64].value >= 0.6);
-  add('no plugins: added p50 ≤ 60 µs', calls.gateway.addedP50.value, fmt.signed(calls.gateway.addedP50.value, 'µs'), calls.gateway.addedP50.value <= 60);
+  const targets = [];
+  const add = (what, value, shown, met) =>
+    targets.push(Number.isFinite(value) ? { what, value, shown: shown(value), met: met(value) } : { what, value: null, shown: 'not measured', met: false, missing: true });
+  add('filters + audit: throughput at 64 in flight ≥ 0.5× direct', calls.filtered?.throughputRatio[64].value, fmt.ratio, (v) => v >= 0.5);
+  add('filters + audit: added p50 ≤ 120 µs', calls.filtered?.addedP50.value, (v) => fmt.signed(v, 'µs'), (v) => v <= 120);
+  add(`filters + audit: ${small} MiB results ≥ 0.5× direct MB/s`, big.filtered?.[small].ratio.value, fmt.ratio, (v) => v >= 0.5);
+  add('no plugins: throughput at 64 in flight ≥ 0.6× direct', calls.gateway?.throughputRatio[64].value, fmt.ratio, (v) => v >= 0.6);
+  add('no plugins: added p50 ≤ 60 µs', calls.gateway?.addedP50.value, (v) => fmt.signed(v, 'µs'), (v) => v <= 60);
   for (const key of ['gateway', 'filtered']) {
-    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
-    add(`${name}: a ${large} MiB result takes ≤ ${sizeGrowth * 1.2}× a ${small} MiB one`, big[key].sizeRatio.value, fmt.ratio(big[key].sizeRatio.value), big[key].sizeRatio.value <= sizeGrowth * 1.2);
+    add(`${NAMES[key]}: a ${large} MiB result takes ≤ ${sizeGrowth * 1.2}× a ${small} MiB one`, big[key]?.sizeRatio.value, fmt.ratio, (v) => v <= sizeGrowth * 1.2);
   }
   for (const key of ['gateway', 'filtered']) {
-    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
-    add(
-      `${name}: tools/list linear (${toolsGrowth}× the tools take ≤ ${toolsGrowth * 1.2}× the time)`,
-      lists[key].growth.value,
-      fmt.ratio(lists[key].growth.value),
-      lists[key].growth.value <= toolsGrowth * 1.2,
-    );
+    add(`${NAMES[key]}: tools/list linear (${toolsGrowth}× the tools take ≤ ${toolsGrowth * 1.2}× the time)`, lists[key]?.growth.value, fmt.ratio, (v) => v <= toolsGrowth * 1.2);
   }
   for (const key of ['gateway', 'filtered']) {
-    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
-    const kb = calls[key].rssCallsKb;
-    add(`${name}: gateway peak RSS ≤ 80 MB under the throughput run`, kb, fmt.mb(kb), kb !== undefined && kb / 1024 <= 80);
+    add(`${NAMES[key]}: gateway peak RSS ≤ 80 MB under the throughput run`, calls[key]?.rssCallsKb, fmt.mb, (kb) => kb / 1024 <= 80);
   }
   for (const key of ['gateway', 'filtered']) {
-    const name = key === 'gateway' ? 'no plugins' : 'filters + audit';
-    add(`${name}: start-up adds ≤ 150 ms to the slowest upstream's`, startup[key].added.value, fmt.signed(startup[key].added.value, 'ms'), startup[key].added.value <= 150);
+    add(`${NAMES[key]}: start-up adds ≤ 150 ms to the slowest upstream's`, startup[key]?.added.value, (v) => fmt.signed(v, 'ms'), (v) => v <= 150);
   }
-  return t;
+  return targets;
 }
 
 function row(cells) {
@@ -212,7 +206,7 @@ function markdownOf(results, summary, targets) {
   );
 
   lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
-  for (const target of targets) lines.push(row([target.what, target.shown, target.met ? 'yes' : '**no**']));
+  for (const target of targets) lines.push(row([target.what, target.shown, target.missing ? '—' : target.met ? 'yes' : '**no**']));
   lines.push('', `Gateway bundle: ${(results.gatewayBundleBytes / 1e6).toFixed(2)} MB. Audit log written during the run: ${(results.auditBytes / 1e6).toFixed(1)} MB.`);
   return lines.join('\n');
 }

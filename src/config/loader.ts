@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPlugin, pluginHandlers } from '../plugins/registry';
-import type { PluginDefinition, PluginKind } from '../plugins/types';
+import type { PluginDefinition, PluginEntryConfig } from '../plugins/types';
 import { ErrorCode } from '../shared/jsonrpc';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
@@ -52,16 +52,7 @@ export interface ResolvedUpstream {
 }
 
 /** A plugin entry checked against its plugin's definition, options parsed by its `configSchema`. */
-export interface ResolvedPluginEntry {
-  readonly handler: string;
-  readonly kind: PluginKind;
-  readonly enabled: boolean;
-  /** 0–100, lower runs first. */
-  readonly priority: number;
-  readonly critical: boolean;
-  /** The plugin-specific keys of `config`, as output by the plugin's `configSchema`. */
-  readonly options: unknown;
-}
+export type ResolvedPluginEntry = PluginEntryConfig;
 
 /**
  * `_global` (always present) and upstream names → entries in file order. Upstream names may collide

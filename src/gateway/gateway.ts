@@ -121,7 +121,7 @@ export class Gateway {
     });
     reader.onError((err) => this.io.log(`client input error: ${err instanceof Error ? err.message : String(err)}`));
     reader.onClose(() => void this.shutdown(this.exitCode));
-    reader.listen((value) => this.router.handleClient(classifyMessage(value)));
+    reader.listen((value) => this.router.handleClient(classifyMessage(value), value));
   }
 
   /** Observes every finished exchange (the control link feeds the traffic view from this). */

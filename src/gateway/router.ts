@@ -133,9 +133,12 @@ export class Router {
   }
 
   /** Entry point for everything the client sends, already parsed and classified. */
-  handleClient(classified: Classified): void {
+  handleClient(classified: Classified, raw?: unknown): void {
     switch (classified.kind) {
       case 'invalid':
+        // A malformed answer is not a request: answering it could collide with one of the client's
+        // own ids. The server that asked is told instead, so it does not wait forever.
+        if (isRecord(raw) && !('method' in raw) && ('result' in raw || 'error' in raw)) return this.onInvalidClientResponse(raw.id, classified.reason);
         this.host.sendToClient(makeError(classified.id, classified.code, classified.reason));
         return;
       case 'request':
@@ -512,23 +515,13 @@ export class Router {
     return response;
   }
 
-  private async auditRequest(pipeline: ServerPipeline, pre: PipelineResult<JsonRpcRequest>, request: JsonRpcRequest, ctx: MessageContext): Promise<JsonRpcResponse | undefined> {
-    if (!pipeline.audits) return undefined;
-    const event: AuditEvent = {
-      type: 'request',
-      timestamp: new Date(),
-      serverName: ctx.serverName,
-      origin: ctx.origin,
-      requestId: request.id,
-      method: request.method,
-      ...toolOf(request),
-      ...(pre.outcome === 'blocked' || pre.outcome === 'error' ? {} : { message: pre.message }),
-      pipeline: pre,
-    };
-    return this.auditOrFail(pipeline, event, request.id);
+  private auditRequest(pipeline: ServerPipeline, pre: PipelineResult<JsonRpcRequest>, request: JsonRpcRequest, ctx: MessageContext): Promise<JsonRpcResponse | undefined> {
+    // A blocked request's content must not reach any log: the event carries no message then.
+    const loggable = pre.outcome === 'blocked' || pre.outcome === 'error' ? undefined : pre.message;
+    return this.auditExchange(pipeline, 'request', request, pre, loggable, ctx);
   }
 
-  private async auditResponse(
+  private auditResponse(
     pipeline: ServerPipeline,
     post: PipelineResult<JsonRpcResponse>,
     request: JsonRpcRequest,
@@ -536,18 +529,30 @@ export class Router {
     ctx: MessageContext,
     durationMs: number,
   ): Promise<JsonRpcResponse | undefined> {
+    return this.auditExchange(pipeline, 'response', request, post, final, ctx, durationMs);
+  }
+
+  private async auditExchange(
+    pipeline: ServerPipeline,
+    type: 'request' | 'response',
+    request: JsonRpcRequest,
+    result: PipelineResult<unknown>,
+    message: JsonRpcRequest | JsonRpcResponse | undefined,
+    ctx: MessageContext,
+    durationMs?: number,
+  ): Promise<JsonRpcResponse | undefined> {
     if (!pipeline.audits) return undefined;
     const event: AuditEvent = {
-      type: 'response',
+      type,
       timestamp: new Date(),
       serverName: ctx.serverName,
       origin: ctx.origin,
       requestId: request.id,
       method: request.method,
       ...toolOf(request),
-      message: final,
-      pipeline: post,
-      durationMs,
+      ...(message ? { message } : {}),
+      pipeline: result,
+      ...(durationMs !== undefined ? { durationMs } : {}),
     };
     return this.auditOrFail(pipeline, event, request.id);
   }
@@ -737,6 +742,12 @@ export class Router {
     this.serverRequests.delete(gatewayId);
     if (state.progressToken !== undefined) this.progressOwners.delete(state.progressToken);
     return state;
+  }
+
+  private onInvalidClientResponse(id: unknown, reason: string): void {
+    const state = typeof id === 'number' ? this.forgetServerRequest(id) : undefined;
+    this.host.log(`dropped an invalid client response to ${state ? `'${state.request.method}' of ${state.server}` : `unknown request id ${String(JSON.stringify(id)).slice(0, 100)}`}: ${reason}`);
+    if (state) this.host.upstreams.get(state.server)?.send(makeError(state.upstreamId, ErrorCode.InternalError, `The client sent an invalid response: ${reason}`));
   }
 
   /** The client's answer to a request a server made through us: map it back and pass it on. */

@@ -11,19 +11,12 @@ import type {
   PluginDecision,
   PluginDefinition,
   PluginEnvironment,
+  PluginEntryConfig,
   PluginKind,
   StageOutcome,
 } from './types';
 
-/** One plugin entry after config validation: common keys resolved, plugin options parsed. */
-export interface PluginEntryConfig {
-  readonly handler: string;
-  readonly kind: PluginKind;
-  readonly enabled: boolean;
-  readonly priority: number;
-  readonly critical: boolean;
-  readonly options: unknown;
-}
+export type { PluginEntryConfig };
 
 /** `plugins.<kind>`: `_global` or a server name → the entries configured there. */
 export type PluginScopes = Readonly<Record<string, readonly PluginEntryConfig[]>>;

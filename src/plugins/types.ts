@@ -146,6 +146,18 @@ export interface PluginEnvironment {
   log(message: string): void;
 }
 
+/** One plugin entry after config validation: common keys resolved, plugin options parsed by its `configSchema`. */
+export interface PluginEntryConfig {
+  readonly handler: string;
+  readonly kind: PluginKind;
+  readonly enabled: boolean;
+  /** 0–100, lower runs first. */
+  readonly priority: number;
+  readonly critical: boolean;
+  /** The plugin-specific keys of `config`, as output by the plugin's `configSchema`. */
+  readonly options: unknown;
+}
+
 /** Keys every plugin entry's `config` may carry, handled by the pipeline, not the plugin. */
 export interface CommonPluginOptions {
   enabled: boolean;
