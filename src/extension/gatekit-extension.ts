@@ -33,6 +33,8 @@ export class GatekitExtension implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   /** Config version each session runs, as far as we know (sessionId → version). */
   private readonly sessionVersions = new Map<string, string>();
+  /** The last queued configuration push per session (sessionId → settles when it is done). */
+  private readonly pushQueues = new Map<string, Promise<void>>();
   private lastNotifiedProblems = '';
 
   /** Something the views show changed (configuration, sessions, status, inventories, traffic). */
@@ -200,11 +202,28 @@ export class GatekitExtension implements vscode.Disposable {
     await Promise.all(this.controlServer.sessions().map((session) => this.pushConfigTo(session)));
   }
 
-  private async pushConfigTo(session: GatewaySession): Promise<void> {
+  /**
+   * Queues a push to one gateway. Pushes to a gateway run one after another, each sending the then
+   * newest configuration: a gateway handles requests concurrently, so an older configuration that
+   * is slow to apply (stopping a server) would otherwise land after a newer one.
+   */
+  private pushConfigTo(session: GatewaySession): Promise<void> {
+    const { sessionId } = session.identity;
+    const push = (this.pushQueues.get(sessionId) ?? Promise.resolve()).then(() => this.pushLatestConfigTo(session));
+    const settled = push.catch((error: unknown) => this.log.error(`configuration push to gateway ${session.identity.pid} failed: ${String(error)}`));
+    this.pushQueues.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.pushQueues.get(sessionId) === settled) this.pushQueues.delete(sessionId);
+    });
+    return settled;
+  }
+
+  private async pushLatestConfigTo(session: GatewaySession): Promise<void> {
     const config = this.lastGood;
     const { identity } = session;
     // External gateways run their own config file; never replace it.
     if (config === undefined || !identity.startedByExtension) return;
+    if (!this.controlServer.sessions().includes(session)) return;
     if (this.sessionVersions.get(identity.sessionId) === config.version) return;
     const [outcome] = await this.controlServer.applyConfig({ config: config.config, configBase: config.configBase, version: config.version }, (s) => s === session);
     if (outcome?.result?.applied) {

@@ -731,6 +731,9 @@ export class ControlOnlyClient {
  * inventories where the gateway has none of its own.
  */
 export function controlOnlyHost(gateway: ControlLinkHost, client: ControlOnlyClient): ControlLinkHost {
+  // Keep the gateway recording inventories while no link is up: the built-in client's first
+  // tools/list may finish before the link connects, and the link sends what was recorded.
+  gateway.onToolInventory?.(() => undefined);
   const host: ControlLinkHost = {
     onTraffic: (listener) => gateway.onTraffic(listener),
     onServerStatus: (listener) => gateway.onServerStatus(listener),

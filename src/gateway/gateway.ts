@@ -10,7 +10,7 @@ import { validateConfigObject } from '../config/loader';
 import { ConfigError } from '../config/errors';
 import { settingsFromConfig } from './settings';
 import path from 'node:path';
-import type { ToolInventoryParams } from '../shared/protocol';
+import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
 
 /** Everything the gateway needs, already validated and resolved. */
 export interface GatewaySettings {
@@ -54,6 +54,7 @@ export class Gateway {
   private readonly statusListeners = new Set<(status: ServerStatus) => void>();
   private readonly inventoryListeners = new Set<(inventory: ToolInventoryParams) => void>();
   private readonly inventories = new Map<string, ToolInventoryParams>();
+  private reloading: Promise<unknown> = Promise.resolve();
   /** Settles when the gateway has shut down; resolves with the process exit code. */
   readonly finished: Promise<number>;
   private finish!: (code: number) => void;
@@ -173,7 +174,14 @@ export class Gateway {
    * Plugins are replaced as a whole; upstreams whose definition changed are restarted, new ones
    * started with the client's handshake, removed ones stopped. An invalid config changes nothing.
    */
-  async applyConfig(config: unknown, configBase: string | undefined): Promise<{ applied: boolean; problems: { path: string; message: string; line?: number; fixInstructions?: string }[] }> {
+  applyConfig(config: unknown, configBase: string | undefined): Promise<ApplyConfigResult> {
+    // One reload at a time, in the order asked: a slow older one must never land after a newer one.
+    const run = this.reloading.then(() => this.reload(config, configBase));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reload(config: unknown, configBase: string | undefined): Promise<ApplyConfigResult> {
     let next: GatewaySettings;
     let plugins: PluginHost;
     try {

@@ -482,7 +482,12 @@ export class Router {
   private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, onRaw?: (raw: JsonRpcResponse) => void): Promise<JsonRpcResponse> {
     const upstream = this.host.upstreams.get(server)!;
     const pipeline = this.host.plugins.pipelineFor(server);
-    if (pipeline.isEmpty) return this.forwardUnfiltered(upstream, server, request, state);
+    if (pipeline.isEmpty) {
+      // No plugins: the answer is the server's own, which the inventory still needs.
+      const response = await this.forwardUnfiltered(upstream, server, request, state);
+      onRaw?.(response);
+      return response;
+    }
     const started = state.receivedAt;
     const ctx: MessageContext = { serverName: server, origin: 'client', requestId: request.id };
     const pre = await pipeline.processRequest(request, ctx);

@@ -113,6 +113,16 @@ describe('Gateway control operations (hot reload, restart)', function () {
     assert.ok(allowed.result, JSON.stringify(allowed));
   });
 
+  it('reports the tools of a server without plugins as visible', async () => {
+    const inventories: { server: string; tools: { name: string; visibility: string }[] }[] = [];
+    gateway.onToolInventory((inventory) => inventories.push(inventory));
+    await client.toolNames();
+    for (let i = 0; i < 200 && inventories.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const beta = inventories.find((inv) => inv.server === 'beta');
+    assert.ok(beta && beta.tools.length > 5, JSON.stringify(inventories));
+    assert.ok(beta.tools.every((t) => t.visibility === 'visible'));
+  });
+
   it('reports what the policy does to each tool: visible, renamed, hidden, and pin changes', async () => {
     const inventories: { server: string; tools: { name: string; visibility: string; pin: string; exposedName?: string }[] }[] = [];
     gateway.onToolInventory((inventory) => inventories.push(inventory));

@@ -117,3 +117,13 @@ export async function startLikeVsCode(definition: vscode.McpStdioServerDefinitio
   }
   return { client, stderr: () => stderr };
 }
+
+/** The project's configurable fixture MCP server (test/fixtures/servers), run on the extension host's Node. */
+export function fixtureServer(extension: GatekitExtension, name = 'fixture', ...flags: string[]): Record<string, unknown> {
+  return {
+    name,
+    command: process.execPath,
+    args: [path.join(extension.context.extensionPath, 'test', 'fixtures', 'servers', 'fixture-server.mjs'), '--name', name, ...flags],
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+  };
+}

@@ -121,7 +121,7 @@ describe('MCP server definition provider', () => {
       const node = extension.serversView.getChildren().find((n) => n.kind === 'server' && n.name === 'memory');
       if (node === undefined) return undefined;
       const candidate = extension.serversView.getTreeItem(node);
-      return /^running · \d+ tools/.test(String(candidate.description)) ? candidate : undefined;
+      return /^running · [1-9]\d* tools/.test(String(candidate.description)) ? candidate : undefined;
     }, stateEvents(extension), 30_000);
     assert.equal(item.label, 'memory');
     const session = extension.statusSession();
