@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { LoadClient, closeClient, killAllChildren, procCpuMs, procStatusKb } from './lib/load-client.mjs';
+import { LoadClient, closeClient, killAllChildren, procChildren, procCpuMs, procStatusKb } from './lib/load-client.mjs';
 import { median, quantile } from './lib/stats.mjs';
 import { callSystems, GATEWAY, listSystems, ROOT, startupSystems } from './lib/systems.mjs';
 import { machineInfo, renderReport, updateDoc } from './lib/report.mjs';
@@ -46,11 +46,11 @@ const PROFILES = {
     throughputMs: 100,
     inFlight: [1, 16, 64],
     big: [
-      { mib: 1, calls: 1 },
-      { mib: 10, calls: 1 },
+      { mib: 0.25, calls: 1 },
+      { mib: 2.5, calls: 1 },
     ],
-    listServers: 5,
-    listTools: [10, 100],
+    listServers: 2,
+    listTools: [10, 50],
     listCalls: 2,
     listRounds: 1,
     startupRounds: 1,
@@ -124,6 +124,7 @@ async function measureCalls(systems, results) {
     const client = await open(system);
     sessions.set(system.key, client);
     reference = await check(client, system, reference);
+    if (system.isProxy) (results.rssIdleKb ??= {})[system.key] = procStatusKb(client.pid, 'VmHWM');
     const echo = callLine(system.toolPrefix, 'echo', { text: 'hello world' });
     // Warm-up: lets V8 compile the hot paths of every process before anything is measured.
     await client.throughput(64, profile.warmupMs, echo);
@@ -142,12 +143,19 @@ async function measureCalls(systems, results) {
     for (const inFlight of profile.inFlight) {
       for (const system of order) {
         const client = sessions.get(system.key);
-        const cpuBefore = system.isProxy ? procCpuMs(client.pid) : undefined;
+        // CPU time each process spends per call: far less sensitive to other load than throughput,
+        // and their sum is what bounds throughput when a batch of calls goes round the processes.
+        const pids = system.isProxy ? { proxy: client.pid, upstream: procChildren(client.pid)[0] } : { upstream: client.pid };
+        const cpuBefore = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, procCpuMs(pid)]));
+        const ownBefore = process.cpuUsage();
         const run = await client.throughput(inFlight, profile.throughputMs, callLine(system.toolPrefix, 'echo', { text: 'hello world' }));
         figures[system.key].throughput[inFlight] = run.perSecond;
-        if (inFlight === 64 && cpuBefore !== undefined) {
-          // CPU time the proxy process spent per call: far less sensitive to other load than throughput.
-          figures[system.key].cpuPerCallUs = ((procCpuMs(client.pid) - cpuBefore) * 1000) / run.completed;
+        if (inFlight === 64) {
+          const own = process.cpuUsage(ownBefore);
+          const cpu = { client: (own.user + own.system) / run.completed };
+          for (const [role, pid] of Object.entries(pids)) cpu[role] = ((procCpuMs(pid) - cpuBefore[role]) * 1000) / run.completed;
+          figures[system.key].cpuPerCall = cpu;
+          if (cpu.proxy !== undefined) figures[system.key].cpuPerCallUs = cpu.proxy;
         }
       }
     }
@@ -164,7 +172,7 @@ async function measureCalls(systems, results) {
     for (const { mib, calls } of profile.big) {
       for (const system of rotated(systems, round)) {
         const client = sessions.get(system.key);
-        const line = callLine(system.toolPrefix, 'big', { bytes: mib * MIB, kind: 'prose' });
+        const line = callLine(system.toolPrefix, 'big', { bytes: Math.round(mib * MIB), kind: 'prose' });
         if (round === 0) await client.sequential(1, line); // the first big message sizes buffers; not measured
         const times = await client.sequential(calls, line);
         figures[system.key][mib] = median([...times]) / 1000; // ms per call
@@ -230,9 +238,17 @@ async function measureStartup(tmp, results) {
 
 // ---------------------------------------------------------------- main
 
+/** Configs and audit logs of this run; removed at the end, also when the run is stopped. */
+let tmp;
+
+function cleanUp() {
+  killAllChildren();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+}
+
 async function main() {
   if (!existsSync(GATEWAY)) throw new Error(`${GATEWAY} is missing: run 'npm run build' first`);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gatekit-bench-'));
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'gatekit-bench-'));
   const startedAt = performance.now();
   const results = {
     date: new Date().toISOString(),
@@ -252,8 +268,7 @@ async function main() {
     const auditFile = path.join(tmp, 'filtered-audit.jsonl');
     results.auditBytes = existsSync(auditFile) ? statSync(auditFile).size : 0;
   } finally {
-    killAllChildren();
-    rmSync(tmp, { recursive: true, force: true });
+    cleanUp();
   }
   results.loadAfter = os.loadavg();
   results.seconds = (performance.now() - startedAt) / 1000;
@@ -269,13 +284,13 @@ async function main() {
 
 const deadline = setTimeout(() => {
   progress(`stopped: the run took longer than ${maxSeconds} s`);
-  killAllChildren();
+  cleanUp();
   process.exit(1);
 }, maxSeconds * 1000);
 deadline.unref();
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
-    killAllChildren();
+    cleanUp();
     process.exit(130);
   });
 }
@@ -286,7 +301,7 @@ main().then(
     process.exit(0);
   },
   (err) => {
-    killAllChildren();
+    cleanUp();
     progress(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },

@@ -50,6 +50,15 @@ export function procCpuMs(pid) {
     return undefined;
   }
 }
+/** Process ids of the children of `pid` (Linux), e.g. the upstream a proxy started. */
+export function procChildren(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** USER_HZ is 100 on every Linux the benchmark runs on. */
 const CLOCK_TICKS = 100;
 

@@ -21,7 +21,8 @@ export function machineInfo() {
 }
 
 const fmt = {
-  us: (v) => (Number.isFinite(v) ? `${Math.round(v)} µs` : '—'),
+  us: (v) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : Math.round(v)} µs` : '—'),
+  usBare: (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(1) : String(Math.round(v))) : '?'),
   ms: (v) => (Number.isFinite(v) ? (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(1)} ms`) : '—'),
   rate: (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')}/s` : '—'),
   ratio: (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—'),
@@ -62,6 +63,10 @@ export function renderReport(results) {
     s.addedP50 = across(calls, (r) => r[key].p50 - r.direct.p50);
     s.addedP99 = across(calls, (r) => r[key].p99 - r.direct.p99);
     s.cpuPerCallUs = across(calls, (r) => r[key].cpuPerCallUs);
+    s.cpuTotalUs = across(calls, (r) => Object.values(r[key].cpuPerCall ?? {}).reduce((a, b) => a + b, 0) || NaN);
+    s.cpuClientUs = across(calls, (r) => r[key].cpuPerCall?.client);
+    s.cpuUpstreamUs = across(calls, (r) => r[key].cpuPerCall?.upstream);
+    s.rssIdleKb = results.rssIdleKb?.[key];
     s.rssCallsKb = results.rssAfterCallsKb?.[key];
     summary.calls[key] = s;
 
@@ -150,14 +155,25 @@ function markdownOf(results, summary, targets) {
       `Load average ${load(results.loadBefore)} before and ${load(results.loadAfter)} after (other jobs shared the machine). ` +
       `${results.settings.rounds} rounds with the systems interleaved; each figure is the median over rounds, ratios and differences are paired within a round, ` +
       `and ±x% is half the spread (max − min) of the rounds around that median. The whole run took ${Math.round(results.seconds)} s.`,
-    '',
-    '### tools/call with a small result (`echo "hello world"`)',
-    '',
-    row(['', ...labels]),
-    row(['---', ...labels.map(() => '---:')]),
   );
+  if (results.calls) callSections(lines, results, summary);
+  if (results.lists) listSection(lines, results, summary);
+  if (results.startup) startupSection(lines, summary);
+  lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
+  for (const target of targets) lines.push(row([target.what, target.shown, target.missing ? '—' : target.met ? 'yes' : '**no**']));
+  lines.push('', `Gateway bundle: ${(results.gatewayBundleBytes / 1e6).toFixed(2)} MB. Audit log written during the run: ${((results.auditBytes ?? 0) / 1e6).toFixed(1)} MB.`);
+  return lines.join('\n');
+}
+
+function cell(key, main, extra) {
+  return key === 'direct' ? main : `${main} (${extra})`;
+}
+
+function callSections(lines, results, summary) {
+  const systems = results.systems;
+  const labels = systems.map((s) => s.label);
+  lines.push('', '### tools/call with a small result (`echo "hello world"`)', '', row(['', ...labels]), row(['---', ...labels.map(() => '---:')]));
   const c = summary.calls;
-  const cell = (key, main, extra) => (key === 'direct' ? main : `${main} (${extra})`);
   lines.push(row(['p50 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p50.value) + fmt.spread(c[key].p50.spread), fmt.signed(c[key].addedP50.value, 'µs')))]));
   lines.push(row(['p99 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p99.value), fmt.signed(c[key].addedP99.value, 'µs')))]));
   for (const inFlight of results.settings.inFlight) {
@@ -168,7 +184,9 @@ function markdownOf(results, summary, targets) {
       ]),
     );
   }
-  lines.push(row(['CPU time of the proxy process per call (64 in flight)', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.us(c[key].cpuPerCallUs.value)))]));
+  lines.push(row(['CPU per call at 64 in flight: proxy process', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.us(c[key].cpuPerCallUs.value)))]));
+  lines.push(row(['CPU per call at 64 in flight: client + proxy + upstream', ...systems.map(({ key }) => `${fmt.us(c[key].cpuTotalUs.value)} (${fmt.usBare(c[key].cpuClientUs.value)} + ${key === 'direct' ? '0' : fmt.usBare(c[key].cpuPerCallUs.value)} + ${fmt.usBare(c[key].cpuUpstreamUs.value)})`)]));
+  lines.push(row(['RSS of the proxy process after start-up', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(c[key].rssIdleKb)))]));
   lines.push(row(['peak RSS of the proxy process after these runs', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(c[key].rssCallsKb)))]));
 
   const b = summary.big;
@@ -184,7 +202,9 @@ function markdownOf(results, summary, targets) {
   }
   lines.push(row([`time of ${sizes[1]} MiB / time of ${sizes[0]} MiB`, ...systems.map(({ key }) => fmt.ratio(b[key].sizeRatio.value))]));
   lines.push(row(['peak RSS of the proxy process after these runs', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(b[key].rssKb)))]));
+}
 
+function listSection(lines, results, summary) {
   const l = summary.lists;
   const counts = Object.keys(results.lists).map(Number).sort((x, y) => x - y);
   const servers = results.settings.listServers;
@@ -194,7 +214,9 @@ function markdownOf(results, summary, targets) {
     lines.push(row([`${servers} × ${tools} tools`, ...['direct', 'gateway', 'filtered'].map((key) => cell(key, fmt.ms(l[key][tools].ms.value) + fmt.spread(l[key][tools].ms.spread), fmt.ratio(l[key][tools].ratio.value)))]));
   }
   lines.push(row([`time for ${counts[counts.length - 1]} tools each / for ${counts[0]}`, ...['direct', 'gateway', 'filtered'].map((key) => fmt.ratio(l[key].growth.value))]));
+}
 
+function startupSection(lines, summary) {
   const s = summary.startup;
   lines.push(
     '',
@@ -204,11 +226,6 @@ function markdownOf(results, summary, targets) {
     row(['---', '---:', '---:', '---:']),
     row(['time', fmt.ms(s.slowestUpstream.value) + fmt.spread(s.slowestUpstream.spread), ...['gateway', 'filtered'].map((key) => `${fmt.ms(s[key].ms.value)} (${fmt.signed(s[key].added.value, 'ms')})`)]),
   );
-
-  lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
-  for (const target of targets) lines.push(row([target.what, target.shown, target.missing ? '—' : target.met ? 'yes' : '**no**']));
-  lines.push('', `Gateway bundle: ${(results.gatewayBundleBytes / 1e6).toFixed(2)} MB. Audit log written during the run: ${(results.auditBytes / 1e6).toFixed(1)} MB.`);
-  return lines.join('\n');
 }
 
 /** Replaces the results section of the benchmarks page (between its markers), keeping the rest. */

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The benchmark's upstream: a minimal, fast stdio MCP server (echo, big results, N listed tools), no dependencies.
 //
-// Same shape as test/fixtures/servers/minimal-server.mjs, plus what the benchmark needs: `--tools N`
-// realistic tool definitions for tools/list, and `big {bytes, kind}` where kind `prose` returns
-// clean English text (what the content filters really scan) and `x` a run of one letter.
+// `echo {text}` for small calls, `--tools N` realistic tool definitions for tools/list, and
+// `big {bytes, kind}` where kind `prose` returns clean English text (what the content filters
+// really scan) and `x` a run of one letter.
 //
 //   node bench/servers/bench-server.mjs [--tools N] [--name NAME]
 

@@ -18,7 +18,8 @@ import { waitFor } from './helpers';
 
 const serversDir = path.resolve(__dirname, '../../fixtures/servers');
 const fixtureServer = path.join(serversDir, 'fixture-server.mjs');
-const minimalServer = path.join(serversDir, 'minimal-server.mjs');
+// The benchmark's upstream is the minimal server: checked here so the baseline is a correct MCP server.
+const minimalServer = path.resolve(__dirname, '../../../bench/servers/bench-server.mjs');
 
 /** Text of the first content block of a tools/call result. */
 function textOf(result: unknown): string {

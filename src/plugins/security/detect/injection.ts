@@ -62,24 +62,66 @@ const MAX_ENCODING_DEPTH = 2;
 
 /**
  * The words of a text, as parallel arrays (one object per word would cost more in garbage
- * collection than the whole scan).
+ * collection than the whole scan). Positions and flags are typed arrays, which may be longer than
+ * `length` (zeros past it): growing four JS arrays word by word cost twice the rest of tokenizing.
  */
 interface Tokens {
   readonly length: number;
   /** Lower-cased, NFKC-normalised (non-ASCII only), invisible format characters removed. */
   readonly word: readonly string[];
-  readonly start: readonly number[];
-  readonly end: readonly number[];
-  /** A sentence or clause ends between the previous word and this one (`. ` `! ` `? ` `;` a blank line). */
-  readonly breakBefore: readonly boolean[];
-  /** The text right after this word is a colon (`New instructions:`). */
-  readonly colonAfter: readonly boolean[];
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** 1 when a sentence or clause ends between the previous word and this one (`. ` `! ` `? ` `;` a blank line). */
+  readonly breakBefore: Uint8Array;
+  /** 1 when the text right after this word is a colon (`New instructions:`). */
+  readonly colonAfter: Uint8Array;
+}
+
+function grown<T extends Int32Array | Uint8Array>(array: T, capacity: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(capacity);
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * Capacity of the columns kept for the next short text: allocating four typed arrays costs more
+ * than tokenizing a few words, and most strings in a message are short.
+ */
+const SPARE_CAPACITY = 256;
+let spareColumns: Pick<Tokens, 'start' | 'end' | 'breakBefore' | 'colonAfter'> | undefined;
+
+/** Hands the columns of `tokens` to the next tokenize call; `tokens` must not be read afterwards. */
+function releaseTokens(tokens: Tokens): void {
+  if (tokens.start.length === SPARE_CAPACITY) spareColumns = tokens;
 }
 
 // Letters, digits, marks, format characters (zero-width, bidi, tags: so `ig\u200Bnore` stays one
 // word) and apostrophes. A single character class: each run is consumed once.
-const WORD_RUN = /[\p{L}\p{N}\p{M}\p{Cf}'\u2019]+/gu;
+const WORD_CHAR = /[\p{L}\p{N}\p{M}\p{Cf}'\u2019]/uy;
 const FORMAT_CHARS = /\p{Cf}/gu;
+
+/** WORD_CHAR below U+0080 (letters, digits, apostrophe) as a table: most text never reaches the regex. */
+const ASCII_WORD_CHAR = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++) {
+  WORD_CHAR.lastIndex = 0;
+  ASCII_WORD_CHAR[c] = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 0;
+}
+
+/** Code units (1 or 2) of the word character at `i`, or 0 when there is none. */
+function wordCharLength(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return ASCII_WORD_CHAR[c]!;
+  WORD_CHAR.lastIndex = i;
+  return WORD_CHAR.test(text) ? WORD_CHAR.lastIndex - i : 0;
+}
+
+/** Code units of the character at `i` that is not a word character: a surrogate pair is skipped whole. */
+function otherCharLength(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= text.length) return 1;
+  const next = text.charCodeAt(i + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+}
 
 function normalizeWord(raw: string): string {
   let ascii = true;
@@ -133,25 +175,47 @@ function separatorFlags(text: string, from: number, to: number): number {
 
 function tokenize(text: string): Tokens {
   const word: string[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
-  const breakBefore: boolean[] = [];
-  const colonAfter: boolean[] = [];
+  let capacity = Math.max(SPARE_CAPACITY, Math.min(text.length >> 3, 1 << 16));
+  const spare = capacity === SPARE_CAPACITY ? spareColumns : undefined;
+  spareColumns = undefined;
+  // Reused columns hold stale values past `length`; every entry below it is written here.
+  let start = spare?.start ?? new Int32Array(capacity);
+  let end = spare?.end ?? new Int32Array(capacity);
+  let breakBefore = spare?.breakBefore ?? new Uint8Array(capacity);
+  let colonAfter = spare?.colonAfter ?? new Uint8Array(capacity);
   let previousEnd = 0;
-  WORD_RUN.lastIndex = 0;
-  for (let m = WORD_RUN.exec(text); m !== null; m = WORD_RUN.exec(text)) {
-    const normalized = normalizeWord(m[0]);
+  // Runs of word characters, found by hand: a regex exec per word allocates a match array per word.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let length = wordCharLength(text, i);
+    if (length === 0) {
+      i += otherCharLength(text, i);
+      continue;
+    }
+    const runStart = i;
+    do i += length;
+    while (i < n && (length = wordCharLength(text, i)) > 0);
+    const normalized = normalizeWord(text.slice(runStart, i));
     if (normalized.length === 0) continue;
-    const flags = separatorFlags(text, previousEnd, m.index);
-    if (word.length > 0 && (flags & SEPARATOR_COLON) !== 0) colonAfter[word.length - 1] = true;
-    breakBefore.push(word.length > 0 && (flags & SEPARATOR_BREAK) !== 0);
+    const count = word.length;
+    if (count === capacity) {
+      capacity *= 2;
+      start = grown(start, capacity);
+      end = grown(end, capacity);
+      breakBefore = grown(breakBefore, capacity);
+      colonAfter = grown(colonAfter, capacity);
+    }
+    const flags = separatorFlags(text, previousEnd, runStart);
+    if (count > 0 && (flags & SEPARATOR_COLON) !== 0) colonAfter[count - 1] = 1;
+    breakBefore[count] = count > 0 && (flags & SEPARATOR_BREAK) !== 0 ? 1 : 0;
+    colonAfter[count] = 0;
     word.push(normalized);
-    start.push(m.index);
-    previousEnd = m.index + m[0].length;
-    end.push(previousEnd);
-    colonAfter.push(false);
+    start[count] = runStart;
+    previousEnd = i;
+    end[count] = previousEnd;
   }
-  if (word.length > 0 && (separatorFlags(text, previousEnd, text.length) & SEPARATOR_COLON) !== 0) colonAfter[word.length - 1] = true;
+  if (word.length > 0 && (separatorFlags(text, previousEnd, text.length) & SEPARATOR_COLON) !== 0) colonAfter[word.length - 1] = 1;
   return { length: word.length, word, start, end, breakBefore, colonAfter };
 }
 
@@ -969,6 +1033,7 @@ export class InjectionDetector {
       if (definition) detectHtmlComments(text, emit);
       detectCredentialAccess(text, tokens, emit);
     }
+    releaseTokens(tokens);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);
   }
