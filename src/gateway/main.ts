@@ -1,6 +1,6 @@
 // `gatekit-gateway`: the command-line entry of the gateway process (MCP on stdin/stdout, logs on stderr).
 import { parseArgs } from 'node:util';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Gateway } from './gateway';
 import { settingsFromConfig } from './settings';
@@ -45,6 +45,9 @@ function configureLogging(logging: LoadedConfig['config']['logging']): void {
   if (logging.handlers.includes('file') && logging.file_path) {
     try {
       mkdirSync(path.dirname(logging.file_path), { recursive: true, mode: 0o700 });
+      // Only a regular file: /dev/stdout is the protocol channel, a FIFO or device would corrupt or block.
+      const existing = statSync(logging.file_path, { throwIfNoEntry: false });
+      if (existing && !existing.isFile()) throw new Error('not a regular file');
       const file = createWriteStream(logging.file_path, { flags: 'a', mode: 0o600 });
       file.on('error', (err) => {
         logSinks.file = undefined;

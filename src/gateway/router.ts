@@ -28,6 +28,9 @@ export const META_UNAVAILABLE = 'gatekit/unavailableServers';
 /** Pages followed per server for one list request, so a server that loops its cursor cannot hang us. */
 const MAX_PAGES = 1000;
 
+/** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
+const MAX_WAITING_SERVER_REQUESTS = 1000;
+
 /** One finished exchange, for the traffic view and status displays. */
 export interface TrafficEvent {
   readonly timestamp: number;
@@ -731,6 +734,11 @@ export class Router {
     if (failure || pre.response) {
       upstream.send(withId(failure ?? pre.response!, request.id));
       this.report('server_to_client', server, request, pre, undefined, failure ?? pre.response, performance.now());
+      return;
+    }
+    if (this.serverRequests.size >= MAX_WAITING_SERVER_REQUESTS) {
+      // Each waiting request is kept until the client answers: a server must not grow that without bound.
+      upstream.send(makeError(request.id, ErrorCode.UpstreamUnavailable, `Too many requests (${MAX_WAITING_SERVER_REQUESTS}) are waiting for the client`));
       return;
     }
     const gatewayId = this.nextGatewayId++;

@@ -5,7 +5,10 @@ import type { JsonRpcMessage } from '../shared/jsonrpc';
 /** Path of a string inside the scanned content, e.g. ['arguments', 'query'] or ['tools', 3, 'description']. */
 export type ContentPath = readonly (string | number)[];
 
-/** Called for every string (object keys are not scanned, only values); return a replacement or undefined. */
+/**
+ * Called for every string value and every object key (a key gets the path of its value: a secret or
+ * an instruction can hide in a property name); return a replacement or undefined.
+ */
 export type StringRewriter = (text: string, path: ContentPath) => string | undefined;
 
 /** Depth beyond which content is not descended into (JSON from a peer can nest arbitrarily deep). */
@@ -45,23 +48,40 @@ export function rewriteStrings<T>(value: T, rewrite: StringRewriter): { value: T
       return copy ?? node;
     }
     let copy: Record<string, unknown> | undefined;
+    let renames: Map<string, string> | undefined;
     const record = node as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       path.push(key);
       const next = walk(record[key], depth + 1);
+      const newKey = rewrite(key, path);
       path.pop();
+      if (newKey !== undefined && newKey !== key) (renames ??= new Map()).set(key, newKey);
       if (next !== record[key]) {
         copy ??= { ...record };
         copy[key] = next;
       }
     }
+    if (renames) return renameKeys(copy ?? record, renames);
     return copy ?? node;
   };
   const out = walk(value, 0) as T;
   return { value: out, changed: out !== value };
 }
 
-/** Calls `visit` for every string value; stops early when it returns true. Returns whether it stopped. */
+/** A copy of `record` with keys renamed, in the same order; two keys renamed alike stay apart (`x (2)`). */
+function renameKeys(record: Record<string, unknown>, renames: ReadonlyMap<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const wanted = renames.get(key) ?? key;
+    let name = wanted;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${wanted} (${n})`;
+    // Defined, not assigned: a key named __proto__ must stay a plain property.
+    Object.defineProperty(out, name, { value: record[key], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Calls `visit` for every string value and object key; stops early when it returns true. Returns whether it stopped. */
 export function someString(value: unknown, visit: (text: string, path: ContentPath) => boolean): boolean {
   const path: (string | number)[] = [];
   const walk = (node: unknown, depth: number): boolean => {
@@ -80,7 +100,7 @@ export function someString(value: unknown, visit: (text: string, path: ContentPa
     const record = node as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       path.push(key);
-      const hit = walk(record[key], depth + 1);
+      const hit = walk(record[key], depth + 1) || visit(key, path);
       path.pop();
       if (hit) return true;
     }

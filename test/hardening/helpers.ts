@@ -9,6 +9,9 @@ import { GATEWAY, ROOT } from '../process/harness';
 
 export const HOSTILE_SERVER = path.join(ROOT, 'test', 'fixtures', 'servers', 'hostile-server.mjs');
 
+/** The gateway under test; GATEKIT_HARDENING_GATEWAY points it at a deliberately broken build (to check the tests catch it). */
+export const GATEWAY_UNDER_TEST = process.env.GATEKIT_HARDENING_GATEWAY ?? GATEWAY;
+
 /** The command of the steerable hostile fixture server (see test/fixtures/servers/README.md). */
 export function hostileServer(...args: string[]): string[] {
   return [process.execPath, HOSTILE_SERVER, ...args];
@@ -30,7 +33,8 @@ export async function checkProperty<T>(name: string, property: fc.IAsyncProperty
   const scaled = process.env.GATEKIT_FUZZ_RUNS ? Math.max(1, Math.round(numRuns * Number(process.env.GATEKIT_FUZZ_RUNS))) : numRuns;
   const details = await fc.check(property as fc.IAsyncProperty<T>, { numRuns: scaled, seed, ...extra });
   if (details.failed) {
-    throw new Error(`${name} failed (reproduce with GATEKIT_FUZZ_SEED=${details.seed}, path ${details.counterexamplePath}):\n${fc.defaultReportMessage(details) ?? ''}`);
+    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(`${name} failed (reproduce with GATEKIT_FUZZ_SEED=${details.seed}): ${cause}\n${(fc.defaultReportMessage(details) ?? '').slice(0, 20000)}`);
   }
   console.log(`      ${name}: ${details.numRuns} cases, seed ${details.seed}`);
   return { name, cases: details.numRuns, seed: details.seed };
@@ -58,9 +62,18 @@ export class WireClient {
   /** Called for each request the gateway sends (server→client requests relayed through it). */
   onRequest: ((request: Record<string, unknown>) => void) | undefined;
 
-  constructor(configPath: string, extraArgs: string[] = [], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [GATEWAY, '--config', configPath, ...extraArgs], {
+  /**
+   * `cwd`: the gateway's working folder. `realPipe`: its stdout is an OS pipe (`| cat`, POSIX only)
+   * rather than the socket pair Node gives children, as with clients written in other languages:
+   * then `/dev/stdout` can be opened by path, which is what a stray log file setting would do.
+   */
+  constructor(configPath: string, extraArgs: string[] = [], env: Record<string, string> = {}, options: { cwd?: string; realPipe?: boolean } = {}) {
+    const argv = [GATEWAY_UNDER_TEST, '--config', configPath, ...extraArgs];
+    const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const [file, args] = options.realPipe ? ['/bin/sh', ['-c', `${[process.execPath, ...argv].map(quote).join(' ')} | cat`]] : [process.execPath, argv];
+    this.child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       env: { ...process.env, GATEKIT_CONTROL: 'off', ...env },
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -204,6 +217,18 @@ export async function assertNoOrphans(marker: string, timeoutMs = 5000): Promise
   await eventually(() => processesWith(marker).length === 0, timeoutMs, `no process left with marker ${marker}: ${JSON.stringify(processesWith(marker))}`).catch((err: Error) => {
     throw new Error(`orphan processes: ${JSON.stringify(processesWith(marker))} (${err.message})`);
   });
+}
+
+/** After a failed test: kills the gateway and every process carrying `marker` (its upstreams are in their own process groups). */
+export function killAll(client: WireClient, marker: string): void {
+  if (client.child.exitCode === null && client.child.signalCode === null) client.child.kill('SIGKILL');
+  for (const { pid } of processesWith(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Peak and current resident memory of a live process, in bytes (Linux /proc). */

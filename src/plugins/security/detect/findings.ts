@@ -85,8 +85,8 @@ export interface ContentScanResult<M, T extends string> {
 const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,31}$/;
 
 /**
- * Formats a content path for reasons and logs. Keys are not scanned by the filters, so only short
- * identifier-like keys that the detector finds clean are shown; others become `[…]`.
+ * Formats a content path for reasons and logs. Reasons must never replay sensitive text, so only
+ * short identifier-like keys that the detector finds clean are shown; others become `[…]`.
  */
 function formatPath(root: string, path: ContentPath, keyIsClean: (key: string) => boolean): string {
   let out = root;
