@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { classifyMessage } from '../../src/shared/jsonrpc';
-import { GATEWAY, ROOT } from '../process/harness';
+import { GATEWAY, MessageLog, ROOT } from '../process/harness';
 
 export const HOSTILE_SERVER = path.join(ROOT, 'test', 'fixtures', 'servers', 'hostile-server.mjs');
 
@@ -52,13 +52,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export class WireClient {
   readonly child: ChildProcessWithoutNullStreams;
-  readonly messages: Record<string, unknown>[] = [];
   readonly problems: string[] = [];
   readonly stderr: string[] = [];
+  readonly received = new MessageLog(() => `stderr: ${this.stderr.slice(-20).join('\n').slice(0, 1500)}`);
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stdoutBytes = 0;
   private pending: Buffer[] = [];
-  private waiters: { test: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
   /** Called for each request the gateway sends (server→client requests relayed through it). */
   onRequest: ((request: Record<string, unknown>) => void) | undefined;
 
@@ -91,6 +90,10 @@ export class WireClient {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  get messages(): Record<string, unknown>[] {
+    return this.received.messages;
   }
 
   private onStdout(chunk: Buffer): void {
@@ -130,13 +133,8 @@ export class WireClient {
       return;
     }
     const message = value as Record<string, unknown>;
-    this.messages.push(message);
+    this.received.add(message);
     if (classified.kind === 'request') this.onRequest?.(message);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.test(message)) return true;
-      w.resolve(message);
-      return false;
-    });
   }
 
   sendLine(line: string | Buffer): boolean {
@@ -148,26 +146,12 @@ export class WireClient {
     return this.sendLine(JSON.stringify(message));
   }
 
-  waitFor(test: (m: Record<string, unknown>) => boolean, timeoutMs = 15000, what = 'message'): Promise<Record<string, unknown>> {
-    const found = this.messages.find(test);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; last messages ${JSON.stringify(this.messages.slice(-5)).slice(0, 1500)}; stderr: ${this.stderr.slice(-20).join('\n').slice(0, 1500)}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        test,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
-    });
+  waitFor(test: (m: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>> {
+    return this.received.waitFor(test, timeoutMs, what);
   }
 
   response(id: unknown, timeoutMs?: number): Promise<Record<string, unknown>> {
-    return this.waitFor((m) => m.id === id && !('method' in m) && ('result' in m || 'error' in m), timeoutMs, `response to ${JSON.stringify(id)}`);
+    return this.received.response(id, timeoutMs);
   }
 
   request(id: number | string, method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>> {

@@ -75,15 +75,57 @@ export async function connectSdk(
   };
 }
 
+/** Messages received from a gateway, and waiting for the one a test needs (with a deadline). */
+export class MessageLog {
+  readonly messages: Record<string, unknown>[] = [];
+  private waiters: { test: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+
+  /** @param context what to add to a time-out error (recent stderr, say) */
+  constructor(private readonly context: () => string) {}
+
+  add(message: Record<string, unknown>): void {
+    this.messages.push(message);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.test(message)) return true;
+      w.resolve(message);
+      return false;
+    });
+  }
+
+  /** Resolves with the first message (already received or coming) that passes `test`. */
+  waitFor(test: (m: Record<string, unknown>) => boolean, timeoutMs = 15000, what = 'message'): Promise<Record<string, unknown>> {
+    const found = this.messages.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last messages ${JSON.stringify(this.messages.slice(-5)).slice(0, 1500)}; ${this.context()}`)), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+    });
+  }
+
+  /** The answer to request `id` (a response, never a request of the gateway's that has the same id). */
+  response(id: unknown, timeoutMs?: number): Promise<Record<string, unknown>> {
+    return this.waitFor((m) => m.id === id && !('method' in m) && ('result' in m || 'error' in m), timeoutMs, `response to ${JSON.stringify(id)}`);
+  }
+}
+
 /** A gateway driven by raw NDJSON lines, for malformed input and exact wire checks. */
 export class RawSession {
   readonly child: ChildProcessWithoutNullStreams;
-  readonly messages: Record<string, unknown>[] = [];
   readonly stdoutLines: string[] = [];
   readonly stderr: string[] = [];
+  readonly received = new MessageLog(() => `stderr: ${this.stderr.slice(-20).join('\n').slice(0, 1500)}`);
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private buffer = '';
-  private waiters: { test: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+
+  get messages(): Record<string, unknown>[] {
+    return this.received.messages;
+  }
 
   constructor(configPath: string | undefined, extraArgs: string[] = []) {
     const args = configPath ? [GATEWAY, '--config', configPath, ...extraArgs] : [GATEWAY, ...extraArgs];
@@ -97,13 +139,7 @@ export class RawSession {
         const line = this.buffer.slice(0, at);
         this.buffer = this.buffer.slice(at + 1);
         this.stdoutLines.push(line);
-        const message = JSON.parse(line) as Record<string, unknown>; // anything else on stdout fails the test
-        this.messages.push(message);
-        this.waiters = this.waiters.filter((w) => {
-          if (!w.test(message)) return true;
-          w.resolve(message);
-          return false;
-        });
+        this.received.add(JSON.parse(line) as Record<string, unknown>); // anything else on stdout fails the test
       }
     });
     this.child.stderr.setEncoding('utf8');
@@ -119,24 +155,12 @@ export class RawSession {
     this.sendLine(JSON.stringify(message));
   }
 
-  /** Resolves with the first message (already received or coming) that passes `test`. */
-  waitFor(test: (m: Record<string, unknown>) => boolean, timeoutMs = 15000, what = 'message'): Promise<Record<string, unknown>> {
-    const found = this.messages.find(test);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages).slice(0, 2000)}; stderr: ${this.stderr.join('\n').slice(0, 2000)}`)), timeoutMs);
-      this.waiters.push({
-        test,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-      });
-    });
+  waitFor(test: (m: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>> {
+    return this.received.waitFor(test, timeoutMs, what);
   }
 
   response(id: unknown, timeoutMs?: number): Promise<Record<string, unknown>> {
-    return this.waitFor((m) => m.id === id && ('result' in m || 'error' in m), timeoutMs, `response to ${JSON.stringify(id)}`);
+    return this.received.response(id, timeoutMs);
   }
 
   async request(id: number | string, method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { PluginFailure, PluginHost, type PluginEntryConfig } from '../../../../src/plugins/pipeline';
+import { passThrough, PluginFailure, PluginHost, type PluginEntryConfig } from '../../../../src/plugins/pipeline';
 import { findPlugin } from '../../../../src/plugins/registry';
 import type { AuditEvent, MessageContext, PipelineResult, PluginDefinition } from '../../../../src/plugins/types';
 import type { JsonRpcRequest } from '../../../../src/shared/jsonrpc';
@@ -102,16 +102,7 @@ describe('audit plugins in the pipeline', () => {
     const build = (critical: boolean) =>
       new PluginHost({ auditing: { _global: [entry('audit_jsonl', 'auditing', options, critical)] } }, { find: findPlugin }, env);
     const request: JsonRpcRequest = { jsonrpc: '2.0', id: 1, method: 'ping' };
-    const passed: PipelineResult<JsonRpcRequest> = {
-      outcome: 'no_security_evaluation',
-      message: request,
-      modified: false,
-      securityEvaluated: false,
-      sensitive: false,
-      reason: '',
-      stages: [],
-      durationMs: 0,
-    };
+    const passed: PipelineResult<JsonRpcRequest> = passThrough(request);
 
     const critical = build(true);
     await assert.rejects(critical.pipelineFor('gh').audit(eventFor(request, passed)), (err: unknown) => err instanceof PluginFailure && err.critical);

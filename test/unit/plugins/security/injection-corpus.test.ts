@@ -1,7 +1,6 @@
 // Detection quality on the injection corpus (recall, false-positive rate) and linear time on 1 MiB adversarial inputs.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { loadCorpus } from './corpus';
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 
 interface Sample {
@@ -12,14 +11,7 @@ interface Sample {
   text: string;
 }
 
-const corpusDir = path.join(__dirname, '../../../fixtures/corpus');
-
-function load(file: string): Sample[] {
-  return readFileSync(path.join(corpusDir, file), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Sample);
-}
+const load = (file: string): Sample[] => loadCorpus<Sample>(file);
 
 function flagged(detector: InjectionDetector, sample: Sample): boolean {
   return detector.scan(sample.text, { toolDefinition: sample.where === 'definition' }).length > 0;

@@ -1,32 +1,10 @@
 // Measures the PII detectors on the labelled corpus: prints recall per type and overall and the
 // share of benign look-alikes flagged, and holds them to recall >= 95% and <= 2% flagged.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadCorpus as load, type Benign, type Labelled } from './corpus';
 import { basicPiiFilter } from '../../../../src/plugins/security/basic_pii_filter';
 import { detectPii, PII_TYPES, type PiiType } from '../../../../src/plugins/security/detect/pii';
 
-const CORPUS = join(__dirname, '../../../fixtures/corpus');
-
-interface Labelled {
-  id: string;
-  type: string;
-  text: string;
-  value: string;
-}
-interface Benign {
-  id: string;
-  category: string;
-  text: string;
-}
-
-/** Reads a JSONL corpus file; U+2063 marks split secrets so repository scanners skip them. */
-function load<T>(file: string): T[] {
-  return readFileSync(join(CORPUS, file), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line.replace(/\\u2063/g, '')) as T);
-}
 
 describe('PII corpus', () => {
   const samples = load<Labelled>('pii.jsonl');

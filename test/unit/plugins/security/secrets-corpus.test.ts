@@ -2,34 +2,12 @@
 // share of benign look-alikes flagged (by this filter and by both filters together), and holds them
 // to recall >= 95% and <= 2% flagged.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadCorpus as load, type Benign, type Labelled } from './corpus';
 import { basicPiiFilter } from '../../../../src/plugins/security/basic_pii_filter';
 import { basicSecretsFilter } from '../../../../src/plugins/security/basic_secrets_filter';
 import { detectPii, PII_TYPES, type PiiType } from '../../../../src/plugins/security/detect/pii';
 import { detectSecrets, SECRET_TYPES, type SecretType } from '../../../../src/plugins/security/detect/secrets';
 
-const CORPUS = join(__dirname, '../../../fixtures/corpus');
-
-interface Labelled {
-  id: string;
-  type: string;
-  text: string;
-  value: string;
-}
-interface Benign {
-  id: string;
-  category: string;
-  text: string;
-}
-
-/** Reads a JSONL corpus file; U+2063 marks split secrets so repository scanners skip them. */
-function load<T>(file: string): T[] {
-  return readFileSync(join(CORPUS, file), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line.replace(/\\u2063/g, '')) as T);
-}
 
 function recallOf(samples: readonly Labelled[], enabled: ReadonlySet<SecretType>): { perType: Map<string, { total: number; found: number }>; recall: number; missed: string[] } {
   const perType = new Map<string, { total: number; found: number }>();
