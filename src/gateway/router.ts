@@ -442,6 +442,11 @@ export class Router {
         if (typeof description === 'string') entry.description = description;
         if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
         if (pin === 'changed') entry.reason = 'definition changed since it was approved';
+        if (pin === 'changed' || pin === 'new') {
+          const definitions = this.host.plugins.interceptors().map((p) => p.pinDefinitions?.(server, tool)).find((d) => d !== undefined);
+          if (definitions?.pinned) entry.pinnedDefinition = definitions.pinned;
+          if (definitions) entry.currentDefinition = definitions.current;
+        }
         tools.push(entry);
       }
     } catch (err) {

@@ -64,6 +64,11 @@ export interface InterceptorPlugin {
    * approved definition), `new` (not approved yet), `changed` (differs from the approved one).
    */
   toolPinState?(serverName: string, toolName: string): 'pinned' | 'new' | 'changed' | undefined;
+  /**
+   * For a diff before approving: the approved definition of a tool (if any) and the one the server
+   * offers now, in the form this plugin compares them.
+   */
+  pinDefinitions?(serverName: string, tool: Record<string, unknown>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined;
   /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
   close?(): Promise<void>;
 }

@@ -184,6 +184,10 @@ export interface ToolInventoryEntry {
   description?: string;
   /** Why hidden, blocked or changed, for the tooltip. */
   reason?: string;
+  /** When `pin` is `changed`: the approved definition (what was pinned), for a diff before approving. */
+  pinnedDefinition?: Record<string, unknown>;
+  /** When `pin` is `changed` or `new`: the definition the server offers now, as pinning hashes it. */
+  currentDefinition?: Record<string, unknown>;
 }
 
 export interface ToolInventoryParams {

@@ -151,6 +151,9 @@ describe('Gateway control operations (hot reload, restart)', function () {
     await client.toolNames();
     const changed = await latest('alpha');
     assert.equal(changed.get('echo')?.pin, 'changed');
+    const echo = changed.get('echo') as { pinnedDefinition?: { description?: string }; currentDefinition?: { description?: string } };
+    assert.ok(echo.pinnedDefinition && echo.currentDefinition, 'both definitions are there for a diff');
+    assert.notEqual(echo.pinnedDefinition.description, echo.currentDefinition.description);
     assert.equal(changed.get('echo')?.visibility, 'blocked');
     assert.deepEqual(gateway.toolInventories().map((i) => i.server).sort(), ['alpha', 'beta']);
   });

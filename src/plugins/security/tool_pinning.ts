@@ -150,6 +150,13 @@ class ToolPinning implements InterceptorPlugin {
     return this.verified.get(server)?.has(tool) ? 'pinned' : undefined;
   }
 
+  pinDefinitions(server: string, tool: Record<string, unknown>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined {
+    if (typeof tool['name'] !== 'string') return undefined;
+    const pinned = this.cache?.lock.servers[server]?.[tool['name']]?.definition;
+    const current = pinTool(tool).definition;
+    return pinned ? { pinned, current } : { current };
+  }
+
   approveToolChanges(params: { server?: string; tools?: readonly string[] }): Promise<number> {
     return this.serialized(async () => {
       let approved = 0;
