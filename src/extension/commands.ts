@@ -7,10 +7,26 @@ import * as vscode from 'vscode';
 import type { EffectiveConfig } from './effective-config';
 import type { GatekitExtension } from './gatekit-extension';
 import type { ImportOptions, RestoreOptions } from './mcp-import';
-import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID } from './views/traffic-view';
+import { allowTool, hideTool } from './tool-allowlist';
+import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { SERVERS_VIEW_ID } from './views/servers-view';
-import { trafficEntryUri } from './views/traffic-document';
+import { renderEntry, trafficEntryUri } from './views/traffic-document';
+import type { GatewaySession } from './control-server';
+import { renderDefinition } from './views/tool-definition-document';
 import type { ToolInventoryEntry } from '../shared/protocol';
+
+/** A Servers view node, or what tests and automation pass instead: `{server, tool}` names. */
+type ToolTarget = { kind?: string; server?: string; name?: string; tool?: ToolInventoryEntry | string };
+
+/** Options of `gatekit.approveToolChanges` (second argument). */
+export interface ApproveOptions {
+  /** False approves without the confirmation prompt; the diff still opens. */
+  confirm?: boolean;
+}
+
+function isApproveOptions(value: unknown): value is ApproveOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'confirm' in value;
+}
 
 /** Quotes one shell word when needed (POSIX shells and PowerShell both accept double quotes here). */
 function shellWord(word: string): string {
@@ -51,7 +67,11 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
     register('gatekit.importMcpJson', (options?: ImportOptions) => extension.importer.import(options ?? {})),
     register('gatekit.restoreMcpJson', (options?: RestoreOptions) => extension.importer.restore(options ?? {})),
     register('gatekit.copyGatewayCommand', () => copyGatewayCommand(extension)),
-    register('gatekit.approveToolChanges', (node?: { kind?: string; server?: string; name?: string; tool?: ToolInventoryEntry }) => approveToolChanges(extension, node)),
+    // From a view menu the second argument is VS Code's (selected nodes); only an options object counts.
+    register('gatekit.approveToolChanges', (node?: ToolTarget, options?: unknown) => approveToolChanges(extension, node, isApproveOptions(options) ? options : {})),
+    register('gatekit.hideTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'hide')),
+    register('gatekit.allowTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'allow')),
+    register('gatekit.copyTrafficEntry', (target?: TrafficNode | number) => copyTrafficEntry(extension, target)),
   ];
 }
 
@@ -121,13 +141,17 @@ async function copyGatewayCommand(extension: GatekitExtension): Promise<string |
   return command;
 }
 
-async function approveToolChanges(extension: GatekitExtension, node: { kind?: string; server?: string; name?: string; tool?: ToolInventoryEntry } | undefined): Promise<number> {
+/**
+ * Approves changed or new tool definitions: one tool (after showing what changed and asking), one
+ * server's, or those picked from every gateway's. Returns how many were pinned anew.
+ */
+async function approveToolChanges(extension: GatekitExtension, node: ToolTarget | undefined, options: ApproveOptions): Promise<number> {
+  if (node?.kind === 'tool' && node.server && typeof node.tool === 'object') {
+    if (!(await reviewToolChange(extension, node.server, node.tool, options.confirm !== false))) return 0;
+    return sendApproval(extension, node.server, [node.tool.name], node.tool.currentDefinition);
+  }
   let server: string | undefined;
-  let tools: string[] | undefined;
-  if (node?.kind === 'tool' && node.server && node.tool) {
-    server = node.server;
-    tools = [node.tool.name];
-  } else if (node?.kind === 'server' && node.name) {
+  if (node?.kind === 'server' && node.name) {
     server = node.name;
   } else if (node?.server) {
     server = node.server;
@@ -159,11 +183,63 @@ async function approveToolChanges(extension: GatekitExtension, node: { kind?: st
     for (const [name, list] of byServer) approved += await sendApproval(extension, name, list);
     return approved;
   }
-  return sendApproval(extension, server, tools);
+  return sendApproval(extension, server, undefined);
 }
 
-async function sendApproval(extension: GatekitExtension, server: string | undefined, tools: string[] | undefined): Promise<number> {
-  const results = await extension.controlServer.approveToolChanges({ ...(server ? { server } : {}), ...(tools ? { tools } : {}) });
+/**
+ * Shows the approved and the offered definition side by side (a new tool: the offered one), then
+ * asks unless `ask` is false. Resolves true to go ahead.
+ */
+async function reviewToolChange(extension: GatekitExtension, server: string, tool: ToolInventoryEntry, ask: boolean): Promise<boolean> {
+  const label = `${server}__${tool.name}`;
+  const definitions = extension.toolDefinitions;
+  if (tool.pin === 'changed' && tool.pinnedDefinition && tool.currentDefinition) {
+    const approved = definitions.set(server, tool.name, 'approved', tool.pinnedDefinition);
+    const offered = definitions.set(server, tool.name, 'offered', tool.currentDefinition);
+    await vscode.commands.executeCommand('vscode.diff', approved, offered, `${label}: approved ↔ offered now`, { preview: true });
+  } else if (tool.currentDefinition) {
+    const offered = definitions.set(server, tool.name, 'offered', tool.currentDefinition);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(offered), { preview: true });
+  }
+  if (!ask) return true;
+  const isNew = tool.pin === 'new';
+  const choice = await vscode.window.showWarningMessage(
+    isNew ? `Approve the new tool ${label}?` : `Approve the changed definition of ${label}?`,
+    {
+      modal: true,
+      detail: isNew
+        ? 'Gatekit pins the definition the server offers now; calls to the tool are refused until then.'
+        : 'The diff shows the approved definition (left) and the one the server offers now (right). Approving pins the new one; calls to the tool are refused until then.',
+    },
+    'Approve',
+  );
+  return choice === 'Approve';
+}
+
+/**
+ * True when the session reports a changed or new definition among `tools` of `server` (all its
+ * tools when absent), and, when `offered` is given, offers exactly that definition.
+ */
+function reportsPending(session: GatewaySession, server: string, tools: readonly string[] | undefined, offered: Record<string, unknown> | undefined): boolean {
+  const shown = offered === undefined ? undefined : renderDefinition(offered);
+  return (session.inventories.get(server) ?? []).some(
+    (t) =>
+      (t.pin === 'changed' || t.pin === 'new') &&
+      (tools === undefined || tools.includes(t.name)) &&
+      (shown === undefined || (t.currentDefinition !== undefined && renderDefinition(t.currentDefinition) === shown)),
+  );
+}
+
+/**
+ * Sends the approval to the gateways that report the pending definitions (every gateway when no
+ * server is named). Gateways pin what their lockfile holds as pending, and two processes of a
+ * server can offer different definitions: one that offers another definition than the one
+ * reviewed must not be the one to approve.
+ */
+async function sendApproval(extension: GatekitExtension, server: string | undefined, tools: string[] | undefined, offered?: Record<string, unknown>): Promise<number> {
+  const filter = server === undefined ? undefined : (session: GatewaySession) => reportsPending(session, server, tools, offered);
+  const results = await extension.controlServer.approveToolChanges({ ...(server ? { server } : {}), ...(tools ? { tools } : {}) }, filter);
+  if (results.length === 0) extension.log.warn(`approve tool changes: no gateway reports ${tools?.join(', ') ?? 'changed tools'}${server ? ` of ${server}` : ''} as changed any more`);
   let approved = 0;
   for (const r of results) {
     if (r.error) extension.log.warn(`approve tool changes (gateway ${r.session.identity.pid}): ${r.error}`);
@@ -171,4 +247,60 @@ async function sendApproval(extension: GatekitExtension, server: string | undefi
   }
   extension.log.info(`approved ${approved} tool definition(s)${server ? ` of ${server}` : ''}`);
   return approved;
+}
+
+/** The server and upstream tool name a tool command is about. */
+function toolOf(target: ToolTarget | undefined): { server: string; tool: string } | undefined {
+  if (target === undefined || typeof target.server !== 'string') return undefined;
+  const tool = typeof target.tool === 'string' ? target.tool : target.tool?.name;
+  return tool === undefined ? undefined : { server: target.server, tool };
+}
+
+/**
+ * Hide Tool / Allow Tool: takes the tool out of, or puts it back into, its server's `tool_manager`
+ * allowlist in `gatekit.plugins`; hot reload carries the change to running gateways. Resolves true
+ * when the settings were written.
+ */
+async function changeToolVisibility(extension: GatekitExtension, target: ToolTarget | undefined, change: 'hide' | 'allow'): Promise<boolean> {
+  const picked = toolOf(target);
+  if (picked === undefined) {
+    void vscode.window.showInformationMessage(`Choose the tool to ${change} in the Gatekit Servers view.`);
+    return false;
+  }
+  const { server, tool } = picked;
+  const config = extension.settings.effective;
+  if (config.state !== 'ready' || config.config === undefined) {
+    void vscode.window.showWarningMessage(`Gatekit cannot ${change} ${server}__${tool} while the configuration is invalid: fix the problems in the Servers view first.`);
+    return false;
+  }
+  const list = extension.settings.serverPlugins('middleware', server);
+  const known = (extension.toolsOf(server) ?? []).map((t) => t.name);
+  // The allowlist is built from (or checked against) the tools the server offers: without them a
+  // hide would hide everything and an allow could drop the allowlist.
+  if (!known.includes(tool)) {
+    void vscode.window.showWarningMessage(`Gatekit does not know a tool ${tool} of ${server} (is the server running?).`);
+    return false;
+  }
+  const next = change === 'hide' ? hideTool(list, tool, known) : allowTool(list, tool, known);
+  if (next === undefined) {
+    void vscode.window.showInformationMessage(change === 'hide' ? `${server}__${tool} is hidden already.` : `No tool_manager allowlist of ${server} hides ${tool}.`);
+    return false;
+  }
+  const level = await extension.settings.writeServerPlugins('middleware', server, next);
+  extension.log.info(`${change === 'hide' ? 'hid' : 'allowed'} ${server}__${tool}: gatekit.plugins.middleware.${server} in ${level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  return true;
+}
+
+/** Copy as JSON: the exchange as its read-only document shows it. Resolves with the text copied. */
+async function copyTrafficEntry(extension: GatekitExtension, target: TrafficNode | number | undefined): Promise<string | undefined> {
+  const node = target ?? extension.trafficTree?.selection[0];
+  const entryId = typeof node === 'number' ? node : node?.kind === 'entry' ? node.entryId : undefined;
+  if (entryId === undefined) return undefined;
+  const text = renderEntry(extension.traffic, entryId);
+  if (text === undefined) {
+    void vscode.window.showInformationMessage('This exchange is no longer in the Traffic view.');
+    return undefined;
+  }
+  await vscode.env.clipboard.writeText(text);
+  return text;
 }

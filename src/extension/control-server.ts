@@ -214,9 +214,9 @@ export class ControlServer {
     return this.broadcast((c) => c.sendRequest(ApplyConfigRequest.type, params), filter);
   }
 
-  /** Asks every connected gateway to pin changed or new tool definitions. */
-  approveToolChanges(params: ApproveToolChangesParams): Promise<BroadcastResult<ApproveToolChangesResult>[]> {
-    return this.broadcast((c) => c.sendRequest(ApproveToolChangesRequest.type, params));
+  /** Asks every connected gateway (or those `filter` picks) to pin changed or new tool definitions. */
+  approveToolChanges(params: ApproveToolChangesParams, filter?: (session: GatewaySession) => boolean): Promise<BroadcastResult<ApproveToolChangesResult>[]> {
+    return this.broadcast((c) => c.sendRequest(ApproveToolChangesRequest.type, params), filter);
   }
 
   /** Asks every connected gateway to restart its upstream servers. */

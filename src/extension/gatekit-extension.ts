@@ -9,6 +9,7 @@ import { McpJsonImporter } from './mcp-import';
 import { GatekitSettings } from './settings';
 import { TrafficStore } from './traffic-store';
 import { ServersTreeProvider, SERVERS_VIEW_ID, type ServersNode } from './views/servers-view';
+import { ToolDefinitionProvider, TOOL_DEFINITION_SCHEME } from './views/tool-definition-document';
 import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
 import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
@@ -20,6 +21,8 @@ export class GatekitExtension implements vscode.Disposable {
   readonly traffic: TrafficStore;
   readonly trafficView: TrafficTreeProvider;
   readonly serversView: ServersTreeProvider;
+  /** The documents of the diff shown before approving a changed tool definition. */
+  readonly toolDefinitions = new ToolDefinitionProvider();
   readonly provider: GatekitServerProvider;
   readonly hostGateway: HostGateway;
   readonly importer: McpJsonImporter;
@@ -54,7 +57,7 @@ export class GatekitExtension implements vscode.Disposable {
       notices: () => this.notices(),
       serverNames: () => (this.settings.effective.state === 'ready' ? this.settings.effective.serverNames : (this.lastGood?.serverNames ?? [])),
       status: (name) => this.serverStatus(name),
-      tools: (name) => this.serverTools(name),
+      tools: (name) => this.toolsOf(name),
     });
     this.provider = new GatekitServerProvider({
       gatewayScript: this.gatewayScript,
@@ -73,7 +76,7 @@ export class GatekitExtension implements vscode.Disposable {
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -139,6 +142,7 @@ export class GatekitExtension implements vscode.Disposable {
       (this.trafficTree = vscode.window.createTreeView(TRAFFIC_VIEW_ID, { treeDataProvider: this.trafficView })),
       (this.serversTree = vscode.window.createTreeView(SERVERS_VIEW_ID, { treeDataProvider: this.serversView, showCollapseAll: true })),
       vscode.workspace.registerTextDocumentContentProvider(TRAFFIC_SCHEME, new TrafficDocumentProvider(this.traffic)),
+      vscode.workspace.registerTextDocumentContentProvider(TOOL_DEFINITION_SCHEME, this.toolDefinitions),
       settings.onDidChange((config) => void this.configChanged(config)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('gatekit.traffic.maxEntries')) this.traffic.setMaxEntries(settings.trafficMaxEntries());
@@ -262,7 +266,8 @@ export class GatekitExtension implements vscode.Disposable {
     return this.statusSession()?.servers.find((s) => s.name === name);
   }
 
-  private serverTools(name: string): ToolInventoryEntry[] | undefined {
+  /** A server's tools as the Servers view shows them (the views gateway's inventory first). */
+  toolsOf(name: string): ToolInventoryEntry[] | undefined {
     const preferred = this.statusSession()?.inventories.get(name);
     if (preferred) return preferred;
     for (const session of this.controlServer.sessions()) {

@@ -11,6 +11,10 @@ export function inputSecretKey(id: string): string {
   return `gatekit.input.${id}`;
 }
 
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
 /**
  * Owner of the current EffectiveConfig. Re-reads on settings, trust, secret and config-file
  * changes, and fires `onDidChange` only when the outcome differs.
@@ -77,6 +81,43 @@ export class GatekitSettings implements vscode.Disposable {
   /** Stores the value of `${input:ID}` (the change triggers a refresh). */
   async storeInput(id: string, value: string): Promise<void> {
     await this.context.secrets.store(inputSecretKey(id), value);
+  }
+
+  /**
+   * One server's plugin list of one section as written (no defaults filled in): from
+   * `gatekit.plugins` when set there, else from the config file. Undefined when neither has one.
+   */
+  serverPlugins(section: string, server: string): unknown[] | undefined {
+    const fromSettings = asObject(asObject(vscode.workspace.getConfiguration('gatekit').get<unknown>('plugins'))[section])[server];
+    if (Array.isArray(fromSettings)) return fromSettings;
+    // Settings lists replace the file's, so what is left in the effective config came from the file, unparsed.
+    const fromFile = asObject(asObject(this.current.config?.plugins)[section])[server];
+    return Array.isArray(fromFile) ? fromFile : undefined;
+  }
+
+  /**
+   * Writes one server's plugin list of one section (`plugins.middleware.<server>`) into
+   * `gatekit.plugins` at the level that defines `gatekit.plugins` (workspace if set there, else user),
+   * then re-reads. An empty list is removed from the settings unless something else still defines a
+   * list for that server (the other level, the config file): then `[]` has to stay to replace it.
+   * Returns the level written.
+   */
+  async writeServerPlugins(section: string, server: string, list: readonly unknown[]): Promise<vscode.ConfigurationTarget> {
+    const config = vscode.workspace.getConfiguration('gatekit');
+    const inspected = config.inspect<unknown>('plugins');
+    const inWorkspace = inspected?.workspaceValue !== undefined;
+    const target = inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const plugins = { ...asObject(inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) };
+    const scopes = { ...asObject(plugins[section]) };
+    const otherLevel = inWorkspace ? asObject(asObject(inspected?.globalValue)[section]) : {};
+    const definedElsewhere = Object.hasOwn(otherLevel, server) || this.current.configFile !== undefined;
+    if (list.length > 0 || definedElsewhere) scopes[server] = list;
+    else delete scopes[server];
+    if (Object.keys(scopes).length > 0) plugins[section] = scopes;
+    else delete plugins[section];
+    await config.update('plugins', Object.keys(plugins).length > 0 ? plugins : undefined, target);
+    await this.refresh();
+    return target;
   }
 
   /**

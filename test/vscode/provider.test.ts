@@ -94,7 +94,8 @@ describe('MCP server definition provider', () => {
       // The same exchanges, seen in the Traffic view through the control link.
       const entries = await waitFor('both tool calls in the Traffic view', () => {
         for (const session of extension.traffic.sessions()) {
-          const calls = session.entries.filter((e) => e.event.method === 'tools/call');
+          // Sessions of earlier test files may still be listed (ended): only this one calls memory.
+          const calls = session.entries.filter((e) => e.event.method === 'tools/call' && e.event.server === 'memory');
           if (session.identity.startedByExtension && session.identity.mode === 'stdio' && calls.length >= 2) return calls;
         }
         return undefined;

@@ -134,13 +134,18 @@ describe('views fed over the control link', function () {
     assert.deepEqual([...byLabel.keys()].sort(), ['memory__add', 'memory__delete_entities', 'memory__read_graph', 'memory__write_graph']);
     assert.match(String(byLabel.get('memory__add')!.description), /renamed from create_entities/);
     assert.equal((byLabel.get('memory__delete_entities')!.iconPath as vscode.ThemeIcon).id, 'eye-closed');
-    assert.equal(byLabel.get('memory__write_graph')!.contextValue, 'tool.pinChanged');
+    // contextValue `tool.<visibility>[.pinChanged]` decides which menu items (Hide, Allow, Approve) show.
+    assert.equal(byLabel.get('memory__write_graph')!.contextValue, 'tool.visible.pinChanged');
+    assert.equal(byLabel.get('memory__delete_entities')!.contextValue, 'tool.hidden');
+    assert.equal(byLabel.get('memory__add')!.contextValue, 'tool.renamed');
+    assert.equal(byLabel.get('memory__read_graph')!.contextValue, 'tool.visible');
     assert.equal(extension.statusBar.text, '$(shield) Gatekit 1/1');
   });
 
   it('approves a changed tool definition through the gateway that reported it', async () => {
     const toolNode = extension.serversView.getChildren(serverNode()).find((n) => n.kind === 'tool' && n.tool.name === 'write_graph');
-    const approved = await vscode.commands.executeCommand<number>('gatekit.approveToolChanges', toolNode);
+    // This stand-in sends no definitions, so there is no diff; `confirm: false` skips the modal prompt.
+    const approved = await vscode.commands.executeCommand<number>('gatekit.approveToolChanges', toolNode, { confirm: false });
     assert.equal(approved, 1);
     assert.deepEqual(gateway.approvals, [{ server: 'memory', tools: ['write_graph'] }]);
   });

@@ -170,6 +170,8 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   if (tool.description) tooltip.appendText(`\n\n${tool.description}`);
   if (tool.reason) tooltip.appendText(`\n\n${tool.reason}`);
   item.tooltip = tooltip;
-  item.contextValue = tool.pin === 'changed' || tool.pin === 'new' ? 'tool.pinChanged' : `tool.${tool.visibility}`;
+  // `tool.<visibility>[.pinChanged]`: the menus offer Hide on visible and renamed tools, Allow on
+  // hidden ones, Approve on changed or new definitions.
+  item.contextValue = `tool.${tool.visibility}${tool.pin === 'changed' || tool.pin === 'new' ? '.pinChanged' : ''}`;
   return item;
 }
