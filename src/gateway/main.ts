@@ -147,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
   let controlOnly: ControlOnlyClient | undefined;
   try {
     const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    controlOnly = values['control-only'] ? new ControlOnlyClient(process.stdin, () => settings.upstreams.map((u) => u.name), log, gatekitVersion) : undefined;
+    // The live set of upstreams (a hot reload may add or remove some).
+    controlOnly = values['control-only'] ? new ControlOnlyClient(process.stdin, () => [...gateway.upstreams.keys()], log, gatekitVersion) : undefined;
     gateway = new Gateway(settings, { input: controlOnly?.input ?? process.stdin, output: controlOnly?.output ?? process.stdout, log });
   } catch (err) {
     const failure = startupFailure(err);
