@@ -82,6 +82,15 @@ fi
 CHROMIUM="$(find_chromium)" || fail "no chromium found (install Debian's chromium or set CHROMIUM)"
 
 # ------------------------------------------------------------------ 2. Node 24 from the npm registry
+# Installs below run without the npm_* variables of an outer `npm test`: code-server's postinstall
+# reads the Node version from npm_config_user_agent, which would still name the outer Node 20.
+without_outer_npm() {
+  local unset=()
+  while IFS='=' read -r name _; do
+    case "$name" in npm_* | NODE) unset+=(-u "$name") ;; esac
+  done < <(env)
+  env "${unset[@]}" "$@"
+}
 mkdir -p "$CACHE"
 NODE24_PKG="node-linux-${NODE_ARCH}"
 NODE24_ROOT="$CACHE/node24/node_modules/$NODE24_PKG"
@@ -89,7 +98,7 @@ if [ ! -x "$NODE24_ROOT/bin/node" ] || [ "$("$NODE24_ROOT/bin/node" -v)" != "v$N
   log "npm install $NODE24_PKG@$NODE24_VERSION (Node 24 binary and headers)"
   rm -rf "$CACHE/node24"; mkdir -p "$CACHE/node24"
   (cd "$CACHE/node24" && echo '{"private":true}' >package.json &&
-    npm install --no-audit --no-fund --loglevel=error "$NODE24_PKG@$NODE24_VERSION" >/dev/null) || fail "installing Node 24 failed"
+    without_outer_npm npm install --no-audit --no-fund --loglevel=error "$NODE24_PKG@$NODE24_VERSION" >/dev/null) || fail "installing Node 24 failed"
 fi
 mkdir -p "$CACHE/node24-bin"
 ln -sf "$NODE24_ROOT/bin/node" "$CACHE/node24-bin/node"
@@ -106,7 +115,7 @@ if [ ! -x "$CS_BIN" ] || ! cs_version | grep -q "^$CODE_SERVER_VERSION "; then
   log "npm install code-server@$CODE_SERVER_VERSION on Node $NODE24_VERSION (builds native modules, a few minutes)"
   rm -rf "$CACHE/code-server"; mkdir -p "$CACHE/code-server"
   (cd "$CACHE/code-server" && echo '{"private":true}' >package.json &&
-    PATH="$NODE24_PATH" npm_config_nodedir="$NODE24_ROOT" \
+    without_outer_npm PATH="$NODE24_PATH" npm_config_nodedir="$NODE24_ROOT" \
       npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >install.log 2>&1) \
     || { tail -40 "$CACHE/code-server/install.log" >&2; fail "installing code-server failed (log: $CACHE/code-server/install.log)"; }
 fi
