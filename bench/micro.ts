@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { detectPii, PII_TYPES } from '../src/plugins/security/detect/pii';
 import { detectSecrets, SECRET_TYPES } from '../src/plugins/security/detect/secrets';
 import { InjectionDetector } from '../src/plugins/security/detect/injection';
+import { proseOfLength } from './lib/prose.cjs';
 import { createPiiFilter } from '../src/plugins/security/basic_pii_filter';
 import { createSecretsFilter } from '../src/plugins/security/basic_secrets_filter';
 import { createInjectionDefense } from '../src/plugins/security/basic_prompt_injection_defense';
@@ -22,16 +23,9 @@ import type { InterceptorPlugin, MessageContext } from '../src/plugins/types';
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
-const PARAGRAPH =
-  'The river runs quietly past the old mill, where the workers once ground wheat and barley for the ' +
-  'villages along the valley. Today the building holds a small museum: visitors can see the wooden ' +
-  'gears, the millstones and a model of the water wheel, which turned about 12 times a minute in a ' +
-  'good season. In spring the meadows turn green again, the swallows return from the south, and the ' +
-  'path along the bank is busy with walkers, cyclists and families who stop for a picnic under the ' +
-  'willows before heading back to town for the evening market.\n';
 const MIB = 1024 * 1024;
 // Flat, like every string JSON.parse makes (a sliced string would be slower to scan).
-const prose = Buffer.from(PARAGRAPH.repeat(Math.ceil(MIB / PARAGRAPH.length)).slice(0, MIB)).toString();
+const prose = Buffer.from(proseOfLength(MIB)).toString();
 
 /** Runs `fn` for about `ms` after a warm-up and prints the mean time per call. */
 function measure(name: string, fn: () => unknown, ms = 600, unit: 'µs' | 'ms' = 'µs'): void {

@@ -7,6 +7,8 @@
 //
 //   node bench/servers/bench-server.mjs [--tools N] [--name NAME]
 
+import { proseOfLength } from '../lib/prose.cjs';
+
 const argv = process.argv.slice(2);
 const optionIndex = argv.indexOf('--tools');
 const extraTools = optionIndex === -1 ? 0 : Number(argv[optionIndex + 1]) || 0;
@@ -38,22 +40,12 @@ for (let i = 0; i < extraTools; i++) {
   });
 }
 
-// Plain text with words, punctuation and figures, free of anything the filters look for, so the
-// gateway scans it fully and passes it unchanged.
-const PARAGRAPH =
-  'The river runs quietly past the old mill, where the workers once ground wheat and barley for the ' +
-  'villages along the valley. Today the building holds a small museum: visitors can see the wooden ' +
-  'gears, the millstones and a model of the water wheel, which turned about 12 times a minute in a ' +
-  'good season. In spring the meadows turn green again, the swallows return from the south, and the ' +
-  'path along the bank is busy with walkers, cyclists and families who stop for a picnic under the ' +
-  'willows before heading back to town for the evening market.\n';
-
 const textCache = new Map();
 function textOf(bytes, kind) {
   const key = `${kind}:${bytes}`;
   let text = textCache.get(key);
   if (text === undefined) {
-    text = kind === 'x' ? 'x'.repeat(bytes) : PARAGRAPH.repeat(Math.ceil(bytes / PARAGRAPH.length) + 1).slice(0, bytes);
+    text = kind === 'x' ? 'x'.repeat(bytes) : proseOfLength(bytes);
     // Each distinct size is built once: the server's own cost stays out of the measured round trip.
     if (textCache.size < 16) textCache.set(key, text);
   }

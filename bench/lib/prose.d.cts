@@ -1,0 +1,3 @@
+// Types of prose.cjs for the TypeScript benchmark scripts.
+export declare const PARAGRAPH: string;
+export declare function proseOfLength(bytes: number): string;
