@@ -46,7 +46,6 @@ export class Gateway {
   private readonly writer: NdjsonMessageWriter;
   private reader: NdjsonMessageReader | undefined;
   private shuttingDown: Promise<number> | undefined;
-  private lastWrite: Promise<void> = Promise.resolve();
   /** Set while the client is not reading our stdout: we stop reading it and the upstreams until it catches up. */
   private inputsPaused = false;
   private exitCode = 0;
@@ -251,7 +250,7 @@ export class Gateway {
     this.reader?.dispose();
     // Writes keep their order, so once the last one is handed to the stream all of them are.
     // A client that stopped reading would never take them: then there is nothing to wait for.
-    if (!this.inputsPaused) await Promise.race([this.lastWrite.catch(() => undefined), deadline]);
+    if (!this.inputsPaused) await Promise.race([this.writer.flushed(), deadline]);
     this.finish(exitCode);
     return exitCode;
   }
@@ -268,8 +267,8 @@ export class Gateway {
   private send(message: JsonRpcMessage): void {
     // Stream failures surface once through writer.onError; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
-    this.lastWrite = this.writer.write(message).catch((err: unknown) => {
-      if (isUnserializable(err)) this.router.undeliverable(message, err instanceof Error ? err.message : String(err));
+    this.writer.send(message, (err) => {
+      if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
     });
     if (!this.inputsPaused && this.writer.backlog > backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) this.pauseInputs();
   }

@@ -16,6 +16,7 @@ import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '
 import { passThrough, type PluginHost, type ServerPipeline } from '../plugins/pipeline';
 import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
+import { withReplacedId } from './transport/ndjson';
 import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
 
 /** Protocol versions this gateway speaks, oldest first. */
@@ -790,8 +791,10 @@ export class Router {
   }
 }
 
+/** The response under another id; an upstream's answer keeps its text, so it is not serialized again. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
-  return response.id === id ? response : { ...response, id };
+  if (response.id === id) return response;
+  return id === null ? { ...response, id } : withReplacedId(response, id);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,7 +2,7 @@
 // restarting it with back-off when it crashes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import { NdjsonMessageReader, NdjsonMessageWriter, rememberText } from './transport/ndjson';
 import { spawnTarget } from './spawn-command';
 import {
   classifyMessage,
@@ -14,6 +14,9 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from '../shared/jsonrpc';
+
+/** Below this size, serializing a forwarded answer again costs less than remembering its text. */
+const REUSE_TEXT_MIN_CHARS = 4096;
 
 export type UpstreamState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
 
@@ -184,7 +187,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       pending.resolve(makeError(message.id, code, `Gatekit could not send '${message.method}' to '${this.name}': ${why}`, { server: this.name }));
     };
     if (!this.writer) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
-    this.writer.write(message).catch((err: unknown) => {
+    this.writer.send(message, (err) => {
+      if (!err) return;
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       fail(isUnserializable(err) ? ErrorCode.InternalError : ErrorCode.UpstreamUnavailable, errorText(err));
     });
@@ -198,7 +202,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   send(message: JsonRpcMessage): void {
     const writer = this.writer;
     if (!writer || this.stalled()) return;
-    writer.write(message).catch((err: unknown) => {
+    writer.send(message, (err) => {
+      if (!err) return;
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       if (isUnserializable(err) && !('method' in message) && message.id !== null) {
         this.send(makeError(message.id, ErrorCode.InternalError, `Gatekit could not relay the answer: ${errorText(err)}`));
@@ -314,7 +319,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${preview}`);
     });
     reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
-    reader.listen((value) => this.onMessage(value));
+    reader.listen((value, line) => this.onMessage(value, line));
     if (this.outputPaused) child.stdout!.pause();
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);
@@ -343,11 +348,14 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.healthyTimer.unref();
   }
 
-  private onMessage(value: unknown): void {
+  private onMessage(value: unknown, line: string): void {
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'response': {
         const { id } = classified.message;
+        // Forwarded unchanged but for its id, a large answer is written from this text instead of
+        // being serialized again. Small ones are not worth a weak-map entry (the GC pays for each).
+        if (line.length >= REUSE_TEXT_MIN_CHARS) rememberText(classified.message, line);
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${JSON.stringify(id)}`);

@@ -268,16 +268,78 @@ function previewOf(bytes: Buffer): string {
 }
 
 /**
+ * Texts known to be the exact JSON of a message object: the reader's line for what it parsed, or
+ * that line with only the id replaced. The writer sends such a text instead of serializing the
+ * object again, which for a large result saves most of the gateway's work. Messages are never
+ * mutated in place (a change makes a copy), so an object's text stays true while the object lives.
+ */
+const knownTexts = new WeakMap<object, string>();
+
+/** Records that `text` is exactly the JSON of `message` (a line as read, without its terminator). */
+export function rememberText(message: object, text: string): void {
+  knownTexts.set(message, text);
+}
+
+/** The text recorded for `message`, if any. */
+export function knownText(message: object): string | undefined {
+  return knownTexts.get(message);
+}
+
+/** An id written as JSON: an integer or a string without escapes (what peers put in their ids). */
+const ID_VALUE = String.raw`(-?\d{1,16}|"[^"\\]{0,200}")`;
+/** `{"jsonrpc":"2.0","id":…,` or `{"id":…,` opening the line (Python and most hand-written servers). */
+const ID_FIRST = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*` + ID_VALUE + String.raw`\s*,`);
+/** `…,"id":…}` closing the line (the TypeScript SDK writes the id last). */
+const ID_LAST = new RegExp(String.raw`[,{]\s*"id"\s*:\s*` + ID_VALUE + String.raw`\s*\}\s*$`);
+/** The closing form is searched in the line's last characters only, so its cost does not grow with the line. */
+const ID_LAST_WINDOW = 256;
+
+/**
+ * A copy of `message` with its id replaced. When the original's text is known, the copy's text is
+ * that text with the id spliced in, so the writer does not serialize it again.
+ *
+ * The splice is used only where it provably yields the same value: the id found must be a
+ * top-level member holding the parsed id. JSON.parse keeps the last of duplicate keys, so an id
+ * that closes the object is always the one that counts; one that opens it counts only if no other
+ * `"id"` key follows (checked by a native search; when found, the copy is simply serialized anew).
+ */
+export function withReplacedId<T extends { id: string | number | null }>(message: T, id: string | number): T {
+  const copy = { ...message, id };
+  const text = knownTexts.get(message);
+  if (text !== undefined && message.id !== null) {
+    const spliced = spliceId(text, message.id, JSON.stringify(id));
+    if (spliced !== undefined) knownTexts.set(copy, spliced);
+  }
+  return copy;
+}
+
+function spliceId(text: string, oldId: string | number, newIdJson: string): string | undefined {
+  const tailStart = Math.max(0, text.length - ID_LAST_WINDOW);
+  const last = ID_LAST.exec(tailStart === 0 ? text : text.slice(tailStart));
+  if (last !== null && sameId(last[1]!, oldId)) {
+    const valueEnd = tailStart + last.index + last[0].lastIndexOf(last[1]!) + last[1]!.length;
+    return text.slice(0, valueEnd - last[1]!.length) + newIdJson + text.slice(valueEnd);
+  }
+  const first = ID_FIRST.exec(text);
+  if (first !== null && sameId(first[1]!, oldId) && text.indexOf('"id"', first[0].length) === -1) {
+    const valueEnd = first[0].lastIndexOf(first[1]!) + first[1]!.length;
+    return text.slice(0, valueEnd - first[1]!.length) + newIdJson + text.slice(valueEnd);
+  }
+  return undefined;
+}
+
+function sameId(json: string, id: string | number): boolean {
+  return json.charCodeAt(0) === 0x22 ? typeof id === 'string' && json.slice(1, -1) === id : typeof id === 'number' && Number(json) === id;
+}
+
+/**
  * Most messages joined into one write. Measured with 64 calls in flight through the gateway
  * (bench/run.mjs): 8 and 32 did no better, and one write per tick kept about 0.6× of the throughput.
  */
 const MAX_LINES_PER_WRITE = 16;
 
-/** A write waiting to be handed to the stream. */
-interface PendingWrite {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
+/** Told once what became of a write: `undefined` when it was handed to the stream, else why it failed. */
+export type WriteCallback = (error: Error | undefined) => void;
 
 /** The parts of a Node Writable the writer uses beyond `NodeJS.WritableStream`. */
 interface WritableState {
@@ -297,7 +359,8 @@ interface WritableState {
  */
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private queuedLines: string[] = [];
-  private queuedWrites: PendingWrite[] = [];
+  /** Callbacks of the queued lines (not one per line: a send without a callback adds none). */
+  private queuedCallbacks: WriteCallback[] = [];
   /** Characters in `queuedLines`, so the backlog is known without summing. */
   private queuedChars = 0;
   private flushScheduled = false;
@@ -313,7 +376,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     const onError = (error: Error): void => this.fail(error);
     const onClose = (): void => {
       const closedError = new Error('The stream was closed');
-      if (this.queuedWrites.length > 0) {
+      if (this.queuedLines.length > 0) {
         this.fail(closedError);
       } else {
         // A close after end() is the normal way out, not an error; later writes still reject.
@@ -340,16 +403,32 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 
   /** Serializes `msg` as one line. Rejects if it cannot be serialized or the stream failed. */
   write(msg: Message): Promise<void> {
-    let line: string | undefined;
+    return new Promise((resolve, reject) => this.send(msg, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /**
+   * `write` without a promise, for hot paths: `done`, if given, learns once whether the message was
+   * handed to the stream or why not (never synchronously for a failure, like a rejection).
+   */
+  send(msg: Message, done?: WriteCallback): void {
+    let line = knownTexts.get(msg);
     try {
-      line = JSON.stringify(msg);
+      line ??= JSON.stringify(msg);
     } catch (error) {
-      return Promise.reject(asError(error));
+      if (done) process.nextTick(done, asError(error));
+      return;
     }
     if (line === undefined) {
-      return Promise.reject(new TypeError('The message is not serializable as JSON'));
+      if (done) process.nextTick(done, new TypeError('The message is not serializable as JSON'));
+      return;
     }
-    return this.enqueue(line);
+    this.enqueue(line, done);
+  }
+
+  /** Resolves once every write accepted so far has been handed to the stream (or has failed). */
+  flushed(): Promise<void> {
+    if (this.queuedLines.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.queuedCallbacks.push(() => resolve()));
   }
 
   /**
@@ -360,7 +439,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     if (line.indexOf('\n') !== -1) {
       return Promise.reject(new TypeError('A serialized message must not contain a newline'));
     }
-    return this.enqueue(line);
+    return new Promise((resolve, reject) => this.enqueue(line, (error) => (error ? reject(error) : resolve())));
   }
 
   /**
@@ -389,39 +468,42 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     super.dispose();
   }
 
-  private enqueue(line: string): Promise<void> {
+  private enqueue(line: string, done: WriteCallback | undefined): void {
     if (this.failure !== undefined) {
-      return Promise.reject(this.failure);
+      if (done) process.nextTick(done, this.failure);
+      return;
     }
     if (this.endRequested) {
-      return Promise.reject(new Error('The writer was ended'));
+      if (done) process.nextTick(done, new Error('The writer was ended'));
+      return;
     }
     const state = this.writable as WritableState;
     if (state.destroyed === true || state.writableEnded === true) {
       const error = new Error('The stream is closed');
       this.fail(error);
-      return Promise.reject(error);
+      if (done) process.nextTick(done, error);
+      return;
     }
-    return new Promise<void>((resolve, reject) => {
-      this.queuedLines.push(line);
-      this.queuedChars += line.length + 1;
-      this.queuedWrites.push({ resolve, reject });
-      if (this.queuedLines.length >= MAX_LINES_PER_WRITE && !this.waitingForDrain) {
-        // Under load, hand a full batch over now: the peer starts on it while we produce the rest
-        // (one write per tick would make the processes take turns instead of working at once).
-        this.flush();
-      }
-      if (!this.flushScheduled && !this.waitingForDrain) {
-        this.flushScheduled = true;
-        // nextTick adds no timer latency, yet writes made in the same synchronous run (or the same
-        // cascade of promise jobs, which Node drains before the tick queued from it) share one write.
-        process.nextTick(() => {
-          this.flushScheduled = false;
-          this.flush();
-        });
-      }
-    });
+    this.queuedLines.push(line);
+    this.queuedChars += line.length + 1;
+    if (done) this.queuedCallbacks.push(done);
+    if (this.queuedLines.length >= MAX_LINES_PER_WRITE && !this.waitingForDrain) {
+      // Under load, hand a full batch over now: the peer starts on it while we produce the rest
+      // (one write per tick would make the processes take turns instead of working at once).
+      this.flush();
+    }
+    if (!this.flushScheduled && !this.waitingForDrain) {
+      this.flushScheduled = true;
+      // nextTick adds no timer latency, yet writes made in the same synchronous run (or the same
+      // cascade of promise jobs, which Node drains before the tick queued from it) share one write.
+      process.nextTick(this.scheduledFlush);
+    }
   }
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private flush(): void {
     if (this.waitingForDrain || this.failure !== undefined) {
@@ -429,9 +511,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     }
     if (this.queuedLines.length > 0) {
       const lines = this.queuedLines;
-      const writes = this.queuedWrites;
+      const callbacks = this.queuedCallbacks;
       this.queuedLines = [];
-      this.queuedWrites = [];
+      this.queuedCallbacks = [];
       this.queuedChars = 0;
       const data = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
       let accepted: boolean;
@@ -443,14 +525,14 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
         });
       } catch (error) {
         const failure = asError(error);
-        for (const pending of writes) {
-          pending.reject(failure);
+        for (const done of callbacks) {
+          done(failure);
         }
         this.fail(failure);
         return;
       }
-      for (const pending of writes) {
-        pending.resolve();
+      for (const done of callbacks) {
+        done(undefined);
       }
       if (!accepted) {
         this.waitingForDrain = true;
@@ -473,12 +555,12 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   private rejectQueued(error: Error): void {
-    const writes = this.queuedWrites;
+    const callbacks = this.queuedCallbacks;
     this.queuedLines = [];
-    this.queuedWrites = [];
+    this.queuedCallbacks = [];
     this.queuedChars = 0;
-    for (const pending of writes) {
-      pending.reject(error);
+    for (const done of callbacks) {
+      done(error);
     }
   }
 }
