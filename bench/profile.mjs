@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LoadClient, closeClient, killAllChildren } from './lib/load-client.mjs';
-import { GATEWAY, ROOT, callSystems, listSystems } from './lib/systems.mjs';
+import { ROOT, callSystems, listSystems } from './lib/systems.mjs';
 
 const { values: cli } = parseArgs({
   options: {
@@ -30,7 +30,7 @@ const system =
   cli.load === 'list'
     ? listSystems(tmp, 5, 100)[cli.filtered ? 'filtered' : 'gateway']
     : callSystems(tmp, { sdk: false }).find((s) => s.key === (cli.filtered ? 'filtered' : 'gateway'));
-const client = new LoadClient('gateway', process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, ...(cli['no-inline'] ? ['--no-turbo-inlining'] : []), GATEWAY, ...system.args.slice(1)], { cwd: ROOT });
+const client = new LoadClient('gateway', process.execPath, ['--cpu-prof', '--cpu-prof-dir', profileDir, ...(cli['no-inline'] ? ['--no-turbo-inlining'] : []), ...system.args], { cwd: ROOT });
 try {
   await client.initialize();
   const until = Date.now() + Number(cli.seconds) * 1000;

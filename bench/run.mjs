@@ -256,7 +256,7 @@ async function main() {
     settings: profile,
     machine: machineInfo(),
     loadBefore: os.loadavg(),
-    gatewayBundleBytes: statSync(GATEWAY).size,
+    gatewayBundleBytes: statSync(path.join(path.dirname(GATEWAY), 'gateway-core.js')).size,
   };
   try {
     const wanted = cli.systems?.split(',');

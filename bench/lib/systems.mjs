@@ -1,6 +1,6 @@
 // The systems the benchmark compares (direct, gateway, gateway with filters and audit, SDK proxy) and
 // the Gatekit configs they run with, written to a temp folder.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,9 +50,17 @@ export function writeGatewayConfig(dir, fileName, upstreams, filtered) {
   return file;
 }
 
-/** A gateway process for a config file. */
+/** The Node flags dist/gateway.js declares in its shebang: every launcher (the extension, `npx`) runs it with them. */
+export function gatewayNodeFlags() {
+  const firstLine = readFileSync(GATEWAY, 'utf8').slice(0, 200).split('\n')[0];
+  const match = /^#!\/usr\/bin\/env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(firstLine);
+  if (!match) throw new Error(`unexpected shebang in ${GATEWAY}: ${firstLine}`);
+  return match[1].split(' ').filter(Boolean);
+}
+
+/** A gateway process for a config file, started the way its shebang says. */
 export function gatewaySystem(key, label, configFile) {
-  return { key, label, command: process.execPath, args: [GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isProxy: true };
+  return { key, label, command: process.execPath, args: [...gatewayNodeFlags(), GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isProxy: true };
 }
 
 /** The systems measured for tools/call, with one bench upstream each. */

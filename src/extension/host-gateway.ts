@@ -2,6 +2,7 @@
 // show their health and tools before any chat uses them. It serves no MCP client. Plain Node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
+import { gatewayNodeArgs } from './gateway-command';
 
 export interface HostGatewayOptions {
   /** Absolute path of dist/gateway.js. */
@@ -57,7 +58,7 @@ export class HostGateway {
       this.restartTimer = undefined;
     }
     const env = { ...process.env, ...this.options.environment(), ELECTRON_RUN_AS_NODE: '1' };
-    const child = spawn(this.options.nodePath, [this.options.gatewayScript, '--control-only'], {
+    const child = spawn(this.options.nodePath, [...gatewayNodeArgs(this.options.gatewayScript), '--control-only'], {
       env,
       ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
       // stdin stays open: its end tells a control-only gateway to stop (also when we die).

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { ControlEnv } from '../shared/protocol';
 import type { EffectiveConfig } from './effective-config';
+import { gatewayNodeArgs } from './gateway-command';
 
 /** Id of the provider in package.json `contributes.mcpServerDefinitionProviders`. */
 export const MCP_PROVIDER_ID = 'gatekit.gateway';
@@ -49,7 +50,7 @@ export class GatekitServerProvider implements vscode.McpServerDefinitionProvider
     const definition = new vscode.McpStdioServerDefinition(
       SERVER_LABEL,
       process.execPath,
-      [this.sources.gatewayScript],
+      gatewayNodeArgs(this.sources.gatewayScript),
       gatewayEnvironment(config, this.sources.controlEnvironment()),
       config.version,
     );

@@ -68,9 +68,17 @@ export class Gateway {
       io.log(`client output failed: ${err instanceof Error ? err.message : String(err)}`);
       void this.shutdown(0);
     });
-    // Every plugin is created now: one that cannot load stops start-up (the caller reports it).
-    this.pluginHost = loadPlugins(settings);
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
+    // The servers are spawned first, so their own start-up overlaps with creating the plugins (the
+    // filters take tens of milliseconds). Their handshake still waits for the client's.
+    this.spawnUpstreams();
+    try {
+      // Every plugin is created now: one that cannot load stops start-up (the caller reports it).
+      this.pluginHost = loadPlugins(settings);
+    } catch (err) {
+      for (const upstream of this.upstreams.values()) void upstream.stop();
+      throw err;
+    }
     const traffic = (event: TrafficEvent): void => this.trafficListeners.forEach((listener) => listener(event));
     const listeners = this.trafficListeners;
     const self = this;
@@ -104,8 +112,7 @@ export class Gateway {
     return this.pluginHost;
   }
 
-  /** Spawns the upstreams (their handshake waits for the client's) and starts reading the client. */
-  start(): void {
+  private spawnUpstreams(): void {
     for (const upstream of this.upstreams.values()) {
       try {
         upstream.spawnEarly();
@@ -113,6 +120,10 @@ export class Gateway {
         this.io.log(`[${upstream.name}] ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+  }
+
+  /** Starts reading the client (the upstreams were spawned by the constructor). */
+  start(): void {
     const reader = new NdjsonMessageReader(this.io.input, { maxLineBytes: this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
     this.reader = reader;
     reader.onInvalidLine((info) => {

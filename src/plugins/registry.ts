@@ -1,35 +1,42 @@
 // Every built-in plugin, by handler name. Adding a plugin is one file plus one line here; the core
 // never names a plugin.
-import { auditCsv } from './auditing/audit_csv';
-import { auditHumanReadable } from './auditing/audit_human_readable';
-import { auditJsonl } from './auditing/audit_jsonl';
-import { callTrace } from './middleware/call_trace';
-import { toolManager } from './middleware/tool_manager';
-import { basicPiiFilter } from './security/basic_pii_filter';
-import { basicPromptInjectionDefense } from './security/basic_prompt_injection_defense';
-import { basicSecretsFilter } from './security/basic_secrets_filter';
-import { toolPinning } from './security/tool_pinning';
+//
+// A plugin's module is loaded when its handler is first looked up: a gateway runs only the plugins
+// its config names, and the others (the detectors' tables, the phone-number metadata) would cost
+// start-up time and memory for nothing. `require` (not `import()`) keeps lookups synchronous; the
+// bundler turns each into a module initialised on first use.
 import type { PluginDefinition } from './types';
 
-export const builtinPlugins: readonly PluginDefinition<any>[] = [
+type Load = () => PluginDefinition<any>;
+
+const builtins: Record<string, Load> = {
   // (plugins register here, one line each)
-  toolManager,
-  callTrace,
-  auditJsonl,
-  auditCsv,
-  auditHumanReadable,
-  basicPiiFilter,
-  basicSecretsFilter,
-  basicPromptInjectionDefense,
-  toolPinning,
-];
+  tool_manager: () => (require('./middleware/tool_manager') as typeof import('./middleware/tool_manager')).toolManager,
+  call_trace: () => (require('./middleware/call_trace') as typeof import('./middleware/call_trace')).callTrace,
+  audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof import('./auditing/audit_jsonl')).auditJsonl,
+  audit_csv: () => (require('./auditing/audit_csv') as typeof import('./auditing/audit_csv')).auditCsv,
+  audit_human_readable: () => (require('./auditing/audit_human_readable') as typeof import('./auditing/audit_human_readable')).auditHumanReadable,
+  basic_pii_filter: () => (require('./security/basic_pii_filter') as typeof import('./security/basic_pii_filter')).basicPiiFilter,
+  basic_secrets_filter: () => (require('./security/basic_secrets_filter') as typeof import('./security/basic_secrets_filter')).basicSecretsFilter,
+  basic_prompt_injection_defense: () =>
+    (require('./security/basic_prompt_injection_defense') as typeof import('./security/basic_prompt_injection_defense')).basicPromptInjectionDefense,
+  tool_pinning: () => (require('./security/tool_pinning') as typeof import('./security/tool_pinning')).toolPinning,
+};
 
-const byHandler = new Map(builtinPlugins.map((p) => [p.handler, p]));
+const loaded = new Map<string, PluginDefinition<any>>();
 
+/** The built-in plugin with this handler name (its module is loaded now if it was not yet). */
 export function findPlugin(handler: string): PluginDefinition<any> | undefined {
-  return byHandler.get(handler);
+  let definition = loaded.get(handler);
+  if (definition === undefined && Object.hasOwn(builtins, handler)) {
+    definition = builtins[handler]!();
+    if (definition.handler !== handler) throw new Error(`plugin registered as '${handler}' calls itself '${definition.handler}'`);
+    loaded.set(handler, definition);
+  }
+  return definition;
 }
 
+/** Every built-in handler name, sorted (without loading any plugin). */
 export function pluginHandlers(): string[] {
-  return [...byHandler.keys()].sort();
+  return Object.keys(builtins).sort();
 }

@@ -36,7 +36,8 @@ describe('MCP server definition provider', () => {
     assert.ok(definition instanceof vscode.McpStdioServerDefinition);
     assert.equal(definition.label, 'Gatekit');
     assert.equal(definition.command, process.execPath);
-    assert.deepEqual(definition.args, [path.join(extension.context.extensionPath, 'dist', 'gateway.js')]);
+    // The V8 flag the gateway's shebang declares comes along (a busy gateway stays near 80 MB).
+    assert.deepEqual(definition.args, ['--max-semi-space-size=2', path.join(extension.context.extensionPath, 'dist', 'gateway.js')]);
     assert.equal(definition.env.ELECTRON_RUN_AS_NODE, '1');
     assert.equal(definition.version, extension.settings.effective.version);
     assert.equal(definition.env.GATEKIT_CONFIG_VERSION, definition.version);

@@ -1,0 +1,86 @@
+// Entry of dist/gateway.js: runs the gateway's bundle (dist/gateway-core.js) through V8's code cache,
+// so a start does not parse and compile 1.8 MB of JavaScript again (see docs/benchmarks.md, start-up).
+// Node 20 has no built-in compile cache for CommonJS (module.enableCompileCache came with Node 22),
+// hence this small loader. It must stay free of imports beyond Node's own modules.
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/** Hash of dist/gateway-core.js, inlined at build time: a new build never meets an old cache ('' = no cache). */
+declare const GATEWAY_CORE_HASH: string;
+
+/** Written once the gateway has started, so the cache also holds the functions start-up compiled. */
+const WRITE_CACHE_AFTER_MS = 3000;
+
+const corePath = path.join(__dirname, 'gateway-core.js');
+const source = readFileSync(corePath, 'utf8');
+const cacheFile = codeCacheFile();
+const cached = cacheFile ? readOrUndefined(cacheFile) : undefined;
+const script = new vm.Script(Module.wrap(source), { filename: corePath, ...(cached ? { cachedData: cached } : {}) });
+if (cacheFile && (!cached || script.cachedDataRejected)) {
+  // Once started, or on the way out if the session is shorter than that.
+  const write = (): void => {
+    process.removeListener('exit', write);
+    clearTimeout(timer);
+    writeCodeCache(cacheFile, script);
+  };
+  const timer = setTimeout(write, WRITE_CACHE_AFTER_MS).unref();
+  process.once('exit', write);
+}
+const core = new Module(corePath, module);
+core.filename = corePath;
+const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+run.call(core.exports, core.exports, createRequire(corePath), core, corePath, __dirname);
+
+/**
+ * Where this user's cache for this build and this Node lives, or undefined when there is no private
+ * place for it. The folder must be ours and writable by no one else: V8 checks a cache against the
+ * source's length, not its content, so a cache someone else could write would run their code.
+ */
+function codeCacheFile(): string | undefined {
+  if (process.env.GATEKIT_CODE_CACHE === '0' || !GATEWAY_CORE_HASH) return undefined;
+  try {
+    const dir = path.join(userCacheDir(), 'gatekit');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    if (process.platform !== 'win32' && (stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0)) return undefined;
+    return path.join(dir, `gateway-${GATEWAY_CORE_HASH}-${process.version}-${process.arch}.v8cache`);
+  } catch {
+    return undefined;
+  }
+}
+
+function userCacheDir(): string {
+  if (process.platform === 'win32') return process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches');
+  return process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+}
+
+function readOrUndefined(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Caches of other builds are removed once this old (younger ones may belong to another window's version). */
+const STALE_CACHE_MS = 7 * 24 * 3600 * 1000;
+
+/** Writes the cache atomically (a half-written cache is never read) and drops stale ones of other builds. */
+function writeCodeCache(file: string, compiled: vm.Script): void {
+  try {
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, compiled.createCachedData(), { mode: 0o600 });
+    renameSync(temp, file);
+    const dir = path.dirname(file);
+    for (const name of readdirSync(dir)) {
+      const other = path.join(dir, name);
+      if (name.startsWith('gateway-') && name.endsWith('.v8cache') && other !== file && Date.now() - statSync(other).mtimeMs > STALE_CACHE_MS) unlinkSync(other);
+    }
+  } catch {
+    // A cache is an optimisation: without it the next start compiles again, nothing else changes.
+  }
+}
