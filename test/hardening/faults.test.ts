@@ -168,15 +168,23 @@ describe('hardening: fault injection (process level)', function () {
     record.push(`100 MiB without newline: dropped as too_long, memory +${Math.round((peak - base) / MiB)} MiB, server kept working; exit ${took} ms`);
   });
 
-  it('nesting too deep to serialize, in either direction: answered at once with an error, never left waiting', async () => {
+  it('nesting too deep to serialize, in either direction: answered at once (an error, or the server\'s own text), never left waiting', async () => {
     // No plugins: the deep message reaches the serializer (with security plugins it is blocked as unscannable first).
     const s = await start([{ name: 'deep', command: hostileServer('--name', 'deep') }], { proxy: { timeouts: { request_timeout: 60, connection_timeout: 10 } } });
     const started = Date.now();
     s.client.sendLine(`{"jsonrpc":"2.0","id":"in","method":"tools/call","params":{"name":"deep__echo","arguments":{"text":"x","deep":${nestedText(100000)}}}}`);
     const into = await s.client.response('in', 10000);
     assert.equal((into.error as { code: number }).code, -32603);
+    // An answer forwarded unchanged is written from the server's own text (only its id is replaced),
+    // so a result JSON.parse accepted reaches the client as sent, however deep.
     const out = await s.client.request('out', 'tools/call', { name: 'deep__deep', arguments: { depth: 100000, where: 'result' } }, 10000);
-    assert.equal((out.error as { code: number }).code, -32603);
+    assert.equal(out.error, undefined);
+    assert.equal(textOf(out.result), 'deep');
+    let depth = 0;
+    for (let node = (out.result as { structuredContent: { value: unknown } }).structuredContent.value; typeof node === 'object' && node !== null; depth++) {
+      node = Object.values(node)[0];
+    }
+    assert.ok(depth >= 100000, `the structured content arrived ${depth} deep`);
     const note = await s.client.request('note', 'tools/call', { name: 'deep__deep', arguments: { depth: 100000, where: 'notification' } }, 10000);
     assert.match(textOf(note.result), /sent a 100000-deep notification/);
     const ask = await s.client.request('ask', 'tools/call', { name: 'deep__deep', arguments: { depth: 100000, where: 'request' } }, 10000);
@@ -185,7 +193,7 @@ describe('hardening: fault injection (process level)', function () {
     assert.ok(ms < 30000, `answered within ${ms} ms, well before request_timeout`);
     await healthyAnswers(s.client);
     const took = await finish(s);
-    record.push(`100,000-deep request / result / notification / server request: errors at once (${ms} ms for all four, request_timeout 60 s); exit ${took} ms`);
+    record.push(`100,000-deep request / notification / server request: errors at once; result passed through as sent (${ms} ms for all four, request_timeout 60 s); exit ${took} ms`);
   });
 
   it('an upstream flooding requests the client never answers: 1000 wait, the rest are refused at once', async () => {
