@@ -16,7 +16,7 @@ import {
 } from '../shared/jsonrpc';
 
 /** Below this size, serializing a forwarded answer again costs less than remembering its text. */
-const REUSE_TEXT_MIN_CHARS = 4096;
+const REUSE_TEXT_MIN_BYTES = 4096;
 
 export type UpstreamState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
 
@@ -319,7 +319,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${preview}`);
     });
     reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
-    reader.listen((value, line) => this.onMessage(value, line));
+    reader.listen((value, _line, bytes) => this.onMessage(value, bytes));
     if (this.outputPaused) child.stdout!.pause();
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);
@@ -348,14 +348,14 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.healthyTimer.unref();
   }
 
-  private onMessage(value: unknown, line: string): void {
+  private onMessage(value: unknown, bytes: Buffer): void {
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'response': {
         const { id } = classified.message;
         // Forwarded unchanged but for its id, a large answer is written from this text instead of
         // being serialized again. Small ones are not worth a weak-map entry (the GC pays for each).
-        if (line.length >= REUSE_TEXT_MIN_CHARS) rememberText(classified.message, line);
+        if (bytes.length >= REUSE_TEXT_MIN_BYTES) rememberText(classified.message, bytes);
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${JSON.stringify(id)}`);

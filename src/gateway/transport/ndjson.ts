@@ -36,11 +36,11 @@ export interface NdjsonReaderOptions {
 }
 
 /**
- * Receives each parsed value. `line` is the exact text it was parsed from (no terminator), so a
- * caller that forwards a value unchanged can pass it to {@link NdjsonMessageWriter.writeSerialized}
- * without serializing again.
+ * Receives each parsed value. `line` is the exact text it was parsed from (no terminator) and
+ * `bytes` the same line as received (a view into the read buffer, not a copy), so a caller that
+ * forwards a value unchanged can have it written without serializing again ({@link rememberText}).
  */
-export type NdjsonDataCallback = (message: Message, line: string) => void;
+export type NdjsonDataCallback = (message: Message, line: string, bytes: Buffer) => void;
 
 /**
  * Reads newline-delimited JSON from a byte stream.
@@ -215,6 +215,8 @@ export class NdjsonMessageReader extends AbstractMessageReader {
       }
       if (atStreamStart && text.charCodeAt(0) === 0xfeff) {
         text = text.slice(1);
+        // The mark is left out of the bytes too (U+FEFF is three bytes in UTF-8).
+        start += 3;
         try {
           value = JSON.parse(text);
         } catch {
@@ -226,16 +228,16 @@ export class NdjsonMessageReader extends AbstractMessageReader {
         return;
       }
     }
-    this.deliver(value as Message, text);
+    this.deliver(value as Message, text, buffer.subarray(start, end));
   }
 
-  private deliver(message: Message, line: string): void {
+  private deliver(message: Message, line: string, bytes: Buffer): void {
     const callback = this.callback;
     if (callback === undefined) {
       return;
     }
     try {
-      callback(message, line);
+      callback(message, line, bytes);
     } catch (error) {
       // A throwing consumer must not break framing nor escape as an uncaught exception from 'data'.
       this.fireError(error);
@@ -268,21 +270,22 @@ function previewOf(bytes: Buffer): string {
 }
 
 /**
- * Texts known to be the exact JSON of a message object: the reader's line for what it parsed, or
- * that line with only the id replaced. The writer sends such a text instead of serializing the
- * object again, which for a large result saves most of the gateway's work. Messages are never
- * mutated in place (a change makes a copy), so an object's text stays true while the object lives.
+ * The exact bytes of a message object's JSON, as read, or as read with only the id replaced. The
+ * writer sends these instead of serializing the object again, which for a large result saves most
+ * of the gateway's work (no serializing, no UTF-8 encoding). Messages are never mutated in place (a
+ * change makes a copy), so the bytes stay true to an object while it lives.
  */
-const knownTexts = new WeakMap<object, string>();
+const knownTexts = new WeakMap<object, readonly Buffer[]>();
 
-/** Records that `text` is exactly the JSON of `message` (a line as read, without its terminator). */
-export function rememberText(message: object, text: string): void {
-  knownTexts.set(message, text);
+/** Records that `bytes` (a line as read, without its terminator) is exactly the JSON of `message`. */
+export function rememberText(message: object, bytes: Buffer): void {
+  knownTexts.set(message, [bytes]);
 }
 
-/** The text recorded for `message`, if any. */
+/** The text recorded for `message`, if any (decoded: for tests and diagnostics). */
 export function knownText(message: object): string | undefined {
-  return knownTexts.get(message);
+  const parts = knownTexts.get(message);
+  return parts && Buffer.concat(parts).toString('utf8');
 }
 
 /** An id written as JSON: an integer or a string without escapes (what peers put in their ids). */
@@ -291,12 +294,12 @@ const ID_VALUE = String.raw`(-?\d{1,16}|"[^"\\]{0,200}")`;
 const ID_FIRST = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*` + ID_VALUE + String.raw`\s*,`);
 /** `…,"id":…}` closing the line (the TypeScript SDK writes the id last). */
 const ID_LAST = new RegExp(String.raw`[,{]\s*"id"\s*:\s*` + ID_VALUE + String.raw`\s*\}\s*$`);
-/** The closing form is searched in the line's last characters only, so its cost does not grow with the line. */
-const ID_LAST_WINDOW = 256;
+/** Both forms are looked for in this many bytes at either end, so their cost does not grow with the line. */
+const ID_WINDOW = 300;
 
 /**
- * A copy of `message` with its id replaced. When the original's text is known, the copy's text is
- * that text with the id spliced in, so the writer does not serialize it again.
+ * A copy of `message` with its id replaced. When the original's bytes are known, the copy's are
+ * those bytes with the id spliced in, so the writer does not serialize it again.
  *
  * The splice is used only where it provably yields the same value: the id found must be a
  * top-level member holding the parsed id. JSON.parse keeps the last of duplicate keys, so an id
@@ -305,25 +308,30 @@ const ID_LAST_WINDOW = 256;
  */
 export function withReplacedId<T extends { id: string | number | null }>(message: T, id: string | number): T {
   const copy = { ...message, id };
-  const text = knownTexts.get(message);
-  if (text !== undefined && message.id !== null) {
-    const spliced = spliceId(text, message.id, JSON.stringify(id));
+  const parts = knownTexts.get(message);
+  if (parts !== undefined && parts.length === 1 && message.id !== null) {
+    const spliced = spliceId(parts[0]!, message.id, JSON.stringify(id));
     if (spliced !== undefined) knownTexts.set(copy, spliced);
   }
   return copy;
 }
 
-function spliceId(text: string, oldId: string | number, newIdJson: string): string | undefined {
-  const tailStart = Math.max(0, text.length - ID_LAST_WINDOW);
-  const last = ID_LAST.exec(tailStart === 0 ? text : text.slice(tailStart));
+/**
+ * The windows are decoded as Latin-1, one character per byte, so positions in them are byte
+ * offsets; a multi-byte character only ever lies inside a string, where none of the patterns can
+ * match (its bytes are never `"`, `\`, `,` or digits).
+ */
+function spliceId(bytes: Buffer, oldId: string | number, newIdJson: string): Buffer[] | undefined {
+  const tailStart = Math.max(0, bytes.length - ID_WINDOW);
+  const last = ID_LAST.exec(bytes.toString('latin1', tailStart));
   if (last !== null && sameId(last[1]!, oldId)) {
     const valueEnd = tailStart + last.index + last[0].lastIndexOf(last[1]!) + last[1]!.length;
-    return text.slice(0, valueEnd - last[1]!.length) + newIdJson + text.slice(valueEnd);
+    return [bytes.subarray(0, valueEnd - last[1]!.length), Buffer.from(newIdJson), bytes.subarray(valueEnd)];
   }
-  const first = ID_FIRST.exec(text);
-  if (first !== null && sameId(first[1]!, oldId) && text.indexOf('"id"', first[0].length) === -1) {
+  const first = ID_FIRST.exec(bytes.toString('latin1', 0, Math.min(bytes.length, ID_WINDOW)));
+  if (first !== null && sameId(first[1]!, oldId) && bytes.indexOf('"id"', first[0].length) === -1) {
     const valueEnd = first[0].lastIndexOf(first[1]!) + first[1]!.length;
-    return text.slice(0, valueEnd - first[1]!.length) + newIdJson + text.slice(valueEnd);
+    return [bytes.subarray(0, valueEnd - first[1]!.length), Buffer.from(newIdJson), bytes.subarray(valueEnd)];
   }
   return undefined;
 }
@@ -358,7 +366,10 @@ interface WritableState {
  * surface as uncaught exceptions.
  */
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
-  private queuedLines: string[] = [];
+  /** Serialized lines, or the known bytes of a message (see {@link rememberText}), without terminators. */
+  private queuedLines: (string | readonly Buffer[])[] = [];
+  /** Whether some queued line is bytes: the batch is then written as one Buffer. */
+  private queuedBytes = false;
   /** Callbacks of the queued lines (not one per line: a send without a callback adds none). */
   private queuedCallbacks: WriteCallback[] = [];
   /** Characters in `queuedLines`, so the backlog is known without summing. */
@@ -411,9 +422,14 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
    * handed to the stream or why not (never synchronously for a failure, like a rejection).
    */
   send(msg: Message, done?: WriteCallback): void {
-    let line = knownTexts.get(msg);
+    const known = knownTexts.get(msg);
+    if (known !== undefined) {
+      this.enqueue(known, done);
+      return;
+    }
+    let line: string | undefined;
     try {
-      line ??= JSON.stringify(msg);
+      line = JSON.stringify(msg);
     } catch (error) {
       if (done) process.nextTick(done, asError(error));
       return;
@@ -443,7 +459,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   /**
-   * How much is accepted but not yet written out, in characters: lines waiting for 'drain' plus the
+   * How much is accepted but not yet written out, in characters (bytes for known texts): lines waiting for 'drain' plus the
    * stream's own buffer. Owners compare it with a limit to stop feeding a peer that stopped reading.
    */
   get backlog(): number {
@@ -468,7 +484,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     super.dispose();
   }
 
-  private enqueue(line: string, done: WriteCallback | undefined): void {
+  private enqueue(line: string | readonly Buffer[], done: WriteCallback | undefined): void {
     if (this.failure !== undefined) {
       if (done) process.nextTick(done, this.failure);
       return;
@@ -485,7 +501,13 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       return;
     }
     this.queuedLines.push(line);
-    this.queuedChars += line.length + 1;
+    if (typeof line === 'string') {
+      this.queuedChars += line.length + 1;
+    } else {
+      this.queuedBytes = true;
+      for (const part of line) this.queuedChars += part.length;
+      this.queuedChars += 1;
+    }
     if (done) this.queuedCallbacks.push(done);
     if (this.queuedLines.length >= MAX_LINES_PER_WRITE && !this.waitingForDrain) {
       // Under load, hand a full batch over now: the peer starts on it while we produce the rest
@@ -512,10 +534,12 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     if (this.queuedLines.length > 0) {
       const lines = this.queuedLines;
       const callbacks = this.queuedCallbacks;
+      const bytes = this.queuedBytes;
       this.queuedLines = [];
       this.queuedCallbacks = [];
       this.queuedChars = 0;
-      const data = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
+      this.queuedBytes = false;
+      const data = bytes ? joinToBuffer(lines) : lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
       let accepted: boolean;
       try {
         accepted = this.writable.write(data, (error?: Error | null) => {
@@ -559,10 +583,30 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     this.queuedLines = [];
     this.queuedCallbacks = [];
     this.queuedChars = 0;
+    this.queuedBytes = false;
     for (const done of callbacks) {
       done(error);
     }
   }
+}
+
+const NEWLINE_BYTES = Buffer.from('\n');
+
+/** One buffer holding every line of a batch, each followed by its newline: one write, known bytes copied once. */
+function joinToBuffer(lines: readonly (string | readonly Buffer[])[]): Buffer {
+  const chunks: Buffer[] = [];
+  let text = '';
+  for (const line of lines) {
+    if (typeof line === 'string') {
+      text += line + '\n';
+      continue;
+    }
+    if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+    text = '';
+    chunks.push(...line, NEWLINE_BYTES);
+  }
+  if (text !== '') chunks.push(Buffer.from(text, 'utf8'));
+  return Buffer.concat(chunks);
 }
 
 function ignoreError(): void {

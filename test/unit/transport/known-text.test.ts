@@ -11,7 +11,7 @@ type Response = { jsonrpc: '2.0'; id: string | number | null; result?: unknown; 
 /** Parses `line` as a response and records it as the response's text, as the upstream reader does. */
 function read(line: string): Response {
   const message = JSON.parse(line) as Response;
-  rememberText(message, line);
+  rememberText(message, Buffer.from(line));
   return message;
 }
 
@@ -61,6 +61,14 @@ describe('reused message texts (id splice)', () => {
     assert.equal(knownText(withReplacedId(first, 'abc')), `{"jsonrpc":"2.0","id":"abc","result":{"content":[{"type":"text","text":"${big}"}]}}`);
     const last = read(`{"result":{"text":"${big}"},"jsonrpc":"2.0","id":12}`);
     assert.equal(knownText(withReplacedId(last, 99)), `{"result":{"text":"${big}"},"jsonrpc":"2.0","id":99}`);
+  });
+
+  it('keeps multi-byte characters byte for byte, whichever end the id is at', () => {
+    const text = 'é€😀 中文 ' + 'ß'.repeat(5000);
+    const last = read(JSON.stringify({ result: { text }, jsonrpc: '2.0', id: 41 }));
+    assert.equal(knownText(withReplacedId(last, 'ü-id')), JSON.stringify({ result: { text }, jsonrpc: '2.0', id: 'ü-id' }));
+    const first = read(JSON.stringify({ jsonrpc: '2.0', id: 42, result: { text } }));
+    assert.equal(knownText(withReplacedId(first, 7)), JSON.stringify({ jsonrpc: '2.0', id: 7, result: { text } }));
   });
 
   it('does not splice where the text holds another "id" member after an opening id, nor a different id', () => {

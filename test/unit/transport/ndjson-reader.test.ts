@@ -136,6 +136,20 @@ describe('NdjsonMessageReader', () => {
     assert.deepEqual(r.values(), [{ a: 1 }]);
   });
 
+  it('hands over each line\'s own bytes with its text: split across chunks, after a byte-order mark, before a CR', () => {
+    const source = new PassThrough();
+    const reader = new NdjsonMessageReader(source);
+    const seen: [string, string][] = [];
+    reader.listen((_value, line, bytes) => seen.push([line, bytes.toString('utf8')]));
+    source.write(Buffer.from([0xef, 0xbb, 0xbf]));
+    source.write('{"a":"é€');
+    source.write('😀"}\r\n{"b":2}\n');
+    assert.deepEqual(seen, [
+      ['{"a":"é€😀"}', '{"a":"é€😀"}'],
+      ['{"b":2}', '{"b":2}'],
+    ]);
+  });
+
   it('accepts string chunks from a stream with an encoding set', async () => {
     const source = new PassThrough();
     source.setEncoding('utf8');
