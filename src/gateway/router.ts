@@ -546,7 +546,7 @@ export class Router {
     return this.auditExchange(pipeline, 'response', request, post, final, ctx, durationMs);
   }
 
-  private async auditExchange(
+  private auditExchange(
     pipeline: ServerPipeline,
     type: 'request' | 'response',
     request: JsonRpcRequest,
@@ -555,30 +555,22 @@ export class Router {
     ctx: MessageContext,
     durationMs?: number,
   ): Promise<JsonRpcResponse | undefined> {
-    if (!pipeline.audits) return undefined;
-    const event: AuditEvent = {
-      type,
-      timestamp: new Date(),
-      serverName: ctx.serverName,
-      origin: ctx.origin,
-      requestId: request.id,
-      method: request.method,
-      ...toolOf(request),
-      ...(message ? { message } : {}),
-      pipeline: result,
-      ...(durationMs !== undefined ? { durationMs } : {}),
-    };
+    if (!pipeline.audits) return NOT_BLOCKED;
+    // Built field by field rather than with spreads: this runs twice per audited call.
+    const event: Mutable<AuditEvent> = { type, timestamp: new Date(), serverName: ctx.serverName, origin: ctx.origin, requestId: request.id, method: request.method, pipeline: result };
+    const tool = toolOf(request).tool;
+    if (tool !== undefined) event.tool = tool;
+    if (message) event.message = message;
+    if (durationMs !== undefined) event.durationMs = durationMs;
     return this.auditOrFail(pipeline, event, request.id);
   }
 
   /** A critical audit plugin that could not record blocks the traffic (fail closed). */
-  private async auditOrFail(pipeline: ServerPipeline, event: AuditEvent, id: JsonRpcId): Promise<JsonRpcResponse | undefined> {
-    try {
-      await pipeline.audit(event);
-      return undefined;
-    } catch (err) {
-      return makeError(id, ErrorCode.InternalError, `Blocked because the audit log could not be written: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  private auditOrFail(pipeline: ServerPipeline, event: AuditEvent, id: JsonRpcId): Promise<JsonRpcResponse | undefined> {
+    return pipeline.audit(event).then(
+      () => undefined,
+      (err: unknown) => makeError(id, ErrorCode.InternalError, `Blocked because the audit log could not be written: ${err instanceof Error ? err.message : String(err)}`),
+    );
   }
 
   private report(
@@ -790,6 +782,10 @@ export class Router {
     this.report('server_to_client', state.server, state.request, post, state.request, failure ?? final, state.receivedAt);
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const NOT_BLOCKED: Promise<undefined> = Promise.resolve(undefined);
 
 /** The response under another id; an upstream's answer keeps its text, so it is not serialized again. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {

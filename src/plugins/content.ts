@@ -26,46 +26,49 @@ export class ContentTooDeepError extends Error {
  * where something below them changed, so an untouched message stays the very same object.
  */
 export function rewriteStrings<T>(value: T, rewrite: StringRewriter): { value: T; changed: boolean } {
-  const path: (string | number)[] = [];
-  const walk = (node: unknown, depth: number): unknown => {
-    if (typeof node === 'string') {
-      const next = rewrite(node, path);
-      return next === undefined ? node : next;
-    }
-    if (node === null || typeof node !== 'object') return node;
-    if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
-    if (Array.isArray(node)) {
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < node.length; i++) {
-        path.push(i);
-        const next = walk(node[i], depth + 1);
-        path.pop();
-        if (next !== node[i]) {
-          copy ??= node.slice();
-          copy[i] = next;
-        }
-      }
-      return copy ?? node;
-    }
-    let copy: Record<string, unknown> | undefined;
-    let renames: Map<string, string> | undefined;
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      path.push(key);
-      const next = walk(record[key], depth + 1);
-      const newKey = rewrite(key, path);
-      path.pop();
-      if (newKey !== undefined && newKey !== key) (renames ??= new Map()).set(key, newKey);
-      if (next !== record[key]) {
-        copy ??= { ...record };
-        copy[key] = next;
-      }
-    }
-    if (renames) return renameKeys(copy ?? record, renames);
-    return copy ?? node;
-  };
-  const out = walk(value, 0) as T;
+  const out = rewriteNode(value, 0, [], rewrite) as T;
   return { value: out, changed: out !== value };
+}
+
+// A plain recursive function rather than a closure per call: filters walk every message.
+function rewriteNode(node: unknown, depth: number, path: (string | number)[], rewrite: StringRewriter): unknown {
+  if (typeof node === 'string') {
+    const next = rewrite(node, path);
+    return next === undefined ? node : next;
+  }
+  if (node === null || typeof node !== 'object') return node;
+  if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
+  if (Array.isArray(node)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      const next = rewriteNode(node[i], depth + 1, path, rewrite);
+      path.pop();
+      if (next !== node[i]) {
+        copy ??= node.slice();
+        copy[i] = next;
+      }
+    }
+    return copy ?? node;
+  }
+  let copy: Record<string, unknown> | undefined;
+  let renames: Map<string, string> | undefined;
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    path.push(key);
+    const next = rewriteNode(record[key], depth + 1, path, rewrite);
+    const newKey = rewrite(key, path);
+    path.pop();
+    if (newKey !== undefined && newKey !== key) (renames ??= new Map()).set(key, newKey);
+    if (next !== record[key]) {
+      copy ??= { ...record };
+      copy[key] = next;
+    }
+  }
+  if (renames) return renameKeys(copy ?? record, renames);
+  return copy ?? node;
 }
 
 /** A copy of `record` with keys renamed, in the same order; two keys renamed alike stay apart (`x (2)`). */
@@ -137,4 +140,30 @@ export function someMessageString(message: JsonRpcMessage, test: (text: string, 
   const key = contentKeyOf(message);
   if (key === undefined) return false;
   return someString((message as unknown as Record<string, unknown>)[key], test);
+}
+
+/** Strings worth remembering as clean: short tokens without spaces (keys, names, types, ids) repeat across messages. */
+const MAX_TOKEN_LENGTH = 64;
+const TOKEN_LIKE = /^[\w./:-]+$/;
+/** Tokens remembered per detector before the memory starts over (a few hundred kB at most). */
+const MAX_REMEMBERED_TOKENS = 1024;
+
+/**
+ * Wraps a pure detector (the same text always gives the same findings) so that short token-like
+ * strings it once found nothing in are not scanned again. Small messages are mostly such tokens
+ * (`content`, `type`, `text`, the tool's name and argument names), each scanned by every filter on
+ * every message. Only clean verdicts are remembered, so findings are never served from memory.
+ */
+export function rememberCleanTokens<F>(detect: (text: string) => F[]): (text: string) => F[] {
+  const clean = new Set<string>();
+  return (text) => {
+    // Only tokens are ever remembered, so a hit needs no shape check.
+    if (text.length <= MAX_TOKEN_LENGTH && clean.has(text)) return [];
+    const findings = detect(text);
+    if (findings.length === 0 && text.length <= MAX_TOKEN_LENGTH && TOKEN_LIKE.test(text)) {
+      if (clean.size >= MAX_REMEMBERED_TOKENS) clean.clear();
+      clean.add(text);
+    }
+    return findings;
+  };
 }

@@ -225,105 +225,215 @@ export class ServerPipeline {
    * Hands the event to every auditing plugin. Rejects with a PluginFailure when a critical one
    * fails, so the caller can stop the traffic it could not record; non-critical failures are logged.
    */
-  async audit(event: AuditEvent): Promise<void> {
+  audit(event: AuditEvent): Promise<void> {
+    // The usual case, one audit log: its own promise, without an async frame around it.
+    if (this.auditors.length !== 1) return this.auditEach(event);
+    const auditor = this.auditors[0]!;
+    let recorded: void | Promise<void>;
+    try {
+      recorded = auditor.instance.record(event);
+    } catch (err) {
+      return this.auditFailed(auditor, err);
+    }
+    if (!isThenable(recorded)) return Promise.resolve();
+    return Promise.resolve(recorded).then(undefined, this.singleAuditorFailed);
+  }
+
+  /** The rejection handler of the single auditor's records, made once rather than per record. */
+  private readonly singleAuditorFailed = (err: unknown): Promise<void> => this.auditFailed(this.auditors[0]!, err);
+
+  private async auditEach(event: AuditEvent): Promise<void> {
     let failure: PluginFailure | undefined;
     for (const auditor of this.auditors) {
       try {
         await auditor.instance.record(event);
       } catch (err) {
-        const wrapped = new PluginFailure(auditor.handler, auditor.critical, err);
-        this.env.log(`[${this.serverName}] ${wrapped.message}`);
+        const wrapped = this.auditFailure(auditor, err);
         if (auditor.critical) failure ??= wrapped;
       }
     }
     if (failure) throw failure;
   }
 
-  private async run<M extends JsonRpcMessage>(
+  private auditFailed(auditor: LoadedAuditor, err: unknown): Promise<void> {
+    const failure = this.auditFailure(auditor, err);
+    return auditor.critical ? Promise.reject(failure) : Promise.resolve();
+  }
+
+  private auditFailure(auditor: LoadedAuditor, err: unknown): PluginFailure {
+    const failure = new PluginFailure(auditor.handler, auditor.critical, err);
+    this.env.log(`[${this.serverName}] ${failure.message}`);
+    return failure;
+  }
+
+  /**
+   * Runs the hooks in order. Most hooks decide synchronously, so the loop awaits nothing until a
+   * hook returns a promise; from that hook on it continues asynchronously. The result is the same
+   * either way, and the caller always gets a promise.
+   */
+  private run<M extends JsonRpcMessage>(
     hook: Hook,
     plugins: readonly LoadedInterceptor[],
     message: M,
     ctx: MessageContext,
   ): Promise<PipelineResult<M>> {
-    if (plugins.length === 0) return passThrough(message);
-    const started = performance.now();
-    const stages: PipelineStage[] = [];
-    let current = message;
-    let modified = false;
-    let securityEvaluated = false;
-    let sensitive = false;
-    let redactedBy: string | undefined;
-    const finish = (
-      outcome: PipelineResult<M>['outcome'],
-      extra: { response?: JsonRpcResponse; decidedBy?: string; reason: string },
-    ): PipelineResult<M> => {
-      const reduced = sensitive ? stages.map(reduceStage) : stages;
-      return {
-        outcome,
-        message: current,
-        ...(extra.response ? { response: extra.response } : {}),
-        ...(extra.decidedBy ? { decidedBy: extra.decidedBy } : {}),
-        modified,
-        securityEvaluated,
-        sensitive,
-        reason: extra.reason,
-        stages: reduced,
-        durationMs: performance.now() - started,
-      };
-    };
+    if (plugins.length === 0) return Promise.resolve(passThrough(message));
+    const state = new PipelineRun(message, this, hook);
+    for (let i = 0; i < plugins.length; i++) {
+      const plugin = plugins[i]!;
+      let decision: MaybeDecision<M>;
+      try {
+        decision = state.call(plugin, ctx);
+      } catch (err) {
+        const failed = state.fail(plugin, err);
+        if (failed) return Promise.resolve(failed);
+        continue;
+      }
+      if (isThenable(decision)) return this.runAsync(state, plugins, i, decision, ctx);
+      const decided = state.apply(plugin, decision);
+      if (decided) return Promise.resolve(decided);
+    }
+    return Promise.resolve(state.passed());
+  }
 
-    for (const plugin of plugins) {
-      const stageStart = performance.now();
+  /** The rest of `run` once hook `index` returned `pending`: every later decision is awaited. */
+  private async runAsync<M extends JsonRpcMessage>(
+    state: PipelineRun<M>,
+    plugins: readonly LoadedInterceptor[],
+    index: number,
+    pending: Promise<PluginDecision<M> | undefined>,
+    ctx: MessageContext,
+  ): Promise<PipelineResult<M>> {
+    for (let i = index; i < plugins.length; i++) {
+      const plugin = plugins[i]!;
       let decision: PluginDecision<M> | undefined;
       try {
-        const fn = plugin.instance[hook] as (m: M, c: MessageContext) => PluginDecision<M> | undefined | Promise<PluginDecision<M> | undefined>;
-        decision = await fn.call(plugin.instance, current, ctx);
+        decision = await (i === index ? pending : state.call(plugin, ctx));
       } catch (err) {
-        const failure = new PluginFailure(plugin.handler, plugin.critical, err);
-        this.env.log(`[${this.serverName}] ${failure.message}`);
-        stages.push(stage(plugin, 'error', failure.message, stageStart));
-        if (!plugin.critical) continue;
-        // Fail closed: a critical plugin that cannot decide blocks the message.
-        return finish('error', {
-          response: errorFor(message, { code: ErrorCode.InternalError, message: failure.message, data: { plugin: plugin.handler } }),
-          decidedBy: plugin.handler,
-          reason: failure.message,
-        });
-      }
-      if (plugin.kind === 'security') securityEvaluated = true;
-      if (!decision) {
-        stages.push(stage(plugin, plugin.kind === 'security' ? 'allowed' : 'passed', '', stageStart));
+        const failed = state.fail(plugin, err);
+        if (failed) return failed;
         continue;
       }
-      const reason = decision.reason ?? '';
-      if (plugin.kind === 'middleware' && decision.completedResponse && 'id' in current && 'method' in current) {
-        stages.push(stage(plugin, 'completed', reason, stageStart));
-        return finish('completed_by_middleware', { response: decision.completedResponse, decidedBy: plugin.handler, reason });
-      }
-      if (plugin.kind === 'security' && decision.allowed === false) {
-        sensitive = true;
-        stages.push(stage(plugin, 'blocked', reason, stageStart));
-        return finish('blocked', { response: blockedResponse(message, plugin, decision), decidedBy: plugin.handler, reason: '[blocked]' });
-      }
-      if (decision.modified && decision.modified !== current) {
-        current = decision.modified;
-        modified = true;
-        if (plugin.kind === 'security') {
-          sensitive = true;
-          redactedBy ??= plugin.handler;
-        }
-        stages.push(stage(plugin, 'modified', reason, stageStart));
-        continue;
-      }
-      stages.push(stage(plugin, plugin.kind === 'security' ? 'allowed' : 'passed', reason, stageStart));
+      const decided = state.apply(plugin, decision);
+      if (decided) return decided;
     }
-    const reason = sensitive ? (modified ? '[modified]' : '') : stages.map((s) => s.reason).filter(Boolean).join('; ');
-    return finish(securityEvaluated ? 'allowed' : 'no_security_evaluation', { reason, ...(redactedBy ? { decidedBy: redactedBy } : {}) });
+    return state.passed();
+  }
+
+  /** Reports a hook that threw (for PipelineRun). */
+  logFailure(failure: PluginFailure): void {
+    this.env.log(`[${this.serverName}] ${failure.message}`);
   }
 }
 
-function stage(plugin: LoadedInterceptor, outcome: StageOutcome, reason: string, startedAt: number): PipelineStage {
-  return { handler: plugin.handler, kind: plugin.kind, outcome, reason, durationMs: performance.now() - startedAt };
+type MaybeDecision<M> = PluginDecision<M> | undefined | Promise<PluginDecision<M> | undefined>;
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** The state of one message going through the hooks of one pipeline. */
+class PipelineRun<M extends JsonRpcMessage> {
+  private readonly started = performance.now();
+  /** When the running stage began: the previous stage's end (one clock read per stage). */
+  private stageStart = this.started;
+  private readonly stages: PipelineStage[] = [];
+  private current: M;
+  private modified = false;
+  private securityEvaluated = false;
+  private sensitive = false;
+  private redactedBy: string | undefined;
+
+  constructor(
+    private readonly message: M,
+    private readonly pipeline: ServerPipeline,
+    private readonly hook: Hook,
+  ) {
+    this.current = message;
+  }
+
+  call(plugin: LoadedInterceptor, ctx: MessageContext): MaybeDecision<M> {
+    const fn = plugin.instance[this.hook] as (m: M, c: MessageContext) => MaybeDecision<M>;
+    return fn.call(plugin.instance, this.current, ctx);
+  }
+
+  /** A hook threw or rejected: the result when that ends the run (critical plugin: fail closed). */
+  fail(plugin: LoadedInterceptor, err: unknown): PipelineResult<M> | undefined {
+    const failure = new PluginFailure(plugin.handler, plugin.critical, err);
+    this.pipeline.logFailure(failure);
+    this.push(plugin, 'error', failure.message);
+    if (!plugin.critical) return undefined;
+    return this.finish('error', failure.message, {
+      response: errorFor(this.message, { code: ErrorCode.InternalError, message: failure.message, data: { plugin: plugin.handler } }),
+      decidedBy: plugin.handler,
+    });
+  }
+
+  /** Takes one plugin's decision: the result when it ends the run (blocked, completed). */
+  apply(plugin: LoadedInterceptor, decision: PluginDecision<M> | undefined): PipelineResult<M> | undefined {
+    const security = plugin.kind === 'security';
+    if (security) this.securityEvaluated = true;
+    if (!decision) {
+      this.push(plugin, security ? 'allowed' : 'passed', '');
+      return undefined;
+    }
+    const reason = decision.reason ?? '';
+    const current = this.current;
+    if (!security && decision.completedResponse && 'id' in current && 'method' in current) {
+      this.push(plugin, 'completed', reason);
+      return this.finish('completed_by_middleware', reason, { response: decision.completedResponse, decidedBy: plugin.handler });
+    }
+    if (security && decision.allowed === false) {
+      this.sensitive = true;
+      this.push(plugin, 'blocked', reason);
+      return this.finish('blocked', '[blocked]', { response: blockedResponse(this.message, plugin, decision), decidedBy: plugin.handler });
+    }
+    if (decision.modified && decision.modified !== current) {
+      this.current = decision.modified;
+      this.modified = true;
+      if (security) {
+        this.sensitive = true;
+        this.redactedBy ??= plugin.handler;
+      }
+      this.push(plugin, 'modified', reason);
+      return undefined;
+    }
+    this.push(plugin, security ? 'allowed' : 'passed', reason);
+    return undefined;
+  }
+
+  /** The result when every hook let the message through. */
+  passed(): PipelineResult<M> {
+    let reason = '';
+    if (this.sensitive) {
+      if (this.modified) reason = '[modified]';
+    } else {
+      for (const s of this.stages) if (s.reason) reason += reason ? `; ${s.reason}` : s.reason;
+    }
+    return this.finish(this.securityEvaluated ? 'allowed' : 'no_security_evaluation', reason, this.redactedBy ? { decidedBy: this.redactedBy } : undefined);
+  }
+
+  private push(plugin: LoadedInterceptor, outcome: StageOutcome, reason: string): void {
+    const now = performance.now();
+    this.stages.push({ handler: plugin.handler, kind: plugin.kind, outcome, reason, durationMs: now - this.stageStart });
+    this.stageStart = now;
+  }
+
+  private finish(outcome: PipelineResult<M>['outcome'], reason: string, extra?: { response?: JsonRpcResponse | undefined; decidedBy?: string }): PipelineResult<M> {
+    const result: { -readonly [K in keyof PipelineResult<M>]: PipelineResult<M>[K] } = {
+      outcome,
+      message: this.current,
+      modified: this.modified,
+      securityEvaluated: this.securityEvaluated,
+      sensitive: this.sensitive,
+      reason,
+      stages: this.sensitive ? this.stages.map(reduceStage) : this.stages,
+      durationMs: this.stageStart - this.started,
+    };
+    if (extra?.response) result.response = extra.response;
+    if (extra?.decidedBy) result.decidedBy = extra.decidedBy;
+    return result;
+  }
 }
 
 function reduceStage(s: PipelineStage): PipelineStage {

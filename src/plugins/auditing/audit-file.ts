@@ -56,6 +56,9 @@ function newBatch(): Batch {
 
 /** Batches up to this size are written synchronously while the disk is fast (see `syncWrites`). */
 const SYNC_WRITE_MAX_BYTES = 1024 * 1024;
+/** Batches encoding to at most this many bytes reuse one buffer; larger ones get their own. */
+const SCRATCH_MAX_BYTES = 1024 * 1024;
+const SCRATCH_MIN_BYTES = 64 * 1024;
 /** A synchronous write slower than this counts as slow (see `syncWrites`). */
 const SLOW_SYNC_WRITE_MS = 2;
 /** After a failed rotation, the file grows past its limit for this long before the next attempt. */
@@ -121,6 +124,8 @@ export class AuditFile {
    * and never blocks the gateway again.
    */
   private syncWrites = true;
+  /** Reused to encode batches (see `encode`). */
+  private scratch: Buffer | undefined;
   private slowSyncWrites = 0;
 
   constructor(options: AuditFileOptions) {
@@ -204,8 +209,7 @@ export class AuditFile {
 
   private async writeLines(lines: string[]): Promise<void> {
     await this.ensureOpen();
-    const text = lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
-    const data = Buffer.from(text, 'utf8');
+    const data = this.encode(lines);
     if (!this.rotates || this.size + data.length <= this.maxBytes || Date.now() < this.rotationRetryAt) {
       await this.writeChunk(data);
       return;
@@ -232,6 +236,28 @@ export class AuditFile {
       chunkBytes += lineBytes;
     }
     if (chunk.length > 0) await this.writeChunk(Buffer.from(chunk.join('\n') + '\n', 'utf8'));
+  }
+
+  /**
+   * The batch as UTF-8 bytes, one '\n' after each line. Batches of ordinary size are encoded line
+   * by line into a buffer kept for the next batch (batches are written one at a time, so it is free
+   * again by then): records are built from many small pieces, and joining them into one string
+   * before encoding cost more than formatting them.
+   */
+  private encode(lines: readonly string[]): Buffer {
+    let units = lines.length;
+    for (const line of lines) units += line.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit (4 for a surrogate pair, which is 2 units).
+    const bound = units * 3;
+    if (bound > SCRATCH_MAX_BYTES) return Buffer.from(lines.join('\n') + '\n', 'utf8');
+    let scratch = this.scratch;
+    if (!scratch || scratch.length < bound) scratch = this.scratch = Buffer.allocUnsafe(Math.max(bound, SCRATCH_MIN_BYTES));
+    let used = 0;
+    for (const line of lines) {
+      used += scratch.write(line, used, 'utf8');
+      scratch[used++] = 0x0a;
+    }
+    return scratch.subarray(0, used);
   }
 
   private async writeChunk(data: Buffer): Promise<void> {

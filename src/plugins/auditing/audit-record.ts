@@ -60,7 +60,8 @@ export interface AuditRecord {
   readonly totalTimeMs: number;
 }
 
-function recordedOutcome(outcome: PipelineOutcome, modified: boolean): RecordedOutcome {
+/** Gatekit's `pipeline_outcome` of a pipeline result. */
+export function recordedOutcome(outcome: PipelineOutcome, modified: boolean): RecordedOutcome {
   switch (outcome) {
     case 'allowed':
       return modified ? 'modified' : 'allowed';
@@ -71,7 +72,8 @@ function recordedOutcome(outcome: PipelineOutcome, modified: boolean): RecordedO
   }
 }
 
-function recordedStageOutcome(outcome: StageOutcome): RecordedStage['outcome'] {
+/** Gatekit's outcome of one stage. */
+export function recordedStageOutcome(outcome: StageOutcome): RecordedStage['outcome'] {
   switch (outcome) {
     case 'passed':
       return 'allowed';
@@ -82,7 +84,8 @@ function recordedStageOutcome(outcome: StageOutcome): RecordedStage['outcome'] {
   }
 }
 
-function roundMs(ms: number): number {
+/** Milliseconds as recorded: rounded to the microsecond. */
+export function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
@@ -91,31 +94,42 @@ function roundMs(ms: number): number {
  * reason is reduced to its outcome: a reason may quote what was found. The pipeline reduces most
  * of them already; this also covers the ones it keeps (errors, middleware notes).
  */
-function loggableReason(stage: PipelineStage, sensitive: boolean): string {
+export function loggableReason(stage: PipelineStage, sensitive: boolean): string {
   if (!stage.reason) return '';
   return sensitive ? `[${recordedStageOutcome(stage.outcome)}]` : stage.reason;
+}
+
+/** A stage's `error_type`, `security_evaluated` and `allowed`: what its kind and outcome say. */
+export function stageVerdict(kind: PipelineStage['kind'], outcome: RecordedStage['outcome']): Pick<RecordedStage, 'error_type' | 'security_evaluated' | 'allowed'> {
+  const security = kind === 'security';
+  return {
+    error_type: outcome === 'error' ? 'plugin_error' : null,
+    security_evaluated: security && outcome !== 'error',
+    allowed: !security || outcome === 'error' ? null : outcome !== 'blocked',
+  };
 }
 
 function recordedStages(stages: readonly PipelineStage[], sensitive: boolean): RecordedStage[] {
   return stages.map((stage) => {
     const outcome = recordedStageOutcome(stage.outcome);
-    const security = stage.kind === 'security';
+    const verdict = stageVerdict(stage.kind, outcome);
     const reason = loggableReason(stage, sensitive);
     return {
       plugin: stage.handler,
       type: stage.kind,
       processing_time_ms: roundMs(stage.durationMs),
       outcome,
-      error_type: outcome === 'error' ? 'plugin_error' : null,
-      security_evaluated: security && outcome !== 'error',
+      error_type: verdict.error_type,
+      security_evaluated: verdict.security_evaluated,
       reason: reason || null,
-      allowed: !security || outcome === 'error' ? null : outcome !== 'blocked',
+      allowed: verdict.allowed,
       metadata: null,
     };
   });
 }
 
-function eventTypeOf(event: AuditEvent): AuditEventType {
+/** Gatekit's event type (before JSONL splits error responses). */
+export function eventTypeOf(event: AuditEvent): AuditEventType {
   if (event.pipeline.outcome === 'blocked') return 'SECURITY_BLOCK';
   const modified = event.pipeline.modified;
   switch (event.type) {
@@ -128,12 +142,14 @@ function eventTypeOf(event: AuditEvent): AuditEventType {
   }
 }
 
+const SUCCESS: RecordedAnswer = Object.freeze({ status: 'success' });
+
 /**
  * The answer a response event stands for: the (log-safe) response itself, or, when the pipeline
  * replaced it (blocked, failed), the error the client received instead. Only its code and message
  * are recorded, never its data.
  */
-function answerOf(event: AuditEvent): RecordedAnswer | undefined {
+export function answerOf(event: AuditEvent): RecordedAnswer | undefined {
   if (event.type !== 'response') return undefined;
   const response = (event.message as JsonRpcResponse | undefined) ?? event.pipeline.response;
   if (!response) return undefined;
@@ -145,43 +161,67 @@ function answerOf(event: AuditEvent): RecordedAnswer | undefined {
       errorMessage: typeof message === 'string' ? message : '',
     };
   }
-  return { status: 'success' };
+  return SUCCESS;
 }
 
-function requestIdOf(event: AuditEvent): JsonRpcId | null {
+/** The id a request or response record carries (the client's), or null. */
+export function requestIdOf(event: AuditEvent): JsonRpcId | null {
   if (event.requestId !== undefined) return event.requestId;
   const message = event.message;
   return message && 'id' in message && message.id !== null ? message.id : null;
+}
+
+/**
+ * The last timestamp formatted, and its text: records come in bursts within one millisecond, and
+ * `toISOString` costs more than the rest of a record. A pure cache; it holds no state that matters.
+ */
+let lastTimestampMs = Number.NaN;
+let lastTimestampText = '';
+
+/** `date.toISOString()`, reusing the text of the previous call within the same millisecond. */
+export function isoTimestamp(date: Date): string {
+  const ms = date.getTime();
+  if (ms !== lastTimestampMs) {
+    lastTimestampText = date.toISOString();
+    lastTimestampMs = ms;
+  }
+  return lastTimestampText;
+}
+
+/** `[plugin] reason | [plugin] reason` over the stages with a (loggable) reason; the outcome when none has one. */
+export function recordedReason(pipeline: AuditEvent['pipeline'], outcome: RecordedOutcome): string {
+  let reason = '';
+  for (const stage of pipeline.stages) {
+    const stageReason = loggableReason(stage, pipeline.sensitive);
+    if (stageReason) reason += `${reason ? ' | ' : ''}[${stage.handler}] ${stageReason}`;
+  }
+  return reason || outcome;
 }
 
 /** Maps an audit event to Gatekit's record fields. Reads content only from `event.message`. */
 export function toAuditRecord(event: AuditEvent): AuditRecord {
   const pipeline = event.pipeline;
   const outcome = recordedOutcome(pipeline.outcome, pipeline.modified);
-  const reasons: string[] = [];
-  for (const stage of pipeline.stages) {
-    const reason = loggableReason(stage, pipeline.sensitive);
-    if (reason) reasons.push(`[${stage.handler}] ${reason}`);
-  }
-  const answer = answerOf(event);
-  return {
-    timestamp: event.timestamp.toISOString(),
+  const record: { -readonly [K in keyof AuditRecord]: AuditRecord[K] } = {
+    timestamp: isoTimestamp(event.timestamp),
     eventType: eventTypeOf(event),
     requestId: event.type === 'notification' ? null : requestIdOf(event),
     serverName: event.serverName,
     method: event.method,
-    ...(event.tool !== undefined ? { tool: event.tool } : {}),
     outcome,
     securityEvaluated: pipeline.securityEvaluated,
     modified: pipeline.modified,
-    reason: reasons.length > 0 ? reasons.join(' | ') : outcome,
-    ...(event.durationMs !== undefined ? { durationMs: Math.round(event.durationMs) } : {}),
-    ...(answer ? { answer } : {}),
+    reason: recordedReason(pipeline, outcome),
     stages: recordedStages(pipeline.stages, pipeline.sensitive),
     blockedAtStage: pipeline.outcome === 'blocked' ? (pipeline.decidedBy ?? null) : null,
     completedBy: pipeline.outcome === 'completed_by_middleware' ? (pipeline.decidedBy ?? null) : null,
     totalTimeMs: roundMs(pipeline.durationMs),
   };
+  if (event.tool !== undefined) record.tool = event.tool;
+  if (event.durationMs !== undefined) record.durationMs = Math.round(event.durationMs);
+  const answer = answerOf(event);
+  if (answer) record.answer = answer;
+  return record;
 }
 
 /** Gatekit's CSV `error_classification` of a JSON-RPC error code. */

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
-import { decideOnScan, scanMessageContent } from './detect/findings';
+import { rememberCleanTokens } from '../content';
+import { decideOnScan, scanMessageContent, type ContentScanOptions } from './detect/findings';
 import { detectPii, PII_TYPES, type PiiType } from './detect/pii';
 
 const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
@@ -39,15 +40,15 @@ export function createPiiFilter(options: PiiFilterOptions): InterceptorPlugin {
   const enabled = new Set<PiiType>(PII_TYPES.filter((type) => options.pii_types[type].enabled));
   const detect = (text: string) => detectPii(text, enabled);
   const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detect(decoded).map((f) => f.type)) : undefined;
+  const scanOptions: ContentScanOptions<PiiType> = {
+    detect: rememberCleanTokens(detect),
+    ...(detectEncoded === undefined ? {} : { detectEncoded }),
+    redact: options.action === 'redact',
+    placeholder: piiPlaceholder,
+  };
   const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
     if (enabled.size === 0) return undefined;
-    const scan = scanMessageContent(message, {
-      detect,
-      ...(detectEncoded === undefined ? {} : { detectEncoded }),
-      redact: options.action === 'redact',
-      placeholder: piiPlaceholder,
-    });
-    return decideOnScan(identity, options.action, scan);
+    return decideOnScan(identity, options.action, scanMessageContent(message, scanOptions));
   };
   return {
     onRequest: (request) => inspect(request),

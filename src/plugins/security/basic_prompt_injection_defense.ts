@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import type { JsonRpcMessage, JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { ContentPath } from '../content';
-import { MAX_SCAN_DEPTH, ContentTooDeepError } from '../content';
+import { MAX_SCAN_DEPTH, ContentTooDeepError, rememberCleanTokens } from '../content';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
-import { decideOnScan, scanMessageContent, type TextFinding } from './detect/findings';
+import { decideOnScan, scanMessageContent, type ContentScanOptions, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
 
 /** The placeholder every injection is replaced with. */
@@ -60,18 +60,20 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
   const plain = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: false });
   const full = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: true });
 
-  const detectorFor = (scanOptions: ScanOptions) => ({
-    detect: (text: string): TextFinding<InjectionCategory>[] => plain.scan(text, scanOptions).map((f) => ({ type: f.category, start: f.start, end: f.end })),
+  const scanOptionsFor = (scanOptions: ScanOptions): ContentScanOptions<InjectionCategory> => ({
+    detect: rememberCleanTokens((text: string): TextFinding<InjectionCategory>[] =>
+      plain.scan(text, scanOptions).map((f) => ({ type: f.category, start: f.start, end: f.end })),
+    ),
     detectEncoded: (decoded: string): Iterable<InjectionCategory> => new Set(full.scan(decoded, scanOptions).map((f) => f.category)),
+    redact: options.action === 'redact',
+    placeholder,
   });
-  const contentDetector = detectorFor({});
-  const definitionDetector = detectorFor({ toolDefinition: true });
+  // Built once: a scan's options are the same for every message.
+  const contentScan = scanOptionsFor({});
+  const definitionScan = scanOptionsFor({ toolDefinition: true });
 
-  const inspect = <M extends JsonRpcMessage>(message: M, definition: boolean): PluginDecision<M> | undefined => {
-    const detector = definition ? definitionDetector : contentDetector;
-    const scan = scanMessageContent(message, { ...detector, redact: options.action === 'redact', placeholder });
-    return decideOnScan(identity, options.action, scan);
-  };
+  const inspect = <M extends JsonRpcMessage>(message: M, definition: boolean): PluginDecision<M> | undefined =>
+    decideOnScan(identity, options.action, scanMessageContent(message, definition ? definitionScan : contentScan));
 
   /** Whether one tool's definition (every string and schema key in it) holds an injection. */
   const inspectTool = (tool: unknown): { types: Set<InjectionCategory>; paths: string[] } => {

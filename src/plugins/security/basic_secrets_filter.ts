@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
-import { decideOnScan, scanMessageContent } from './detect/findings';
-import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretType } from './detect/secrets';
+import { rememberCleanTokens } from '../content';
+import { decideOnScan, scanMessageContent, type ContentScanOptions } from './detect/findings';
+import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './detect/secrets';
 
 /** The placeholder every secret is replaced with. */
 export const SECRET_PLACEHOLDER = '[SECRET REDACTED by Gatekit]';
@@ -64,15 +65,15 @@ export function createSecretsFilter(options: SecretsFilterOptions): InterceptorP
   // Decoded content is checked against the patterns only: entropy of decoded bytes means nothing.
   const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detectSecrets(decoded, enabled).map((f) => f.type)) : undefined;
   const active = enabled.size > 0 || entropy.enabled;
+  const scanOptions: ContentScanOptions<SecretFindingType> = {
+    detect: rememberCleanTokens(detect),
+    ...(detectEncoded === undefined ? {} : { detectEncoded }),
+    redact: options.action === 'redact',
+    placeholder,
+  };
   const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
     if (!active) return undefined;
-    const scan = scanMessageContent(message, {
-      detect,
-      ...(detectEncoded === undefined ? {} : { detectEncoded }),
-      redact: options.action === 'redact',
-      placeholder,
-    });
-    return decideOnScan(identity, options.action, scan);
+    return decideOnScan(identity, options.action, scanMessageContent(message, scanOptions));
   };
   return {
     onRequest: (request) => inspect(request),

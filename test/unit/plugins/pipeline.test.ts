@@ -133,4 +133,114 @@ describe('plugin pipeline', () => {
     await assert.rejects(pipeline.audit(event), /first.*disk full/);
     assert.deepEqual(order, ['second', 'first']);
   });
+
+  describe('hooks that answer with a promise', () => {
+    type Step = { handler: string; answer: 'sync' | 'async' | 'reject' | 'throw'; critical?: boolean };
+    /** Security plugins that each append their name to a text argument, synchronously or through a promise. */
+    function chain(steps: Step[], logs: string[] = []) {
+      const defs = new Map<string, PluginDefinition<unknown>>();
+      for (const step of steps) {
+        defs.set(step.handler, {
+          handler: step.handler,
+          kind: 'security',
+          displayName: step.handler,
+          description: 'test plugin',
+          configSchema: z.unknown(),
+          create: (): InterceptorPlugin => ({
+            onRequest: (req) => {
+              if (step.answer === 'throw') throw new Error(`${step.handler} broke`);
+              if (step.answer === 'reject') return Promise.reject(new Error(`${step.handler} broke`));
+              const text = `${(req.params!.arguments as { text: string }).text}>${step.handler}`;
+              const decision = { allowed: true, modified: { ...req, params: { ...req.params, arguments: { text } } }, reason: step.handler };
+              return step.answer === 'async' ? Promise.resolve(decision) : decision;
+            },
+          }),
+        });
+      }
+      const security = steps.map((step) => entry(step.handler, 'security', { critical: step.critical ?? true }));
+      const logEnv: PluginEnvironment = { ...env, log: (m) => logs.push(m) };
+      return new PluginHost({ security: { _global: security } }, { find: (h) => defs.get(h) }, logEnv).pipelineFor('fs');
+    }
+    const textOf = (r: { message: JsonRpcRequest }) => (r.message.params!.arguments as { text: string }).text;
+
+    it('gives each hook the previous one\'s output whether they answer at once or later', async () => {
+      for (const answers of [['sync', 'async', 'sync'], ['async', 'sync', 'async'], ['sync', 'sync', 'sync'], ['async', 'async', 'async']] as const) {
+        const pipeline = chain(answers.map((answer, i) => ({ handler: `p${i}`, answer })));
+        const result = await pipeline.processRequest(request, ctx);
+        assert.equal(textOf(result), `${(request.params!.arguments as { text: string }).text}>p0>p1>p2`, answers.join());
+        assert.deepEqual(result.stages.map((s) => [s.handler, s.outcome]), [['p0', 'modified'], ['p1', 'modified'], ['p2', 'modified']]);
+        assert.equal(result.outcome, 'allowed');
+        assert.equal(result.decidedBy, 'p0');
+        assert.ok(result.stages.every((s) => s.durationMs >= 0) && result.durationMs >= 0);
+      }
+    });
+
+    it('fails closed on a rejected or thrown hook of a critical plugin, before or after an asynchronous one', async () => {
+      for (const failing of ['reject', 'throw'] as const) {
+        const pipeline = chain([{ handler: 'p0', answer: 'async' }, { handler: 'bad', answer: failing }, { handler: 'p2', answer: 'sync' }]);
+        const result = await pipeline.processRequest(request, ctx);
+        assert.equal(result.outcome, 'error', failing);
+        assert.equal(result.response && 'error' in result.response ? result.response.error.code : undefined, -32603);
+        assert.deepEqual(result.stages.map((s) => s.outcome), ['modified', 'error']);
+      }
+    });
+
+    it('skips a non-critical hook that rejects or throws and logs it, continuing with the message so far', async () => {
+      for (const failing of ['reject', 'throw'] as const) {
+        const logs: string[] = [];
+        const pipeline = chain([{ handler: 'bad', answer: failing, critical: false }, { handler: 'p1', answer: 'async' }, { handler: 'p2', answer: 'sync' }], logs);
+        const result = await pipeline.processRequest(request, ctx);
+        assert.equal(result.outcome, 'allowed', failing);
+        assert.match(textOf(result), />p1>p2$/);
+        assert.deepEqual(result.stages.map((s) => s.outcome), ['error', 'modified', 'modified']);
+        assert.equal(logs.length, 1);
+        assert.match(logs[0]!, /bad broke/);
+      }
+    });
+  });
+
+  it('with one auditor: resolves after its record, rejects for a critical failure, logs and resolves for another', async () => {
+    const logs: string[] = [];
+    const outcomes: Record<string, 'ok' | 'throw' | 'reject' | 'late'> = { sync_ok: 'ok', throws: 'throw', rejects: 'reject', late: 'late' };
+    let lateDone = false;
+    const auditor = (name: string): PluginDefinition<unknown> => ({
+      handler: name,
+      kind: 'auditing',
+      displayName: name,
+      description: 'test auditor',
+      configSchema: z.unknown(),
+      create: () => ({
+        record: (_event: AuditEvent): void | Promise<void> => {
+          switch (outcomes[name]) {
+            case 'throw':
+              throw new Error('disk full');
+            case 'reject':
+              return Promise.reject(new Error('disk full'));
+            case 'late':
+              return new Promise<void>((resolve) =>
+                setImmediate(() => {
+                  lateDone = true;
+                  resolve();
+                }),
+              );
+            default:
+              return undefined;
+          }
+        },
+      }),
+    });
+    const logEnv: PluginEnvironment = { ...env, log: (m) => logs.push(m) };
+    const single = (name: string, critical: boolean) =>
+      new PluginHost({ auditing: { _global: [entry(name, 'auditing', { critical })] } }, { find: (h) => (h === name ? auditor(name) : undefined) }, logEnv).pipelineFor('fs');
+    const event = { type: 'request', timestamp: new Date(), serverName: 'fs', origin: 'client', method: 'ping', pipeline: await single('sync_ok', true).processRequest(request, ctx) } as AuditEvent;
+    await single('sync_ok', true).audit(event);
+    await single('late', true).audit(event);
+    assert.equal(lateDone, true);
+    for (const name of ['throws', 'rejects']) {
+      await assert.rejects(single(name, true).audit(event), /disk full/, name);
+      const before = logs.length;
+      await single(name, false).audit(event);
+      assert.equal(logs.length, before + 1, name);
+    }
+  });
 });

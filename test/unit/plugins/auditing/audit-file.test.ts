@@ -38,6 +38,21 @@ describe('audit file writer', () => {
     assert.equal(statSync(file).mode & 0o777, 0o640);
   });
 
+  it('writes any text as its UTF-8 bytes, in batches of every size, small after large', async () => {
+    const file = path.join(tmp.dir, 'audit.log');
+    const writer = new AuditFile({ path: file, maxBytes: megabytes(100), backupCount: 0 });
+    // Multi-byte characters, a surrogate pair, a lone surrogate (written as U+FFFD, as Buffer.from does).
+    const odd = ['é ü', '😀 ok', 'lone \ud800 surrogate', '中文', ''];
+    const huge = Array.from({ length: 5 }, (_, i) => `${i}:${'ж'.repeat(100_000)}`);
+    const expected: string[] = [];
+    for (const batch of [odd, huge, ['short'], odd.map((l) => l + '!')]) {
+      await Promise.all(batch.map((line) => writer.append(line)));
+      expected.push(...batch);
+    }
+    await writer.close();
+    assert.deepEqual(readFileSync(file), Buffer.from(expected.map((l) => l + '\n').join(''), 'utf8'));
+  });
+
   it('does not create the file before the first line (validating a config has no side effects)', async () => {
     const file = path.join(tmp.dir, 'sub', 'audit.log');
     const writer = new AuditFile({ path: file, maxBytes: 1000, backupCount: 1 });

@@ -1,9 +1,11 @@
 // Tests of audit_jsonl: options, one parseable object per event, event types, bodies, sensitive content.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { errorEventType, toAuditRecord } from '../../../../src/plugins/auditing/audit-record';
 import { auditJsonl, formatJsonlLine, TRUNCATION_MARKER, truncateBody, type JsonlAuditOptions } from '../../../../src/plugins/auditing/audit_jsonl';
-import type { AuditEvent } from '../../../../src/plugins/types';
+import type { AuditEvent, PipelineStage } from '../../../../src/plugins/types';
 import {
   createAuditor,
   errorResponseEvent,
@@ -24,6 +26,55 @@ function options(overrides: Record<string, unknown> = {}): JsonlAuditOptions {
 
 function parsed(event: AuditEvent, overrides: Record<string, unknown> = {}): Record<string, any> {
   return JSON.parse(formatJsonlLine(event, options(overrides))) as Record<string, any>;
+}
+
+/**
+ * The record as the plugin first wrote it: an object in field order through JSON.stringify. The
+ * hand-written serializer must match it byte for byte (files written before stay comparable).
+ */
+function referenceLine(event: AuditEvent, opts: JsonlAuditOptions): string {
+  const record = toAuditRecord(event);
+  const answer = record.answer;
+  const eventType = record.eventType === 'RESPONSE' && answer?.status === 'error' ? errorEventType(answer.errorCode) : record.eventType;
+  const entry: Record<string, unknown> = {
+    timestamp: record.timestamp,
+    event_type: eventType,
+    request_id: record.requestId,
+    server_name: record.serverName,
+    method: record.method,
+  };
+  if (record.tool !== undefined) entry.tool = record.tool;
+  entry.pipeline_outcome = record.outcome;
+  entry.security_evaluated = record.securityEvaluated;
+  entry.modified = record.modified;
+  if (answer) {
+    entry.response_status = answer.status;
+    if (answer.status === 'error') {
+      entry.error_code = answer.errorCode ?? null;
+      entry.error_message = answer.errorMessage ?? '';
+    }
+  }
+  if (record.durationMs !== undefined) entry.duration_ms = record.durationMs;
+  entry.pipeline = {
+    pipeline_outcome: record.outcome,
+    blocked_at_stage: record.blockedAtStage,
+    completed_by: record.completedBy,
+    total_time_ms: record.totalTimeMs,
+    had_security_plugin: record.securityEvaluated,
+    stages: record.stages,
+  };
+  entry.reason = record.reason;
+  const message = event.message as Record<string, unknown> | undefined;
+  if (message) {
+    if (event.type === 'request' && opts.include_request_body && message.params && Object.keys(message.params).length > 0) {
+      entry.request_body = truncateBody(message.params, opts.max_body_size);
+    } else if (event.type === 'response' && opts.include_response_body && ('result' in message || 'error' in message)) {
+      entry.response_body = truncateBody('result' in message ? message.result : message.error, opts.max_body_size);
+    } else if (event.type === 'notification' && opts.include_notification_body && message.params !== undefined) {
+      entry.notification_body = truncateBody(message.params, opts.max_body_size);
+    }
+  }
+  return JSON.stringify(entry).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
 }
 
 describe('audit_jsonl', () => {
@@ -177,6 +228,106 @@ describe('audit_jsonl', () => {
       const line = formatJsonlLine(requestEvent({ tool: 'a\u2028b\nc' }), options());
       assert.equal(/[\n\r\u2028\u2029]/.test(line), false);
       assert.equal((JSON.parse(line) as { tool: string }).tool, 'a\u2028b\nc');
+    });
+  });
+
+  describe('serialization', () => {
+    // Text with the characters JSON escapes or that break lines: quotes, backslashes, controls, U+2028/9, lone surrogates.
+    const text = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom('a', ' ', '"', '\\', '\n', '\u0001', '\u007f', 'é', '\u2028', '\u2029', '\ud800', '😀'), maxLength: 12 }),
+    );
+    // Whole microseconds, as most measured durations round: every digit pattern after the point.
+    const micros = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 2 ** 40 })).map((k) => k / 1000);
+    const stageArb = fc.record({
+      handler: text,
+      kind: fc.constantFrom('middleware', 'security'),
+      outcome: fc.constantFrom('passed', 'allowed', 'modified', 'blocked', 'completed', 'error'),
+      reason: text,
+      durationMs: fc.oneof(fc.double({ min: 0, max: 1e4, noNaN: true }), micros, fc.constantFrom(0, -0, -0.0004, -1.5, 1e15, Number.NaN, Number.POSITIVE_INFINITY)),
+    }) as fc.Arbitrary<PipelineStage>;
+    const body = fc.jsonValue({ maxDepth: 3 });
+    const eventArb = fc
+      .record({
+        type: fc.constantFrom('request', 'response', 'notification'),
+        requestId: fc.option(fc.oneof(fc.integer(), text), { nil: undefined }),
+        serverName: text,
+        method: text,
+        tool: fc.option(text, { nil: undefined }),
+        durationMs: fc.option(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e9 }), fc.constant(Number.NaN)), { nil: undefined }),
+        blocked: fc.boolean(),
+        kind: fc.constantFrom('result', 'error', 'params'),
+        payload: body,
+        code: fc.oneof(fc.integer({ min: -32800, max: 100 }), fc.constant('x')),
+        errorText: fc.oneof(text, fc.constant(5)),
+        outcome: fc.constantFrom('allowed', 'no_security_evaluation', 'blocked', 'completed_by_middleware', 'error'),
+        decidedBy: fc.option(text, { nil: undefined }),
+        modified: fc.boolean(),
+        securityEvaluated: fc.boolean(),
+        sensitive: fc.boolean(),
+        stages: fc.array(stageArb, { maxLength: 4 }),
+        total: fc.oneof(fc.double({ min: 0, max: 1e5, noNaN: true }), micros),
+        time: fc.integer({ min: 0, max: 4102444800000 }),
+      })
+      .map((r): AuditEvent => {
+        const message =
+          r.kind === 'params'
+            ? { jsonrpc: '2.0' as const, id: 1, method: r.method, params: r.payload as Record<string, unknown> }
+            : r.kind === 'result'
+              ? { jsonrpc: '2.0' as const, id: 1, result: r.payload as Record<string, unknown> }
+              : { jsonrpc: '2.0' as const, id: 1, error: { code: r.code as number, message: r.errorText as string } };
+        return {
+          type: r.type as AuditEvent['type'],
+          timestamp: new Date(r.time),
+          serverName: r.serverName,
+          origin: 'client',
+          ...(r.requestId !== undefined ? { requestId: r.requestId } : {}),
+          method: r.method,
+          ...(r.tool !== undefined ? { tool: r.tool } : {}),
+          ...(r.blocked ? {} : { message }),
+          pipeline: pipeline({
+            outcome: r.outcome as AuditEvent['pipeline']['outcome'],
+            ...(r.decidedBy !== undefined ? { decidedBy: r.decidedBy } : {}),
+            modified: r.modified,
+            securityEvaluated: r.securityEvaluated,
+            sensitive: r.sensitive,
+            stages: r.stages,
+            durationMs: r.total,
+          }),
+          ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
+        };
+      });
+    const optionsArb = fc
+      .record({
+        include_request_body: fc.boolean(),
+        include_response_body: fc.boolean(),
+        include_notification_body: fc.boolean(),
+        max_body_size: fc.constantFrom(0, 50, 200, 10240),
+      })
+      .map((o) => options(o));
+
+    it('writes every record byte for byte as JSON.stringify of the record object would', () => {
+      fc.assert(
+        fc.property(eventArb, optionsArb, (event, opts) => {
+          assert.equal(formatJsonlLine(event, opts), referenceLine(event, opts));
+        }),
+        { numRuns: 3000 },
+      );
+    });
+
+    it('writes stage and total times as JSON does, for every number of microseconds up to 100 ms', () => {
+      for (let k = 0; k <= 100_000; k += 1) {
+        const event = requestEvent({ pipeline: pipeline({ durationMs: k / 1000 + 1e-7, stages: [stage({ durationMs: k / 1000 })] }) });
+        const line = formatJsonlLine(event, options());
+        if (line !== referenceLine(event, options())) assert.equal(line, referenceLine(event, options()), `${k} µs`);
+      }
+    });
+
+    it('formats records of the same millisecond and of different ones with their own timestamps', () => {
+      const at = (iso: string) => parsed(requestEvent({ timestamp: new Date(iso) })).timestamp as string;
+      assert.equal(at('2025-01-12T15:30:45.123Z'), '2025-01-12T15:30:45.123Z');
+      assert.equal(at('2025-01-12T15:30:45.123Z'), '2025-01-12T15:30:45.123Z');
+      assert.equal(at('2025-01-12T15:30:45.124Z'), '2025-01-12T15:30:45.124Z');
     });
   });
 
