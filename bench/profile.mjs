@@ -36,8 +36,8 @@ try {
   const until = Date.now() + Number(cli.seconds) * 1000;
   if (cli.load === 'calls') {
     const head = '{"jsonrpc":"2.0","id":';
-    const tail = `,"method":"tools/call","params":{"name":"${system.toolPrefix}echo","arguments":{"text":"hello world"}}}\n`;
-    const run = await client.throughput(Number(cli['in-flight']), until - Date.now(), (id) => head + id + tail);
+    const middle = `,"method":"tools/call","params":{"name":"${system.toolPrefix}echo","arguments":{"text":"hello world `;
+    const run = await client.throughput(Number(cli['in-flight']), until - Date.now(), (id) => head + id + middle + id + '"}}}\n');
     process.stderr.write(`${Math.round(run.perSecond)} calls/s\n`);
   } else {
     const tail =

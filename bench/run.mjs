@@ -86,6 +86,16 @@ function rotated(items, round) {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
+/**
+ * A small `echo` call whose text differs from call to call ("hello world 17"), as argument values do
+ * in real traffic: no cache in any system can answer it from memory.
+ */
+function echoLine(prefix) {
+  const head = '{"jsonrpc":"2.0","id":';
+  const middle = `,"method":"tools/call","params":{"name":"${prefix}echo","arguments":{"text":"hello world `;
+  return (id) => head + id + middle + id + '"}}}\n';
+}
+
 function callLine(prefix, tool, args) {
   const head = '{"jsonrpc":"2.0","id":';
   const tail = `,"method":"tools/call","params":${JSON.stringify({ name: prefix + tool, arguments: args })}}\n`;
@@ -125,7 +135,7 @@ async function measureCalls(systems, results) {
     sessions.set(system.key, client);
     reference = await check(client, system, reference);
     if (system.isProxy) (results.rssIdleKb ??= {})[system.key] = procStatusKb(client.pid, 'VmHWM');
-    const echo = callLine(system.toolPrefix, 'echo', { text: 'hello world' });
+    const echo = echoLine(system.toolPrefix);
     // Warm-up: lets V8 compile the hot paths of every process before anything is measured.
     await client.throughput(64, profile.warmupMs, echo);
     await client.sequential(Math.min(500, profile.sequentialCalls), echo);
@@ -136,7 +146,7 @@ async function measureCalls(systems, results) {
     const figures = Object.fromEntries(systems.map((s) => [s.key, { throughput: {} }]));
     const order = rotated(systems, round);
     for (const system of order) {
-      const times = await sessions.get(system.key).sequential(profile.sequentialCalls, callLine(system.toolPrefix, 'echo', { text: 'hello world' }));
+      const times = await sessions.get(system.key).sequential(profile.sequentialCalls, echoLine(system.toolPrefix));
       figures[system.key].p50 = quantile(times, 0.5);
       figures[system.key].p99 = quantile(times, 0.99);
     }
@@ -148,7 +158,7 @@ async function measureCalls(systems, results) {
         const pids = system.isProxy ? { proxy: client.pid, upstream: procChildren(client.pid)[0] } : { upstream: client.pid };
         const cpuBefore = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, procCpuMs(pid)]));
         const ownBefore = process.cpuUsage();
-        const run = await client.throughput(inFlight, profile.throughputMs, callLine(system.toolPrefix, 'echo', { text: 'hello world' }));
+        const run = await client.throughput(inFlight, profile.throughputMs, echoLine(system.toolPrefix));
         figures[system.key].throughput[inFlight] = run.perSecond;
         if (inFlight === 64) {
           const own = process.cpuUsage(ownBefore);

@@ -172,7 +172,7 @@ function cell(key, main, extra) {
 function callSections(lines, results, summary) {
   const systems = results.systems;
   const labels = systems.map((s) => s.label);
-  lines.push('', '### tools/call with a small result (`echo "hello world"`)', '', row(['', ...labels]), row(['---', ...labels.map(() => '---:')]));
+  lines.push('', '### tools/call with a small result (`echo "hello world <n>"`, a different text each call)', '', row(['', ...labels]), row(['---', ...labels.map(() => '---:')]));
   const c = summary.calls;
   lines.push(row(['p50 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p50.value) + fmt.spread(c[key].p50.spread), fmt.signed(c[key].addedP50.value, 'µs')))]));
   lines.push(row(['p99 round trip, one at a time', ...systems.map(({ key }) => cell(key, fmt.us(c[key].p99.value), fmt.signed(c[key].addedP99.value, 'µs')))]));
