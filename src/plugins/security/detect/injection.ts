@@ -1,7 +1,8 @@
 // Prompt-injection and tool-poisoning detection in linear time: natural-language rules run over a
 // token stream (words with offsets), delimiter tricks over a few literal-led regexes, hidden
-// Unicode through ./unicode, and base64 through ./base64. No regex here has a quantified group, so
-// none can backtrack catastrophically.
+// Unicode through ./unicode, and base64 through ./base64. No search regex here has a quantified
+// group, so none can backtrack catastrophically; the anchor conditions (checked at one place each)
+// repeat a group a few times at most, over word and gap classes that do not overlap.
 import { findBase64Candidates } from './base64';
 import { findHiddenUnicode, type SignalStrength } from './unicode';
 
@@ -84,13 +85,13 @@ function grown<T extends Int32Array | Uint8Array>(array: T, capacity: number): T
 }
 
 /**
- * Capacity of the columns kept for the next short text: allocating four typed arrays costs more
- * than tokenizing a few words, and most strings in a message are short.
+ * Capacity of the columns kept for the next window: allocating four typed arrays costs more than
+ * tokenizing a few words, and most windows are short.
  */
 const SPARE_CAPACITY = 256;
 let spareColumns: Pick<Tokens, 'start' | 'end' | 'breakBefore' | 'colonAfter'> | undefined;
 
-/** Hands the columns of `tokens` to the next tokenize call; `tokens` must not be read afterwards. */
+/** Hands the columns of `tokens` to the next window; `tokens` must not be read afterwards. */
 function releaseTokens(tokens: Tokens): void {
   if (tokens.start.length === SPARE_CAPACITY) spareColumns = tokens;
 }
@@ -173,50 +174,121 @@ function separatorFlags(text: string, from: number, to: number): number {
   return flags;
 }
 
-function tokenize(text: string): Tokens {
-  const word: string[] = [];
-  let capacity = Math.max(SPARE_CAPACITY, Math.min(text.length >> 3, 1 << 16));
-  const spare = capacity === SPARE_CAPACITY ? spareColumns : undefined;
-  spareColumns = undefined;
-  // Reused columns hold stale values past `length`; every entry below it is written here.
-  let start = spare?.start ?? new Int32Array(capacity);
-  let end = spare?.end ?? new Int32Array(capacity);
-  let breakBefore = spare?.breakBefore ?? new Uint8Array(capacity);
-  let colonAfter = spare?.colonAfter ?? new Uint8Array(capacity);
-  let previousEnd = 0;
-  // Runs of word characters, found by hand: a regex exec per word allocates a match array per word.
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let length = wordCharLength(text, i);
-    if (length === 0) {
-      i += otherCharLength(text, i);
-      continue;
-    }
-    const runStart = i;
-    do i += length;
-    while (i < n && (length = wordCharLength(text, i)) > 0);
-    const normalized = normalizeWord(text.slice(runStart, i));
-    if (normalized.length === 0) continue;
-    const count = word.length;
-    if (count === capacity) {
-      capacity *= 2;
-      start = grown(start, capacity);
-      end = grown(end, capacity);
-      breakBefore = grown(breakBefore, capacity);
-      colonAfter = grown(colonAfter, capacity);
-    }
-    const flags = separatorFlags(text, previousEnd, runStart);
-    if (count > 0 && (flags & SEPARATOR_COLON) !== 0) colonAfter[count - 1] = 1;
-    breakBefore[count] = count > 0 && (flags & SEPARATOR_BREAK) !== 0 ? 1 : 0;
-    colonAfter[count] = 0;
-    word.push(normalized);
-    start[count] = runStart;
-    previousEnd = i;
-    end[count] = previousEnd;
+/**
+ * The tokens of text[from, to): exactly the slice of the whole text's tokens that start there, when
+ * `from` and `to` are each the text's start or end or an exact word start (see `isExactWordStart`),
+ * except that the first token's `breakBefore` is unknown (0) when `from` > 0: a window's first token
+ * is context only. `extendTo` continues the same window further.
+ */
+class TokenWindow implements Tokens {
+  length = 0;
+  readonly word: string[] = [];
+  start: Int32Array;
+  end: Int32Array;
+  breakBefore: Uint8Array;
+  colonAfter: Uint8Array;
+  /** How far the text has been tokenized. */
+  to: number;
+  private previousEnd: number;
+
+  constructor(
+    private readonly text: string,
+    readonly from: number,
+    capacity: number,
+  ) {
+    const spare = capacity <= SPARE_CAPACITY ? spareColumns : undefined;
+    if (spare) spareColumns = undefined;
+    const size = spare ? SPARE_CAPACITY : Math.max(SPARE_CAPACITY, capacity);
+    // Reused columns hold stale values past `length`; every entry below it is written here.
+    this.start = spare?.start ?? new Int32Array(size);
+    this.end = spare?.end ?? new Int32Array(size);
+    this.breakBefore = spare?.breakBefore ?? new Uint8Array(size);
+    this.colonAfter = spare?.colonAfter ?? new Uint8Array(size);
+    this.to = from;
+    this.previousEnd = from;
   }
-  if (word.length > 0 && (separatorFlags(text, previousEnd, text.length) & SEPARATOR_COLON) !== 0) colonAfter[word.length - 1] = 1;
-  return { length: word.length, word, start, end, breakBefore, colonAfter };
+
+  extendTo(to: number): void {
+    const text = this.text;
+    const word = this.word;
+    let { start, end, breakBefore, colonAfter, previousEnd } = this;
+    let capacity = start.length;
+    // Runs of word characters, found by hand: a regex exec per word allocates a match array per word.
+    let i = this.to;
+    while (i < to) {
+      let length = wordCharLength(text, i);
+      if (length === 0) {
+        i += otherCharLength(text, i);
+        continue;
+      }
+      const runStart = i;
+      do i += length;
+      while (i < to && (length = wordCharLength(text, i)) > 0);
+      const normalized = normalizeWord(text.slice(runStart, i));
+      if (normalized.length === 0) continue;
+      const count = word.length;
+      if (count === capacity) {
+        capacity *= 2;
+        start = grown(start, capacity);
+        end = grown(end, capacity);
+        breakBefore = grown(breakBefore, capacity);
+        colonAfter = grown(colonAfter, capacity);
+      }
+      const flags = separatorFlags(text, previousEnd, runStart);
+      if (count > 0 && (flags & SEPARATOR_COLON) !== 0) colonAfter[count - 1] = 1;
+      breakBefore[count] = count > 0 && (flags & SEPARATOR_BREAK) !== 0 ? 1 : 0;
+      colonAfter[count] = 0;
+      word.push(normalized);
+      start[count] = runStart;
+      previousEnd = i;
+      end[count] = previousEnd;
+    }
+    // `to` is the next word's start (or the text's end): the separator up to it is complete.
+    if (word.length > 0 && (separatorFlags(text, previousEnd, to) & SEPARATOR_COLON) !== 0) colonAfter[word.length - 1] = 1;
+    this.start = start;
+    this.end = end;
+    this.breakBefore = breakBefore;
+    this.colonAfter = colonAfter;
+    this.previousEnd = previousEnd;
+    this.length = word.length;
+    this.to = to;
+  }
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
+
+/**
+ * Whether a word of at least one letter or digit starts at `i` whatever comes before: an ASCII letter
+ * or digit after an ASCII character that is no word character. Tokenizing from such a place gives
+ * the same words as tokenizing the whole text.
+ */
+function isExactWordStart(text: string, i: number): boolean {
+  if (!isAsciiAlnum(text.charCodeAt(i))) return false;
+  const before = text.charCodeAt(i - 1);
+  return before < 0x80 && ASCII_WORD_CHAR[before] === 0;
+}
+
+/**
+ * The exact word start at or before `offset` with `words` exact word starts in [it, offset), or
+ * `floor` when there are fewer after `floor` (0 is always a valid start).
+ */
+function exactStartBefore(text: string, offset: number, words: number, floor: number): number {
+  let found = 0;
+  for (let i = offset - 1; i > floor; i--) {
+    if (isExactWordStart(text, i) && ++found >= words) return i;
+  }
+  return floor;
+}
+
+/** The `words`-th exact word start after `offset`, or the text's length. */
+function exactStartAfter(text: string, offset: number, words: number): number {
+  let found = 0;
+  for (let i = offset + 1; i < text.length; i++) {
+    if (isExactWordStart(text, i) && ++found >= words) return i;
+  }
+  return text.length;
 }
 
 /** Index of the last token starting before `offset`, or -1 (tokens are sorted by start). */
@@ -539,6 +611,253 @@ function compileRules(specs: readonly RuleSpec[]): PhraseRule[] {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Where a rule can match: most text holds none of the words a rule needs, and tokenizing all of it
+// costs ten times finding those words with one native regex. Each rule gets anchors: the rarest word
+// of each alternative of one required slot (one regex finds them all), each with a condition on the
+// words around it (the nearest required slot before or after) checked where it is found. Only ASCII
+// words are found so; a word with any other character is found by NON_ASCII_WORD instead
+// (normalisation can make it anything). Tokens are then tried only in windows around what is found.
+
+/** Words so common in English prose that a rule should not be found by them. */
+const COMMON_WORDS = new Set(
+  (
+    'a about above after again all also always an and any are as at be because been before being but by can could did do ' +
+    'does each even every for from get given had has have he her here his how i if in into is it its just like make many may ' +
+    'me might more most must my new no not now of off old on once one only or other our out over own same see she should so ' +
+    'some such than that the their them then there these they this those to too under up us use used using very was we were ' +
+    'what when where which while who will with would you your content data file files input list model name need output ' +
+    'read run set show system text time tool tools type user users value way well work'
+  ).split(' '),
+);
+
+function wordCost(word: string): number {
+  if (COMMON_WORDS.has(word)) return 1000;
+  return word.length <= 2 ? 400 : word.length <= 4 ? 60 : 5;
+}
+
+/** Rough frequency of a word sequence: every further word makes it about twenty times rarer. */
+function sequenceCost(words: readonly string[]): number {
+  let cost = Infinity;
+  for (const word of words) cost = Math.min(cost, wordCost(word));
+  return cost * 0.05 ** (words.length - 1);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Consecutive tokens: any run of characters between them that holds no ASCII letter or digit. */
+const TOKEN_GAP = '[^a-z0-9]+';
+
+function escapeWord(word: string): string {
+  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, "['\u2019]");
+}
+
+function sequenceSource(words: readonly string[]): string {
+  return words.map(escapeWord).join(TOKEN_GAP);
+}
+
+/**
+ * A word every match of a rule (in ASCII words) may hold, with what must surround it for a window
+ * to be worth tokenizing; every match holds one of its rule's anchors with its surroundings.
+ */
+interface Anchor {
+  readonly word: string;
+  /** Regex source that must match right before the word ('' for nothing). */
+  readonly behind: string;
+  /** Regex source that must match right after the word ('' for nothing but the word's end). */
+  readonly ahead: string;
+}
+
+interface NecessaryPattern {
+  readonly anchors: readonly Anchor[];
+  readonly cost: number;
+  /** Most tokens the words of one condition span. */
+  readonly tokens: number;
+}
+
+function isRequired(slot: Slot | undefined): slot is Extract<Slot, { kind: 'words' }> {
+  return slot !== undefined && slot.kind === 'words' && slot.min >= 1 && !slot.orEnd;
+}
+
+/** An anchor search hit costs about this much of a window tokenized around it. */
+const HIT_COST = 0.05;
+
+/**
+ * The cheapest way to find where a rule can match: the rarest word of each alternative of one
+ * required slot, alone or checked against the nearest required slot before or after it (with the
+ * optional slots between written as optional words).
+ */
+function necessaryPattern(rule: PhraseRule): NecessaryPattern {
+  type Words = Extract<Slot, { kind: 'words' }>;
+  const asciiAlts = (slot: Words): (readonly string[])[] => slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)));
+  const longest = (alts: readonly (readonly string[])[]): number => Math.max(0, ...alts.map((alt) => alt.length));
+  const group = (alts: readonly (readonly string[])[]): string => `(?:${alts.map(sequenceSource).join('|')})`;
+  /** Words an optional slot may put between two others, each after a gap; undefined if it cannot be written. */
+  const between = (slot: Slot): string | undefined => {
+    if (slot.kind === 'end' || slot.kind === 'notNext') return '';
+    // A word with other than ASCII letters is found by NON_ASCII_WORD: here only ASCII words count.
+    // A word is written so that it cannot end in apostrophes the gap after it could take too: with
+    // two ways to split a run, a long run of apostrophes would make the check backtrack polynomially.
+    if (slot.kind === 'gap') return `(?:${TOKEN_GAP}[a-z0-9]+(?:['\u2019]+[a-z0-9]+)*){0,${slot.max}}`;
+    if (slot.min >= 1 && !slot.orEnd) return undefined;
+    const alts = asciiAlts(slot);
+    return alts.length ? `(?:${TOKEN_GAP}${group(alts)}){0,${slot.max}}` : '';
+  };
+  /** The nearest required slot before (-1) or after (+1) slot `i`, with the sources of the optional ones between, in text order. */
+  const neighbour = (i: number, step: -1 | 1): { slot: Words; mids: string } | undefined => {
+    const mids: string[] = [];
+    for (let k = i + step; k >= 0 && k < rule.slots.length; k += step) {
+      const slot = rule.slots[k]!;
+      if (isRequired(slot)) return { slot, mids: (step === 1 ? mids : mids.reverse()).join('') };
+      const source = between(slot);
+      if (source === undefined) return undefined;
+      mids.push(source);
+    }
+    return undefined;
+  };
+  let best: NecessaryPattern | undefined;
+  rule.slots.forEach((slot, i) => {
+    if (!isRequired(slot)) return;
+    const alts = asciiAlts(slot);
+    // The anchor may be any repetition of its slot.
+    const repeats = slot.max > 1 ? slot.max - 1 : 0;
+    const repeatsBefore = repeats ? `(?:${group(alts)}${TOKEN_GAP}){0,${repeats}}` : '';
+    const repeatsAfter = repeats ? `(?:${TOKEN_GAP}${group(alts)}){0,${repeats}}` : '';
+    for (const direction of [0, -1, 1] as const) {
+      const near = direction === 0 ? undefined : neighbour(i, direction);
+      if (direction !== 0 && !near) continue;
+      const other = near ? asciiAlts(near.slot) : [];
+      if (near && other.length === 0) continue; // only non-ASCII words there: found by NON_ASCII_WORD
+      let cost = 0;
+      const anchors: Anchor[] = [];
+      for (const alt of alts) {
+        let j = 0;
+        for (let k = 1; k < alt.length; k++) if (wordCost(alt[k]!) < wordCost(alt[j]!)) j = k;
+        let behind = alt.slice(0, j).map((w) => escapeWord(w) + TOKEN_GAP).join('');
+        let ahead = alt.slice(j + 1).map((w) => TOKEN_GAP + escapeWord(w)).join('');
+        if (near && direction === -1) behind = `${group(other)}${near.mids}${TOKEN_GAP}${repeatsBefore}${behind}`;
+        if (near && direction === 1) ahead = `${ahead}${repeatsAfter}${near.mids}${TOKEN_GAP}${group(other)}`;
+        anchors.push({ word: alt[j]!, behind, ahead });
+        cost += wordCost(alt[j]!) * HIT_COST;
+        if (!near) cost += sequenceCost(alt);
+        else for (const o of other) cost += sequenceCost([...alt, ...o]);
+      }
+      if (!best || cost < best.cost) best = { anchors, cost, tokens: longest(alts) };
+    }
+  });
+  return best!;
+}
+
+/** Most tokens `matchSlots` reads from a rule's first token on (the last one to see what follows). */
+function ruleSpan(rule: PhraseRule): number {
+  let span = 0;
+  for (const slot of rule.slots) {
+    if (slot.kind === 'words') span += slot.max * Math.max(...slot.alts.map((alt) => alt.length));
+    else if (slot.kind === 'gap') span += slot.max;
+  }
+  return span;
+}
+
+/** Non-ASCII characters that may be part of a word (`’` aside, which the patterns allow for apostrophes): punctuation people type is left out. */
+const NON_ASCII_WORD = /[^\x00-\x7f\u00a0\u00ab\u00b7\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026]/g;
+
+/** Offset of the first anchor at or after `from` whose condition holds, or the text's length. */
+function nextVerifiedAnchor(text: string, pattern: RegExp, verifier: RegExp, from: number): number {
+  pattern.lastIndex = from;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    verifier.lastIndex = text.charCodeAt(m.index) === 0x5f ? m.index + 1 : m.index;
+    if (verifier.test(text)) return m.index;
+    pattern.lastIndex = m.index + 1;
+  }
+  return text.length;
+}
+
+/** A word ends here (what follows is no ASCII letter or digit). */
+const WORD_END = '(?![a-z0-9])';
+
+/**
+ * A regex source matching any of the words (lower case) followed by its leaf source, as a trie:
+ * irregexp tries a group's alternatives one by one, and each leaf is only tried where its word is.
+ */
+function wordTrieSource(leaves: ReadonlyMap<string, string>): string {
+  interface Node {
+    readonly next: Map<string, Node>;
+    leaf: string | undefined;
+  }
+  const root: Node = { next: new Map(), leaf: undefined };
+  for (const [word, leaf] of leaves) {
+    let node = root;
+    for (const ch of word) {
+      let child = node.next.get(ch);
+      if (!child) node.next.set(ch, (child = { next: new Map(), leaf: undefined }));
+      node = child;
+    }
+    node.leaf = leaf;
+  }
+  const source = (node: Node): string => {
+    // Longer words first: where one anchor starts another (`you`, `you're`), the word there is the longer.
+    const parts = [...node.next].map(([ch, child]) => escapeWord(ch) + source(child));
+    if (node.leaf !== undefined) parts.push(node.leaf);
+    return parts.length === 1 ? parts[0]! : `(?:${parts.join('|')})`;
+  };
+  return source(root);
+}
+
+/** How a detector finds the places where its phrase rules can match. */
+interface PhraseFinder {
+  /** The anchor words of every rule that can fire; undefined when none is ASCII. */
+  readonly pattern: RegExp | undefined;
+  /** Sticky: matches where an anchor word starts and what its rules need around it holds. */
+  readonly verifier: RegExp;
+  /** `pattern` for text with underscores: a hit may then start at the `_` before the word. */
+  readonly underscorePattern: RegExp | undefined;
+  /** Whether any rule can fire at all. */
+  readonly any: boolean;
+  /** Tokens a window keeps before a candidate. */
+  readonly before: number;
+  /** Tokens a window keeps after a candidate. */
+  readonly after: number;
+  /** Tokens a rule may read from its first one on (windows stop trying rules this far before their end). */
+  readonly span: number;
+}
+
+function phraseFinder(rules: readonly PhraseRule[]): PhraseFinder {
+  let span = 0;
+  let hitTokens = 1;
+  // By anchor word: what must hold around it, one regex source per way (undefined: nothing).
+  const conditions = new Map<string, Set<string> | undefined>();
+  for (const rule of rules) {
+    span = Math.max(span, ruleSpan(rule));
+    const necessary = necessaryPattern(rule);
+    hitTokens = Math.max(hitTokens, necessary.tokens);
+    for (const { word, behind, ahead } of necessary.anchors) {
+      if (!behind && !ahead) conditions.set(word, undefined);
+      else if (conditions.has(word) && conditions.get(word) === undefined) continue;
+      else {
+        // Checked at the word's end: the lookbehind covers the word too.
+        const condition = `${behind ? `(?<=${behind}${escapeWord(word)})` : ''}${ahead || WORD_END}`;
+        const set = conditions.get(word);
+        if (set) set.add(condition);
+        else conditions.set(word, new Set([condition]));
+      }
+    }
+  }
+  const words = new Map<string, string>();
+  const checked = new Map<string, string>();
+  for (const [word, set] of conditions) {
+    words.set(word, '');
+    checked.set(word, set ? `(?:${[...set].join('|')})` : WORD_END);
+  }
+  // The search holds the words only: with the conditions in it, it is too large for irregexp to
+  // optimise and runs ten times slower; the conditions are checked where a word is found.
+  // `\b` is cheaper than a lookbehind, but a word also starts after `_`, which `\b` does not see.
+  const trie = wordTrieSource(words);
+  const pattern = words.size ? new RegExp(`\\b${trie}${WORD_END}`, 'gi') : undefined;
+  const underscorePattern = words.size ? new RegExp(`(?:\\b|_)${trie}${WORD_END}`, 'gi') : undefined;
+  const verifier = new RegExp(wordTrieSource(checked), 'iy');
+  return { pattern, underscorePattern, verifier, any: rules.length > 0, before: span + 2, after: span + 2 + hitTokens, span };
+}
+
 /** Tries `slots[si..]` from token `ti`; returns the index just past the match or -1. */
 function matchSlots(slots: readonly Slot[], si: number, tokens: Tokens, ti: number, first: number): number {
   if (si === slots.length) return ti;
@@ -644,6 +963,8 @@ const BRACKET_CHAT_ROLES = new Set(['user', 'assistant', 'human', 'ai']);
 const LABELLED_FENCE = /(?:```|~~~|"""|''')[ \t]{0,4}(system|admin|instructions|instruction|system_prompt|system-prompt|prompt)[ \t]{0,4}(?=\r?\n|:)/gi;
 // Turn markers of chat transcripts at the start of a line.
 const TURN_MARKER = /(?:^|\n)[ \t>*#]{0,8}(Human|Assistant|SYSTEM|ADMIN|System Prompt|SYSTEM PROMPT)[ \t]{0,4}:/g;
+/** Every TURN_MARKER match holds one of these (a few memchr-speed searches rule most text out). */
+const TURN_NAMES = ['Human', 'Assistant', 'SYSTEM', 'ADMIN', 'System Prompt'];
 // Gatekit's strict rule that could never match (an escaping slip made it require `{{`): text in
 // doubled quotes that says bypass/disable/cancel. The lookbehind keeps starts at a run's first quote.
 const QUOTED_OVERRIDE = /(?<!["'])(?:""|'')[^"'\n]{0,120}?\b(?:bypass|disable|cancel)\b[^"'\n]{0,120}?(?:""|'')/gi;
@@ -651,6 +972,16 @@ const QUOTED_OVERRIDE = /(?<!["'])(?:""|'')[^"'\n]{0,120}?\b(?:bypass|disable|ca
 // Credential stores a tool has no business reading: dot-directories and well-known file names.
 const CREDENTIAL_PATH =
   /(?<![\w$.-])(?:~|\$HOME|%USERPROFILE%)?[/\\]?\.(ssh|aws|gnupg|kube|docker|azure|netrc|npmrc|pypirc|pgpass|git-credentials|password-store|vault-token|env|bash_history|zsh_history)(?![\w-]|\.(?:example|sample|template|dist)\b)|\b(id_rsa|id_dsa|id_ecdsa|id_ed25519)\b(?!\.pub\b)|\b(authorized_keys|known_hosts|mcp\.json|claude_desktop_config\.json|application_default_credentials\.json|credentials\.json|wallet\.dat|secrets\.json|secrets\.ya?ml)\b|\/etc\/(shadow|passwd|sudoers|gshadow)\b/gi;
+/** CREDENTIAL_PATH anchored at `lastIndex`. */
+const CREDENTIAL_PATH_AT = new RegExp(CREDENTIAL_PATH.source, 'iy');
+// A piece of text every CREDENTIAL_PATH match holds, at most HINT_OFFSET after its start (`%USERPROFILE%\.ssh`).
+const CREDENTIAL_HINT =
+  /\.(?:ssh|aws|gnupg|kube|docker|azure|netrc|npmrc|pypirc|pgpass|git-|password-|vault-|env|bash_|zsh_)|id_|authorized_keys|known_hosts|mcp\.json|claude_desktop|application_default|credentials\.json|wallet\.dat|secrets\.|\/etc\//gi;
+/** CREDENTIAL_HINT for text without `_` and `/`, where every match holds a dot at most HINT_OFFSET after its start. */
+const CREDENTIAL_DOT_HINT = /\.(?:ssh|aws|gnupg|kube|docker|azure|netrc|npmrc|pypirc|pgpass|git-|password-|vault-|env|bash_|zsh_|json|dat|ya?ml)/gi;
+const HINT_OFFSET = 14;
+/** Characters at least one of the structural detectors (delimiters, tags, comments, paths) needs. */
+const STRUCTURE_CHAR = /[<[:`~"'._/]/;
 const READ_VERBS = new Set([
   'read', 'cat', 'dump', 'print', 'output', 'display', 'show', 'retrieve', 'fetch', 'get', 'extract', 'grab', 'collect', 'access',
   'load', 'contents', 'content', 'return', 'list', 'open', 'steal', 'harvest', 'scan', 'check', 'view', 'look', 'search', 'find',
@@ -833,7 +1164,7 @@ function detectFencesAndTurns(text: string, emit: Emit): void {
       emit('delimiter_injection', 'delimiter.labelled_fence', strong ? 'medium' : 'weak', m.index, m.index + m[0].length);
     }
   }
-  if (text.indexOf(':') < 0) return;
+  if (text.indexOf(':') < 0 || !TURN_NAMES.some((name) => text.indexOf(name) >= 0)) return;
   TURN_MARKER.lastIndex = 0;
   let human: [number, number] | undefined;
   let assistant: [number, number] | undefined;
@@ -925,9 +1256,46 @@ function isDestination(tokens: Tokens, before: number): boolean {
   return false;
 }
 
-function detectCredentialAccess(text: string, tokens: Tokens, emit: Emit): void {
-  CREDENTIAL_PATH.lastIndex = 0;
-  for (let m = CREDENTIAL_PATH.exec(text); m !== null; m = CREDENTIAL_PATH.exec(text)) {
+/**
+ * Finds CREDENTIAL_PATH's matches, the same as its global exec loop would, where CREDENTIAL_HINT
+ * (one native search) says one may start: every match holds a hint at most HINT_OFFSET after its start.
+ */
+function forEachCredentialPath(text: string, visit: (m: RegExpExecArray) => void): void {
+  // Without `_` and `/` only the paths with a dot can be there: searching for those alone is twice as fast.
+  const hints = text.indexOf('_') < 0 && text.indexOf('/') < 0 ? CREDENTIAL_DOT_HINT : CREDENTIAL_HINT;
+  hints.lastIndex = 0;
+  // Starts before this offset have been tried (or lie inside a match).
+  let tried = 0;
+  for (let hint = hints.exec(text); hint !== null; hint = hints.exec(text)) {
+    // Hints may overlap: look for the next one from the next character.
+    hints.lastIndex = hint.index + 1;
+    for (let at = Math.max(tried, hint.index - HINT_OFFSET); at <= hint.index; at++) {
+      CREDENTIAL_PATH_AT.lastIndex = at;
+      const m = CREDENTIAL_PATH_AT.exec(text);
+      tried = at + 1;
+      if (m) {
+        tried = at + m[0].length;
+        hints.lastIndex = Math.max(hints.lastIndex, tried);
+        visit(m);
+        break;
+      }
+    }
+  }
+}
+
+function detectCredentialAccess(text: string, emit: Emit): void {
+  forEachCredentialPath(text, (m) => {
+    const start = m.index;
+    const end = start + m[0].length;
+    // Enough words on either side for the verb windows, tokenized exactly (see TokenWindow).
+    const tokens = new TokenWindow(text, exactStartBefore(text, start, VERB_WINDOW + 2, 0), SPARE_CAPACITY);
+    tokens.extendTo(exactStartAfter(text, end - 1, VERB_WINDOW + 2));
+    reportCredentialAccess(text, m, tokens, emit);
+    releaseTokens(tokens);
+  });
+}
+
+function reportCredentialAccess(text: string, m: RegExpExecArray, tokens: Tokens, emit: Emit): void {
     const start = m.index;
     const end = start + m[0].length;
     const pathClass = classifyCredentialPath(text, m);
@@ -964,7 +1332,6 @@ function detectCredentialAccess(text: string, tokens: Tokens, emit: Emit): void 
     else if (pathClass === 'config') strength = sends ? 'strong' : reads ? 'medium' : undefined;
     else strength = sends ? 'medium' : reads ? 'weak' : undefined;
     if (strength) emit('tool_poisoning', 'poison.credential_file', strength, verbStart, Math.max(end, sendEnd));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -976,6 +1343,8 @@ export class InjectionDetector {
   private readonly enabled: Record<InjectionCategory, boolean>;
   private readonly rulesByFirstWord = new Map<string, PhraseRule[]>();
   private readonly scanBase64: boolean;
+  private readonly contentFinder: PhraseFinder;
+  private readonly definitionFinder: PhraseFinder;
 
   constructor(options: InjectionDetectorOptions) {
     this.minRank = MIN_RANK[options.sensitivity];
@@ -987,8 +1356,11 @@ export class InjectionDetector {
       tool_poisoning: options.categories?.tool_poisoning ?? true,
       hidden_unicode: options.categories?.hidden_unicode ?? true,
     };
-    for (const compiled of compileRules(PHRASE_RULES)) {
-      if (!this.enabled[compiled.category]) continue;
+    const enabledRules = compileRules(PHRASE_RULES).filter((compiled) => this.enabled[compiled.category]);
+    const fires = (definition: boolean) => (r: PhraseRule) => STRENGTH_RANK[definition && r.inDefinition ? r.inDefinition : r.strength] >= this.minRank;
+    this.contentFinder = phraseFinder(enabledRules.filter(fires(false)));
+    this.definitionFinder = phraseFinder(enabledRules.filter(fires(true)));
+    for (const compiled of enabledRules) {
       const first = compiled.slots[0] as Extract<Slot, { kind: 'words' }>;
       for (const word of new Set(first.alts.map((alt) => alt[0]!))) {
         const list = this.rulesByFirstWord.get(word);
@@ -1017,11 +1389,20 @@ export class InjectionDetector {
       findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
     };
 
-    if (this.enabled.hidden_unicode) {
+    // Every character from U+0080 on takes two or more bytes in UTF-8 (counted natively, faster than a regex test).
+    const nonAscii = Buffer.byteLength(text, 'utf8') !== text.length;
+    // Hidden characters are all above U+034F.
+    if (this.enabled.hidden_unicode && nonAscii) {
       for (const hit of findHiddenUnicode(text, { toolDefinition: definition })) emit('hidden_unicode', `unicode.${hit.kind}`, hit.strength, hit.start, hit.end);
     }
-    const tokens = tokenize(text);
-    this.matchPhrases(tokens, definition, emit);
+    this.matchPhrases(text, nonAscii, definition, emit);
+    // Every structural detector needs one of these characters.
+    if (STRUCTURE_CHAR.test(text)) this.detectStructure(text, definition, emit);
+    if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
+    return dropNested(findings);
+  }
+
+  private detectStructure(text: string, definition: boolean, emit: Emit): void {
     if (this.enabled.delimiter_injection) {
       detectChatTokens(text, emit);
       detectBracketRoles(text, emit);
@@ -1031,24 +1412,61 @@ export class InjectionDetector {
     if (this.enabled.delimiter_injection || this.enabled.tool_poisoning) detectTags(text, definition, emit);
     if (this.enabled.tool_poisoning) {
       if (definition) detectHtmlComments(text, emit);
-      detectCredentialAccess(text, tokens, emit);
+      detectCredentialAccess(text, emit);
     }
-    releaseTokens(tokens);
-    if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
-    return dropNested(findings);
   }
 
-  private matchPhrases(tokens: Tokens, definition: boolean, emit: Emit): void {
-    for (let ti = 0; ti < tokens.length; ti++) {
-      const candidates = this.rulesByFirstWord.get(tokens.word[ti]!);
-      if (!candidates) continue;
-      for (const phrase of candidates) {
-        const strength = definition && phrase.inDefinition ? phrase.inDefinition : phrase.strength;
-        if (STRENGTH_RANK[strength] < this.minRank) continue;
-        if (phrase.imperativeOnly && ti > 0 && !tokens.breakBefore[ti]! && DESCRIPTIVE_PREFIX.has(tokens.word[ti - 1]!)) continue;
-        const end = matchSlots(phrase.slots, 0, tokens, ti, ti);
-        if (end > ti) emit(phrase.category, phrase.id, strength, tokens.start[ti]!, tokens.end[end - 1]!);
+  /**
+   * Tries the phrase rules at every token that a match could start from: around each candidate of
+   * the finder, in windows of exact tokens (see TokenWindow) that merge when they meet. A token is
+   * tried once, in order, with the same tokens around it as a tokenization of the whole text.
+   */
+  private matchPhrases(text: string, nonAscii: boolean, definition: boolean, emit: Emit): void {
+    const finder = definition ? this.definitionFinder : this.contentFinder;
+    if (!finder.any) return;
+    const pattern = text.indexOf('_') >= 0 ? finder.underscorePattern : finder.pattern;
+    const n = text.length;
+    let window: TokenWindow | undefined;
+    let nextToken = 0;
+    // Every token starting before this offset has been tried.
+    let triedUntil = 0;
+    let nextAnchor = -1;
+    let nextNonAscii = -1;
+    for (;;) {
+      // Each search resumes where the last one stopped: text with no hit is searched once.
+      if (nextAnchor < triedUntil) nextAnchor = pattern ? nextVerifiedAnchor(text, pattern, finder.verifier, triedUntil) : n;
+      if (nextNonAscii < triedUntil) {
+        NON_ASCII_WORD.lastIndex = triedUntil;
+        nextNonAscii = nonAscii ? (NON_ASCII_WORD.exec(text)?.index ?? n) : n;
       }
+      const candidate = Math.min(nextAnchor, nextNonAscii);
+      if (candidate >= n) break;
+      const floor = window ? window.to : 0;
+      const from = exactStartBefore(text, candidate, finder.before, floor);
+      const to = exactStartAfter(text, candidate, finder.after);
+      if (!window || from > floor) {
+        if (window) releaseTokens(window);
+        window = new TokenWindow(text, from, SPARE_CAPACITY);
+        nextToken = from === 0 ? 0 : 1;
+      }
+      window.extendTo(to);
+      const last = to === n ? window.length - 1 : window.length - 1 - finder.span;
+      for (; nextToken <= last; nextToken++) this.tryRulesAt(window, nextToken, definition, emit);
+      if (to === n) break;
+      triedUntil = Math.max(window.start[last]! + 1, candidate + 1);
+    }
+    if (window) releaseTokens(window);
+  }
+
+  private tryRulesAt(tokens: Tokens, ti: number, definition: boolean, emit: Emit): void {
+    const candidates = this.rulesByFirstWord.get(tokens.word[ti]!);
+    if (!candidates) return;
+    for (const phrase of candidates) {
+      const strength = definition && phrase.inDefinition ? phrase.inDefinition : phrase.strength;
+      if (STRENGTH_RANK[strength] < this.minRank) continue;
+      if (phrase.imperativeOnly && ti > 0 && !tokens.breakBefore[ti]! && DESCRIPTIVE_PREFIX.has(tokens.word[ti - 1]!)) continue;
+      const end = matchSlots(phrase.slots, 0, tokens, ti, ti);
+      if (end > ti) emit(phrase.category, phrase.id, strength, tokens.start[ti]!, tokens.end[end - 1]!);
     }
   }
 
