@@ -3,7 +3,7 @@
 import type { JsonRpcMessage } from '../../../shared/jsonrpc';
 import type { PluginDecision } from '../../types';
 import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
-import { findBase64Candidates } from './base64';
+import { DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
 
 /** One match in a string: its type and the half-open range [start, end). */
 export interface TextFinding<T extends string = string> {
@@ -104,11 +104,13 @@ function formatPath(root: string, path: ContentPath, keyIsClean: (key: string) =
  */
 export function scanMessageContent<M extends JsonRpcMessage, T extends string>(message: M, options: ContentScanOptions<T>): ContentScanResult<M, T> {
   const root = contentKeyOf(message);
-  const counts = new Map<string, { path: string; type: T; count: number; encoding?: 'base64' }>();
+  // Created at the first finding: most messages have none, and this runs for every message.
+  let counts: Map<string, { path: string; type: T; count: number; encoding?: 'base64' }> | undefined;
   let foundInBase64 = false;
   if (root === undefined) return { message, changed: false, locations: [], foundInBase64 };
   const keyIsClean = (key: string): boolean => options.detect(key).length === 0;
   const record = (path: string, type: T, encoding: 'base64' | undefined): void => {
+    counts ??= new Map();
     const key = `${encoding ?? ''}\u0000${type}\u0000${path}`;
     const entry = counts.get(key);
     if (entry !== undefined) entry.count++;
@@ -118,7 +120,8 @@ export function scanMessageContent<M extends JsonRpcMessage, T extends string>(m
     const findings = options.detect(text);
     let where: string | undefined;
     for (const finding of findings) record((where ??= formatPath(root, path, keyIsClean)), finding.type, undefined);
-    if (options.detectEncoded !== undefined) {
+    // A string shorter than the shortest base64 run cannot hold one (and the search is a generator).
+    if (options.detectEncoded !== undefined && text.length >= DEFAULT_MIN_BASE64_LENGTH) {
       let next = 0;
       for (const candidate of findBase64Candidates(text)) {
         // Encoded text inside a plain finding is replaced with it; no need to block for it.
@@ -134,7 +137,7 @@ export function scanMessageContent<M extends JsonRpcMessage, T extends string>(m
     if (!options.redact || findings.length === 0) return undefined;
     return redactFindings(text, findings, options.placeholder);
   });
-  return { message: rewritten, changed, locations: [...counts.values()], foundInBase64 };
+  return { message: rewritten, changed, locations: counts ? [...counts.values()] : [], foundInBase64 };
 }
 
 /** How a filter names itself in decisions. */
