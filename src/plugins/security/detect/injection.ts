@@ -648,8 +648,16 @@ const NON_ASCII = /[^\x00-\x7f]/;
 /** Consecutive tokens: any run of characters between them that holds no ASCII letter or digit. */
 const TOKEN_GAP = '[^a-z0-9]+';
 
+/** Escaped words, remembered: building the finders escapes the same few hundred words thousands of times. */
+const escapedWords = new Map<string, string>();
+
 function escapeWord(word: string): string {
-  return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, "['\u2019]");
+  let escaped = escapedWords.get(word);
+  if (escaped === undefined) {
+    escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, "['\u2019]");
+    escapedWords.set(word, escaped);
+  }
+  return escaped;
 }
 
 function sequenceSource(words: readonly string[]): string {
@@ -689,9 +697,20 @@ const HIT_COST = 0.05;
  */
 function necessaryPattern(rule: PhraseRule): NecessaryPattern {
   type Words = Extract<Slot, { kind: 'words' }>;
-  const asciiAlts = (slot: Words): (readonly string[])[] => slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)));
+  // Remembered per slot: the loops below ask for the same slot's alternatives and group many times.
+  const asciiAltsOf = new Map<Words, (readonly string[])[]>();
+  const asciiAlts = (slot: Words): (readonly string[])[] => {
+    let alts = asciiAltsOf.get(slot);
+    if (alts === undefined) asciiAltsOf.set(slot, (alts = slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)))));
+    return alts;
+  };
   const longest = (alts: readonly (readonly string[])[]): number => Math.max(0, ...alts.map((alt) => alt.length));
-  const group = (alts: readonly (readonly string[])[]): string => `(?:${alts.map(sequenceSource).join('|')})`;
+  const groups = new Map<readonly (readonly string[])[], string>();
+  const group = (alts: readonly (readonly string[])[]): string => {
+    let source = groups.get(alts);
+    if (source === undefined) groups.set(alts, (source = `(?:${alts.map(sequenceSource).join('|')})`));
+    return source;
+  };
   /** Words an optional slot may put between two others, each after a gap; undefined if it cannot be written. */
   const between = (slot: Slot): string | undefined => {
     if (slot.kind === 'end' || slot.kind === 'notNext') return '';
@@ -728,6 +747,7 @@ function necessaryPattern(rule: PhraseRule): NecessaryPattern {
       if (direction !== 0 && !near) continue;
       const other = near ? asciiAlts(near.slot) : [];
       if (near && other.length === 0) continue; // only non-ASCII words there: found by NON_ASCII_WORD
+      const otherGroup = near ? group(other) : '';
       let cost = 0;
       const anchors: Anchor[] = [];
       for (const alt of alts) {
@@ -735,8 +755,8 @@ function necessaryPattern(rule: PhraseRule): NecessaryPattern {
         for (let k = 1; k < alt.length; k++) if (wordCost(alt[k]!) < wordCost(alt[j]!)) j = k;
         let behind = alt.slice(0, j).map((w) => escapeWord(w) + TOKEN_GAP).join('');
         let ahead = alt.slice(j + 1).map((w) => TOKEN_GAP + escapeWord(w)).join('');
-        if (near && direction === -1) behind = `${group(other)}${near.mids}${TOKEN_GAP}${repeatsBefore}${behind}`;
-        if (near && direction === 1) ahead = `${ahead}${repeatsAfter}${near.mids}${TOKEN_GAP}${group(other)}`;
+        if (near && direction === -1) behind = `${otherGroup}${near.mids}${TOKEN_GAP}${repeatsBefore}${behind}`;
+        if (near && direction === 1) ahead = `${ahead}${repeatsAfter}${near.mids}${TOKEN_GAP}${otherGroup}`;
         anchors.push({ word: alt[j]!, behind, ahead });
         cost += wordCost(alt[j]!) * HIT_COST;
         if (!near) cost += sequenceCost(alt);
