@@ -2,7 +2,7 @@
 // extension (everything inlined except the 'vscode' module the host provides).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -53,4 +53,6 @@ if (watch) {
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   await esbuild.build(loader(coreHash()));
+  // Runnable as `./dist/gateway.js`, with the flags of its shebang.
+  chmodSync('dist/gateway.js', 0o755);
 }
