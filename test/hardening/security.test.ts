@@ -201,7 +201,7 @@ describe('hardening: security checks (process level)', function () {
         logging: { handlers: ['file'], file_path: '/dev/stdout' },
       }),
     );
-    const client = track(new WireClient(configFile, [], { HOME: home, USERPROFILE: home }, { cwd, realPipe: process.platform !== 'win32' }), tag);
+    const client = track(new WireClient(configFile, [], { HOME: home, USERPROFILE: home, XDG_CACHE_HOME: '' }, { cwd, realPipe: process.platform !== 'win32' }), tag);
     await client.initialize();
     for (let i = 0; i < 5; i++) await client.request(i, 'tools/call', { name: 'a__echo', arguments: { text: `x${i}` } });
     await client.request('list', 'tools/list');
