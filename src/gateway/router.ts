@@ -789,8 +789,7 @@ const NOT_BLOCKED: Promise<undefined> = Promise.resolve(undefined);
 
 /** The response under another id; an upstream's answer keeps its text, so it is not serialized again. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
-  if (response.id === id) return response;
-  return id === null ? { ...response, id } : withReplacedId(response, id);
+  return response.id === id ? response : withReplacedId(response, id);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

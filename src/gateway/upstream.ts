@@ -15,9 +15,6 @@ import {
   type JsonRpcResponse,
 } from '../shared/jsonrpc';
 
-/** Below this size, serializing a forwarded answer again costs less than remembering its text. */
-const REUSE_TEXT_MIN_BYTES = 4096;
-
 export type UpstreamState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
 
 /** What an upstream needs from its configuration. */
@@ -348,14 +345,14 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.healthyTimer.unref();
   }
 
-  private onMessage(value: unknown, bytes: Buffer): void {
+  private onMessage(value: unknown, bytes: Buffer | undefined): void {
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'response': {
         const { id } = classified.message;
-        // Forwarded unchanged but for its id, a large answer is written from this text instead of
-        // being serialized again. Small ones are not worth a weak-map entry (the GC pays for each).
-        if (bytes.length >= REUSE_TEXT_MIN_BYTES) rememberText(classified.message, bytes);
+        // Forwarded unchanged but for its id, a large answer is written from these bytes instead of
+        // being serialized again (the reader hands over bytes only for lines worth it).
+        if (bytes) rememberText(classified.message, bytes);
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${JSON.stringify(id)}`);

@@ -36,11 +36,19 @@ export interface NdjsonReaderOptions {
 }
 
 /**
- * Receives each parsed value. `line` is the exact text it was parsed from (no terminator) and
- * `bytes` the same line as received (a view into the read buffer, not a copy), so a caller that
- * forwards a value unchanged can have it written without serializing again ({@link rememberText}).
+ * Lines shorter than this are not handed over as bytes: serializing a small message again costs less
+ * than remembering its bytes (each weak-map entry costs the garbage collector), and the view itself
+ * would be an allocation per message on the hot path.
  */
-export type NdjsonDataCallback = (message: Message, line: string, bytes: Buffer) => void;
+export const REUSABLE_LINE_BYTES = 4096;
+
+/**
+ * Receives each parsed value. `line` is the exact text it was parsed from (no terminator) and, for a
+ * line of at least {@link REUSABLE_LINE_BYTES}, `bytes` the same line as received (a view into the
+ * read buffer, not a copy), so a caller that forwards the value unchanged can have it written
+ * without serializing again ({@link rememberText}).
+ */
+export type NdjsonDataCallback = (message: Message, line: string, bytes: Buffer | undefined) => void;
 
 /**
  * Reads newline-delimited JSON from a byte stream.
@@ -228,10 +236,10 @@ export class NdjsonMessageReader extends AbstractMessageReader {
         return;
       }
     }
-    this.deliver(value as Message, text, buffer.subarray(start, end));
+    this.deliver(value as Message, text, end - start >= REUSABLE_LINE_BYTES ? buffer.subarray(start, end) : undefined);
   }
 
-  private deliver(message: Message, line: string, bytes: Buffer): void {
+  private deliver(message: Message, line: string, bytes: Buffer | undefined): void {
     const callback = this.callback;
     if (callback === undefined) {
       return;
@@ -306,10 +314,10 @@ const ID_WINDOW = 300;
  * that closes the object is always the one that counts; one that opens it counts only if no other
  * `"id"` key follows (checked by a native search; when found, the copy is simply serialized anew).
  */
-export function withReplacedId<T extends { id: string | number | null }>(message: T, id: string | number): T {
+export function withReplacedId<T extends { id: string | number | null }>(message: T, id: string | number | null): T {
   const copy = { ...message, id };
   const parts = knownTexts.get(message);
-  if (parts !== undefined && parts.length === 1 && message.id !== null) {
+  if (parts !== undefined && parts.length === 1 && message.id !== null && id !== null) {
     const spliced = spliceId(parts[0]!, message.id, JSON.stringify(id));
     if (spliced !== undefined) knownTexts.set(copy, spliced);
   }

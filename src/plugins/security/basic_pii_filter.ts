@@ -1,10 +1,9 @@
 // `basic_pii_filter`: finds personal data (email, phone, payment card, IP address, national id,
 // IBAN) in every string of a message and blocks, redacts or only reports it.
 import { z } from 'zod';
-import type { JsonRpcMessage } from '../../shared/jsonrpc';
-import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
+import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
-import { decideOnScan, scanMessageContent, type ContentScanOptions } from './detect/findings';
+import { scanningFilter, type ContentScanOptions } from './detect/findings';
 import { detectPii, PII_TYPES, type PiiType } from './detect/pii';
 
 const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
@@ -46,15 +45,7 @@ export function createPiiFilter(options: PiiFilterOptions): InterceptorPlugin {
     redact: options.action === 'redact',
     placeholder: piiPlaceholder,
   };
-  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
-    if (enabled.size === 0) return undefined;
-    return decideOnScan(identity, options.action, scanMessageContent(message, scanOptions));
-  };
-  return {
-    onRequest: (request) => inspect(request),
-    onResponse: (response) => inspect(response),
-    onNotification: (notification) => inspect(notification),
-  };
+  return scanningFilter(identity, options.action, scanOptions, enabled.size > 0);
 }
 
 export const basicPiiFilter: PluginDefinition<PiiFilterOptions> = {

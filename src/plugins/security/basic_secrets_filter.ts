@@ -2,10 +2,9 @@
 // URLs and assignments, optionally high-entropy strings) in every string of a message and blocks,
 // redacts or only reports them.
 import { z } from 'zod';
-import type { JsonRpcMessage } from '../../shared/jsonrpc';
-import type { InterceptorPlugin, PluginDecision, PluginDefinition } from '../types';
+import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
-import { decideOnScan, scanMessageContent, type ContentScanOptions } from './detect/findings';
+import { scanningFilter, type ContentScanOptions } from './detect/findings';
 import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './detect/secrets';
 
 /** The placeholder every secret is replaced with. */
@@ -71,15 +70,7 @@ export function createSecretsFilter(options: SecretsFilterOptions): InterceptorP
     redact: options.action === 'redact',
     placeholder,
   };
-  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined => {
-    if (!active) return undefined;
-    return decideOnScan(identity, options.action, scanMessageContent(message, scanOptions));
-  };
-  return {
-    onRequest: (request) => inspect(request),
-    onResponse: (response) => inspect(response),
-    onNotification: (notification) => inspect(notification),
-  };
+  return scanningFilter(identity, options.action, scanOptions, active);
 }
 
 export const basicSecretsFilter: PluginDefinition<SecretsFilterOptions> = {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { NdjsonMessageReader } from '../../../src/gateway/transport/ndjson';
+import { NdjsonMessageReader, REUSABLE_LINE_BYTES } from '../../../src/gateway/transport/ndjson';
 import { recordingReader, waitFor } from './helpers';
 
 describe('NdjsonMessageReader', () => {
@@ -136,17 +136,18 @@ describe('NdjsonMessageReader', () => {
     assert.deepEqual(r.values(), [{ a: 1 }]);
   });
 
-  it('hands over each line\'s own bytes with its text: split across chunks, after a byte-order mark, before a CR', () => {
+  it('hands over a long line\'s own bytes with its text (split across chunks, after a byte-order mark, before a CR), a short line\'s text only', () => {
     const source = new PassThrough();
     const reader = new NdjsonMessageReader(source);
-    const seen: [string, string][] = [];
-    reader.listen((_value, line, bytes) => seen.push([line, bytes.toString('utf8')]));
+    const seen: [string, string | undefined][] = [];
+    reader.listen((_value, line, bytes) => seen.push([line, bytes?.toString('utf8')]));
+    const long = 'x'.repeat(REUSABLE_LINE_BYTES);
     source.write(Buffer.from([0xef, 0xbb, 0xbf]));
-    source.write('{"a":"é€');
+    source.write(`{"a":"${long}é€`);
     source.write('😀"}\r\n{"b":2}\n');
     assert.deepEqual(seen, [
-      ['{"a":"é€😀"}', '{"a":"é€😀"}'],
-      ['{"b":2}', '{"b":2}'],
+      [`{"a":"${long}é€😀"}`, `{"a":"${long}é€😀"}`],
+      ['{"b":2}', undefined],
     ]);
   });
 

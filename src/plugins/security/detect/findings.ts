@@ -1,7 +1,7 @@
 // What the content detectors report and how the PII and secrets filters turn findings into decisions:
 // span redaction, the base64 pass, and reasons that say what was found and where, never the text.
 import type { JsonRpcMessage } from '../../../shared/jsonrpc';
-import type { PluginDecision } from '../../types';
+import type { InterceptorPlugin, PluginDecision } from '../../types';
 import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
 import { DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
 
@@ -162,6 +162,16 @@ function listPaths<T extends string>(locations: readonly FindingLocation<T>[]): 
   const paths = [...new Set(locations.map((l) => l.path))];
   const shown = paths.slice(0, MAX_REASON_PATHS).join(', ');
   return paths.length > MAX_REASON_PATHS ? `${shown} and ${paths.length - MAX_REASON_PATHS} more` : shown;
+}
+
+/**
+ * The interceptor of a filter that scans requests, responses and notifications alike (PII, secrets):
+ * each message is scanned and decided on; nothing happens while `active` is false (no type enabled).
+ */
+export function scanningFilter<T extends string>(filter: FilterIdentity, action: FilterAction, scan: ContentScanOptions<T>, active: boolean): InterceptorPlugin {
+  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined =>
+    active ? decideOnScan(filter, action, scanMessageContent(message, scan)) : undefined;
+  return { onRequest: inspect, onResponse: inspect, onNotification: inspect };
 }
 
 /**
