@@ -402,60 +402,94 @@ const SETS: Record<string, readonly string[]> = {
   EXFIL: ['send', 'upload', 'exfiltrate', 'leak', 'post', 'forward', 'transmit', 'email', 'mail', 'share', 'pass', 'include', 'attach', 'embed', 'append', 'insert', 'smuggle', 'encode'],
 };
 
-function parseRule(pattern: string): Slot[] {
-  const items: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of pattern) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ' ' && depth === 0) {
-      if (current) items.push(current);
-      current = '';
-    } else current += ch;
+// Many rules share phrases and sets: their word sequences are split once (building the first
+// detector parses every rule).
+const phraseWords = new Map<string, readonly string[]>();
+const setAlternatives = new Map<string, readonly (readonly string[])[]>();
+
+function wordsOfPhrase(phrase: string): readonly string[] {
+  let words = phraseWords.get(phrase);
+  if (words === undefined) phraseWords.set(phrase, (words = phrase.split(/[ -]/)));
+  return words;
+}
+
+function alternativesOfSet(name: string, pattern: string): readonly (readonly string[])[] {
+  let alts = setAlternatives.get(name);
+  if (alts === undefined) {
+    const set = SETS[name];
+    if (!set) throw new Error(`unknown word set $${name} in rule '${pattern}'`);
+    setAlternatives.set(name, (alts = set.map(wordsOfPhrase)));
   }
-  if (current) items.push(current);
-  return items.map((item): Slot => {
-    if (item === '.') return { kind: 'end' };
-    if (item.startsWith('~')) return { kind: 'notNext', words: new Set(item.slice(1).split('|')) };
-    const gap = /^_\{0,(\d+)\}$/.exec(item);
-    if (gap) return { kind: 'gap', max: Number(gap[1]) };
-    let body = item;
-    let min = 1;
-    let max = 1;
-    let colon = false;
-    if (body.endsWith(':')) {
-      colon = true;
-      body = body.slice(0, -1);
-    }
-    const repeat = /\{(\d+),(\d+)\}$/.exec(body);
-    if (repeat) {
-      min = Number(repeat[1]);
-      max = Number(repeat[2]);
-      body = body.slice(0, repeat.index);
-    } else if (body.endsWith('?')) {
-      min = 0;
-      body = body.slice(0, -1);
-    }
-    const alts: string[][] = [];
-    let orEnd = false;
-    for (const rawAlt of body.split('|')) {
-      const alt = rawAlt.replace(/[()]/g, '');
-      if (alt === '.') orEnd = true;
-      else if (alt.startsWith('$')) {
-        const set = SETS[alt.slice(1)];
-        if (!set) throw new Error(`unknown word set ${alt} in rule '${pattern}'`);
-        for (const phrase of set) alts.push(phrase.split(/[ -]/));
-      } else alts.push(alt.split(/[ -]/));
-    }
-    const byFirstWord = new Map<string, string[][]>();
-    for (const alt of alts) {
-      const list = byFirstWord.get(alt[0]!);
-      if (list) list.push(alt);
-      else byFirstWord.set(alt[0]!, [alt]);
-    }
-    return { kind: 'words', alts, byFirstWord, min, max, colon, orEnd };
-  });
+  return alts;
+}
+
+/** A space between two items of a pattern: not inside parentheses (which never nest). */
+const ITEM_SEPARATOR = / (?![^(]*\))/;
+
+const GAP_ITEM = /^_\{0,(\d+)\}$/;
+const REPEAT_SUFFIX = /\{(\d+),(\d+)\}$/;
+
+/** Alternatives by their first word, by alternatives (a slot of one set shares its set's). */
+const byFirstWordOf = new WeakMap<readonly (readonly string[])[], ReadonlyMap<string, readonly (readonly string[])[]>>();
+
+function alternativesByFirstWord(alts: readonly (readonly string[])[]): ReadonlyMap<string, readonly (readonly string[])[]> {
+  let byFirstWord = byFirstWordOf.get(alts);
+  if (byFirstWord !== undefined) return byFirstWord;
+  const built = new Map<string, (readonly string[])[]>();
+  for (const alt of alts) {
+    const list = built.get(alt[0]!);
+    if (list) list.push(alt);
+    else built.set(alt[0]!, [alt]);
+  }
+  byFirstWordOf.set(alts, (byFirstWord = built));
+  return byFirstWord;
+}
+
+/** The word sequences of a slot's body (`a|b c|$SET`), and whether `.` is one of them. */
+function slotAlternatives(body: string, pattern: string): { alts: readonly (readonly string[])[]; orEnd: boolean } {
+  if (body.charCodeAt(0) === 0x24 && body.indexOf('|') < 0) return { alts: alternativesOfSet(body.slice(1), pattern), orEnd: false }; // $
+  const alts: (readonly string[])[] = [];
+  let orEnd = false;
+  const hasParentheses = body.indexOf('(') >= 0 || body.indexOf(')') >= 0;
+  for (const rawAlt of body.split('|')) {
+    const alt = hasParentheses ? rawAlt.replace(/[()]/g, '') : rawAlt;
+    if (alt === '.') orEnd = true;
+    else if (alt.charCodeAt(0) === 0x24) for (const setAlt of alternativesOfSet(alt.slice(1), pattern)) alts.push(setAlt);
+    else alts.push(wordsOfPhrase(alt));
+  }
+  return { alts, orEnd };
+}
+
+function parseItem(item: string, pattern: string): Slot {
+  if (item === '.') return { kind: 'end' };
+  if (item.charCodeAt(0) === 0x7e) return { kind: 'notNext', words: new Set(item.slice(1).split('|')) }; // ~
+  const gap = item.charCodeAt(0) === 0x5f ? GAP_ITEM.exec(item) : null;
+  if (gap) return { kind: 'gap', max: Number(gap[1]) };
+  let body = item;
+  let min = 1;
+  let max = 1;
+  let colon = false;
+  if (body.endsWith(':')) {
+    colon = true;
+    body = body.slice(0, -1);
+  }
+  const repeat = body.endsWith('}') ? REPEAT_SUFFIX.exec(body) : null;
+  if (repeat) {
+    min = Number(repeat[1]);
+    max = Number(repeat[2]);
+    body = body.slice(0, repeat.index);
+  } else if (body.endsWith('?')) {
+    min = 0;
+    body = body.slice(0, -1);
+  }
+  const { alts, orEnd } = slotAlternatives(body, pattern);
+  return { kind: 'words', alts, byFirstWord: alternativesByFirstWord(alts), min, max, colon, orEnd };
+}
+
+function parseRule(pattern: string): Slot[] {
+  const slots: Slot[] = [];
+  for (const item of pattern.split(ITEM_SEPARATOR)) if (item) slots.push(parseItem(item, pattern));
+  return slots;
 }
 
 interface RuleSpec {
@@ -636,13 +670,6 @@ function wordCost(word: string): number {
   return word.length <= 2 ? 400 : word.length <= 4 ? 60 : 5;
 }
 
-/** Rough frequency of a word sequence: every further word makes it about twenty times rarer. */
-function sequenceCost(words: readonly string[]): number {
-  let cost = Infinity;
-  for (const word of words) cost = Math.min(cost, wordCost(word));
-  return cost * 0.05 ** (words.length - 1);
-}
-
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Consecutive tokens: any run of characters between them that holds no ASCII letter or digit. */
@@ -664,16 +691,24 @@ function sequenceSource(words: readonly string[]): string {
   return words.map(escapeWord).join(TOKEN_GAP);
 }
 
+type WordsSlot = Extract<Slot, { kind: 'words' }>;
+
 /**
  * A word every match of a rule (in ASCII words) may hold, with what must surround it for a window
- * to be worth tokenizing; every match holds one of its rule's anchors with its surroundings.
+ * to be worth tokenizing; every match holds one of its rule's anchors with its surroundings. Only
+ * what is needed to choose anchors is computed up front: the regex source of the surroundings (most
+ * of the cost of building a finder) is written by `anchorCondition` when the word is first found.
  */
 interface Anchor {
   readonly word: string;
-  /** Regex source that must match right before the word ('' for nothing). */
-  readonly behind: string;
-  /** Regex source that must match right after the word ('' for nothing but the word's end). */
-  readonly ahead: string;
+  readonly rule: PhraseRule;
+  /** Index of the slot whose alternative `alt` holds the word. */
+  readonly slot: number;
+  /** The nearest required slot checked with the word: before it (-1), after it (1), none (0). */
+  readonly direction: -1 | 0 | 1;
+  readonly alt: readonly string[];
+  /** Index of the word in `alt`. */
+  readonly at: number;
 }
 
 interface NecessaryPattern {
@@ -683,109 +718,246 @@ interface NecessaryPattern {
   readonly tokens: number;
 }
 
-function isRequired(slot: Slot | undefined): slot is Extract<Slot, { kind: 'words' }> {
+function isRequired(slot: Slot | undefined): slot is WordsSlot {
   return slot !== undefined && slot.kind === 'words' && slot.min >= 1 && !slot.orEnd;
 }
 
 /** An anchor search hit costs about this much of a window tokenized around it. */
 const HIT_COST = 0.05;
 
+// Rules, slots and these derived values live as long as the module: remembered once for every detector.
+const asciiAltsOf = new WeakMap<readonly (readonly string[])[], readonly (readonly string[])[]>();
+const groupSources = new WeakMap<readonly (readonly string[])[], string>();
+
+/** The alternatives of a slot made of ASCII words only (the others are found by NON_ASCII_WORD). */
+function asciiAlts(slot: WordsSlot): readonly (readonly string[])[] {
+  let alts = asciiAltsOf.get(slot.alts);
+  if (alts === undefined) {
+    alts = slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)));
+    asciiAltsOf.set(slot.alts, (alts = alts.length === slot.alts.length ? slot.alts : alts));
+  }
+  return alts;
+}
+
+function groupSource(alts: readonly (readonly string[])[]): string {
+  let source = groupSources.get(alts);
+  if (source === undefined) groupSources.set(alts, (source = `(?:${alts.map(sequenceSource).join('|')})`));
+  return source;
+}
+
+/** Index of the nearest required slot before (-1) or after (+1) slot `i`, or -1 when there is none. */
+function nearestRequired(rule: PhraseRule, i: number, step: -1 | 1): number {
+  for (let k = i + step; k >= 0 && k < rule.slots.length; k += step) if (isRequired(rule.slots[k])) return k;
+  return -1;
+}
+
+/** Index of the first of the rarest words of a sequence, and that word's cost. */
+function rarestWord(alt: readonly string[]): { index: number; cost: number } {
+  let index = 0;
+  let lowest = wordCost(alt[0]!);
+  for (let k = 1; k < alt.length; k++) {
+    const cost = wordCost(alt[k]!);
+    if (cost < lowest) {
+      index = k;
+      lowest = cost;
+    }
+  }
+  return { index, cost: lowest };
+}
+
+/**
+ * The alternatives of a slot as choosing anchors sees them: how many have each length and lowest
+ * word cost (a handful of kinds, where a slot may have dozens of alternatives).
+ */
+interface AltKinds {
+  readonly length: readonly number[];
+  readonly lowest: readonly number[];
+  readonly count: readonly number[];
+}
+
+const altKindsOf = new WeakMap<readonly (readonly string[])[], AltKinds>();
+
+function altKinds(alts: readonly (readonly string[])[]): AltKinds {
+  let kinds = altKindsOf.get(alts);
+  if (kinds !== undefined) return kinds;
+  const length: number[] = [];
+  const lowest: number[] = [];
+  const count: number[] = [];
+  for (const alt of alts) {
+    const cost = rarestWord(alt).cost;
+    let k = 0;
+    while (k < length.length && (length[k] !== alt.length || lowest[k] !== cost)) k++;
+    if (k === length.length) {
+      length.push(alt.length);
+      lowest.push(cost);
+      count.push(0);
+    }
+    count[k]!++;
+  }
+  altKindsOf.set(alts, (kinds = { length, lowest, count }));
+  return kinds;
+}
+
+/**
+ * Rough frequency of a word sequence whose rarest word costs `lowest`: every further word makes it
+ * about twenty times rarer.
+ */
+function sequenceCost(lowest: number, words: number): number {
+  return lowest * 0.05 ** (words - 1);
+}
+
 /**
  * The cheapest way to find where a rule can match: the rarest word of each alternative of one
  * required slot, alone or checked against the nearest required slot before or after it (with the
- * optional slots between written as optional words).
+ * optional slots between written as optional words). Its cost: the anchor words' search hits, and
+ * how often each sequence the condition allows (an alternative, with one of the neighbour's) occurs.
  */
 function necessaryPattern(rule: PhraseRule): NecessaryPattern {
-  type Words = Extract<Slot, { kind: 'words' }>;
-  // Remembered per slot: the loops below ask for the same slot's alternatives and group many times.
-  const asciiAltsOf = new Map<Words, (readonly string[])[]>();
-  const asciiAlts = (slot: Words): (readonly string[])[] => {
-    let alts = asciiAltsOf.get(slot);
-    if (alts === undefined) asciiAltsOf.set(slot, (alts = slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)))));
-    return alts;
-  };
-  const longest = (alts: readonly (readonly string[])[]): number => Math.max(0, ...alts.map((alt) => alt.length));
-  const groups = new Map<readonly (readonly string[])[], string>();
-  const group = (alts: readonly (readonly string[])[]): string => {
-    let source = groups.get(alts);
-    if (source === undefined) groups.set(alts, (source = `(?:${alts.map(sequenceSource).join('|')})`));
-    return source;
-  };
-  /** Words an optional slot may put between two others, each after a gap; undefined if it cannot be written. */
-  const between = (slot: Slot): string | undefined => {
-    if (slot.kind === 'end' || slot.kind === 'notNext') return '';
-    // A word with other than ASCII letters is found by NON_ASCII_WORD: here only ASCII words count.
-    // A word is written so that it cannot end in apostrophes the gap after it could take too: with
-    // two ways to split a run, a long run of apostrophes would make the check backtrack polynomially.
-    if (slot.kind === 'gap') return `(?:${TOKEN_GAP}[a-z0-9]+(?:['\u2019]+[a-z0-9]+)*){0,${slot.max}}`;
-    if (slot.min >= 1 && !slot.orEnd) return undefined;
-    const alts = asciiAlts(slot);
-    return alts.length ? `(?:${TOKEN_GAP}${group(alts)}){0,${slot.max}}` : '';
-  };
-  /** The nearest required slot before (-1) or after (+1) slot `i`, with the sources of the optional ones between, in text order. */
-  const neighbour = (i: number, step: -1 | 1): { slot: Words; mids: string } | undefined => {
-    const mids: string[] = [];
-    for (let k = i + step; k >= 0 && k < rule.slots.length; k += step) {
-      const slot = rule.slots[k]!;
-      if (isRequired(slot)) return { slot, mids: (step === 1 ? mids : mids.reverse()).join('') };
-      const source = between(slot);
-      if (source === undefined) return undefined;
-      mids.push(source);
+  let bestSlot = -1;
+  let bestDirection: -1 | 0 | 1 = 0;
+  let bestCost = Infinity;
+  const { slots } = rule;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (!isRequired(slot)) continue;
+    const own = altKinds(asciiAlts(slot));
+    for (let direction: -1 | 0 | 1 = 0; ; direction = direction === 0 ? -1 : 1) {
+      const near = direction === 0 ? -1 : nearestRequired(rule, i, direction);
+      const other = near >= 0 ? altKinds(asciiAlts(slots[near] as WordsSlot)) : undefined;
+      // Skipped: no neighbour that way, or only non-ASCII words there (found by NON_ASCII_WORD).
+      if (direction === 0 || (other !== undefined && other.count.length > 0)) {
+        const cost = candidateCost(own, other);
+        if (bestSlot < 0 || cost < bestCost) {
+          bestSlot = i;
+          bestDirection = direction;
+          bestCost = cost;
+        }
+      }
+      if (direction === 1) break;
     }
-    return undefined;
-  };
-  let best: NecessaryPattern | undefined;
-  rule.slots.forEach((slot, i) => {
-    if (!isRequired(slot)) return;
-    const alts = asciiAlts(slot);
+  }
+  const alts = asciiAlts(slots[bestSlot] as WordsSlot);
+  let tokens = 0;
+  const anchors = alts.map((alt): Anchor => {
+    tokens = Math.max(tokens, alt.length);
+    const at = rarestWord(alt).index;
+    return { word: alt[at]!, rule, slot: bestSlot, direction: bestDirection, alt, at };
+  });
+  return { anchors, cost: bestCost, tokens };
+}
+
+/** Costs of anchoring on a slot's alternatives (`own`), checked with a neighbour's (`other`) or alone. */
+const candidateCosts = new WeakMap<AltKinds, Map<AltKinds | undefined, number>>();
+
+function candidateCost(own: AltKinds, other: AltKinds | undefined): number {
+  let byOther = candidateCosts.get(own);
+  if (byOther === undefined) candidateCosts.set(own, (byOther = new Map()));
+  let cost = byOther.get(other);
+  if (cost !== undefined) return cost;
+  cost = 0;
+  for (let a = 0; a < own.count.length; a++) {
+    const lowest = own.lowest[a]!;
+    let each = lowest * HIT_COST;
+    if (!other) each += sequenceCost(lowest, own.length[a]!);
+    else for (let o = 0; o < other.count.length; o++) each += other.count[o]! * sequenceCost(Math.min(lowest, other.lowest[o]!), own.length[a]! + other.length[o]!);
+    cost += own.count[a]! * each;
+  }
+  byOther.set(other, cost);
+  return cost;
+}
+
+/** Words an optional slot may put between two others, each after a gap. */
+function betweenSource(slot: Slot): string {
+  if (slot.kind === 'end' || slot.kind === 'notNext') return '';
+  // A word with other than ASCII letters is found by NON_ASCII_WORD: here only ASCII words count.
+  // A word is written so that it cannot end in apostrophes the gap after it could take too: with
+  // two ways to split a run, a long run of apostrophes would make the check backtrack polynomially.
+  if (slot.kind === 'gap') return `(?:${TOKEN_GAP}[a-z0-9]+(?:['\u2019]+[a-z0-9]+)*){0,${slot.max}}`;
+  const alts = asciiAlts(slot);
+  return alts.length ? `(?:${TOKEN_GAP}${groupSource(alts)}){0,${slot.max}}` : '';
+}
+
+/**
+ * What must hold around an anchor's word, as a regex source checked right after the word (the
+ * lookbehind covers the word too), or undefined when the word alone will do.
+ */
+function anchorCondition(anchor: Anchor): string | undefined {
+  const { rule, slot: i, direction, alt, at, word } = anchor;
+  let behind = alt.slice(0, at).map((w) => escapeWord(w) + TOKEN_GAP).join('');
+  let ahead = alt.slice(at + 1).map((w) => TOKEN_GAP + escapeWord(w)).join('');
+  if (direction !== 0) {
+    const slot = rule.slots[i] as WordsSlot;
+    const near = nearestRequired(rule, i, direction);
+    // The optional slots between, in text order.
+    const mids: string[] = [];
+    for (let k = i + direction; k !== near; k += direction) mids.push(betweenSource(rule.slots[k]!));
+    const midsSource = (direction === 1 ? mids : mids.reverse()).join('');
+    const otherGroup = groupSource(asciiAlts(rule.slots[near] as WordsSlot));
     // The anchor may be any repetition of its slot.
     const repeats = slot.max > 1 ? slot.max - 1 : 0;
-    const repeatsBefore = repeats ? `(?:${group(alts)}${TOKEN_GAP}){0,${repeats}}` : '';
-    const repeatsAfter = repeats ? `(?:${TOKEN_GAP}${group(alts)}){0,${repeats}}` : '';
-    for (const direction of [0, -1, 1] as const) {
-      const near = direction === 0 ? undefined : neighbour(i, direction);
-      if (direction !== 0 && !near) continue;
-      const other = near ? asciiAlts(near.slot) : [];
-      if (near && other.length === 0) continue; // only non-ASCII words there: found by NON_ASCII_WORD
-      const otherGroup = near ? group(other) : '';
-      let cost = 0;
-      const anchors: Anchor[] = [];
-      for (const alt of alts) {
-        let j = 0;
-        for (let k = 1; k < alt.length; k++) if (wordCost(alt[k]!) < wordCost(alt[j]!)) j = k;
-        let behind = alt.slice(0, j).map((w) => escapeWord(w) + TOKEN_GAP).join('');
-        let ahead = alt.slice(j + 1).map((w) => TOKEN_GAP + escapeWord(w)).join('');
-        if (near && direction === -1) behind = `${otherGroup}${near.mids}${TOKEN_GAP}${repeatsBefore}${behind}`;
-        if (near && direction === 1) ahead = `${ahead}${repeatsAfter}${near.mids}${TOKEN_GAP}${otherGroup}`;
-        anchors.push({ word: alt[j]!, behind, ahead });
-        cost += wordCost(alt[j]!) * HIT_COST;
-        if (!near) cost += sequenceCost(alt);
-        else for (const o of other) cost += sequenceCost([...alt, ...o]);
-      }
-      if (!best || cost < best.cost) best = { anchors, cost, tokens: longest(alts) };
+    if (direction === -1) {
+      const repeatsBefore = repeats ? `(?:${groupSource(asciiAlts(slot))}${TOKEN_GAP}){0,${repeats}}` : '';
+      behind = `${otherGroup}${midsSource}${TOKEN_GAP}${repeatsBefore}${behind}`;
+    } else {
+      const repeatsAfter = repeats ? `(?:${TOKEN_GAP}${groupSource(asciiAlts(slot))}){0,${repeats}}` : '';
+      ahead = `${ahead}${repeatsAfter}${midsSource}${TOKEN_GAP}${otherGroup}`;
     }
-  });
-  return best!;
+  }
+  if (!behind && !ahead) return undefined;
+  return `${behind ? `(?<=${behind}${escapeWord(word)})` : ''}${ahead || WORD_END}`;
+}
+
+let allRules: readonly PhraseRule[] | undefined;
+let ruleIndices: ReadonlyMap<PhraseRule, number> | undefined;
+const necessaryPatterns = new Map<PhraseRule, NecessaryPattern>();
+const ruleSpans = new Map<PhraseRule, number>();
+
+/** The phrase rules, compiled once for every detector (they are never changed after). */
+function phraseRules(): readonly PhraseRule[] {
+  return (allRules ??= compileRules(PHRASE_RULES));
+}
+
+/** Names a subset of `phraseRules()`: the indices of its rules. */
+function ruleSetKey(rules: readonly PhraseRule[]): string {
+  const indices = (ruleIndices ??= new Map(phraseRules().map((r, i) => [r, i])));
+  return rules.map((r) => indices.get(r)).join(',');
+}
+
+function rememberedNecessaryPattern(rule: PhraseRule): NecessaryPattern {
+  let necessary = necessaryPatterns.get(rule);
+  if (necessary === undefined) necessaryPatterns.set(rule, (necessary = necessaryPattern(rule)));
+  return necessary;
 }
 
 /** Most tokens `matchSlots` reads from a rule's first token on (the last one to see what follows). */
 function ruleSpan(rule: PhraseRule): number {
-  let span = 0;
+  let span = ruleSpans.get(rule);
+  if (span !== undefined) return span;
+  span = 0;
   for (const slot of rule.slots) {
     if (slot.kind === 'words') span += slot.max * Math.max(...slot.alts.map((alt) => alt.length));
     else if (slot.kind === 'gap') span += slot.max;
   }
+  ruleSpans.set(rule, span);
   return span;
 }
 
 /** Non-ASCII characters that may be part of a word (`’` aside, which the patterns allow for apostrophes): punctuation people type is left out. */
 const NON_ASCII_WORD = /[^\x00-\x7f\u00a0\u00ab\u00b7\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026]/g;
 
-/** Offset of the first anchor at or after `from` whose condition holds, or the text's length. */
-function nextVerifiedAnchor(text: string, pattern: RegExp, verifier: RegExp, from: number): number {
+/**
+ * Offset of the first anchor at or after `from` whose condition holds, or the text's length.
+ * The search regexes and verifiers are shared by every detector with the same rules: each use sets
+ * `lastIndex` first, and a scan never runs inside another one's search.
+ */
+function nextVerifiedAnchor(text: string, finder: PhraseFinder, pattern: RegExp, from: number): number {
   pattern.lastIndex = from;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    verifier.lastIndex = text.charCodeAt(m.index) === 0x5f ? m.index + 1 : m.index;
+    const found = m[0];
+    // By the text as found: lower-case hits (most of them) cost a lookup, no new string.
+    const verifier = finder.verifiers.get(found) ?? verifierOf(finder, found);
+    if (verifier === true) return m.index;
+    verifier.lastIndex = found.charCodeAt(0) === 0x5f ? m.index + 1 : m.index;
     if (verifier.test(text)) return m.index;
     pattern.lastIndex = m.index + 1;
   }
@@ -796,41 +968,93 @@ function nextVerifiedAnchor(text: string, pattern: RegExp, verifier: RegExp, fro
 const WORD_END = '(?![a-z0-9])';
 
 /**
- * A regex source matching any of the words (lower case) followed by its leaf source, as a trie:
- * irregexp tries a group's alternatives one by one, and each leaf is only tried where its word is.
+ * The verifier of the anchor words a search hit can stand for, built and remembered on first use.
+ * The search finds the longest anchor word at a place; every shorter one there that the search
+ * could also find is a prefix of it ending at an apostrophe (`you` in `you're`), and checking it
+ * too gives exactly the answer one verifier for all words would give.
  */
-function wordTrieSource(leaves: ReadonlyMap<string, string>): string {
-  interface Node {
-    readonly next: Map<string, Node>;
-    leaf: string | undefined;
+function verifierOf(finder: PhraseFinder, found: string): RegExp | true {
+  const word = (found.charCodeAt(0) === 0x5f ? found.slice(1) : found).toLowerCase().replace(/\u2019/g, "'");
+  let verifier = finder.verifiers.get(word);
+  if (verifier === undefined) {
+    verifier = buildVerifier(finder.anchors, word);
+    finder.verifiers.set(word, verifier);
   }
-  const root: Node = { next: new Map(), leaf: undefined };
-  for (const [word, leaf] of leaves) {
-    let node = root;
-    for (const ch of word) {
-      let child = node.next.get(ch);
-      if (!child) node.next.set(ch, (child = { next: new Map(), leaf: undefined }));
-      node = child;
-    }
-    node.leaf = leaf;
-  }
-  const source = (node: Node): string => {
-    // Longer words first: where one anchor starts another (`you`, `you're`), the word there is the longer.
-    const parts = [...node.next].map(([ch, child]) => escapeWord(ch) + source(child));
-    if (node.leaf !== undefined) parts.push(node.leaf);
-    return parts.length === 1 ? parts[0]! : `(?:${parts.join('|')})`;
-  };
-  return source(root);
+  // Other spellings (`Ignore`, `_ignore`) are remembered too, up to a bound: text decides which come.
+  if (found !== word && finder.verifiers.size < finder.verifierLimit) finder.verifiers.set(found, verifier);
+  return verifier;
 }
 
-/** How a detector finds the places where its phrase rules can match. */
+function buildVerifier(anchors: ReadonlyMap<string, readonly Anchor[]>, word: string): RegExp | true {
+  const sources: string[] = [];
+  // Longer words first, as the search tries them (the answer is the same in any order).
+  for (let end = word.length; end > 0; end--) {
+    if (end < word.length && isAsciiAlnum(word.charCodeAt(end))) continue;
+    const prefix = end === word.length ? word : word.slice(0, end);
+    const wordAnchors = anchors.get(prefix);
+    if (!wordAnchors) continue;
+    const conditions = new Set<string>();
+    for (const anchor of wordAnchors) {
+      const condition = anchorCondition(anchor);
+      // Nothing to check: the search already saw the word end.
+      if (condition === undefined) return true;
+      conditions.add(condition);
+    }
+    sources.push(`${escapeWord(prefix)}(?:${[...conditions].join('|')})`);
+  }
+  // Not an anchor word: cannot happen (the search holds the anchor words only), and a window too many is harmless.
+  if (sources.length === 0) return true;
+  return new RegExp(sources.length === 1 ? sources[0]! : `(?:${sources.join('|')})`, 'iy');
+}
+
+/**
+ * A regex source matching any of the words (lower case), as a trie: irregexp tries a group's
+ * alternatives one by one. Longer words come first: where one anchor starts another (`you`,
+ * `you're`), the word there is the longer. The branches of a node start with different characters,
+ * so their order does not matter.
+ */
+function wordTrieSource(words: Iterable<string>): string {
+  const sorted = [...words].sort();
+  // sorted[from, to) share their first `depth` characters; one that has no more sorts first.
+  const source = (from: number, to: number, depth: number): string => {
+    // One word left: the rest of it, escaped as a whole (the same as character by character).
+    if (to - from === 1) return escapeWord(sorted[from]!.slice(depth));
+    const parts: string[] = [];
+    let i = from;
+    const endsHere = sorted[i]!.length === depth;
+    if (endsHere) i++;
+    while (i < to) {
+      const ch = sorted[i]!.charAt(depth);
+      let j = i + 1;
+      while (j < to && sorted[j]!.charAt(depth) === ch) j++;
+      parts.push(escapeWord(ch) + source(i, j, depth + 1));
+      i = j;
+    }
+    if (endsHere) parts.push('');
+    return parts.length === 1 ? parts[0]! : `(?:${parts.join('|')})`;
+  };
+  return sorted.length ? source(0, sorted.length, 0) : '';
+}
+
+/**
+ * How a detector finds the places where its phrase rules can match. Shared by every detector with
+ * the same rules (see `phraseFinder`): nothing in it changes but the verifiers remembered.
+ */
 interface PhraseFinder {
   /** The anchor words of every rule that can fire; undefined when none is ASCII. */
   readonly pattern: RegExp | undefined;
-  /** Sticky: matches where an anchor word starts and what its rules need around it holds. */
-  readonly verifier: RegExp;
   /** `pattern` for text with underscores: a hit may then start at the `_` before the word. */
   readonly underscorePattern: RegExp | undefined;
+  /** The anchors of the rules by word (lower case, `'` for apostrophes). */
+  readonly anchors: ReadonlyMap<string, readonly Anchor[]>;
+  /**
+   * Sticky verifiers by a hit's text (and by its anchor word), each matching where the word starts
+   * and what its rules need around it holds; `true` when nothing needs checking. Built as the words
+   * are found: one verifier for every word would take V8 a tenth of a second to compile.
+   */
+  readonly verifiers: Map<string, RegExp | true>;
+  /** How many spellings `verifiers` may remember. */
+  readonly verifierLimit: number;
   /** Whether any rule can fire at all. */
   readonly any: boolean;
   /** Tokens a window keeps before a candidate. */
@@ -841,41 +1065,47 @@ interface PhraseFinder {
   readonly span: number;
 }
 
+/** Finders by their rules (see `ruleSetKey`): detectors with the same options build one once. */
+const phraseFinders = new Map<string, PhraseFinder>();
+
 function phraseFinder(rules: readonly PhraseRule[]): PhraseFinder {
+  const key = ruleSetKey(rules);
+  let finder = phraseFinders.get(key);
+  if (finder === undefined) phraseFinders.set(key, (finder = buildPhraseFinder(rules)));
+  return finder;
+}
+
+function buildPhraseFinder(rules: readonly PhraseRule[]): PhraseFinder {
   let span = 0;
   let hitTokens = 1;
-  // By anchor word: what must hold around it, one regex source per way (undefined: nothing).
-  const conditions = new Map<string, Set<string> | undefined>();
+  const anchors = new Map<string, Anchor[]>();
   for (const rule of rules) {
     span = Math.max(span, ruleSpan(rule));
-    const necessary = necessaryPattern(rule);
+    const necessary = rememberedNecessaryPattern(rule);
     hitTokens = Math.max(hitTokens, necessary.tokens);
-    for (const { word, behind, ahead } of necessary.anchors) {
-      if (!behind && !ahead) conditions.set(word, undefined);
-      else if (conditions.has(word) && conditions.get(word) === undefined) continue;
-      else {
-        // Checked at the word's end: the lookbehind covers the word too.
-        const condition = `${behind ? `(?<=${behind}${escapeWord(word)})` : ''}${ahead || WORD_END}`;
-        const set = conditions.get(word);
-        if (set) set.add(condition);
-        else conditions.set(word, new Set([condition]));
-      }
+    for (const anchor of necessary.anchors) {
+      const list = anchors.get(anchor.word);
+      if (list) list.push(anchor);
+      else anchors.set(anchor.word, [anchor]);
     }
-  }
-  const words = new Map<string, string>();
-  const checked = new Map<string, string>();
-  for (const [word, set] of conditions) {
-    words.set(word, '');
-    checked.set(word, set ? `(?:${[...set].join('|')})` : WORD_END);
   }
   // The search holds the words only: with the conditions in it, it is too large for irregexp to
   // optimise and runs ten times slower; the conditions are checked where a word is found.
   // `\b` is cheaper than a lookbehind, but a word also starts after `_`, which `\b` does not see.
-  const trie = wordTrieSource(words);
-  const pattern = words.size ? new RegExp(`\\b${trie}${WORD_END}`, 'gi') : undefined;
-  const underscorePattern = words.size ? new RegExp(`(?:\\b|_)${trie}${WORD_END}`, 'gi') : undefined;
-  const verifier = new RegExp(wordTrieSource(checked), 'iy');
-  return { pattern, underscorePattern, verifier, any: rules.length > 0, before: span + 2, after: span + 2 + hitTokens, span };
+  const trie = wordTrieSource(anchors.keys());
+  const pattern = anchors.size ? new RegExp(`\\b${trie}${WORD_END}`, 'gi') : undefined;
+  const underscorePattern = anchors.size ? new RegExp(`(?:\\b|_)${trie}${WORD_END}`, 'gi') : undefined;
+  return {
+    pattern,
+    underscorePattern,
+    anchors,
+    verifiers: new Map(),
+    verifierLimit: 4 * anchors.size + 64,
+    any: rules.length > 0,
+    before: span + 2,
+    after: span + 2 + hitTokens,
+    span,
+  };
 }
 
 /** Tries `slots[si..]` from token `ti`; returns the index just past the match or -1. */
@@ -1357,11 +1587,31 @@ function reportCredentialAccess(text: string, m: RegExpExecArray, tokens: Tokens
 // ---------------------------------------------------------------------------------------------
 // The detector
 
+/** Rules by the words they can start with, by rule set (see `ruleSetKey`; shared, never changed). */
+const rulesByFirstWordOf = new Map<string, ReadonlyMap<string, readonly PhraseRule[]>>();
+
+function rulesByFirstWord(rules: readonly PhraseRule[]): ReadonlyMap<string, readonly PhraseRule[]> {
+  const key = ruleSetKey(rules);
+  let byWord = rulesByFirstWordOf.get(key);
+  if (byWord !== undefined) return byWord;
+  const built = new Map<string, PhraseRule[]>();
+  for (const compiled of rules) {
+    const first = compiled.slots[0] as WordsSlot;
+    for (const word of new Set(first.alts.map((alt) => alt[0]!))) {
+      const list = built.get(word);
+      if (list) list.push(compiled);
+      else built.set(word, [compiled]);
+    }
+  }
+  rulesByFirstWordOf.set(key, (byWord = built));
+  return byWord;
+}
+
 /** Scans strings for prompt injection. Build one per configuration; `scan` is pure and reentrant. */
 export class InjectionDetector {
   private readonly minRank: number;
   private readonly enabled: Record<InjectionCategory, boolean>;
-  private readonly rulesByFirstWord = new Map<string, PhraseRule[]>();
+  private readonly rulesByFirstWord: ReadonlyMap<string, readonly PhraseRule[]>;
   private readonly scanBase64: boolean;
   private readonly contentFinder: PhraseFinder;
   private readonly definitionFinder: PhraseFinder;
@@ -1376,18 +1626,11 @@ export class InjectionDetector {
       tool_poisoning: options.categories?.tool_poisoning ?? true,
       hidden_unicode: options.categories?.hidden_unicode ?? true,
     };
-    const enabledRules = compileRules(PHRASE_RULES).filter((compiled) => this.enabled[compiled.category]);
+    const enabledRules = phraseRules().filter((compiled) => this.enabled[compiled.category]);
     const fires = (definition: boolean) => (r: PhraseRule) => STRENGTH_RANK[definition && r.inDefinition ? r.inDefinition : r.strength] >= this.minRank;
     this.contentFinder = phraseFinder(enabledRules.filter(fires(false)));
     this.definitionFinder = phraseFinder(enabledRules.filter(fires(true)));
-    for (const compiled of enabledRules) {
-      const first = compiled.slots[0] as Extract<Slot, { kind: 'words' }>;
-      for (const word of new Set(first.alts.map((alt) => alt[0]!))) {
-        const list = this.rulesByFirstWord.get(word);
-        if (list) list.push(compiled);
-        else this.rulesByFirstWord.set(word, [compiled]);
-      }
-    }
+    this.rulesByFirstWord = rulesByFirstWord(enabledRules);
   }
 
   /** Every finding at or above the configured sensitivity, sorted by position, nested duplicates dropped. */
@@ -1454,7 +1697,7 @@ export class InjectionDetector {
     let nextNonAscii = -1;
     for (;;) {
       // Each search resumes where the last one stopped: text with no hit is searched once.
-      if (nextAnchor < triedUntil) nextAnchor = pattern ? nextVerifiedAnchor(text, pattern, finder.verifier, triedUntil) : n;
+      if (nextAnchor < triedUntil) nextAnchor = pattern ? nextVerifiedAnchor(text, finder, pattern, triedUntil) : n;
       if (nextNonAscii < triedUntil) {
         NON_ASCII_WORD.lastIndex = triedUntil;
         nextNonAscii = nonAscii ? (NON_ASCII_WORD.exec(text)?.index ?? n) : n;
