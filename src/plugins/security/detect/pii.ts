@@ -170,6 +170,8 @@ interface DigitRun {
 
 /** Most groups a payment card or national id is written in; longer runs are neither. */
 const MAX_GROUPS = 8;
+/** Scratch for `forEachDigitRun` (`visit` gets its own copy): most texts it sees hold no candidate at all. */
+const GROUP_LENGTHS = new Int32Array(MAX_GROUPS + 1);
 
 /**
  * Calls `visit` for each maximal run of digit groups (consecutive groups separated by exactly one
@@ -178,7 +180,7 @@ const MAX_GROUPS = 8;
  */
 function forEachDigitRun(text: string, separator: number, minDigits: number, maxDigits: number, visit: (run: DigitRun) => void): void {
   const n = text.length;
-  const groups: number[] = [];
+  const groups = GROUP_LENGTHS;
   let i = 0;
   while (i < n) {
     if (!isDigit(text.charCodeAt(i))) {
@@ -186,27 +188,31 @@ function forEachDigitRun(text: string, separator: number, minDigits: number, max
       continue;
     }
     const start = i;
-    groups.length = 0;
+    let groupCount = 0;
     let count = 0;
     for (;;) {
       const groupStart = i;
       while (i < n && isDigit(text.charCodeAt(i))) i++;
       count += i - groupStart;
-      if (groups.length <= MAX_GROUPS) groups.push(i - groupStart);
+      if (groupCount <= MAX_GROUPS) groups[groupCount] = i - groupStart;
+      groupCount++;
       if (i + 1 < n && text.charCodeAt(i) === separator && isDigit(text.charCodeAt(i + 1))) {
         i++;
         continue;
       }
       break;
     }
-    if (count < minDigits || count > maxDigits || groups.length > MAX_GROUPS) continue;
+    if (count < minDigits || count > maxDigits || groupCount > MAX_GROUPS) continue;
+    const lengths: number[] = [];
     let digits = '';
     let at = start;
-    for (const length of groups) {
+    for (let g = 0; g < groupCount; g++) {
+      const length = groups[g]!;
+      lengths.push(length);
       digits += text.slice(at, at + length);
       at += length + 1;
     }
-    visit({ start, end: i, digits, groups: groups.slice() });
+    visit({ start, end: i, digits, groups: lengths });
   }
 }
 
@@ -647,6 +653,8 @@ export function ibanChecksumValid(iban: string): boolean {
 
 /** Longest IBAN (Russia). */
 const MAX_IBAN_LENGTH = 34;
+/** Scratch for `matchIban`, shared: detection is synchronous, and a typed array this size is allocated off the heap (costly per call). */
+const IBAN_OFFSETS = new Int32Array(MAX_IBAN_LENGTH);
 
 /**
  * Matches an IBAN at `start` (compact or grouped by four with single spaces); returns its end or -1.
@@ -675,7 +683,7 @@ function matchIban(text: string, start: number, offsets: Int32Array): number {
 /** International Bank Account Numbers with a known country length and a valid mod-97 check. */
 export function detectIbans(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
   const n = text.length;
-  const offsets = new Int32Array(MAX_IBAN_LENGTH);
+  const offsets = IBAN_OFFSETS;
   for (let i = 0; i + 15 <= n; i++) {
     if (!isDigit(text.charCodeAt(i + 2))) {
       // Every IBAN has a digit third: the next candidate starts two before the next digit.
