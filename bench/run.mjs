@@ -236,11 +236,22 @@ async function measureStartup(tmp, results) {
       const client = new LoadClient(system.label, system.command, system.args, { cwd: ROOT });
       await client.initialize();
       const ms = performance.now() - client.spawnedAt;
-      if (system.isProxy) figures[system.key] = ms;
-      else figures.upstreams[system.key] = ms;
+      // What a client waits for before it can offer tools: the first list (the filters scan every
+      // definition in it, so their first use is in this figure too).
+      const listed = await client.request('tools/list');
+      if (!Array.isArray(listed.result?.tools)) throw new Error(`${system.label}: tools/list answered ${JSON.stringify(listed).slice(0, 300)}`);
+      const listMs = performance.now() - client.spawnedAt;
+      if (system.isProxy) {
+        figures[system.key] = ms;
+        figures[`${system.key}List`] = listMs;
+      } else {
+        figures.upstreams[system.key] = ms;
+        (figures.upstreamsList ??= {})[system.key] = listMs;
+      }
       await closeClient(client);
     }
     figures.slowestUpstream = Math.max(...Object.values(figures.upstreams));
+    figures.slowestUpstreamList = Math.max(...Object.values(figures.upstreamsList));
     rounds.push(figures);
   }
   results.startup = rounds;

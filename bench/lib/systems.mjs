@@ -8,6 +8,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const GATEWAY = path.join(ROOT, 'dist', 'gateway.js');
 export const BENCH_SERVER = path.join(ROOT, 'bench', 'servers', 'bench-server.mjs');
 export const SDK_PROXY = path.join(ROOT, 'bench', 'sdk-proxy.mjs');
+export const LINE_RELAY = path.join(ROOT, 'bench', 'line-relay.mjs');
 
 /** The upstream's name behind the gateway: its tools appear as `bench__echo`. */
 export const UPSTREAM_NAME = 'bench';
@@ -64,13 +65,17 @@ export function gatewaySystem(key, label, configFile) {
 }
 
 /** The systems measured for tools/call, with one bench upstream each. */
-export function callSystems(dir, { sdk }) {
+export function callSystems(dir, { sdk, relay = true }) {
   const upstream = [upstreamEntry(UPSTREAM_NAME, [])];
   const systems = [
     { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER], toolPrefix: '', isProxy: false },
     gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'plain.json', upstream, false)),
     gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'filtered.json', upstream, true)),
   ];
+  if (relay) {
+    // The floor for any proxy that holds whole messages: what a process in the middle costs here.
+    systems.splice(1, 0, { key: 'relay', label: 'line relay (no parsing)', command: process.execPath, args: [LINE_RELAY, process.execPath, BENCH_SERVER], toolPrefix: '', isProxy: true });
+  }
   if (sdk) {
     systems.push({ key: 'sdk', label: 'SDK pass-through', command: process.execPath, args: [SDK_PROXY, process.execPath, BENCH_SERVER], toolPrefix: '', isProxy: true });
   }

@@ -19,7 +19,7 @@ interface SmokeOutput {
     calls: Record<string, { p50: Across; p99: Across; throughput: Record<string, Across>; cpuPerCallUs: Across; rssCallsKb?: number }>;
     big: Record<string, Record<string, { ms: Across; mbps: Across }> & { sizeRatio: Across }>;
     lists: Record<string, Record<string, { ms: Across }>>;
-    startup: { slowestUpstream: Across } & Record<'gateway' | 'filtered', { ms: Across }>;
+    startup: { slowestUpstream: Across; slowestUpstreamList: Across } & Record<'gateway' | 'filtered', { ms: Across; listMs: Across }>;
   };
   targets: { what: string; value: number | null; met: boolean }[];
   auditBytes: number;
@@ -65,7 +65,7 @@ describe('benchmark smoke run (bench/run.mjs --quick)', function () {
   it('measures every system: round trips, throughput at each concurrency, proxy CPU and RSS', () => {
     assert.deepEqual(
       output.systems.map((s) => s.key),
-      ['direct', 'gateway', 'filtered', 'sdk'],
+      ['direct', 'relay', 'gateway', 'filtered', 'sdk'],
     );
     for (const { key } of output.systems) {
       const calls = output.summary.calls[key]!;
@@ -94,8 +94,10 @@ describe('benchmark smoke run (bench/run.mjs --quick)', function () {
       for (const tools of output.settings.listTools) assertPositive(output.summary.lists[key]![tools]!.ms.value, `${key} tools/list with ${tools} tools each`);
     }
     assertPositive(output.summary.startup.slowestUpstream.value, 'slowest upstream start');
+    assert.ok(output.summary.startup.slowestUpstreamList.value >= output.summary.startup.slowestUpstream.value, 'an upstream listed its tools before it was initialized');
     for (const key of ['gateway', 'filtered'] as const) {
       assert.ok(output.summary.startup[key].ms.value > 0, `${key} start-up`);
+      assert.ok(output.summary.startup[key].listMs.value > output.summary.startup[key].ms.value, `${key}: first tools/list answered before initialize`);
     }
   });
 
