@@ -32,6 +32,7 @@ describe('gateway command', () => {
     const env = { ...process.env, XDG_CACHE_HOME: cacheHome, GATEKIT_CODE_CACHE: '1' };
     // The version goes to stderr (stdout is the protocol channel).
     const version = (): string => spawnSync(process.execPath, [GATEWAY, '--version'], { env, encoding: 'utf8' }).stderr;
+    // Nothing before the version: the loader's V8 flag is one this Node knows ('unrecognized flag' otherwise).
     assert.match(version(), /^gatekit-gateway \d+\.\d+\.\d+/);
     const written = readdirSync(path.join(cacheHome, 'gatekit'));
     assert.equal(written.length, 1);
@@ -39,6 +40,7 @@ describe('gateway command', () => {
     const cacheFile = path.join(cacheHome, 'gatekit', written[0]!);
     const firstWrite = statSync(cacheFile).mtimeMs;
     // The second run reads it: a missing or rejected cache would be written again.
+    // Nothing before the version: the loader's V8 flag is one this Node knows ('unrecognized flag' otherwise).
     assert.match(version(), /^gatekit-gateway \d+\.\d+\.\d+/);
     assert.deepEqual(readdirSync(path.join(cacheHome, 'gatekit')), written);
     assert.equal(statSync(cacheFile).mtimeMs, firstWrite);
