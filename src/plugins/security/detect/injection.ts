@@ -402,25 +402,44 @@ const SETS: Record<string, readonly string[]> = {
   EXFIL: ['send', 'upload', 'exfiltrate', 'leak', 'post', 'forward', 'transmit', 'email', 'mail', 'share', 'pass', 'include', 'attach', 'embed', 'append', 'insert', 'smuggle', 'encode'],
 };
 
+/**
+ * The value `memo` holds for `key`, built the first time it is asked for. Setting up the detectors
+ * derives many values from rules that never change, and each is derived once for the process.
+ */
+function remembered<K, V>(memo: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, build: () => V): V {
+  let value = memo.get(key);
+  if (value === undefined) memo.set(key, (value = build()));
+  return value;
+}
+
+/** The items in lists by their key, each list in the items' order. */
+function groupedBy<K, T>(items: Iterable<T>, keysOf: (item: T) => Iterable<K>): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    for (const key of keysOf(item)) {
+      const list = groups.get(key);
+      if (list) list.push(item);
+      else groups.set(key, [item]);
+    }
+  }
+  return groups;
+}
+
 // Many rules share phrases and sets: their word sequences are split once (building the first
 // detector parses every rule).
 const phraseWords = new Map<string, readonly string[]>();
 const setAlternatives = new Map<string, readonly (readonly string[])[]>();
 
 function wordsOfPhrase(phrase: string): readonly string[] {
-  let words = phraseWords.get(phrase);
-  if (words === undefined) phraseWords.set(phrase, (words = phrase.split(/[ -]/)));
-  return words;
+  return remembered(phraseWords, phrase, () => phrase.split(/[ -]/));
 }
 
 function alternativesOfSet(name: string, pattern: string): readonly (readonly string[])[] {
-  let alts = setAlternatives.get(name);
-  if (alts === undefined) {
+  return remembered(setAlternatives, name, () => {
     const set = SETS[name];
     if (!set) throw new Error(`unknown word set $${name} in rule '${pattern}'`);
-    setAlternatives.set(name, (alts = set.map(wordsOfPhrase)));
-  }
-  return alts;
+    return set.map(wordsOfPhrase);
+  });
 }
 
 /** A space between two items of a pattern: not inside parentheses (which never nest). */
@@ -433,16 +452,7 @@ const REPEAT_SUFFIX = /\{(\d+),(\d+)\}$/;
 const byFirstWordOf = new WeakMap<readonly (readonly string[])[], ReadonlyMap<string, readonly (readonly string[])[]>>();
 
 function alternativesByFirstWord(alts: readonly (readonly string[])[]): ReadonlyMap<string, readonly (readonly string[])[]> {
-  let byFirstWord = byFirstWordOf.get(alts);
-  if (byFirstWord !== undefined) return byFirstWord;
-  const built = new Map<string, (readonly string[])[]>();
-  for (const alt of alts) {
-    const list = built.get(alt[0]!);
-    if (list) list.push(alt);
-    else built.set(alt[0]!, [alt]);
-  }
-  byFirstWordOf.set(alts, (byFirstWord = built));
-  return byFirstWord;
+  return remembered(byFirstWordOf, alts, () => groupedBy(alts, (alt) => [alt[0]!]));
 }
 
 /** The word sequences of a slot's body (`a|b c|$SET`), and whether `.` is one of them. */
@@ -679,12 +689,7 @@ const TOKEN_GAP = '[^a-z0-9]+';
 const escapedWords = new Map<string, string>();
 
 function escapeWord(word: string): string {
-  let escaped = escapedWords.get(word);
-  if (escaped === undefined) {
-    escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, "['\u2019]");
-    escapedWords.set(word, escaped);
-  }
-  return escaped;
+  return remembered(escapedWords, word, () => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, "['\u2019]"));
 }
 
 function sequenceSource(words: readonly string[]): string {
@@ -731,18 +736,14 @@ const groupSources = new WeakMap<readonly (readonly string[])[], string>();
 
 /** The alternatives of a slot made of ASCII words only (the others are found by NON_ASCII_WORD). */
 function asciiAlts(slot: WordsSlot): readonly (readonly string[])[] {
-  let alts = asciiAltsOf.get(slot.alts);
-  if (alts === undefined) {
-    alts = slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)));
-    asciiAltsOf.set(slot.alts, (alts = alts.length === slot.alts.length ? slot.alts : alts));
-  }
-  return alts;
+  return remembered(asciiAltsOf, slot.alts, () => {
+    const alts = slot.alts.filter((alt) => !alt.some((w) => NON_ASCII.test(w)));
+    return alts.length === slot.alts.length ? slot.alts : alts;
+  });
 }
 
 function groupSource(alts: readonly (readonly string[])[]): string {
-  let source = groupSources.get(alts);
-  if (source === undefined) groupSources.set(alts, (source = `(?:${alts.map(sequenceSource).join('|')})`));
-  return source;
+  return remembered(groupSources, alts, () => `(?:${alts.map(sequenceSource).join('|')})`);
 }
 
 /** Index of the nearest required slot before (-1) or after (+1) slot `i`, or -1 when there is none. */
@@ -778,8 +779,10 @@ interface AltKinds {
 const altKindsOf = new WeakMap<readonly (readonly string[])[], AltKinds>();
 
 function altKinds(alts: readonly (readonly string[])[]): AltKinds {
-  let kinds = altKindsOf.get(alts);
-  if (kinds !== undefined) return kinds;
+  return remembered(altKindsOf, alts, () => kindsOf(alts));
+}
+
+function kindsOf(alts: readonly (readonly string[])[]): AltKinds {
   const length: number[] = [];
   const lowest: number[] = [];
   const count: number[] = [];
@@ -794,8 +797,7 @@ function altKinds(alts: readonly (readonly string[])[]): AltKinds {
     }
     count[k]!++;
   }
-  altKindsOf.set(alts, (kinds = { length, lowest, count }));
-  return kinds;
+  return { length, lowest, count };
 }
 
 /**
@@ -850,11 +852,12 @@ function necessaryPattern(rule: PhraseRule): NecessaryPattern {
 const candidateCosts = new WeakMap<AltKinds, Map<AltKinds | undefined, number>>();
 
 function candidateCost(own: AltKinds, other: AltKinds | undefined): number {
-  let byOther = candidateCosts.get(own);
-  if (byOther === undefined) candidateCosts.set(own, (byOther = new Map()));
-  let cost = byOther.get(other);
-  if (cost !== undefined) return cost;
-  cost = 0;
+  const byOther = remembered(candidateCosts, own, () => new Map<AltKinds | undefined, number>());
+  return remembered(byOther, other, () => costOf(own, other));
+}
+
+function costOf(own: AltKinds, other: AltKinds | undefined): number {
+  let cost = 0;
   for (let a = 0; a < own.count.length; a++) {
     const lowest = own.lowest[a]!;
     let each = lowest * HIT_COST;
@@ -862,7 +865,6 @@ function candidateCost(own: AltKinds, other: AltKinds | undefined): number {
     else for (let o = 0; o < other.count.length; o++) each += other.count[o]! * sequenceCost(Math.min(lowest, other.lowest[o]!), own.length[a]! + other.length[o]!);
     cost += own.count[a]! * each;
   }
-  byOther.set(other, cost);
   return cost;
 }
 
@@ -923,23 +925,16 @@ function ruleSetKey(rules: readonly PhraseRule[]): string {
   return rules.map((r) => indices.get(r)).join(',');
 }
 
-function rememberedNecessaryPattern(rule: PhraseRule): NecessaryPattern {
-  let necessary = necessaryPatterns.get(rule);
-  if (necessary === undefined) necessaryPatterns.set(rule, (necessary = necessaryPattern(rule)));
-  return necessary;
-}
-
 /** Most tokens `matchSlots` reads from a rule's first token on (the last one to see what follows). */
 function ruleSpan(rule: PhraseRule): number {
-  let span = ruleSpans.get(rule);
-  if (span !== undefined) return span;
-  span = 0;
-  for (const slot of rule.slots) {
-    if (slot.kind === 'words') span += slot.max * Math.max(...slot.alts.map((alt) => alt.length));
-    else if (slot.kind === 'gap') span += slot.max;
-  }
-  ruleSpans.set(rule, span);
-  return span;
+  return remembered(ruleSpans, rule, () => {
+    let span = 0;
+    for (const slot of rule.slots) {
+      if (slot.kind === 'words') span += slot.max * Math.max(...slot.alts.map((alt) => alt.length));
+      else if (slot.kind === 'gap') span += slot.max;
+    }
+    return span;
+  });
 }
 
 /** Non-ASCII characters that may be part of a word (`’` aside, which the patterns allow for apostrophes): punctuation people type is left out. */
@@ -1069,26 +1064,20 @@ interface PhraseFinder {
 const phraseFinders = new Map<string, PhraseFinder>();
 
 function phraseFinder(rules: readonly PhraseRule[]): PhraseFinder {
-  const key = ruleSetKey(rules);
-  let finder = phraseFinders.get(key);
-  if (finder === undefined) phraseFinders.set(key, (finder = buildPhraseFinder(rules)));
-  return finder;
+  return remembered(phraseFinders, ruleSetKey(rules), () => buildPhraseFinder(rules));
 }
 
 function buildPhraseFinder(rules: readonly PhraseRule[]): PhraseFinder {
   let span = 0;
   let hitTokens = 1;
-  const anchors = new Map<string, Anchor[]>();
+  const ruleAnchors: Anchor[] = [];
   for (const rule of rules) {
     span = Math.max(span, ruleSpan(rule));
-    const necessary = rememberedNecessaryPattern(rule);
+    const necessary = remembered(necessaryPatterns, rule, () => necessaryPattern(rule));
     hitTokens = Math.max(hitTokens, necessary.tokens);
-    for (const anchor of necessary.anchors) {
-      const list = anchors.get(anchor.word);
-      if (list) list.push(anchor);
-      else anchors.set(anchor.word, [anchor]);
-    }
+    ruleAnchors.push(...necessary.anchors);
   }
+  const anchors = groupedBy(ruleAnchors, (anchor) => [anchor.word]);
   // The search holds the words only: with the conditions in it, it is too large for irregexp to
   // optimise and runs ten times slower; the conditions are checked where a word is found.
   // `\b` is cheaper than a lookbehind, but a word also starts after `_`, which `\b` does not see.
@@ -1591,20 +1580,9 @@ function reportCredentialAccess(text: string, m: RegExpExecArray, tokens: Tokens
 const rulesByFirstWordOf = new Map<string, ReadonlyMap<string, readonly PhraseRule[]>>();
 
 function rulesByFirstWord(rules: readonly PhraseRule[]): ReadonlyMap<string, readonly PhraseRule[]> {
-  const key = ruleSetKey(rules);
-  let byWord = rulesByFirstWordOf.get(key);
-  if (byWord !== undefined) return byWord;
-  const built = new Map<string, PhraseRule[]>();
-  for (const compiled of rules) {
-    const first = compiled.slots[0] as WordsSlot;
-    for (const word of new Set(first.alts.map((alt) => alt[0]!))) {
-      const list = built.get(word);
-      if (list) list.push(compiled);
-      else built.set(word, [compiled]);
-    }
-  }
-  rulesByFirstWordOf.set(key, (byWord = built));
-  return byWord;
+  return remembered(rulesByFirstWordOf, ruleSetKey(rules), () =>
+    groupedBy(rules, (compiled) => new Set((compiled.slots[0] as WordsSlot).alts.map((alt) => alt[0]!))),
+  );
 }
 
 /** Scans strings for prompt injection. Build one per configuration; `scan` is pure and reentrant. */
