@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { findPlugin, pluginHandlers } from '../plugins/registry';
 import type { PluginDefinition, PluginEntryConfig } from '../plugins/types';
 import { ErrorCode } from '../shared/jsonrpc';
+import { ControlEnv } from '../shared/protocol';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
 import { expandHome, expandVariables, resolveUserPath, splitCommandLine, type Environment } from './paths';
@@ -25,6 +26,7 @@ import {
 } from './schema';
 import { parseJsonSource, parseYamlSource, type ConfigFormat, type ParsedSource } from './source';
 import { closestMatch, didYouMean, editDistance } from './suggest';
+import { writablePathProblem, writableRootsFromEnvironment } from './write-paths';
 
 /** Where plugin handlers are looked up. Tests pass their own small definitions. */
 export interface PluginRegistry {
@@ -93,6 +95,11 @@ export interface LoadOptions {
   readonly env?: Environment;
   /** Overrides the format chosen from the file extension. */
   readonly format?: ConfigFormat;
+  /**
+   * Where plugins may create files besides the config folder (folders, or single files); defaults
+   * to `GATEKIT_WRITABLE_ROOTS` of `env`.
+   */
+  readonly writableRoots?: readonly string[];
 }
 
 export interface ParseOptions extends LoadOptions {
@@ -106,6 +113,8 @@ export interface ValidateOptions {
   readonly configDir: string;
   readonly registry?: PluginRegistry;
   readonly env?: Environment;
+  /** See {@link LoadOptions.writableRoots}. */
+  readonly writableRoots?: readonly string[];
 }
 
 /**
@@ -142,13 +151,15 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Loade
     }
     const configPath = sourcePath === undefined ? undefined : path.resolve(sourcePath);
     const configDir = options.configDir ?? (configPath === undefined ? process.cwd() : path.dirname(configPath));
+    const env = options.env ?? process.env;
     return validate(source.value, {
       locate: source.locate,
       sourcePath,
       configPath,
       configDir,
       registry: options.registry ?? builtinPluginRegistry,
-      env: options.env ?? process.env,
+      env,
+      writableRoots: writableRootsOf(configDir, options.writableRoots, env),
     });
   });
 }
@@ -158,16 +169,24 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Loade
  * is not modified.
  */
 export function validateConfigObject(value: unknown, options: ValidateOptions): LoadedConfig {
+  const configDir = path.resolve(options.configDir);
+  const env = options.env ?? process.env;
   return withConfigErrorsOnly(undefined, () =>
     validate(value, {
       locate: undefined,
       sourcePath: undefined,
       configPath: undefined,
-      configDir: path.resolve(options.configDir),
+      configDir,
       registry: options.registry ?? builtinPluginRegistry,
-      env: options.env ?? process.env,
+      env,
+      writableRoots: writableRootsOf(configDir, options.writableRoots, env),
     }),
   );
+}
+
+/** The config folder first, then the extra roots given (or those of `GATEKIT_WRITABLE_ROOTS`). */
+function writableRootsOf(configDir: string, extra: readonly string[] | undefined, env: Environment): string[] {
+  return [configDir, ...(extra ?? writableRootsFromEnvironment(env)).filter((root) => path.isAbsolute(root))];
 }
 
 function formatFromExtension(filePath: string | undefined): ConfigFormat | undefined {
@@ -218,6 +237,8 @@ interface ValidationContext {
   readonly configDir: string;
   readonly registry: PluginRegistry;
   readonly env: Environment;
+  /** Where files may be created: the config folder, then the extra roots. */
+  readonly writableRoots: readonly string[];
 }
 
 function validate(value: unknown, context: ValidationContext): LoadedConfig {
@@ -339,6 +360,8 @@ function resolve(data: GatekitConfig, context: ValidationContext, issues: RawIss
   }
   const logging = data.logging ?? loggingSchema.parse({});
   const { file_path: filePath, ...loggingRest } = logging;
+  const logFile = filePath === undefined ? undefined : resolveUserPath(filePath, context.configDir, context.env, missingVariable(warnings, ['logging', 'file_path']));
+  if (logFile !== undefined && logging.handlers.includes('file')) checkWrittenFile(logFile, filePath!, ['logging', 'file_path'], context, issues);
   return {
     proxy: {
       transport: data.proxy.transport,
@@ -349,7 +372,7 @@ function resolve(data: GatekitConfig, context: ValidationContext, issues: RawIss
     logging: {
       ...loggingRest,
       handlers: [...loggingRest.handlers],
-      ...(filePath === undefined ? {} : { file_path: resolveUserPath(filePath, context.configDir, context.env, missingVariable(warnings, ['logging', 'file_path'])) }),
+      ...(logFile === undefined ? {} : { file_path: logFile }),
     },
   };
 }
@@ -500,7 +523,24 @@ function resolvePluginEntry(
     );
     return undefined;
   }
+  for (const option of definition.writtenFileOptions ?? []) {
+    const written = (parsed.data as Record<string, unknown> | undefined)?.[option];
+    if (typeof written === 'string') checkWrittenFile(resolveUserPath(written, context.configDir, context.env), written, [...at, 'config', option], context, issues);
+  }
   return { handler: entry.handler, kind: definition.kind, enabled, priority, critical, options: parsed.data };
+}
+
+/** An issue when the configuration would make Gatekit create or append to a file it must not touch. */
+function checkWrittenFile(file: string, asWritten: string, at: PropertyKey[], context: ValidationContext, issues: RawIssue[]): void {
+  const problem = writablePathProblem(file, context.writableRoots);
+  if (problem === undefined) return;
+  issues.push({
+    code: ErrorCode.ConfigInvalid,
+    path: at,
+    preferKey: false,
+    message: `'${asWritten}' cannot be written: ${problem}.`,
+    fixInstructions: `Choose a file under the config file's folder (${context.configDir}), for example 'logs/${path.basename(file)}'. In VS Code, a path in your user settings, the workspace's .gatekit folder or the extension's storage also works; a standalone gateway may allow more folders with ${ControlEnv.writableRoots}.`,
+  });
 }
 
 function knownPluginOptions(definition: PluginDefinition<any>): string[] {

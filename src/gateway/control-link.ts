@@ -67,7 +67,7 @@ export interface ControlLinkHost {
    * Validates and switches to a new configuration without dropping the client (hot reload).
    * Resolves `{applied: false, problems}` for an invalid config and keeps the old one.
    */
-  applyConfig?(config: unknown, configBase: string | undefined): Promise<ApplyConfigResult>;
+  applyConfig?(config: unknown, configBase: string | undefined, writableRoots?: readonly string[]): Promise<ApplyConfigResult>;
   /** Pins the current definitions of changed or new tools (tool pinning). */
   approveToolChanges?(params: ApproveToolChangesParams): Promise<ApproveToolChangesResult>;
   /** Restarts the given upstreams (all when undefined) while the client stays connected. */
@@ -459,7 +459,9 @@ export class ControlLink {
     const host = this.host;
     connection.onRequest(ApplyConfigRequest.type, (params) => {
       if (!host.applyConfig) throw new Error('This gateway cannot reload its configuration; restart it instead.');
-      return host.applyConfig(params.config, params.configBase);
+      // Roots arrive as JSON from the extension: only a list of strings counts.
+      const roots = Array.isArray(params.writableRoots) && params.writableRoots.every((r) => typeof r === 'string') ? params.writableRoots : undefined;
+      return host.applyConfig(params.config, params.configBase, roots);
     });
     connection.onRequest(ApproveToolChangesRequest.type, (params) => {
       if (!host.approveToolChanges) throw new Error('This gateway does not pin tool definitions.');
@@ -741,7 +743,7 @@ export function controlOnlyHost(gateway: ControlLinkHost, client: ControlOnlyCli
     onToolInventory: (listener) => (gateway.onToolInventory ? gateway.onToolInventory(listener) : client.onToolInventory(listener)),
     toolInventories: () => (gateway.toolInventories ? gateway.toolInventories() : client.toolInventories()),
   };
-  if (gateway.applyConfig) host.applyConfig = (config, base) => gateway.applyConfig!(config, base);
+  if (gateway.applyConfig) host.applyConfig = (config, base, roots) => gateway.applyConfig!(config, base, roots);
   if (gateway.approveToolChanges) host.approveToolChanges = (params) => gateway.approveToolChanges!(params);
   if (gateway.restartUpstreams) host.restartUpstreams = (servers) => gateway.restartUpstreams!(servers);
   return host;

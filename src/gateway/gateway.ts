@@ -184,19 +184,19 @@ export class Gateway {
    * Plugins are replaced as a whole; upstreams whose definition changed are restarted, new ones
    * started with the client's handshake, removed ones stopped. An invalid config changes nothing.
    */
-  applyConfig(config: unknown, configBase: string | undefined): Promise<ApplyConfigResult> {
+  applyConfig(config: unknown, configBase: string | undefined, writableRoots?: readonly string[]): Promise<ApplyConfigResult> {
     // One reload at a time, in the order asked: a slow older one must never land after a newer one.
-    const run = this.reloading.then(() => this.reload(config, configBase));
+    const run = this.reloading.then(() => this.reload(config, configBase, writableRoots));
     this.reloading = run.catch(() => undefined);
     return run;
   }
 
-  private async reload(config: unknown, configBase: string | undefined): Promise<ApplyConfigResult> {
+  private async reload(config: unknown, configBase: string | undefined, writableRoots: readonly string[] | undefined): Promise<ApplyConfigResult> {
     let next: GatewaySettings;
     let plugins: PluginHost;
     try {
       const configDir = configBase ? path.dirname(path.resolve(configBase)) : this.settings.pluginEnv.configDir;
-      const loaded = validateConfigObject(config, { configDir });
+      const loaded = validateConfigObject(config, { configDir, ...(writableRoots ? { writableRoots } : {}) });
       next = settingsFromConfig(configBase ? { ...loaded, configPath: path.resolve(configBase) } : loaded, {
         log: this.io.log,
         ...(this.settings.maxLineBytes ? { maxLineBytes: this.settings.maxLineBytes } : {}),

@@ -1,7 +1,6 @@
 // `gatekit-gateway`: the command-line entry of the gateway process (MCP on stdin/stdout, logs on stderr).
 import { parseArgs } from 'node:util';
-import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { Gateway } from './gateway';
 import { settingsFromConfig } from './settings';
 import { gatekitVersion } from './version';
@@ -11,6 +10,7 @@ import { loadConfigFile, type LoadedConfig } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
+import { openForAppendSync } from '../plugins/safe-file';
 import { runPinsCommand } from './pins-cli';
 import { configFromEnvironment, ControlOnlyClient, controlOnlyHost, startControlLink } from './control-link';
 
@@ -44,11 +44,8 @@ function configureLogging(logging: LoadedConfig['config']['logging']): void {
   logSinks.stderr = logging.handlers.includes('stderr');
   if (logging.handlers.includes('file') && logging.file_path) {
     try {
-      mkdirSync(path.dirname(logging.file_path), { recursive: true, mode: 0o700 });
-      // Only a regular file: /dev/stdout is the protocol channel, a FIFO or device would corrupt or block.
-      const existing = statSync(logging.file_path, { throwIfNoEntry: false });
-      if (existing && !existing.isFile()) throw new Error('not a regular file');
-      const file = createWriteStream(logging.file_path, { flags: 'a', mode: 0o600 });
+      // Only a regular file of ours, never through a link: /dev/stdout is the protocol channel, a FIFO or device would corrupt or block.
+      const file = createWriteStream('', { fd: openForAppendSync(logging.file_path) });
       file.on('error', (err) => {
         logSinks.file = undefined;
         process.stderr.write(`gatekit: log file ${logging.file_path} failed: ${err.message}\n`);

@@ -187,5 +187,10 @@ export interface PluginDefinition<C = unknown> {
   readonly defaultPriority?: number;
   /** True for plugins that may only be configured per server (tool_manager). */
   readonly serverOnly?: boolean;
+  /**
+   * Options naming files the plugin creates or writes (`output_file`, `lockfile`): validation
+   * refuses a path outside the folders the user chose (src/config/write-paths.ts).
+   */
+  readonly writtenFileOptions?: readonly string[];
   create(config: C, env: PluginEnvironment): PluginInstance;
 }

@@ -21,6 +21,11 @@ export const ControlEnv = {
   configBase: 'GATEKIT_CONFIG_BASE',
   /** The extension's hash of that configuration; reported back in the hello so stale gateways get a push. */
   configVersion: 'GATEKIT_CONFIG_VERSION',
+  /**
+   * Folders (or single files) besides the config file's folder where plugins may create files,
+   * separated like PATH. Set by the extension; a standalone user may set it too (docs/auditing.md).
+   */
+  writableRoots: 'GATEKIT_WRITABLE_ROOTS',
 } as const;
 
 /** Error codes of control-link requests (JSON-RPC server-defined range, distinct from MCP's). */
@@ -222,6 +227,8 @@ export interface ApplyConfigParams {
   configBase?: string;
   /** Hash of the configuration, also the server definition's version. */
   version: string;
+  /** Where plugins may create files besides the config folder (see `ControlEnv.writableRoots`); the gateway's own when absent. */
+  writableRoots?: string[];
 }
 
 /** One validation problem, with the field path (`proxy.upstreams[0].name`). */

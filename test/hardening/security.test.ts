@@ -74,7 +74,8 @@ describe('hardening: security checks (process level)', function () {
     const previous = process.umask(0);
     let client: WireClient;
     try {
-      client = new WireClient(config);
+      // The audit folder is not beside the config file: allowed the way a standalone user would.
+      client = new WireClient(config, [], { GATEKIT_WRITABLE_ROOTS: dir });
     } finally {
       process.umask(previous);
     }
@@ -114,7 +115,7 @@ describe('hardening: security checks (process level)', function () {
         },
         logging: { handlers: ['stderr', 'file'], file_path: path.join(dir, 'gatekit.log') },
       });
-      const client = track(new WireClient(config, ['--verbose'], { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '' }), tag);
+      const client = track(new WireClient(config, ['--verbose'], { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '', GATEKIT_WRITABLE_ROOTS: dir }), tag);
       client.onRequest = (request) => client.send({ jsonrpc: '2.0', id: request.id, result: { content: { type: 'text', text: `reply ${SECRET} ${EMAIL}` } } });
       await eventually(() => server.sessions().length === 1, 10000, 'the gateway on the control link');
       await client.initialize();
@@ -183,24 +184,32 @@ describe('hardening: security checks (process level)', function () {
     for (const d of [configDir, cwd, home]) mkdirSync(d);
     const configFile = path.join(configDir, 'gatekit.yaml');
     const tag = `gatekit-paths-${path.basename(root)}`;
-    writeFileSync(
-      configFile,
-      stringify({
-        // A chatty server: its stderr and stray stdout become gateway log lines, which must not reach our stdout.
-        proxy: { transport: 'stdio', upstreams: [{ name: 'a', command: fixtureServer('--name', 'a', '--stderr-chatter', '--noise', '--tag', tag) }] },
-        plugins: {
-          security: { a: [{ handler: 'tool_pinning', config: {} }] },
-          auditing: {
-            _global: [
-              { handler: 'audit_jsonl', config: { output_file: 'logs/audit.jsonl' } },
-              // A path that is the protocol channel itself must be refused, never written.
-              { handler: 'audit_human_readable', config: { output_file: '/dev/stdout', critical: false } },
-            ],
+    const protocolChannel = { handler: 'audit_human_readable', config: { output_file: '/dev/stdout', critical: false } };
+    const writeConfigFile = (withProtocolChannel: boolean): void =>
+      writeFileSync(
+        configFile,
+        stringify({
+          // A chatty server: its stderr and stray stdout become gateway log lines, which must not reach our stdout.
+          proxy: { transport: 'stdio', upstreams: [{ name: 'a', command: fixtureServer('--name', 'a', '--stderr-chatter', '--noise', '--tag', tag) }] },
+          plugins: {
+            security: { a: [{ handler: 'tool_pinning', config: {} }] },
+            auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: 'logs/audit.jsonl' } }, ...(withProtocolChannel ? [protocolChannel] : [])] },
           },
-        },
-        logging: { handlers: ['file'], file_path: '/dev/stdout' },
-      }),
-    );
+          logging: withProtocolChannel ? { handlers: ['file'], file_path: '/dev/stdout' } : { handlers: ['stderr'] },
+        }),
+      );
+    // A path that is the protocol channel itself must be refused, never written: the configuration is
+    // invalid (outside the config folder, and a link), so the gateway answers with that error only.
+    writeConfigFile(true);
+    const refused = track(new WireClient(configFile, [], { HOME: home, USERPROFILE: home, XDG_CACHE_HOME: '' }, { cwd, realPipe: process.platform !== 'win32' }), tag);
+    const refusal = await refused.request('init', 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+    const refusalText = JSON.stringify(refusal['error']);
+    // The audit entry comes first in the file; the log path is the one more problem.
+    assert.match(refusalText, /plugins\.auditing\._global\[1\]\.config\.output_file.*'\/dev\/stdout' cannot be written/);
+    assert.match(refusalText, /and 1 more problem/);
+    await refused.end();
+    assert.deepEqual(refused.problems, [], 'stdout carried something other than protocol messages');
+    writeConfigFile(false);
     const client = track(new WireClient(configFile, [], { HOME: home, USERPROFILE: home, XDG_CACHE_HOME: '' }, { cwd, realPipe: process.platform !== 'win32' }), tag);
     await client.initialize();
     for (let i = 0; i < 5; i++) await client.request(i, 'tools/call', { name: 'a__echo', arguments: { text: `x${i}` } });

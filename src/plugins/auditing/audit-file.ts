@@ -1,9 +1,10 @@
 // The append-only file behind every audit plugin: one descriptor per file, whole lines written in
 // batches, size-based rotation as Python's RotatingFileHandler does it, owner-only files.
-import { promises as fsp, writeSync, type Stats } from 'node:fs';
+import { promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { openForAppend, UnsafeFileError } from '../safe-file';
 import type { AuditEvent, AuditingPlugin, PluginEnvironment } from '../types';
 
 /** Options of an audit file. Sizes are in bytes; the plugins convert Gatekit's `max_file_size_mb`. */
@@ -68,9 +69,6 @@ const SLOW_SYNC_WRITES_TOLERATED = 3;
 /** A single write this slow is a stalled disk, not a preemption. */
 const STALLED_SYNC_WRITE_MS = 50;
 
-const OWNER_ONLY_FILE = 0o600;
-const OWNER_ONLY_DIR = 0o700;
-
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -91,10 +89,10 @@ function isMissing(err: unknown): boolean {
  * again (the disk may have been freed), so a critical audit plugin blocks exactly the traffic it
  * could not record.
  *
- * The file is opened lazily on the first line (validating a config never creates files), created
- * with mode 0600 in a folder created 0700 if missing; an existing file keeps its mode. Paths that
- * are not regular files (directories, FIFOs, devices such as /dev/stdout, which carries the MCP
- * protocol here) are refused.
+ * The file is opened lazily on the first line (validating a config never creates files) through
+ * {@link openForAppend}: created with mode 0600 in a folder created 0700 if missing; a symbolic
+ * link at the path, anything but a regular file (directories, FIFOs, devices such as /dev/stdout,
+ * which carries the MCP protocol here), and a file another user owns or can write are refused.
  */
 export class AuditFile {
   readonly path: string;
@@ -307,22 +305,12 @@ export class AuditFile {
 
   private async ensureOpen(): Promise<void> {
     if (this.handle) return;
-    let existing: Stats | undefined;
-    try {
-      existing = await fsp.stat(this.path);
-    } catch (err) {
-      if (!isMissing(err)) throw new AuditFileError(`Cannot open audit log ${this.path}: ${describe(err)}`, this.path, { cause: err });
-    }
-    // Opening a FIFO for writing would block until a reader appears; a device or a folder is never a log.
-    if (existing && !existing.isFile()) {
-      throw new AuditFileError(`Cannot open audit log ${this.path}: not a regular file`, this.path);
-    }
     let handle: FileHandle;
     try {
-      if (!existing) await fsp.mkdir(path.dirname(this.path), { recursive: true, mode: OWNER_ONLY_DIR });
-      handle = await fsp.open(this.path, 'a', OWNER_ONLY_FILE);
+      handle = await openForAppend(this.path);
     } catch (err) {
-      throw new AuditFileError(`Cannot open audit log ${this.path}: ${describe(err)}`, this.path, { cause: err });
+      const detail = err instanceof UnsafeFileError ? err.reason : describe(err);
+      throw new AuditFileError(`Cannot open audit log ${this.path}: ${detail}`, this.path, { cause: err });
     }
     try {
       const stats = await handle.stat();
@@ -436,6 +424,9 @@ export function openAuditFile(options: AuditFileOptions): AuditFileLease {
 export function megabytes(mb: number): number {
   return Math.floor(mb * 1024 * 1024);
 }
+
+/** The option of every audit format that names the file it writes (checked by config validation). */
+export const AUDIT_FILE_OPTIONS = ['output_file'] as const;
 
 /** Gatekit's file keys, shared by every audit format (defaults as its Python handler had them). */
 export function fileOptionsShape(defaultOutputFile: string) {

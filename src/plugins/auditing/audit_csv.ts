@@ -2,7 +2,7 @@
 // row, cells neutralised against formula injection.
 import { z } from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
-import { createFileAuditor, fileOptionsShape } from './audit-file';
+import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import { classifyErrorCode, toAuditRecord } from './audit-record';
 
 const csvConfigSchema = z.strictObject({
@@ -159,6 +159,7 @@ export const auditCsv: PluginDefinition<CsvAuditOptions> = {
   displayName: 'CSV',
   description: 'Log every MCP message as a CSV row for spreadsheets, protected against formula injection.',
   configSchema,
+  writtenFileOptions: AUDIT_FILE_OPTIONS,
   create: (options, env) =>
     createFileAuditor(options, env, (event) => formatCsvLine(event, options.csv_config), csvHeader(options.csv_config)),
 };

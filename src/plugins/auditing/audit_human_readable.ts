@@ -1,7 +1,7 @@
 // `audit_human_readable`: one short line per message for `tail -f`, in Gatekit's layout.
 import { z } from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
-import { createFileAuditor, fileOptionsShape } from './audit-file';
+import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import { singleLine, toAuditRecord, type AuditRecord } from './audit-record';
 
 const configSchema = z.strictObject({
@@ -75,5 +75,6 @@ export const auditHumanReadable: PluginDefinition<HumanReadableAuditOptions> = {
   displayName: 'Human Readable',
   description: 'Log every MCP message as one readable line, for quick inspection and tail -f.',
   configSchema,
+  writtenFileOptions: AUDIT_FILE_OPTIONS,
   create: (options, env) => createFileAuditor(options, env, formatHumanReadableLine),
 };

@@ -1,7 +1,7 @@
 // `audit_jsonl`: one compact JSON object per line per message, with optional (log-safe) bodies.
 import { z } from 'zod';
 import type { AuditEvent, PipelineStage, PluginDefinition, StageOutcome } from '../types';
-import { createFileAuditor, fileOptionsShape } from './audit-file';
+import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import {
   answerOf,
   cutText,
@@ -286,5 +286,6 @@ export const auditJsonl: PluginDefinition<JsonlAuditOptions> = {
   displayName: 'JSON Lines',
   description: 'Log every MCP message as one JSON object per line, optionally with (redacted) bodies.',
   configSchema,
+  writtenFileOptions: AUDIT_FILE_OPTIONS,
   create: (options, env) => createFileAuditor(options, env, (event) => formatJsonlLine(event, options)),
 };

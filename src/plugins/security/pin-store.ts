@@ -1,8 +1,9 @@
 // The tool-pinning lockfile (`gatekit.lock.json`): canonical tool hashes, a stable pretty JSON format
 // meant for code review, atomic owner-only writes, a cross-process lock, and offline approval.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { createExclusive, OWNER_ONLY_DIR, unsafePathReason, writeFileAtomically } from '../safe-file';
 
 /** File name of the lockfile, beside the config file unless configured otherwise. */
 export const LOCKFILE_NAME = 'gatekit.lock.json';
@@ -166,6 +167,9 @@ export interface LoadedLockfile {
 
 /** Reads the lockfile; a missing file is an empty lockfile, anything unusable a LockfileError. */
 export async function loadLockfile(file: string): Promise<LoadedLockfile> {
+  // Pins read through a link, or from a file another user can change, could be anyone's.
+  const unsafe = unsafePathReason(file);
+  if (unsafe !== undefined) throw new LockfileError(file, unsafe);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -177,29 +181,13 @@ export async function loadLockfile(file: string): Promise<LoadedLockfile> {
 }
 
 /**
- * Writes the lockfile atomically with owner-only permissions: a temporary file (mode 0600) in the
- * same folder, flushed, then renamed over the old one, so a reader sees the old or the new content
- * and never half of it. Returns the text written.
+ * Writes the lockfile atomically with owner-only permissions ({@link writeFileAtomically}: a new
+ * temporary file in the same folder, renamed over the old one; a link or a file others can write
+ * at the path is refused). Returns the text written.
  */
 export async function writeLockfile(file: string, lock: Lockfile): Promise<string> {
   const text = serializeLockfile(lock);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await fs.open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    // An umask cannot add bits, but the file system may ignore the creation mode (network shares).
-    await fs.chmod(temp, 0o600);
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomically(file, text);
   return text;
 }
 
@@ -215,11 +203,11 @@ const LOCK_RETRY_MS = 20;
  */
 export async function withLockfileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lockPath = `${file}.lock`;
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: OWNER_ONLY_DIR });
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
-      const handle = await fs.open(lockPath, 'wx', 0o600);
+      const handle = await createExclusive(lockPath);
       await handle.writeFile(`${process.pid}\n`);
       await handle.close();
       break;

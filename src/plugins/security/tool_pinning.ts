@@ -356,5 +356,6 @@ export const toolPinning: PluginDefinition<ToolPinningOptions> = {
   description:
     'Pins every tool definition on first sight (sha256 in gatekit.lock.json, beside the config file); a tool whose name, description or schema later changes is withheld and its calls refused until approved with `gatekit-gateway pins approve`.',
   configSchema,
+  writtenFileOptions: ['lockfile'],
   create: (config, env) => new ToolPinning(config, env),
 };

@@ -194,7 +194,7 @@ logging:
       plugins: { security: { _comment: 'ignored', _global: [{ handler: 'basic_pii_filter' }] } },
       logging: { level: 'debug', handlers: ['file'], file_path: '~/gatekit.log' },
     });
-    const loaded = validateConfigObject(settings, { configDir: '/workspace', registry, env });
+    const loaded = validateConfigObject(settings, { configDir: '/workspace', registry, env, writableRoots: ['/home/tester'] });
     assert.equal(loaded.configPath, undefined);
     assert.equal(loaded.configDir, '/workspace');
     assert.equal(loaded.config.proxy.upstreams[0]!.cwd, '/workspace/srv');
