@@ -2,12 +2,12 @@
 // and `gatekit.plugins` merged onto it, VS Code variables resolved, validated by the same loader as
 // the gateway, and every problem traced back to the setting or file line it came from. Plain Node.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, formatPath } from '../config/errors';
 import { describeZodIssues, PARSE_PARAMS } from '../config/issues';
-import { validateConfigObject, type PluginRegistry } from '../config/loader';
+import { builtinPluginRegistry, validateConfigObject, type PluginRegistry } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
 import { PLUGIN_SECTIONS } from '../config/schema';
 import { parseJsonSource, parseYamlSource, type ParsedSource } from '../config/source';
@@ -33,6 +33,11 @@ export interface SettingsValues {
   upstreams: unknown;
   plugins: unknown;
   configFile: unknown;
+  /**
+   * `gatekit.plugins` as the user's own settings hold it: files its plugins write are allowed
+   * wherever they are (the user chose them), unlike those of a workspace or config file.
+   */
+  userPlugins?: unknown;
 }
 
 /** One thing wrong with the configuration, located in a setting or in the config file. */
@@ -67,11 +72,22 @@ export interface EffectiveConfig {
   serverNames: string[];
   /** Absolute paths of the audit files the auditing plugins write. */
   auditLogs: string[];
+  /**
+   * Where plugins may create files besides the config folder: the extension's storage, the
+   * workspace folders' `.gatekit`, the files named in user settings. Gateways get them with the config.
+   */
+  writableRoots: string[];
+  /** Working folder of the gateways (and of servers without a `cwd`): the workspace only once trusted. */
+  workingFolder: string;
 }
 
 export interface BuildOptions {
   /** Base when no config file is set (a file name in the extension's global storage). */
   defaultConfigBase: string;
+  /** Folders plugins may write to besides the config folder (see {@link workspaceWriteRoots}). */
+  writableRoots?: readonly string[];
+  /** See {@link EffectiveConfig.workingFolder}; the folder of `defaultConfigBase` when absent. */
+  workingFolder?: string;
   readFile?: (file: string) => string;
   /** Plugin lookup for validation (the built-in plugins by default). */
   registry?: PluginRegistry;
@@ -265,6 +281,9 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
     }
   }
   const configBase = configFile ?? options.defaultConfigBase;
+  const configDir = path.dirname(configBase);
+  const writableRoots = [...(options.writableRoots ?? []), ...filesWrittenBy(values.userPlugins, configDir, sources.env, options.registry ?? builtinPluginRegistry)];
+  const workingFolder = options.workingFolder ?? path.dirname(options.defaultConfigBase);
   const empty = (): EffectiveConfig => ({
     state: problems.length > 0 ? 'invalid' : 'empty',
     configBase,
@@ -274,6 +293,8 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
     missingInputs: [...missingInputs],
     serverNames: [],
     auditLogs: [],
+    writableRoots,
+    workingFolder,
   });
   if (problems.length > 0) return empty();
 
@@ -318,11 +339,10 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
   if (plugins !== undefined) config.plugins = plugins;
 
   // 4. Validate exactly as the gateway will, and point each problem at its origin.
-  const configDir = path.dirname(configBase);
   let auditLogs: string[] = [];
   let serverNames: string[] = upstreams.map((u) => (isPlainObject(u) && typeof u.name === 'string' ? u.name : '')).filter((n) => n !== '');
   try {
-    const loaded = validateConfigObject(config, { configDir, env: sources.env, ...(options.registry ? { registry: options.registry } : {}) });
+    const loaded = validateConfigObject(config, { configDir, env: sources.env, writableRoots, ...(options.registry ? { registry: options.registry } : {}) });
     serverNames = loaded.config.proxy.upstreams.map((u) => u.name);
     const files = new Set<string>();
     for (const scopes of Object.values(loaded.config.plugins.auditing)) {
@@ -349,12 +369,53 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
     config,
     configBase,
     ...(configFile === undefined ? {} : { configFile }),
-    version: hash({ config, configBase }),
+    version: hash({ config, configBase, writableRoots, workingFolder }),
     problems,
     missingInputs: [...missingInputs],
     serverNames,
     auditLogs,
+    writableRoots,
+    workingFolder,
   };
+}
+
+/**
+ * Absolute paths of the files the plugins of a `gatekit.plugins` value write (`output_file`,
+ * `lockfile`: each plugin's `writtenFileOptions`), resolved as the gateway resolves them.
+ * Anything malformed is skipped: validation reports it.
+ */
+export function filesWrittenBy(plugins: unknown, configDir: string, env: VariableSources['env'], registry: PluginRegistry): string[] {
+  const files: string[] = [];
+  if (!isPlainObject(plugins)) return files;
+  for (const section of PLUGIN_SECTIONS) {
+    const scopes = Object.hasOwn(plugins, section) ? plugins[section] : undefined;
+    if (!isPlainObject(scopes)) continue;
+    for (const entries of Object.values(scopes)) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        if (!isPlainObject(entry) || typeof entry.handler !== 'string' || !isPlainObject(entry.config)) continue;
+        const options = entry.config;
+        for (const option of registry.find(entry.handler)?.writtenFileOptions ?? []) {
+          const value = Object.hasOwn(options, option) ? options[option] : undefined;
+          if (typeof value === 'string' && value !== '') files.push(resolveUserPath(value, configDir, env));
+        }
+      }
+    }
+  }
+  return files;
+}
+
+/**
+ * The `.gatekit` folder of each workspace folder, where a workspace's plugins may write. A
+ * `.gatekit` that is a link is left out: the repository could make it lead anywhere.
+ */
+export function workspaceWriteRoots(folders: readonly WorkspaceFolderInfo[]): string[] {
+  return folders
+    .map((folder) => path.join(folder.path, '.gatekit'))
+    .filter((root) => {
+      const stats = lstatSync(root, { throwIfNoEntry: false });
+      return stats === undefined || stats.isDirectory();
+    });
 }
 
 function locateIssue(

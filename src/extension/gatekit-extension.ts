@@ -63,13 +63,12 @@ export class GatekitExtension implements vscode.Disposable {
       gatewayScript: this.gatewayScript,
       config: () => this.lastGood,
       controlEnvironment: () => this.controlServer.gatewayEnvironment(),
-      cwd: () => vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri,
     });
     this.hostGateway = new HostGateway({
       gatewayScript: this.gatewayScript,
       nodePath: process.execPath,
       environment: () => (this.lastGood ? gatewayEnvironment(this.lastGood, this.controlServer.gatewayEnvironment()) : {}),
-      ...(vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? { cwd: vscode.workspace.workspaceFolders[0].uri.fsPath } : {}),
+      cwd: () => this.lastGood?.workingFolder,
       log: (level, message) => this.log[level](message),
     });
     this.importer = new McpJsonImporter(context, settings, log);
@@ -195,6 +194,8 @@ export class GatekitExtension implements vscode.Disposable {
       } else if (!this.hostGateway.running) {
         this.hostGateway.start();
       } else {
+        // A process keeps its working folder: once the workspace is trusted the views gateway starts anew in it.
+        if (previous?.workingFolder !== this.lastGood.workingFolder) await this.hostGateway.restart();
         await this.pushConfigToAll();
       }
     }
@@ -229,7 +230,10 @@ export class GatekitExtension implements vscode.Disposable {
     if (config === undefined || !identity.startedByExtension) return;
     if (!this.controlServer.sessions().includes(session)) return;
     if (this.sessionVersions.get(identity.sessionId) === config.version) return;
-    const [outcome] = await this.controlServer.applyConfig({ config: config.config, configBase: config.configBase, version: config.version }, (s) => s === session);
+    const [outcome] = await this.controlServer.applyConfig(
+      { config: config.config, configBase: config.configBase, version: config.version, writableRoots: config.writableRoots },
+      (s) => s === session,
+    );
     if (outcome?.result?.applied) {
       this.sessionVersions.set(identity.sessionId, config.version);
       this.log.info(`gateway ${identity.pid} now runs configuration ${config.version}`);
@@ -257,7 +261,7 @@ export class GatekitExtension implements vscode.Disposable {
 
   private notices(): { text: string; icon: string }[] {
     const notices: { text: string; icon: string }[] = [];
-    if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers are ignored until you trust this workspace', icon: 'workspace-untrusted' });
+    if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers and plugins are ignored until you trust this workspace', icon: 'workspace-untrusted' });
     if (this.settings.effective.state === 'invalid' && this.lastGood) notices.push({ text: 'Gateways keep running the last valid configuration', icon: 'info' });
     return notices;
   }

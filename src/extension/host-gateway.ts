@@ -11,8 +11,8 @@ export interface HostGatewayOptions {
   nodePath: string;
   /** Environment for each start: config and control-link variables (read at every start). */
   environment(): Record<string, string>;
-  /** Working folder (the first workspace folder). */
-  cwd?: string;
+  /** Working folder at each start (the first workspace folder once trusted). */
+  cwd?(): string | undefined;
   log(level: 'error' | 'warn' | 'info' | 'debug', message: string): void;
   /** Unexpected exits restarted in a row before giving up (default 3). */
   maxRestarts?: number;
@@ -58,9 +58,10 @@ export class HostGateway {
       this.restartTimer = undefined;
     }
     const env = { ...process.env, ...this.options.environment(), ELECTRON_RUN_AS_NODE: '1' };
+    const cwd = this.options.cwd?.();
     const child = spawn(this.options.nodePath, [...gatewayNodeArgs(this.options.gatewayScript), '--control-only'], {
       env,
-      ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
+      ...(cwd ? { cwd } : {}),
       // stdin stays open: its end tells a control-only gateway to stop (also when we die).
       stdio: ['pipe', 'ignore', 'pipe'],
       windowsHide: true,

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { ControlEnv } from '../shared/protocol';
 import type { EffectiveConfig } from './effective-config';
 import { gatewayNodeArgs } from './gateway-command';
+import { formatWritableRoots } from '../config/write-paths';
 
 /** Id of the provider in package.json `contributes.mcpServerDefinitionProviders`. */
 export const MCP_PROVIDER_ID = 'gatekit.gateway';
@@ -21,6 +22,7 @@ export function gatewayEnvironment(config: EffectiveConfig, controlEnvironment: 
     [ControlEnv.configJson]: JSON.stringify(config.config),
     [ControlEnv.configBase]: config.configBase,
     [ControlEnv.configVersion]: config.version,
+    [ControlEnv.writableRoots]: formatWritableRoots(config.writableRoots),
     ...controlEnvironment,
   };
 }
@@ -32,8 +34,6 @@ export interface ServerProviderSources {
   config(): EffectiveConfig | undefined;
   /** Control link variables of this window. */
   controlEnvironment(): Record<string, string>;
-  /** Working folder for the gateway. */
-  cwd(): vscode.Uri | undefined;
 }
 
 /** The `McpServerDefinitionProvider`: one "Gatekit" server while a valid configuration exists. */
@@ -54,8 +54,7 @@ export class GatekitServerProvider implements vscode.McpServerDefinitionProvider
       gatewayEnvironment(config, this.sources.controlEnvironment()),
       config.version,
     );
-    const cwd = this.sources.cwd();
-    if (cwd !== undefined) definition.cwd = cwd;
+    definition.cwd = vscode.Uri.file(config.workingFolder);
     return definition;
   }
 

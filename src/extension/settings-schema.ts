@@ -41,7 +41,7 @@ interface SettingDefinition {
   readonly scope: 'application' | 'machine' | 'window' | 'resource' | 'machine-overridable';
   readonly markdownDescription: string;
   readonly enumDescriptions?: readonly string[];
-  /** Workspace values are ignored in untrusted workspaces (they can start programs). */
+  /** Workspace values are ignored in untrusted workspaces (they can start programs or switch protection off). */
   readonly restrictedInUntrustedWorkspace?: boolean;
 }
 
@@ -59,8 +59,10 @@ export const SETTINGS = {
     schema: pluginsSchema,
     default: {},
     scope: 'window',
+    // A workspace could switch every filter off and aim an audit log at the user's shell start-up file.
+    restrictedInUntrustedWorkspace: true,
     markdownDescription:
-      "Gatekit plugins, exactly as under `plugins:` in `gatekit.yaml`: `security`, `middleware` and `auditing`, each mapping `_global` or a server name to a list of `{handler, config}`. A list here replaces the list of the same section and scope in `#gatekit.configFile#`.",
+      "Gatekit plugins, exactly as under `plugins:` in `gatekit.yaml`: `security`, `middleware` and `auditing`, each mapping `_global` or a server name to a list of `{handler, config}`. A list here replaces the list of the same section and scope in `#gatekit.configFile#`. Files plugins write (audit logs, the pin lockfile) must lie under the config file's folder, the workspace's `.gatekit` folder or the extension's storage, unless the path is set in your user settings. Ignored in untrusted workspaces when set by the workspace.",
   },
   'gatekit.configFile': {
     schema: z.string(),

@@ -1,8 +1,9 @@
 // Reads the gatekit.* settings in one place (respecting workspace trust), with the secrets behind
 // ${input:ID} and the optional gatekit.yaml, into one EffectiveConfig, and says when it changes.
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, type EffectiveConfig, type SettingsValues } from './effective-config';
+import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, workspaceWriteRoots, type EffectiveConfig, type SettingsValues } from './effective-config';
 import { restrictedSettings, SETTINGS, settingName, TRACE_LEVELS, type SettingKey } from './settings-schema';
 import type { TraceSetting } from './control-server';
 
@@ -57,7 +58,7 @@ export class GatekitSettings implements vscode.Disposable {
     return this.current;
   }
 
-  /** True when workspace values of gatekit.upstreams / gatekit.configFile are being ignored. */
+  /** True when workspace values of gatekit.upstreams / gatekit.plugins / gatekit.configFile are being ignored. */
   get ignoringUntrustedWorkspaceValues(): boolean {
     if (vscode.workspace.isTrusted) return false;
     const config = vscode.workspace.getConfiguration('gatekit');
@@ -88,7 +89,7 @@ export class GatekitSettings implements vscode.Disposable {
    * `gatekit.plugins` when set there, else from the config file. Undefined when neither has one.
    */
   serverPlugins(section: string, server: string): unknown[] | undefined {
-    const fromSettings = asObject(asObject(vscode.workspace.getConfiguration('gatekit').get<unknown>('plugins'))[section])[server];
+    const fromSettings = asObject(asObject(this.value('gatekit.plugins'))[section])[server];
     if (Array.isArray(fromSettings)) return fromSettings;
     // Settings lists replace the file's, so what is left in the effective config came from the file, unparsed.
     const fromFile = asObject(asObject(this.current.config?.plugins)[section])[server];
@@ -105,7 +106,8 @@ export class GatekitSettings implements vscode.Disposable {
   async writeServerPlugins(section: string, server: string, list: readonly unknown[]): Promise<vscode.ConfigurationTarget> {
     const config = vscode.workspace.getConfiguration('gatekit');
     const inspected = config.inspect<unknown>('plugins');
-    const inWorkspace = inspected?.workspaceValue !== undefined;
+    // An untrusted workspace's value is ignored, so a change written there would have no effect.
+    const inWorkspace = vscode.workspace.isTrusted && inspected?.workspaceValue !== undefined;
     const target = inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const plugins = { ...asObject(inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) };
     const scopes = { ...asObject(plugins[section]) };
@@ -165,6 +167,7 @@ export class GatekitSettings implements vscode.Disposable {
       upstreams: this.value('gatekit.upstreams'),
       plugins: this.value('gatekit.plugins'),
       configFile: this.value('gatekit.configFile'),
+      userPlugins: vscode.workspace.getConfiguration('gatekit').inspect('plugins')?.globalValue,
     };
     const inputs = new Map<string, string>();
     for (const id of inputIdsOf(values.upstreams)) {
@@ -172,7 +175,19 @@ export class GatekitSettings implements vscode.Disposable {
       if (secret !== undefined) inputs.set(id, secret);
     }
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => ({ name: f.name, path: f.uri.fsPath }));
-    const next = buildEffectiveConfig(values, defaultVariableSources(folders, inputs), { defaultConfigBase: this.defaultConfigBase() });
+    const storage = this.context.globalStorageUri.fsPath;
+    // The gateways' working folder until the workspace is trusted, so it has to exist.
+    try {
+      mkdirSync(storage, { recursive: true, mode: 0o700 });
+    } catch {
+      // Then spawning there fails and says so; the configuration itself is still worth reading.
+    }
+    const next = buildEffectiveConfig(values, defaultVariableSources(folders, inputs), {
+      defaultConfigBase: this.defaultConfigBase(),
+      writableRoots: [storage, ...workspaceWriteRoots(folders)],
+      // Programs started in an untrusted folder could pick up what it plants (npx runs ./node_modules/.bin, reads ./.npmrc).
+      workingFolder: vscode.workspace.isTrusted && folders[0] !== undefined ? folders[0].path : storage,
+    });
     this.watchConfigFile(next.configFile);
     const changed =
       next.version !== this.current.version || next.state !== this.current.state || JSON.stringify(next.problems) !== JSON.stringify(this.current.problems);

@@ -179,3 +179,63 @@ describe('extension effective config', () => {
     assert.deepEqual(parseFormattedPath('plugins.security["my server"][1].handler'), ['plugins', 'security', 'my server', 1, 'handler']);
   });
 });
+
+describe('extension effective config: where plugins may write', () => {
+  const { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const { filesWrittenBy, workspaceWriteRoots } = require('../../src/extension/effective-config') as typeof import('../../src/extension/effective-config');
+  const { builtinPluginRegistry } = require('../../src/config/loader') as typeof import('../../src/config/loader');
+  let tmp: string;
+  let storage: string;
+  let workspace: string;
+  beforeEach(() => {
+    tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'gatekit-ext-roots-')));
+    storage = path.join(tmp, 'storage');
+    workspace = path.join(tmp, 'ws');
+    mkdirSync(storage);
+    mkdirSync(workspace);
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const upstreams = [{ name: 'fs', command: 'npx' }];
+  const audit = (file: string) => ({ auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: file } }] } });
+  const buildWith = (values: Partial<SettingsValues>, extra: Record<string, unknown> = {}) =>
+    buildEffectiveConfig(settings({ upstreams, ...values }), { ...sources, env: { HOME: path.join(tmp, 'home') } }, { defaultConfigBase: path.join(storage, 'gatekit.json'), writableRoots: [storage, ...workspaceWriteRoots([{ name: 'ws', path: workspace }])], ...extra });
+
+  it("refuses a workspace value's audit file outside the allowed folders, naming the setting", () => {
+    const result = buildWith({ plugins: audit('~/.bashrc') });
+    assert.equal(result.state, 'invalid');
+    assert.equal(result.problems[0]!.path, 'gatekit.plugins.auditing._global[0].config.output_file');
+    assert.match(result.problems[0]!.message, /outside the folders Gatekit may write to/);
+  });
+
+  it('allows the same path when it comes from the user settings, and hands it to the gateways', () => {
+    const chosen = path.join(tmp, 'home', 'audit', 'gatekit.jsonl');
+    const result = buildWith({ plugins: audit(chosen), userPlugins: audit(chosen) });
+    assert.equal(result.state, 'ready', JSON.stringify(result.problems));
+    assert.ok(result.writableRoots.includes(chosen));
+    assert.deepEqual(result.auditLogs, [chosen]);
+  });
+
+  it("allows the extension's storage and the workspace's .gatekit folder, but not a .gatekit that is a link", () => {
+    assert.equal(buildWith({ plugins: audit(path.join(workspace, '.gatekit', 'audit.jsonl')) }).state, 'ready');
+    assert.equal(buildWith({ plugins: audit('logs/audit.jsonl') }).state, 'ready', 'relative to the storage (no config file)');
+    symlinkSync(path.join(tmp, 'home'), path.join(workspace, '.gatekit'));
+    assert.deepEqual(workspaceWriteRoots([{ name: 'ws', path: workspace }]), []);
+    assert.equal(buildWith({ plugins: audit(path.join(workspace, '.gatekit', 'audit.jsonl')) }).state, 'invalid');
+  });
+
+  it('reads written files from user plugin values of any shape without trusting it', () => {
+    const hostile = JSON.parse('{"__proto__": {"x": 1}, "auditing": {"_global": [null, 1, {"handler": "audit_csv", "config": {"output_file": "/a/b.csv"}}, {"handler": "nope", "config": {"output_file": "/c"}}], "__proto__": [{"handler": "audit_jsonl", "config": {"output_file": "/d.jsonl"}}]}, "security": {"s": [{"handler": "tool_pinning", "config": {"lockfile": "/e.lock.json"}}]}}');
+    assert.deepEqual(filesWrittenBy(hostile, '/cfg', {}, builtinPluginRegistry).sort(), ['/a/b.csv', '/d.jsonl', '/e.lock.json']);
+    assert.deepEqual(filesWrittenBy('x', '/cfg', {}, builtinPluginRegistry), []);
+  });
+
+  it('runs the gateways in the workspace only when told (trusted), and a change of folder is a new version', () => {
+    const untrusted = buildWith({});
+    assert.equal(untrusted.workingFolder, storage);
+    const trusted = buildWith({}, { workingFolder: workspace });
+    assert.equal(trusted.workingFolder, workspace);
+    assert.notEqual(trusted.version, untrusted.version);
+  });
+});

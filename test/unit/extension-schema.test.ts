@@ -39,7 +39,11 @@ describe('extension settings schema', () => {
     assert.deepEqual(duplicate.error?.issues[0]?.path, [1, 'name']);
   });
 
-  it('restricts the settings that start programs in untrusted workspaces', () => {
-    assert.deepEqual(restrictedSettings().sort(), ['gatekit.configFile', 'gatekit.upstreams']);
+  it('restricts the settings that start programs or decide the protection in untrusted workspaces', () => {
+    assert.deepEqual(restrictedSettings().sort(), ['gatekit.configFile', 'gatekit.plugins', 'gatekit.upstreams']);
+  });
+
+  it('declares exactly those settings restricted in package.json, so VS Code ignores their workspace values too', () => {
+    assert.deepEqual(manifest.capabilities?.untrustedWorkspaces?.restrictedConfigurations, restrictedSettings());
   });
 });
