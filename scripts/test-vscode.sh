@@ -141,26 +141,33 @@ cp -R test/vscode/fixtures/workspace/. "$RUN/workspace/"
 cp scripts/vscode/user-settings.json "$RUN/user-data/User/settings.json"
 
 CS_PID=""
-cleanup() {
+stop_code_server() {
   # code-server runs in its own process group (setsid): end the whole group, or its extension host
   # and file watcher survive as orphans waiting for a reconnection.
   if [ -n "$CS_PID" ]; then
     kill -TERM -- "-$CS_PID" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 -- "-$CS_PID" 2>/dev/null || break; sleep 0.25; done
     kill -KILL -- "-$CS_PID" 2>/dev/null || true
+    CS_PID=""
   fi
+}
+cleanup() {
+  stop_code_server
   if [ "${KEEP_RUN_DIR:-0}" = 1 ]; then log "run folder kept: $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
 
+# $1: user-data folder; $2: test suite for test/vscode/index.ts ("" or "restricted"); the rest: code-server flags.
 start_code_server() {
+  local user_data="$1" suite="$2"
+  shift 2
   PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-  log "starting code-server $CODE_SERVER_VERSION on 127.0.0.1:$PORT"
+  log "starting code-server $CODE_SERVER_VERSION on 127.0.0.1:$PORT${suite:+ ($suite)}"
   # GATEKIT_TEST_RUN_DIR tells the test runner where to put files shared with the driver.
-  GATEKIT_TEST_RUN_DIR="$RUN" XDG_CONFIG_HOME="$RUN/xdg-config" XDG_DATA_HOME="$RUN/xdg-data" PATH="$NODE24_PATH" \
+  GATEKIT_TEST_SUITE="$suite" GATEKIT_TEST_RUN_DIR="$RUN" XDG_CONFIG_HOME="$RUN/xdg-config" XDG_DATA_HOME="$RUN/xdg-data" PATH="$NODE24_PATH" \
     setsid "$CS_BIN" --auth none --bind-addr "127.0.0.1:$PORT" \
-    --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
-    --ignore-last-opened --user-data-dir "$RUN/user-data" --extensions-dir "$RUN/extensions" \
+    --disable-telemetry --disable-update-check --disable-getting-started-override "$@" \
+    --ignore-last-opened --user-data-dir "$user_data" --extensions-dir "$RUN/extensions" \
     --vscode-option enable-smoke-test-driver \
     >"$RUN/code-server.log" 2>&1 &
   CS_PID=$!
@@ -173,7 +180,7 @@ start_code_server() {
   done
   fail "code-server did not answer /healthz within 120 s"
 }
-start_code_server
+start_code_server "$RUN/user-data" "" --disable-workspace-trust
 
 # ------------------------------------------------------------------ 6. run the suite in the extension host
 export CS_URL="http://127.0.0.1:$PORT" EXT_DIR="$ROOT" WORKSPACE="$RUN/workspace" CHROMIUM RUN_DIR="$RUN"
@@ -193,4 +200,24 @@ if [ -n "${SCREENSHOT:-}" ] && [ "$rc" = 0 ]; then
   SCREENSHOT="$SCREENSHOT" TESTS_PATH="$ROOT/out/test/vscode/screenshot.js" node scripts/vscode/drive.mjs \
     || { log "screenshot run failed"; rc=1; }
 fi
+
+# ------------------------------------------------------------------ 8. Restricted Mode (*.restricted.test.ts)
+# A second workbench with workspace trust on, opening an untrusted repository (never trusted before,
+# no start-up prompt): the test grants trust through the Workspace Trust editor half-way.
+stop_code_server
+mkdir -p "$RUN/restricted-user-data/User" "$RUN/restricted-workspace"
+cp -R test/vscode/fixtures/restricted-workspace/. "$RUN/restricted-workspace/"
+node -e '
+  const fs = require("fs");
+  const settings = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  Object.assign(settings, { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" });
+  fs.writeFileSync(process.argv[2], JSON.stringify(settings, null, 2));
+' scripts/vscode/user-settings.json "$RUN/restricted-user-data/User/settings.json"
+start_code_server "$RUN/restricted-user-data" restricted
+set +e
+CS_URL="http://127.0.0.1:$PORT" WORKSPACE="$RUN/restricted-workspace" TESTS_PATH="$ROOT/out/test/vscode/index.js" node scripts/vscode/drive.mjs
+restricted_rc=$?
+set -e
+log "Restricted Mode tests exit code $restricted_rc"
+[ "$rc" = 0 ] && rc=$restricted_rc
 exit "$rc"

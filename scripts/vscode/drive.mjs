@@ -12,6 +12,9 @@ import { format } from 'node:util';
 
 const env = process.env;
 const SCREENSHOT_READY = '[gatekit-screenshot] ready';
+// Printed by test/vscode/trust.restricted.test.ts after opening the Workspace Trust editor: no
+// extension API grants trust, so the driver clicks "Trust" as a user would.
+const GRANT_TRUST = '[gatekit-trust] grant';
 const screenshotTakenFile = join(env.RUN_DIR ?? tmpdir(), 'screenshot-taken');
 // Workbench chatter that says nothing about our tests (offline marketplace, GitHub auth, ...).
 const NOISE =
@@ -92,12 +95,23 @@ async function takeScreenshot() {
   }
 }
 
+async function grantTrust() {
+  try {
+    // The grant button's text is its label and its key binding ("Trust", "Ctrl+Enter"); not "Don't Trust".
+    await page.locator('.workspace-trust-buttons .monaco-button', { hasText: /^\s*Trust/ }).first().click({ timeout: 30_000 });
+    console.log('[drive] clicked "Trust" in the Workspace Trust editor');
+  } catch (error) {
+    console.log(`[drive] could not grant workspace trust: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 if (env.VERBOSE) page.on('console', (m) => console.log(`[browser:${m.type()}] ${m.text()}`));
 page.on('pageerror', (e) => console.log('[browser:pageerror]', e.message));
 // Extension host console output (the mocha reporter) arrives here.
 await page.exposeFunction('codeAutomationLog', (type, args) => {
   const text = format(...(args ?? []));
   if (env.SCREENSHOT && text.includes(SCREENSHOT_READY)) void takeScreenshot();
+  if (text.includes(GRANT_TRUST)) void grantTrust();
   if (!env.VERBOSE && NOISE.test(text.split('\n')[0])) return;
   const shown = env.VERBOSE ? text : text.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n');
   console.log(type === 'error' || type === 'warn' ? `[${type}] ${shown}` : shown);

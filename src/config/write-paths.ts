@@ -53,7 +53,8 @@ function realLocation(target: string, keepLast: boolean): string {
   }
 }
 
-function isWithin(target: string, root: string): boolean {
+/** True when `target` is `root` or lies below it (both absolute, compared as written). */
+export function isWithin(target: string, root: string): boolean {
   const relative = path.relative(root, target);
   return relative === '' || (!path.isAbsolute(relative) && relative !== '..' && !relative.startsWith(`..${path.sep}`));
 }

@@ -2,13 +2,14 @@
 // and `gatekit.plugins` merged onto it, VS Code variables resolved, validated by the same loader as
 // the gateway, and every problem traced back to the setting or file line it came from. Plain Node.
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, formatPath } from '../config/errors';
 import { describeZodIssues, PARSE_PARAMS } from '../config/issues';
 import { builtinPluginRegistry, validateConfigObject, type PluginRegistry } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
+import { isWithin } from '../config/write-paths';
 import { PLUGIN_SECTIONS } from '../config/schema';
 import { parseJsonSource, parseYamlSource, type ParsedSource } from '../config/source';
 import { SETTINGS, type SettingsUpstream } from './settings-schema';
@@ -88,6 +89,8 @@ export interface BuildOptions {
   writableRoots?: readonly string[];
   /** See {@link EffectiveConfig.workingFolder}; the folder of `defaultConfigBase` when absent. */
   workingFolder?: string;
+  /** Folders of an untrusted workspace: a config file in them is not read. */
+  untrustedFolders?: readonly string[];
   readFile?: (file: string) => string;
   /** Plugin lookup for validation (the built-in plugins by default). */
   registry?: PluginRegistry;
@@ -262,6 +265,14 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
     configFile = resolveConfigFilePath(configFileSetting, sources);
     if (configFile === undefined) {
       problems.push({ origin: 'setting', path: 'gatekit.configFile', message: `Cannot resolve '${configFileSetting}': open a workspace folder or use an absolute path.` });
+    } else if (options.untrustedFolders?.some((folder) => isInside(configFile!, folder))) {
+      // Even a user setting ('gatekit.yaml', relative to the workspace) must not run a repository's servers before trust.
+      problems.push({
+        origin: 'setting',
+        path: 'gatekit.configFile',
+        message: `${configFile} lies in a workspace that is not trusted, so it is not read.`,
+        fixInstructions: 'Trust the workspace (Manage Workspace Trust) to use its configuration file.',
+      });
     } else {
       try {
         const text = readFile(configFile);
@@ -403,6 +414,18 @@ export function filesWrittenBy(plugins: unknown, configDir: string, env: Variabl
     }
   }
   return files;
+}
+
+/** True when `file` is `folder` or lies below it, as written or after resolving links. */
+function isInside(file: string, folder: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync.native(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return isWithin(path.resolve(file), path.resolve(folder)) || isWithin(real(file), real(folder));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Reads the gatekit.* settings in one place (respecting workspace trust), with the secrets behind
 // ${input:ID} and the optional gatekit.yaml, into one EffectiveConfig, and says when it changes.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import * as jsonc from 'jsonc-parser';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, workspaceWriteRoots, type EffectiveConfig, type SettingsValues } from './effective-config';
@@ -10,6 +11,15 @@ import type { TraceSetting } from './control-server';
 /** Secret storage key of an `${input:ID}` value. */
 export function inputSecretKey(id: string): string {
   return `gatekit.input.${id}`;
+}
+
+/** A settings file's top-level object, or {} when it is missing or unreadable. */
+function readJsonc(file: string): Record<string, unknown> {
+  try {
+    return asObject(jsonc.parse(readFileSync(file, 'utf8'), [], { allowTrailingComma: true }));
+  } catch {
+    return {};
+  }
 }
 
 function asObject(value: unknown): Record<string, unknown> {
@@ -62,9 +72,16 @@ export class GatekitSettings implements vscode.Disposable {
   get ignoringUntrustedWorkspaceValues(): boolean {
     if (vscode.workspace.isTrusted) return false;
     const config = vscode.workspace.getConfiguration('gatekit');
-    return restrictedSettings().some((key) => {
-      const inspected = config.inspect(settingName(key));
-      return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+    const restricted = restrictedSettings();
+    if (restricted.some((key) => config.inspect(settingName(key))?.workspaceValue !== undefined || config.inspect(settingName(key))?.workspaceFolderValue !== undefined)) return true;
+    // VS Code hides a restricted setting's workspace value until trust, so look at the files themselves.
+    const files = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => path.join(f.uri.fsPath, '.vscode', 'settings.json'));
+    const workspaceFile = vscode.workspace.workspaceFile;
+    if (workspaceFile?.scheme === 'file') files.push(workspaceFile.fsPath);
+    return files.some((file) => {
+      const settings = readJsonc(file);
+      const scope = file === workspaceFile?.fsPath ? asObject(settings.settings) : settings;
+      return restricted.some((key) => Object.hasOwn(scope, key));
     });
   }
 
@@ -187,6 +204,7 @@ export class GatekitSettings implements vscode.Disposable {
       writableRoots: [storage, ...workspaceWriteRoots(folders)],
       // Programs started in an untrusted folder could pick up what it plants (npx runs ./node_modules/.bin, reads ./.npmrc).
       workingFolder: vscode.workspace.isTrusted && folders[0] !== undefined ? folders[0].path : storage,
+      untrustedFolders: vscode.workspace.isTrusted ? [] : folders.map((f) => f.path),
     });
     this.watchConfigFile(next.configFile);
     const changed =
