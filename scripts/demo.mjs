@@ -36,7 +36,8 @@ async function call(client, name, args) {
 const transport = new StdioClientTransport({
   command: process.execPath,
   args: [path.join(root, 'dist', 'gateway.js'), '--config', path.join(root, 'demo', 'gatekit.yaml')],
-  env: { ...process.env, GATEKIT_DEMO_DIR: work },
+  // The demo's audit log and lockfile go to a scratch folder outside demo/: allowed the way a user would.
+  env: { ...process.env, GATEKIT_DEMO_DIR: work, GATEKIT_WRITABLE_ROOTS: work },
   stderr: 'pipe',
 });
 const gatewayLog = [];

@@ -20,11 +20,14 @@ interface Scenario {
 }
 
 /** A gateway with the given upstreams plus a healthy `ok` server, every process tagged for the orphan check. */
-async function start(upstreams: UpstreamEntry[], options: { args?: string[]; extra?: Record<string, unknown>; proxy?: Record<string, unknown> } = {}): Promise<Scenario> {
+async function start(
+  upstreams: UpstreamEntry[],
+  options: { args?: string[]; extra?: Record<string, unknown>; proxy?: Record<string, unknown>; env?: Record<string, string> } = {},
+): Promise<Scenario> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatekit-fault-'));
   const tag = `gatekit-fault-${path.basename(dir)}`;
   const tagged = [...upstreams, { name: 'ok', command: fixtureServer('--name', 'ok') }].map((u) => ({ ...u, command: [...u.command, '--tag', tag] }));
-  const client = new WireClient(writeConfig(tagged, options.extra ?? {}, options.proxy ?? {}), options.args ?? []);
+  const client = new WireClient(writeConfig(tagged, options.extra ?? {}, options.proxy ?? {}), options.args ?? [], options.env ?? {});
   live.set(client, tag);
   await client.initialize();
   assert.equal(processesWith(tag).length, tagged.length, 'every upstream is running');
@@ -258,7 +261,11 @@ describe('hardening: fault injection (process level)', function () {
         { name: 'a', command: fixtureServer('--name', 'a') },
         { name: 'b', command: fixtureServer('--name', 'b', '--ignore-stdin-eof', '--ignore-sigterm') },
       ],
-      { extra: { plugins: { auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: auditFile, include_request_body: true, include_response_body: true } }] } } } },
+      {
+        extra: { plugins: { auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: auditFile, include_request_body: true, include_response_body: true } }] } } },
+        // The audit folder is not beside the config file: allowed the way a standalone user would.
+        env: { GATEKIT_WRITABLE_ROOTS: auditDir },
+      },
     );
     let sent = 0;
     const pump = setInterval(() => {

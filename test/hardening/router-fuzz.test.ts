@@ -72,7 +72,8 @@ function answerRelayed(request: Record<string, unknown>): unknown {
 async function runScenario(steps: ClientStep[], secure: boolean): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatekit-fuzz-'));
   const tag = `gatekit-fuzz-${path.basename(dir)}`;
-  const client = new WireClient(scenarioConfig(dir, tag, secure));
+  // The audit log is not beside the config file: allowed the way a standalone user would.
+  const client = new WireClient(scenarioConfig(dir, tag, secure), [], { GATEKIT_WRITABLE_ROOTS: dir });
   let relayed = 0;
   client.onRequest = (request) => {
     relayed++;
