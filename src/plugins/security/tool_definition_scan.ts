@@ -14,19 +14,29 @@ const HANDLER = 'tool_definition_scan';
 /** Responses that describe a server rather than carry data (the same set the injection defense scans in definition mode). */
 const DEFINITION_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
 
+/** Distinct findings remembered for logging once; past this the memory starts over (a server cannot grow it). */
+const MAX_LOGGED = 1000;
+
 // No options of its own: the common `enabled: false` switches it off.
 const configSchema = z.strictObject({});
 
 function createDefinitionScan(env: PluginEnvironment): InterceptorPlugin {
   // The injection defense's defaults: poisoned tools are removed, other poisoned text is redacted.
   const defense = createInjectionDefense(basicPromptInjectionDefense.configSchema.parse({}));
+  // Each finding is logged once: lists are fetched again and again, and the tool inventory re-runs them.
+  const logged = new Set<string>();
   return {
     onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
       const method = ctx.request?.method;
       if (method === undefined || !DEFINITION_METHODS.has(method)) return undefined;
       const decision = defense.onResponse!(response, ctx) as PluginDecision<JsonRpcResponse> | undefined;
       // The reason names tools only by safe identifiers (or their position), so it can be logged.
-      if (decision && (decision.modified || decision.allowed === false)) env.log(`[${HANDLER}] ${ctx.serverName}: ${decision.reason}`);
+      if (decision && (decision.modified || decision.allowed === false)) {
+        const line = `[${HANDLER}] ${ctx.serverName}: ${decision.reason}`;
+        if (logged.size >= MAX_LOGGED) logged.clear();
+        if (!logged.has(line)) env.log(line);
+        logged.add(line);
+      }
       return decision;
     },
   };
