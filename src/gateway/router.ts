@@ -6,6 +6,7 @@ import {
   makeError,
   makeResult,
   type Classified,
+  type JsonRpcFailure,
   type JsonRpcId,
   type JsonRpcMessage,
   type JsonRpcNotification,
@@ -407,22 +408,39 @@ export class Router {
   ): Promise<{ items: Record<string, unknown>[]; leftOut: LeftOut[] } | { error: string }> {
     if (list.key === 'tools' || list.key === 'prompts') return this.collectNamedList(list, list.key, server, request, state);
     const items: Record<string, unknown>[] = [];
+    const failure = await this.followPages(server, list.method, request.params, (params) => this.forward(server, { ...request, params }, state), (result) => {
+      const pageItems = result[list.key];
+      if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
+    });
+    return failure ? { error: failure.error.message } : { items, leftOut: [] };
+  }
+
+  /**
+   * Asks for page after page (at most MAX_PAGES, stopping at a missing or repeated cursor, so a
+   * server that loops its cursor cannot hang us); returns the first error answer, if any.
+   */
+  private async followPages(
+    server: string,
+    method: string,
+    baseParams: Record<string, unknown> | undefined,
+    fetchPage: (params: Record<string, unknown>) => Promise<JsonRpcResponse>,
+    onPage: (result: Record<string, unknown>) => void,
+  ): Promise<JsonRpcFailure | undefined> {
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const params: Record<string, unknown> = { ...request.params };
+      const params: Record<string, unknown> = { ...baseParams };
       if (cursor !== undefined) params.cursor = cursor;
-      const response = await this.forward(server, { ...request, params }, state);
-      if ('error' in response) return { error: response.error.message };
-      const pageItems = response.result[list.key];
-      if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
+      const response = await fetchPage(params);
+      if ('error' in response) return response;
+      onPage(response.result);
       const next = response.result.nextCursor;
       if (typeof next !== 'string' || next === '' || seen.has(next)) break;
       seen.add(next);
       cursor = next;
-      if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
+      if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${method}' pages after ${MAX_PAGES}`);
     }
-    return { items, leftOut: [] };
+    return undefined;
   }
 
   /**
@@ -442,21 +460,15 @@ export class Router {
     let screenedTools: readonly Record<string, unknown>[] | undefined;
     const fetchAll = async (sent: JsonRpcRequest): Promise<JsonRpcResponse> => {
       const raw: unknown[] = [];
-      const seen = new Set<string>();
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const params: Record<string, unknown> = { ...sent.params };
-        if (cursor !== undefined) params.cursor = cursor;
-        const response = await upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
-        if ('error' in response) return response;
-        const pageItems = response.result[key];
-        if (Array.isArray(pageItems)) raw.push(...pageItems);
-        const next = response.result.nextCursor;
-        if (typeof next !== 'string' || next === '' || seen.has(next)) break;
-        seen.add(next);
-        cursor = next;
-        if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
-      }
+      const fetchPage = (params: Record<string, unknown>): Promise<JsonRpcResponse> =>
+        state.done
+          ? Promise.resolve(makeError(sent.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'))
+          : upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+      const failure = await this.followPages(server, list.method, sent.params, fetchPage, (result) => {
+        const pageItems = result[key];
+        if (Array.isArray(pageItems)) raw.push(...(pageItems as unknown[]));
+      });
+      if (failure) return failure;
       const screened = screenList(key, raw);
       leftOut = screened.leftOut;
       if (key === 'tools') screenedTools = screened.items;
