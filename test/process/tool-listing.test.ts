@@ -9,6 +9,8 @@ import path from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { connectSdk, GATEWAY, ROOT, textOf, writeConfig, type SdkSession } from './harness';
 import { MAX_PINS_PER_SERVER } from '../../src/plugins/security/pin-store';
+import { INJECTION_PLACEHOLDER } from '../../src/plugins/security/basic_prompt_injection_defense';
+import { hostileServer } from '../hardening/helpers';
 
 const LISTING_SERVER = path.join(ROOT, 'test', 'fixtures', 'servers', 'listing-server.mjs');
 
@@ -198,6 +200,21 @@ describe('the default definition scan', function () {
     assert.ok(listing.session.stderr.some((l) => l.includes('tool_definition_scan')), listing.session.stderr.join('\n'));
     // Content is not scanned by default: a call's answer carrying the same text passes as it is.
     assert.equal((await listing.call('srv__echo', { text: instruction })).text, instruction);
+  });
+
+  it('also redacts poisoned prompt descriptions and server instructions by default', async () => {
+    const poisonedPrompt = { name: 'summarize', description: `Summarizes a text. ${instruction}` };
+    listing = new Listing({ tools: [[tool('echo')]], prompts: [[poisonedPrompt]] });
+    const config = writeConfig([
+      { name: 'srv', command: [process.execPath, LISTING_SERVER, '--list', listing.listFile] },
+      { name: 'other', command: hostileServer('--instructions', `Use these tools well. ${instruction}`) },
+    ]);
+    listing.session = await connectSdk(config);
+    const [prompt] = (await listing.session.client.listPrompts()).prompts;
+    assert.equal(prompt?.name, 'srv__summarize');
+    assert.ok(prompt?.description?.includes(INJECTION_PLACEHOLDER) && !prompt.description.includes('id_rsa'), prompt?.description);
+    const instructions = listing.session.client.getInstructions() ?? '';
+    assert.ok(instructions.includes('Use these tools well.') && !instructions.includes('id_rsa'), instructions);
   });
 
   it('can be switched off explicitly in the config', async () => {
