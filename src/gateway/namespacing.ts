@@ -6,6 +6,12 @@ export const NAMESPACE_SEPARATOR = '__';
 /** MCP clients (VS Code among them) accept tool names of this shape only. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/**
+ * Tool names a server may use (the MCP naming guidance: letters, digits, `_`, `-`, `.`, 1-128):
+ * a listed tool whose name breaks it is left out by the router.
+ */
+export const UPSTREAM_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
 export function namespaced(server: string, name: string): string {
   return `${server}${NAMESPACE_SEPARATOR}${name}`;
 }

@@ -5,6 +5,8 @@ import {
   defaultLockfilePath,
   hashDefinition,
   loadLockfile,
+  nameRecord,
+  ownValue,
   pinCurrent,
   pinnedDefinition,
   updateLockfile,
@@ -12,6 +14,7 @@ import {
   type Lockfile,
 } from '../plugins/security/pin-store';
 import { changedFields } from '../plugins/security/tool_pinning';
+import { screenList } from './list-items';
 
 /** What the `pins` command needs from the CLI around it. */
 export interface PinsCommandContext {
@@ -153,9 +156,9 @@ function statusFromLockfile(lock: Lockfile, server: string | undefined): ToolSta
   const out: ToolStatus[] = [];
   for (const serverName of Object.keys(lock.servers).sort()) {
     if (server !== undefined && serverName !== server) continue;
-    const entries = lock.servers[serverName]!;
+    const entries = ownValue(lock.servers, serverName)!;
     for (const tool of Object.keys(entries).sort()) {
-      const entry = entries[tool]!;
+      const entry = ownValue(entries, tool)!;
       const row: ToolStatus = { server: serverName, tool, status: entry.pending ? (entry.hash ? 'changed' : 'new') : 'pinned' };
       if (entry.hash) row.hash = entry.hash;
       if (entry.pending) {
@@ -174,15 +177,15 @@ function statusFromLive(lock: Lockfile, live: Record<string, unknown[]>, server:
   const servers = new Set([...Object.keys(lock.servers), ...Object.keys(live)]);
   for (const serverName of [...servers].sort()) {
     if (server !== undefined && serverName !== server) continue;
-    const entries = lock.servers[serverName] ?? {};
+    const entries = ownValue(lock.servers, serverName) ?? nameRecord();
     const listed = new Map<string, Record<string, unknown>>();
-    for (const tool of live[serverName] ?? []) {
+    for (const tool of ownValue(live, serverName) ?? []) {
       if (typeof tool === 'object' && tool !== null && typeof (tool as Record<string, unknown>)['name'] === 'string') {
         listed.set((tool as Record<string, unknown>)['name'] as string, tool as Record<string, unknown>);
       }
     }
     for (const tool of [...new Set([...Object.keys(entries), ...listed.keys()])].sort()) {
-      const entry = entries[tool];
+      const entry = ownValue(entries, tool);
       const current = listed.get(tool);
       const row: ToolStatus = { server: serverName, tool, status: 'pinned' };
       if (entry?.hash) row.hash = entry.hash;
@@ -247,7 +250,8 @@ async function approvePins(file: string, target: { server?: string; tool?: strin
       approved = [];
       for (const server of Object.keys(current).sort()) {
         if (target.server !== undefined && server !== target.server) continue;
-        const tools = (current[server] ?? []).filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null && !Array.isArray(t));
+        // The router's rules: an invalid entry or a name listed twice is never pinned.
+        const tools = screenList('tools', ownValue(current, server) ?? []).items;
         approved.push(...pinCurrent(lock, server, tools, target.tool));
       }
       return approved.length > 0;

@@ -6,6 +6,7 @@ import {
   makeError,
   makeResult,
   type Classified,
+  type JsonRpcFailure,
   type JsonRpcId,
   type JsonRpcMessage,
   type JsonRpcNotification,
@@ -15,6 +16,7 @@ import {
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '../plugins/types';
 import { passThrough, type PluginHost, type ServerPipeline } from '../plugins/pipeline';
 import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
+import { screenList, type LeftOut, type NamedListKey } from './list-items';
 import type { ClientHandshake, Upstream } from './upstream';
 import { withReplacedId } from './transport/ndjson';
 import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
@@ -85,12 +87,13 @@ interface ServerRequestState {
 
 type ListKind = { method: string; key: 'tools' | 'prompts' | 'resources' | 'resourceTemplates'; capability: 'tools' | 'prompts' | 'resources'; namespace: boolean };
 
-const LISTS: Record<string, ListKind> = {
+// Looked up by the client's method name: no prototype, so `constructor` or `__proto__` is no list.
+const LISTS: Record<string, ListKind> = Object.assign(Object.create(null) as Record<string, ListKind>, {
   'tools/list': { method: 'tools/list', key: 'tools', capability: 'tools', namespace: true },
   'prompts/list': { method: 'prompts/list', key: 'prompts', capability: 'prompts', namespace: true },
   'resources/list': { method: 'resources/list', key: 'resources', capability: 'resources', namespace: false },
   'resources/templates/list': { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources', namespace: false },
-};
+} satisfies Record<string, ListKind>);
 
 function idKey(id: JsonRpcId): string {
   return typeof id === 'number' ? `n${id}` : `s${id}`;
@@ -101,6 +104,8 @@ export class Router {
   private readonly serverRequests = new Map<number, ServerRequestState>();
   private readonly progressOwners = new Map<string | number, string>();
   private readonly resources = new ResourceIndex();
+  /** tools/prompts → server → names its last complete list offered but the router left out, and why. */
+  private readonly leftOutNames: Record<NamedListKey, Map<string, Map<string, string>>> = { tools: new Map(), prompts: new Map() };
   private nextGatewayId = 1;
   private nextInternalId = 1;
   private initialized = false;
@@ -295,6 +300,11 @@ export class Router {
     if (!this.host.upstreams.has(target.server)) {
       return makeError(request.id, ErrorCode.InvalidParams, `Unknown server '${target.server}' in request`);
     }
+    // A name the server's list offered in a form the router left out is not callable either.
+    const leftOut = this.leftOutNames[what === 'Tool' ? 'tools' : 'prompts'].get(target.server)?.get(target.name);
+    if (leftOut !== undefined) {
+      return makeError(request.id, ErrorCode.MethodNotFound, `${what} '${name}' is not available: ${leftOut}`, { reason: 'invalid_listing', server: target.server });
+    }
     const clean: JsonRpcRequest = { ...request, params: { ...request.params, name: target.name } };
     const response = await this.forward(target.server, clean, state);
     if ('error' in response && typeof response.error.message === 'string') {
@@ -363,8 +373,13 @@ export class Router {
         unavailable.push({ server, error: outcome.error });
         return;
       }
+      for (const { reason } of outcome.leftOut) {
+        this.host.log(`[${server}] ${list.method}: ${reason}`);
+        unavailable.push({ server, error: reason });
+      }
       for (const item of outcome.items) {
         if (list.namespace) {
+          // Screened already: a tool or prompt here has a string name (a tool's matches the name rule).
           const full = namespaced(server, String(item.name));
           if (list.key === 'tools' && !isValidToolName(full)) {
             this.host.log(`[${server}] tool '${String(item.name)}' left out: '${full}' is not a valid MCP tool name (letters, digits, _ and -, at most 64)`);
@@ -390,28 +405,83 @@ export class Router {
     server: string,
     request: JsonRpcRequest,
     state: ClientRequestState,
-  ): Promise<{ items: Record<string, unknown>[] } | { error: string }> {
+  ): Promise<{ items: Record<string, unknown>[]; leftOut: LeftOut[] } | { error: string }> {
+    if (list.key === 'tools' || list.key === 'prompts') return this.collectNamedList(list, list.key, server, request, state);
     const items: Record<string, unknown>[] = [];
+    const failure = await this.followPages(server, list.method, request.params, (params) => this.forward(server, { ...request, params }, state), (result) => {
+      const pageItems = result[list.key];
+      if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
+    });
+    return failure ? { error: failure.error.message } : { items, leftOut: [] };
+  }
+
+  /**
+   * Asks for page after page (at most MAX_PAGES, stopping at a missing or repeated cursor, so a
+   * server that loops its cursor cannot hang us); returns the first error answer, if any.
+   */
+  private async followPages(
+    server: string,
+    method: string,
+    baseParams: Record<string, unknown> | undefined,
+    fetchPage: (params: Record<string, unknown>) => Promise<JsonRpcResponse>,
+    onPage: (result: Record<string, unknown>) => void,
+  ): Promise<JsonRpcFailure | undefined> {
     const seen = new Set<string>();
-    // The server's own tools, before any plugin, for the inventory (only while someone listens).
-    const rawTools: unknown[] | undefined = list.key === 'tools' && this.host.toolInventory ? [] : undefined;
-    const onRaw = rawTools ? (raw: JsonRpcResponse) => 'result' in raw && Array.isArray(raw.result.tools) && rawTools.push(...raw.result.tools) : undefined;
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const params: Record<string, unknown> = { ...request.params };
+      const params: Record<string, unknown> = { ...baseParams };
       if (cursor !== undefined) params.cursor = cursor;
-      const response = await this.forward(server, { ...request, params }, state, onRaw);
-      if ('error' in response) return { error: response.error.message };
-      const pageItems = response.result[list.key];
-      if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
+      const response = await fetchPage(params);
+      if ('error' in response) return response;
+      onPage(response.result);
       const next = response.result.nextCursor;
       if (typeof next !== 'string' || next === '' || seen.has(next)) break;
       seen.add(next);
       cursor = next;
-      if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${list.method}' pages after ${MAX_PAGES}`);
+      if (page === MAX_PAGES - 1) this.host.log(`[${server}] stopped following '${method}' pages after ${MAX_PAGES}`);
     }
-    if (rawTools) void this.reportInventory(server, rawTools);
-    return { items };
+    return undefined;
+  }
+
+  /**
+   * A server's complete tool or prompt list: every page fetched first, screened (invalid entries and
+   * every copy of a name listed twice left out), then run through the pipeline once as one list, so
+   * each plugin judges the same tools as the router and sees all of them together.
+   */
+  private async collectNamedList(
+    list: ListKind,
+    key: NamedListKey,
+    server: string,
+    request: JsonRpcRequest,
+    state: ClientRequestState,
+  ): Promise<{ items: Record<string, unknown>[]; leftOut: LeftOut[] } | { error: string }> {
+    const upstream = this.host.upstreams.get(server)!;
+    let leftOut: LeftOut[] = [];
+    let screenedTools: readonly Record<string, unknown>[] | undefined;
+    const fetchAll = async (sent: JsonRpcRequest): Promise<JsonRpcResponse> => {
+      const raw: unknown[] = [];
+      const fetchPage = (params: Record<string, unknown>): Promise<JsonRpcResponse> =>
+        state.done
+          ? Promise.resolve(makeError(sent.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'))
+          : upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+      const failure = await this.followPages(server, list.method, sent.params, fetchPage, (result) => {
+        const pageItems = result[key];
+        if (Array.isArray(pageItems)) raw.push(...(pageItems as unknown[]));
+      });
+      if (failure) return failure;
+      const screened = screenList(key, raw);
+      leftOut = screened.leftOut;
+      if (key === 'tools') screenedTools = screened.items;
+      return makeResult(sent.id, { [key]: screened.items });
+    };
+    const response = await this.forward(server, request, state, fetchAll);
+    if ('error' in response) return { error: response.error.message };
+    const names = new Map<string, string>();
+    for (const entry of leftOut) if (entry.name !== undefined) names.set(entry.name, entry.reason);
+    this.leftOutNames[key].set(server, names);
+    if (screenedTools && this.host.toolInventory) void this.reportInventory(server, screenedTools, leftOut);
+    const items = response.result[key];
+    return { items: Array.isArray(items) ? items.filter(isRecord) : [], leftOut };
   }
 
   /**
@@ -419,7 +489,7 @@ export class Router {
    * middleware, blocked by security; pin state) by running each through the response pipeline on
    * its own, off the client's path.
    */
-  private async reportInventory(server: string, rawTools: readonly unknown[]): Promise<void> {
+  private async reportInventory(server: string, rawTools: readonly unknown[], leftOut: readonly LeftOut[] = []): Promise<void> {
     const pipeline = this.host.plugins.pipelineFor(server);
     const request: JsonRpcRequest = { jsonrpc: '2.0', id: 'gatekit-inventory', method: 'tools/list' };
     const ctx: MessageContext = { serverName: server, origin: 'client', request };
@@ -450,6 +520,8 @@ export class Router {
         }
         tools.push(entry);
       }
+      // Left out by the router before any plugin: shown as blocked, with the router's reason.
+      for (const { name, reason } of leftOut) if (name !== undefined) tools.push({ name, visibility: 'blocked', pin: 'none', reason });
     } catch (err) {
       this.host.log(`[${server}] tool inventory failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -488,15 +560,10 @@ export class Router {
    * Sends one clean request to one server through its pipeline and returns the response (with the
    * client's id) after the response pipeline. Never rejects for upstream failures.
    */
-  private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, onRaw?: (raw: JsonRpcResponse) => void): Promise<JsonRpcResponse> {
+  private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, fetch?: (sent: JsonRpcRequest) => Promise<JsonRpcResponse>): Promise<JsonRpcResponse> {
     const upstream = this.host.upstreams.get(server)!;
     const pipeline = this.host.plugins.pipelineFor(server);
-    if (pipeline.isEmpty) {
-      // No plugins: the answer is the server's own, which the inventory still needs.
-      const response = await this.forwardUnfiltered(upstream, server, request, state);
-      onRaw?.(response);
-      return response;
-    }
+    if (pipeline.isEmpty) return this.forwardUnfiltered(upstream, server, request, state, fetch);
     const started = state.receivedAt;
     const ctx: MessageContext = { serverName: server, origin: 'client', requestId: request.id };
     const pre = await pipeline.processRequest(request, ctx);
@@ -508,9 +575,8 @@ export class Router {
     }
     if (state.done) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled');
     const sent = pre.message;
-    const upstreamResponse = await upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+    const upstreamResponse = await (fetch ? fetch(sent) : upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId })));
     const response = withId(upstreamResponse, request.id);
-    onRaw?.(response);
     const durationMs = performance.now() - started;
     const post = await pipeline.processResponse(response, { ...ctx, request: sent, durationMs });
     const final = post.response ? withId(post.response, request.id) : post.message;
@@ -521,9 +587,15 @@ export class Router {
   }
 
   /** `forward` for a server without plugins: the same outcome, without awaiting empty pipeline stages. */
-  private async forwardUnfiltered(upstream: Upstream, server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
+  private async forwardUnfiltered(
+    upstream: Upstream,
+    server: string,
+    request: JsonRpcRequest,
+    state: ClientRequestState,
+    fetch?: (sent: JsonRpcRequest) => Promise<JsonRpcResponse>,
+  ): Promise<JsonRpcResponse> {
     if (state.done) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled');
-    const upstreamResponse = await upstream.request(request.method, request.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+    const upstreamResponse = await (fetch ? fetch(request) : upstream.request(request.method, request.params, (upstreamId) => state.calls.push({ upstream, upstreamId })));
     const response = withId(upstreamResponse, request.id);
     if (this.host.traffic) this.report('client_to_server', server, request, passThrough(response), request, response, state.receivedAt);
     return response;

@@ -4,6 +4,7 @@ import type { UpstreamSpec } from './upstream';
 import { findPlugin } from '../plugins/registry';
 import type { LoadedConfig } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
+import { withDefaultPlugins } from '../config/defaults';
 import { gatekitVersion } from './version';
 import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 
@@ -31,7 +32,7 @@ export function settingsFromConfig(loaded: LoadedConfig, options: SettingsOption
   for (const warning of loaded.warnings) options.log(`config: ${warning}`);
   return {
     upstreams,
-    plugins: config.plugins,
+    plugins: withDefaultPlugins(config.plugins, upstreams.map((u) => u.name)),
     registry: { find: findPlugin },
     pluginEnv: {
       configDir,

@@ -21,6 +21,7 @@ const builtins: Record<string, Load> = {
   basic_prompt_injection_defense: () =>
     (require('./security/basic_prompt_injection_defense') as typeof import('./security/basic_prompt_injection_defense')).basicPromptInjectionDefense,
   tool_pinning: () => (require('./security/tool_pinning') as typeof import('./security/tool_pinning')).toolPinning,
+  tool_definition_scan: () => (require('./security/tool_definition_scan') as typeof import('./security/tool_definition_scan')).toolDefinitionScan,
 };
 
 const loaded = new Map<string, PluginDefinition<any>>();

@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
+import { UPSTREAM_TOOL_NAME } from '../../gateway/namespacing';
 
 // Upstream names follow the MCP naming guidance (letters, digits, `_`, `-`, `.`); names shown to the
 // client keep Gatekit's stricter rule, so they namespace cleanly as `<server>__<name>`.
-const UPSTREAM_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const DISPLAY_NAME = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
 
 const toolEntrySchema = z.strictObject({

@@ -9,8 +9,20 @@ import { createExclusive, OWNER_ONLY_DIR, unsafePathReason, writeFileAtomically 
 export const LOCKFILE_NAME = 'gatekit.lock.json';
 export const LOCKFILE_VERSION = 1;
 
-/** The fields of a tool that are pinned; everything else (`_meta`, `icons`, …) may change freely. */
-export const PINNED_FIELDS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
+/**
+ * The fields of a tool that are pinned: what the model reads (`name`, `title`, `description`, the
+ * schemas) and what changes how a call runs or is treated (`annotations` such as `destructiveHint`,
+ * which clients use to decide whether to ask first; `execution.taskSupport`, which decides whether a
+ * call runs as a task). `_meta` and `icons` are display and transport details and may change freely.
+ */
+export const PINNED_FIELDS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'execution'] as const;
+
+/**
+ * Entries one server may have in the lockfile. A server that invents new names on every list must
+ * not grow the file without bound: past this many, its new tools are not recorded and stay withheld
+ * (`pin_limit`) until someone removes entries; approved pins are never dropped to make room.
+ */
+export const MAX_PINS_PER_SERVER = 1000;
 
 /** A definition with its hash: what is pinned, or what is waiting for approval. */
 export interface PinnedDefinition {
@@ -32,8 +44,52 @@ export interface PinEntry {
 
 export interface Lockfile {
   version: typeof LOCKFILE_VERSION;
-  /** server name → tool name → entry. */
+  /**
+   * server name → tool name → entry. Both levels are keyed by names from outside (`__proto__`,
+   * `constructor`): read them with `ownValue`, create them with `nameRecord`.
+   */
   servers: Record<string, Record<string, PinEntry>>;
+}
+
+/** A record without a prototype: any name is a plain key, and `__proto__` is stored, not obeyed. */
+export function nameRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** `record[key]` only when it is the record's own (never an inherited `constructor` or prototype). */
+export function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Sets `record[key]` as an own property, whatever the key and the record's prototype. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** The entries of one server, created (prototype-free) when missing. */
+export function serverEntries(lock: Lockfile, server: string): Record<string, PinEntry> {
+  let entries = ownValue(lock.servers, server);
+  if (entries === undefined) {
+    entries = nameRecord<PinEntry>();
+    setOwn(lock.servers, server, entries);
+  }
+  return entries;
+}
+
+/** A deep copy that keeps every name a plain own key (structuredClone would not keep null prototypes). */
+export function cloneLockfile(lock: Lockfile): Lockfile {
+  const copy = emptyLockfile();
+  for (const [server, entries] of Object.entries(lock.servers)) {
+    const target = serverEntries(copy, server);
+    for (const [tool, entry] of Object.entries(entries)) {
+      const out: PinEntry = {};
+      if (entry.hash !== undefined) out.hash = entry.hash;
+      if (entry.definition !== undefined) out.definition = entry.definition;
+      if (entry.pending !== undefined) out.pending = entry.pending;
+      setOwn(target, tool, out);
+    }
+  }
+  return copy;
 }
 
 /** The lockfile exists but cannot be used (not JSON, wrong shape, a hash that does not match its definition). */
@@ -47,7 +103,7 @@ export class LockfileError extends Error {
 }
 
 export function emptyLockfile(): Lockfile {
-  return { version: LOCKFILE_VERSION, servers: {} };
+  return { version: LOCKFILE_VERSION, servers: nameRecord() };
 }
 
 /** Where the lockfile lives: the configured path (resolved by the caller) or beside the config file. */
@@ -63,7 +119,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out = nameRecord<unknown>();
   for (const key of Object.keys(value).sort()) out[key] = sortKeysDeep(value[key]);
   return out;
 }
@@ -76,7 +132,7 @@ export function canonicalJson(value: unknown): string {
 /** The pinned part of a tool as listed by its server (fields that are absent stay absent). */
 export function pinnedDefinition(tool: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const field of PINNED_FIELDS) if (tool[field] !== undefined) out[field] = tool[field];
+  for (const field of PINNED_FIELDS) if (Object.hasOwn(tool, field) && tool[field] !== undefined) out[field] = tool[field];
   return out;
 }
 
@@ -96,9 +152,9 @@ export function pinTool(tool: Record<string, unknown>): PinnedDefinition {
  * content always gives the same bytes, so a review diff shows only real changes.
  */
 export function serializeLockfile(lock: Lockfile): string {
-  const servers: Record<string, Record<string, unknown>> = {};
+  const servers = nameRecord<Record<string, unknown>>();
   for (const server of Object.keys(lock.servers).sort()) {
-    const tools: Record<string, unknown> = {};
+    const tools = nameRecord<unknown>();
     const entries = lock.servers[server]!;
     for (const tool of Object.keys(entries).sort()) {
       const entry = entries[tool]!;
@@ -135,10 +191,10 @@ export function parseLockfile(text: string, file: string): Lockfile {
   if (!isRecord(servers)) throw new LockfileError(file, '"servers" must be an object');
   const lock = emptyLockfile();
   for (const [server, tools] of Object.entries(servers)) {
-    if (!isRecord(tools)) throw new LockfileError(file, `servers.${server} must be an object`);
-    const entries: Record<string, PinEntry> = {};
+    if (!isRecord(tools)) throw new LockfileError(file, `servers.${JSON.stringify(server)} must be an object`);
+    const entries = serverEntries(lock, server);
     for (const [tool, entryRaw] of Object.entries(tools)) {
-      const where = `servers.${server}.${tool}`;
+      const where = `servers.${JSON.stringify(server)}.${JSON.stringify(tool)}`;
       if (!isRecord(entryRaw)) throw new LockfileError(file, `${where} must be an object`);
       const entry: PinEntry = {};
       if (entryRaw['hash'] !== undefined || entryRaw['definition'] !== undefined) {
@@ -152,9 +208,8 @@ export function parseLockfile(text: string, file: string): Lockfile {
         entry.pending = checkedDefinition(file, `${where}.pending`, pendingRaw['definition'], pendingRaw['hash']);
       }
       if (entry.hash === undefined && entry.pending === undefined) throw new LockfileError(file, `${where} has neither a pinned nor a pending definition`);
-      entries[tool] = entry;
+      setOwn(entries, tool, entry);
     }
-    lock.servers[server] = entries;
   }
   return lock;
 }
@@ -260,10 +315,10 @@ export function approvePending(lock: Lockfile, server?: string, tool?: string): 
   const approved: ApprovedPin[] = [];
   for (const serverName of Object.keys(lock.servers).sort()) {
     if (server !== undefined && serverName !== server) continue;
-    const entries = lock.servers[serverName]!;
+    const entries = ownValue(lock.servers, serverName)!;
     for (const toolName of Object.keys(entries).sort()) {
       if (tool !== undefined && toolName !== tool) continue;
-      const entry = entries[toolName]!;
+      const entry = ownValue(entries, toolName)!;
       if (!entry.pending) continue;
       approved.push({ server: serverName, tool: toolName, ...(entry.hash ? { previousHash: entry.hash } : {}), hash: entry.pending.hash });
       entry.hash = entry.pending.hash;
@@ -274,18 +329,23 @@ export function approvePending(lock: Lockfile, server?: string, tool?: string): 
   return approved;
 }
 
-/** Pins the given tools as they are now (for `pins approve --live`), replacing pins and pending entries. */
+/**
+ * Pins the given tools as they are now (for `pins approve --live`), replacing pins and pending
+ * entries. New names past MAX_PINS_PER_SERVER are left out, as when listed.
+ */
 export function pinCurrent(lock: Lockfile, server: string, tools: readonly Record<string, unknown>[], only?: string): ApprovedPin[] {
   const approved: ApprovedPin[] = [];
-  const entries = (lock.servers[server] ??= {});
+  const entries = serverEntries(lock, server);
   for (const tool of tools) {
     const name = tool['name'];
     if (typeof name !== 'string' || (only !== undefined && name !== only)) continue;
     const pin = pinTool(tool);
-    const entry = entries[name];
+    const entry = ownValue(entries, name);
     if (entry?.hash === pin.hash && !entry.pending) continue;
+    if (entry === undefined && Object.keys(entries).length >= MAX_PINS_PER_SERVER) continue;
     approved.push({ server, tool: name, ...(entry?.hash ? { previousHash: entry.hash } : {}), hash: pin.hash });
-    entries[name] = { hash: pin.hash, definition: pin.definition };
+    setOwn(entries, name, { hash: pin.hash, definition: pin.definition });
   }
+  if (Object.keys(entries).length === 0) delete lock.servers[server];
   return approved;
 }

@@ -8,10 +8,15 @@ import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinitio
 import {
   approvePending,
   canonicalJson,
+  cloneLockfile,
   defaultLockfilePath,
   loadLockfile,
   LockfileError,
+  MAX_PINS_PER_SERVER,
+  ownValue,
   pinTool,
+  serverEntries,
+  setOwn,
   updateLockfile,
   type Lockfile,
   type PinnedDefinition,
@@ -29,8 +34,11 @@ const configSchema = z.strictObject({
 /** Parsed `tool_pinning` options. */
 export type ToolPinningOptions = z.output<typeof configSchema>;
 
-/** Why a tool is withheld: its definition changed, it is new and not approved, or the lockfile is broken. */
-export type PinProblem = 'pin_mismatch' | 'pin_unapproved' | 'pin_lockfile_invalid';
+/**
+ * Why a tool is withheld: its definition changed, it is new and not approved, its server already has
+ * MAX_PINS_PER_SERVER entries in the lockfile, or the lockfile is broken.
+ */
+export type PinProblem = 'pin_mismatch' | 'pin_unapproved' | 'pin_limit' | 'pin_lockfile_invalid';
 
 const HANDLER = 'tool_pinning';
 
@@ -39,7 +47,7 @@ interface ObservedTool {
   readonly pin: PinnedDefinition;
 }
 
-type Verdict = 'pinned' | 'newly_pinned' | 'pin_mismatch' | 'pin_unapproved';
+type Verdict = 'pinned' | 'newly_pinned' | 'pin_mismatch' | 'pin_unapproved' | 'pin_limit';
 
 interface Reconciled {
   changed: boolean;
@@ -55,17 +63,24 @@ interface Reconciled {
  */
 export function reconcileTools(lock: Lockfile, server: string, tools: readonly ObservedTool[], trustOnFirstUse: boolean): Reconciled {
   const result: Reconciled = { changed: false, verdicts: new Map(), previous: new Map() };
-  const entries = (lock.servers[server] ??= {});
+  const entries = serverEntries(lock, server);
+  let count = Object.keys(entries).length;
   for (const { name, pin } of tools) {
-    const entry = entries[name];
+    const entry = ownValue(entries, name);
+    if (entry === undefined && count >= MAX_PINS_PER_SERVER) {
+      // Not recorded at all, so a server inventing names cannot grow the file; withheld meanwhile.
+      result.verdicts.set(name, 'pin_limit');
+      continue;
+    }
+    if (entry === undefined) count++;
     if (entry?.hash === undefined) {
       if (trustOnFirstUse) {
-        entries[name] = { hash: pin.hash, definition: pin.definition };
+        setOwn(entries, name, { hash: pin.hash, definition: pin.definition });
         result.verdicts.set(name, 'newly_pinned');
         result.changed = true;
       } else {
         if (entry?.pending?.hash !== pin.hash) {
-          entries[name] = { pending: pin };
+          setOwn(entries, name, { pending: pin });
           result.changed = true;
         }
         result.verdicts.set(name, 'pin_unapproved');
@@ -146,13 +161,13 @@ class ToolPinning implements InterceptorPlugin {
 
   toolPinState(server: string, tool: string): 'pinned' | 'new' | 'changed' | undefined {
     const held = this.withheld.get(server)?.get(tool);
-    if (held) return held.problem === 'pin_unapproved' ? 'new' : 'changed';
+    if (held) return held.problem === 'pin_unapproved' || held.problem === 'pin_limit' ? 'new' : 'changed';
     return this.verified.get(server)?.has(tool) ? 'pinned' : undefined;
   }
 
   pinDefinitions(server: string, tool: Record<string, unknown>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined {
     if (typeof tool['name'] !== 'string') return undefined;
-    const pinned = this.cache?.lock.servers[server]?.[tool['name']]?.definition;
+    const pinned = ownValue(ownValue(this.cache?.lock.servers, server), tool['name'])?.definition;
     const current = pinTool(tool).definition;
     return pinned ? { pinned, current } : { current };
   }
@@ -225,6 +240,7 @@ class ToolPinning implements InterceptorPlugin {
     const withheldNames = new Set<string>();
     const newlyPinned: string[] = [];
     const problems: Record<string, unknown>[] = [];
+    let overLimit = 0;
     for (const { name, pin } of observed) {
       const verdict = result.verdicts.get(name)!;
       if (verdict === 'pinned' || verdict === 'newly_pinned') {
@@ -239,14 +255,24 @@ class ToolPinning implements InterceptorPlugin {
       const previous = result.previous.get(name);
       const fields = previous ? changedFields(previous.definition, pin.definition) : [];
       problems.push({ tool: name, reason: verdict, ...(previous ? { pinned_hash: previous.hash, changed_fields: fields } : {}), current_hash: pin.hash });
+      if (verdict === 'pin_limit') {
+        overLimit++;
+        continue; // one line for all of them below: a server inventing names must not flood the log either
+      }
       const what = verdict === 'pin_mismatch' ? `changed since it was pinned (${fields.join(', ')})` : 'is new and not approved yet';
       this.logOnce(`${server}\u0000${name}\u0000${pin.hash}`, `tool '${server}__${name}' ${what}; withheld until approved: ${approveCommand(server, name)}`);
+    }
+    if (overLimit > 0) {
+      this.logOnce(
+        `${server}\u0000pin_limit`,
+        `the lockfile already holds ${MAX_PINS_PER_SERVER} tools of '${server}' (the limit): its ${overLimit} new tool(s) are withheld and not recorded until entries are removed from ${this.file}`,
+      );
     }
     if (newlyPinned.length > 0) this.env.log(`[${HANDLER}] pinned ${newlyPinned.length} new tool(s) of '${server}' in ${this.file}`);
     if (withheldNames.size === 0) {
       return newlyPinned.length > 0 ? { allowed: true, reason: `Pinned ${newlyPinned.length} new tool(s): ${newlyPinned.join(', ')}`, metadata: { plugin: HANDLER, newly_pinned: newlyPinned } } : undefined;
     }
-    const kind = problems.some((p) => p['reason'] === 'pin_mismatch') ? 'pin_mismatch' : 'pin_unapproved';
+    const kind = problems.some((p) => p['reason'] === 'pin_mismatch') ? 'pin_mismatch' : problems.some((p) => p['reason'] === 'pin_limit') ? 'pin_limit' : 'pin_unapproved';
     const names = [...withheldNames].join(', ');
     const metadata = { plugin: HANDLER, reason: kind, tools: problems, lockfile: this.file };
     if (this.options.action === 'audit_only') {
@@ -264,7 +290,7 @@ class ToolPinning implements InterceptorPlugin {
   /** Reconciles with the cached lockfile; takes the file lock and writes only when something must be recorded. */
   private async reconcile(server: string, observed: readonly ObservedTool[]): Promise<Reconciled> {
     const cached = await this.readLock();
-    const dryRun = reconcileTools(structuredClone(cached), server, observed, this.options.trust_on_first_use);
+    const dryRun = reconcileTools(cloneLockfile(cached), server, observed, this.options.trust_on_first_use);
     if (!dryRun.changed) return dryRun;
     let result: Reconciled | undefined;
     const loaded = await updateLockfile(this.file, (lock) => {
@@ -308,7 +334,7 @@ class ToolPinning implements InterceptorPlugin {
       this.setBroken(err.message);
       return this.refuse(server, name, 'pin_lockfile_invalid');
     }
-    const entry = lock.servers[server]?.[name];
+    const entry = ownValue(ownValue(lock.servers, server), name);
     const held = this.withheld.get(server)?.get(name);
     if (held) {
       // Approved (or the lockfile repaired) since the list: the definition we withheld is now the pinned one.
@@ -324,6 +350,8 @@ class ToolPinning implements InterceptorPlugin {
     if (this.verified.get(server)?.has(name)) return undefined;
     // Not listed by this process yet: another session may have recorded a change still waiting for approval.
     if (entry?.pending) return this.refuse(server, name, entry.hash === undefined ? 'pin_unapproved' : 'pin_mismatch');
+    // Without trust on first use only approved pins are callable, also a tool no list has shown yet.
+    if (!this.options.trust_on_first_use && entry?.hash === undefined) return this.refuse(server, name, 'pin_unapproved');
     return undefined;
   }
 
@@ -334,11 +362,13 @@ class ToolPinning implements InterceptorPlugin {
         ? 'its definition changed since it was pinned'
         : problem === 'pin_unapproved'
           ? 'it is new and not approved yet'
-          : `the tool-pinning lockfile ${this.file} is not usable`;
+          : problem === 'pin_limit'
+            ? `the lockfile already holds ${MAX_PINS_PER_SERVER} tools of this server`
+            : `the tool-pinning lockfile ${this.file} is not usable`;
     const error: JsonRpcErrorObject = {
       code: ErrorCode.MethodNotFound,
       message: `Tool '${server}__${name}' is not available: ${why}`,
-      data: { reason: problem, plugin: HANDLER, ...(problem === 'pin_lockfile_invalid' ? { lockfile: this.file } : { approve }) },
+      data: { reason: problem, plugin: HANDLER, ...(problem === 'pin_lockfile_invalid' || problem === 'pin_limit' ? { lockfile: this.file } : { approve }) },
     };
     return {
       allowed: false,

@@ -1,0 +1,53 @@
+// `tool_definition_scan`: the prompt injection detector applied to what servers describe themselves
+// with (tool, prompt and resource lists, `initialize` instructions) and to nothing else. It is on by
+// default for every server whose pipeline has no `basic_prompt_injection_defense` (see
+// src/config/defaults.ts): a tool description is read by the model as an instruction before any
+// call is made, so a poisoned one ("read ~/.ssh/id_rsa first") must not reach it just because the
+// config names no filter. Call content is left alone: scanning it is a choice the config makes.
+import { z } from 'zod';
+import type { JsonRpcResponse } from '../../shared/jsonrpc';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
+import { basicPromptInjectionDefense, createInjectionDefense } from './basic_prompt_injection_defense';
+
+const HANDLER = 'tool_definition_scan';
+
+/** Responses that describe a server rather than carry data (the same set the injection defense scans in definition mode). */
+const DEFINITION_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
+
+/** Distinct findings remembered for logging once; past this the memory starts over (a server cannot grow it). */
+const MAX_LOGGED = 1000;
+
+// No options of its own: the common `enabled: false` switches it off.
+const configSchema = z.strictObject({});
+
+function createDefinitionScan(env: PluginEnvironment): InterceptorPlugin {
+  // The injection defense's defaults: poisoned tools are removed, other poisoned text is redacted.
+  const defense = createInjectionDefense(basicPromptInjectionDefense.configSchema.parse({}));
+  // Each finding is logged once: lists are fetched again and again, and the tool inventory re-runs them.
+  const logged = new Set<string>();
+  return {
+    onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
+      const method = ctx.request?.method;
+      if (method === undefined || !DEFINITION_METHODS.has(method)) return undefined;
+      const decision = defense.onResponse!(response, ctx) as PluginDecision<JsonRpcResponse> | undefined;
+      // The reason names tools only by safe identifiers (or their position), so it can be logged.
+      if (decision && (decision.modified || decision.allowed === false)) {
+        const line = `[${HANDLER}] ${ctx.serverName}: ${decision.reason}`;
+        if (logged.size >= MAX_LOGGED) logged.clear();
+        if (!logged.has(line)) env.log(line);
+        logged.add(line);
+      }
+      return decision;
+    },
+  };
+}
+
+export const toolDefinitionScan: PluginDefinition<z.output<typeof configSchema>> = {
+  handler: HANDLER,
+  kind: 'security',
+  displayName: 'Tool Definition Scan',
+  description:
+    'On by default: removes tools whose definitions carry prompt injection or tool poisoning and redacts it in prompt and resource lists and server instructions, using the prompt injection detector. Scans no call content. Steps aside on servers that have basic_prompt_injection_defense; `enabled: false` switches it off.',
+  configSchema,
+  create: (_config, env) => createDefinitionScan(env),
+};
