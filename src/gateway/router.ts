@@ -29,6 +29,9 @@ export const META_UNAVAILABLE = 'gatekit/unavailableServers';
 /** Pages followed per server for one list request, so a server that loops its cursor cannot hang us. */
 const MAX_PAGES = 1000;
 
+/** Client requests sent right after `initialize` (pipelined) that wait for its answer; beyond, they are refused. */
+const MAX_WAITING_FOR_HANDSHAKE = 1000;
+
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
 const MAX_WAITING_SERVER_REQUESTS = 1000;
 
@@ -116,6 +119,9 @@ export class Router {
   private initialized = false;
   private handshake: ClientHandshake | undefined;
   private initializing = false;
+  /** Settles once the answer to `initialize` is on its way: requests pipelined behind it wait for this. */
+  private handshakeDone: Promise<void> | undefined;
+  private waitingForHandshake = 0;
   private closed = false;
 
   constructor(private readonly host: RouterHost) {
@@ -201,6 +207,17 @@ export class Router {
     const { method } = request;
     if (method === 'initialize') return this.initialize(request);
     if (method === 'ping') return makeResult(request.id, {});
+    if (!this.initialized && this.handshakeDone) {
+      // Sent right behind `initialize`, before its answer (pipelined): served in order once it is done.
+      if (this.waitingForHandshake >= MAX_WAITING_FOR_HANDSHAKE) {
+        return makeError(request.id, ErrorCode.InvalidRequest, `Too many requests (${MAX_WAITING_FOR_HANDSHAKE}) are waiting for 'initialize' to finish`);
+      }
+      this.waitingForHandshake++;
+      await this.handshakeDone;
+      this.waitingForHandshake--;
+      if (!this.initialized) return makeError(request.id, ErrorCode.InvalidRequest, `Received '${method}' while 'initialize' failed: the session is not initialized`);
+      if (this.closed) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down');
+    }
     if (!this.initialized) {
       return makeError(request.id, ErrorCode.InvalidRequest, `Received '${method}' before initialization: send 'initialize' first`);
     }
@@ -228,6 +245,18 @@ export class Router {
     if (this.initialized || this.initializing) {
       return makeError(request.id, ErrorCode.InvalidRequest, 'The session is already initialized');
     }
+    let release!: () => void;
+    this.handshakeDone = new Promise((resolve) => (release = resolve));
+    try {
+      return await this.performInitialize(request);
+    } finally {
+      if (!this.initialized) this.initializing = false;
+      // After this turn's microtasks, so the answer to `initialize` is written before any waiting request's.
+      setImmediate(release);
+    }
+  }
+
+  private async performInitialize(request: JsonRpcRequest): Promise<JsonRpcResponse> {
     this.initializing = true;
     const params = request.params ?? {};
     const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : LATEST_PROTOCOL_VERSION;
