@@ -292,7 +292,10 @@ export function toTrafficEvent(event: ExchangeEvent, seq: number, maxBodyChars: 
 }
 
 function toWireStatus(status: UpstreamStatus): ServerStatus {
-  return status.detail === undefined ? { name: status.name, state: status.state } : { name: status.name, state: status.state, detail: status.detail };
+  const wire: ServerStatus = { name: status.name, state: status.state };
+  if (status.detail !== undefined) wire.detail = status.detail;
+  if (status.ambiguousResources?.length) wire.ambiguousResources = [...status.ambiguousResources];
+  return wire;
 }
 
 interface Target {
@@ -619,7 +622,7 @@ export class ControlOnlyClient {
         return;
       }
       this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-      void this.listTools();
+      void this.listTools().then(() => this.listResources());
     });
   }
 
@@ -666,6 +669,7 @@ export class ControlOnlyClient {
     const id = message.id;
     if (typeof message.method === 'string') {
       if (message.method === 'notifications/tools/list_changed') void this.listTools();
+      if (message.method === 'notifications/resources/list_changed') this.listResources();
       if (id === undefined) return;
       // Requests from upstreams (sampling, elicitation, roots): there is no user to ask.
       if (message.method === 'ping') this.send({ jsonrpc: '2.0', id, result: {} });
@@ -678,6 +682,15 @@ export class ControlOnlyClient {
       this.waiting.delete(id);
       resolve?.(message);
     }
+  }
+
+  /**
+   * Lists resources and templates only so the gateway indexes them: resources two servers offer
+   * show up as ambiguous in the server statuses (the Servers view warns) before anyone reads one.
+   */
+  private listResources(): void {
+    void this.request('resources/list', {});
+    void this.request('resources/templates/list', {});
   }
 
   private async listTools(): Promise<void> {

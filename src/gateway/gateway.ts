@@ -34,6 +34,8 @@ export interface ServerStatus {
   readonly name: string;
   readonly state: UpstreamState;
   readonly detail?: string;
+  /** Resources it offers together with another server (reads of them are refused as ambiguous). */
+  readonly ambiguousResources?: readonly string[];
 }
 
 /** How long the whole shutdown may take before the process gives up waiting (VS Code waits 10 s). */
@@ -53,6 +55,8 @@ export class Gateway {
   private readonly statusListeners = new Set<(status: ServerStatus) => void>();
   private readonly inventoryListeners = new Set<(inventory: ToolInventoryParams) => void>();
   private readonly inventories = new Map<string, ToolInventoryParams>();
+  /** Per server, what it claims together with another server (see Router's resourceAmbiguity). */
+  private readonly ambiguousResources = new Map<string, readonly string[]>();
   private reloading: Promise<unknown> = Promise.resolve();
   /** Settles when the gateway has shut down; resolves with the process exit code. */
   readonly finished: Promise<number>;
@@ -102,6 +106,7 @@ export class Gateway {
       get traffic() {
         return listeners.size ? traffic : undefined;
       },
+      resourceAmbiguity: (server, claims) => this.recordAmbiguity(server, claims),
       get toolInventory() {
         return self.inventoryListeners.size ? (inventory: ToolInventoryParams) => self.recordInventory(inventory) : undefined;
       },
@@ -162,7 +167,23 @@ export class Gateway {
   }
 
   serverStatuses(): ServerStatus[] {
-    return [...this.upstreams.values()].map((u) => (u.lastError ? { name: u.name, state: u.state, detail: u.lastError } : { name: u.name, state: u.state }));
+    return [...this.upstreams.values()].map((u) => this.statusOf(u.name, u.state, u.lastError));
+  }
+
+  private statusOf(name: string, state: UpstreamState, detail: string | undefined): ServerStatus {
+    const ambiguous = this.ambiguousResources.get(name);
+    return { name, state, ...(detail === undefined ? {} : { detail }), ...(ambiguous?.length ? { ambiguousResources: ambiguous } : {}) };
+  }
+
+  private recordAmbiguity(server: string, claims: readonly string[]): void {
+    const before = this.ambiguousResources.get(server) ?? [];
+    if (before.length === claims.length && before.every((c, i) => c === claims[i])) return;
+    if (claims.length) this.ambiguousResources.set(server, claims);
+    else this.ambiguousResources.delete(server);
+    const upstream = this.upstreams.get(server);
+    if (!upstream) return;
+    const status = this.statusOf(server, upstream.state, upstream.lastError);
+    for (const listener of this.statusListeners) listener(status);
   }
 
   /** Restarts the given upstreams (all when undefined) while the client stays connected. */
@@ -269,7 +290,7 @@ export class Gateway {
   private createUpstream(spec: UpstreamSpec): Upstream {
     const upstream = new Upstream(spec, this.io.log);
     upstream.on('state', (state, detail) => {
-      const status: ServerStatus = detail === undefined ? { name: spec.name, state } : { name: spec.name, state, detail };
+      const status = this.statusOf(spec.name, state, detail);
       for (const listener of this.statusListeners) listener(status);
     });
     return upstream;

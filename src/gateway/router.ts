@@ -31,6 +31,9 @@ export const META_UNAVAILABLE = 'gatekit/unavailableServers';
 /** Pages followed per server for one list request, so a server that loops its cursor cannot hang us. */
 const MAX_PAGES = 1000;
 
+/** Client requests sent right after `initialize` (pipelined) that wait for its answer; beyond, they are refused. */
+const MAX_WAITING_FOR_HANDSHAKE = 1000;
+
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
 const MAX_WAITING_SERVER_REQUESTS = 1000;
 
@@ -64,6 +67,11 @@ export interface RouterHost {
   traffic?: (event: TrafficEvent) => void;
   /** Called with what the policy does to each upstream tool, after each tools/list, when someone listens. */
   toolInventory?: (inventory: ToolInventoryParams) => void;
+  /**
+   * Called with what a server claims together with another server (URIs, templates, URIs read
+   * that both's templates match: reads of them are refused as ambiguous), whenever that changes.
+   */
+  resourceAmbiguity?: (server: string, claims: readonly string[]) => void;
   /** Called when the client's initialize could not be served by any upstream (the process exits 1). */
   fatal(reason: string): void;
 }
@@ -103,7 +111,12 @@ export class Router {
   private readonly inFlight = new Map<string, ClientRequestState>();
   private readonly serverRequests = new Map<number, ServerRequestState>();
   private readonly progressOwners = new Map<string | number, string>();
-  private readonly resources = new ResourceIndex();
+  private readonly resources = new ResourceIndex(
+    (line) => this.host.log(line),
+    (servers) => {
+      for (const server of servers) this.host.resourceAmbiguity?.(server, this.resources.ambiguousClaims(server));
+    },
+  );
   /** tools/prompts → server → names its last complete list offered but the router left out, and why. */
   private readonly leftOutNames: Record<NamedListKey, Map<string, Map<string, string>>> = { tools: new Map(), prompts: new Map() };
   private nextGatewayId = 1;
@@ -111,6 +124,9 @@ export class Router {
   private initialized = false;
   private handshake: ClientHandshake | undefined;
   private initializing = false;
+  /** Settles once the answer to `initialize` is on its way: requests pipelined behind it wait for this. */
+  private handshakeDone: Promise<void> | undefined;
+  private waitingForHandshake = 0;
   private closed = false;
 
   constructor(private readonly host: RouterHost) {
@@ -196,6 +212,17 @@ export class Router {
     const { method } = request;
     if (method === 'initialize') return this.initialize(request);
     if (method === 'ping') return makeResult(request.id, {});
+    if (!this.initialized && this.handshakeDone) {
+      // Sent right behind `initialize`, before its answer (pipelined): served in order once it is done.
+      if (this.waitingForHandshake >= MAX_WAITING_FOR_HANDSHAKE) {
+        return makeError(request.id, ErrorCode.InvalidRequest, `Too many requests (${MAX_WAITING_FOR_HANDSHAKE}) are waiting for 'initialize' to finish`);
+      }
+      this.waitingForHandshake++;
+      await this.handshakeDone;
+      this.waitingForHandshake--;
+      if (!this.initialized) return makeError(request.id, ErrorCode.InvalidRequest, `Received '${method}' while 'initialize' failed: the session is not initialized`);
+      if (this.closed) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down');
+    }
     if (!this.initialized) {
       return makeError(request.id, ErrorCode.InvalidRequest, `Received '${method}' before initialization: send 'initialize' first`);
     }
@@ -223,6 +250,18 @@ export class Router {
     if (this.initialized || this.initializing) {
       return makeError(request.id, ErrorCode.InvalidRequest, 'The session is already initialized');
     }
+    let release!: () => void;
+    this.handshakeDone = new Promise((resolve) => (release = resolve));
+    try {
+      return await this.performInitialize(request);
+    } finally {
+      if (!this.initialized) this.initializing = false;
+      // After this turn's microtasks, so the answer to `initialize` is written before any waiting request's.
+      setImmediate(release);
+    }
+  }
+
+  private async performInitialize(request: JsonRpcRequest): Promise<JsonRpcResponse> {
     this.initializing = true;
     const params = request.params ?? {};
     const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : LATEST_PROTOCOL_VERSION;
@@ -322,6 +361,7 @@ export class Router {
     if (!target) {
       return makeError(request.id, ErrorCode.InvalidParams, `No server offers the resource '${uri}' (list resources first, or use the 'server__uri' form)`);
     }
+    if ('ambiguous' in target) return ambiguousResource(request.id, uri, target.ambiguous);
     const clean = target.uri === uri ? request : { ...request, params: { ...request.params, uri: target.uri } };
     return this.forward(target.server, clean, state);
   }
@@ -339,6 +379,7 @@ export class Router {
     if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
       const target = await this.resolveResource(ref.uri);
       if (!target) return makeError(request.id, ErrorCode.InvalidParams, `No server offers the resource '${ref.uri}'`);
+      if ('ambiguous' in target) return ambiguousResource(request.id, ref.uri, target.ambiguous);
       return this.forward(target.server, { ...request, params: { ...request.params, ref: { ...ref, uri: target.uri } } }, state);
     }
     return makeError(request.id, ErrorCode.InvalidParams, `Unsupported completion reference type '${String(ref.type)}'`);
@@ -533,16 +574,20 @@ export class Router {
     return [...this.host.upstreams.values()].filter((u) => u.state === 'running');
   }
 
-  /** Finds the server of a resource URI: the index, then the `server__uri` form, then the only resource server. */
-  private async resolveResource(uri: string): Promise<{ server: string; uri: string } | undefined> {
-    let server = this.resources.lookup(uri);
-    if (!server && !this.resources.isPopulated) {
-      await this.refreshResourceIndex();
-      server = this.resources.lookup(uri);
-    }
-    if (server) return { server, uri };
+  /**
+   * Finds the server of a resource URI: the `server__uri` form when its prefix names a configured
+   * server (so no other server's claim can intercept it), then the index (an exact listing wins over
+   * templates; a URI two servers claim is ambiguous), then the only resource server.
+   */
+  private async resolveResource(uri: string): Promise<{ server: string; uri: string } | { ambiguous: readonly string[] } | undefined> {
     const prefixed = splitNamespaced(uri);
     if (prefixed && this.host.upstreams.has(prefixed.server)) return { server: prefixed.server, uri: prefixed.name };
+    let owner = this.resources.lookup(uri);
+    if (!owner && !this.resources.isPopulated) {
+      await this.refreshResourceIndex();
+      owner = this.resources.lookup(uri);
+    }
+    if (owner) return 'server' in owner ? { server: owner.server, uri } : owner;
     const resourceServers = this.running().filter((u) => hasCapability(u, 'resources'));
     if (resourceServers.length === 1) return { server: resourceServers[0]!.name, uri };
     return undefined;
@@ -760,6 +805,8 @@ export class Router {
 
   /** Tells the client to fetch its lists again (servers restarted, policy or config changed). */
   notifyListsChanged(): void {
+    // A server a config reload removed must not keep its resources.
+    for (const server of this.resources.servers()) if (!this.host.upstreams.has(server)) this.resources.forgetServer(server);
     if (!this.initialized || this.closed) return;
     for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
       this.host.sendToClient({ jsonrpc: '2.0', method });
@@ -862,6 +909,17 @@ const NOT_BLOCKED: Promise<undefined> = Promise.resolve(undefined);
 /** The response under another id; an upstream's answer keeps its text, so it is not serialized again. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
   return response.id === id ? response : withReplacedId(response, id);
+}
+
+/** -32602 for a URI several servers claim: the client must pick one with the `server__uri` form. */
+function ambiguousResource(id: JsonRpcId, uri: string, servers: readonly string[]): JsonRpcResponse {
+  const named = servers.map((s) => `'${s}'`);
+  return makeError(
+    id,
+    ErrorCode.InvalidParams,
+    `The resource '${uri}' is ambiguous: servers ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]} ${servers.length === 2 ? 'both' : 'all'} offer it; name one with the 'server__uri' form (e.g. '${servers[0]}__${uri}')`,
+    { servers: [...servers] },
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

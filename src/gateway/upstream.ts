@@ -56,6 +56,18 @@ interface PendingRequest {
   readonly method: string;
 }
 
+/** A call made while the server is on its way back up, sent once it is running. */
+interface HeldRequest {
+  readonly method: string;
+  readonly params: Record<string, unknown> | undefined;
+  readonly resolve: (response: JsonRpcResponse) => void;
+  readonly timer: NodeJS.Timeout | undefined;
+  readonly heldAt: number;
+}
+
+/** Calls held for one server while it restarts; beyond, more fail at once (a client cannot grow the list without bound). */
+const MAX_HELD_REQUESTS = 1000;
+
 /** Smallest backlog (characters accepted but not yet written to a peer) at which the gateway stops feeding it. */
 const MIN_BACKLOG_LIMIT = 16 * 1024 * 1024;
 
@@ -88,6 +100,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private child: ChildProcess | undefined;
   private writer: NdjsonMessageWriter | undefined;
   private readonly pending = new Map<JsonRpcId, PendingRequest>();
+  /** Calls waiting for the server to be running again, by the upstream id they will be sent under. */
+  private readonly held = new Map<number, HeldRequest>();
+  /** Set while a restart attempt spawns the server and shakes hands (its state may pass through `crashed`). */
+  private restartUnderWay = false;
   private nextId = 1;
   private restartAttempts = 0;
   private handshake: ClientHandshake | undefined;
@@ -145,21 +161,70 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
   /**
    * Sends a request under a fresh upstream id and resolves with its response (never rejects:
-   * failures become -32004 error responses carrying the returned id).
+   * failures become -32004 error responses carrying the returned id). While the server is on its
+   * way (back) up the call waits for it, up to `requestTimeoutMs`; it fails at once only when the
+   * server is down for good (failed, stopped, or crashed with no restart coming).
    * `onSent` receives the upstream id so the caller can forward cancellations.
    */
   request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
     const id = this.nextId++;
     if (this.stateValue !== 'running' && method !== 'initialize') {
+      if (this.comingUp()) return this.hold(id, method, params, onSent);
       return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`));
     }
+    const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
+    return this.sendRequest(id, method, params, timeoutMs, onSent);
+  }
+
+  /** Whether the server is starting or restarting: calls wait for it rather than fail. */
+  private comingUp(): boolean {
+    return !this.stopping && (this.stateValue === 'starting' || this.stateValue === 'restarting' || this.restartUnderWay);
+  }
+
+  private hold(id: number, method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+    if (this.held.size >= MAX_HELD_REQUESTS) {
+      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`));
+    }
+    return new Promise<JsonRpcResponse>((resolve) => {
+      const timeoutMs = this.spec.requestTimeoutMs;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              if (!this.held.delete(id)) return;
+              resolve(makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }));
+            }, timeoutMs)
+          : undefined;
+      this.held.set(id, { method, params, resolve, timer, heldAt: performance.now() });
+      // Known to the caller now, so a cancellation can withdraw it before it is sent.
+      onSent?.(id);
+    });
+  }
+
+  /** The server is running again: send what waited, in order, with what is left of each one's time. */
+  private sendHeld(): void {
+    for (const [id, call] of this.held) {
+      this.held.delete(id);
+      if (call.timer) clearTimeout(call.timer);
+      const left = this.spec.requestTimeoutMs > 0 ? Math.max(1, this.spec.requestTimeoutMs - (performance.now() - call.heldAt)) : 0;
+      void this.sendRequest(id, call.method, call.params, left).then(call.resolve);
+    }
+  }
+
+  private failHeld(why: string): void {
+    for (const [id, call] of this.held) {
+      if (call.timer) clearTimeout(call.timer);
+      call.resolve(unavailable(id, this.name, why));
+    }
+    this.held.clear();
+  }
+
+  private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
     if (this.stalled()) {
       // Queuing more for a server that stopped reading would grow without bound: fail fast instead.
       return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.writer!.backlog)} MiB waiting)`));
     }
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
     return new Promise<JsonRpcResponse>((resolve) => {
-      const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -235,6 +300,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
   /** Cancels a request this gateway sent, as the client asked: tell the server and stop waiting. */
   cancel(upstreamId: number, reason?: string): void {
+    const held = this.held.get(upstreamId);
+    if (held) {
+      // Never sent: the server need not hear of it.
+      this.held.delete(upstreamId);
+      if (held.timer) clearTimeout(held.timer);
+      return;
+    }
     const pending = this.pending.get(upstreamId);
     if (!pending) return;
     this.pending.delete(upstreamId);
@@ -402,15 +474,23 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.setState('restarting', `attempt ${attempt}/${this.spec.maxRestartAttempts} in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;
+      this.restartUnderWay = true;
       try {
         this.spawnProcess();
       } catch (err) {
+        this.restartUnderWay = false;
         this.onRestartFailed(errorText(err));
         return;
       }
       this.performHandshake().then(
-        () => this.emit('restarted'),
-        (err: unknown) => this.onRestartFailed(errorText(err)),
+        () => {
+          this.restartUnderWay = false;
+          this.emit('restarted');
+        },
+        (err: unknown) => {
+          this.restartUnderWay = false;
+          this.onRestartFailed(errorText(err));
+        },
       );
     }, delay);
   }
@@ -444,6 +524,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
   private setState(state: UpstreamState, detail?: string): void {
     this.stateValue = state;
+    if (state === 'running') this.sendHeld();
+    else if (!this.comingUp()) this.failHeld(`is ${state}${detail ? `: ${detail}` : ''}`);
     this.emit('state', state, detail);
   }
 }

@@ -153,6 +153,11 @@ export interface ServerStatus {
   state: ServerState;
   /** The last failure or other detail, for humans (exit code, spawn error, timeout...). */
   detail?: string;
+  /**
+   * Resources this server offers that another server offers too, each `<uri or template> (also
+   * <servers>)`, at most 20: reads of them are refused as ambiguous unless named `server__uri`.
+   */
+  ambiguousResources?: string[];
 }
 
 export interface ServerStatusParams {

@@ -26,11 +26,12 @@ class Listeners<T> {
 class GatewayStandIn implements ControlLinkHost {
   readonly traffic = new Listeners<ExchangeEvent>();
   readonly approvals: ApproveToolChangesParams[] = [];
+  readonly status = new Listeners<UpstreamStatus>();
   onTraffic(listener: (event: ExchangeEvent) => void): Disposable {
     return this.traffic.add(listener);
   }
-  onServerStatus(): Disposable {
-    return { dispose: () => undefined };
+  onServerStatus(listener: (status: UpstreamStatus) => void): Disposable {
+    return this.status.add(listener);
   }
   serverStatuses(): UpstreamStatus[] {
     return [{ name: 'memory', state: 'running' }];
@@ -140,6 +141,22 @@ describe('views fed over the control link', function () {
     assert.equal(byLabel.get('memory__add')!.contextValue, 'tool.renamed');
     assert.equal(byLabel.get('memory__read_graph')!.contextValue, 'tool.visible');
     assert.equal(extension.statusBar.text, '$(shield) Gatekit 1/1');
+  });
+
+  it('warns on a server that offers resources another server offers too', async () => {
+    const shared = ['demo://doc (also other)', 'tpl://{id} (also other)'];
+    gateway.status.fire({ name: 'memory', state: 'running', ambiguousResources: shared });
+    const item = await waitFor('the ambiguity warning', () => {
+      const candidate = extension.serversView.getTreeItem(serverNode());
+      return String(candidate.description).includes('ambiguous') ? candidate : undefined;
+    }, stateEvents(extension));
+    assert.equal(item.description, 'running · 3 tools, 1 hidden, 1 changed · 2 ambiguous resources');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
+    const tooltip = (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+    // appendText escapes Markdown (and spaces): compare the parts without special characters.
+    for (const part of ['demo://doc', 'tpl://', 'refused as ambiguous']) assert.ok(tooltip.includes(part), `${part} in ${tooltip}`);
+    gateway.status.fire({ name: 'memory', state: 'running' });
+    await waitFor('the warning gone', () => !String(extension.serversView.getTreeItem(serverNode()).description).includes('ambiguous'), stateEvents(extension));
   });
 
   it('approves a changed tool definition through the gateway that reported it', async () => {

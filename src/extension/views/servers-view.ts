@@ -116,17 +116,33 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     const item = new vscode.TreeItem(name, tools && tools.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `server:${name}`;
     const state = status?.state;
-    const [icon, color] = state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    const ambiguous = ambiguousResources(status);
+    // A running server that shares resources with another is a warning: those reads are refused.
+    const [icon, color] = state === 'running' && ambiguous.length ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [state ?? 'not started'];
     if (tools) parts.push(toolSummary(tools));
+    if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
     if (status?.detail && state !== 'running') parts.push(status.detail);
     item.description = parts.join(' · ');
     item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
+    if (ambiguous.length) {
+      item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${name}__<uri>):\n`);
+      item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
+    }
     const changed = tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false;
     item.contextValue = changed ? 'server.pinChanged' : 'server';
     return item;
   }
+}
+
+/** The gateway reports at most this many ambiguous resources per server. */
+const MAX_LISTED_AMBIGUITIES = 20;
+
+/** The status's ambiguous resources, if it carries a well-formed list (it comes from another process). */
+function ambiguousResources(status: ServerStatus | undefined): string[] {
+  const list: unknown = status?.ambiguousResources;
+  return Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string').slice(0, MAX_LISTED_AMBIGUITIES).map((entry) => entry.slice(0, 500)) : [];
 }
 
 function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
