@@ -285,9 +285,144 @@ function previewOf(bytes: Buffer): string {
  */
 const knownTexts = new WeakMap<object, readonly Buffer[]>();
 
-/** Records that `bytes` (a line as read, without its terminator) is exactly the JSON of `message`. */
-export function rememberText(message: object, bytes: Buffer): void {
+/**
+ * Records that `bytes` (a line as read, without its terminator) is the JSON of `message`, so it is
+ * written as it came. The caller vouches that `message` holds every member of the parsed line; this
+ * checks that no object in the line has a key twice. JSON.parse keeps the last of duplicate keys, so
+ * the message (and every filter) saw only that one, while a parser keeping the first would read the
+ * other copy: such a line is not remembered and is written by serializing what was scanned.
+ * Returns whether the bytes were remembered.
+ */
+export function rememberText(message: object, bytes: Buffer): boolean {
+  if (hasDuplicateKeys(bytes)) return false;
   knownTexts.set(message, [bytes]);
+  return true;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+/** Keys compared pairwise as byte ranges up to this many per object; beyond, they go into a set. */
+const KEYS_COMPARED_PAIRWISE = 16;
+
+/** The keys of one open object: byte ranges (start and end offsets, in pairs) while few and plain, then a set of their texts. */
+interface ObjectKeys {
+  ranges: number[];
+  set: Set<string> | undefined;
+}
+
+/**
+ * Whether some object in `bytes` (one JSON text that JSON.parse accepted) has a key twice, at any
+ * depth, in one linear pass; strings are skipped with a native search for their closing quote.
+ * Plain keys (printable ASCII, no escape) are compared as bytes; any other key is compared as the
+ * text JSON.parse makes of it (`"res\u0075lt"` is `"result"`), decoded from UTF-8 the way the line
+ * was, so invalid bytes that decode alike also count as the same key. When in doubt (the text does
+ * not end as JSON should) the answer is true, which only costs serializing the message again.
+ */
+export function hasDuplicateKeys(bytes: Buffer): boolean {
+  const end = bytes.length;
+  /** The keys of each enclosing object, innermost last; undefined for an array. */
+  const enclosing: (ObjectKeys | undefined)[] = [];
+  let keys: ObjectKeys | undefined;
+  /** Whether the next string is a key: right after `{`, or after a `,` directly inside an object. */
+  let expectKey = false;
+  let i = 0;
+  while (i < end) {
+    const c = bytes[i]!;
+    if (c === QUOTE) {
+      const close = closingQuote(bytes, i + 1);
+      if (close === -1) return true;
+      if (expectKey && keys !== undefined) {
+        if (!addKey(bytes, keys, i + 1, close)) return true;
+        expectKey = false;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c === OPEN_BRACE) {
+      enclosing.push(keys);
+      keys = { ranges: [], set: undefined };
+      expectKey = true;
+    } else if (c === OPEN_BRACKET) {
+      enclosing.push(keys);
+      keys = undefined;
+      expectKey = false;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      keys = enclosing.pop();
+      expectKey = false;
+    } else if (c === COMMA) {
+      expectKey = keys !== undefined;
+    }
+    i++;
+  }
+  return enclosing.length !== 0;
+}
+
+/** The offset of the quote closing a string whose text starts at `from`, or -1. */
+function closingQuote(bytes: Buffer, from: number): number {
+  let quote = bytes.indexOf(QUOTE, from);
+  while (quote !== -1) {
+    // A quote preceded by an odd number of backslashes is escaped: it is part of the text.
+    let backslashes = 0;
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = bytes.indexOf(QUOTE, quote + 1);
+  }
+  return -1;
+}
+
+/** Adds the key `bytes[start, end)` (without its quotes) to an object's keys; false when the object has it already. */
+function addKey(bytes: Buffer, keys: ObjectKeys, start: number, end: number): boolean {
+  if (keys.set === undefined && isPlainKey(bytes, start, end)) {
+    const ranges = keys.ranges;
+    const length = end - start;
+    for (let k = 0; k < ranges.length; k += 2) {
+      const other = ranges[k]!;
+      if (ranges[k + 1]! - other === length && sameBytes(bytes, start, other, length)) return false;
+    }
+    if (ranges.length < 2 * KEYS_COMPARED_PAIRWISE) {
+      ranges.push(start, end);
+      return true;
+    }
+  }
+  if (keys.set === undefined) {
+    // Every key so far is plain: its bytes are its text.
+    keys.set = new Set();
+    for (let k = 0; k < keys.ranges.length; k += 2) keys.set.add(bytes.toString('latin1', keys.ranges[k]!, keys.ranges[k + 1]!));
+  }
+  const key = keyText(bytes, start, end);
+  if (key === undefined || keys.set.has(key)) return false;
+  keys.set.add(key);
+  return true;
+}
+
+/** Printable ASCII without a backslash: the bytes are the key's text, so equal bytes mean equal keys and nothing else does. */
+function isPlainKey(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === BACKSLASH || c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** The text JSON.parse makes of a key, decoded from UTF-8 as the reader decodes the line (undefined if it is not a JSON string after all). */
+function keyText(bytes: Buffer, start: number, end: number): string | undefined {
+  const raw = bytes.toString('utf8', start, end);
+  if (raw.indexOf('\\') === -1) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameBytes(bytes: Buffer, a: number, b: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
 }
 
 /** The text recorded for `message`, if any (decoded: for tests and diagnostics). */
