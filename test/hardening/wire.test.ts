@@ -59,8 +59,35 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     live.clear();
   });
 
-  it('drops a response with both result and error (failing the call at once in its own words) and quotes no upstream error text in reports', async () => {
-    const { dir, tag } = tempDir('gatekit-wire-text-');
+  it('drops a response with both result and error, failing the call at once in its own words', async () => {
+    const { dir, tag } = tempDir('gatekit-wire-both-');
+    const config = writeConfig([{ name: 'h', command: hostileServer('--name', 'h', '--tag', tag) }], {
+      plugins: blockingPlugins(dir),
+      logging: { handlers: ['stderr', 'file'], file_path: path.join(dir, 'gatekit.log') },
+    });
+    const client = track(new WireClient(config, ['--verbose']), tag);
+    await client.initialize();
+    const both = `{"jsonrpc":"2.0","id":$ID,"result":{"content":[{"type":"text","text":"fine"}]},"error":{"code":1,"message":"leak ${SECRET} ${EMAIL}","data":"${EMAIL}"}}`;
+    const call = await client.request(1, 'tools/call', { name: 'h__emit', arguments: { lines: [hexOf(both)], answer: false } });
+    assert.equal((call.error as { code: number }).code, -32603, JSON.stringify(call));
+    assert.match((call.error as { message: string }).message, /invalid answer.*both 'result' and 'error'/);
+    assert.equal((await client.end()).code, 0);
+    await assertNoOrphans(tag);
+    assertNowhere(
+      [
+        ['client', client.lines.join('\n')],
+        ['gateway stderr', client.stderr.join('\n')],
+        ['gateway log file', readFileSync(path.join(dir, 'gatekit.log'), 'utf8')],
+        ['audit.jsonl', readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')],
+        ['audit.csv', readFileSync(path.join(dir, 'audit.csv'), 'utf8')],
+        ['audit.log', readFileSync(path.join(dir, 'audit.log'), 'utf8')],
+      ],
+      [SECRET, EMAIL],
+    );
+  });
+
+  it('quotes no upstream error text in reports: unavailable servers, start-up failures, calls to a server that is down', async () => {
+    const { dir, tag } = tempDir('gatekit-wire-reports-');
     const config = writeConfig(
       [
         { name: 'h', command: hostileServer('--name', 'h', '--tag', tag) },
@@ -72,15 +99,10 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     const client = track(new WireClient(config, ['--verbose']), tag);
     const init = await client.initialize();
     assert.match(JSON.stringify(init), /"server":"down"/, 'the failed server is listed');
-    const both = `{"jsonrpc":"2.0","id":$ID,"result":{"content":[{"type":"text","text":"fine"}]},"error":{"code":1,"message":"leak ${SECRET} ${EMAIL}","data":"${EMAIL}"}}`;
-    const call = await client.request(1, 'tools/call', { name: 'h__emit', arguments: { lines: [hexOf(both)], answer: false } });
-    assert.equal((call.error as { code: number }).code, -32603, JSON.stringify(call));
-    assert.match((call.error as { message: string }).message, /invalid answer.*both 'result' and 'error'/);
     const list = await client.request(2, 'tools/list');
     const unavailable = JSON.stringify((list.result as { _meta?: unknown })._meta);
     assert.match(unavailable, /"server":"down".*initialize failed: upstream error -32603/);
     assert.match(unavailable, /"server":"lister","error":"tools\/list failed: upstream error -32603"/);
-    // A call to the server that never came up quotes only the gateway's words too.
     const down = await client.request(3, 'tools/call', { name: 'down__echo', arguments: { text: 'x' } });
     assert.ok('error' in down);
     assert.equal((await client.end()).code, 0);
@@ -140,21 +162,14 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     }
   });
 
-  it('starts servers without any GATEKIT_* variable or another server’s env; a traffic event of a failed exchange carries no body', async () => {
+  it('starts servers without any GATEKIT_* variable or another server’s env', async () => {
     const { dir, tag } = tempDir('gatekit-wire-env-');
-    const server = await ControlServer.listen({ extensionVersion: 'test', maxBodyChars: 1_000_000, log: () => undefined, socketParentDir: dir });
-    const events: TrafficEvent[] = [];
-    server.onTraffic(({ params }) => events.push(...params.events));
+    const server = await ControlServer.listen({ extensionVersion: 'test', maxBodyChars: 1000, log: () => undefined, socketParentDir: dir });
     try {
-      const config = writeConfig(
-        [
-          { name: 'a', command: fixtureServer('--name', 'a', '--tag', tag), env: { A_TOKEN: 'a-only-token-value' } },
-          { name: 'b', command: fixtureServer('--name', 'b', '--tag', tag) },
-          { name: 'c', command: fixtureServer('--name', 'c', '--tag', tag) },
-        ],
-        // Only on c: the environments a and b report hold token-like values the filter would block.
-        { plugins: { security: { c: [{ handler: 'basic_secrets_filter', config: { action: 'block' } }] } } },
-      );
+      const config = writeConfig([
+        { name: 'a', command: fixtureServer('--name', 'a', '--tag', tag), env: { A_TOKEN: 'a-only-token-value' } },
+        { name: 'b', command: fixtureServer('--name', 'b', '--tag', tag) },
+      ]);
       const env = { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '', GATEKIT_CONFIG_JSON: JSON.stringify({ token: 'config-json-token' }), gatekit_lower: 'lower-case-token' };
       const client = track(new WireClient(config, [], env), tag);
       await eventually(() => server.sessions().length === 1, 10000, 'the gateway on the control link');
@@ -168,8 +183,25 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
         for (const secret of [server.gatewayEnvironment().GATEKIT_CONTROL_TOKEN!, 'config-json-token', 'lower-case-token']) assert.ok(!values.includes(secret), `${name} sees ${secret}`);
         assert.equal(who.environment.A_TOKEN, name === 'a' ? 'a-only-token-value' : undefined, 'a server gets its own env only');
       }
-      // Content nested past the scan limit makes the secrets filter fail: the call is refused, and
-      // nothing of the (unscanned) request may show in the traffic view.
+      assert.equal((await client.end()).code, 0);
+      await assertNoOrphans(tag);
+    } finally {
+      server.dispose();
+    }
+  });
+
+  it('shows no body in the traffic event of an exchange a security plugin failed on (content nested past the scan limit)', async () => {
+    const { dir, tag } = tempDir('gatekit-wire-failed-');
+    const server = await ControlServer.listen({ extensionVersion: 'test', maxBodyChars: 1_000_000, log: () => undefined, socketParentDir: dir });
+    const events: TrafficEvent[] = [];
+    server.onTraffic(({ params }) => events.push(...params.events));
+    try {
+      const config = writeConfig([{ name: 'c', command: fixtureServer('--name', 'c', '--tag', tag) }], {
+        plugins: { security: { _global: [{ handler: 'basic_secrets_filter', config: { action: 'block' } }] } },
+      });
+      const client = track(new WireClient(config, [], { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '' }), tag);
+      await eventually(() => server.sessions().length === 1, 10000, 'the gateway on the control link');
+      await client.initialize();
       let deep: unknown = { leaf: SECRET };
       for (let i = 0; i < 600; i++) deep = [deep];
       const refused = await client.request('deep', 'tools/call', { name: 'c__echo', arguments: { text: `top ${SECRET}`, deep } });
