@@ -309,15 +309,9 @@ const COMMA = 0x2c;
 /** Keys compared pairwise as byte ranges up to this many per object; beyond, they go into a set. */
 const KEYS_COMPARED_PAIRWISE = 16;
 
-/** The keys of one open object: byte ranges (start and end offsets, in pairs) while few and plain, then a set of their texts. */
-interface ObjectKeys {
-  ranges: number[];
-  set: Set<string> | undefined;
-}
-
 /**
  * Whether some object in `bytes` (one JSON text that JSON.parse accepted) has a key twice, at any
- * depth, in one linear pass; strings are skipped with a native search for their closing quote.
+ * depth, in one linear pass; long strings are skipped with a native search for their closing quote.
  * Plain keys (printable ASCII, no escape) are compared as bytes; any other key is compared as the
  * text JSON.parse makes of it (`"res\u0075lt"` is `"result"`), decoded from UTF-8 the way the line
  * was, so invalid bytes that decode alike also count as the same key. When in doubt (the text does
@@ -325,9 +319,9 @@ interface ObjectKeys {
  */
 export function hasDuplicateKeys(bytes: Buffer): boolean {
   const end = bytes.length;
-  /** The keys of each enclosing object, innermost last; undefined for an array. */
-  const enclosing: (ObjectKeys | undefined)[] = [];
-  let keys: ObjectKeys | undefined;
+  const scan: KeyScan = { ranges: [], first: NOT_AN_OBJECT, set: undefined };
+  /** The enclosing containers' `first` and `set`, innermost last. */
+  const enclosing: (number | Set<string> | undefined)[] = [];
   /** Whether the next string is a key: right after `{`, or after a `,` directly inside an object. */
   let expectKey = false;
   let i = 0;
@@ -336,67 +330,102 @@ export function hasDuplicateKeys(bytes: Buffer): boolean {
     if (c === QUOTE) {
       const close = closingQuote(bytes, i + 1);
       if (close === -1) return true;
-      if (expectKey && keys !== undefined) {
-        if (!addKey(bytes, keys, i + 1, close)) return true;
+      if (expectKey) {
+        if (!addKey(bytes, scan, i + 1, close)) return true;
         expectKey = false;
       }
       i = close + 1;
       continue;
     }
-    if (c === OPEN_BRACE) {
-      enclosing.push(keys);
-      keys = { ranges: [], set: undefined };
-      expectKey = true;
-    } else if (c === OPEN_BRACKET) {
-      enclosing.push(keys);
-      keys = undefined;
-      expectKey = false;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      enclosing.push(scan.first, scan.set);
+      scan.first = c === OPEN_BRACE ? scan.ranges.length : NOT_AN_OBJECT;
+      scan.set = undefined;
+      expectKey = c === OPEN_BRACE;
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      keys = enclosing.pop();
+      if (enclosing.length === 0) return true;
+      if (scan.first !== NOT_AN_OBJECT) scan.ranges.length = scan.first;
+      scan.set = enclosing.pop() as Set<string> | undefined;
+      scan.first = enclosing.pop() as number;
       expectKey = false;
     } else if (c === COMMA) {
-      expectKey = keys !== undefined;
+      expectKey = scan.first !== NOT_AN_OBJECT;
     }
     i++;
   }
   return enclosing.length !== 0;
 }
 
+const NOT_AN_OBJECT = -1;
+
+/**
+ * The keys seen in the innermost open object. `ranges` holds the start and end offsets of the keys
+ * of every open object, outermost first (an inner object's keys are dropped when it closes, before
+ * its parent's next key): the innermost object's are those from index `first`, or its `set` of key
+ * texts once it has many or one that is not plain.
+ */
+interface KeyScan {
+  ranges: number[];
+  first: number;
+  set: Set<string> | undefined;
+}
+
+/** Bytes of a string looked at one by one before a native search takes over (a call costs more than a short loop). */
+const SHORT_STRING_BYTES = 64;
+
 /** The offset of the quote closing a string whose text starts at `from`, or -1. */
 function closingQuote(bytes: Buffer, from: number): number {
-  let quote = bytes.indexOf(QUOTE, from);
+  const end = bytes.length;
+  let i = from;
+  // Keys and most values are short: walk them, stepping over escapes.
+  for (const stop = Math.min(end, from + SHORT_STRING_BYTES); i < stop; i++) {
+    const c = bytes[i]!;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++;
+  }
+  if (i >= end) return -1;
+  // `i` starts a character here (an escape's second byte was stepped over): search natively on.
+  let quote = bytes.indexOf(QUOTE, i);
   while (quote !== -1) {
     // A quote preceded by an odd number of backslashes is escaped: it is part of the text.
     let backslashes = 0;
-    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
+    while (quote - 1 - backslashes >= i && bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return quote;
-    quote = bytes.indexOf(QUOTE, quote + 1);
+    // Text with many escaped quotes: walk from here rather than calling the search per quote.
+    i = quote + 1;
+    for (const stop = Math.min(end, i + SHORT_STRING_BYTES); i < stop; i++) {
+      const c = bytes[i]!;
+      if (c === QUOTE) return i;
+      if (c === BACKSLASH) i++;
+    }
+    if (i >= end) return -1;
+    quote = bytes.indexOf(QUOTE, i);
   }
   return -1;
 }
 
-/** Adds the key `bytes[start, end)` (without its quotes) to an object's keys; false when the object has it already. */
-function addKey(bytes: Buffer, keys: ObjectKeys, start: number, end: number): boolean {
-  if (keys.set === undefined && isPlainKey(bytes, start, end)) {
-    const ranges = keys.ranges;
+/** Adds the key `bytes[start, end)` (without its quotes) to the innermost object's keys; false when it has it already. */
+function addKey(bytes: Buffer, scan: KeyScan, start: number, end: number): boolean {
+  const ranges = scan.ranges;
+  if (scan.set === undefined && isPlainKey(bytes, start, end)) {
     const length = end - start;
-    for (let k = 0; k < ranges.length; k += 2) {
+    for (let k = scan.first; k < ranges.length; k += 2) {
       const other = ranges[k]!;
       if (ranges[k + 1]! - other === length && sameBytes(bytes, start, other, length)) return false;
     }
-    if (ranges.length < 2 * KEYS_COMPARED_PAIRWISE) {
+    if (ranges.length - scan.first < 2 * KEYS_COMPARED_PAIRWISE) {
       ranges.push(start, end);
       return true;
     }
   }
-  if (keys.set === undefined) {
+  if (scan.set === undefined) {
     // Every key so far is plain: its bytes are its text.
-    keys.set = new Set();
-    for (let k = 0; k < keys.ranges.length; k += 2) keys.set.add(bytes.toString('latin1', keys.ranges[k]!, keys.ranges[k + 1]!));
+    scan.set = new Set();
+    for (let k = scan.first; k < ranges.length; k += 2) scan.set.add(bytes.toString('latin1', ranges[k]!, ranges[k + 1]!));
   }
   const key = keyText(bytes, start, end);
-  if (key === undefined || keys.set.has(key)) return false;
-  keys.set.add(key);
+  if (key === undefined || scan.set.has(key)) return false;
+  scan.set.add(key);
   return true;
 }
 
