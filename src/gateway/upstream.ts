@@ -377,7 +377,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         // An invalid answer to a request we are waiting for fails that request now, in our words,
         // instead of leaving it to time out.
         const id = classified.id;
-        const pending = id === null || isRecord(value) && Object.hasOwn(value, 'method') ? undefined : this.pending.get(id);
+        const pending = id === null || (isRecord(value) && Object.hasOwn(value, 'method')) ? undefined : this.pending.get(id);
         if (!pending || id === null) return;
         this.pending.delete(id);
         if (pending.timer) clearTimeout(pending.timer);
