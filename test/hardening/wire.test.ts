@@ -59,7 +59,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     live.clear();
   });
 
-  it('drops a response with both result and error, failing the call at once in its own words', async () => {
+  it('drops a response with both result and error (or neither), failing the call at once in its own words', async () => {
     const { dir, tag } = tempDir('gatekit-wire-both-');
     const config = writeConfig([{ name: 'h', command: hostileServer('--name', 'h', '--tag', tag) }], {
       plugins: blockingPlugins(dir),
@@ -71,6 +71,9 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     const call = await client.request(1, 'tools/call', { name: 'h__emit', arguments: { lines: [hexOf(both)], answer: false } });
     assert.equal((call.error as { code: number }).code, -32603, JSON.stringify(call));
     assert.match((call.error as { message: string }).message, /invalid answer.*both 'result' and 'error'/);
+    const neither = await client.request(2, 'tools/call', { name: 'h__emit', arguments: { lines: [hexOf('{"jsonrpc":"2.0","id":$ID}')], answer: false } });
+    assert.equal((neither.error as { code: number }).code, -32603, JSON.stringify(neither));
+    assert.equal(textOf((await client.request(3, 'tools/call', { name: 'h__echo', arguments: { text: 'still serving' } })).result), 'still serving');
     assert.equal((await client.end()).code, 0);
     await assertNoOrphans(tag);
     assertNowhere(
