@@ -2,6 +2,7 @@
 // lists, routes calls by namespace and resources by URI, relays server→client requests, maps ids
 // both ways, forwards cancellations, and runs every message through the server's plugin pipeline.
 import {
+  describeError,
   ErrorCode,
   makeError,
   makeResult,
@@ -83,6 +84,8 @@ interface ClientRequestState {
   /** Upstream requests made on its behalf, for forwarding a cancellation. */
   readonly calls: { upstream: Upstream; upstreamId: number }[];
   done: boolean;
+  /** The client's `_meta.progressToken`, if it asked for progress. */
+  progressToken?: string | number;
 }
 
 interface ServerRequestState {
@@ -111,6 +114,8 @@ export class Router {
   private readonly inFlight = new Map<string, ClientRequestState>();
   private readonly serverRequests = new Map<number, ServerRequestState>();
   private readonly progressOwners = new Map<string | number, string>();
+  /** Client requests by the progress token they carry: only the servers they went to may report progress on it. */
+  private readonly clientProgress = new Map<string | number, ClientRequestState>();
   private readonly resources = new ResourceIndex(
     (line) => this.host.log(line),
     (servers) => {
@@ -191,6 +196,11 @@ export class Router {
     }
     const state: ClientRequestState = { id: request.id, method: request.method, receivedAt: performance.now(), calls: [], done: false };
     this.inFlight.set(key, state);
+    const token = progressTokenOf(request);
+    if (token !== undefined) {
+      state.progressToken = token;
+      this.clientProgress.set(token, state);
+    }
     this.dispatch(request, state).then(
       (response) => this.answer(state, response),
       (err: unknown) => {
@@ -203,9 +213,15 @@ export class Router {
   /** Sends the one answer a client request gets; later attempts (after cancellation, shutdown) are dropped. */
   private answer(state: ClientRequestState, response: JsonRpcResponse): void {
     if (state.done) return;
+    this.finish(state);
+    this.host.sendToClient(response.id === state.id ? response : { ...response, id: state.id });
+  }
+
+  /** Stops tracking a client request (answered or cancelled): no answer nor progress for it goes out any more. */
+  private finish(state: ClientRequestState): void {
     state.done = true;
     this.inFlight.delete(idKey(state.id));
-    this.host.sendToClient(response.id === state.id ? response : { ...response, id: state.id });
+    if (state.progressToken !== undefined && this.clientProgress.get(state.progressToken) === state) this.clientProgress.delete(state.progressToken);
   }
 
   private async dispatch(request: JsonRpcRequest, state: ClientRequestState): Promise<JsonRpcResponse> {
@@ -453,7 +469,7 @@ export class Router {
       const pageItems = result[list.key];
       if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
     });
-    return failure ? { error: failure.error.message } : { items, leftOut: [] };
+    return failure ? { error: `${list.method} failed: ${describeError(failure.error)}` } : { items, leftOut: [] };
   }
 
   /**
@@ -516,7 +532,7 @@ export class Router {
       return makeResult(sent.id, { [key]: screened.items });
     };
     const response = await this.forward(server, request, state, fetchAll);
-    if ('error' in response) return { error: response.error.message };
+    if ('error' in response) return { error: `${list.method} failed: ${describeError(response.error)}` };
     const names = new Map<string, string>();
     for (const entry of leftOut) if (entry.name !== undefined) names.set(entry.name, entry.reason);
     this.leftOutNames[key].set(server, names);
@@ -615,7 +631,7 @@ export class Router {
     const preFailure = await this.auditRequest(pipeline, pre, request, ctx);
     if (preFailure || pre.response) {
       const answer = preFailure ?? withId(pre.response!, request.id);
-      this.report('client_to_server', server, request, pre, pre.outcome === 'blocked' ? undefined : pre.message, answer, started);
+      this.report('client_to_server', server, request, pre, passedMessage(pre), answer, started);
       return answer;
     }
     if (state.done) return makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled');
@@ -648,8 +664,7 @@ export class Router {
 
   private auditRequest(pipeline: ServerPipeline, pre: PipelineResult<JsonRpcRequest>, request: JsonRpcRequest, ctx: MessageContext): Promise<JsonRpcResponse | undefined> {
     // A blocked request's content must not reach any log: the event carries no message then.
-    const loggable = pre.outcome === 'blocked' || pre.outcome === 'error' ? undefined : pre.message;
-    return this.auditExchange(pipeline, 'request', request, pre, loggable, ctx);
+    return this.auditExchange(pipeline, 'request', request, pre, passedMessage(pre), ctx);
   }
 
   private auditResponse(
@@ -741,8 +756,7 @@ export class Router {
         const state = typeof requestId === 'string' || typeof requestId === 'number' ? this.inFlight.get(idKey(requestId)) : undefined;
         if (!state) return;
         // The client will ignore any answer now; stop tracking it and tell each upstream at once.
-        state.done = true;
-        this.inFlight.delete(idKey(state.id));
+        this.finish(state);
         const reason = typeof params.reason === 'string' ? params.reason : undefined;
         for (const call of state.calls) call.upstream.cancel(call.upstreamId, reason);
         return;
@@ -776,7 +790,7 @@ export class Router {
       serverName: ctx.serverName,
       origin: ctx.origin,
       method: notification.method,
-      ...(result.outcome === 'blocked' || result.outcome === 'error' ? {} : { message: result.message }),
+      ...(passedMessage(result) ? { message: result.message } : {}),
       pipeline: result,
     };
     try {
@@ -825,6 +839,10 @@ export class Router {
       message = { ...notification, params: { ...notification.params, requestId: entry[0] } };
     } else if (notification.method === 'notifications/resources/list_changed') {
       this.resources.forgetServer(server);
+    } else if (notification.method === 'notifications/progress' && !this.reportsTo(server, notification)) {
+      // Progress on a token of a request this server was not sent: another server's, or none at all.
+      this.host.log(`[${server}] dropped a progress notification for a request it was not sent`);
+      return;
     }
     const pipeline = this.host.plugins.pipelineFor(server);
     const ctx: MessageContext = { serverName: server, origin: 'server' };
@@ -836,6 +854,13 @@ export class Router {
     }
     this.host.sendToClient(result.message);
     if (result.modified) this.report('notification_to_client', server, message, result, result.message, undefined, performance.now());
+  }
+
+  /** Whether `server` was sent the client request whose progress token the notification names (and it is still running). */
+  private reportsTo(server: string, notification: JsonRpcNotification): boolean {
+    const token = notification.params?.progressToken;
+    const state = typeof token === 'string' || typeof token === 'number' ? this.clientProgress.get(token) : undefined;
+    return state !== undefined && !state.done && state.calls.some((call) => call.upstream.name === server);
   }
 
   private async onServerRequest(server: string, request: JsonRpcRequest): Promise<void> {
@@ -902,6 +927,14 @@ export class Router {
   }
 }
 
+/**
+ * The message a pipeline let through, or undefined when it blocked it or a security plugin failed
+ * on it: then the message was not (fully) scanned, so no log, audit file or traffic event may show it.
+ */
+function passedMessage<M>(result: PipelineResult<M>): M | undefined {
+  return result.outcome === 'blocked' || result.outcome === 'error' ? undefined : result.message;
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NOT_BLOCKED: Promise<undefined> = Promise.resolve(undefined);
@@ -929,6 +962,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function hasCapability(upstream: Upstream, capability: string): boolean {
   const caps = upstream.initializeResult?.capabilities;
   return isRecord(caps) && caps[capability] !== undefined && caps[capability] !== null;
+}
+
+/** A request's `_meta.progressToken`, when it is a valid token (a string or a number). */
+function progressTokenOf(request: JsonRpcRequest): string | number | undefined {
+  const meta = request.params?._meta;
+  if (!isRecord(meta)) return undefined;
+  const token = meta.progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
 function toolOf(message: JsonRpcMessage): { tool?: string } {

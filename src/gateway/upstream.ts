@@ -6,6 +6,7 @@ import { NdjsonMessageReader, NdjsonMessageWriter, rememberText } from './transp
 import { spawnTarget } from './spawn-command';
 import {
   classifyMessage,
+  describeError,
   ErrorCode,
   makeError,
   type JsonRpcId,
@@ -354,7 +355,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (!command) throw new Error(`Upstream '${this.name}' has an empty command`);
     let child: ChildProcess;
     try {
-      const env = { ...process.env, ...this.spec.env };
+      const env = { ...inheritableEnvironment(process.env), ...this.spec.env };
       // Never a shell; a Windows batch file (npx.cmd) goes through cmd.exe with escaped arguments.
       const target = spawnTarget(command, args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
       child = spawn(target.file, target.args, {
@@ -403,7 +404,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       clientInfo: handshake.clientInfo,
     });
     if ('error' in response) {
-      const why = response.error.message;
+      // The server's own words may carry secrets or instructions: reports quote only its error code.
+      const why = `initialize failed: ${describeError(response.error)}`;
       this.lastErrorValue = why;
       this.setState('failed', why);
       this.killQuietly();
@@ -423,11 +425,12 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       case 'response': {
         const { id } = classified.message;
         // Forwarded unchanged but for its id, a large answer is written from these bytes instead of
-        // being serialized again (the reader hands over bytes only for lines worth it).
-        if (bytes) rememberText(classified.message, bytes);
+        // being serialized again (the reader hands over bytes only for lines worth it), but only when
+        // they hold exactly the message that was classified and will be scanned: no member left out.
+        if (bytes && classified.exact) rememberText(classified.message, bytes);
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
-          this.log(`[${this.name}] dropped a response to unknown request id ${JSON.stringify(id)}`);
+          this.log(`[${this.name}] dropped a response to unknown request id ${quotedId(id)}`);
           return;
         }
         this.pending.delete(id);
@@ -441,8 +444,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       case 'notification':
         this.emit('notification', classified.message);
         return;
-      case 'invalid':
+      case 'invalid': {
         this.log(`[${this.name}] dropped an invalid message: ${classified.reason}`);
+        // An invalid answer to a request we are waiting for fails that request now, in our words,
+        // instead of leaving it to time out.
+        const id = classified.id;
+        const pending = id === null || (isRecord(value) && Object.hasOwn(value, 'method')) ? undefined : this.pending.get(id);
+        if (!pending || id === null) return;
+        this.pending.delete(id);
+        if (pending.timer) clearTimeout(pending.timer);
+        pending.resolve(makeError(id, ErrorCode.InternalError, `Upstream '${this.name}' sent an invalid answer to '${pending.method}': ${classified.reason}`, { server: this.name }));
+      }
     }
   }
 
@@ -528,6 +540,32 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     else if (!this.comingUp()) this.failHeld(`is ${state}${detail ? `: ${detail}` : ''}`);
     this.emit('state', state, detail);
   }
+}
+
+/**
+ * The gateway's environment minus its own variables: `GATEKIT_*` carries the control link's socket
+ * and token and the whole configuration (every server's `env`, tokens included), none of which a
+ * server may see. A server's own `env` from the configuration is added on top by the caller.
+ * Windows names are case-insensitive, so the prefix is compared in upper case.
+ */
+export function inheritableEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.toUpperCase().startsWith(GATEKIT_ENV_PREFIX)) out[key] = value;
+  }
+  return out;
+}
+
+const GATEKIT_ENV_PREFIX = 'GATEKIT_';
+
+/** A peer's id for a log line: JSON (no raw newlines), cut short. */
+function quotedId(id: unknown): string {
+  const text = String(JSON.stringify(id));
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

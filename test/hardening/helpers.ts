@@ -54,6 +54,8 @@ export class WireClient {
   readonly child: ChildProcessWithoutNullStreams;
   readonly problems: string[] = [];
   readonly stderr: string[] = [];
+  /** Every stdout line as text, as written (a parsed message hides which of two duplicate keys came first). */
+  readonly lines: string[] = [];
   readonly received = new MessageLog(() => `stderr: ${this.stderr.slice(-20).join('\n').slice(0, 1500)}`);
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stdoutBytes = 0;
@@ -120,6 +122,7 @@ export class WireClient {
       this.problems.push(`stdout line is not valid UTF-8: ${preview}`);
       return;
     }
+    this.lines.push(text);
     let value: unknown;
     try {
       value = JSON.parse(text);
