@@ -65,7 +65,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
       plugins: blockingPlugins(dir),
       logging: { handlers: ['stderr', 'file'], file_path: path.join(dir, 'gatekit.log') },
     });
-    const client = track(new WireClient(config, ['--verbose']), tag);
+    const client = track(new WireClient(config, ['--verbose'], { GATEKIT_WRITABLE_ROOTS: dir }), tag);
     await client.initialize();
     const both = `{"jsonrpc":"2.0","id":$ID,"result":{"content":[{"type":"text","text":"fine"}]},"error":{"code":1,"message":"leak ${SECRET} ${EMAIL}","data":"${EMAIL}"}}`;
     const call = await client.request(1, 'tools/call', { name: 'h__emit', arguments: { lines: [hexOf(both)], answer: false } });
@@ -99,7 +99,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
       ],
       { plugins: blockingPlugins(dir), logging: { handlers: ['stderr', 'file'], file_path: path.join(dir, 'gatekit.log') } },
     );
-    const client = track(new WireClient(config, ['--verbose']), tag);
+    const client = track(new WireClient(config, ['--verbose'], { GATEKIT_WRITABLE_ROOTS: dir }), tag);
     const init = await client.initialize();
     assert.match(JSON.stringify(init), /"server":"down"/, 'the failed server is listed');
     const list = await client.request(2, 'tools/list');
@@ -128,7 +128,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
   it('forwards only the members JSON-RPC defines, and never reuses a long line holding a key twice', async () => {
     const { dir, tag } = tempDir('gatekit-wire-members-');
     const config = writeConfig([{ name: 'h', command: hostileServer('--name', 'h', '--tag', tag) }], { plugins: blockingPlugins(dir) });
-    const client = track(new WireClient(config), tag);
+    const client = track(new WireClient(config, [], { GATEKIT_WRITABLE_ROOTS: dir }), tag);
     const asked: Record<string, unknown>[] = [];
     client.onRequest = (request) => {
       asked.push(request);
@@ -173,7 +173,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
         { name: 'a', command: fixtureServer('--name', 'a', '--tag', tag), env: { A_TOKEN: 'a-only-token-value' } },
         { name: 'b', command: fixtureServer('--name', 'b', '--tag', tag) },
       ]);
-      const env = { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '', GATEKIT_CONFIG_JSON: JSON.stringify({ token: 'config-json-token' }), gatekit_lower: 'lower-case-token' };
+      const env = { ...server.gatewayEnvironment(), GATEKIT_CONTROL: '', GATEKIT_CONFIG_JSON: JSON.stringify({ token: 'config-json-token' }), GATEKIT_WRITABLE_ROOTS: dir, gatekit_lower: 'lower-case-token' };
       const client = track(new WireClient(config, [], env), tag);
       await eventually(() => server.sessions().length === 1, 10000, 'the gateway on the control link');
       await client.initialize();

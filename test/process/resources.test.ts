@@ -126,7 +126,9 @@ describe('resource routing between servers that claim the same URIs', function (
     try {
       const session = await new Promise<GatewaySession>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ambiguity reported; stderr: ${stderr.join('').slice(-2000)}`)), 30000);
-        const reported = (s: GatewaySession): boolean => ['one', 'two'].every((name) => (s.servers.find((x) => x.name === name)?.ambiguousResources?.length ?? 0) > 0);
+        // Resources and templates are listed one after the other: wait for both to be reported.
+        const reported = (s: GatewaySession): boolean =>
+          ['one', 'two'].every((name) => s.servers.find((x) => x.name === name)?.ambiguousResources?.some((entry) => entry.includes('{resourceId}')) ?? false);
         server.onServerStatus((s) => {
           if (!reported(s)) return;
           clearTimeout(timer);
