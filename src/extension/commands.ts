@@ -12,7 +12,7 @@ import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } 
 import { SERVERS_VIEW_ID } from './views/servers-view';
 import { renderEntry, trafficEntryUri } from './views/traffic-document';
 import type { GatewaySession } from './control-server';
-import { renderDefinition } from './views/tool-definition-document';
+import { renderDefinition } from '../shared/definition-text';
 import type { ToolInventoryEntry } from '../shared/protocol';
 
 /** A Servers view node, or what tests and automation pass instead: `{server, tool}` names. */

@@ -1,6 +1,7 @@
 // Read-only JSON documents of tool definitions (`gatekit-tool-definition:` URIs), the two sides of the
 // diff shown before approving a changed tool: the approved (pinned) definition and the one offered now.
 import * as vscode from 'vscode';
+import { renderDefinition } from '../../shared/definition-text';
 
 export const TOOL_DEFINITION_SCHEME = 'gatekit-tool-definition';
 
@@ -10,20 +11,6 @@ export type DefinitionSide = 'approved' | 'offered';
 /** `gatekit-tool-definition:/memory/read_graph/approved.json`. */
 export function toolDefinitionUri(server: string, tool: string, side: DefinitionSide): vscode.Uri {
   return vscode.Uri.from({ scheme: TOOL_DEFINITION_SCHEME, path: `/${encodeURIComponent(server)}/${encodeURIComponent(tool)}/${side}.json` });
-}
-
-/** Keys sorted at every level, so a diff lines up what changed and nothing else. */
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortedKeys((value as Record<string, unknown>)[key]);
-  return sorted;
-}
-
-/** A definition as the documents show it: pretty JSON with sorted keys. */
-export function renderDefinition(definition: unknown): string {
-  return `${JSON.stringify(sortedKeys(definition), null, 2)}\n`;
 }
 
 /**
