@@ -34,11 +34,14 @@ function upstreamEntry(name, serverArgs) {
   return { name, command: [process.execPath, BENCH_SERVER, ...serverArgs] };
 }
 
-/** Writes a Gatekit config with the given upstreams; `filtered` adds the three filters and a JSONL audit log. */
+/** Writes a Gatekit config with the given upstreams; `filtered` adds the three filters and a JSONL audit log, otherwise no plugin runs. */
 export function writeGatewayConfig(dir, fileName, upstreams, filtered) {
   const config = {
     proxy: { transport: 'stdio', upstreams, timeouts: { connection_timeout: 30, request_timeout: 60 } },
   };
+  // "No plugins" means none: the definition scan a gateway runs by default is switched off here, so the
+  // figure stays the router's own cost (the filtered system has the injection defense in its place).
+  if (!filtered) config.plugins = { security: { _global: [{ handler: 'tool_definition_scan', config: { enabled: false } }] } };
   if (filtered) {
     config.plugins = {
       security: { _global: FILTERS },
