@@ -3,7 +3,7 @@
 import type { JsonRpcMessage } from '../../../shared/jsonrpc';
 import type { InterceptorPlugin, PluginDecision } from '../../types';
 import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
-import { DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
+import { decodeBase64Text, DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
 
 /** One match in a string: its type and the half-open range [start, end). */
 export interface TextFinding<T extends string = string> {
@@ -67,8 +67,13 @@ export interface FindingLocation<T extends string> {
 export interface ContentScanOptions<T extends string> {
   /** Findings in plain text, sorted by start. */
   detect(text: string): TextFinding<T>[];
-  /** Set to scan decoded base64 as well: the types found in a decoded run. */
+  /**
+   * The types found in decoded base64 text. Every `blob` member (a resource's content, base64 by
+   * definition) that decodes to text is scanned with it; other strings only with `scanBase64Runs`.
+   */
   detectEncoded?: (decoded: string) => Iterable<T>;
+  /** Also decode and scan base64 runs inside any string (`scan_base64`). */
+  scanBase64Runs?: boolean;
   /** Return the message with plain-text findings replaced by placeholders. */
   redact: boolean;
   placeholder(type: T): string;
@@ -81,6 +86,9 @@ export interface ContentScanResult<M, T extends string> {
   readonly locations: FindingLocation<T>[];
   readonly foundInBase64: boolean;
 }
+
+/** The member of resource contents that carries base64 (`resources/read`, embedded resources in tool results). */
+const BLOB_KEY = 'blob';
 
 const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,31}$/;
 
@@ -120,19 +128,26 @@ export function scanMessageContent<M extends JsonRpcMessage, T extends string>(m
     const findings = options.detect(text);
     let where: string | undefined;
     for (const finding of findings) record((where ??= formatPath(root, path, keyIsClean)), finding.type, undefined);
+    const recordEncoded = (decoded: string): void => {
+      for (const type of options.detectEncoded!(decoded)) {
+        foundInBase64 = true;
+        record((where ??= formatPath(root, path, keyIsClean)), type, 'base64');
+      }
+    };
     // A string shorter than the shortest base64 run cannot hold one (and the search is a generator).
-    if (options.detectEncoded !== undefined && text.length >= DEFAULT_MIN_BASE64_LENGTH) {
+    if (options.detectEncoded !== undefined && options.scanBase64Runs === true && text.length >= DEFAULT_MIN_BASE64_LENGTH) {
       let next = 0;
       for (const candidate of findBase64Candidates(text)) {
         // Encoded text inside a plain finding is replaced with it; no need to block for it.
         while (next < findings.length && findings[next]!.end <= candidate.start) next++;
         const cover = findings[next];
         if (cover !== undefined && cover.start <= candidate.start && cover.end >= candidate.end) continue;
-        for (const type of options.detectEncoded(candidate.decoded)) {
-          foundInBase64 = true;
-          record((where ??= formatPath(root, path, keyIsClean)), type, 'base64');
-        }
+        recordEncoded(candidate.decoded);
       }
+    } else if (options.detectEncoded !== undefined && path[path.length - 1] === BLOB_KEY) {
+      // The whole blob is one base64 text (binary content, an image say, does not decode to text).
+      const decoded = decodeBase64Text(text);
+      if (decoded !== undefined) recordEncoded(decoded);
     }
     if (!options.redact || findings.length === 0) return undefined;
     return redactFindings(text, findings, options.placeholder);
