@@ -4,7 +4,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connectSdk, writeConfig, type SdkSession } from '../process/harness';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { connectSdk, realServer, textOf, writeConfig, type SdkSession } from '../process/harness';
+import { hostileServer } from './helpers';
 
 /**
  * A minimal MCP server (inline: no real server names its tools like this) whose tool names and
@@ -54,5 +56,39 @@ describe('hardening: content filters and diagnostics against a hostile server', 
     // The text is still there, escaped, so the log says what the server sent.
     assert.ok(session.stderr.some((line) => line.includes('starting\\rgatekit: [bank] FORGED line\\u202e\\u001b[2K')), JSON.stringify(session.stderr));
     assert.ok(session.stderr.some((line) => line.includes('ok\\ngatekit: [bank] FORGED line')), JSON.stringify(session.stderr));
+  });
+
+  it("keeps serving another server's call while it scans one server's 2 MB result", async () => {
+    const config = writeConfig([
+      { name: 'big', command: hostileServer('--name', 'big') },
+      { name: 'everything', command: realServer('everything') },
+    ], { plugins: { security: { _global: [{ handler: 'basic_pii_filter', config: { action: 'redact' } }] } } });
+    session = await connectSdk(config);
+    const client = session.client;
+    const order: string[] = [];
+    // The fixture logs "phones sent" right behind its result. Only a gateway that goes on reading
+    // while it scans the result forwards that line first; the echo call to another server starts then.
+    let echo: Promise<unknown> | undefined;
+    const logged = new Promise<void>((resolve) =>
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+        if (notification.params.data !== 'phones sent') return;
+        order.push('phones sent');
+        echo = client.callTool({ name: 'everything__echo', arguments: { message: 'still here' } }).then((result) => {
+          order.push('echo');
+          return result;
+        });
+        resolve();
+      }),
+    );
+    await client.setLoggingLevel('info');
+    const big = await client.callTool({ name: 'big__phones', arguments: { count: 120_000 } }, undefined, { timeout: 120_000 });
+    order.push('phones');
+    await logged;
+    const echoed = await echo;
+    const phones = textOf(big);
+    assert.ok(phones.length > 1_000_000, `the result was only ${phones.length} characters`);
+    assert.ok(phones.includes('[PHONE REDACTED by Gatekit]') && !/\(\d{3}\) 555-\d{4}/.test(phones), 'the result was scanned and redacted whole');
+    assert.equal(textOf(echoed), 'Echo: still here');
+    assert.deepEqual(order, ['phones sent', 'echo', 'phones'], 'the other server was answered while the large result was scanned');
   });
 });
