@@ -13,6 +13,7 @@ import { PluginLoadError } from '../plugins/pipeline';
 import { openForAppendSync } from '../plugins/safe-file';
 import { runPinsCommand } from './pins-cli';
 import { configFromEnvironment, ControlOnlyClient, controlOnlyHost, startControlLink } from './control-link';
+import { escapeLogLine } from './log-line';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
        gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json] [--live]
@@ -34,7 +35,9 @@ console.log = console.info = console.debug = (...args: unknown[]) => console.err
 /** Where diagnostics go: stderr until the config says otherwise (`logging.handlers`). */
 const logSinks: { stderr: boolean; file?: WriteStream } = { stderr: true };
 
-function log(line: string): void {
+/** The one sink of diagnostics: every line is escaped here, so no call site can write a forged or disguised line. */
+function log(text: string): void {
+  const line = escapeLogLine(text);
   if (logSinks.stderr) process.stderr.write(`gatekit: ${line}\n`);
   logSinks.file?.write(`${new Date().toISOString()} gatekit: ${line}\n`);
 }

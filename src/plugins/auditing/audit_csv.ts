@@ -11,6 +11,9 @@ const csvConfigSchema = z.strictObject({
   quote_style: z.enum(['minimal', 'all', 'nonnumeric', 'none']).default('minimal'),
   escape_char: z.string().length(1).default('\\'),
   null_value: z.string().default(''),
+}).refine((format) => format.quote_style !== 'none' || !needsQuoting(format.null_value, format), {
+  message: "with quote_style 'none', null_value must not hold a field delimiter (, ; TAB |) or the quote character",
+  path: ['null_value'],
 });
 
 const configSchema = z.strictObject({
@@ -50,6 +53,13 @@ type Cell = string | number | null;
 // Characters a spreadsheet may read as the start of a formula (tab and CR included: some
 // applications strip them and look at what follows).
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+/**
+ * Field delimiters of the common spreadsheet locales: whatever `delimiter` says, a spreadsheet
+ * opened in another locale may split on any of these (`;` in much of Europe, TAB and `|` on paste).
+ */
+const ANY_DELIMITER = /[,;\t|]/;
+/** A formula trigger right after a delimiter (spaces between allowed): a cell split there starts a formula. */
+const SEGMENT_FORMULA_START = /([,;\t|] *)(?=[=+\-@])/g;
 const NEEDS_ESCAPING = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
 const ESCAPED_CHARACTERS = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/g;
 
@@ -76,9 +86,19 @@ function escapeCharacter(c: string): string {
 export function neutraliseCell(text: string): string {
   let value = NEEDS_ESCAPING.test(text) ? text.replace(ESCAPED_CHARACTERS, escapeCharacter) : text;
   if (value.length > MAX_CELL_CHARS) value = value.slice(0, MAX_CELL_CHARS - CELL_CUT_MARK.length) + CELL_CUT_MARK;
+  // Every segment a spreadsheet might split the cell into is neutralised, not only the first.
+  if (ANY_DELIMITER.test(value)) value = value.replace(SEGMENT_FORMULA_START, "$1'");
   // The raw first character counts too: a leading CR is escaped above but was meant as a trigger.
   return value.length > 0 && (FORMULA_START.has(value[0]!) || FORMULA_START.has(text[0]!)) ? `'${value}` : value;
 }
+
+/** Whether a cell must be quoted to stay one cell: it holds a delimiter of any common locale or the quote character. */
+function needsQuoting(text: string, format: { readonly quote_char: string }): boolean {
+  return ANY_DELIMITER.test(text) || text.includes(format.quote_char);
+}
+
+/** Thrown for a record that `quote_style: none` cannot write safely; the record is not written at all. */
+export class UnquotableCellError extends Error {}
 
 /** Quotes one cell per the configured style (RFC 4180 doubling inside quotes). */
 function quoteCell(cell: Cell, format: CsvFormat): string {
@@ -91,13 +111,15 @@ function quoteCell(cell: Cell, format: CsvFormat): string {
     case 'nonnumeric':
       return numeric ? text : q + text.split(q).join(q + q) + q;
     case 'none': {
+      // Spreadsheets ignore backslash escapes: a delimiter in an unquoted cell splits it whatever precedes it.
+      if (needsQuoting(text, format)) throw new UnquotableCellError(`audit_csv: a cell holds a field delimiter (, ; TAB |) or the quote character, which quote_style 'none' cannot write as one cell; record not written (use quote_style 'minimal')`);
       const e = format.escape_char;
       let out = '';
-      for (const c of text) out += c === format.delimiter || c === q || c === e ? e + c : c;
+      for (const c of text) out += c === e ? e + c : c;
       return out;
     }
     default:
-      return text.includes(format.delimiter) || text.includes(q) ? q + text.split(q).join(q + q) + q : text;
+      return needsQuoting(text, format) ? q + text.split(q).join(q + q) + q : text;
   }
 }
 

@@ -5,6 +5,7 @@ import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';
 import { detectPii, PII_TYPES, type PiiType } from './detect/pii';
+import { onNormalizedText } from './detect/normalize';
 
 const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
@@ -20,7 +21,10 @@ const configSchema = z.strictObject({
       iban: typeSwitch,
     })
     .prefault({}),
-  /** Decode base64 runs and scan them too; a finding there blocks even with `action: redact`. */
+  /**
+   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
+   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
+   */
   scan_base64: z.boolean().default(false),
 });
 
@@ -37,11 +41,12 @@ const identity = { handler: 'basic_pii_filter', subject: 'PII' } as const;
 /** Builds the filter for parsed options (exported for tests and benchmarks). */
 export function createPiiFilter(options: PiiFilterOptions): InterceptorPlugin {
   const enabled = new Set<PiiType>(PII_TYPES.filter((type) => options.pii_types[type].enabled));
-  const detect = (text: string) => detectPii(text, enabled);
-  const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detect(decoded).map((f) => f.type)) : undefined;
+  // Read as a person or model reads it: formatting that hides PII from a pattern does not hide it from them.
+  const detect = onNormalizedText((text: string) => detectPii(text, enabled));
   const scanOptions: ContentScanOptions<PiiType> = {
     detect: rememberCleanTokens(detect),
-    ...(detectEncoded === undefined ? {} : { detectEncoded }),
+    detectEncoded: (decoded: string) => new Set(detect(decoded).map((f) => f.type)),
+    scanBase64Runs: options.scan_base64,
     redact: options.action === 'redact',
     placeholder: piiPlaceholder,
   };

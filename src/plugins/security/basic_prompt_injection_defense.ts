@@ -65,6 +65,7 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
       plain.scan(text, scanOptions).map((f) => ({ type: f.category, start: f.start, end: f.end })),
     ),
     detectEncoded: (decoded: string): Iterable<InjectionCategory> => new Set(full.scan(decoded, scanOptions).map((f) => f.category)),
+    scanBase64Runs: true,
     redact: options.action === 'redact',
     placeholder,
   });

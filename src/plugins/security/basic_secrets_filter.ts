@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';
+import { onNormalizedText } from './detect/normalize';
 import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './detect/secrets';
 
 /** The placeholder every secret is replaced with. */
@@ -45,7 +46,10 @@ const configSchema = z.strictObject({
       min_length: z.int().min(10).default(20),
     })
     .prefault({}),
-  /** Decode base64 runs and scan them too; a finding there blocks even with `action: redact`. */
+  /**
+   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
+   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
+   */
   scan_base64: z.boolean().default(false),
 });
 
@@ -60,13 +64,15 @@ export function createSecretsFilter(options: SecretsFilterOptions): InterceptorP
   const enabled = new Set<SecretType>(SECRET_TYPES.filter((type) => options.secret_types[type].enabled));
   const entropy = options.entropy_detection;
   const detection: SecretDetectionOptions = entropy.enabled ? { entropy: { threshold: entropy.threshold, minLength: entropy.min_length } } : {};
-  const detect = (text: string) => detectSecrets(text, enabled, detection);
+  // Read as a person or model reads it: formatting that hides a key from a pattern does not hide it from them.
+  const detect = onNormalizedText((text: string) => detectSecrets(text, enabled, detection));
   // Decoded content is checked against the patterns only: entropy of decoded bytes means nothing.
-  const detectEncoded = options.scan_base64 ? (decoded: string) => new Set(detectSecrets(decoded, enabled).map((f) => f.type)) : undefined;
+  const detectDecoded = onNormalizedText((text: string) => detectSecrets(text, enabled));
   const active = enabled.size > 0 || entropy.enabled;
   const scanOptions: ContentScanOptions<SecretFindingType> = {
     detect: rememberCleanTokens(detect),
-    ...(detectEncoded === undefined ? {} : { detectEncoded }),
+    detectEncoded: (decoded: string) => new Set(detectDecoded(decoded).map((f) => f.type)),
+    scanBase64Runs: options.scan_base64,
     redact: options.action === 'redact',
     placeholder,
   };

@@ -3,7 +3,8 @@
 import type { JsonRpcMessage } from '../../../shared/jsonrpc';
 import type { InterceptorPlugin, PluginDecision } from '../../types';
 import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
-import { DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
+import { decodeBase64Text, DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
+import { CooperativePause, detectInSlices } from './slices';
 
 /** One match in a string: its type and the half-open range [start, end). */
 export interface TextFinding<T extends string = string> {
@@ -67,8 +68,13 @@ export interface FindingLocation<T extends string> {
 export interface ContentScanOptions<T extends string> {
   /** Findings in plain text, sorted by start. */
   detect(text: string): TextFinding<T>[];
-  /** Set to scan decoded base64 as well: the types found in a decoded run. */
+  /**
+   * The types found in decoded base64 text. Every `blob` member (a resource's content, base64 by
+   * definition) that decodes to text is scanned with it; other strings only with `scanBase64Runs`.
+   */
   detectEncoded?: (decoded: string) => Iterable<T>;
+  /** Also decode and scan base64 runs inside any string (`scan_base64`). */
+  scanBase64Runs?: boolean;
   /** Return the message with plain-text findings replaced by placeholders. */
   redact: boolean;
   placeholder(type: T): string;
@@ -81,6 +87,9 @@ export interface ContentScanResult<M, T extends string> {
   readonly locations: FindingLocation<T>[];
   readonly foundInBase64: boolean;
 }
+
+/** The member of resource contents that carries base64 (`resources/read`, embedded resources in tool results). */
+const BLOB_KEY = 'blob';
 
 const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]{0,31}$/;
 
@@ -98,11 +107,55 @@ function formatPath(root: string, path: ContentPath, keyIsClean: (key: string) =
   return out;
 }
 
+/** What one string of a message holds: plain findings, and the types found in base64 decoded from it (one per run and type). */
+interface StringScan<T extends string> {
+  readonly findings: TextFinding<T>[];
+  readonly encoded: T[] | undefined;
+}
+
+/** The types found in base64 inside `text`: every run when `scanBase64Runs`, else the whole text when it is a `blob`. */
+function encodedTypes<T extends string>(text: string, findings: readonly TextFinding<T>[], blob: boolean, options: ContentScanOptions<T>): T[] | undefined {
+  const detectEncoded = options.detectEncoded;
+  if (detectEncoded === undefined) return undefined;
+  let types: T[] | undefined;
+  if (options.scanBase64Runs === true) {
+    // A string shorter than the shortest base64 run cannot hold one (and the search is a generator).
+    if (text.length < DEFAULT_MIN_BASE64_LENGTH) return undefined;
+    let next = 0;
+    for (const candidate of findBase64Candidates(text)) {
+      // Encoded text inside a plain finding is replaced with it; no need to block for it.
+      while (next < findings.length && findings[next]!.end <= candidate.start) next++;
+      const cover = findings[next];
+      if (cover !== undefined && cover.start <= candidate.start && cover.end >= candidate.end) continue;
+      for (const type of detectEncoded(candidate.decoded)) (types ??= []).push(type);
+    }
+  } else if (blob) {
+    // The whole blob is one base64 text (binary content, an image say, does not decode to text).
+    const decoded = decodeBase64Text(text);
+    if (decoded !== undefined) for (const type of detectEncoded(decoded)) (types ??= []).push(type);
+  }
+  return types;
+}
+
+function isBlob(path: ContentPath): boolean {
+  return path[path.length - 1] === BLOB_KEY;
+}
+
+/** Thrown inside a synchronous scan when the content is larger than its budget. */
+class OverBudget extends Error {}
+const OVER_BUDGET = new OverBudget('content larger than the synchronous scan budget');
+
 /**
- * Runs a detector over every string of a message's content (request/notification params, response
- * result or error), optionally over decoded base64 too, and redacts plain-text findings on request.
+ * The scan itself: each string's findings come from `scans` (computed beforehand, in the order the
+ * strings are visited) or are detected here. With `budget`, returns undefined as soon as more than
+ * that many characters would have to be detected here.
  */
-export function scanMessageContent<M extends JsonRpcMessage, T extends string>(message: M, options: ContentScanOptions<T>): ContentScanResult<M, T> {
+function scanContent<M extends JsonRpcMessage, T extends string>(
+  message: M,
+  options: ContentScanOptions<T>,
+  scans: readonly StringScan<T>[] | undefined,
+  budget: number,
+): ContentScanResult<M, T> | undefined {
   const root = contentKeyOf(message);
   // Created at the first finding: most messages have none, and this runs for every message.
   let counts: Map<string, { path: string; type: T; count: number; encoding?: 'base64' }> | undefined;
@@ -116,29 +169,73 @@ export function scanMessageContent<M extends JsonRpcMessage, T extends string>(m
     if (entry !== undefined) entry.count++;
     else counts.set(key, encoding === undefined ? { path, type, count: 1 } : { path, type, count: 1, encoding });
   };
-  const { message: rewritten, changed } = rewriteMessageStrings(message, (text, path) => {
-    const findings = options.detect(text);
-    let where: string | undefined;
-    for (const finding of findings) record((where ??= formatPath(root, path, keyIsClean)), finding.type, undefined);
-    // A string shorter than the shortest base64 run cannot hold one (and the search is a generator).
-    if (options.detectEncoded !== undefined && text.length >= DEFAULT_MIN_BASE64_LENGTH) {
-      let next = 0;
-      for (const candidate of findBase64Candidates(text)) {
-        // Encoded text inside a plain finding is replaced with it; no need to block for it.
-        while (next < findings.length && findings[next]!.end <= candidate.start) next++;
-        const cover = findings[next];
-        if (cover !== undefined && cover.start <= candidate.start && cover.end >= candidate.end) continue;
-        for (const type of options.detectEncoded(candidate.decoded)) {
+  let visited = 0;
+  let remaining = budget;
+  let result;
+  try {
+    result = rewriteMessageStrings(message, (text, path) => {
+      let findings: TextFinding<T>[];
+      let encoded: T[] | undefined;
+      if (scans !== undefined) {
+        ({ findings, encoded } = scans[visited++]!);
+      } else {
+        remaining -= text.length;
+        if (remaining < 0) throw OVER_BUDGET;
+        findings = options.detect(text);
+        encoded = encodedTypes(text, findings, isBlob(path), options);
+      }
+      if (findings.length > 0 || encoded !== undefined) {
+        const where = formatPath(root, path, keyIsClean);
+        for (const finding of findings) record(where, finding.type, undefined);
+        if (encoded !== undefined) {
           foundInBase64 = true;
-          record((where ??= formatPath(root, path, keyIsClean)), type, 'base64');
+          for (const type of encoded) record(where, type, 'base64');
         }
       }
-    }
-    if (!options.redact || findings.length === 0) return undefined;
-    return redactFindings(text, findings, options.placeholder);
-  });
-  return { message: rewritten, changed, locations: counts ? [...counts.values()] : [], foundInBase64 };
+      if (!options.redact || findings.length === 0) return undefined;
+      return redactFindings(text, findings, options.placeholder);
+    });
+  } catch (err) {
+    if (err === OVER_BUDGET) return undefined;
+    throw err;
+  }
+  return { message: result.message, changed: result.changed, locations: counts ? [...counts.values()] : [], foundInBase64 };
 }
+
+/**
+ * Runs a detector over every string of a message's content (request/notification params, response
+ * result or error), optionally over decoded base64 too, and redacts plain-text findings on request.
+ */
+export function scanMessageContent<M extends JsonRpcMessage, T extends string>(message: M, options: ContentScanOptions<T>): ContentScanResult<M, T> {
+  return scanContent(message, options, undefined, Infinity)!;
+}
+
+/**
+ * The same scan as `scanMessageContent`, with the same result, for content too large to scan in one
+ * piece: long strings are detected in slices and other work runs between slices and strings.
+ */
+export async function scanMessageContentCooperatively<M extends JsonRpcMessage, T extends string>(message: M, options: ContentScanOptions<T>): Promise<ContentScanResult<M, T>> {
+  const texts: string[] = [];
+  const blobs: boolean[] = [];
+  rewriteMessageStrings(message, (text, path) => {
+    texts.push(text);
+    blobs.push(isBlob(path));
+    return undefined;
+  });
+  const pause = new CooperativePause();
+  const scans: StringScan<T>[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    const findings = await detectInSlices(text, options.detect, pause);
+    scans.push({ findings, encoded: encodedTypes(text, findings, blobs[i]!, options) });
+    const due = pause.due();
+    if (due !== undefined) await due;
+  }
+  return scanContent(message, options, scans, Infinity)!;
+}
+
+/** Content up to this many characters is scanned in one piece; larger content cooperatively. */
+export const COOPERATIVE_SCAN_THRESHOLD = 64 * 1024;
 
 /** How a filter names itself in decisions. */
 export interface FilterIdentity {
@@ -169,8 +266,14 @@ function listPaths<T extends string>(locations: readonly FindingLocation<T>[]): 
  * each message is scanned and decided on; nothing happens while `active` is false (no type enabled).
  */
 export function scanningFilter<T extends string>(filter: FilterIdentity, action: FilterAction, scan: ContentScanOptions<T>, active: boolean): InterceptorPlugin {
-  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined =>
-    active ? decideOnScan(filter, action, scanMessageContent(message, scan)) : undefined;
+  const inspect = <M extends JsonRpcMessage>(message: M): PluginDecision<M> | undefined | Promise<PluginDecision<M> | undefined> => {
+    if (!active) return undefined;
+    // Most messages are small: scanned and decided at once. A large one is scanned in slices,
+    // so one server's huge result does not stall every other server's traffic meanwhile.
+    const result = scanContent(message, scan, undefined, COOPERATIVE_SCAN_THRESHOLD);
+    if (result !== undefined) return decideOnScan(filter, action, result);
+    return scanMessageContentCooperatively(message, scan).then((cooperative) => decideOnScan(filter, action, cooperative));
+  };
   return { onRequest: inspect, onResponse: inspect, onNotification: inspect };
 }
 

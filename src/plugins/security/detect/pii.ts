@@ -506,10 +506,13 @@ function plausibleCardGroups(groups: readonly number[]): boolean {
   return last >= 1 && last <= 4;
 }
 
-/** Payment card numbers of a known network, Luhn-checked, plain or grouped with spaces or dashes. */
+/**
+ * Payment card numbers of a known network, Luhn-checked, plain or grouped with spaces, dashes or dots
+ * (other spaces, no-break and narrow ones, are spaces once the filter has normalised the text).
+ */
 export function detectCreditCards(text: string, out: TextFinding<PiiType>[] = []): TextFinding<PiiType>[] {
   const seen = new Set<number>();
-  for (const separator of [0x20, 0x2d]) {
+  for (const separator of [0x20, 0x2d, 0x2e]) {
     forEachDigitRun(text, separator, 13, 19, (run) => {
       // Plain runs show up in both passes; keep the first.
       if (seen.has(run.start)) return;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { auditCsv, CSV_COLUMNS, csvHeader, formatCsvLine, neutraliseCell, type CsvAuditOptions } from '../../../../src/plugins/auditing/audit_csv';
+import { auditCsv, CSV_COLUMNS, csvHeader, formatCsvLine, neutraliseCell, UnquotableCellError, type CsvAuditOptions } from '../../../../src/plugins/auditing/audit_csv';
 import type { AuditEvent } from '../../../../src/plugins/types';
 import { createAuditor, errorResponseEvent, notificationEvent, parseCsv, pipeline, requestEvent, responseEvent, stage, tempDir, testEnv } from './helpers';
 
@@ -128,8 +128,28 @@ describe('audit_csv', () => {
     assert.equal(nonnumeric[10], '45'); // duration_ms
     assert.equal(nonnumeric[3], '"gh"');
 
-    const none = formatCsvLine(requestEvent({ tool: 'a,b"c' }), format({ quote_style: 'none' }));
-    assert.ok(none.includes(',a\\,b\\"c,'), none);
+    // Spreadsheets ignore backslash escapes, so `none` refuses a record it cannot write as cells (nothing half-written).
+    assert.throws(() => formatCsvLine(requestEvent({ tool: 'a,b"c' }), format({ quote_style: 'none' })), UnquotableCellError);
+    assert.throws(() => formatCsvLine(requestEvent({ tool: 'a;b' }), format({ quote_style: 'none' })), UnquotableCellError);
+    const none = formatCsvLine(requestEvent({ tool: 'a\\b' }), format({ quote_style: 'none' }));
+    // The cell's backslash is escaped by the cell (\\) and each of those by escape_char.
+    assert.ok(none.includes(`,a${'\\'.repeat(4)}b,`), none);
+  });
+
+  it('quotes a cell holding the delimiter of any common locale and neutralises a formula start in every segment', () => {
+    for (const [tool, expected] of [
+      ['x;=HYPERLINK("http://evil")', `"x;'=HYPERLINK(""http://evil"")"`],
+      ['x\t+cmd', `"x\t'+cmd"`],
+      ['a| @SUM(1)', `"a| '@SUM(1)"`],
+      ['n,-2+3', `"n,'-2+3"`],
+    ]) {
+      for (const delimiter of [',', ';', '\t', '|'] as const) {
+        const line = formatCsvLine(requestEvent({ tool }), format({ delimiter }));
+        assert.ok(line.split(delimiter).length > 1 && line.includes(expected), `${JSON.stringify(tool)} with ${JSON.stringify(delimiter)}: ${line}`);
+      }
+    }
+    // `none` cannot hold such a null value either: refused when the config is read.
+    assert.throws(() => auditCsv.configSchema.parse({ csv_config: { quote_style: 'none', null_value: 'n;a' } }), /null_value/);
   });
 
   describe('files', () => {

@@ -417,7 +417,8 @@ describe('basic_pii_filter', () => {
     const encoded = Buffer.from(`{"user": "${SAMPLES.email}", "card": "${SAMPLES.credit_card}"}`).toString('base64');
 
     it('is off by default: encoded PII passes', () => {
-      assert.equal(filter().onRequest(call({ blob: encoded }), CTX), undefined);
+      // Any member but `blob`: a resource blob is decoded and scanned whatever scan_base64 says.
+      assert.equal(filter().onRequest(call({ data: encoded }), CTX), undefined);
     });
     it('turns redact into block for PII found inside base64', () => {
       const decision = filter({ scan_base64: true }).onRequest(call({ blob: `payload=${encoded}` }), CTX);
