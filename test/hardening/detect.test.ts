@@ -55,7 +55,8 @@ describe('hardening: content filters and diagnostics against a hostile server', 
     assert.deepEqual(raw, [], 'control or bidi characters reached the log');
     // The text is still there, escaped, so the log says what the server sent.
     assert.ok(session.stderr.some((line) => line.includes('starting\\rgatekit: [bank] FORGED line\\u202e\\u001b[2K')), JSON.stringify(session.stderr));
-    assert.ok(session.stderr.some((line) => line.includes('ok\\ngatekit: [bank] FORGED line')), JSON.stringify(session.stderr));
+    // A tool name that breaks the name rule is not quoted at all: the router names the entry by its place.
+    assert.ok(session.stderr.some((line) => line.includes('tool #1 of the list left out')), JSON.stringify(session.stderr));
   });
 
   it("keeps serving another server's call while it scans one server's 2 MB result", async () => {

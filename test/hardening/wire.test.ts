@@ -52,6 +52,21 @@ function assertNowhere(places: [string, string][], texts: string[]): void {
   for (const [where, text] of places) for (const secret of texts) assert.ok(!text.includes(secret), `${where} shows ${JSON.stringify(secret.slice(0, 30))}`);
 }
 
+/** The secret and the address appear nowhere the client, stderr, the log file or the three audit files show. */
+function assertNoLeakIn(client: WireClient, dir: string): void {
+  assertNowhere(
+    [
+      ['client', client.lines.join('\n')],
+      ['gateway stderr', client.stderr.join('\n')],
+      ['gateway log file', readFileSync(path.join(dir, 'gatekit.log'), 'utf8')],
+      ['audit.jsonl', readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')],
+      ['audit.csv', readFileSync(path.join(dir, 'audit.csv'), 'utf8')],
+      ['audit.log', readFileSync(path.join(dir, 'audit.log'), 'utf8')],
+    ],
+    [SECRET, EMAIL],
+  );
+}
+
 describe('hardening: the wire carries only what was scanned (process level)', function () {
   this.timeout(60000);
   afterEach(() => {
@@ -76,17 +91,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     assert.equal(textOf((await client.request(3, 'tools/call', { name: 'h__echo', arguments: { text: 'still serving' } })).result), 'still serving');
     assert.equal((await client.end()).code, 0);
     await assertNoOrphans(tag);
-    assertNowhere(
-      [
-        ['client', client.lines.join('\n')],
-        ['gateway stderr', client.stderr.join('\n')],
-        ['gateway log file', readFileSync(path.join(dir, 'gatekit.log'), 'utf8')],
-        ['audit.jsonl', readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')],
-        ['audit.csv', readFileSync(path.join(dir, 'audit.csv'), 'utf8')],
-        ['audit.log', readFileSync(path.join(dir, 'audit.log'), 'utf8')],
-      ],
-      [SECRET, EMAIL],
-    );
+    assertNoLeakIn(client, dir);
   });
 
   it('quotes no upstream error text in reports: unavailable servers, start-up failures, calls to a server that is down', async () => {
@@ -110,17 +115,7 @@ describe('hardening: the wire carries only what was scanned (process level)', fu
     assert.ok('error' in down);
     assert.equal((await client.end()).code, 0);
     await assertNoOrphans(tag);
-    assertNowhere(
-      [
-        ['client', client.lines.join('\n')],
-        ['gateway stderr', client.stderr.join('\n')],
-        ['gateway log file', readFileSync(path.join(dir, 'gatekit.log'), 'utf8')],
-        ['audit.jsonl', readFileSync(path.join(dir, 'audit.jsonl'), 'utf8')],
-        ['audit.csv', readFileSync(path.join(dir, 'audit.csv'), 'utf8')],
-        ['audit.log', readFileSync(path.join(dir, 'audit.log'), 'utf8')],
-      ],
-      [SECRET, EMAIL],
-    );
+    assertNoLeakIn(client, dir);
     // Nothing scans for instructions in this configuration: the report must not quote them to the client.
     assertNowhere([['client', client.lines.join('\n')], ['gateway stderr', client.stderr.join('\n')]], ['Ignore all previous']);
   });
