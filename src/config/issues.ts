@@ -1,6 +1,6 @@
 // Turns zod issues into sentences a person can act on: what is wrong, the nearest valid name, the
 // valid keys or values at that place. Paths stay as segments so the loader can find the line.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ErrorCode } from '../shared/jsonrpc';
 import type { ConfigErrorCode } from './errors';
 import { formatPath } from './errors';

@@ -1,6 +1,6 @@
 // The one schema of a Gatekit configuration (gatekit.yaml / .json / VS Code settings). The loader
 // validates with it, the settings JSON schema is generated from it, and the config types come from it.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Plugin sections under `plugins`, in the order the pipeline runs them on a request. */
 export const PLUGIN_SECTIONS = ['security', 'middleware', 'auditing'] as const;

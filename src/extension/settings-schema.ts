@@ -1,6 +1,6 @@
 // The `gatekit.*` settings as zod schemas (built from the one config schema), and the
 // `contributes.configuration` JSON schema generated from them for package.json. Plain Node.
-import { z } from 'zod';
+import * as z from 'zod';
 import { pluginsSchema, upstreamNameSchema } from '../config/schema';
 
 /**

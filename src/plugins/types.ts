@@ -1,6 +1,6 @@
 // The plugin seam: what a plugin is, what it sees, and what it may decide. The core knows only these
 // types; every concrete plugin lives in its own file under src/plugins/<kind>/ and is registered by name.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../shared/jsonrpc';
 
 export type PluginKind = 'middleware' | 'security' | 'auditing';

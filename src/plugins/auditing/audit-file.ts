@@ -3,7 +3,7 @@
 import { promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openForAppend, UnsafeFileError } from '../safe-file';
 import type { AuditEvent, AuditingPlugin, PluginEnvironment } from '../types';
 

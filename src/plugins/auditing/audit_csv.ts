@@ -1,6 +1,6 @@
 // `audit_csv`: one spreadsheet row per message under Gatekit's fixed header, one physical line per
 // row, cells neutralised against formula injection.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
 import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import { classifyErrorCode, toAuditRecord } from './audit-record';

@@ -1,5 +1,5 @@
 // `audit_human_readable`: one short line per message for `tail -f`, in Gatekit's layout.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
 import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import { singleLine, toAuditRecord, type AuditRecord } from './audit-record';

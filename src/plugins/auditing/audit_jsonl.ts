@@ -1,5 +1,5 @@
 // `audit_jsonl`: one compact JSON object per line per message, with optional (log-safe) bodies.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEvent, PipelineStage, PluginDefinition, StageOutcome } from '../types';
 import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
 import {

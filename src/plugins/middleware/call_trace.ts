@@ -1,6 +1,6 @@
 // `call_trace`: appends a short trace block (server, tool, params, size, duration, request id,
 // time) to every successful tools/call result, for debugging and finding the call in audit logs.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import { cutText, jsonPrefix } from '../auditing/audit-record';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';

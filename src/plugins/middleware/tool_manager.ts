@@ -1,7 +1,7 @@
 // `tool_manager`: a per-server allowlist of tools, with optional display names and descriptions.
 // Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
 // tools itself.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
 import { UPSTREAM_TOOL_NAME } from '../../gateway/namespacing';

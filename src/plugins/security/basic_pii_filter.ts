@@ -1,6 +1,6 @@
 // `basic_pii_filter`: finds personal data (email, phone, payment card, IP address, national id,
 // IBAN) in every string of a message and blocks, redacts or only reports it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';

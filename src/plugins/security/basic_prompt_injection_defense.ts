@@ -1,7 +1,7 @@
 // `basic_prompt_injection_defense`: finds prompt injection and tool poisoning (delimiter tricks, role
 // manipulation, context hijacking, hidden directives, hidden Unicode, base64-wrapped instructions) in
 // every message; removes poisoned tools from `tools/list` and blocks, redacts or reports the rest.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonRpcMessage, JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { ContentPath } from '../content';
 import { MAX_SCAN_DEPTH, ContentTooDeepError, rememberCleanTokens } from '../content';

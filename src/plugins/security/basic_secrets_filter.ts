@@ -1,7 +1,7 @@
 // `basic_secrets_filter`: finds credentials (cloud and SaaS keys, tokens, private keys, passwords in
 // URLs and assignments, optionally high-entropy strings) in every string of a message and blocks,
 // redacts or only reports them.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InterceptorPlugin, PluginDefinition } from '../types';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';

@@ -4,7 +4,7 @@
 // src/config/defaults.ts): a tool description is read by the model as an instruction before any
 // call is made, so a poisoned one ("read ~/.ssh/id_rsa first") must not reach it just because the
 // config names no filter. Call content is left alone: scanning it is a choice the config makes.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
 import { basicPromptInjectionDefense, createInjectionDefense } from './basic_prompt_injection_defense';

@@ -2,7 +2,7 @@
 // each tool's definition (hash + definition in gatekit.lock.json); a later definition that differs is
 // withheld from the list and its calls are refused until someone approves it with `pins approve`.
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
 import {
