@@ -1,25 +1,16 @@
 // Reads the gatekit.* settings in one place (respecting workspace trust), with the secrets behind
 // ${input:ID} and the optional gatekit.yaml, into one EffectiveConfig, and says when it changes.
-import { mkdirSync, readFileSync } from 'node:fs';
-import * as jsonc from 'jsonc-parser';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, workspaceWriteRoots, type EffectiveConfig, type SettingsValues } from './effective-config';
+import { readSettingsFile } from './settings-file';
 import { restrictedSettings, SETTINGS, settingName, TRACE_LEVELS, type SettingKey } from './settings-schema';
 import type { TraceSetting } from './control-server';
 
 /** Secret storage key of an `${input:ID}` value. */
 export function inputSecretKey(id: string): string {
   return `gatekit.input.${id}`;
-}
-
-/** A settings file's top-level object, or {} when it is missing or unreadable. */
-function readJsonc(file: string): Record<string, unknown> {
-  try {
-    return asObject(jsonc.parse(readFileSync(file, 'utf8'), [], { allowTrailingComma: true }));
-  } catch {
-    return {};
-  }
 }
 
 function asObject(value: unknown): Record<string, unknown> {
@@ -73,13 +64,20 @@ export class GatekitSettings implements vscode.Disposable {
     if (vscode.workspace.isTrusted) return false;
     const config = vscode.workspace.getConfiguration('gatekit');
     const restricted = restrictedSettings();
-    if (restricted.some((key) => config.inspect(settingName(key))?.workspaceValue !== undefined || config.inspect(settingName(key))?.workspaceFolderValue !== undefined)) return true;
+    if (
+      restricted.some((key) => {
+        const inspected = config.inspect(settingName(key));
+        return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
+      })
+    ) {
+      return true;
+    }
     // VS Code hides a restricted setting's workspace value until trust, so look at the files themselves.
     const files = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => path.join(f.uri.fsPath, '.vscode', 'settings.json'));
     const workspaceFile = vscode.workspace.workspaceFile;
     if (workspaceFile?.scheme === 'file') files.push(workspaceFile.fsPath);
     return files.some((file) => {
-      const settings = readJsonc(file);
+      const settings = readSettingsFile(file);
       const scope = file === workspaceFile?.fsPath ? asObject(settings.settings) : settings;
       return restricted.some((key) => Object.hasOwn(scope, key));
     });

@@ -1,6 +1,7 @@
 // What the gateway accepts as a tool or prompt from a server's list, decided once, in the router,
 // before any plugin sees the list: so pinning, filters and the allowlist all judge the same tools,
 // and the client never sees an entry it could not call or that two definitions share.
+import { isRecord } from '../shared/jsonrpc';
 import { UPSTREAM_TOOL_NAME } from './namespacing';
 
 export type NamedListKey = 'tools' | 'prompts';
@@ -21,10 +22,6 @@ export interface ScreenedList {
 const QUOTABLE_NAME = UPSTREAM_TOOL_NAME;
 
 const PROMPT_NAME_MAX = 128;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isObjectSchema(value: unknown): boolean {
   return isRecord(value) && value['type'] === 'object';

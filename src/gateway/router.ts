@@ -4,6 +4,7 @@
 import {
   describeError,
   ErrorCode,
+  isRecord,
   makeError,
   makeResult,
   type Classified,
@@ -953,10 +954,6 @@ function ambiguousResource(id: JsonRpcId, uri: string, servers: readonly string[
     `The resource '${uri}' is ambiguous: servers ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]} ${servers.length === 2 ? 'both' : 'all'} offer it; name one with the 'server__uri' form (e.g. '${servers[0]}__${uri}')`,
     { servers: [...servers] },
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasCapability(upstream: Upstream, capability: string): boolean {

@@ -8,6 +8,7 @@ import {
   classifyMessage,
   describeError,
   ErrorCode,
+  isRecord,
   makeError,
   type JsonRpcId,
   type JsonRpcMessage,
@@ -562,10 +563,6 @@ const GATEKIT_ENV_PREFIX = 'GATEKIT_';
 function quotedId(id: unknown): string {
   const text = String(JSON.stringify(id));
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

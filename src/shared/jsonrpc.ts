@@ -50,7 +50,8 @@ export const ErrorCode = {
   UpstreamUnavailable: -32004,
 } as const;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null): the one shape check of untrusted values. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -100,7 +101,7 @@ export function classifyMessage(value: unknown): Classified {
   if (Array.isArray(value)) {
     return { kind: 'invalid', code: ErrorCode.InvalidRequest, reason: 'Batch requests are not supported', id: null };
   }
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     return { kind: 'invalid', code: ErrorCode.InvalidRequest, reason: 'Message must be a JSON object', id: null };
   }
   const rawId = value.id;
@@ -117,7 +118,7 @@ export function classifyMessage(value: unknown): Classified {
       return { kind: 'invalid', code: ErrorCode.InvalidRequest, reason: "Field 'id' must be a string or an integer", id: null };
     }
     const hasParams = Object.hasOwn(value, 'params') && value.params !== undefined;
-    if (hasParams && !isPlainObject(value.params)) {
+    if (hasParams && !isRecord(value.params)) {
       return { kind: 'invalid', code: ErrorCode.InvalidParams, reason: "Field 'params' must be an object", id: idForError };
     }
     const params = value.params as Record<string, unknown>;
@@ -142,7 +143,7 @@ export function classifyMessage(value: unknown): Classified {
     const id = rawId as JsonRpcId | null;
     if (hasError) {
       const err = value.error;
-      if (!isPlainObject(err) || typeof err.code !== 'number' || typeof err.message !== 'string') {
+      if (!isRecord(err) || typeof err.code !== 'number' || typeof err.message !== 'string') {
         return { kind: 'invalid', code: ErrorCode.InvalidRequest, reason: "Response 'error' must have a numeric code and a string message", id: idForError };
       }
       const hasData = Object.hasOwn(err, 'data');
@@ -151,7 +152,7 @@ export function classifyMessage(value: unknown): Classified {
       const exact = memberCount(value) === 3 && memberCount(err) === (hasData ? 3 : 2);
       return { kind: 'response', message: { jsonrpc: '2.0', id, error }, exact };
     }
-    if (!isPlainObject(value.result)) {
+    if (!isRecord(value.result)) {
       return { kind: 'invalid', code: ErrorCode.InvalidRequest, reason: "Response 'result' must be an object", id: idForError };
     }
     return { kind: 'response', message: { jsonrpc: '2.0', id: id as JsonRpcId, result: value.result }, exact: memberCount(value) === 3 };

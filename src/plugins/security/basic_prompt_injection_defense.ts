@@ -40,7 +40,7 @@ const placeholder = (): string => INJECTION_PLACEHOLDER;
  * Responses whose strings are read by the model as instructions about tools and the server rather
  * than as data: scanned in tool-definition mode, where invisible characters and hidden comments count more.
  */
-const DEFINITION_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
+export const DEFINITION_METHODS: ReadonlySet<string> = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
 
 /** Names shown in reasons must be plain identifiers; anything else could carry the injection into logs. */
 const SAFE_TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

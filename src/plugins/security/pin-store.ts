@@ -336,16 +336,21 @@ export function approvePending(lock: Lockfile, server?: string, tool?: string): 
 export function pinCurrent(lock: Lockfile, server: string, tools: readonly Record<string, unknown>[], only?: string): ApprovedPin[] {
   const approved: ApprovedPin[] = [];
   const entries = serverEntries(lock, server);
+  // Counted once, not per tool: a list of thousands would make the cap check quadratic.
+  let count = Object.keys(entries).length;
   for (const tool of tools) {
     const name = tool['name'];
     if (typeof name !== 'string' || (only !== undefined && name !== only)) continue;
     const pin = pinTool(tool);
     const entry = ownValue(entries, name);
     if (entry?.hash === pin.hash && !entry.pending) continue;
-    if (entry === undefined && Object.keys(entries).length >= MAX_PINS_PER_SERVER) continue;
+    if (entry === undefined) {
+      if (count >= MAX_PINS_PER_SERVER) continue;
+      count++;
+    }
     approved.push({ server, tool: name, ...(entry?.hash ? { previousHash: entry.hash } : {}), hash: pin.hash });
     setOwn(entries, name, { hash: pin.hash, definition: pin.definition });
   }
-  if (Object.keys(entries).length === 0) delete lock.servers[server];
+  if (count === 0) delete lock.servers[server];
   return approved;
 }

@@ -7,12 +7,10 @@
 import * as z from 'zod';
 import type { JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
-import { basicPromptInjectionDefense, createInjectionDefense } from './basic_prompt_injection_defense';
+// DEFINITION_METHODS: responses that describe a server rather than carry data (the injection defense's definition mode).
+import { basicPromptInjectionDefense, createInjectionDefense, DEFINITION_METHODS } from './basic_prompt_injection_defense';
 
 const HANDLER = 'tool_definition_scan';
-
-/** Responses that describe a server rather than carry data (the same set the injection defense scans in definition mode). */
-const DEFINITION_METHODS = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'initialize']);
 
 /** Distinct findings remembered for logging once; past this the memory starts over (a server cannot grow it). */
 const MAX_LOGGED = 1000;

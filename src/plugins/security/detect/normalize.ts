@@ -102,7 +102,8 @@ function hexValue(text: string, at: number): number {
 
 /**
  * The escape at `i` (a backslash): the code point it stands for and its length, or undefined.
- * `\\` is deliberately not decoded, so text escaped twice (`\\u0041`) still shows its `\u0041`.
+ * `\\` is not decoded to one backslash; the scan then moves on by one character, so an escape
+ * right after it is still decoded (twice-escaped `\\u0041` reads `\A`: hidden text is read either way).
  */
 function escapeAt(text: string, i: number): { codePoint: number; length: number } | undefined {
   const next = text[i + 1];
