@@ -11,6 +11,7 @@ import { ConfigError } from '../config/errors';
 import { settingsFromConfig } from './settings';
 import path from 'node:path';
 import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
+import { ControlOnlySession, watchForEnd } from './control/control-only';
 
 /** Everything the gateway needs, already validated and resolved. */
 export interface GatewaySettings {
@@ -58,6 +59,8 @@ export class Gateway {
   /** Per server, what it claims together with another server (see Router's resourceAmbiguity). */
   private readonly ambiguousResources = new Map<string, readonly string[]>();
   private reloading: Promise<unknown> = Promise.resolve();
+  /** Control-only mode: takes what the router sends the client (there is none). */
+  private clientless: ControlOnlySession | undefined;
   /** Settles when the gateway has shut down; resolves with the process exit code. */
   readonly finished: Promise<number>;
   private finish!: (code: number) => void;
@@ -138,6 +141,21 @@ export class Gateway {
     reader.onError((err) => this.io.log(`client input error: ${err instanceof Error ? err.message : String(err)}`));
     reader.onClose(() => void this.shutdown(this.exitCode));
     reader.listen((value) => this.router.handleClient(classifyMessage(value), value));
+  }
+
+  /**
+   * Control-only mode (`--control-only`, the extension's views gateway), instead of `start()`: serves
+   * no client. Opens the upstreams with `handshake` and keeps the tool inventories and resource index
+   * current (see ControlOnlySession); nothing is written to the output, and the input is only
+   * watched for its end, which shuts the gateway down.
+   */
+  startWithoutClient(handshake: ClientHandshake): void {
+    const session = new ControlOnlySession(this.router, this.io.log);
+    this.clientless = session;
+    // Inventories are what this gateway is for: record them before the control link subscribes.
+    this.onToolInventory(() => undefined);
+    watchForEnd(this.io.input, () => void this.shutdown(this.exitCode));
+    void session.open(handshake);
   }
 
   /** Observes every finished exchange (the control link feeds the traffic view from this). */
@@ -297,6 +315,7 @@ export class Gateway {
   }
 
   private send(message: JsonRpcMessage): void {
+    if (this.clientless) return this.clientless.receive(message);
     // Stream failures surface once through writer.onError; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
     this.writer.send(message, (err) => {

@@ -12,7 +12,8 @@ import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
 import { openForAppendSync } from '../plugins/safe-file';
 import { runPinsCommand } from './pins-cli';
-import { configFromEnvironment, ControlOnlyClient, controlOnlyHost, startControlLink } from './control-link';
+import { configFromEnvironment, startControlLink } from './control/environment';
+import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
@@ -144,12 +145,10 @@ async function main(argv: string[]): Promise<number> {
 
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
-  let controlOnly: ControlOnlyClient | undefined;
+  const controlOnly = values['control-only'] === true;
   try {
     const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    // The live set of upstreams (a hot reload may add or remove some).
-    controlOnly = values['control-only'] ? new ControlOnlyClient(process.stdin, () => [...gateway.upstreams.keys()], log, gatekitVersion) : undefined;
-    gateway = new Gateway(settings, { input: controlOnly?.input ?? process.stdin, output: controlOnly?.output ?? process.stdout, log });
+    gateway = new Gateway(settings, { input: process.stdin, output: process.stdout, log });
   } catch (err) {
     const failure = startupFailure(err);
     log(failure.message);
@@ -162,8 +161,10 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   process.once('SIGHUP', stop);
-  gateway.start();
-  const link = startControlLink(controlOnly ? controlOnlyHost(gateway, controlOnly) : gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
+  // Control-only: no client on stdio; the gateway opens its upstreams itself and stops when stdin ends.
+  if (controlOnly) gateway.startWithoutClient(controlOnlyHandshake(gatekitVersion));
+  else gateway.start();
+  const link = startControlLink(gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
   const code = await gateway.finished;
   await link?.dispose();
   const file = logSinks.file;

@@ -828,6 +828,27 @@ export class Router {
     }
   }
 
+  // ---------------------------------------------------------------- without a client (--control-only)
+
+  /**
+   * Opens the session with a handshake of the gateway's own instead of a client's `initialize`
+   * (control-only mode): every upstream starts as it would for a client. Resolves false when none
+   * could (`fatal` has then been called, as for a client).
+   */
+  async openWithoutClient(handshake: ClientHandshake): Promise<boolean> {
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: `gatekit-internal-${this.nextInternalId++}`, method: 'initialize', params: { ...handshake } };
+    return 'result' in (await this.initialize(request));
+  }
+
+  /**
+   * Serves a list request of the gateway's own exactly as a client's (pipelines, audit, traffic,
+   * tool inventories, resource index) and returns the merged answer instead of sending it.
+   */
+  listWithoutClient(method: 'tools/list' | 'resources/list' | 'resources/templates/list'): Promise<JsonRpcResponse> {
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: `gatekit-internal-${this.nextInternalId++}`, method, params: {} };
+    return this.dispatch(request, { id: request.id, method, receivedAt: performance.now(), calls: [], done: false });
+  }
+
   private async onServerNotification(server: string, notification: JsonRpcNotification): Promise<void> {
     if (!this.initialized || this.closed) return;
     let message = notification;

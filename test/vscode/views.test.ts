@@ -2,7 +2,7 @@
 // connects over the real control link with the socket and token of the server definition.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ControlLink, type ControlLinkHost, type Disposable } from '../../src/gateway/control-link';
+import { ControlLink, type ControlLinkHost, type Disposable } from '../../src/gateway/control/link';
 import type { ServerStatus as UpstreamStatus } from '../../src/gateway/gateway';
 import type { TrafficEvent as ExchangeEvent } from '../../src/gateway/router';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';

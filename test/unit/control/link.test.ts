@@ -1,26 +1,14 @@
 // The control link end to end in plain Node: the gateway side (ControlLink) against the extension
 // host side (ControlServer) over a real private socket.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { ServerStatus as UpstreamStatus } from '../../src/gateway/gateway';
-import type { TrafficEvent as ExchangeEvent } from '../../src/gateway/router';
-import {
-  configFromEnvironment,
-  ControlLink,
-  ControlOnlyClient,
-  controlOnlyHost,
-  discoveryDirectories,
-  findControlServers,
-  toTrafficEvent,
-  type ControlLinkHost,
-  type ControlLinkOptions,
-  type Disposable,
-} from '../../src/gateway/control-link';
-import { ControlServer, type GatewaySession } from '../../src/extension/control-server';
-import { CONTROL_PROTOCOL_VERSION, type ApplyConfigResult, type ToolInventoryParams, type TrafficEvent } from '../../src/shared/protocol';
+import type { ServerStatus as UpstreamStatus } from '../../../src/gateway/gateway';
+import type { TrafficEvent as ExchangeEvent } from '../../../src/gateway/router';
+import { ControlLink, toTrafficEvent, type ControlLinkHost, type ControlLinkOptions, type Disposable } from '../../../src/gateway/control/link';
+import { ControlServer, type GatewaySession } from '../../../src/extension/control-server';
+import { CONTROL_PROTOCOL_VERSION, type ApplyConfigResult, type ToolInventoryParams, type TrafficEvent } from '../../../src/shared/protocol';
 
 const isWindows = process.platform === 'win32';
 
@@ -292,134 +280,5 @@ describe('control link', () => {
     server = undefined;
     assert.throws(() => statSync(file), /ENOENT/);
     assert.throws(() => statSync(socketDir), /ENOENT/);
-  });
-});
-
-describe('control-only client', () => {
-  /** Reads what the client sends to the gateway, one parsed message at a time. */
-  function messages(client: ControlOnlyClient): () => Promise<Record<string, any>> {
-    const queue: Record<string, any>[] = [];
-    const waiters: ((m: Record<string, any>) => void)[] = [];
-    let pending = '';
-    client.input.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const message = JSON.parse(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-        const waiter = waiters.shift();
-        if (waiter) waiter(message);
-        else queue.push(message);
-      }
-    });
-    return () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiters.push(resolve)));
-  }
-
-  const answer = (client: ControlOnlyClient, message: object): void => void client.output.write(`${JSON.stringify(message)}\n`);
-
-  it('initializes the gateway, lists its tools and reports them per server', async () => {
-    const stdin = new PassThrough();
-    const client = new ControlOnlyClient(stdin, () => ['memory', 'idle'], () => undefined, '1.2.3');
-    const next = messages(client);
-    const initialize = await next();
-    assert.equal(initialize.method, 'initialize');
-    assert.equal(initialize.params.clientInfo.version, '1.2.3');
-    answer(client, { jsonrpc: '2.0', id: initialize.id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'gatekit', version: '1' } } });
-    assert.equal((await next()).method, 'notifications/initialized');
-    const firstPage = await next();
-    assert.equal(firstPage.method, 'tools/list');
-    const inventories: ToolInventoryParams[] = [];
-    client.onToolInventory((inventory) => inventories.push(inventory));
-    answer(client, { jsonrpc: '2.0', id: firstPage.id, result: { tools: [{ name: 'memory__read_graph', description: 'Read' }], nextCursor: 'p2' } });
-    const secondPage = await next();
-    assert.deepEqual(secondPage.params, { cursor: 'p2' });
-    answer(client, { jsonrpc: '2.0', id: secondPage.id, result: { tools: [{ name: 'memory__search__nodes' }] } });
-    const memory = await new Promise<ToolInventoryParams>((resolve) => {
-      const found = inventories.find((i) => i.server === 'memory');
-      if (found) resolve(found);
-      else client.onToolInventory((i) => i.server === 'memory' && resolve(i));
-    });
-    assert.deepEqual(memory.tools.map((t) => [t.name, t.exposedName]), [['read_graph', 'memory__read_graph'], ['search__nodes', 'memory__search__nodes']]);
-    assert.deepEqual(client.toolInventories().find((i) => i.server === 'idle')?.tools, []);
-  });
-
-  it('answers server requests itself and ends the gateway\'s input when stdin ends', async () => {
-    const stdin = new PassThrough();
-    const client = new ControlOnlyClient(stdin, () => [], () => undefined);
-    const next = messages(client);
-    await next(); // initialize
-    answer(client, { jsonrpc: '2.0', id: 'p', method: 'ping' });
-    assert.deepEqual(await next(), { jsonrpc: '2.0', id: 'p', result: {} });
-    answer(client, { jsonrpc: '2.0', id: 9, method: 'sampling/createMessage', params: {} });
-    assert.equal((await next()).error.code, -32601);
-    const ended = new Promise<void>((resolve) => client.input.on('end', resolve));
-    stdin.end();
-    await ended;
-  });
-
-  it('lends its inventories to a gateway that has none, and prefers the gateway\'s own', () => {
-    const client = new ControlOnlyClient(new PassThrough(), () => ['x'], () => undefined);
-    const bare: ControlLinkHost = { onTraffic: () => ({ dispose() {} }), onServerStatus: () => ({ dispose() {} }), serverStatuses: () => [] };
-    assert.deepEqual(controlOnlyHost(bare, client).toolInventories?.(), []);
-    assert.equal(controlOnlyHost(bare, client).applyConfig, undefined);
-    const full = controlOnlyHost(new FakeGateway(), client);
-    assert.equal(full.toolInventories?.()[0]?.server, 'memory');
-    assert.equal(typeof full.applyConfig, 'function');
-  });
-});
-
-describe('configuration from the extension', () => {
-  it('reads GATEKIT_CONFIG_JSON as if it were the file GATEKIT_CONFIG_BASE', () => {
-    const base = path.resolve('/projects/app/gatekit.yaml');
-    const config = { proxy: { transport: 'stdio', upstreams: [{ name: 'm', command: ['node', 'm.js'], cwd: 'sub' }] } };
-    const loaded = configFromEnvironment({ GATEKIT_CONFIG_JSON: JSON.stringify(config), GATEKIT_CONFIG_BASE: base });
-    assert.equal(loaded?.configPath, base);
-    assert.equal(loaded?.configDir, path.dirname(base));
-    assert.equal(loaded?.config.proxy.upstreams[0]?.cwd, path.resolve('/projects/app/sub'));
-  });
-
-  it('is undefined without the variable and a configuration error for broken JSON', () => {
-    assert.equal(configFromEnvironment({}), undefined);
-    assert.throws(() => configFromEnvironment({ GATEKIT_CONFIG_JSON: '{' }), (error: Error) => error.name === 'ConfigError' && /not valid JSON/.test(error.message));
-    assert.throws(() => configFromEnvironment({ GATEKIT_CONFIG_JSON: '{"proxy":{}}' }), (error: Error) => error.name === 'ConfigError');
-  });
-});
-
-describe('control server discovery', () => {
-  let temp: string;
-  beforeEach(() => (temp = mkdtempSync(path.join(os.tmpdir(), 'gatekit-discovery-test-'))));
-  afterEach(() => rmSync(temp, { recursive: true, force: true }));
-
-  function record(name: string, fields: Record<string, unknown>): void {
-    writeFileSync(path.join(temp, name), JSON.stringify({ protocolVersion: CONTROL_PROTOCOL_VERSION, pid: process.pid, socket: `/s/${name}`, token: 't', workspaceFolders: [], startedAt: 1, ...fields }));
-  }
-
-  it('prefers the window whose workspace contains the working folder, then the newest', () => {
-    record('a.json', { startedAt: 30, workspaceFolders: ['/elsewhere'] });
-    record('b.json', { startedAt: 10, workspaceFolders: ['/work'] });
-    record('c.json', { startedAt: 20, workspaceFolders: ['/work/project'] });
-    record('d.json', { startedAt: 40, workspaceFolders: [] });
-    const found = findControlServers([temp], '/work/project/src');
-    assert.deepEqual(found.map((r) => r.socket), ['/s/c.json', '/s/b.json', '/s/d.json', '/s/a.json']);
-  });
-
-  it('skips records of dead processes, other protocol versions and garbage', () => {
-    record('alive.json', {});
-    record('dead.json', { pid: 2 ** 22 + 12345 });
-    record('old.json', { protocolVersion: CONTROL_PROTOCOL_VERSION + 1 });
-    writeFileSync(path.join(temp, 'broken.json'), '{');
-    writeFileSync(path.join(temp, 'notes.txt'), 'x');
-    assert.deepEqual(findControlServers([temp, path.join(temp, 'missing')], '/').map((r) => r.socket), ['/s/alive.json']);
-  });
-
-  it('looks in GATEKIT_CONTROL_DIR first, then in every editor profile of the platform', () => {
-    const linux = discoveryDirectories({ GATEKIT_CONTROL_DIR: '/explicit', XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/u');
-    assert.equal(linux[0], '/explicit');
-    assert.ok(linux.includes(path.join('/cfg', 'Code', 'User', 'globalStorage', 'gatekit.gatekit-vscode', 'control')));
-    assert.ok(linux.includes(path.join('/home/u', '.local', 'share', 'code-server', 'User', 'globalStorage', 'gatekit.gatekit-vscode', 'control')));
-    const mac = discoveryDirectories({}, 'darwin', '/Users/u');
-    assert.ok(mac.includes(path.join('/Users/u', 'Library', 'Application Support', 'Code', 'User', 'globalStorage', 'gatekit.gatekit-vscode', 'control')));
-    const windows = discoveryDirectories({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u');
-    assert.ok(windows.some((d) => d.startsWith(path.join('C:\\Users\\u\\AppData\\Roaming', 'Code'))));
   });
 });
