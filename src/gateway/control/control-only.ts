@@ -34,10 +34,17 @@ export class ControlOnlySession {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Opens the router with `handshake`, then lists tools, then resources and templates. */
+  /** Opens the router with `handshake`, then lists tools, then resources and templates. Never rejects. */
   async open(handshake: ClientHandshake): Promise<void> {
+    let opened: boolean;
+    try {
+      opened = await this.router.openWithoutClient(handshake);
+    } catch (err) {
+      this.log(`internal error while handling 'initialize': ${describe(err)}`);
+      return;
+    }
     // A failed open has already stopped the gateway (fatal, exit 1), as it does for a client.
-    if (!(await this.router.openWithoutClient(handshake))) return;
+    if (!opened) return;
     await this.listTools();
     this.listResources();
   }
@@ -89,9 +96,13 @@ export class ControlOnlySession {
   private list(method: ControlOnlyList): Promise<void> {
     return this.router.listWithoutClient(method).then(
       () => undefined,
-      (err: unknown) => this.log(`internal error while handling '${method}': ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      (err: unknown) => this.log(`internal error while handling '${method}': ${describe(err)}`),
     );
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
 /** Calls `onEnd` once when `input` ends, closes or fails; what it carries is read and dropped. */

@@ -140,3 +140,23 @@ describe('control-only gateway (no client)', function () {
     assert.equal(written, 0, 'nothing reached the output');
   });
 });
+
+describe('control-only gateway whose servers all fail', function () {
+  this.timeout(30000);
+
+  it('stops with exit code 1, as it does for a client\'s initialize', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gatekit-control-only-'));
+    const log: string[] = [];
+    const input = new PassThrough();
+    try {
+      const loaded = validateConfigObject({ proxy: { transport: 'stdio', upstreams: [{ name: 'down', command: [process.execPath, FIXTURE, '--crash-on-start'] }] } }, { configDir: dir });
+      const gateway = new Gateway(settingsFromConfig(loaded, { log: (l) => log.push(l) }), { input, output: new PassThrough(), log: (l) => log.push(l) });
+      gateway.startWithoutClient(controlOnlyHandshake('1.2.3'));
+      assert.equal(await gateway.finished, 1);
+      assert.ok(log.some((line) => /No upstream server could start/.test(line)), log.join('\n'));
+    } finally {
+      input.end();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
