@@ -86,7 +86,8 @@ const MAX_EVENTS_PER_BATCH = 200;
 const HELLO_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_BODY_CHARS = 256 * 1024;
 
-// ---------------------------------------------------------------- wire forms (the one place the gateway's records are converted)
+// ---------------------------------------------------------------- wire forms
+// The one place the gateway's traffic and status records become control-protocol messages.
 
 function serializeBody(message: unknown, maxChars: number): { text: string; truncated: boolean } {
   const text = JSON.stringify(message);
