@@ -1,37 +1,18 @@
 // `basic_prompt_injection_defense`: finds prompt injection and tool poisoning (delimiter tricks, role
 // manipulation, context hijacking, hidden directives, hidden Unicode, base64-wrapped instructions) in
 // every message; removes poisoned tools from `tools/list` and blocks, redacts or reports the rest.
-import * as z from 'zod';
 import type { JsonRpcMessage, JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { ContentPath } from '../content';
 import { MAX_SCAN_DEPTH, ContentTooDeepError, rememberCleanTokens } from '../content';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, ReadonlyResponse } from '../types';
+import { basicPromptInjectionDefenseDescriptor, type InjectionDefenseOptions } from './basic_prompt_injection_defense.descriptor';
+
+export type { InjectionDefenseOptions };
 import { decideOnScan, scanMessageContent, type ContentScanOptions, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
 
 /** The placeholder every injection is replaced with. */
 export const INJECTION_PLACEHOLDER = '[PROMPT INJECTION REDACTED by Gatekit]';
-
-const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
-
-const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
-  /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
-  sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
-  detection_methods: z
-    .strictObject({
-      delimiter_injection: enabledByDefault,
-      role_manipulation: enabledByDefault,
-      context_hijacking: enabledByDefault,
-      // Ours (not in Gatekit): poisoned tool definitions and invisible characters.
-      tool_poisoning: enabledByDefault,
-      hidden_unicode: enabledByDefault,
-    })
-    .prefault({}),
-});
-
-/** Parsed `basic_prompt_injection_defense` options. */
-export type InjectionDefenseOptions = z.output<typeof configSchema>;
 
 const identity = { handler: 'basic_prompt_injection_defense', subject: 'Prompt injection' } as const;
 const placeholder = (): string => INJECTION_PLACEHOLDER;
@@ -126,7 +107,7 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
     return { allowed: true, modified, reason: `Removed ${removed.length} poisoned ${noun} from tools/list: ${summary}`, metadata };
   };
 
-  const onResponse = (response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
+  const onResponse = (response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
     if (!active) return undefined;
     const method = ctx.request?.method;
     if (method === 'tools/list' && 'result' in response && Array.isArray(response.result['tools'])) {
@@ -191,11 +172,6 @@ function displayToolName(tool: unknown, index: number, detector: InjectionDetect
 }
 
 export const basicPromptInjectionDefense: PluginDefinition<InjectionDefenseOptions> = {
-  handler: 'basic_prompt_injection_defense',
-  kind: 'security',
-  displayName: 'Basic Prompt Injection Defense',
-  description:
-    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
-  configSchema,
+  ...basicPromptInjectionDefenseDescriptor,
   create: (config) => createInjectionDefense(config),
 };
