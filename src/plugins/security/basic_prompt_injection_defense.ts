@@ -10,6 +10,7 @@ import { basicPromptInjectionDefenseDescriptor, type InjectionDefenseOptions } f
 export type { InjectionDefenseOptions };
 import { decideOnScan, scanMessageContent, type ContentScanOptions, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
+import { DefinitionVerdicts } from './definition-memory';
 
 /** The placeholder every injection is replaced with. */
 export const INJECTION_PLACEHOLDER = '[PROMPT INJECTION REDACTED by Gatekit]';
@@ -33,8 +34,23 @@ export interface RemovedTool {
   readonly paths: string[];
 }
 
+/** What one tool's definition holds: the injection categories found and where (empty when clean). */
+interface ToolVerdict {
+  readonly types: ReadonlySet<InjectionCategory>;
+  readonly paths: readonly string[];
+}
+
+/**
+ * What a defense remembers of the definitions it scanned: each tool's verdict, and the definition
+ * lists (prompts, resources, templates, instructions) found clean. Tests pass their own to count.
+ */
+export class DefinitionMemory {
+  readonly tools = new DefinitionVerdicts<ToolVerdict>();
+  readonly cleanLists = new DefinitionVerdicts<true>();
+}
+
 /** Builds the defense for parsed options (exported for tests and benchmarks). */
-export function createInjectionDefense(options: InjectionDefenseOptions): InterceptorPlugin {
+export function createInjectionDefense(options: InjectionDefenseOptions, memory: DefinitionMemory = new DefinitionMemory()): InterceptorPlugin {
   const categories = Object.fromEntries(INJECTION_CATEGORIES.map((c) => [c, options.detection_methods[c].enabled])) as Record<InjectionCategory, boolean>;
   const active = INJECTION_CATEGORIES.some((c) => categories[c]);
   // Base64 runs are found by the shared content scan; the plain detector must not decode them again.
@@ -58,7 +74,8 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
     decideOnScan(identity, options.action, scanMessageContent(message, definition ? definitionScan : contentScan));
 
   /** Whether one tool's definition (every string and schema key in it) holds an injection. */
-  const inspectTool = (tool: unknown): { types: Set<InjectionCategory>; paths: string[] } => {
+  const inspectTool = (tool: unknown): ToolVerdict => memory.tools.verdictOn(tool, () => scanTool(tool));
+  const scanTool = (tool: unknown): ToolVerdict => {
     const types = new Set<InjectionCategory>();
     const paths: string[] = [];
     walkStringsAndKeys(tool, (text, path) => {
@@ -113,7 +130,15 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
     if (method === 'tools/list' && 'result' in response && Array.isArray(response.result['tools'])) {
       return inspectToolList(response, response.result['tools'] as unknown[]);
     }
-    return inspect(response, method !== undefined && DEFINITION_METHODS.has(method));
+    const definition = method !== undefined && DEFINITION_METHODS.has(method);
+    if (!definition || !('result' in response)) return inspect(response, definition);
+    // A definition list seen clean before is clean again; a list with findings is scanned each time
+    // (its decision is built on this very response).
+    const key = memory.cleanLists.keyOf(response.result);
+    if (memory.cleanLists.get(key)) return undefined;
+    const decision = inspect(response, true);
+    if (decision === undefined) memory.cleanLists.set(key, true);
+    return decision;
   };
 
   return {
