@@ -2,8 +2,8 @@
 // validated object, or throws one ConfigError that names the path, the line and the fix.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findPlugin, pluginHandlers } from '../plugins/registry';
-import type { PluginDefinition, PluginEntryConfig } from '../plugins/types';
+import { descriptorHandlers, findDescriptor } from '../plugins/descriptors';
+import type { PluginDescriptor, PluginEntryConfig } from '../plugins/types';
 import { ErrorCode } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
@@ -28,14 +28,20 @@ import { parseJsonSource, parseYamlSource, type ConfigFormat, type ParsedSource 
 import { closestMatch, didYouMean, editDistance } from './suggest';
 import { writablePathProblem, writableRootsFromEnvironment } from './write-paths';
 
-/** Where plugin handlers are looked up. Tests pass their own small definitions. */
+/**
+ * Where plugin handlers are looked up. Validation needs descriptors only (options schemas, kinds),
+ * never a plugin's code; tests pass their own small definitions.
+ */
 export interface PluginRegistry {
-  find(handler: string): PluginDefinition<any> | undefined;
+  find(handler: string): PluginDescriptor<any> | undefined;
   handlers(): string[];
 }
 
-/** The built-in plugins of src/plugins/registry.ts. */
-export const builtinPluginRegistry: PluginRegistry = { find: findPlugin, handlers: pluginHandlers };
+/**
+ * The built-in plugins' descriptors (src/plugins/descriptors.ts): validating a config loads no
+ * detector, so the extension, which validates with this, bundles none.
+ */
+export const builtinPluginRegistry: PluginRegistry = { find: findDescriptor, handlers: descriptorHandlers };
 
 /** An upstream with defaults applied and user strings expanded. */
 export interface ResolvedUpstream {
@@ -543,7 +549,7 @@ function checkWrittenFile(file: string, asWritten: string, at: PropertyKey[], co
   });
 }
 
-function knownPluginOptions(definition: PluginDefinition<any>): string[] {
+function knownPluginOptions(definition: PluginDescriptor<any>): string[] {
   const common: readonly string[] = COMMON_PLUGIN_OPTIONS;
   return [...common, ...knownKeysAt(definition.configSchema, []).filter((key) => !common.includes(key))];
 }

@@ -4,6 +4,7 @@ import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES } from
 import { backlogLimit, isUnserializable, Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
 import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
+import { approveToolChanges } from '../plugins/capabilities';
 import type { PluginEnvironment } from '../plugins/types';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
 import { validateConfigObject } from '../config/loader';
@@ -212,8 +213,7 @@ export class Gateway {
 
   /** Approves changed or new tool definitions through the plugins that pin them. */
   async approveToolChanges(params: { server?: string; tools?: string[] }): Promise<{ approved: number }> {
-    let approved = 0;
-    for (const plugin of this.pluginHost.interceptors()) if (plugin.approveToolChanges) approved += await plugin.approveToolChanges(params);
+    const approved = await approveToolChanges(this.pluginHost.interceptors(), params);
     if (approved > 0) this.router.notifyListsChanged();
     return { approved };
   }

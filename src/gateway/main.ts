@@ -7,17 +7,16 @@ import { gatekitVersion } from './version';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
 import { loadConfigFile, type LoadedConfig } from '../config/loader';
-import { resolveUserPath } from '../config/paths';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
 import { openForAppendSync } from '../plugins/safe-file';
-import { runPinsCommand } from './pins-cli';
+import { configuredLockfile, runPinsCommand } from './pins-cli';
 import { configFromEnvironment, startControlLink } from './control/environment';
 import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
-       gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json] [--live]
+       gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json]
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
 client and runs the upstream MCP servers of the config file as child processes.
@@ -193,15 +192,7 @@ async function pins(argv: string[]): Promise<number> {
     process.stderr.write(`Configuration invalid: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  // The lockfile a `tool_pinning` entry names (the first one found), else the default beside the config.
-  let lockfile: string | undefined;
-  for (const entries of Object.values(loaded.config.plugins.security)) {
-    const entry = entries.find((e) => e.handler === 'tool_pinning' && typeof (e.options as { lockfile?: unknown })?.lockfile === 'string');
-    if (entry) {
-      lockfile = resolveUserPath((entry.options as { lockfile: string }).lockfile, loaded.configDir);
-      break;
-    }
-  }
+  const lockfile = configuredLockfile(loaded);
   return runPinsCommand(rest, {
     configPath: loaded.configPath ?? configPath,
     configDir: loaded.configDir,

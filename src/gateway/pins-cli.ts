@@ -1,20 +1,19 @@
-// `gatekit-gateway pins list|approve`: shows what the tool-pinning lockfile holds and accepts changed
-// tool definitions, offline from the lockfile's pending entries or (--live) from the running servers.
+// `gatekit-gateway pins list|approve`: shows what the tool-pinning lockfile holds and accepts the
+// changed tool definitions waiting in it. The running gateway records those as servers list their
+// tools; this command works offline, on the lockfile alone.
+import type { LoadedConfig } from '../config/loader';
+import { resolveUserPath } from '../config/paths';
+import { approvalLockfileOf } from '../plugins/descriptors';
 import {
   approvePending,
+  changedFields,
   defaultLockfilePath,
-  hashDefinition,
   loadLockfile,
-  nameRecord,
   ownValue,
-  pinCurrent,
-  pinnedDefinition,
   updateLockfile,
   type ApprovedPin,
   type Lockfile,
 } from '../plugins/security/pin-store';
-import { changedFields } from '../plugins/security/tool_pinning';
-import { screenList } from './list-items';
 
 /** What the `pins` command needs from the CLI around it. */
 export interface PinsCommandContext {
@@ -23,12 +22,7 @@ export interface PinsCommandContext {
   readonly configDir: string;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /**
-   * The tools each server lists right now (clean names), for `--live`; `server` limits it to one.
-   * The caller starts the servers; without it only the offline mode is available.
-   */
-  readonly fetchCurrentTools?: (server?: string) => Promise<Record<string, unknown[]>>;
-  /** The lockfile path when the config's `tool_pinning` entry sets `lockfile` (already resolved). */
+  /** The lockfile path when the config's approvals plugin names one (already resolved: {@link configuredLockfile}). */
   readonly lockfile?: string;
 }
 
@@ -39,7 +33,6 @@ Commands:
   approve [server[__tool]]       Accept the pending (changed or new) definitions
 
 Options:
-  --live                         Compare with (list) or pin (approve) what the servers list now
   --lockfile <path>              Use this lockfile instead of gatekit.lock.json beside the config
   --json                         (list) Print the lockfile status as JSON
   -h, --help                     Show this help
@@ -48,7 +41,6 @@ Options:
 interface ParsedArgs {
   command?: string;
   target?: string;
-  live: boolean;
   json: boolean;
   lockfile?: string;
   help: boolean;
@@ -58,12 +50,11 @@ class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
   const args = argv[0] === 'pins' ? argv.slice(1) : argv;
-  const parsed: ParsedArgs = { live: false, json: false, help: false };
+  const parsed: ParsedArgs = { json: false, help: false };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--live') parsed.live = true;
-    else if (arg === '--json') parsed.json = true;
+    if (arg === '--json') parsed.json = true;
     else if (arg === '-h' || arg === '--help') parsed.help = true;
     else if (arg === '--lockfile') {
       const value = args[++i];
@@ -126,7 +117,7 @@ export async function runPinsCommand(argv: string[], ctx: PinsCommandContext): P
         if (target.tool !== undefined) throw new UsageError('list takes a server name, not server__tool');
         return await listPins(file, target.server, args, ctx);
       case 'approve':
-        return await approvePins(file, target, args.live, ctx);
+        return await approvePins(file, target, ctx);
       case undefined:
         ctx.stderr(USAGE);
         return 2;
@@ -171,48 +162,9 @@ function statusFromLockfile(lock: Lockfile, server: string | undefined): ToolSta
   return out;
 }
 
-/** The same rows, judged against what the servers list now instead of what was recorded. */
-function statusFromLive(lock: Lockfile, live: Record<string, unknown[]>, server: string | undefined): ToolStatus[] {
-  const out: ToolStatus[] = [];
-  const servers = new Set([...Object.keys(lock.servers), ...Object.keys(live)]);
-  for (const serverName of [...servers].sort()) {
-    if (server !== undefined && serverName !== server) continue;
-    const entries = ownValue(lock.servers, serverName) ?? nameRecord();
-    const listed = new Map<string, Record<string, unknown>>();
-    for (const tool of ownValue(live, serverName) ?? []) {
-      if (typeof tool === 'object' && tool !== null && typeof (tool as Record<string, unknown>)['name'] === 'string') {
-        listed.set((tool as Record<string, unknown>)['name'] as string, tool as Record<string, unknown>);
-      }
-    }
-    for (const tool of [...new Set([...Object.keys(entries), ...listed.keys()])].sort()) {
-      const entry = ownValue(entries, tool);
-      const current = listed.get(tool);
-      const row: ToolStatus = { server: serverName, tool, status: 'pinned' };
-      if (entry?.hash) row.hash = entry.hash;
-      if (!current) row.status = 'not_listed';
-      else {
-        const definition = pinnedDefinition(current);
-        const hash = hashDefinition(definition);
-        if (entry?.hash === undefined) row.status = 'new';
-        else if (entry.hash !== hash) {
-          row.status = 'changed';
-          row.changedFields = changedFields(entry.definition ?? {}, definition);
-        }
-        if (row.status !== 'pinned') row.pendingHash = hash;
-      }
-      out.push(row);
-    }
-  }
-  return out;
-}
-
 async function listPins(file: string, server: string | undefined, args: ParsedArgs, ctx: PinsCommandContext): Promise<number> {
   const loaded = await loadLockfile(file);
-  let rows: ToolStatus[];
-  if (args.live) {
-    if (!ctx.fetchCurrentTools) throw new Error('--live needs the servers, which this context cannot start');
-    rows = statusFromLive(loaded.lock, await ctx.fetchCurrentTools(server), server);
-  } else rows = statusFromLockfile(loaded.lock, server);
+  const rows = statusFromLockfile(loaded.lock, server);
   if (args.json) {
     ctx.stdout(`${JSON.stringify({ lockfile: file, exists: loaded.text !== undefined, tools: rows }, null, 2)}\n`);
     return 0;
@@ -235,36 +187,21 @@ async function listPins(file: string, server: string | undefined, args: ParsedAr
     lines.push(`${name}  ${pad(shortHash(row.hash), 19)}  ${status}`);
   }
   const waiting = rows.filter((r) => r.status === 'changed' || r.status === 'new').length;
-  if (waiting > 0) lines.push('', `${waiting} waiting for approval: gatekit-gateway pins approve${args.live ? ' --live' : ''} [server[__tool]]`);
+  if (waiting > 0) lines.push('', `${waiting} waiting for approval: gatekit-gateway pins approve [server[__tool]]`);
   ctx.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
 
-async function approvePins(file: string, target: { server?: string; tool?: string }, live: boolean, ctx: PinsCommandContext): Promise<number> {
+async function approvePins(file: string, target: { server?: string; tool?: string }, ctx: PinsCommandContext): Promise<number> {
   const what = target.tool !== undefined ? `${target.server}__${target.tool}` : target.server;
   let approved: ApprovedPin[] = [];
-  if (live) {
-    if (!ctx.fetchCurrentTools) throw new Error('--live needs the servers, which this context cannot start');
-    const current = await ctx.fetchCurrentTools(target.server);
-    await updateLockfile(file, (lock) => {
-      approved = [];
-      for (const server of Object.keys(current).sort()) {
-        if (target.server !== undefined && server !== target.server) continue;
-        // The router's rules: an invalid entry or a name listed twice is never pinned.
-        const tools = screenList('tools', ownValue(current, server) ?? []).items;
-        approved.push(...pinCurrent(lock, server, tools, target.tool));
-      }
-      return approved.length > 0;
-    });
-  } else {
-    await updateLockfile(file, (lock) => {
-      approved = approvePending(lock, target.server, target.tool);
-      return approved.length > 0;
-    });
-  }
+  await updateLockfile(file, (lock) => {
+    approved = approvePending(lock, target.server, target.tool);
+    return approved.length > 0;
+  });
   if (approved.length === 0) {
     if (what !== undefined) {
-      ctx.stderr(`Nothing to approve for '${what}'${live ? ' (the servers list it as pinned, or do not list it)' : ' (no pending change in the lockfile)'}.\n`);
+      ctx.stderr(`Nothing to approve for '${what}' (no pending change in the lockfile).\n`);
       return 1;
     }
     ctx.stdout('Nothing to approve.\n');
@@ -274,3 +211,20 @@ async function approvePins(file: string, target: { server?: string; tool?: strin
   return 0;
 }
 
+
+/**
+ * The lockfile the config's approvals plugin names (the first entry that names one, resolved
+ * against the config folder), or undefined for the default beside the config. Found by what the
+ * plugin offers, not by its name.
+ */
+export function configuredLockfile(loaded: LoadedConfig): string | undefined {
+  for (const scopes of Object.values(loaded.config.plugins)) {
+    for (const entries of Object.values(scopes)) {
+      for (const entry of entries) {
+        const lockfile = approvalLockfileOf(entry);
+        if (lockfile !== undefined) return resolveUserPath(lockfile, loaded.configDir);
+      }
+    }
+  }
+  return undefined;
+}

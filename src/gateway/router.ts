@@ -17,6 +17,7 @@ import {
 } from '../shared/jsonrpc';
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '../plugins/types';
 import { passThrough, type PluginHost, type ServerPipeline } from '../plugins/pipeline';
+import { toolApprovalAnnotation } from '../plugins/capabilities';
 import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
 import { screenList, type LeftOut, type NamedListKey } from './list-items';
 import type { ClientHandshake, Upstream } from './upstream';
@@ -560,23 +561,17 @@ export class Router {
         const listed = 'result' in outcome.message && Array.isArray(outcome.message.result.tools) ? outcome.message.result.tools : [];
         const exposed = outcome.response === undefined && isRecord(listed[0]) ? listed[0] : undefined;
         const remover = exposed ? undefined : outcome.stages.find((s) => s.outcome !== 'passed' && s.outcome !== 'allowed');
-        const pin = this.host.plugins.interceptors().map((p) => p.toolPinState?.(server, name)).find((state) => state !== undefined) ?? 'none';
+        const approval = toolApprovalAnnotation(this.host.plugins.interceptors(), server, tool);
         const entry: ToolInventoryEntry = {
           name,
           visibility: exposed ? (exposed.name === name ? 'visible' : 'renamed') : remover?.kind === 'security' || outcome.response ? 'blocked' : 'hidden',
-          pin,
+          pin: approval.pin,
         };
         if (exposed) entry.exposedName = namespaced(server, String(exposed.name));
         const description = exposed?.description ?? tool.description;
         if (typeof description === 'string') entry.description = description;
         if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
-        if (pin === 'changed') entry.reason = 'definition changed since it was approved';
-        if (pin === 'changed' || pin === 'new') {
-          const definitions = this.host.plugins.interceptors().map((p) => p.pinDefinitions?.(server, tool)).find((d) => d !== undefined);
-          if (definitions?.pinned) entry.pinnedDefinition = definitions.pinned;
-          if (definitions) entry.currentDefinition = definitions.current;
-        }
-        tools.push(entry);
+        tools.push({ ...entry, ...approval });
       }
       // Left out by the router before any plugin: shown as blocked, with the router's reason.
       for (const { name, reason } of leftOut) if (name !== undefined) tools.push({ name, visibility: 'blocked', pin: 'none', reason });

@@ -189,7 +189,7 @@ export class ServerPipeline {
   ) {
     this.requestHooks = interceptors.filter((p) => p.instance.onRequest);
     // Responses unwind in reverse order, so the plugin nearest the server sees the server's own
-    // names first (tool_pinning hashes real names before tool_manager renames them).
+    // names first (a plugin that pins definitions hashes them before a renaming middleware changes them).
     this.responseHooks = interceptors.filter((p) => p.instance.onResponse).reverse();
     this.notificationHooks = interceptors.filter((p) => p.instance.onNotification);
   }

@@ -1,16 +1,19 @@
-// Every built-in plugin, by handler name. Adding a plugin is one file plus one line here; the core
-// never names a plugin.
+// Every built-in plugin's implementation, by handler name: the gateway's side of the plugin table
+// (config validation and the extension use the descriptors of src/plugins/descriptors.ts instead, so
+// nothing here reaches their bundles). Adding a plugin is its descriptor and implementation files
+// plus one line there and one here; the core never names a plugin.
 //
 // A plugin's module is loaded when its handler is first looked up: a gateway runs only the plugins
 // its config names, and the others (the detectors' tables, the phone-number metadata) would cost
 // start-up time and memory for nothing. `require` (not `import()`) keeps lookups synchronous; the
 // bundler turns each into a module initialised on first use.
+import { builtinDescriptors, descriptorHandlers, type BuiltinHandler } from './descriptors';
 import type { PluginDefinition } from './types';
 
 type Load = () => PluginDefinition<any>;
 
-const builtins: Record<string, Load> = {
-  // (plugins register here, one line each)
+// Keyed by the descriptors' handlers, so the compiler refuses a plugin with one half missing.
+const builtins: Record<BuiltinHandler, Load> = {
   tool_manager: () => (require('./middleware/tool_manager') as typeof import('./middleware/tool_manager')).toolManager,
   call_trace: () => (require('./middleware/call_trace') as typeof import('./middleware/call_trace')).callTrace,
   audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof import('./auditing/audit_jsonl')).auditJsonl,
@@ -26,12 +29,17 @@ const builtins: Record<string, Load> = {
 
 const loaded = new Map<string, PluginDefinition<any>>();
 
-/** The built-in plugin with this handler name (its module is loaded now if it was not yet). */
+/** The built-in plugin's implementation with this handler name (its module is loaded now if it was not yet). */
 export function findPlugin(handler: string): PluginDefinition<any> | undefined {
   let definition = loaded.get(handler);
   if (definition === undefined && Object.hasOwn(builtins, handler)) {
-    definition = builtins[handler]!();
+    definition = builtins[handler as BuiltinHandler]();
+    // The implementation must describe itself exactly as its descriptor does (one definition of each fact).
+    const descriptor = builtinDescriptors[handler as BuiltinHandler];
     if (definition.handler !== handler) throw new Error(`plugin registered as '${handler}' calls itself '${definition.handler}'`);
+    if (definition.configSchema !== descriptor.configSchema || definition.kind !== descriptor.kind) {
+      throw new Error(`plugin '${handler}' does not match its descriptor`);
+    }
     loaded.set(handler, definition);
   }
   return definition;
@@ -39,5 +47,5 @@ export function findPlugin(handler: string): PluginDefinition<any> | undefined {
 
 /** Every built-in handler name, sorted (without loading any plugin). */
 export function pluginHandlers(): string[] {
-  return Object.keys(builtins).sort();
+  return descriptorHandlers();
 }

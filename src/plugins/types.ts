@@ -6,6 +6,27 @@ import type { JsonRpcErrorObject, JsonRpcId, JsonRpcNotification, JsonRpcRequest
 export type PluginKind = 'middleware' | 'security' | 'auditing';
 
 /**
+ * A value no one may change: every property readonly, every array a `readonly` array, all the way
+ * down. Plugins see messages through it, so one that edits a message in place instead of returning
+ * a replacement does not compile (an edit in place would leak the original bytes the router keeps
+ * for unmodified messages, and change what earlier stages and the audit log saw).
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? readonly DeepReadonly<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/** A request as plugins see it. */
+export type ReadonlyRequest = DeepReadonly<JsonRpcRequest>;
+/** A response as plugins see it. */
+export type ReadonlyResponse = DeepReadonly<JsonRpcResponse>;
+/** A notification as plugins see it. */
+export type ReadonlyNotification = DeepReadonly<JsonRpcNotification>;
+
+/**
  * Who sent a request: the client (a tool call, a list) or an upstream server (sampling, elicitation,
  * roots). For a response this is who sent the request it answers.
  */
@@ -17,7 +38,7 @@ export interface MessageContext {
   readonly serverName: string;
   readonly origin: RequestOrigin;
   /** For responses: the request being answered, as that plugin stage saw it (clean names). */
-  readonly request?: JsonRpcRequest;
+  readonly request?: ReadonlyRequest;
   /** The id the original sender used (client id for client requests), for correlating log records. */
   readonly requestId?: JsonRpcId;
   /** For responses: milliseconds since the request entered the gateway. */
@@ -50,27 +71,36 @@ type MaybePromise<T> = T | Promise<T>;
 
 /** A middleware or security plugin instance. Hooks are optional; a missing hook passes the message on. */
 export interface InterceptorPlugin {
-  onRequest?(request: JsonRpcRequest, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcRequest> | undefined>;
-  onResponse?(response: JsonRpcResponse, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcResponse> | undefined>;
-  onNotification?(notification: JsonRpcNotification, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcNotification> | undefined>;
+  onRequest?(request: ReadonlyRequest, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcRequest> | undefined>;
+  onResponse?(response: ReadonlyResponse, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcResponse> | undefined>;
+  onNotification?(notification: ReadonlyNotification, ctx: MessageContext): MaybePromise<PluginDecision<JsonRpcNotification> | undefined>;
+  /**
+   * Approval of tool definitions, offered by a plugin that pins them (see docs/plugins.md). The
+   * gateway finds it by this key on any plugin (src/plugins/capabilities.ts), never by a name.
+   */
+  readonly toolApprovals?: ToolApprovals;
+  /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
+  close?(): Promise<void>;
+}
+
+/** How one tool stands against the definition a user approved. */
+export type ToolApprovalState = 'pinned' | 'new' | 'changed';
+
+/** What a plugin that keeps approved tool definitions offers the gateway and, through it, VS Code. */
+export interface ToolApprovals {
   /**
    * A user approved changed or new tool definitions (VS Code's "Approve Tool Changes"): accept the
    * pending ones of `server` (all servers when absent), limited to `tools` when given. Resolves
    * with how many were approved.
    */
-  approveToolChanges?(params: { server?: string; tools?: readonly string[] }): Promise<number>;
-  /**
-   * What this plugin knows of a tool's approval state, for the Servers view: `pinned` (matches the
-   * approved definition), `new` (not approved yet), `changed` (differs from the approved one).
-   */
-  toolPinState?(serverName: string, toolName: string): 'pinned' | 'new' | 'changed' | undefined;
+  approve(params: { readonly server?: string; readonly tools?: readonly string[] }): Promise<number>;
+  /** What this plugin knows of a tool's approval state, for the Servers view (undefined: nothing). */
+  state(serverName: string, toolName: string): ToolApprovalState | undefined;
   /**
    * For a diff before approving: the approved definition of a tool (if any) and the one the server
    * offers now, in the form this plugin compares them.
    */
-  pinDefinitions?(serverName: string, tool: Record<string, unknown>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined;
-  /** Release files, timers. Called once when the gateway shuts down or the config is replaced. */
-  close?(): Promise<void>;
+  definitions(serverName: string, tool: DeepReadonly<Record<string, unknown>>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined;
 }
 
 export type StageOutcome = 'passed' | 'allowed' | 'modified' | 'blocked' | 'completed' | 'error';
@@ -124,7 +154,7 @@ export interface AuditEvent {
   readonly method: string;
   /** For tools/call (and its response): the clean tool name. */
   readonly tool?: string;
-  readonly message?: JsonRpcRequest | JsonRpcResponse | JsonRpcNotification;
+  readonly message?: ReadonlyRequest | ReadonlyResponse | ReadonlyNotification;
   readonly pipeline: PipelineResult<unknown>;
   /** For responses: round-trip milliseconds from the request entering the gateway. */
   readonly durationMs?: number;
@@ -171,11 +201,14 @@ export interface CommonPluginOptions {
 }
 
 /**
- * A registered plugin type. `configSchema` validates the plugin-specific keys of `config`
+ * What the configuration and the extension know of a plugin: its name, kind, options and display
+ * facts, and no code that runs on traffic. Descriptors are small and import no detector, so the
+ * extension (which validates configs) bundles none; the implementation ({@link PluginDefinition})
+ * is loaded by the gateway only. `configSchema` validates the plugin-specific keys of `config`
  * (the common `enabled`, `priority`, `critical` are stripped before it sees them); it should be a
  * strict zod object so unknown keys are reported with the list of valid ones.
  */
-export interface PluginDefinition<C = unknown> {
+export interface PluginDescriptor<C = unknown> {
   readonly handler: string;
   readonly kind: PluginKind;
   /** Shown in block messages: `Request blocked: <displayName>`. */
@@ -192,5 +225,31 @@ export interface PluginDefinition<C = unknown> {
    * refuses a path outside the folders the user chose (src/config/write-paths.ts).
    */
   readonly writtenFileOptions?: readonly string[];
+  /** What the plugin offers beyond its hooks, so the core and the extension find it without its name. */
+  readonly offers?: PluginOffers;
+}
+
+/**
+ * Facts a descriptor declares about what its plugin offers. Each is found by its key on any
+ * descriptor (src/plugins/descriptors.ts), so a second plugin offering the same works unchanged.
+ */
+export interface PluginOffers {
+  /**
+   * The plugin keeps approved tool definitions in a lockfile; its instance offers
+   * {@link InterceptorPlugin.toolApprovals}. `lockfileOption` names the option holding the
+   * lockfile's path (absent: `gatekit.lock.json` beside the config file).
+   */
+  readonly toolApprovals?: { readonly lockfileOption: string };
+  /**
+   * The plugin decides which tools a server shows from an allowlist: option `option` is a list of
+   * objects whose `toolKey` member is the upstream tool's name.
+   */
+  readonly toolAllowlist?: { readonly option: string; readonly toolKey: string };
+  /** The plugin writes an audit log a user may open; option `fileOption` names the file. */
+  readonly auditLog?: { readonly fileOption: string };
+}
+
+/** A plugin's implementation: its descriptor plus how to create an instance. Only the gateway loads these. */
+export interface PluginDefinition<C = unknown> extends PluginDescriptor<C> {
   create(config: C, env: PluginEnvironment): PluginInstance;
 }

@@ -3,9 +3,9 @@
 import { promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as z from 'zod';
 import { openForAppend, UnsafeFileError } from '../safe-file';
 import type { AuditEvent, AuditingPlugin, PluginEnvironment } from '../types';
+import type { FileOptions } from './audit-options';
 
 /** Options of an audit file. Sizes are in bytes; the plugins convert Gatekit's `max_file_size_mb`. */
 export interface AuditFileOptions {
@@ -423,25 +423,6 @@ export function openAuditFile(options: AuditFileOptions): AuditFileLease {
 /** Converts Gatekit's `max_file_size_mb` (fractions allowed) to bytes. */
 export function megabytes(mb: number): number {
   return Math.floor(mb * 1024 * 1024);
-}
-
-/** The option of every audit format that names the file it writes (checked by config validation). */
-export const AUDIT_FILE_OPTIONS = ['output_file'] as const;
-
-/** Gatekit's file keys, shared by every audit format (defaults as its Python handler had them). */
-export function fileOptionsShape(defaultOutputFile: string) {
-  return {
-    output_file: z.string().min(1).default(defaultOutputFile),
-    max_file_size_mb: z.number().positive().default(10),
-    backup_count: z.int().min(0).default(5),
-  };
-}
-
-/** The parsed file keys. */
-export interface FileOptions {
-  output_file: string;
-  max_file_size_mb: number;
-  backup_count: number;
 }
 
 /**

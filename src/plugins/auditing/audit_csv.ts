@@ -1,28 +1,10 @@
 // `audit_csv`: one spreadsheet row per message under Gatekit's fixed header, one physical line per
 // row, cells neutralised against formula injection.
-import * as z from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
-import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
+import { createFileAuditor } from './audit-file';
+import { ANY_DELIMITER, auditCsvDescriptor, needsQuoting, type CsvAuditOptions } from './audit_csv.descriptor';
 import { classifyErrorCode, toAuditRecord } from './audit-record';
 
-const csvConfigSchema = z.strictObject({
-  delimiter: z.enum([',', '\t', ';', '|']).default(','),
-  quote_char: z.string().length(1).default('"'),
-  quote_style: z.enum(['minimal', 'all', 'nonnumeric', 'none']).default('minimal'),
-  escape_char: z.string().length(1).default('\\'),
-  null_value: z.string().default(''),
-}).refine((format) => format.quote_style !== 'none' || !needsQuoting(format.null_value, format), {
-  message: "with quote_style 'none', null_value must not hold a field delimiter (, ; TAB |) or the quote character",
-  path: ['null_value'],
-});
-
-const configSchema = z.strictObject({
-  ...fileOptionsShape('logs/gatekit_audit.csv'),
-  csv_config: csvConfigSchema.prefault({}),
-});
-
-/** Parsed `audit_csv` options. */
-export type CsvAuditOptions = z.output<typeof configSchema>;
 type CsvFormat = CsvAuditOptions['csv_config'];
 
 /** Gatekit's columns, in order. */
@@ -53,11 +35,6 @@ type Cell = string | number | null;
 // Characters a spreadsheet may read as the start of a formula (tab and CR included: some
 // applications strip them and look at what follows).
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
-/**
- * Field delimiters of the common spreadsheet locales: whatever `delimiter` says, a spreadsheet
- * opened in another locale may split on any of these (`;` in much of Europe, TAB and `|` on paste).
- */
-const ANY_DELIMITER = /[,;\t|]/;
 /** A formula trigger right after a delimiter (spaces between allowed): a cell split there starts a formula. */
 const SEGMENT_FORMULA_START = /([,;\t|] *)(?=[=+\-@])/g;
 const NEEDS_ESCAPING = /[\\\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/;
@@ -92,10 +69,6 @@ export function neutraliseCell(text: string): string {
   return value.length > 0 && (FORMULA_START.has(value[0]!) || FORMULA_START.has(text[0]!)) ? `'${value}` : value;
 }
 
-/** Whether a cell must be quoted to stay one cell: it holds a delimiter of any common locale or the quote character. */
-function needsQuoting(text: string, format: { readonly quote_char: string }): boolean {
-  return ANY_DELIMITER.test(text) || text.includes(format.quote_char);
-}
 
 /** Thrown for a record that `quote_style: none` cannot write safely; the record is not written at all. */
 export class UnquotableCellError extends Error {}
@@ -174,14 +147,11 @@ export function formatCsvLine(event: AuditEvent, format: CsvFormat): string {
   return joinRow(cells, format);
 }
 
+export type { CsvAuditOptions };
+
 /** Gatekit's CSV audit log. */
 export const auditCsv: PluginDefinition<CsvAuditOptions> = {
-  handler: 'audit_csv',
-  kind: 'auditing',
-  displayName: 'CSV',
-  description: 'Log every MCP message as a CSV row for spreadsheets, protected against formula injection.',
-  configSchema,
-  writtenFileOptions: AUDIT_FILE_OPTIONS,
+  ...auditCsvDescriptor,
   create: (options, env) =>
     createFileAuditor(options, env, (event) => formatCsvLine(event, options.csv_config), csvHeader(options.csv_config)),
 };

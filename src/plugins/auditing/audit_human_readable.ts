@@ -1,15 +1,8 @@
 // `audit_human_readable`: one short line per message for `tail -f`, in Gatekit's layout.
-import * as z from 'zod';
 import type { AuditEvent, PluginDefinition } from '../types';
-import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
+import { createFileAuditor } from './audit-file';
+import { auditHumanReadableDescriptor, type HumanReadableAuditOptions } from './audit_human_readable.descriptor';
 import { singleLine, toAuditRecord, type AuditRecord } from './audit-record';
-
-const configSchema = z.strictObject({
-  ...fileOptionsShape('logs/gatekit_audit.log'),
-});
-
-/** Parsed `audit_human_readable` options. */
-export type HumanReadableAuditOptions = z.output<typeof configSchema>;
 
 /** `2025-01-12 15:30:45 UTC` */
 function humanTimestamp(iso: string): string {
@@ -68,13 +61,10 @@ export function formatHumanReadableLine(event: AuditEvent): string {
   return `${time} - NOTIFICATION: ${method} - ${server} - ${verdict(record, reason, false) ?? 'ALLOWED'}`;
 }
 
+export type { HumanReadableAuditOptions };
+
 /** Gatekit's human-readable audit log. */
 export const auditHumanReadable: PluginDefinition<HumanReadableAuditOptions> = {
-  handler: 'audit_human_readable',
-  kind: 'auditing',
-  displayName: 'Human Readable',
-  description: 'Log every MCP message as one readable line, for quick inspection and tail -f.',
-  configSchema,
-  writtenFileOptions: AUDIT_FILE_OPTIONS,
+  ...auditHumanReadableDescriptor,
   create: (options, env) => createFileAuditor(options, env, formatHumanReadableLine),
 };

@@ -1,7 +1,7 @@
 // `audit_jsonl`: one compact JSON object per line per message, with optional (log-safe) bodies.
-import * as z from 'zod';
 import type { AuditEvent, PipelineStage, PluginDefinition, StageOutcome } from '../types';
-import { AUDIT_FILE_OPTIONS, createFileAuditor, fileOptionsShape } from './audit-file';
+import { createFileAuditor } from './audit-file';
+import { auditJsonlDescriptor, type JsonlAuditOptions } from './audit_jsonl.descriptor';
 import {
   answerOf,
   cutText,
@@ -17,22 +17,6 @@ import {
   roundMs,
   stageVerdict,
 } from './audit-record';
-
-const configSchema = z.strictObject({
-  ...fileOptionsShape('logs/gatekit_audit.jsonl'),
-  include_request_body: z.boolean().default(false),
-  include_response_body: z.boolean().default(false),
-  include_notification_body: z.boolean().default(false),
-  max_body_size: z
-    .int()
-    .min(0)
-    .max(1048576)
-    .refine((size) => size === 0 || size >= 50, 'max_body_size must be 0 (unlimited) or at least 50')
-    .default(10240),
-});
-
-/** Parsed `audit_jsonl` options. */
-export type JsonlAuditOptions = z.output<typeof configSchema>;
 
 /** Appended to a body cut at `max_body_size` (Gatekit's marker). */
 export const TRUNCATION_MARKER = '...[truncated]';
@@ -279,13 +263,10 @@ export function formatJsonlLine(event: AuditEvent, options: JsonlAuditOptions): 
   return line + '}';
 }
 
+export type { JsonlAuditOptions };
+
 /** Gatekit's JSON Lines audit log. */
 export const auditJsonl: PluginDefinition<JsonlAuditOptions> = {
-  handler: 'audit_jsonl',
-  kind: 'auditing',
-  displayName: 'JSON Lines',
-  description: 'Log every MCP message as one JSON object per line, optionally with (redacted) bodies.',
-  configSchema,
-  writtenFileOptions: AUDIT_FILE_OPTIONS,
+  ...auditJsonlDescriptor,
   create: (options, env) => createFileAuditor(options, env, (event) => formatJsonlLine(event, options)),
 };

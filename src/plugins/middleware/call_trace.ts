@@ -1,30 +1,11 @@
 // `call_trace`: appends a short trace block (server, tool, params, size, duration, request id,
 // time) to every successful tools/call result, for debugging and finding the call in audit logs.
-import * as z from 'zod';
 import type { JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import { cutText, jsonPrefix } from '../auditing/audit-record';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment, ReadonlyResponse } from '../types';
+import { callTraceDescriptor, type CallTraceOptions } from './call_trace.descriptor';
 
-const configSchema = z.strictObject({
-  max_param_length: z.int().min(0).default(200),
-  trace_fields: z
-    .strictObject({
-      server: z.boolean().default(true),
-      tool: z.boolean().default(true),
-      params: z.boolean().default(true),
-      response_size: z.boolean().default(true),
-      duration: z.boolean().default(true),
-      request_id: z.boolean().default(true),
-      timestamp: z.boolean().default(true),
-    })
-    .prefault({}),
-});
-
-/** Parsed `call_trace` options. */
-export type CallTraceOptions = z.output<typeof configSchema>;
-
-/** Gatekit's default priority for this plugin: late, after the middleware that shapes the call. */
-export const CALL_TRACE_DEFAULT_PRIORITY = 90;
+export type { CallTraceOptions };
 
 /** `532 B`, `2.3 KB`, `1.5 MB`, `1.0 GB` (binary multiples, as Gatekit printed them). */
 export function formatSize(bytes: number): string {
@@ -92,7 +73,7 @@ class CallTrace implements InterceptorPlugin {
     private readonly env: PluginEnvironment,
   ) {}
 
-  onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
+  onResponse(response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
     const request = ctx.request;
     if (ctx.origin !== 'client' || request?.method !== 'tools/call' || !('result' in response)) return undefined;
     try {
@@ -120,11 +101,6 @@ class CallTrace implements InterceptorPlugin {
 
 /** Gatekit's call trace middleware. */
 export const callTrace: PluginDefinition<CallTraceOptions> = {
-  handler: 'call_trace',
-  kind: 'middleware',
-  displayName: 'Call Trace',
-  description: 'Append diagnostic trace information to tool results for debugging and audit log correlation.',
-  configSchema,
-  defaultPriority: CALL_TRACE_DEFAULT_PRIORITY,
+  ...callTraceDescriptor,
   create: (options, env) => new CallTrace(options, env),
 };

@@ -1,66 +1,11 @@
 // `tool_manager`: a per-server allowlist of tools, with optional display names and descriptions.
 // Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
 // tools itself.
-import * as z from 'zod';
 import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
-import { UPSTREAM_TOOL_NAME } from '../../gateway/namespacing';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, ReadonlyRequest, ReadonlyResponse } from '../types';
+import { toolManagerDescriptor, type ToolManagerOptions } from './tool_manager.descriptor';
 
-// Upstream names follow the MCP naming guidance (letters, digits, `_`, `-`, `.`); names shown to the
-// client keep Gatekit's stricter rule, so they namespace cleanly as `<server>__<name>`.
-const DISPLAY_NAME = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
-
-const toolEntrySchema = z.strictObject({
-  tool: z.string().regex(UPSTREAM_TOOL_NAME, 'Tool names use letters, digits, "_", "-" and "." (at most 128)'),
-  display_name: z
-    .string()
-    .regex(DISPLAY_NAME, 'Display names start with a letter and contain only letters, digits, "_" and "-"')
-    .optional(),
-  display_description: z.string().optional(),
-});
-
-const configSchema = z
-  .strictObject({
-    tools: z.array(toolEntrySchema),
-  })
-  .superRefine((config, ctx) => {
-    const listed = new Set(config.tools.map((entry) => entry.tool));
-    const exposedBy = new Map<string, string>();
-    config.tools.forEach((entry, index) => {
-      const path = ['tools', index];
-      const shown = entry.display_name ?? entry.tool;
-      if (entry.display_name !== undefined) {
-        if (entry.display_name === entry.tool) {
-          ctx.addIssue({ code: 'custom', path: [...path, 'display_name'], message: `Cannot rename '${entry.tool}' to itself` });
-          return;
-        }
-        if (listed.has(entry.display_name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, 'display_name'],
-            message: `Cannot rename '${entry.tool}' to '${entry.display_name}': a tool with name '${entry.display_name}' already exists in the configuration`,
-          });
-          return;
-        }
-      }
-      const previous = exposedBy.get(shown);
-      if (previous !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path,
-          message:
-            previous === entry.tool && entry.display_name === undefined
-              ? `Duplicate entry for tool '${entry.tool}'`
-              : `Cannot show '${entry.tool}' as '${shown}': '${previous}' is already shown under that name`,
-        });
-        return;
-      }
-      exposedBy.set(shown, entry.tool);
-    });
-  });
-
-/** Parsed `tool_manager` options. */
-export type ToolManagerOptions = z.output<typeof configSchema>;
+export type { ToolManagerOptions };
 
 /** One name a tool is shown under, and the description shown with it (when replaced). */
 export interface ToolExposure {
@@ -127,7 +72,7 @@ class ToolManager implements InterceptorPlugin {
     this.policy = compile(options);
   }
 
-  onRequest(request: JsonRpcRequest, ctx: MessageContext): PluginDecision<JsonRpcRequest> | undefined {
+  onRequest(request: ReadonlyRequest, ctx: MessageContext): PluginDecision<JsonRpcRequest> | undefined {
     if (ctx.origin !== 'client' || request.method !== 'tools/call') return undefined;
     const shownName = request.params?.name;
     // A missing or malformed name is the router's to answer (-32602).
@@ -152,7 +97,7 @@ class ToolManager implements InterceptorPlugin {
     };
   }
 
-  onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
+  onResponse(response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
     if (ctx.origin !== 'client' || ctx.request?.method !== 'tools/list' || !('result' in response)) return undefined;
     const tools = response.result.tools;
     if (!Array.isArray(tools)) return undefined;
@@ -202,11 +147,6 @@ class ToolManager implements InterceptorPlugin {
 
 /** Gatekit's tool allowlist middleware (per server only). */
 export const toolManager: PluginDefinition<ToolManagerOptions> = {
-  handler: 'tool_manager',
-  kind: 'middleware',
-  displayName: 'Tool Manager',
-  description: 'Choose which tools of a server the client sees, and rename or redescribe them.',
-  configSchema,
-  serverOnly: true,
+  ...toolManagerDescriptor,
   create: (options) => new ToolManager(options),
 };

@@ -1,35 +1,11 @@
 // `basic_pii_filter`: finds personal data (email, phone, payment card, IP address, national id,
 // IBAN) in every string of a message and blocks, redacts or only reports it.
-import * as z from 'zod';
 import type { InterceptorPlugin, PluginDefinition } from '../types';
+import { basicPiiFilterDescriptor, type PiiFilterOptions } from './basic_pii_filter.descriptor';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';
 import { detectPii, PII_TYPES, type PiiType } from './detect/pii';
 import { onNormalizedText } from './detect/normalize';
-
-const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
-
-const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
-  pii_types: z
-    .strictObject({
-      email: typeSwitch,
-      phone: typeSwitch,
-      credit_card: typeSwitch,
-      ip_address: typeSwitch,
-      national_id: typeSwitch,
-      iban: typeSwitch,
-    })
-    .prefault({}),
-  /**
-   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
-   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
-   */
-  scan_base64: z.boolean().default(false),
-});
-
-/** Parsed `basic_pii_filter` options. */
-export type PiiFilterOptions = z.output<typeof configSchema>;
 
 /** `[EMAIL REDACTED by Gatekit]`, `[CREDIT_CARD REDACTED by Gatekit]`, … */
 export function piiPlaceholder(type: PiiType): string {
@@ -53,12 +29,9 @@ export function createPiiFilter(options: PiiFilterOptions): InterceptorPlugin {
   return scanningFilter(identity, options.action, scanOptions, enabled.size > 0);
 }
 
+export type { PiiFilterOptions };
+
 export const basicPiiFilter: PluginDefinition<PiiFilterOptions> = {
-  handler: 'basic_pii_filter',
-  kind: 'security',
-  displayName: 'Basic PII Filter',
-  description:
-    'Finds emails, phone numbers, payment cards, IP addresses, national ids and IBANs in every message and blocks, redacts or reports them. Pattern-based: it cannot find personal data it has no format for.',
-  configSchema,
+  ...basicPiiFilterDescriptor,
   create: (config) => createPiiFilter(config),
 };

@@ -1,37 +1,19 @@
 // `basic_prompt_injection_defense`: finds prompt injection and tool poisoning (delimiter tricks, role
 // manipulation, context hijacking, hidden directives, hidden Unicode, base64-wrapped instructions) in
 // every message; removes poisoned tools from `tools/list` and blocks, redacts or reports the rest.
-import * as z from 'zod';
 import type { JsonRpcMessage, JsonRpcResponse, JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { ContentPath } from '../content';
 import { MAX_SCAN_DEPTH, ContentTooDeepError, rememberCleanTokens } from '../content';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, ReadonlyResponse } from '../types';
+import { basicPromptInjectionDefenseDescriptor, type InjectionDefenseOptions } from './basic_prompt_injection_defense.descriptor';
+
+export type { InjectionDefenseOptions };
 import { decideOnScan, scanMessageContent, type ContentScanOptions, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
+import { DefinitionVerdicts } from './definition-memory';
 
 /** The placeholder every injection is replaced with. */
 export const INJECTION_PLACEHOLDER = '[PROMPT INJECTION REDACTED by Gatekit]';
-
-const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
-
-const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
-  /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
-  sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
-  detection_methods: z
-    .strictObject({
-      delimiter_injection: enabledByDefault,
-      role_manipulation: enabledByDefault,
-      context_hijacking: enabledByDefault,
-      // Ours (not in Gatekit): poisoned tool definitions and invisible characters.
-      tool_poisoning: enabledByDefault,
-      hidden_unicode: enabledByDefault,
-    })
-    .prefault({}),
-});
-
-/** Parsed `basic_prompt_injection_defense` options. */
-export type InjectionDefenseOptions = z.output<typeof configSchema>;
 
 const identity = { handler: 'basic_prompt_injection_defense', subject: 'Prompt injection' } as const;
 const placeholder = (): string => INJECTION_PLACEHOLDER;
@@ -52,8 +34,23 @@ export interface RemovedTool {
   readonly paths: string[];
 }
 
+/** What one tool's definition holds: the injection categories found and where (empty when clean). */
+interface ToolVerdict {
+  readonly types: ReadonlySet<InjectionCategory>;
+  readonly paths: readonly string[];
+}
+
+/**
+ * What a defense remembers of the definitions it scanned: each tool's verdict, and the definition
+ * lists (prompts, resources, templates, instructions) found clean. Tests pass their own to count.
+ */
+export class DefinitionMemory {
+  readonly tools = new DefinitionVerdicts<ToolVerdict>();
+  readonly cleanLists = new DefinitionVerdicts<true>();
+}
+
 /** Builds the defense for parsed options (exported for tests and benchmarks). */
-export function createInjectionDefense(options: InjectionDefenseOptions): InterceptorPlugin {
+export function createInjectionDefense(options: InjectionDefenseOptions, memory: DefinitionMemory = new DefinitionMemory()): InterceptorPlugin {
   const categories = Object.fromEntries(INJECTION_CATEGORIES.map((c) => [c, options.detection_methods[c].enabled])) as Record<InjectionCategory, boolean>;
   const active = INJECTION_CATEGORIES.some((c) => categories[c]);
   // Base64 runs are found by the shared content scan; the plain detector must not decode them again.
@@ -77,7 +74,8 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
     decideOnScan(identity, options.action, scanMessageContent(message, definition ? definitionScan : contentScan));
 
   /** Whether one tool's definition (every string and schema key in it) holds an injection. */
-  const inspectTool = (tool: unknown): { types: Set<InjectionCategory>; paths: string[] } => {
+  const inspectTool = (tool: unknown): ToolVerdict => memory.tools.verdictOn(tool, () => scanTool(tool));
+  const scanTool = (tool: unknown): ToolVerdict => {
     const types = new Set<InjectionCategory>();
     const paths: string[] = [];
     walkStringsAndKeys(tool, (text, path) => {
@@ -126,13 +124,21 @@ export function createInjectionDefense(options: InjectionDefenseOptions): Interc
     return { allowed: true, modified, reason: `Removed ${removed.length} poisoned ${noun} from tools/list: ${summary}`, metadata };
   };
 
-  const onResponse = (response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
+  const onResponse = (response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
     if (!active) return undefined;
     const method = ctx.request?.method;
     if (method === 'tools/list' && 'result' in response && Array.isArray(response.result['tools'])) {
       return inspectToolList(response, response.result['tools'] as unknown[]);
     }
-    return inspect(response, method !== undefined && DEFINITION_METHODS.has(method));
+    const definition = method !== undefined && DEFINITION_METHODS.has(method);
+    if (!definition || !('result' in response)) return inspect(response, definition);
+    // A definition list seen clean before is clean again; a list with findings is scanned each time
+    // (its decision is built on this very response).
+    const key = memory.cleanLists.keyOf(response.result);
+    if (memory.cleanLists.get(key)) return undefined;
+    const decision = inspect(response, true);
+    if (decision === undefined) memory.cleanLists.set(key, true);
+    return decision;
   };
 
   return {
@@ -191,11 +197,6 @@ function displayToolName(tool: unknown, index: number, detector: InjectionDetect
 }
 
 export const basicPromptInjectionDefense: PluginDefinition<InjectionDefenseOptions> = {
-  handler: 'basic_prompt_injection_defense',
-  kind: 'security',
-  displayName: 'Basic Prompt Injection Defense',
-  description:
-    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
-  configSchema,
+  ...basicPromptInjectionDefenseDescriptor,
   create: (config) => createInjectionDefense(config),
 };

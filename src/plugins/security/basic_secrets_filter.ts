@@ -1,8 +1,8 @@
 // `basic_secrets_filter`: finds credentials (cloud and SaaS keys, tokens, private keys, passwords in
 // URLs and assignments, optionally high-entropy strings) in every string of a message and blocks,
 // redacts or only reports them.
-import * as z from 'zod';
 import type { InterceptorPlugin, PluginDefinition } from '../types';
+import { basicSecretsFilterDescriptor, type SecretsFilterOptions } from './basic_secrets_filter.descriptor';
 import { rememberCleanTokens } from '../content';
 import { scanningFilter, type ContentScanOptions } from './detect/findings';
 import { onNormalizedText } from './detect/normalize';
@@ -10,51 +10,6 @@ import { detectSecrets, SECRET_TYPES, type SecretDetectionOptions, type SecretFi
 
 /** The placeholder every secret is replaced with. */
 export const SECRET_PLACEHOLDER = '[SECRET REDACTED by Gatekit]';
-
-const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
-
-const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
-  secret_types: z
-    .strictObject({
-      aws_access_keys: enabledByDefault,
-      github_tokens: enabledByDefault,
-      google_api_keys: enabledByDefault,
-      jwt_tokens: enabledByDefault,
-      openai_api_keys: enabledByDefault,
-      slack_tokens: enabledByDefault,
-      ssh_private_keys: enabledByDefault,
-      // On by default (Gatekit had it off): a PEM private-key header is never a false positive.
-      private_keys: enabledByDefault,
-      aws_secret_keys: enabledByDefault,
-      gitlab_tokens: enabledByDefault,
-      stripe_keys: enabledByDefault,
-      anthropic_api_keys: enabledByDefault,
-      npm_tokens: enabledByDefault,
-      huggingface_tokens: enabledByDefault,
-      sendgrid_api_keys: enabledByDefault,
-      azure_storage_keys: enabledByDefault,
-      slack_webhooks: enabledByDefault,
-      database_urls: enabledByDefault,
-      password_assignments: enabledByDefault,
-    })
-    .prefault({}),
-  entropy_detection: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      threshold: z.number().min(4).max(5).default(5),
-      min_length: z.int().min(10).default(20),
-    })
-    .prefault({}),
-  /**
-   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
-   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
-   */
-  scan_base64: z.boolean().default(false),
-});
-
-/** Parsed `basic_secrets_filter` options. */
-export type SecretsFilterOptions = z.output<typeof configSchema>;
 
 const identity = { handler: 'basic_secrets_filter', subject: 'Secret' } as const;
 const placeholder = (): string => SECRET_PLACEHOLDER;
@@ -79,12 +34,9 @@ export function createSecretsFilter(options: SecretsFilterOptions): InterceptorP
   return scanningFilter(identity, options.action, scanOptions, active);
 }
 
+export type { SecretsFilterOptions };
+
 export const basicSecretsFilter: PluginDefinition<SecretsFilterOptions> = {
-  handler: 'basic_secrets_filter',
-  kind: 'security',
-  displayName: 'Basic Secrets Filter',
-  description:
-    'Finds API keys, tokens, private keys and passwords in every message and blocks, redacts or reports them. Pattern-based: a credential in a format it does not know passes unless entropy detection is on.',
-  configSchema,
+  ...basicSecretsFilterDescriptor,
   create: (config) => createSecretsFilter(config),
 };

@@ -329,28 +329,8 @@ export function approvePending(lock: Lockfile, server?: string, tool?: string): 
   return approved;
 }
 
-/**
- * Pins the given tools as they are now (for `pins approve --live`), replacing pins and pending
- * entries. New names past MAX_PINS_PER_SERVER are left out, as when listed.
- */
-export function pinCurrent(lock: Lockfile, server: string, tools: readonly Record<string, unknown>[], only?: string): ApprovedPin[] {
-  const approved: ApprovedPin[] = [];
-  const entries = serverEntries(lock, server);
-  // Counted once, not per tool: a list of thousands would make the cap check quadratic.
-  let count = Object.keys(entries).length;
-  for (const tool of tools) {
-    const name = tool['name'];
-    if (typeof name !== 'string' || (only !== undefined && name !== only)) continue;
-    const pin = pinTool(tool);
-    const entry = ownValue(entries, name);
-    if (entry?.hash === pin.hash && !entry.pending) continue;
-    if (entry === undefined) {
-      if (count >= MAX_PINS_PER_SERVER) continue;
-      count++;
-    }
-    approved.push({ server, tool: name, ...(entry?.hash ? { previousHash: entry.hash } : {}), hash: pin.hash });
-    setOwn(entries, name, { hash: pin.hash, definition: pin.definition });
-  }
-  if (count === 0) delete lock.servers[server];
-  return approved;
+/** Top-level fields whose value differs between two pinned definitions (for messages, never values). */
+export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...fields].filter((f) => canonicalJson(before[f]) !== canonicalJson(after[f])).sort();
 }

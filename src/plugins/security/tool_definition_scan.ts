@@ -4,19 +4,16 @@
 // src/config/defaults.ts): a tool description is read by the model as an instruction before any
 // call is made, so a poisoned one ("read ~/.ssh/id_rsa first") must not reach it just because the
 // config names no filter. Call content is left alone: scanning it is a choice the config makes.
-import * as z from 'zod';
 import type { JsonRpcResponse } from '../../shared/jsonrpc';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
+import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment, ReadonlyResponse } from '../types';
+import { toolDefinitionScanDescriptor, type DefinitionScanOptions } from './tool_definition_scan.descriptor';
 // DEFINITION_METHODS: responses that describe a server rather than carry data (the injection defense's definition mode).
 import { basicPromptInjectionDefense, createInjectionDefense, DEFINITION_METHODS } from './basic_prompt_injection_defense';
 
-const HANDLER = 'tool_definition_scan';
+const HANDLER = toolDefinitionScanDescriptor.handler;
 
 /** Distinct findings remembered for logging once; past this the memory starts over (a server cannot grow it). */
 const MAX_LOGGED = 1000;
-
-// No options of its own: the common `enabled: false` switches it off.
-const configSchema = z.strictObject({});
 
 function createDefinitionScan(env: PluginEnvironment): InterceptorPlugin {
   // The injection defense's defaults: poisoned tools are removed, other poisoned text is redacted.
@@ -24,7 +21,7 @@ function createDefinitionScan(env: PluginEnvironment): InterceptorPlugin {
   // Each finding is logged once: lists are fetched again and again, and the tool inventory re-runs them.
   const logged = new Set<string>();
   return {
-    onResponse(response: JsonRpcResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
+    onResponse(response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined {
       const method = ctx.request?.method;
       if (method === undefined || !DEFINITION_METHODS.has(method)) return undefined;
       const decision = defense.onResponse!(response, ctx) as PluginDecision<JsonRpcResponse> | undefined;
@@ -40,12 +37,7 @@ function createDefinitionScan(env: PluginEnvironment): InterceptorPlugin {
   };
 }
 
-export const toolDefinitionScan: PluginDefinition<z.output<typeof configSchema>> = {
-  handler: HANDLER,
-  kind: 'security',
-  displayName: 'Tool Definition Scan',
-  description:
-    'On by default: removes tools whose definitions carry prompt injection or tool poisoning and redacts it in prompt and resource lists and server instructions, using the prompt injection detector. Scans no call content. Steps aside on servers that have basic_prompt_injection_defense; `enabled: false` switches it off.',
-  configSchema,
+export const toolDefinitionScan: PluginDefinition<DefinitionScanOptions> = {
+  ...toolDefinitionScanDescriptor,
   create: (_config, env) => createDefinitionScan(env),
 };

@@ -2,12 +2,25 @@
 // each tool's definition (hash + definition in gatekit.lock.json); a later definition that differs is
 // withheld from the list and its calls are refused until someone approves it with `pins approve`.
 import { promises as fs } from 'node:fs';
-import * as z from 'zod';
 import { ErrorCode, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
-import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
+import type {
+  DeepReadonly,
+  InterceptorPlugin,
+  MessageContext,
+  PluginDecision,
+  PluginDefinition,
+  PluginEnvironment,
+  ReadonlyRequest,
+  ReadonlyResponse,
+  ToolApprovals,
+  ToolApprovalState,
+} from '../types';
+import { toolPinningDescriptor, type ToolPinningOptions } from './tool_pinning.descriptor';
+
+export type { ToolPinningOptions };
 import {
   approvePending,
-  canonicalJson,
+  changedFields,
   cloneLockfile,
   defaultLockfilePath,
   loadLockfile,
@@ -22,25 +35,13 @@ import {
   type PinnedDefinition,
 } from './pin-store';
 
-const configSchema = z.strictObject({
-  /** Lockfile path (`~`, `${VAR}`, relative to the config folder). Default: gatekit.lock.json beside the config file. */
-  lockfile: z.string().min(1).optional(),
-  /** `block` withholds changed tools and refuses their calls; `audit_only` records and reports, changes nothing. */
-  action: z.enum(['block', 'audit_only']).default('block'),
-  /** Pin tools never seen before automatically. When false, new tools wait for `pins approve` too. */
-  trust_on_first_use: z.boolean().default(true),
-});
-
-/** Parsed `tool_pinning` options. */
-export type ToolPinningOptions = z.output<typeof configSchema>;
-
 /**
  * Why a tool is withheld: its definition changed, it is new and not approved, its server already has
  * MAX_PINS_PER_SERVER entries in the lockfile, or the lockfile is broken.
  */
 export type PinProblem = 'pin_mismatch' | 'pin_unapproved' | 'pin_limit' | 'pin_lockfile_invalid';
 
-const HANDLER = 'tool_pinning';
+const HANDLER = toolPinningDescriptor.handler;
 
 interface ObservedTool {
   readonly name: string;
@@ -107,12 +108,6 @@ export function reconcileTools(lock: Lockfile, server: string, tools: readonly O
   return result;
 }
 
-/** Top-level fields whose value differs between two pinned definitions (for messages, never values). */
-export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const fields = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...fields].filter((f) => canonicalJson(before[f]) !== canonicalJson(after[f])).sort();
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -143,12 +138,12 @@ class ToolPinning implements InterceptorPlugin {
     this.file = options.lockfile !== undefined ? env.resolvePath(options.lockfile) : defaultLockfilePath(env);
   }
 
-  onResponse(response: JsonRpcResponse, ctx: MessageContext): Promise<PluginDecision<JsonRpcResponse> | undefined> | undefined {
+  onResponse(response: ReadonlyResponse, ctx: MessageContext): Promise<PluginDecision<JsonRpcResponse> | undefined> | undefined {
     if (ctx.request?.method !== 'tools/list' || !('result' in response) || !Array.isArray(response.result['tools'])) return undefined;
     return this.serialized(() => this.checkToolList(response, response.result['tools'] as unknown[], ctx.serverName));
   }
 
-  onRequest(request: JsonRpcRequest, ctx: MessageContext): Promise<PluginDecision<JsonRpcRequest> | undefined> | undefined {
+  onRequest(request: ReadonlyRequest, ctx: MessageContext): Promise<PluginDecision<JsonRpcRequest> | undefined> | undefined {
     if (request.method !== 'tools/call' || ctx.origin !== 'client' || this.options.action === 'audit_only') return undefined;
     const name = request.params?.['name'];
     if (typeof name !== 'string' || name === '') return undefined;
@@ -159,20 +154,27 @@ class ToolPinning implements InterceptorPlugin {
     return this.serialized(() => this.checkCall(server, name));
   }
 
-  toolPinState(server: string, tool: string): 'pinned' | 'new' | 'changed' | undefined {
+  /** Approvals of changed and new definitions, and what the Servers view shows of each tool. */
+  readonly toolApprovals: ToolApprovals = {
+    approve: (params) => this.approve(params),
+    state: (server, tool) => this.approvalState(server, tool),
+    definitions: (server, tool) => this.definitionsOf(server, tool),
+  };
+
+  private approvalState(server: string, tool: string): ToolApprovalState | undefined {
     const held = this.withheld.get(server)?.get(tool);
     if (held) return held.problem === 'pin_unapproved' || held.problem === 'pin_limit' ? 'new' : 'changed';
     return this.verified.get(server)?.has(tool) ? 'pinned' : undefined;
   }
 
-  pinDefinitions(server: string, tool: Record<string, unknown>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined {
+  private definitionsOf(server: string, tool: DeepReadonly<Record<string, unknown>>): { pinned?: Record<string, unknown>; current: Record<string, unknown> } | undefined {
     if (typeof tool['name'] !== 'string') return undefined;
     const pinned = ownValue(ownValue(this.cache?.lock.servers, server), tool['name'])?.definition;
     const current = pinTool(tool).definition;
     return pinned ? { pinned, current } : { current };
   }
 
-  approveToolChanges(params: { server?: string; tools?: readonly string[] }): Promise<number> {
+  private approve(params: { readonly server?: string; readonly tools?: readonly string[] }): Promise<number> {
     return this.serialized(async () => {
       let approved = 0;
       await updateLockfile(this.file, (lock) => {
@@ -380,12 +382,6 @@ class ToolPinning implements InterceptorPlugin {
 }
 
 export const toolPinning: PluginDefinition<ToolPinningOptions> = {
-  handler: HANDLER,
-  kind: 'security',
-  displayName: 'Tool Pinning',
-  description:
-    'Pins every tool definition on first sight (sha256 in gatekit.lock.json, beside the config file); a tool whose name, description or schema later changes is withheld and its calls refused until approved with `gatekit-gateway pins approve`.',
-  configSchema,
-  writtenFileOptions: ['lockfile'],
+  ...toolPinningDescriptor,
   create: (config, env) => new ToolPinning(config, env),
 };

@@ -1,4 +1,4 @@
-// `gatekit-gateway pins list|approve`: offline approval from the lockfile, --live, output and exit codes.
+// `gatekit-gateway pins list|approve`: offline approval from the lockfile, output and exit codes.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -108,26 +108,18 @@ describe('pins command', () => {
     assert.equal(await runPinsCommand(['list'], ctx), 1);
   });
 
-  it('compares with and pins what the servers list now (--live)', async () => {
+  it('has no --live mode: the running gateway records changes, this command approves them offline', async () => {
     await seed();
-    const requested: (string | undefined)[] = [];
-    const live: PinsCommandContext = {
-      ...ctx,
-      fetchCurrentTools: async (server) => {
-        requested.push(server);
-        return { fs: [readTool, { ...writeTool, description: 'Write a file (v2).' }, newTool] };
-      },
-    };
-    assert.equal(await runPinsCommand(['list', 'fs', '--live'], live), 0);
-    assert.match(out, /fs__read_file\s+sha256:\w{12}\s+pinned/);
-    assert.match(out, /fs__write_file\s+sha256:\w{12}\s+CHANGED, waiting for approval: description/);
-    assert.match(out, /fs__search\s+-\s+NEW/);
+    const before = readFileSync(lockfile, 'utf8');
+    assert.equal(await runPinsCommand(['list', '--live'], ctx), 2);
+    assert.match(err, /unknown option '--live'/);
+    err = '';
+    assert.equal(await runPinsCommand(['approve', '--live'], ctx), 2);
+    assert.match(err, /unknown option '--live'/);
+    assert.equal(readFileSync(lockfile, 'utf8'), before, 'a refused command changes nothing');
     out = '';
-    assert.equal(await runPinsCommand(['approve', 'fs__write_file', '--live'], live), 0);
-    assert.match(out, /Approved fs__write_file/);
-    assert.equal(lockOnDisk().servers['fs']!['write_file']!.definition?.['description'], 'Write a file (v2).');
-    assert.deepEqual(requested, ['fs', 'fs']);
-    assert.equal(await runPinsCommand(['approve', '--live'], ctx), 1, 'no servers without fetchCurrentTools');
+    assert.equal(await runPinsCommand(['--help'], ctx), 0);
+    assert.doesNotMatch(out, /--live/);
   });
 
   it('uses --lockfile or the context lockfile instead of the default', async () => {

@@ -1,0 +1,34 @@
+// `basic_prompt_injection_defense`'s descriptor: its options and display facts (the detector is in
+// basic_prompt_injection_defense.ts and detect/, which only the gateway loads).
+import * as z from 'zod';
+import type { PluginDescriptor } from '../types';
+
+const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
+
+const configSchema = z.strictObject({
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
+  sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
+  detection_methods: z
+    .strictObject({
+      delimiter_injection: enabledByDefault,
+      role_manipulation: enabledByDefault,
+      context_hijacking: enabledByDefault,
+      // Ours (not in Gatekit): poisoned tool definitions and invisible characters.
+      tool_poisoning: enabledByDefault,
+      hidden_unicode: enabledByDefault,
+    })
+    .prefault({}),
+});
+
+/** Parsed `basic_prompt_injection_defense` options. */
+export type InjectionDefenseOptions = z.output<typeof configSchema>;
+
+export const basicPromptInjectionDefenseDescriptor: PluginDescriptor<InjectionDefenseOptions> = {
+  handler: 'basic_prompt_injection_defense',
+  kind: 'security',
+  displayName: 'Basic Prompt Injection Defense',
+  description:
+    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
+  configSchema,
+};
