@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPlugin, pluginHandlers } from '../plugins/registry';
 import type { PluginDefinition, PluginEntryConfig } from '../plugins/types';
-import { ErrorCode } from '../shared/jsonrpc';
+import { ErrorCode, isRecord } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
@@ -288,9 +288,6 @@ function fail(issues: RawIssue[], context: ValidationContext): never {
   throw new ConfigError(ordered as [ConfigIssue, ...ConfigIssue[]], context.sourcePath);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * What Gatekit accepted beyond the schema's canonical form, applied to a copy before validation:
@@ -301,16 +298,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: RawIssue[] } {
   const issues: RawIssue[] = [];
-  if (!isPlainObject(root)) return { value: root, issues };
+  if (!isRecord(root)) return { value: root, issues };
   const out: Record<string, unknown> = { ...root };
 
-  if (isPlainObject(out['proxy']) && out['proxy']['timeouts'] === null) {
+  if (isRecord(out['proxy']) && out['proxy']['timeouts'] === null) {
     const { timeouts: _ignored, ...proxy } = out['proxy'];
     out['proxy'] = proxy;
   }
 
   if (out['plugins'] === null) delete out['plugins'];
-  else if (isPlainObject(out['plugins'])) {
+  else if (isRecord(out['plugins'])) {
     const plugins: Record<string, unknown> = { ...out['plugins'] };
     for (const section of PLUGIN_SECTIONS) {
       const scopes = plugins[section];
@@ -318,7 +315,7 @@ function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: 
         delete plugins[section];
         continue;
       }
-      if (!isPlainObject(scopes)) continue;
+      if (!isRecord(scopes)) continue;
       const kept: Record<string, unknown> = {};
       for (const [key, entries] of Object.entries(scopes)) {
         if (!key.startsWith('_') || key === GLOBAL_SCOPE) {
@@ -339,7 +336,7 @@ function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: 
   }
 
   if (out['logging'] === null) delete out['logging'];
-  else if (isPlainObject(out['logging'])) {
+  else if (isRecord(out['logging'])) {
     const level = out['logging']['level'];
     if (typeof level === 'string') {
       const upper = level.toUpperCase();

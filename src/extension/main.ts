@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { GatekitExtension } from './gatekit-extension';
+import { couldNotStartMessage } from '../shared/messages';
 
 /** What `activate` returns to other extensions and to the integration tests. */
 export interface GatekitApi {
@@ -21,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gateki
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     log.error(`activation failed: ${message}`);
-    void vscode.window.showErrorMessage(`Gatekit could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((choice) => {
+    void vscode.window.showErrorMessage(couldNotStartMessage(error instanceof Error ? error.message : String(error)), 'Show Log').then((choice) => {
       if (choice) log.show();
     });
     return undefined;

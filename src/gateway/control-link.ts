@@ -16,6 +16,7 @@ import {
 import { ConfigError } from '../config/errors';
 import { validateConfigObject, type LoadedConfig } from '../config/loader';
 import { ErrorCode } from '../shared/jsonrpc';
+import { splitNamespaced } from '../shared/namespacing';
 import type { ServerStatus as UpstreamStatus } from './gateway';
 import type { TrafficEvent as ExchangeEvent } from './router';
 import {
@@ -292,10 +293,12 @@ export function toTrafficEvent(event: ExchangeEvent, seq: number, maxBodyChars: 
 }
 
 function toWireStatus(status: UpstreamStatus): ServerStatus {
-  const wire: ServerStatus = { name: status.name, state: status.state };
-  if (status.detail !== undefined) wire.detail = status.detail;
-  if (status.ambiguousResources?.length) wire.ambiguousResources = [...status.ambiguousResources];
-  return wire;
+  return {
+    name: status.name,
+    state: status.state,
+    ...(status.detail === undefined ? {} : { detail: status.detail }),
+    ...(status.ambiguousResources?.length ? { ambiguousResources: [...status.ambiguousResources] } : {}),
+  };
 }
 
 interface Target {
@@ -723,10 +726,10 @@ export class ControlOnlyClient {
     for (const name of this.serverNames()) byServer.set(name, []);
     for (const tool of tools) {
       if (typeof tool.name !== 'string') continue;
-      const split = tool.name.indexOf('__');
-      if (split <= 0) continue;
-      const server = tool.name.slice(0, split);
-      const entry: ToolInventoryEntry = { name: tool.name.slice(split + 2), exposedName: tool.name, visibility: 'visible', pin: 'none' };
+      const split = splitNamespaced(tool.name);
+      if (split === undefined) continue;
+      const server = split.server;
+      const entry: ToolInventoryEntry = { name: split.name, exposedName: tool.name, visibility: 'visible', pin: 'none' };
       if (typeof tool.description === 'string') entry.description = tool.description;
       if (!byServer.has(server)) byServer.set(server, []);
       byServer.get(server)!.push(entry);

@@ -15,6 +15,7 @@ import {
 } from '../plugins/security/pin-store';
 import { changedFields } from '../plugins/security/tool_pinning';
 import { screenList } from './list-items';
+import { hasNamespaceSeparator, namespacedName, splitNamespaced } from '../shared/namespacing';
 
 /** What the `pins` command needs from the CLI around it. */
 export interface PinsCommandContext {
@@ -82,10 +83,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
 /** `server__tool` → both; `server` → server only (the first `__` splits, as everywhere in Gatekit). */
 function parseTarget(target: string | undefined): { server?: string; tool?: string } {
   if (target === undefined) return {};
-  const at = target.indexOf('__');
-  if (at < 0) return { server: target };
-  if (at === 0 || at + 2 >= target.length) throw new UsageError(`'${target}' is not 'server' or 'server__tool'`);
-  return { server: target.slice(0, at), tool: target.slice(at + 2) };
+  if (!hasNamespaceSeparator(target)) return { server: target };
+  const split = splitNamespaced(target);
+  if (split === undefined) throw new UsageError(`'${target}' is not 'server' or 'server__tool'`);
+  return { server: split.server, tool: split.name };
 }
 
 function shortHash(hash: string | undefined): string {
@@ -98,7 +99,7 @@ function pad(text: string, width: number): string {
 
 function describeApproved(approved: readonly ApprovedPin[]): string {
   return approved
-    .map((a) => `Approved ${a.server}__${a.tool} (${a.previousHash ? `${shortHash(a.previousHash)} -> ` : 'new, '}${shortHash(a.hash)})\n`)
+    .map((a) => `Approved ${namespacedName(a.server, a.tool)} (${a.previousHash ? `${shortHash(a.previousHash)} -> ` : 'new, '}${shortHash(a.hash)})\n`)
     .join('');
 }
 
@@ -219,14 +220,14 @@ async function listPins(file: string, server: string | undefined, args: ParsedAr
   }
   const lines: string[] = [`Lockfile: ${file}${loaded.text === undefined ? ' (not created yet: nothing pinned)' : ''}`];
   if (rows.length === 0) lines.push(server === undefined ? 'No pinned tools.' : `No pinned tools for server '${server}'.`);
-  const width = Math.min(48, Math.max(0, ...rows.map((r) => r.server.length + 2 + r.tool.length)) + 2);
+  const width = Math.min(48, Math.max(0, ...rows.map((r) => namespacedName(r.server, r.tool).length)) + 2);
   let lastServer: string | undefined;
   for (const row of rows) {
     if (row.server !== lastServer) {
       lines.push('', `${row.server}:`);
       lastServer = row.server;
     }
-    const name = pad(`  ${row.server}__${row.tool}`, width + 2);
+    const name = pad(`  ${namespacedName(row.server, row.tool)}`, width + 2);
     let status: string;
     if (row.status === 'pinned') status = 'pinned';
     else if (row.status === 'not_listed') status = 'pinned, not listed by the server now';
@@ -241,7 +242,7 @@ async function listPins(file: string, server: string | undefined, args: ParsedAr
 }
 
 async function approvePins(file: string, target: { server?: string; tool?: string }, live: boolean, ctx: PinsCommandContext): Promise<number> {
-  const what = target.tool !== undefined ? `${target.server}__${target.tool}` : target.server;
+  const what = target.tool !== undefined ? namespacedName(target.server!, target.tool) : target.server;
   let approved: ApprovedPin[] = [];
   if (live) {
     if (!ctx.fetchCurrentTools) throw new Error('--live needs the servers, which this context cannot start');

@@ -2,9 +2,9 @@
 // Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
 // tools itself.
 import * as z from 'zod';
-import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition } from '../types';
-import { UPSTREAM_TOOL_NAME } from '../../gateway/namespacing';
+import { UPSTREAM_TOOL_NAME } from '../../shared/namespacing';
 
 // Upstream names follow the MCP naming guidance (letters, digits, `_`, `-`, `.`); names shown to the
 // client keep Gatekit's stricter rule, so they namespace cleanly as `<server>__<name>`.
@@ -116,9 +116,6 @@ export function describeToolPolicy(options: ToolManagerOptions, toolName: string
   return policyOf(compile(options), toolName);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 class ToolManager implements InterceptorPlugin {
   private readonly policy: CompiledPolicy;
@@ -162,7 +159,7 @@ class ToolManager implements InterceptorPlugin {
     let renamed = 0;
     let described = 0;
     for (const tool of tools) {
-      const name = isPlainObject(tool) ? tool.name : undefined;
+      const name = isRecord(tool) ? tool.name : undefined;
       if (typeof name !== 'string' || name === '') {
         invalid++;
         continue;

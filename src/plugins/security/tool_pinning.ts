@@ -3,7 +3,7 @@
 // withheld from the list and its calls are refused until someone approves it with `pins approve`.
 import { promises as fs } from 'node:fs';
 import * as z from 'zod';
-import { ErrorCode, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, PluginEnvironment } from '../types';
 import {
   approvePending,
@@ -113,9 +113,6 @@ export function changedFields(before: Record<string, unknown>, after: Record<str
   return [...fields].filter((f) => canonicalJson(before[f]) !== canonicalJson(after[f])).sort();
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The command that approves a withheld tool, for messages. */
 function approveCommand(server: string, tool: string): string {
