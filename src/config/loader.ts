@@ -24,7 +24,7 @@ import {
   type TimeoutsConfig,
   type UpstreamConfig,
 } from './schema';
-import { parseJsonSource, parseYamlSource, type ConfigFormat, type ParsedSource } from './source';
+import { parseConfigSource, type ConfigFormat, type ParsedSource } from './source';
 import { closestMatch, didYouMean, editDistance } from './suggest';
 import { writablePathProblem, writableRootsFromEnvironment } from './write-paths';
 
@@ -141,10 +141,9 @@ export function loadConfigFile(filePath: string, options: LoadOptions = {}): Loa
 export function parseConfigText(text: string, options: ParseOptions = {}): LoadedConfig {
   const sourcePath = options.sourcePath;
   return withConfigErrorsOnly(sourcePath, () => {
-    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     let source: ParsedSource;
     try {
-      source = parseSource(body, options.format ?? formatFromExtension(sourcePath));
+      source = parseConfigSource(text, { ...(sourcePath === undefined ? {} : { fileName: sourcePath }), ...(options.format === undefined ? {} : { format: options.format }) });
     } catch (error) {
       if (error instanceof ConfigError && sourcePath !== undefined) throw new ConfigError(error.issues as [ConfigIssue, ...ConfigIssue[]], sourcePath);
       throw error;
@@ -187,29 +186,6 @@ export function validateConfigObject(value: unknown, options: ValidateOptions): 
 /** The config folder first, then the extra roots given (or those of `GATEKIT_WRITABLE_ROOTS`). */
 function writableRootsOf(configDir: string, extra: readonly string[] | undefined, env: Environment): string[] {
   return [configDir, ...(extra ?? writableRootsFromEnvironment(env)).filter((root) => path.isAbsolute(root))];
-}
-
-function formatFromExtension(filePath: string | undefined): ConfigFormat | undefined {
-  const extension = filePath === undefined ? '' : path.extname(filePath).toLowerCase();
-  if (extension === '.yaml' || extension === '.yml') return 'yaml';
-  if (extension === '.json' || extension === '.jsonc') return 'json';
-  return undefined;
-}
-
-function parseSource(text: string, declared: ConfigFormat | undefined): ParsedSource {
-  if (declared === 'json') return parseJsonSource(text);
-  if (declared === 'yaml' || !/^\s*\{/.test(text)) return parseYamlSource(text);
-  try {
-    return parseJsonSource(text);
-  } catch (jsonError) {
-    // A guessed '{' may be a YAML flow mapping ({proxy: {transport: stdio}}); if YAML cannot read
-    // it either, the JSON error is the one to show.
-    try {
-      return parseYamlSource(text);
-    } catch {
-      throw jsonError;
-    }
-  }
 }
 
 // Anything else escaping validation (a stack overflow on absurd nesting, a plugin schema that

@@ -11,7 +11,7 @@ import { builtinPluginRegistry, validateConfigObject, type PluginRegistry } from
 import { resolveUserPath } from '../config/paths';
 import { isWithin } from '../config/write-paths';
 import { PLUGIN_SECTIONS } from '../config/schema';
-import { parseJsonSource, parseYamlSource, type ParsedSource } from '../config/source';
+import { parseConfigSource, type ParsedSource } from '../config/source';
 import { SETTINGS, type SettingsUpstream } from './settings-schema';
 import { isRecord } from '../shared/jsonrpc';
 import type { ConfigProblem } from '../shared/vocabulary';
@@ -272,9 +272,8 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
       });
     } else {
       try {
-        const text = readFile(configFile);
-        const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-        source = /\.jsonc?$/i.test(configFile) || /^\s*\{/.test(body) ? parseJsonSource(body) : parseYamlSource(body);
+        // The gateway's own reading of a config file, so a file loads here exactly when it loads there.
+        source = parseConfigSource(readFile(configFile), { fileName: configFile });
       } catch (error) {
         if (error instanceof ConfigError) {
           for (const issue of error.issues) problems.push({ origin: 'file', path: issue.path, message: issue.message, fixInstructions: issue.fixInstructions, file: configFile, ...(issue.line ? { line: issue.line } : {}) });
