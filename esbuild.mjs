@@ -26,14 +26,30 @@ const common = {
  */
 const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 
+/**
+ * Both bundles ship in the .vsix, so both are minified (about half the bytes, and less for the
+ * extension host and the gateway to parse at start); names are kept so that stack traces in the
+ * logs still name functions and classes. Source maps are written beside them for debugging and
+ * never packaged (.vscodeignore).
+ */
+const lean = { minify: true, keepNames: true };
+
 // The gateway's code goes to gateway-core.js; dist/gateway.js is the small loader that runs it
 // through V8's code cache, and needs the core's hash to tell its caches apart.
 const builds = [
-  { ...common, entryPoints: ['src/gateway/main.ts'], outfile: 'dist/gateway-core.js' },
+  { ...common, ...lean, entryPoints: ['src/gateway/main.ts'], outfile: 'dist/gateway-core.js' },
 ];
 // The extension entry arrives with the VS Code extension work; build it as soon as it exists.
 if (existsSync('src/extension/main.ts')) {
-  builds.push({ ...common, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
+  builds.push({
+    ...common,
+    ...lean,
+    entryPoints: ['src/extension/main.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    // The moment the bundle starts to run, for the activation timings main.ts reports.
+    banner: { js: 'var GATEKIT_BUNDLE_START = performance.now();' },
+  });
 }
 
 const loader = (coreHash) => ({
