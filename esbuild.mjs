@@ -7,6 +7,8 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const watch = process.argv.includes('--watch');
+// `node esbuild.mjs --analyze`: after building, list the biggest inputs of each bundle (what to cut next).
+const analyze = process.argv.includes('--analyze');
 const common = {
   bundle: true,
   platform: 'node',
@@ -67,7 +69,8 @@ if (watch) {
   // In watch mode the loader is built once and would not follow the core: an empty hash turns the cache off.
   await esbuild.build(loader(''));
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build({ ...b, metafile: analyze })));
+  if (analyze) for (const r of results) console.log(await esbuild.analyzeMetafile(r.metafile, { verbose: false }));
   await esbuild.build(loader(coreHash()));
   // Runnable as `./dist/gateway.js`, with the flags of its shebang.
   chmodSync('dist/gateway.js', 0o755);
