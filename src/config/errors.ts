@@ -1,19 +1,14 @@
 // The one error the config layer throws: a code the gateway answers with, the field path, the line,
 // and what to do about it.
 import { ErrorCode } from '../shared/jsonrpc';
+import type { ConfigProblem } from '../shared/vocabulary';
 
 /** -32001: the configuration is invalid; -32002: a plugin handler that does not exist. */
 export type ConfigErrorCode = typeof ErrorCode.ConfigInvalid | typeof ErrorCode.UnknownPlugin;
 
-/** One problem found in a configuration. */
-export interface ConfigIssue {
+/** One problem found in a configuration: the shared {@link ConfigProblem} with its code and, always, a fix. */
+export interface ConfigIssue extends ConfigProblem {
   readonly code: ConfigErrorCode;
-  /** Field path such as `proxy.upstreams[0].name`; empty for the document as a whole. */
-  readonly path: string;
-  /** 1-based line in the config text, when the config came from text. */
-  readonly line?: number;
-  /** What is wrong, without the location (see `formatIssue`). */
-  readonly message: string;
   /** What to change. */
   readonly fixInstructions: string;
 }

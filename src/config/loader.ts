@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { descriptorHandlers, findDescriptor } from '../plugins/descriptors';
 import type { PluginDescriptor, PluginEntryConfig } from '../plugins/types';
-import { ErrorCode } from '../shared/jsonrpc';
+import { ErrorCode, isRecord } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
@@ -24,7 +24,7 @@ import {
   type TimeoutsConfig,
   type UpstreamConfig,
 } from './schema';
-import { parseJsonSource, parseYamlSource, type ConfigFormat, type ParsedSource } from './source';
+import { parseConfigSource, type ConfigFormat, type ParsedSource } from './source';
 import { closestMatch, didYouMean, editDistance } from './suggest';
 import { writablePathProblem, writableRootsFromEnvironment } from './write-paths';
 
@@ -147,10 +147,9 @@ export function loadConfigFile(filePath: string, options: LoadOptions = {}): Loa
 export function parseConfigText(text: string, options: ParseOptions = {}): LoadedConfig {
   const sourcePath = options.sourcePath;
   return withConfigErrorsOnly(sourcePath, () => {
-    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     let source: ParsedSource;
     try {
-      source = parseSource(body, options.format ?? formatFromExtension(sourcePath));
+      source = parseConfigSource(text, { ...(sourcePath === undefined ? {} : { fileName: sourcePath }), ...(options.format === undefined ? {} : { format: options.format }) });
     } catch (error) {
       if (error instanceof ConfigError && sourcePath !== undefined) throw new ConfigError(error.issues as [ConfigIssue, ...ConfigIssue[]], sourcePath);
       throw error;
@@ -193,29 +192,6 @@ export function validateConfigObject(value: unknown, options: ValidateOptions): 
 /** The config folder first, then the extra roots given (or those of `GATEKIT_WRITABLE_ROOTS`). */
 function writableRootsOf(configDir: string, extra: readonly string[] | undefined, env: Environment): string[] {
   return [configDir, ...(extra ?? writableRootsFromEnvironment(env)).filter((root) => path.isAbsolute(root))];
-}
-
-function formatFromExtension(filePath: string | undefined): ConfigFormat | undefined {
-  const extension = filePath === undefined ? '' : path.extname(filePath).toLowerCase();
-  if (extension === '.yaml' || extension === '.yml') return 'yaml';
-  if (extension === '.json' || extension === '.jsonc') return 'json';
-  return undefined;
-}
-
-function parseSource(text: string, declared: ConfigFormat | undefined): ParsedSource {
-  if (declared === 'json') return parseJsonSource(text);
-  if (declared === 'yaml' || !/^\s*\{/.test(text)) return parseYamlSource(text);
-  try {
-    return parseJsonSource(text);
-  } catch (jsonError) {
-    // A guessed '{' may be a YAML flow mapping ({proxy: {transport: stdio}}); if YAML cannot read
-    // it either, the JSON error is the one to show.
-    try {
-      return parseYamlSource(text);
-    } catch {
-      throw jsonError;
-    }
-  }
 }
 
 // Anything else escaping validation (a stack overflow on absurd nesting, a plugin schema that
@@ -294,9 +270,6 @@ function fail(issues: RawIssue[], context: ValidationContext): never {
   throw new ConfigError(ordered as [ConfigIssue, ...ConfigIssue[]], context.sourcePath);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * What Gatekit accepted beyond the schema's canonical form, applied to a copy before validation:
@@ -307,16 +280,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: RawIssue[] } {
   const issues: RawIssue[] = [];
-  if (!isPlainObject(root)) return { value: root, issues };
+  if (!isRecord(root)) return { value: root, issues };
   const out: Record<string, unknown> = { ...root };
 
-  if (isPlainObject(out['proxy']) && out['proxy']['timeouts'] === null) {
+  if (isRecord(out['proxy']) && out['proxy']['timeouts'] === null) {
     const { timeouts: _ignored, ...proxy } = out['proxy'];
     out['proxy'] = proxy;
   }
 
   if (out['plugins'] === null) delete out['plugins'];
-  else if (isPlainObject(out['plugins'])) {
+  else if (isRecord(out['plugins'])) {
     const plugins: Record<string, unknown> = { ...out['plugins'] };
     for (const section of PLUGIN_SECTIONS) {
       const scopes = plugins[section];
@@ -324,7 +297,7 @@ function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: 
         delete plugins[section];
         continue;
       }
-      if (!isPlainObject(scopes)) continue;
+      if (!isRecord(scopes)) continue;
       const kept: Record<string, unknown> = {};
       for (const [key, entries] of Object.entries(scopes)) {
         if (!key.startsWith('_') || key === GLOBAL_SCOPE) {
@@ -345,7 +318,7 @@ function applyCompatibilityLeniencies(root: unknown): { value: unknown; issues: 
   }
 
   if (out['logging'] === null) delete out['logging'];
-  else if (isPlainObject(out['logging'])) {
+  else if (isRecord(out['logging'])) {
     const level = out['logging']['level'];
     if (typeof level === 'string') {
       const upper = level.toUpperCase();

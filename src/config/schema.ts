@@ -1,6 +1,7 @@
 // The one schema of a Gatekit configuration (gatekit.yaml / .json / VS Code settings). The loader
 // validates with it, the settings JSON schema is generated from it, and the config types come from it.
 import * as z from 'zod';
+import { hasNamespaceSeparator } from '../shared/namespacing';
 
 /** Plugin sections under `plugins`, in the order the pipeline runs them on a request. */
 export const PLUGIN_SECTIONS = ['security', 'middleware', 'auditing'] as const;
@@ -22,7 +23,7 @@ export const UPSTREAM_NAME_PATTERN = /^[a-z](?:[a-z0-9-]|_(?!_))*$/;
 
 function upstreamNameProblem(input: unknown): string {
   if (typeof input !== 'string') return 'Upstream name must be a string';
-  if (input.includes('__')) return `Upstream name '${input}' must not contain '__' (it separates server and tool names, as in 'server__tool').`;
+  if (hasNamespaceSeparator(input)) return `Upstream name '${input}' must not contain '__' (it separates server and tool names, as in 'server__tool').`;
   return `Upstream name '${input}' must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-'.`;
 }
 

@@ -1,5 +1,6 @@
 // Config text → plain value, keeping enough of the syntax tree to say on which line a field path
 // sits. YAML is read as PyYAML (Gatekit) read it where that matters: yes/no/on/off booleans and `<<`.
+import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import {
   Alias,
@@ -30,6 +31,37 @@ export interface ParsedSource {
    * back to the deepest existing ancestor when the field is missing.
    */
   locate(path: readonly PropertyKey[], preferKey: boolean): number | undefined;
+}
+
+/**
+ * Parses config text the one way both processes read config files: the file name decides the format
+ * (`.yaml`/`.yml`, `.json`/`.jsonc`), or `format` when given; otherwise text opening with `{` is read
+ * as JSON, falling back to YAML (a flow mapping such as `{proxy: {...}}` is YAML, and Gatekit reads it),
+ * and anything else as YAML. A byte order mark is ignored. Throws `ConfigError` with the line.
+ */
+export function parseConfigSource(text: string, from: { readonly fileName?: string; readonly format?: ConfigFormat } = {}): ParsedSource {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const declared = from.format ?? formatFromFileName(from.fileName);
+  if (declared === 'json') return parseJsonSource(body);
+  if (declared === 'yaml' || !/^\s*\{/.test(body)) return parseYamlSource(body);
+  try {
+    return parseJsonSource(body);
+  } catch (jsonError) {
+    // A guessed '{' may be a YAML flow mapping ({proxy: {transport: stdio}}); if YAML cannot read
+    // it either, the JSON error is the one to show.
+    try {
+      return parseYamlSource(body);
+    } catch {
+      throw jsonError;
+    }
+  }
+}
+
+function formatFromFileName(fileName: string | undefined): ConfigFormat | undefined {
+  const extension = fileName === undefined ? '' : path.extname(fileName).toLowerCase();
+  if (extension === '.yaml' || extension === '.yml') return 'yaml';
+  if (extension === '.json' || extension === '.jsonc') return 'json';
+  return undefined;
 }
 
 function syntaxError(format: ConfigFormat, detail: string, line: number | undefined, fix: string): ConfigError {

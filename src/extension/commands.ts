@@ -14,6 +14,8 @@ import { renderEntry, trafficEntryUri } from './views/traffic-document';
 import type { GatewaySession } from './control-server';
 import { renderDefinition } from '../shared/definition-text';
 import type { ToolInventoryEntry } from '../shared/protocol';
+import { isRecord } from '../shared/jsonrpc';
+import { namespacedName } from '../shared/namespacing';
 
 /** A Servers view node, or what tests and automation pass instead: `{server, tool}` names. */
 type ToolTarget = { kind?: string; server?: string; name?: string; tool?: ToolInventoryEntry | string };
@@ -25,7 +27,7 @@ export interface ApproveOptions {
 }
 
 function isApproveOptions(value: unknown): value is ApproveOptions {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'confirm' in value;
+  return isRecord(value) && 'confirm' in value;
 }
 
 /** Quotes one shell word when needed (POSIX shells and PowerShell both accept double quotes here). */
@@ -173,7 +175,7 @@ async function approveToolChanges(extension: GatekitExtension, node: ToolTarget 
       return 0;
     }
     const picked = await vscode.window.showQuickPick(
-      pending.map((p) => ({ label: `${p.server}__${p.tool.name}`, description: p.tool.pin === 'new' ? 'new' : 'changed', detail: p.tool.reason ?? p.tool.description, picked: true, pending: p })),
+      pending.map((p) => ({ label: namespacedName(p.server, p.tool.name), description: p.tool.pin === 'new' ? 'new' : 'changed', detail: p.tool.reason ?? p.tool.description, picked: true, pending: p })),
       { title: 'Approve these tool definitions?', canPickMany: true },
     );
     if (picked === undefined || picked.length === 0) return 0;
@@ -191,7 +193,7 @@ async function approveToolChanges(extension: GatekitExtension, node: ToolTarget 
  * asks unless `ask` is false. Resolves true to go ahead.
  */
 async function reviewToolChange(extension: GatekitExtension, server: string, tool: ToolInventoryEntry, ask: boolean): Promise<boolean> {
-  const label = `${server}__${tool.name}`;
+  const label = namespacedName(server, tool.name);
   const definitions = extension.toolDefinitions;
   if (tool.pin === 'changed' && tool.pinnedDefinition && tool.currentDefinition) {
     const approved = definitions.set(server, tool.name, 'approved', tool.pinnedDefinition);
@@ -270,7 +272,7 @@ async function changeToolVisibility(extension: GatekitExtension, target: ToolTar
   const { server, tool } = picked;
   const config = extension.settings.effective;
   if (config.state !== 'ready' || config.config === undefined) {
-    void vscode.window.showWarningMessage(`Gatekit cannot ${change} ${server}__${tool} while the configuration is invalid: fix the problems in the Servers view first.`);
+    void vscode.window.showWarningMessage(`Gatekit cannot ${change} ${namespacedName(server, tool)} while the configuration is invalid: fix the problems in the Servers view first.`);
     return false;
   }
   const list = extension.settings.serverPlugins('middleware', server);
@@ -283,11 +285,11 @@ async function changeToolVisibility(extension: GatekitExtension, target: ToolTar
   }
   const next = change === 'hide' ? hideTool(list, tool, known) : allowTool(list, tool, known);
   if (next === undefined) {
-    void vscode.window.showInformationMessage(change === 'hide' ? `${server}__${tool} is hidden already.` : `No tool_manager allowlist of ${server} hides ${tool}.`);
+    void vscode.window.showInformationMessage(change === 'hide' ? `${namespacedName(server, tool)} is hidden already.` : `No tool_manager allowlist of ${server} hides ${tool}.`);
     return false;
   }
   const level = await extension.settings.writeServerPlugins('middleware', server, next);
-  extension.log.info(`${change === 'hide' ? 'hid' : 'allowed'} ${server}__${tool}: gatekit.plugins.middleware.${server} in ${level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  extension.log.info(`${change === 'hide' ? 'hid' : 'allowed'} ${namespacedName(server, tool)}: gatekit.plugins.middleware.${server} in ${level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
   return true;
 }
 

@@ -11,8 +11,10 @@ import { builtinPluginRegistry, validateConfigObject, type PluginRegistry } from
 import { resolveUserPath } from '../config/paths';
 import { isWithin } from '../config/write-paths';
 import { PLUGIN_SECTIONS } from '../config/schema';
-import { parseJsonSource, parseYamlSource, type ParsedSource } from '../config/source';
+import { parseConfigSource, type ParsedSource } from '../config/source';
 import { SETTINGS, type SettingsUpstream } from './settings-schema';
+import { isRecord } from '../shared/jsonrpc';
+import type { ConfigProblem } from '../shared/vocabulary';
 
 /** A workspace folder as the variables see it. */
 export interface WorkspaceFolderInfo {
@@ -41,16 +43,14 @@ export interface SettingsValues {
   userPlugins?: unknown;
 }
 
-/** One thing wrong with the configuration, located in a setting or in the config file. */
-export interface ConfigProblem {
-  origin: 'setting' | 'file';
-  /** `gatekit.upstreams[0].name` for settings, `proxy.upstreams[1].command` for the file. */
-  path: string;
-  message: string;
-  fixInstructions?: string;
-  /** For file problems: the file and (when known) the 1-based line. */
-  file?: string;
-  line?: number;
+/**
+ * One thing wrong with the configuration, located in a setting or in the config file. `path` is
+ * `gatekit.upstreams[0].name` for settings, `proxy.upstreams[1].command` for the file.
+ */
+export interface LocatedConfigProblem extends ConfigProblem {
+  readonly origin: 'setting' | 'file';
+  /** For file problems: the file (and `line`, when known). */
+  readonly file?: string;
 }
 
 /** `ready`: run it; `empty`: nothing configured yet; `invalid`: see `problems`. */
@@ -66,7 +66,7 @@ export interface EffectiveConfig {
   configFile?: string;
   /** Hash of config and base: the MCP server definition's version. */
   version: string;
-  problems: ConfigProblem[];
+  problems: LocatedConfigProblem[];
   /** `${input:ID}` references without a stored value. */
   missingInputs: string[];
   /** Names of the configured (enabled or not) upstream servers. */
@@ -98,9 +98,6 @@ export interface BuildOptions {
 
 type Origin = { kind: 'file'; index: number } | { kind: 'setting'; index: number };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 
@@ -168,7 +165,7 @@ export function inputIdsOf(upstreams: unknown): string[] {
     if (typeof value === 'string') {
       for (const match of value.matchAll(/\$\{input:([^}]+)\}/g)) ids.add(match[1]!);
     } else if (Array.isArray(value)) value.forEach(visit);
-    else if (isPlainObject(value)) Object.values(value).forEach(visit);
+    else if (isRecord(value)) Object.values(value).forEach(visit);
   };
   visit(upstreams);
   return [...ids];
@@ -240,7 +237,7 @@ function toGatekitUpstream(
  * pointing at the setting (`gatekit.upstreams[2].command`) or the file line it came from.
  */
 export function buildEffectiveConfig(values: SettingsValues, sources: VariableSources, options: BuildOptions): EffectiveConfig {
-  const problems: ConfigProblem[] = [];
+  const problems: LocatedConfigProblem[] = [];
   const missingInputs = new Set<string>();
   const readFile = options.readFile ?? ((file: string) => readFileSync(file, 'utf8'));
 
@@ -275,9 +272,8 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
       });
     } else {
       try {
-        const text = readFile(configFile);
-        const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-        source = /\.jsonc?$/i.test(configFile) || /^\s*\{/.test(body) ? parseJsonSource(body) : parseYamlSource(body);
+        // The gateway's own reading of a config file, so a file loads here exactly when it loads there.
+        source = parseConfigSource(readFile(configFile), { fileName: configFile });
       } catch (error) {
         if (error instanceof ConfigError) {
           for (const issue of error.issues) problems.push({ origin: 'file', path: issue.path, message: issue.message, fixInstructions: issue.fixInstructions, file: configFile, ...(issue.line ? { line: issue.line } : {}) });
@@ -285,7 +281,7 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
           problems.push({ origin: 'setting', path: 'gatekit.configFile', message: `Cannot read ${configFile}: ${(error as Error).message}` });
         }
       }
-      if (source !== undefined && source.value !== undefined && !isPlainObject(source.value)) {
+      if (source !== undefined && source.value !== undefined && !isRecord(source.value)) {
         problems.push({ origin: 'file', path: '', message: 'The configuration file must hold a mapping (proxy:, plugins:, ...).', file: configFile, line: 1 });
         source = undefined;
       }
@@ -311,13 +307,13 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
 
   // 3. Merge: upstreams by name (a setting replaces the file's entry), plugin lists by section and scope.
   const fileValue = (source?.value ?? {}) as Record<string, unknown>;
-  const fileProxy = isPlainObject(fileValue.proxy) ? fileValue.proxy : {};
+  const fileProxy = isRecord(fileValue.proxy) ? fileValue.proxy : {};
   const fileUpstreams = Array.isArray(fileProxy.upstreams) ? fileProxy.upstreams : [];
   const settingNames = new Set(settingUpstreams.map((u) => u.name));
   const upstreams: unknown[] = [];
   const origins: Origin[] = [];
   fileUpstreams.forEach((upstream, index) => {
-    if (isPlainObject(upstream) && typeof upstream.name === 'string' && settingNames.has(upstream.name)) return;
+    if (isRecord(upstream) && typeof upstream.name === 'string' && settingNames.has(upstream.name)) return;
     upstreams.push(upstream);
     origins.push({ kind: 'file', index });
   });
@@ -332,14 +328,14 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
   if (upstreams.length === 0 && source === undefined) return empty();
 
   const pluginOrigins = new Map<string, 'file' | 'setting'>();
-  const filePlugins = isPlainObject(fileValue.plugins) ? fileValue.plugins : undefined;
+  const filePlugins = isRecord(fileValue.plugins) ? fileValue.plugins : undefined;
   let plugins: Record<string, unknown> | undefined = filePlugins === undefined ? undefined : { ...filePlugins };
   for (const section of PLUGIN_SECTIONS) {
     const fromFile = filePlugins?.[section];
-    if (isPlainObject(fromFile)) for (const scope of Object.keys(fromFile)) pluginOrigins.set(`${section}\0${scope}`, 'file');
+    if (isRecord(fromFile)) for (const scope of Object.keys(fromFile)) pluginOrigins.set(`${section}\0${scope}`, 'file');
     const fromSettings = settingPlugins[section];
     if (fromSettings === undefined) continue;
-    const merged: Record<string, unknown> = isPlainObject(fromFile) ? { ...fromFile } : {};
+    const merged: Record<string, unknown> = isRecord(fromFile) ? { ...fromFile } : {};
     for (const [scope, list] of Object.entries(fromSettings)) {
       Object.defineProperty(merged, scope, { value: list, enumerable: true, writable: true, configurable: true });
       pluginOrigins.set(`${section}\0${scope}`, 'setting');
@@ -351,7 +347,7 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
 
   // 4. Validate exactly as the gateway will, and point each problem at its origin.
   let auditLogs: string[] = [];
-  let serverNames: string[] = upstreams.map((u) => (isPlainObject(u) && typeof u.name === 'string' ? u.name : '')).filter((n) => n !== '');
+  let serverNames: string[] = upstreams.map((u) => (isRecord(u) && typeof u.name === 'string' ? u.name : '')).filter((n) => n !== '');
   try {
     const loaded = validateConfigObject(config, { configDir, env: sources.env, writableRoots, ...(options.registry ? { registry: options.registry } : {}) });
     serverNames = loaded.config.proxy.upstreams.map((u) => u.name);
@@ -397,14 +393,14 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
  */
 export function filesWrittenBy(plugins: unknown, configDir: string, env: VariableSources['env'], registry: PluginRegistry): string[] {
   const files: string[] = [];
-  if (!isPlainObject(plugins)) return files;
+  if (!isRecord(plugins)) return files;
   for (const section of PLUGIN_SECTIONS) {
     const scopes = Object.hasOwn(plugins, section) ? plugins[section] : undefined;
-    if (!isPlainObject(scopes)) continue;
+    if (!isRecord(scopes)) continue;
     for (const entries of Object.values(scopes)) {
       if (!Array.isArray(entries)) continue;
       for (const entry of entries) {
-        if (!isPlainObject(entry) || typeof entry.handler !== 'string' || !isPlainObject(entry.config)) continue;
+        if (!isRecord(entry) || typeof entry.handler !== 'string' || !isRecord(entry.config)) continue;
         const options = entry.config;
         for (const option of registry.find(entry.handler)?.writtenFileOptions ?? []) {
           const value = Object.hasOwn(options, option) ? options[option] : undefined;
@@ -447,10 +443,10 @@ function locateIssue(
   pluginOrigins: ReadonlyMap<string, 'file' | 'setting'>,
   source: ParsedSource | undefined,
   configFile: string | undefined,
-): ConfigProblem {
+): LocatedConfigProblem {
   const segments = parseFormattedPath(issue.path);
-  const fromSetting = (key: string, rest: PropertyKey[]): ConfigProblem => ({ origin: 'setting', path: settingPath(key, rest), message: issue.message, fixInstructions: issue.fixInstructions });
-  const fromFile = (filePath: PropertyKey[]): ConfigProblem => {
+  const fromSetting = (key: string, rest: PropertyKey[]): LocatedConfigProblem => ({ origin: 'setting', path: settingPath(key, rest), message: issue.message, fixInstructions: issue.fixInstructions });
+  const fromFile = (filePath: PropertyKey[]): LocatedConfigProblem => {
     const line = source?.locate(filePath, false);
     return {
       origin: 'file',

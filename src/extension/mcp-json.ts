@@ -4,6 +4,7 @@
 import * as jsonc from 'jsonc-parser';
 import { UPSTREAM_NAME_PATTERN } from '../config/schema';
 import type { SettingsUpstream } from './settings-schema';
+import { isRecord } from '../shared/jsonrpc';
 
 /** An `inputs` entry of mcp.json (`promptString` asks the user; `password` hides the typing). */
 export interface McpJsonInput {
@@ -53,9 +54,6 @@ export interface McpJsonBackup {
   target: 'workspace' | 'user';
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function lineAndColumn(text: string, offset: number): string {
   let line = 1;
@@ -72,9 +70,9 @@ export function parseMcpJson(text: string): McpJsonDocument {
   const parseErrors: jsonc.ParseError[] = [];
   const value: unknown = jsonc.parse(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
   const errors = parseErrors.map((e) => `${lineAndColumn(text, e.offset)} ${jsonc.printParseErrorCode(e.error)}`);
-  const root = isPlainObject(value) ? value : {};
-  const servers = isPlainObject(root.servers) ? root.servers : {};
-  const inputs = Array.isArray(root.inputs) ? root.inputs.filter((i): i is McpJsonInput => isPlainObject(i) && typeof i.id === 'string') : [];
+  const root = isRecord(value) ? value : {};
+  const servers = isRecord(root.servers) ? root.servers : {};
+  const inputs = Array.isArray(root.inputs) ? root.inputs.filter((i): i is McpJsonInput => isRecord(i) && typeof i.id === 'string') : [];
   return { servers, inputs, errors };
 }
 
@@ -96,7 +94,7 @@ export function toUpstreamName(key: string, taken: ReadonlySet<string>): string 
 function inputIdsIn(value: unknown, into: Set<string>): void {
   if (typeof value === 'string') for (const match of value.matchAll(/\$\{input:([^}]+)\}/g)) into.add(match[1]!);
   else if (Array.isArray(value)) for (const item of value) inputIdsIn(item, into);
-  else if (isPlainObject(value)) for (const item of Object.values(value)) inputIdsIn(item, into);
+  else if (isRecord(value)) for (const item of Object.values(value)) inputIdsIn(item, into);
 }
 
 /** Every server of the document, with its Gatekit form or the reason it cannot be imported. */
@@ -109,7 +107,7 @@ export function importCandidates(document: McpJsonDocument, existingNames: Reado
     const name = toUpstreamName(key, taken);
     const candidate: ImportCandidate = { key, name, inputIds: [...inputIds], warnings: [] };
     candidates.push(candidate);
-    if (!isPlainObject(entry)) {
+    if (!isRecord(entry)) {
       candidate.skipReason = 'not an object';
       continue;
     }
@@ -125,7 +123,7 @@ export function importCandidates(document: McpJsonDocument, existingNames: Reado
     taken.add(name);
     const upstream: SettingsUpstream = { name, command: entry.command };
     if (Array.isArray(entry.args)) upstream.args = entry.args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg)));
-    if (isPlainObject(entry.env)) {
+    if (isRecord(entry.env)) {
       const env: Record<string, string> = {};
       for (const [variable, value] of Object.entries(entry.env)) {
         if (typeof value === 'string') env[variable] = value;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildEffectiveConfig, defaultVariableSources, inputIdsOf, workspaceWriteRoots, type EffectiveConfig, type SettingsValues } from './effective-config';
 import { readSettingsFile } from './settings-file';
+import { isRecord } from '../shared/jsonrpc';
 import { restrictedSettings, SETTINGS, settingName, TRACE_LEVELS, type SettingKey } from './settings-schema';
 import type { TraceSetting } from './control-server';
 
@@ -14,7 +15,7 @@ export function inputSecretKey(id: string): string {
 }
 
 function asObject(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isRecord(value) ? value : {};
 }
 
 /**

@@ -1,32 +1,30 @@
 // Edits one server's middleware plugin list so that a tool is hidden from, or allowed back into, its
 // `tool_manager` allowlist (the Servers view's Hide Tool / Allow Tool). Pure: no vscode, no I/O.
+import { isRecord } from '../shared/jsonrpc';
 
 const TOOL_MANAGER = 'tool_manager';
 
 type PluginEntry = Record<string, unknown>;
 type ToolEntry = Record<string, unknown> & { tool: string };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isToolManager(entry: unknown): entry is PluginEntry {
-  return isPlainObject(entry) && entry.handler === TOOL_MANAGER;
+  return isRecord(entry) && entry.handler === TOOL_MANAGER;
 }
 
 /** The entry that takes effect: Gatekit runs the enabled one (`config.enabled: false` allows everything). */
 function activeToolManagerIndex(list: readonly unknown[]): number {
-  return list.findIndex((entry) => isToolManager(entry) && !(isPlainObject(entry.config) && entry.config.enabled === false));
+  return list.findIndex((entry) => isToolManager(entry) && !(isRecord(entry.config) && entry.config.enabled === false));
 }
 
 function toolsOf(entry: PluginEntry): ToolEntry[] {
   const config = entry.config;
-  const tools = isPlainObject(config) && Array.isArray(config.tools) ? config.tools : [];
-  return tools.filter((t): t is ToolEntry => isPlainObject(t) && typeof t.tool === 'string');
+  const tools = isRecord(config) && Array.isArray(config.tools) ? config.tools : [];
+  return tools.filter((t): t is ToolEntry => isRecord(t) && typeof t.tool === 'string');
 }
 
 function withTools(entry: PluginEntry, tools: ToolEntry[]): PluginEntry {
-  const config = isPlainObject(entry.config) ? entry.config : {};
+  const config = isRecord(entry.config) ? entry.config : {};
   return { ...entry, config: { ...config, tools } };
 }
 
@@ -58,7 +56,7 @@ export function hideTool(list: readonly unknown[] | undefined, tool: string, kno
   const disabled = next.findIndex(isToolManager);
   if (disabled >= 0) {
     const entry = next[disabled] as PluginEntry;
-    const { enabled: _off, ...config } = isPlainObject(entry.config) ? entry.config : {};
+    const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
     next[disabled] = { ...entry, config: { ...config, tools: allowlist } };
   } else {
     next.push({ handler: TOOL_MANAGER, config: { tools: allowlist } });

@@ -7,6 +7,7 @@ import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pi
 import { approveToolChanges } from '../plugins/capabilities';
 import type { PluginEnvironment } from '../plugins/types';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
+import type { ServerStatus } from '../shared/vocabulary';
 import { validateConfigObject } from '../config/loader';
 import { ConfigError } from '../config/errors';
 import { settingsFromConfig } from './settings';
@@ -31,14 +32,8 @@ export interface GatewayIo {
   log(line: string): void;
 }
 
-/** Health of one upstream, for the control link and logs. */
-export interface ServerStatus {
-  readonly name: string;
-  readonly state: UpstreamState;
-  readonly detail?: string;
-  /** Resources it offers together with another server (reads of them are refused as ambiguous). */
-  readonly ambiguousResources?: readonly string[];
-}
+/** Health of one upstream, for the control link and logs (defined in src/shared/vocabulary). */
+export type { ServerStatus } from '../shared/vocabulary';
 
 /** How long the whole shutdown may take before the process gives up waiting (VS Code waits 10 s). */
 const SHUTDOWN_DEADLINE_MS = 4500;

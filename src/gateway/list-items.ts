@@ -2,7 +2,7 @@
 // before any plugin sees the list: so pinning, filters and the allowlist all judge the same tools,
 // and the client never sees an entry it could not call or that two definitions share.
 import { isRecord } from '../shared/jsonrpc';
-import { UPSTREAM_TOOL_NAME } from './namespacing';
+import { UPSTREAM_TOOL_NAME } from '../shared/namespacing';
 
 export type NamedListKey = 'tools' | 'prompts';
 

@@ -6,6 +6,7 @@ import { settingsFromConfig } from './settings';
 import { gatekitVersion } from './version';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
+import { couldNotStartMessage } from '../shared/messages';
 import { loadConfigFile, type LoadedConfig } from '../config/loader';
 import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
@@ -211,7 +212,7 @@ function startupFailure(err: unknown): JsonRpcErrorObject {
     return { code: ErrorCode.InternalError, message: err.message, data: { fix_instructions: `Check the configuration of plugin '${err.handler}'.` } };
   }
   const message = err instanceof Error ? err.message : String(err);
-  return { code: ErrorCode.InternalError, message: `Gatekit could not start: ${message}`, data: { fix_instructions: 'See the gateway log on stderr for details.' } };
+  return { code: ErrorCode.InternalError, message: couldNotStartMessage(message), data: { fix_instructions: 'See the gateway log on stderr for details.' } };
 }
 
 /**

@@ -1,27 +1,8 @@
-// The `server__name` convention for tools and prompts, and the URI index that routes resources.
-
-/** Separator between server and item names; the first occurrence splits (`fs__read__file` → fs, read__file). */
-export const NAMESPACE_SEPARATOR = '__';
+// Gateway-side naming: which tool names a client accepts, renaming in upstream messages, and the URI
+// index that routes resources. The `server__name` convention itself is in src/shared/namespacing.
 
 /** MCP clients (VS Code among them) accept tool names of this shape only. */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
-/**
- * Tool names a server may use (the MCP naming guidance: letters, digits, `_`, `-`, `.`, 1-128):
- * a listed tool whose name breaks it is left out by the router.
- */
-export const UPSTREAM_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
-export function namespaced(server: string, name: string): string {
-  return `${server}${NAMESPACE_SEPARATOR}${name}`;
-}
-
-/** Splits a namespaced name, or returns undefined when it has no separator or an empty part. */
-export function splitNamespaced(name: string): { server: string; name: string } | undefined {
-  const at = name.indexOf(NAMESPACE_SEPARATOR);
-  if (at <= 0 || at + NAMESPACE_SEPARATOR.length >= name.length) return undefined;
-  return { server: name.slice(0, at), name: name.slice(at + NAMESPACE_SEPARATOR.length) };
-}
 
 export function isValidToolName(name: string): boolean {
   return TOOL_NAME.test(name);

@@ -14,6 +14,7 @@ import {
   type ApprovedPin,
   type Lockfile,
 } from '../plugins/security/pin-store';
+import { hasNamespaceSeparator, namespacedName, splitNamespaced } from '../shared/namespacing';
 
 /** What the `pins` command needs from the CLI around it. */
 export interface PinsCommandContext {
@@ -73,10 +74,10 @@ function parseArgs(argv: readonly string[]): ParsedArgs {
 /** `server__tool` → both; `server` → server only (the first `__` splits, as everywhere in Gatekit). */
 function parseTarget(target: string | undefined): { server?: string; tool?: string } {
   if (target === undefined) return {};
-  const at = target.indexOf('__');
-  if (at < 0) return { server: target };
-  if (at === 0 || at + 2 >= target.length) throw new UsageError(`'${target}' is not 'server' or 'server__tool'`);
-  return { server: target.slice(0, at), tool: target.slice(at + 2) };
+  if (!hasNamespaceSeparator(target)) return { server: target };
+  const split = splitNamespaced(target);
+  if (split === undefined) throw new UsageError(`'${target}' is not 'server' or 'server__tool'`);
+  return { server: split.server, tool: split.name };
 }
 
 function shortHash(hash: string | undefined): string {
@@ -89,7 +90,7 @@ function pad(text: string, width: number): string {
 
 function describeApproved(approved: readonly ApprovedPin[]): string {
   return approved
-    .map((a) => `Approved ${a.server}__${a.tool} (${a.previousHash ? `${shortHash(a.previousHash)} -> ` : 'new, '}${shortHash(a.hash)})\n`)
+    .map((a) => `Approved ${namespacedName(a.server, a.tool)} (${a.previousHash ? `${shortHash(a.previousHash)} -> ` : 'new, '}${shortHash(a.hash)})\n`)
     .join('');
 }
 
@@ -171,14 +172,14 @@ async function listPins(file: string, server: string | undefined, args: ParsedAr
   }
   const lines: string[] = [`Lockfile: ${file}${loaded.text === undefined ? ' (not created yet: nothing pinned)' : ''}`];
   if (rows.length === 0) lines.push(server === undefined ? 'No pinned tools.' : `No pinned tools for server '${server}'.`);
-  const width = Math.min(48, Math.max(0, ...rows.map((r) => r.server.length + 2 + r.tool.length)) + 2);
+  const width = Math.min(48, Math.max(0, ...rows.map((r) => namespacedName(r.server, r.tool).length)) + 2);
   let lastServer: string | undefined;
   for (const row of rows) {
     if (row.server !== lastServer) {
       lines.push('', `${row.server}:`);
       lastServer = row.server;
     }
-    const name = pad(`  ${row.server}__${row.tool}`, width + 2);
+    const name = pad(`  ${namespacedName(row.server, row.tool)}`, width + 2);
     let status: string;
     if (row.status === 'pinned') status = 'pinned';
     else if (row.status === 'not_listed') status = 'pinned, not listed by the server now';
@@ -193,7 +194,7 @@ async function listPins(file: string, server: string | undefined, args: ParsedAr
 }
 
 async function approvePins(file: string, target: { server?: string; tool?: string }, ctx: PinsCommandContext): Promise<number> {
-  const what = target.tool !== undefined ? `${target.server}__${target.tool}` : target.server;
+  const what = target.tool !== undefined ? namespacedName(target.server!, target.tool) : target.server;
   let approved: ApprovedPin[] = [];
   await updateLockfile(file, (lock) => {
     approved = approvePending(lock, target.server, target.tool);

@@ -18,7 +18,9 @@ import {
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from '../plugins/types';
 import { passThrough, type PluginHost, type ServerPipeline } from '../plugins/pipeline';
 import { toolApprovalAnnotation } from '../plugins/capabilities';
-import { namespaced, renameInMessage, ResourceIndex, splitNamespaced, isValidToolName } from './namespacing';
+import { renameInMessage, ResourceIndex, isValidToolName } from './namespacing';
+import { namespacedName, splitNamespaced } from '../shared/namespacing';
+import type { ExchangeRecord } from '../shared/vocabulary';
 import { screenList, type LeftOut, type NamedListKey } from './list-items';
 import type { ClientHandshake, Upstream } from './upstream';
 import { withReplacedId } from './transport/ndjson';
@@ -40,21 +42,8 @@ const MAX_WAITING_FOR_HANDSHAKE = 1000;
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
 const MAX_WAITING_SERVER_REQUESTS = 1000;
 
-/** One finished exchange, for the traffic view and status displays. */
-export interface TrafficEvent {
-  readonly timestamp: number;
-  readonly direction: 'client_to_server' | 'server_to_client' | 'notification_to_client' | 'notification_to_server';
-  readonly server: string;
-  readonly method: string;
-  readonly tool?: string;
-  readonly decision: 'allowed' | 'modified' | 'redacted' | 'blocked' | 'error';
-  readonly plugin?: string;
-  readonly reason: string;
-  readonly durationMs?: number;
-  /** As sent on the wire after the pipeline (so redacted content stays redacted); absent when blocked. */
-  readonly request?: JsonRpcMessage;
-  readonly response?: JsonRpcMessage;
-}
+/** One finished exchange, for the traffic view and status displays (defined in src/shared/vocabulary). */
+export type TrafficEvent = ExchangeRecord;
 
 /** What the router needs from the process around it. */
 export interface RouterHost {
@@ -439,7 +428,7 @@ export class Router {
       for (const item of outcome.items) {
         if (list.namespace) {
           // Screened already: a tool or prompt here has a string name (a tool's matches the name rule).
-          const full = namespaced(server, String(item.name));
+          const full = namespacedName(server, String(item.name));
           if (list.key === 'tools' && !isValidToolName(full)) {
             this.host.log(`[${server}] tool '${String(item.name)}' left out: '${full}' is not a valid MCP tool name (letters, digits, _ and -, at most 64)`);
             unavailable.push({ server, error: `tool '${String(item.name)}' has a name that cannot be namespaced` });
@@ -567,7 +556,7 @@ export class Router {
           visibility: exposed ? (exposed.name === name ? 'visible' : 'renamed') : remover?.kind === 'security' || outcome.response ? 'blocked' : 'hidden',
           pin: approval.pin,
         };
-        if (exposed) entry.exposedName = namespaced(server, String(exposed.name));
+        if (exposed) entry.exposedName = namespacedName(server, String(exposed.name));
         const description = exposed?.description ?? tool.description;
         if (typeof description === 'string') entry.description = description;
         if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
@@ -967,7 +956,7 @@ function ambiguousResource(id: JsonRpcId, uri: string, servers: readonly string[
   return makeError(
     id,
     ErrorCode.InvalidParams,
-    `The resource '${uri}' is ambiguous: servers ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]} ${servers.length === 2 ? 'both' : 'all'} offer it; name one with the 'server__uri' form (e.g. '${servers[0]}__${uri}')`,
+    `The resource '${uri}' is ambiguous: servers ${named.slice(0, -1).join(', ')} and ${named[named.length - 1]} ${servers.length === 2 ? 'both' : 'all'} offer it; name one with the 'server__uri' form (e.g. '${namespacedName(servers[0]!, uri)}')`,
     { servers: [...servers] },
   );
 }

@@ -17,7 +17,8 @@ import {
   type JsonRpcResponse,
 } from '../shared/jsonrpc';
 
-export type UpstreamState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
+import type { ServerState as UpstreamState } from '../shared/vocabulary';
+export type { UpstreamState };
 
 /** What an upstream needs from its configuration. */
 export interface UpstreamSpec {

@@ -1,6 +1,10 @@
 // The control link between a gateway process and the VS Code extension host: every message once, with
 // its method, its vscode-jsonrpc type, and who sends it. No MCP traffic travels over this link.
 import { NotificationType, RequestType } from 'vscode-jsonrpc/node';
+import type { ConfigProblem, ExchangeSummary, ServerStatus } from './vocabulary';
+
+// The vocabulary the messages below carry, defined in ./vocabulary and re-exported for their users.
+export type { ConfigProblem, ServerState, ServerStatus, TrafficDecision, TrafficDirection } from './vocabulary';
 
 /** Bumped when a message changes incompatibly; the extension refuses gateways of another version. */
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -95,33 +99,10 @@ export namespace HelloRequest {
   export const type = new RequestType<HelloParams, HelloResult, void>(method);
 }
 
-/** What the gateway did with an exchange: `redacted` means a security plugin changed content. */
-export type TrafficDecision = 'allowed' | 'modified' | 'redacted' | 'blocked' | 'error';
-
-/**
- * `client_to_server`: a client request and its answer; `server_to_client`: a server's request
- * (sampling, elicitation, roots) and the client's answer; `notification_to_*`: a notification.
- */
-export type TrafficDirection = 'client_to_server' | 'server_to_client' | 'notification_to_client' | 'notification_to_server';
-
 /** One finished exchange (a request with its response, or a notification), in its log-safe form. */
-export interface TrafficEvent {
+export interface TrafficEvent extends ExchangeSummary {
   /** Increases by one per event within a session, so gaps are visible. */
   seq: number;
-  /** Epoch milliseconds. */
-  timestamp: number;
-  direction: TrafficDirection;
-  /** The upstream server (empty when the gateway answered on its own). */
-  server: string;
-  method: string;
-  /** For tools/call: the tool name. */
-  tool?: string;
-  decision: TrafficDecision;
-  /** The plugin that decided (blocked, redacted, completed). */
-  plugin?: string;
-  /** Why, already reduced to `[blocked]`/`[modified]` where content was sensitive. */
-  reason: string;
-  durationMs?: number;
   /** Error code of the response, when it is an error. */
   errorCode?: number;
   /** JSON text of the request (or notification) as forwarded; absent when blocked; cut at `maxBodyChars`. */
@@ -142,22 +123,6 @@ export interface TrafficParams {
 export namespace TrafficNotification {
   export const method = 'gatekit/traffic';
   export const type = new NotificationType<TrafficParams>(method);
-}
-
-/** Lifecycle of an upstream server process. */
-export type ServerState = 'idle' | 'starting' | 'running' | 'crashed' | 'restarting' | 'failed' | 'stopped';
-
-/** Health of one upstream server. */
-export interface ServerStatus {
-  name: string;
-  state: ServerState;
-  /** The last failure or other detail, for humans (exit code, spawn error, timeout...). */
-  detail?: string;
-  /**
-   * Resources this server offers that another server offers too, each `<uri or template> (also
-   * <servers>)`, at most 20: reads of them are refused as ambiguous unless named `server__uri`.
-   */
-  ambiguousResources?: string[];
 }
 
 export interface ServerStatusParams {
@@ -234,14 +199,6 @@ export interface ApplyConfigParams {
   version: string;
   /** Where plugins may create files besides the config folder (see `ControlEnv.writableRoots`); the gateway's own when absent. */
   writableRoots?: string[];
-}
-
-/** One validation problem, with the field path (`proxy.upstreams[0].name`). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  line?: number;
-  fixInstructions?: string;
 }
 
 export interface ApplyConfigResult {

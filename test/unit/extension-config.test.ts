@@ -10,6 +10,7 @@ import {
   type SettingsValues,
   type VariableSources,
 } from '../../src/extension/effective-config';
+import { parseConfigText } from '../../src/config/loader';
 
 const root = path.resolve('/projects/app');
 const sources: VariableSources = {
@@ -159,6 +160,30 @@ describe('extension effective config', () => {
     assert.equal(problem.file, file);
     assert.equal(problem.line, 6);
     assert.match(problem.message, /restart_on_failure/);
+  });
+
+  it('reads a YAML file in flow style ({proxy: {...}}) as the gateway does, not as broken JSON', () => {
+    const flowStyle = '{proxy: {transport: stdio, upstreams: [{name: files, command: [files-server, --root, "."]}]}}\n';
+    for (const name of ['gatekit.yaml', 'gatekit.conf']) {
+      const file = path.join(root, name);
+      const result = build({ configFile: name }, { [file]: flowStyle });
+      assert.equal(result.state, 'ready', `${name}: ${JSON.stringify(result.problems)}`);
+      assert.deepEqual(upstreamsOf(result.config), [{ name: 'files', command: ['files-server', '--root', '.'] }]);
+      // The gateway's loader reads the same text to the same servers.
+      const loaded = parseConfigText(flowStyle, { sourcePath: file });
+      assert.deepEqual(loaded.config.proxy.upstreams.map((u) => [u.name, [...u.command]]), [['files', ['files-server', '--root', '.']]]);
+    }
+  });
+
+  it('still names a JSON syntax error in a .json file, and in brace-opened text that YAML cannot read either', () => {
+    const broken = '{"proxy": {"transport": "stdio",, }}\n';
+    for (const name of ['gatekit.json', 'gatekit.conf']) {
+      const file = path.join(root, name);
+      const result = build({ configFile: name }, { [file]: broken });
+      assert.equal(result.state, 'invalid');
+      assert.equal(result.problems[0]!.origin, 'file');
+      assert.match(result.problems[0]!.message, /^JSON syntax error/);
+    }
   });
 
   it('reports a config file that cannot be read on the setting', () => {

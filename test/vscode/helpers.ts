@@ -9,13 +9,18 @@ import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 
 export const EXTENSION_ID = 'gatekit.gatekit-vscode';
 
-/** Activates the extension under test and returns its lifecycle owner. */
-export async function gatekit(): Promise<GatekitExtension> {
+/** Activates the extension under test and returns what `activate` returned. */
+export async function gatekitApi(): Promise<GatekitApi> {
   const extension = vscode.extensions.getExtension<GatekitApi | undefined>(EXTENSION_ID);
   if (extension === undefined) throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
   const api = await extension.activate();
   if (api === undefined) throw new Error('Gatekit failed to activate (see the Gatekit output channel)');
-  return api.extension;
+  return api;
+}
+
+/** Activates the extension under test and returns its lifecycle owner. */
+export async function gatekit(): Promise<GatekitExtension> {
+  return (await gatekitApi()).extension;
 }
 
 type Subscribable = (listener: () => void) => { dispose(): void };

@@ -2,19 +2,20 @@
 // tools as the policy shows them (visible, renamed, hidden, blocked, pin changed).
 import * as vscode from 'vscode';
 import type { ServerState, ServerStatus, ToolInventoryEntry } from '../../shared/protocol';
-import type { ConfigProblem } from '../effective-config';
+import { namespacedName } from '../../shared/namespacing';
+import type { LocatedConfigProblem } from '../effective-config';
 
 export const SERVERS_VIEW_ID = 'gatekit.servers';
 
 export type ServersNode =
-  | { kind: 'problem'; problem: ConfigProblem }
+  | { kind: 'problem'; problem: LocatedConfigProblem }
   | { kind: 'notice'; text: string; icon: string }
   | { kind: 'server'; name: string }
   | { kind: 'tool'; server: string; tool: ToolInventoryEntry };
 
 /** What the view shows, supplied by the extension. */
 export interface ServersSource {
-  problems(): readonly ConfigProblem[];
+  problems(): readonly LocatedConfigProblem[];
   notices(): readonly { text: string; icon: string }[];
   /** Configured server names, in config order. */
   serverNames(): readonly string[];
@@ -47,7 +48,7 @@ export function toolSummary(tools: readonly ToolInventoryEntry[]): string {
   return parts.join(', ');
 }
 
-function problemLocation(problem: ConfigProblem): string {
+function problemLocation(problem: LocatedConfigProblem): string {
   if (problem.origin === 'file') return `${problem.file ? vscode.workspace.asRelativePath(problem.file) : 'config file'}${problem.line ? `:${problem.line}` : ''}${problem.path ? ` ${problem.path}` : ''}`;
   return problem.path;
 }
@@ -127,7 +128,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.description = parts.join(' · ');
     item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
     if (ambiguous.length) {
-      item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${name}__<uri>):\n`);
+      item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${namespacedName(name, '<uri>')}):\n`);
       item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
     }
     const changed = tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false;
@@ -146,7 +147,7 @@ function ambiguousResources(status: ServerStatus | undefined): string[] {
 }
 
 function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
-  const item = new vscode.TreeItem(tool.exposedName ?? `${server}__${tool.name}`);
+  const item = new vscode.TreeItem(tool.exposedName ?? namespacedName(server, tool.name));
   item.id = `tool:${server}:${tool.name}`;
   const notes: string[] = [];
   let icon = 'tools';

@@ -2,6 +2,7 @@
 // decided; selecting one opens its request and response as read-only JSON.
 import * as vscode from 'vscode';
 import type { TrafficDecision, TrafficEvent } from '../../shared/protocol';
+import { namespacedName } from '../../shared/namespacing';
 import type { TrafficEntry, TrafficSession, TrafficStore } from '../traffic-store';
 
 export const TRAFFIC_VIEW_ID = 'gatekit.traffic';
@@ -26,7 +27,7 @@ function time(epochMs: number): string {
 
 /** `memory__read_graph` for tool calls, else the method. */
 export function exchangeTitle(event: TrafficEvent): string {
-  if (event.tool !== undefined) return `${event.method} ${event.server ? `${event.server}__` : ''}${event.tool}`;
+  if (event.tool !== undefined) return `${event.method} ${event.server ? namespacedName(event.server, event.tool) : event.tool}`;
   return event.method;
 }
 

@@ -124,10 +124,12 @@ export function toTrafficEvent(event: ExchangeEvent, seq: number, maxBodyChars: 
 }
 
 function toWireStatus(status: UpstreamStatus): ServerStatus {
-  const wire: ServerStatus = { name: status.name, state: status.state };
-  if (status.detail !== undefined) wire.detail = status.detail;
-  if (status.ambiguousResources?.length) wire.ambiguousResources = [...status.ambiguousResources];
-  return wire;
+  return {
+    name: status.name,
+    state: status.state,
+    ...(status.detail === undefined ? {} : { detail: status.detail }),
+    ...(status.ambiguousResources?.length ? { ambiguousResources: [...status.ambiguousResources] } : {}),
+  };
 }
 
 interface Target {

@@ -1,6 +1,6 @@
 // `tool_manager`'s descriptor: the allowlist's options and display facts (the filter is in tool_manager.ts).
 import * as z from 'zod';
-import { UPSTREAM_TOOL_NAME } from '../../gateway/namespacing';
+import { UPSTREAM_TOOL_NAME } from '../../shared/namespacing';
 import type { PluginDescriptor } from '../types';
 
 // Upstream names follow the MCP naming guidance (letters, digits, `_`, `-`, `.`); names shown to the

@@ -1,7 +1,7 @@
 // `tool_manager`: a per-server allowlist of tools, with optional display names and descriptions.
 // Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
 // tools itself.
-import { ErrorCode, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, ReadonlyRequest, ReadonlyResponse } from '../types';
 import { toolManagerDescriptor, type ToolManagerOptions } from './tool_manager.descriptor';
 
@@ -61,9 +61,6 @@ export function describeToolPolicy(options: ToolManagerOptions, toolName: string
   return policyOf(compile(options), toolName);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 class ToolManager implements InterceptorPlugin {
   private readonly policy: CompiledPolicy;
@@ -107,7 +104,7 @@ class ToolManager implements InterceptorPlugin {
     let renamed = 0;
     let described = 0;
     for (const tool of tools) {
-      const name = isPlainObject(tool) ? tool.name : undefined;
+      const name = isRecord(tool) ? tool.name : undefined;
       if (typeof name !== 'string' || name === '') {
         invalid++;
         continue;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createExclusive, OWNER_ONLY_DIR, unsafePathReason, writeFileAtomically } from '../safe-file';
+import { isRecord } from '../../shared/jsonrpc';
 
 /** File name of the lockfile, beside the config file unless configured otherwise. */
 export const LOCKFILE_NAME = 'gatekit.lock.json';
@@ -112,9 +113,6 @@ export function defaultLockfilePath(location: { configPath?: string; configDir: 
   return path.join(dir, LOCKFILE_NAME);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);

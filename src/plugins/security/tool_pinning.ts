@@ -2,7 +2,7 @@
 // each tool's definition (hash + definition in gatekit.lock.json); a later definition that differs is
 // withheld from the list and its calls are refused until someone approves it with `pins approve`.
 import { promises as fs } from 'node:fs';
-import { ErrorCode, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, type JsonRpcErrorObject, type JsonRpcRequest, type JsonRpcResponse, type JsonRpcSuccess } from '../../shared/jsonrpc';
 import type {
   DeepReadonly,
   InterceptorPlugin,
@@ -108,9 +108,6 @@ export function reconcileTools(lock: Lockfile, server: string, tools: readonly O
   return result;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The command that approves a withheld tool, for messages. */
 function approveCommand(server: string, tool: string): string {
