@@ -134,7 +134,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (this.transport || this.stopping) return;
     const report = (err: unknown): void => this.log(`[${this.name}] ${errorText(err)}`);
     try {
-      this.open().catch(report);
+      void this.open().catch(report);
     } catch (err) {
       report(err);
     }
@@ -474,7 +474,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         this.onRestartFailed(errorText(err));
         return;
       }
-      this.performHandshake(opening).then(
+      void this.performHandshake(opening).then(
         () => {
           this.restartUnderWay = false;
           this.emit('restarted');

@@ -85,11 +85,19 @@ export class MemoryUpstreamTransport implements UpstreamTransport {
   /** Every message sent, in order, as given (to check what the Upstream put on the wire). */
   readonly sent: WireMessage<JsonRpcMessage>[] = [];
 
-  constructor(private readonly serve: (serverEnd: LinkEnd) => void) {
+  /**
+   * @param serve starts the server on the far end of the link
+   * @param refusal when given, `connect` rejects with it (a server that cannot be reached)
+   */
+  constructor(
+    private readonly serve: (serverEnd: LinkEnd) => void,
+    private readonly refusal?: Error,
+  ) {
     [this.end, this.serverEnd] = linkedPair();
   }
 
   connect(receiver: UpstreamReceiver): Promise<void> {
+    if (this.refusal) return Promise.reject(this.refusal);
     this.receiver = receiver;
     this.end.onMessage((message) => this.receiver?.message({ message }));
     this.end.onClose(() => this.receiver?.closed(closedByPeer));

@@ -12,6 +12,7 @@ import { settingsFromConfig } from '../../../src/gateway/settings';
 import { validateConfigObject } from '../../../src/config/loader';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../../../src/shared/jsonrpc';
 import { InMemoryServer, linkedPair, MemoryClientTransport, MemoryUpstreamTransport, type LinkEnd } from './memory-transport';
+import { waitFor } from './helpers';
 
 const HANDSHAKE = { protocolVersion: '2025-06-18', capabilities: { roots: {} }, clientInfo: { name: 'seam-test', version: '1' } };
 
@@ -84,7 +85,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     assert.deepEqual(states, ['starting', 'running']);
     assert.deepEqual(upstream.initializeResult?.serverInfo, { name: 'server-1', version: '1' });
     assert.equal(servers.length, 1);
-    await within(2000, 'notifications/initialized', waitFor(() => servers[0]!.received.length >= 2));
+    await waitFor(() => servers[0]!.received.length >= 2, 2000, 'notifications/initialized');
     const [initialize, initialized] = servers[0]!.received;
     assert.equal(initialize?.method, 'initialize');
     assert.deepEqual(initialize?.params, HANDSHAKE);
@@ -150,7 +151,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     assert.equal(sent.message, message);
     assert.equal(sent.raw?.length, 2);
     // What reached the server is the raw text, not the object.
-    await within(2000, 'the raw notification', waitFor(() => servers[0]!.received.some((m) => (m.params as { from?: string } | undefined)?.from === 'raw')));
+    await waitFor(() => servers[0]!.received.some((m) => (m.params as { from?: string } | undefined)?.from === 'raw'), 2000, 'the raw notification');
   });
 
   it('cancels a timed-out request on the server and answers it with -32004', async () => {
@@ -159,7 +160,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     const answer = await upstream.request('tools/call', { name: 'hang', arguments: {} });
     assert.ok('error' in answer);
     assert.equal(answer.error.code, -32004);
-    await within(2000, 'the cancellation', waitFor(() => servers[0]!.received.some((m) => m.method === 'notifications/cancelled' && (m.params as { requestId?: unknown }).requestId === answer.id)));
+    await waitFor(() => servers[0]!.received.some((m) => m.method === 'notifications/cancelled' && (m.params as { requestId?: unknown }).requestId === answer.id), 2000, 'the cancellation');
   });
 
   it('after the connection closes: fails what was in flight, reconnects with a new handshake, sends what waited', async () => {
@@ -201,11 +202,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
 
   it('a connection that cannot be opened fails connect with its reason', async () => {
     const log: string[] = [];
-    const upstream = new Upstream(spec(), (line) => log.push(line), () => {
-      const transport = new MemoryUpstreamTransport(() => undefined);
-      transport.connect = () => Promise.reject(new Error('connection refused by the test'));
-      return transport;
-    });
+    const upstream = new Upstream(spec(), (line) => log.push(line), () => new MemoryUpstreamTransport(() => undefined, new Error('connection refused by the test')));
     await assert.rejects(upstream.connect(HANDSHAKE), /connection refused by the test/);
     assert.equal(upstream.lastError, 'connection refused by the test');
     assert.equal(upstream.inFlight, 0, 'the initialize sent ahead is withdrawn');
@@ -264,15 +261,4 @@ class LinkClient {
     this.end.post({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
     return within(5000, `the answer to ${method}`, answered);
   }
-}
-
-/** Resolves once `condition` holds, checking on each turn of the event loop. */
-function waitFor(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (condition()) resolve();
-      else setImmediate(check);
-    };
-    check();
-  });
 }
