@@ -75,9 +75,9 @@ export class Gateway {
     this.finished = new Promise((resolve) => (this.finish = resolve));
     this.client = 'client' in io ? io.client : new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log });
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
-    // The servers are spawned first, so their own start-up overlaps with creating the plugins (the
+    // The servers are started first, so their own start-up overlaps with creating the plugins (the
     // filters take tens of milliseconds). Their handshake still waits for the client's.
-    this.spawnUpstreams();
+    this.openUpstreamsEarly();
     try {
       // Every plugin is created now: one that cannot load stops start-up (the caller reports it).
       this.pluginHost = loadPlugins(settings);
@@ -119,7 +119,7 @@ export class Gateway {
     return this.pluginHost;
   }
 
-  private spawnUpstreams(): void {
+  private openUpstreamsEarly(): void {
     for (const upstream of this.upstreams.values()) upstream.openEarly();
   }
 
@@ -127,7 +127,7 @@ export class Gateway {
     return this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
-  /** Starts reading the client (the upstreams were spawned by the constructor). */
+  /** Starts reading the client (the upstream connections were opened by the constructor). */
   start(): void {
     this.client.listen({
       message: ({ message }) => this.router.handleClient(classifyMessage(message), message),
@@ -300,7 +300,7 @@ export class Gateway {
   }
 
   private send(message: JsonRpcMessage): void {
-    // Stream failures surface once through writer.onError; a message that cannot be serialized
+    // Transport failures surface once, as the client's close; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
     this.client.send({ message }, (err) => {
       if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
