@@ -31,6 +31,8 @@ export class StdioUpstreamTransport implements UpstreamTransport {
   /** Settles when the process is gone and its pipes are closed. */
   private exited: Promise<void> = Promise.resolve();
   private receivingPaused = false;
+  /** Set once the end was reported: 'exit' and a later 'error' (a failed kill) must not both count. */
+  private ended = false;
 
   constructor(
     private readonly spec: StdioServerSpec,
@@ -146,11 +148,11 @@ export class StdioUpstreamTransport implements UpstreamTransport {
   }
 
   private onExit(child: ChildProcess, reason: CloseReason): void {
-    if (child !== this.child) return;
+    if (child !== this.child || this.ended) return;
+    this.ended = true;
     this.writer = undefined;
     // `child` stays: a close() after the exit still waits for its pipes to close.
-    const receiver = this.receiver;
-    receiver?.closed(reason);
+    this.receiver?.closed(reason);
   }
 }
 
