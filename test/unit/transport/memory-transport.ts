@@ -56,6 +56,15 @@ export class LinkEnd {
     this.paused = true;
   }
 
+  /** Messages that arrived while paused, waiting for `resume`. */
+  get queued(): number {
+    return this.inbox.length;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   resume(): void {
     this.paused = false;
     const waiting = this.inbox;
@@ -84,6 +93,11 @@ export class MemoryUpstreamTransport implements UpstreamTransport {
   private receiver: UpstreamReceiver | undefined;
   /** Every message sent, in order, as given (to check what the Upstream put on the wire). */
   readonly sent: WireMessage<JsonRpcMessage>[] = [];
+
+  /** Our end of the link (to look at what waits while receiving is paused). */
+  get clientEnd(): LinkEnd {
+    return this.end;
+  }
 
   /**
    * @param serve starts the server on the far end of the link

@@ -189,6 +189,32 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     assert.deepEqual(upstream.initializeResult?.serverInfo, { name: 'server-2', version: '1' });
   });
 
+  it('pauses receiving while the client does not read, and reads what waited once resumed', async () => {
+    const { upstream, transports } = started();
+    await upstream.connect(HANDSHAKE);
+    upstream.pauseOutput();
+    let settled = false;
+    const answer = callEcho(upstream, { paused: true }).finally(() => (settled = true));
+    // The server answered, and its answer waits on our side of the link.
+    await waitFor(() => transports[0]!.clientEnd.queued > 0, 2000, 'the answer to queue');
+    assert.equal(settled, false, 'nothing is read while paused');
+    upstream.resumeOutput();
+    assert.deepEqual(textOf(await answer), { paused: true });
+  });
+
+  it('a connection made while paused starts paused: its handshake completes once resumed', async () => {
+    const { upstream, transports } = started();
+    upstream.pauseOutput();
+    let connected = false;
+    const connecting = upstream.connect(HANDSHAKE).then(() => (connected = true));
+    await waitFor(() => transports[0]?.clientEnd.queued === 1, 2000, 'the initialize answer to queue');
+    assert.equal(transports[0]!.clientEnd.isPaused, true);
+    assert.equal(connected, false);
+    upstream.resumeOutput();
+    await connecting;
+    assert.equal(upstream.state, 'running');
+  });
+
   it('stops: the connection closes politely and the state is stopped', async () => {
     const { upstream, transports } = started();
     await upstream.connect(HANDSHAKE);
