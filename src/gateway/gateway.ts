@@ -1,7 +1,11 @@
 // The gateway process's lifecycle owner: it creates the plugins, the upstream pool and the router,
-// connects them to the client's stdio, and takes everything down in order at the end.
-import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
-import { backlogLimit, isUnserializable, Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
+// connects the router to the client's transport and each upstream to its own, and takes everything
+// down in order at the end.
+import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
+import { backlogLimit, isUnserializable, type ClientTransport, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
+import { StdioClientTransport } from './transport/stdio-client';
+import { StdioUpstreamTransport } from './transport/stdio-upstream';
+import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
 import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
@@ -13,7 +17,7 @@ import { ConfigError } from '../config/errors';
 import { settingsFromConfig } from './settings';
 import path from 'node:path';
 import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
-import { ControlOnlySession, watchForEnd } from './control/control-only';
+import { ControlOnlySession } from './control/control-only';
 
 /** Everything the gateway needs, already validated and resolved. */
 export interface GatewaySettings {
@@ -25,12 +29,15 @@ export interface GatewaySettings {
   readonly serverInfo: { name: string; version: string };
 }
 
-export interface GatewayIo {
-  readonly input: NodeJS.ReadableStream;
-  readonly output: NodeJS.WritableStream;
-  /** Diagnostics (stderr). */
+/**
+ * The gateway's connections to the outside. The client is a transport, or a pair of byte streams
+ * (our stdin/stdout) spoken to as stdio; `log` takes diagnostics (stderr).
+ */
+export type GatewayIo = ({ readonly client: ClientTransport } | { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream }) & {
   log(line: string): void;
-}
+  /** Makes a new connection to an upstream (at its start and each restart); a child process on stdio when not given. */
+  readonly connectUpstream?: (spec: UpstreamSpec, log: (line: string) => void) => UpstreamTransport;
+};
 
 /** Health of one upstream, for the control link and logs (defined in src/shared/vocabulary). */
 export type { ServerStatus } from '../shared/vocabulary';
@@ -42,10 +49,9 @@ export class Gateway {
   readonly upstreams = new Map<string, Upstream>();
   private pluginHost: PluginHost;
   private readonly router: Router;
-  private readonly writer: NdjsonMessageWriter;
-  private reader: NdjsonMessageReader | undefined;
+  private readonly client: ClientTransport;
   private shuttingDown: Promise<number> | undefined;
-  /** Set while the client is not reading our stdout: we stop reading it and the upstreams until it catches up. */
+  /** Set while the client is not reading our output: we stop reading it and the upstreams until it catches up. */
   private inputsPaused = false;
   private exitCode = 0;
   private readonly trafficListeners = new Set<(event: TrafficEvent) => void>();
@@ -66,15 +72,11 @@ export class Gateway {
     private readonly io: GatewayIo,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    this.writer = new NdjsonMessageWriter(io.output);
-    this.writer.onError((err) => {
-      io.log(`client output failed: ${err instanceof Error ? err.message : String(err)}`);
-      void this.shutdown(0);
-    });
+    this.client = 'client' in io ? io.client : new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log });
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
-    // The servers are spawned first, so their own start-up overlaps with creating the plugins (the
+    // The servers are started first, so their own start-up overlaps with creating the plugins (the
     // filters take tens of milliseconds). Their handshake still waits for the client's.
-    this.spawnUpstreams();
+    this.openUpstreamsEarly();
     try {
       // Every plugin is created now: one that cannot load stops start-up (the caller reports it).
       this.pluginHost = loadPlugins(settings);
@@ -116,33 +118,31 @@ export class Gateway {
     return this.pluginHost;
   }
 
-  private spawnUpstreams(): void {
-    for (const upstream of this.upstreams.values()) {
-      try {
-        upstream.spawnEarly();
-      } catch (err) {
-        this.io.log(`[${upstream.name}] ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
+  private openUpstreamsEarly(): void {
+    for (const upstream of this.upstreams.values()) upstream.openEarly();
   }
 
-  /** Starts reading the client (the upstreams were spawned by the constructor). */
+  private get maxLineBytes(): number {
+    return this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  }
+
+  /** Starts reading the client (the upstream connections were opened by the constructor). */
   start(): void {
-    const reader = new NdjsonMessageReader(this.io.input, { maxLineBytes: this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
-    this.reader = reader;
-    reader.onInvalidLine((info) => {
-      if (info.reason === 'not_json') this.send(makeError(null, ErrorCode.ParseError, 'Parse error: the line is not valid JSON'));
-      else this.send(makeError(null, ErrorCode.InvalidRequest, `Message of ${info.bytes} bytes exceeds the limit of ${this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES} bytes`));
+    this.client.listen({
+      message: ({ message }) => this.router.handleClient(classifyMessage(message), message),
+      malformed: (input) => {
+        if (input.reason === 'not_json') this.send(makeError(null, ErrorCode.ParseError, 'Parse error: the line is not valid JSON'));
+        else this.send(makeError(null, ErrorCode.InvalidRequest, `Message of ${input.bytes} bytes exceeds the limit of ${this.maxLineBytes} bytes`));
+      },
+      // Output that no longer reaches the client ends the session as cleanly as its input ending.
+      closed: (reason) => void this.shutdown(reason === 'ended' ? this.exitCode : 0),
     });
-    reader.onError((err) => this.io.log(`client input error: ${err instanceof Error ? err.message : String(err)}`));
-    reader.onClose(() => void this.shutdown(this.exitCode));
-    reader.listen((value) => this.router.handleClient(classifyMessage(value), value));
   }
 
   /**
    * Control-only mode (`--control-only`, the extension's views gateway), instead of `start()`: serves
    * no client. Opens the upstreams with `handshake` and keeps the tool inventories and resource index
-   * current (see ControlOnlySession); nothing is written to the output, and the input is only
+   * current (see ControlOnlySession); nothing is written to the output, and the client transport is only
    * watched for its end, which shuts the gateway down.
    */
   startWithoutClient(handshake: ClientHandshake): void {
@@ -150,7 +150,8 @@ export class Gateway {
     this.clientless = session;
     // Inventories are what this gateway is for: record them before the control link subscribes.
     this.onToolInventory(() => undefined);
-    watchForEnd(this.io.input, () => void this.shutdown(this.exitCode));
+    // The client transport is only watched for its end: nothing it carries is for this gateway.
+    this.client.listen({ message: () => undefined, malformed: () => undefined, closed: () => void this.shutdown(this.exitCode) });
     void session.open(handshake);
   }
 
@@ -264,7 +265,7 @@ export class Gateway {
       this.upstreams.set(spec.name, upstream);
       this.router.attach(upstream);
       if (handshake) starting.push(upstream.connect(handshake).catch((err: unknown) => this.io.log(`[${spec.name}] did not start: ${errorText(err)}`)));
-      else upstream.spawnEarly();
+      else upstream.openEarly();
     }
     await Promise.all(starting);
     this.router.notifyListsChanged();
@@ -292,16 +293,19 @@ export class Gateway {
       this.io.log(`closing plugins failed: ${err instanceof Error ? err.message : String(err)}`);
       exitCode = exitCode || 1;
     }
-    this.reader?.dispose();
-    // Writes keep their order, so once the last one is handed to the stream all of them are.
+    this.client.close();
+    // Writes keep their order, so once the last one is handed over all of them are.
     // A client that stopped reading would never take them: then there is nothing to wait for.
-    if (!this.inputsPaused) await Promise.race([this.writer.flushed(), deadline]);
+    if (!this.inputsPaused) await Promise.race([this.client.flushed(), deadline]);
     this.finish(exitCode);
     return exitCode;
   }
 
   private createUpstream(spec: UpstreamSpec): Upstream {
-    const upstream = new Upstream(spec, this.io.log);
+    const log = this.io.log;
+    const connect = this.io.connectUpstream;
+    const openTransport: UpstreamTransportFactory = connect ? () => connect(spec, log) : () => new StdioUpstreamTransport(spec, log);
+    const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {
       const status = this.statusOf(spec.name, state, detail);
       for (const listener of this.statusListeners) listener(status);
@@ -311,12 +315,12 @@ export class Gateway {
 
   private send(message: JsonRpcMessage): void {
     if (this.clientless) return this.clientless.receive(message);
-    // Stream failures surface once through writer.onError; a message that cannot be serialized
+    // Transport failures surface once, as the client's close; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
-    this.writer.send(message, (err) => {
+    this.client.send({ message }, (err) => {
       if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
     });
-    if (!this.inputsPaused && this.writer.backlog > backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) this.pauseInputs();
+    if (!this.inputsPaused && this.client.backlog > backlogLimit(this.maxLineBytes)) this.pauseInputs();
   }
 
   /**
@@ -325,18 +329,17 @@ export class Gateway {
    */
   private pauseInputs(): void {
     this.inputsPaused = true;
-    const limit = backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this.io.log(`the client is not reading its input (${Math.round(this.writer.backlog / 1048576)} MiB waiting): pausing until it catches up`);
-    this.io.input.pause();
+    const limit = backlogLimit(this.maxLineBytes);
+    this.io.log(`the client is not reading its input (${Math.round(this.client.backlog / 1048576)} MiB waiting): pausing until it catches up`);
+    this.client.pauseReceiving();
     for (const upstream of this.upstreams.values()) upstream.pauseOutput();
-    const onDrain = (): void => {
-      if (this.writer.backlog > limit / 2) return;
-      this.io.output.removeListener('drain', onDrain);
+    const drained = this.client.onDrain(() => {
+      if (this.client.backlog > limit / 2) return;
+      drained.dispose();
       this.inputsPaused = false;
-      this.io.input.resume();
+      this.client.resumeReceiving();
       for (const upstream of this.upstreams.values()) upstream.resumeOutput();
-    };
-    this.io.output.on('drain', onDrain);
+    });
   }
 
   private async connectUpstreams(handshake: ClientHandshake): Promise<void> {

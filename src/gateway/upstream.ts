@@ -1,9 +1,10 @@
-// One upstream MCP server: its child process, its handshake, the requests in flight to it, and
-// restarting it with back-off when it crashes.
-import { spawn, type ChildProcess } from 'node:child_process';
+// One upstream MCP server, whatever transport reaches it: its handshake, the requests in flight to
+// it (ids, timeouts, cancellation: correlation lives here and nowhere else), calls held while it
+// restarts, and restarting it with back-off when its connection ends.
 import { EventEmitter } from 'node:events';
-import { NdjsonMessageReader, NdjsonMessageWriter, rememberText } from './transport/ndjson';
-import { spawnTarget } from './spawn-command';
+import { rememberText } from './transport/ndjson';
+import { backlogLimit, isUnserializable, type CloseReason, type RawJson, type UpstreamTransport, type UpstreamTransportFactory, type WireMessage } from './transport/transport';
+import type { StdioServerSpec } from './transport/stdio-upstream';
 import {
   classifyMessage,
   describeError,
@@ -20,19 +21,14 @@ import {
 import type { ServerState as UpstreamState } from '../shared/vocabulary';
 export type { UpstreamState };
 
-/** What an upstream needs from its configuration. */
-export interface UpstreamSpec {
-  readonly name: string;
-  readonly command: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
+/** What an upstream needs from its configuration: how to reach it (stdio today), and its policy. */
+export interface UpstreamSpec extends StdioServerSpec {
   readonly restartOnFailure: boolean;
   readonly maxRestartAttempts: number;
   /** Milliseconds to wait for the process to answer `initialize`. */
   readonly connectionTimeoutMs: number;
   /** Milliseconds before an unanswered request is failed and cancelled. */
   readonly requestTimeoutMs: number;
-  readonly maxLineBytes: number;
 }
 
 /** The parts of the client's `initialize` that every upstream handshake carries. */
@@ -71,26 +67,7 @@ interface HeldRequest {
 /** Calls held for one server while it restarts; beyond, more fail at once (a client cannot grow the list without bound). */
 const MAX_HELD_REQUESTS = 1000;
 
-/** Smallest backlog (characters accepted but not yet written to a peer) at which the gateway stops feeding it. */
-const MIN_BACKLOG_LIMIT = 16 * 1024 * 1024;
-
-/**
- * How much may wait for a peer that stopped reading before the gateway stops feeding it: twice the
- * largest message (so one legitimately big message never trips it), at least 16 MiB.
- */
-export function backlogLimit(maxLineBytes: number): number {
-  return Math.max(MIN_BACKLOG_LIMIT, 2 * maxLineBytes);
-}
-
-/** JSON.stringify's failures (too deep: RangeError; BigInt, cycles: TypeError), as opposed to stream errors. */
-export function isUnserializable(err: unknown): boolean {
-  return err instanceof RangeError || err instanceof TypeError;
-}
-
-/** Grace periods of the shutdown sequence: end stdin, then SIGTERM, then SIGKILL. */
-const STDIN_GRACE_MS = 1500;
-const SIGTERM_GRACE_MS = 1500;
-/** A process that stayed up this long counts as healthy again: its restart budget is renewed. */
+/** A connection that stayed up this long counts as healthy again: its restart budget is renewed. */
 const HEALTHY_AFTER_MS = 30_000;
 const MAX_BACKOFF_MS = 8_000;
 
@@ -100,8 +77,10 @@ export function unavailable(id: JsonRpcId, server: string, why: string): JsonRpc
 }
 
 export class Upstream extends EventEmitter<UpstreamEvents> {
-  private child: ChildProcess | undefined;
-  private writer: NdjsonMessageWriter | undefined;
+  /** The current connection, from the moment it is being opened until it ends. */
+  private transport: UpstreamTransport | undefined;
+  /** Settles when the current connection is open (or could not be opened). */
+  private opening: Promise<void> | undefined;
   private readonly pending = new Map<JsonRpcId, PendingRequest>();
   /** Calls waiting for the server to be running again, by the upstream id they will be sent under. */
   private readonly held = new Map<number, HeldRequest>();
@@ -111,11 +90,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private restartAttempts = 0;
   private handshake: ClientHandshake | undefined;
   private stopping = false;
-  private exited: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private healthyTimer: NodeJS.Timeout | undefined;
   private stateValue: UpstreamState = 'idle';
-  /** Set while the client is not reading our output: the server's stdout is not read either. */
+  /** Set while the client is not reading our output: the server's messages are not read either. */
   private outputPaused = false;
   /** Whether the current stall (server not reading its stdin) was logged already. */
   private stallLogged = false;
@@ -123,9 +101,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   /** The server's answer to `initialize` (capabilities, instructions, serverInfo). */
   initializeResult: Record<string, unknown> | undefined;
 
+  /** @param openTransport makes a fresh connection to the server (first start and every restart) */
   constructor(
     readonly spec: UpstreamSpec,
     private readonly log: (line: string) => void,
+    private readonly openTransport: UpstreamTransportFactory,
   ) {
     super();
   }
@@ -147,19 +127,55 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   }
 
   /**
-   * Starts the process now, before the client's `initialize` is known, so its start-up overlaps
-   * with the client's; the handshake is sent by `connect`.
+   * Opens the connection now (for stdio: spawns the process), before the client's `initialize` is
+   * known, so the server's start-up overlaps with the client's; the handshake is sent by `connect`.
+   * A connection that cannot be opened is logged here and tried again by `connect`.
    */
-  spawnEarly(): void {
-    if (!this.child && !this.stopping) this.spawnProcess();
+  openEarly(): void {
+    if (this.transport || this.stopping) return;
+    const report = (err: unknown): void => this.log(`[${this.name}] ${errorText(err)}`);
+    try {
+      void this.open().catch(report);
+    } catch (err) {
+      report(err);
+    }
   }
 
-  /** Spawns (if needed) and performs the MCP handshake with the client's version and capabilities. */
+  /** Opens the connection (if needed) and performs the MCP handshake with the client's version and capabilities. */
   async connect(handshake: ClientHandshake): Promise<void> {
     this.handshake = handshake;
     this.setState('starting');
-    if (!this.child) this.spawnProcess();
-    await this.performHandshake();
+    await this.performHandshake(this.transport && this.opening ? this.opening : this.open());
+  }
+
+  /**
+   * Makes and opens a new connection. It is current from this moment, so an end reported before
+   * `connect` settles is handled like any other. Throws (a connection that cannot even be attempted)
+   * or rejects (one that failed) with the reason, which is kept as `lastError`.
+   */
+  private open(): Promise<void> {
+    const transport = this.openTransport();
+    this.transport = transport;
+    if (this.outputPaused) transport.pauseReceiving();
+    const failed = (err: unknown): Error => {
+      if (this.transport === transport) this.transport = undefined;
+      this.lastErrorValue = errorText(err);
+      return err instanceof Error ? err : new Error(this.lastErrorValue);
+    };
+    let connecting: Promise<void>;
+    try {
+      connecting = transport.connect({
+        message: (received) => this.onMessage(received),
+        closed: (reason) => this.onClosed(transport, reason),
+      });
+    } catch (err) {
+      throw failed(err);
+    }
+    const opening = connecting.catch((err: unknown) => {
+      throw failed(err);
+    });
+    this.opening = opening;
+    return opening;
   }
 
   /**
@@ -224,7 +240,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
     if (this.stalled()) {
       // Queuing more for a server that stopped reading would grow without bound: fail fast instead.
-      return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.writer!.backlog)} MiB waiting)`));
+      return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.transport!.backlog)} MiB waiting)`));
     }
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
     return new Promise<JsonRpcResponse>((resolve) => {
@@ -251,8 +267,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       if (pending.timer) clearTimeout(pending.timer);
       pending.resolve(makeError(message.id, code, `Gatekit could not send '${message.method}' to '${this.name}': ${why}`, { server: this.name }));
     };
-    if (!this.writer) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
-    this.writer.send(message, (err) => {
+    if (!this.transport) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
+    this.transport.send({ message }, (err) => {
       if (!err) return;
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       fail(isUnserializable(err) ? ErrorCode.InternalError : ErrorCode.UpstreamUnavailable, errorText(err));
@@ -264,10 +280,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
    * has stopped reading; a response that cannot be serialized is replaced by an error, since the
    * server waits for it.
    */
-  send(message: JsonRpcMessage): void {
-    const writer = this.writer;
-    if (!writer || this.stalled()) return;
-    writer.send(message, (err) => {
+  send(message: JsonRpcMessage, raw?: RawJson): void {
+    const transport = this.transport;
+    if (!transport || this.stalled()) return;
+    const outgoing: WireMessage<JsonRpcMessage> = raw ? { message, raw } : { message };
+    transport.send(outgoing, (err) => {
       if (!err) return;
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       if (isUnserializable(err) && !('method' in message) && message.id !== null) {
@@ -276,29 +293,29 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     });
   }
 
-  /** Whether the server has stopped reading its stdin and its backlog passed the limit (logged once per stall). */
+  /** Whether the server has stopped reading its input and its backlog passed the limit (logged once per stall). */
   private stalled(): boolean {
-    const writer = this.writer;
-    if (!writer || writer.backlog <= backlogLimit(this.spec.maxLineBytes)) {
+    const transport = this.transport;
+    if (!transport || transport.backlog <= backlogLimit(this.spec.maxLineBytes)) {
       this.stallLogged = false;
       return false;
     }
     if (!this.stallLogged) {
       this.stallLogged = true;
-      this.log(`[${this.name}] is not reading its input (${megabytes(writer.backlog)} MiB waiting): failing requests to it until it catches up`);
+      this.log(`[${this.name}] is not reading its input (${megabytes(transport.backlog)} MiB waiting): failing requests to it until it catches up`);
     }
     return true;
   }
 
-  /** Stops reading the server's stdout while the client is not reading ours: its pipe fills and it waits. */
+  /** Stops reading the server's messages while the client is not reading ours: the server's output fills and it waits. */
   pauseOutput(): void {
     this.outputPaused = true;
-    this.child?.stdout?.pause();
+    this.transport?.pauseReceiving();
   }
 
   resumeOutput(): void {
     this.outputPaused = false;
-    this.child?.stdout?.resume();
+    this.transport?.resumeReceiving();
   }
 
   /** Cancels a request this gateway sent, as the client asked: tell the server and stop waiting. */
@@ -330,81 +347,39 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.emit('restarted');
   }
 
-  /** Ends the process: stdin end, then SIGTERM, then SIGKILL; resolves when it has exited. */
+  /** Ends the connection (for stdio: stdin end, then SIGTERM, then SIGKILL); resolves when it is gone. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
-    const child = this.child;
+    const transport = this.transport;
     this.failPending('is shutting down');
-    if (!child) {
+    if (!transport) {
       this.setState('stopped');
       return;
     }
-    const exited = this.exited;
-    // A paused stdout never ends, and 'close' (which `exited` waits for) needs its end.
-    child.stdout?.resume();
-    this.writer?.end();
-    if (await settlesWithin(exited, STDIN_GRACE_MS)) return;
-    signalTree(child, 'SIGTERM');
-    if (await settlesWithin(exited, SIGTERM_GRACE_MS)) return;
-    signalTree(child, 'SIGKILL');
-    await exited;
+    await transport.close();
   }
 
-  private spawnProcess(): void {
-    const [command, ...args] = this.spec.command;
-    if (!command) throw new Error(`Upstream '${this.name}' has an empty command`);
-    let child: ChildProcess;
-    try {
-      const env = { ...inheritableEnvironment(process.env), ...this.spec.env };
-      // Never a shell; a Windows batch file (npx.cmd) goes through cmd.exe with escaped arguments.
-      const target = spawnTarget(command, args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
-      child = spawn(target.file, target.args, {
-        cwd: this.spec.cwd,
-        env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        shell: false,
-        windowsHide: true,
-        windowsVerbatimArguments: target.windowsVerbatimArguments,
-        // Its own process group, so the whole tree (npx → node …) can be signalled at shutdown.
-        detached: process.platform !== 'win32',
-      });
-    } catch (err) {
-      this.lastErrorValue = `could not start '${command}': ${errorText(err)}`;
-      throw new Error(this.lastErrorValue);
-    }
-    this.child = child;
-    this.exited = new Promise<void>((resolve) => {
-      child.once('close', () => resolve());
-      child.once('error', () => resolve());
-    });
-    // A command that cannot be run (ENOENT, EACCES) emits 'error' and never 'exit'.
-    child.once('error', (err) => this.onExit(child, `could not start '${command}': ${err.message}`));
-    child.once('exit', (code, signal) => this.onExit(child, describeExit(code, signal)));
-    child.stdin!.on('error', () => undefined); // EPIPE after a crash is reported by 'exit'
-
-    const reader = new NdjsonMessageReader(child.stdout!, { maxLineBytes: this.spec.maxLineBytes });
-    reader.onInvalidLine((info) => {
-      // A cut-off or malformed message may carry content no security plugin has seen: show banners only.
-      const preview = /^\s*[[{]/.test(info.preview) ? '(looks like a damaged JSON message; content not shown)' : info.preview;
-      this.log(`[${this.name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${preview}`);
-    });
-    reader.onError((err) => this.log(`[${this.name}] stdout error: ${errorText(err)}`));
-    reader.listen((value, _line, bytes) => this.onMessage(value, bytes));
-    if (this.outputPaused) child.stdout!.pause();
-    this.writer = new NdjsonMessageWriter(child.stdin!);
-    this.writer.onError(() => undefined);
-    forwardStderr(child, this.name, this.log);
-  }
-
-  private async performHandshake(): Promise<void> {
+  /** Shakes hands over the connection `opening` opens; rejects when it cannot be opened or the server refuses. */
+  private async performHandshake(opening: Promise<void>): Promise<void> {
     const handshake = this.handshake!;
-    const response = await this.request('initialize', {
-      protocolVersion: handshake.protocolVersion,
-      capabilities: handshake.capabilities,
-      clientInfo: handshake.clientInfo,
-    });
+    // Sent now rather than once `opening` settles (the transport queues it): a connection that ends
+    // meanwhile, such as a command that does not exist, then fails it with the reason it ended.
+    let initializeId: number | undefined;
+    const answer = this.request(
+      'initialize',
+      { protocolVersion: handshake.protocolVersion, capabilities: handshake.capabilities, clientInfo: handshake.clientInfo },
+      (id) => (initializeId = id),
+    );
+    try {
+      await opening;
+    } catch (err) {
+      // Nothing will answer it: stop waiting (and its timer) now.
+      if (initializeId !== undefined) this.cancel(initializeId);
+      throw err;
+    }
+    const response = await answer;
     if ('error' in response) {
       // The server's own words may carry secrets or instructions: reports quote only its error code.
       const why = `initialize failed: ${describeError(response.error)}`;
@@ -421,15 +396,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.healthyTimer.unref();
   }
 
-  private onMessage(value: unknown, bytes: Buffer | undefined): void {
+  private onMessage(received: WireMessage): void {
+    const value = received.message;
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'response': {
         const { id } = classified.message;
         // Forwarded unchanged but for its id, a large answer is written from these bytes instead of
-        // being serialized again (the reader hands over bytes only for lines worth it), but only when
-        // they hold exactly the message that was classified and will be scanned: no member left out.
-        if (bytes && classified.exact) rememberText(classified.message, bytes);
+        // being serialized again (the transport hands over bytes only for messages worth it), but
+        // only when they hold exactly the message that was classified and will be scanned: no member left out.
+        const raw = received.raw;
+        if (raw && classified.exact) rememberText(classified.message, raw.length === 1 ? raw[0]! : Buffer.concat(raw));
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${quotedId(id)}`);
@@ -460,10 +437,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  private onExit(child: ChildProcess, why: string): void {
-    if (child !== this.child) return;
-    this.child = undefined;
-    this.writer = undefined;
+  /** The connection ended: a crash unless we were stopping it; restarted with back-off when it had been running. */
+  private onClosed(transport: UpstreamTransport, reason: CloseReason): void {
+    if (transport !== this.transport) return;
+    this.transport = undefined;
+    const why = reason.description;
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
     if (this.stopping) {
       this.setState('stopped');
@@ -489,14 +467,15 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.restartTimer = setTimeout(() => {
       if (this.stopping) return;
       this.restartUnderWay = true;
+      let opening: Promise<void>;
       try {
-        this.spawnProcess();
+        opening = this.open();
       } catch (err) {
         this.restartUnderWay = false;
         this.onRestartFailed(errorText(err));
         return;
       }
-      this.performHandshake().then(
+      void this.performHandshake(opening).then(
         () => {
           this.restartUnderWay = false;
           this.emit('restarted');
@@ -520,12 +499,12 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     }
   }
 
+  /** Drops the connection at once, hearing nothing more from it. */
   private killQuietly(): void {
-    const child = this.child;
-    if (!child) return;
-    this.child = undefined;
-    this.writer = undefined;
-    signalTree(child, 'SIGKILL');
+    const transport = this.transport;
+    if (!transport) return;
+    this.transport = undefined;
+    transport.abort();
   }
 
   private failPending(why: string): void {
@@ -544,30 +523,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   }
 }
 
-/**
- * The gateway's environment minus its own variables: `GATEKIT_*` carries the control link's socket
- * and token and the whole configuration (every server's `env`, tokens included), none of which a
- * server may see. A server's own `env` from the configuration is added on top by the caller.
- * Windows names are case-insensitive, so the prefix is compared in upper case.
- */
-export function inheritableEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.toUpperCase().startsWith(GATEKIT_ENV_PREFIX)) out[key] = value;
-  }
-  return out;
-}
-
-const GATEKIT_ENV_PREFIX = 'GATEKIT_';
-
 /** A peer's id for a log line: JSON (no raw newlines), cut short. */
 function quotedId(id: unknown): string {
   const text = String(JSON.stringify(id));
   return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `killed by ${signal}` : `exit code ${code}`;
 }
 
 function megabytes(chars: number): string {
@@ -576,60 +535,4 @@ function megabytes(chars: number): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Signals the child's process group (its whole tree) on POSIX, the child itself elsewhere. */
-function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    if (process.platform !== 'win32') process.kill(-child.pid, signal);
-    else if (signal === 'SIGKILL') killWindowsTree(child.pid);
-    else child.kill(signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Windows has no process groups: taskkill /T ends the tree (cmd.exe → npx → node) that child.kill would orphan. */
-function killWindowsTree(pid: number): void {
-  const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, shell: false });
-  killer.once('error', () => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
-}
-
-function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** Copies the server's stderr to ours, line by line, prefixed with its name. */
-function forwardStderr(child: ChildProcess, name: string, log: (line: string) => void): void {
-  let partial = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    if (partial.length > 8192) {
-      lines.push(partial);
-      partial = '';
-    }
-    for (const line of lines) if (line.trim()) log(`[${name}] ${line.replace(/\r$/, '')}`);
-  });
-  child.stderr!.on('end', () => {
-    if (partial.trim()) log(`[${name}] ${partial}`);
-  });
 }

@@ -3,7 +3,7 @@
 // SIGTERM under load. Each scenario also checks that a healthy server keeps answering, that stdout
 // carries only protocol lines, that the gateway exits 0 within 5 s and that no process is left behind.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fixtureServer, textOf, writeConfig, type UpstreamEntry } from '../process/harness';
@@ -283,8 +283,13 @@ describe('hardening: fault injection (process level)', function () {
     } finally {
       clearInterval(pump);
     }
-    const lines = readFileSync(auditFile, 'utf8').split('\n');
-    assert.equal(lines.pop(), '', 'the log ends with a complete line');
+    // Heavy traffic can pass the default 10 MB rotation size: every rotated copy (<file>.N) counts too.
+    const logFiles = readdirSync(auditDir).filter((name) => name === 'audit.jsonl' || /^audit\.jsonl\.\d+$/.test(name));
+    const lines = logFiles.flatMap((name) => {
+      const fileLines = readFileSync(path.join(auditDir, name), 'utf8').split('\n');
+      assert.equal(fileLines.pop(), '', `${name} ends with a complete line`);
+      return fileLines;
+    });
     const records = lines.map((line) => JSON.parse(line) as { event_type: string; request_id: unknown });
     const audited = new Set(records.filter((r) => r.event_type === 'RESPONSE').map((r) => JSON.stringify(r.request_id)));
     const answered = s.client.messages.filter((m) => typeof m.id === 'number' && 'result' in m).map((m) => JSON.stringify(m.id));

@@ -104,17 +104,3 @@ export class ControlOnlySession {
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
-
-/** Calls `onEnd` once when `input` ends, closes or fails; what it carries is read and dropped. */
-export function watchForEnd(input: NodeJS.ReadableStream, onEnd: () => void): void {
-  let ended = false;
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    onEnd();
-  };
-  input.on('data', () => undefined);
-  input.once('end', end);
-  input.once('close', end);
-  input.on('error', end);
-}

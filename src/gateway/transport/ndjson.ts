@@ -613,6 +613,19 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     this.enqueue(line, done);
   }
 
+  /**
+   * `send` for a message whose exact JSON is known as bytes (a transport's `raw`): the pieces are
+   * written as one line. Refused (through `done`) when they hold a newline, which would split the
+   * framing: bytes come from peers, so they are checked, not trusted.
+   */
+  sendText(parts: readonly Buffer[], done?: WriteCallback): void {
+    if (parts.some((part) => part.indexOf(NEWLINE) !== -1)) {
+      if (done) process.nextTick(done, new TypeError('A serialized message must not contain a newline'));
+      return;
+    }
+    this.enqueue(parts, done);
+  }
+
   /** Resolves once every write accepted so far has been handed to the stream (or has failed). */
   flushed(): Promise<void> {
     if (this.queuedLines.length === 0) return Promise.resolve();

@@ -104,6 +104,20 @@ describe('NdjsonMessageWriter', () => {
     assert.equal(sink.text(), JSON.stringify(request(1)) + '\n', 'the writer still works afterwards');
   });
 
+  it('writes a raw text given in pieces as one line, in order with serialized messages, and refuses one holding a newline', async () => {
+    const sink = new RecordingWritable(1024);
+    const writer = new NdjsonMessageWriter(sink);
+    const outcome = (parts: Buffer[]): Promise<Error | undefined> => new Promise((resolve) => writer.sendText(parts, resolve));
+    const refused = await outcome([Buffer.from('{"a":1}'), Buffer.from('\n{"b":2}')]);
+    assert.ok(refused instanceof TypeError && /newline/.test(refused.message));
+    writer.send(request(1));
+    const sent = outcome([Buffer.from('{"jsonrpc":"2.0",'), Buffer.from('"id":2,"result":{"raw":true}}')]);
+    writer.send(request(3));
+    assert.equal(await sent, undefined);
+    await writer.flushed();
+    assert.equal(sink.text(), [JSON.stringify(request(1)), '{"jsonrpc":"2.0","id":2,"result":{"raw":true}}', JSON.stringify(request(3))].join('\n') + '\n');
+  });
+
   it('rejects writes to a destroyed stream and fires onError, without an uncaught exception', async () => {
     const sink = new PassThrough();
     const writer = new NdjsonMessageWriter(sink);

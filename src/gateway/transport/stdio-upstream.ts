@@ -1,0 +1,237 @@
+// An upstream server as a child process speaking MCP over its stdio: spawning it (never through a
+// shell), newline-delimited JSON on its stdin and stdout, its stderr copied to our log, and ending
+// its whole process tree (stdin end, then SIGTERM, then SIGKILL).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson';
+import { spawnTarget } from '../spawn-command';
+import type { CloseReason, SendCallback, UpstreamReceiver, UpstreamTransport, WireMessage } from './transport';
+import type { JsonRpcMessage } from '../../shared/jsonrpc';
+
+/** What it takes to start one server on stdio. */
+export interface StdioServerSpec {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Largest line accepted on the server's stdout, in bytes. */
+  readonly maxLineBytes: number;
+}
+
+/** Grace periods of the shutdown sequence: end stdin, then SIGTERM, then SIGKILL. */
+const STDIN_GRACE_MS = 1500;
+const SIGTERM_GRACE_MS = 1500;
+/** A stderr line longer than this is logged in pieces rather than buffered whole. */
+const MAX_STDERR_LINE_CHARS = 8192;
+
+/** One run of the server's process: `connect` spawns it, its exit closes the connection. */
+export class StdioUpstreamTransport implements UpstreamTransport {
+  private child: ChildProcess | undefined;
+  private writer: NdjsonMessageWriter | undefined;
+  private receiver: UpstreamReceiver | undefined;
+  /** Settles when the process is gone and its pipes are closed. */
+  private exited: Promise<void> = Promise.resolve();
+  private receivingPaused = false;
+  /** Set once the end was reported: 'exit' and a later 'error' (a failed kill) must not both count. */
+  private ended = false;
+
+  constructor(
+    private readonly spec: StdioServerSpec,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Spawns the process (throws when it cannot be spawned at all); a command that does not exist is reported as closed. */
+  connect(receiver: UpstreamReceiver): Promise<void> {
+    if (this.receiver) throw new Error(`The connection to '${this.spec.name}' was opened already`);
+    this.receiver = receiver;
+    try {
+      this.spawnProcess();
+    } catch (err) {
+      this.receiver = undefined;
+      throw err;
+    }
+    return Promise.resolve();
+  }
+
+  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void {
+    const writer = this.writer;
+    if (!writer) {
+      if (done) process.nextTick(done, new Error('its input is closed'));
+      return;
+    }
+    if (outgoing.raw) writer.sendText(outgoing.raw, done);
+    else writer.send(outgoing.message, done);
+  }
+
+  get backlog(): number {
+    return this.writer?.backlog ?? 0;
+  }
+
+  /** Stops reading the server's stdout: its pipe fills and it waits. */
+  pauseReceiving(): void {
+    this.receivingPaused = true;
+    this.child?.stdout?.pause();
+  }
+
+  resumeReceiving(): void {
+    this.receivingPaused = false;
+    this.child?.stdout?.resume();
+  }
+
+  /** Ends the process: stdin end, then SIGTERM, then SIGKILL; resolves when it has exited. */
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = this.exited;
+    // A paused stdout never ends, and 'close' (which `exited` waits for) needs its end.
+    child.stdout?.resume();
+    this.writer?.end();
+    if (await settlesWithin(exited, STDIN_GRACE_MS)) return;
+    signalTree(child, 'SIGTERM');
+    if (await settlesWithin(exited, SIGTERM_GRACE_MS)) return;
+    signalTree(child, 'SIGKILL');
+    await exited;
+  }
+
+  abort(): void {
+    const child = this.child;
+    this.receiver = undefined;
+    this.child = undefined;
+    this.writer = undefined;
+    if (child) signalTree(child, 'SIGKILL');
+  }
+
+  private spawnProcess(): void {
+    const [command, ...args] = this.spec.command;
+    if (!command) throw new Error(`Upstream '${this.spec.name}' has an empty command`);
+    let child: ChildProcess;
+    try {
+      const env = { ...inheritableEnvironment(process.env), ...this.spec.env };
+      // Never a shell; a Windows batch file (npx.cmd) goes through cmd.exe with escaped arguments.
+      const target = spawnTarget(command, args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
+      child = spawn(target.file, target.args, {
+        cwd: this.spec.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+        windowsVerbatimArguments: target.windowsVerbatimArguments,
+        // Its own process group, so the whole tree (npx → node …) can be signalled at shutdown.
+        detached: process.platform !== 'win32',
+      });
+    } catch (err) {
+      throw new Error(`could not start '${command}': ${errorText(err)}`);
+    }
+    this.child = child;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.once('error', () => resolve());
+    });
+    // A command that cannot be run (ENOENT, EACCES) emits 'error' and never 'exit'.
+    child.once('error', (err) => this.onExit(child, { kind: 'unreachable', description: `could not start '${command}': ${err.message}` }));
+    child.once('exit', (code, signal) => this.onExit(child, { kind: 'exited', description: describeExit(code, signal) }));
+    child.stdin!.on('error', () => undefined); // EPIPE after a crash is reported by 'exit'
+
+    const name = this.spec.name;
+    const reader = new NdjsonMessageReader(child.stdout!, { maxLineBytes: this.spec.maxLineBytes });
+    reader.onInvalidLine((info) => {
+      // A cut-off or malformed message may carry content no security plugin has seen: show banners only.
+      const preview = /^\s*[[{]/.test(info.preview) ? '(looks like a damaged JSON message; content not shown)' : info.preview;
+      this.log(`[${name}] dropped a non-protocol line on stdout (${info.reason}, ${info.bytes} bytes): ${preview}`);
+    });
+    reader.onError((err) => this.log(`[${name}] stdout error: ${errorText(err)}`));
+    // Lines still buffered when the process exits are delivered after its exit, as they arrive.
+    reader.listen((message, _line, bytes) => this.receiver?.message(bytes ? { message, raw: [bytes] } : { message }));
+    if (this.receivingPaused) child.stdout!.pause();
+    this.writer = new NdjsonMessageWriter(child.stdin!);
+    this.writer.onError(() => undefined);
+    forwardStderr(child, name, this.log);
+  }
+
+  private onExit(child: ChildProcess, reason: CloseReason): void {
+    if (child !== this.child || this.ended) return;
+    this.ended = true;
+    this.writer = undefined;
+    // `child` stays: a close() after the exit still waits for its pipes to close.
+    this.receiver?.closed(reason);
+  }
+}
+
+/**
+ * The gateway's environment minus its own variables: `GATEKIT_*` carries the control link's socket
+ * and token and the whole configuration (every server's `env`, tokens included), none of which a
+ * server may see. A server's own `env` from the configuration is added on top by the caller.
+ * Windows names are case-insensitive, so the prefix is compared in upper case.
+ */
+export function inheritableEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.toUpperCase().startsWith(GATEKIT_ENV_PREFIX)) out[key] = value;
+  }
+  return out;
+}
+
+const GATEKIT_ENV_PREFIX = 'GATEKIT_';
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Signals the child's process group (its whole tree) on POSIX, the child itself elsewhere. */
+function signalTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform !== 'win32') process.kill(-child.pid, signal);
+    else if (signal === 'SIGKILL') killWindowsTree(child.pid);
+    else child.kill(signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Windows has no process groups: taskkill /T ends the tree (cmd.exe → npx → node) that child.kill would orphan. */
+function killWindowsTree(pid: number): void {
+  const killer = spawn('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true, shell: false });
+  killer.once('error', () => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/** Copies the server's stderr to ours, line by line, prefixed with its name. */
+function forwardStderr(child: ChildProcess, name: string, log: (line: string) => void): void {
+  let partial = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    if (partial.length > MAX_STDERR_LINE_CHARS) {
+      lines.push(partial);
+      partial = '';
+    }
+    for (const line of lines) if (line.trim()) log(`[${name}] ${line.replace(/\r$/, '')}`);
+  });
+  child.stderr!.on('end', () => {
+    if (partial.trim()) log(`[${name}] ${partial}`);
+  });
+}
