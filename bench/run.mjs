@@ -286,6 +286,12 @@ async function measureStartup(tmp, results) {
 
 // ---------------------------------------------------------------- main
 
+/** A path as the report shows it: relative inside the repository, absolute outside it. */
+function shownPath(file) {
+  const relative = path.relative(ROOT, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 /** Configs and audit logs of this run; removed at the end, also when the run is stopped. */
 let tmp;
 
@@ -302,7 +308,7 @@ async function main() {
     date: new Date().toISOString(),
     profile: profileName,
     settings: profile,
-    launch: { how: launch.how, script: path.relative(ROOT, launch.script) || launch.script, args: gatewayArgs(launch).map((a) => (a === launch.script ? path.relative(ROOT, a) || a : a)) },
+    launch: { how: launch.how, script: shownPath(launch.script), args: gatewayArgs(launch).map((a) => (a === launch.script ? shownPath(a) : a)) },
     machine: machineInfo(),
     loadBefore: os.loadavg(),
     gatewayBundleBytes: statSync(path.join(path.dirname(launch.script), 'gateway-core.js')).size,
