@@ -249,6 +249,14 @@ function markdownOf(results, summary, targets, ratioTargets) {
       `${results.settings.rounds} rounds with the systems interleaved; each figure is the median over rounds, ratios and differences are paired within a round, ` +
       `and ±x% is half the spread (max − min) of the rounds around that median. The whole run took ${Math.round(results.seconds)} s.`,
   );
+  const busiest = Math.max(results.loadBefore[0], results.loadAfter[0]);
+  if (busiest > machine.cores) {
+    lines.push(
+      '',
+      `**The machine was busy:** a load average of ${busiest.toFixed(1)} on ${machine.cores} cores. Times, throughput and start-up figures ` +
+        'measure the other jobs as much as the gateway; the CPU-per-call ratios hold up best, and a quiet run is needed before judging the rest.',
+    );
+  }
   if (results.launch) {
     const how = results.launch.how === 'readme' ? 'as the README shows, with no Node flags' : "with the flags of its shebang, as the extension and `./dist/gateway.js` run it";
     lines.push('', `The gateway was started as \`node ${results.launch.args.join(' ')} --config …\` (${how}).`);
