@@ -22,9 +22,11 @@ const common = {
 };
 
 /**
- * How Node must run the gateway, declared once in its shebang; the extension and the benchmark read
- * it from there. Young-generation semi-spaces of 2 MB (V8 grows them to 16 MB under load) keep a busy
- * gateway near 80 MB instead of 125 MB, at no measurable cost in throughput (docs/benchmarks.md).
+ * How Node must run the gateway, declared once in its shebang; the extension and the benchmark's
+ * `--launch shebang` read it from there. Young-generation semi-spaces of 2 MB (V8 grows them to 16 MB
+ * under load) keep a busy gateway near 80 MB instead of 105–125 MB. The loader also stops them growing
+ * at run time (`--semi-space-growth-factor=1`, src/gateway/loader.ts), so `node dist/gateway.js`
+ * without these flags stays as small; the flag here still bounds them on a V8 that ignored that.
  */
 const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench`: what the gateway costs a client, measured against a direct connection in one run.
 //
-//   node bench/run.mjs [--quick] [--rounds N] [--no-sdk] [--no-write] [--json FILE] [--max-seconds S]
+//   node bench/run.mjs [--quick | --ratios] [--rounds N] [--no-sdk] [--no-write] [--json FILE] [--max-seconds S]
 //                      [--only calls,lists,startup] [--systems direct,gateway,filtered,sdk]
+//                      [--gateway PATH] [--launch readme|shebang]
+//
+// `--ratios` measures only what issue #12's targets are judged on (CPU per call at 64 in flight, 1 MiB
+// results, peak RSS, start-up and first tools/list) for direct and the two gateways, in about a minute.
+// The gateway is started as the README shows, `node dist/gateway.js` with no Node flags; `--launch
+// shebang` adds the flags of its shebang instead, and `--gateway` measures another build.
 //
 // Every system (direct, gateway without plugins, gateway with the three content filters and a JSONL
 // audit log, and the SDK pass-through as a reference) is driven by the same raw NDJSON load client,
@@ -16,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LoadClient, closeClient, killAllChildren, procChildren, procCpuMs, procStatusKb } from './lib/load-client.mjs';
 import { median, quantile } from './lib/stats.mjs';
-import { callSystems, GATEWAY, listSystems, ROOT, startupSystems } from './lib/systems.mjs';
+import { callSystems, GATEWAY, gatewayArgs, listSystems, ROOT, startupSystems } from './lib/systems.mjs';
 import { machineInfo, renderReport, updateDoc } from './lib/report.mjs';
 
 const MIB = 1024 * 1024;
@@ -55,11 +61,26 @@ const PROFILES = {
     listRounds: 1,
     startupRounds: 1,
   },
+  /** Issue #12's ratios alone: enough rounds for a median and a spread, nothing the targets do not use. */
+  ratios: {
+    rounds: 3,
+    warmupMs: 400,
+    sequentialCalls: 500,
+    throughputMs: 1000,
+    inFlight: [64],
+    big: [{ mib: 1, calls: 8 }],
+    listServers: 0,
+    listTools: [],
+    listCalls: 0,
+    listRounds: 0,
+    startupRounds: 3,
+  },
 };
 
 const { values: cli } = parseArgs({
   options: {
     quick: { type: 'boolean' },
+    ratios: { type: 'boolean' },
     rounds: { type: 'string' },
     'no-sdk': { type: 'boolean' },
     'no-write': { type: 'boolean' },
@@ -69,12 +90,18 @@ const { values: cli } = parseArgs({
     // For working on one figure: run only these phases / these systems (the report then has gaps).
     only: { type: 'string' },
     systems: { type: 'string' },
+    gateway: { type: 'string' },
+    launch: { type: 'string' },
   },
 });
-const phases = new Set((cli.only ?? 'calls,lists,startup').split(','));
-const profile = { ...PROFILES[cli.quick ? 'quick' : 'full'] };
+const profileName = cli.quick ? 'quick' : cli.ratios ? 'ratios' : 'full';
+const phases = new Set((cli.only ?? (cli.ratios ? 'calls,startup' : 'calls,lists,startup')).split(','));
+const profile = { ...PROFILES[profileName] };
 if (cli.rounds !== undefined) profile.rounds = Math.max(1, Number(cli.rounds) || 1);
 const maxSeconds = Number(cli['max-seconds'] ?? (cli.quick ? 60 : 420));
+if (cli.launch !== undefined && cli.launch !== 'readme' && cli.launch !== 'shebang') throw new Error(`--launch is readme or shebang, not ${cli.launch}`);
+/** @type {import('./lib/systems.mjs').GatewayLaunch} */
+const launch = { script: path.resolve(cli.gateway ?? GATEWAY), how: cli.launch ?? 'readme' };
 
 function progress(line) {
   process.stderr.write(`bench: ${line}\n`);
@@ -200,7 +227,7 @@ async function measureCalls(systems, results) {
 async function measureLists(tmp, results) {
   results.lists = {};
   for (const tools of profile.listTools) {
-    const systems = listSystems(tmp, profile.listServers, tools);
+    const systems = listSystems(tmp, profile.listServers, tools, launch);
     const order = [systems.direct, systems.gateway, systems.filtered];
     const perRound = [];
     for (let round = 0; round < profile.listRounds; round++) {
@@ -226,7 +253,7 @@ async function measureLists(tmp, results) {
 
 /** Time from spawning to the answer of `initialize`: each upstream alone, then the gateway in front of all three. */
 async function measureStartup(tmp, results) {
-  const systems = startupSystems(tmp);
+  const systems = startupSystems(tmp, launch);
   const rounds = [];
   for (let round = 0; round < profile.startupRounds; round++) {
     progress(`start-up round ${round + 1}/${profile.startupRounds}`);
@@ -259,6 +286,12 @@ async function measureStartup(tmp, results) {
 
 // ---------------------------------------------------------------- main
 
+/** A path as the report shows it: relative inside the repository, absolute outside it. */
+function shownPath(file) {
+  const relative = path.relative(ROOT, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 /** Configs and audit logs of this run; removed at the end, also when the run is stopped. */
 let tmp;
 
@@ -268,20 +301,22 @@ function cleanUp() {
 }
 
 async function main() {
-  if (!existsSync(GATEWAY)) throw new Error(`${GATEWAY} is missing: run 'npm run build' first`);
+  if (!existsSync(launch.script)) throw new Error(`${launch.script} is missing: run 'npm run build' first`);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'gatekit-bench-'));
   const startedAt = performance.now();
   const results = {
     date: new Date().toISOString(),
-    profile: cli.quick ? 'quick' : 'full',
+    profile: profileName,
     settings: profile,
+    launch: { how: launch.how, script: shownPath(launch.script), args: gatewayArgs(launch).map((a) => (a === launch.script ? shownPath(a) : a)) },
     machine: machineInfo(),
     loadBefore: os.loadavg(),
-    gatewayBundleBytes: statSync(path.join(path.dirname(GATEWAY), 'gateway-core.js')).size,
+    gatewayBundleBytes: statSync(path.join(path.dirname(launch.script), 'gateway-core.js')).size,
   };
   try {
     const wanted = cli.systems?.split(',');
-    const systems = callSystems(tmp, { sdk: !cli['no-sdk'] }).filter((s) => s.key === 'direct' || !wanted || wanted.includes(s.key));
+    // The ratios need direct and the two gateways only: the relay and the SDK proxy are references.
+    const systems = callSystems(tmp, { sdk: !cli['no-sdk'] && !cli.ratios, relay: !cli.ratios, launch }).filter((s) => s.key === 'direct' || !wanted || wanted.includes(s.key));
     results.systems = systems.map(({ key, label }) => ({ key, label }));
     if (phases.has('calls')) await measureCalls(systems, results);
     if (phases.has('lists')) await measureLists(tmp, results);
@@ -295,8 +330,9 @@ async function main() {
   results.seconds = (performance.now() - startedAt) / 1000;
   const report = renderReport(results);
   process.stdout.write(`${report.markdown}\n`);
-  if (cli.json) writeFileSync(cli.json, JSON.stringify({ ...results, summary: report.summary, targets: report.targets }, null, 2));
-  if (!cli['no-write'] && !cli.quick && !cli.only && !cli.systems) {
+  if (cli.json) writeFileSync(cli.json, JSON.stringify({ ...results, summary: report.summary, targets: report.targets, ratioTargets: report.ratioTargets }, null, 2));
+  // Only a full run of this build, started the README's way, replaces the page's results.
+  if (!cli['no-write'] && profileName === 'full' && !cli.only && !cli.systems && !cli.gateway && launch.how === 'readme') {
     const doc = cli.out ?? path.join(ROOT, 'docs', 'benchmarks.md');
     updateDoc(doc, report.markdown);
     progress(`results written to ${path.relative(ROOT, doc)}`);

@@ -112,8 +112,93 @@ export function renderReport(results) {
     };
   }
 
+  summary.ratios = ratiosOf(results, summary);
   const targets = evaluateTargets(summary, results);
-  return { markdown: markdownOf(results, summary, targets), summary, targets };
+  const ratioTargets = evaluateRatioTargets(summary.ratios);
+  return { markdown: markdownOf(results, summary, targets, ratioTargets), summary, targets, ratioTargets };
+}
+
+/** The result size issue #12's large-result target is judged on: 1 MiB, or the smallest size measured. */
+function referenceMib(results) {
+  const sizes = results.settings.big.map((b) => b.mib);
+  return sizes.includes(1) ? 1 : Math.min(...sizes);
+}
+
+/**
+ * Issue #12's figures, each a ratio paired within a round (numerator and denominator measured in the
+ * same round, so load that slows the whole machine cancels out) or an absolute figure the issue
+ * states as one. The direct path's CPU per call is what the client and the upstream spend on it.
+ */
+function ratiosOf(results, summary) {
+  const ratios = {};
+  const directCpu = (r) => (r.direct.cpuPerCall ? r.direct.cpuPerCall.client + r.direct.cpuPerCall.upstream : NaN);
+  if (results.calls) {
+    for (const key of ['gateway', 'filtered']) {
+      if (!results.calls[0]?.[key]) continue;
+      ratios[`${key}Cpu`] = {
+        ratio: across(results.calls, (r) => r[key].cpuPerCall?.proxy / directCpu(r)),
+        numerator: across(results.calls, (r) => r[key].cpuPerCall?.proxy),
+        denominator: across(results.calls, directCpu),
+      };
+      ratios[`${key}PeakRssKb`] = summary.calls[key].rssCallsKb;
+    }
+  }
+  if (results.big && results.big[0]?.filtered) {
+    const mib = referenceMib(results);
+    ratios.filteredBig = {
+      mib,
+      ratio: across(results.big, (r) => r.filtered[mib] / r.direct[mib]),
+      numerator: across(results.big, (r) => r.filtered[mib]),
+      denominator: across(results.big, (r) => r.direct[mib]),
+    };
+  }
+  if (results.startup) {
+    ratios.filteredFirstList = {
+      added: summary.startup.filtered.listAdded,
+      gateway: summary.startup.filtered.listMs,
+      upstream: summary.startup.slowestUpstreamList,
+    };
+  }
+  return ratios;
+}
+
+/** Issue #12's targets, judged on the figures of this run (null where a part was not run). */
+function evaluateRatioTargets(ratios) {
+  const targets = [];
+  const add = (what, figure, limit, shown, unit = fmt.ratio) =>
+    targets.push(
+      Number.isFinite(figure?.value)
+        ? { what, value: figure.value, limit, shown: shown(), range: rangeOf(figure, unit), met: figure.value <= limit }
+        : { what, value: null, limit, shown: 'not measured', range: '', met: false, missing: true },
+    );
+  const cpu = (key, limit) => {
+    const c = ratios[`${key}Cpu`];
+    add(`${NAMES[key]}: gateway CPU per small \`tools/call\` ÷ direct's (client + upstream) ≤ ${limit}×`, c?.ratio, limit, () => `${fmt.ratio(c.ratio.value)} (${fmt.us(c.numerator.value)} ÷ ${fmt.us(c.denominator.value)})`);
+  };
+  cpu('gateway', 0.8);
+  cpu('filtered', 2.5);
+  const big = ratios.filteredBig;
+  add(`filters + audit: a ${big?.mib ?? 1} MiB result's time ÷ direct's ≤ 3×`, big?.ratio, 3, () => `${fmt.ratio(big.ratio.value)} (${fmt.ms(big.numerator.value)} ÷ ${fmt.ms(big.denominator.value)})`);
+  for (const key of ['gateway', 'filtered']) {
+    const kb = ratios[`${key}PeakRssKb`];
+    add(`${NAMES[key]}: peak RSS of the throughput run ≤ 80 MB`, { value: kb / 1024 }, 80, () => fmt.mb(kb));
+  }
+  const list = ratios.filteredFirstList;
+  add(
+    'filters + audit: first `tools/list` after start-up ≤ +150 ms over the slowest upstream alone',
+    list?.added,
+    150,
+    () => `${fmt.signed(list.added.value, 'ms')} (${fmt.ms(list.gateway.value)} − ${fmt.ms(list.upstream.value)})`,
+    (v) => fmt.signed(v, 'ms'),
+  );
+  return targets;
+}
+
+/** "1.20× … 1.60× (3 rounds)": the lowest and highest round, where there were several. */
+function rangeOf(figure, unit) {
+  const values = figure.values ?? [];
+  if (values.length < 2) return '';
+  return `${unit(Math.min(...values))} … ${unit(Math.max(...values))} (${values.length} rounds)`;
 }
 
 const NAMES = { gateway: 'no plugins', filtered: 'filters + audit' };
@@ -152,7 +237,7 @@ function row(cells) {
   return `| ${cells.join(' | ')} |`;
 }
 
-function markdownOf(results, summary, targets) {
+function markdownOf(results, summary, targets, ratioTargets) {
   const { machine } = results;
   const systems = results.systems;
   const labels = systems.map((s) => s.label);
@@ -164,11 +249,36 @@ function markdownOf(results, summary, targets) {
       `${results.settings.rounds} rounds with the systems interleaved; each figure is the median over rounds, ratios and differences are paired within a round, ` +
       `and ±x% is half the spread (max − min) of the rounds around that median. The whole run took ${Math.round(results.seconds)} s.`,
   );
+  const busiest = Math.max(results.loadBefore[0], results.loadAfter[0]);
+  if (busiest > machine.cores) {
+    lines.push(
+      '',
+      `**The machine was busy:** a load average of ${busiest.toFixed(1)} on ${machine.cores} cores. Times, throughput and start-up figures ` +
+        'measure the other jobs as much as the gateway; the CPU-per-call ratios hold up best, and a quiet run is needed before judging the rest.',
+    );
+  }
+  if (results.launch) {
+    const how = results.launch.how === 'readme' ? 'as the README shows, with no Node flags' : "with the flags of its shebang, as the extension and `./dist/gateway.js` run it";
+    lines.push('', `The gateway was started as \`node ${results.launch.args.join(' ')} --config …\` (${how}).`);
+  }
   if (results.calls) callSections(lines, results, summary);
   if (results.lists) listSection(lines, results, summary);
   if (results.startup) startupSection(lines, summary);
-  lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
-  for (const target of targets) lines.push(row([target.what, target.shown, target.missing ? '—' : target.met ? 'yes' : '**no**']));
+  // The earlier issue's targets; a ratios-only run measures too little of them to be worth a table.
+  if (results.profile !== 'ratios') {
+    lines.push('', '### Targets', '', row(['target', 'measured', 'met']), row(['---', '---:', ':---:']));
+    for (const target of targets) lines.push(row([target.what, target.shown, target.missing ? '—' : target.met ? 'yes' : '**no**']));
+  }
+  lines.push(
+    '',
+    '### Targets (issue #12)',
+    '',
+    'Ratios are paired within a round (both sides measured in the same round) and reported as the median over rounds, with the lowest and highest round beside it.',
+    '',
+    row(['target', 'measured (median)', 'rounds', 'verdict']),
+    row(['---', '---:', '---:', ':---:']),
+  );
+  for (const target of ratioTargets) lines.push(row([target.what, target.shown, target.range || '—', target.missing ? '—' : target.met ? 'MET' : '**MISSED**']));
   lines.push('', `Gateway bundle: ${(results.gatewayBundleBytes / 1e6).toFixed(2)} MB. Audit log written during the run: ${((results.auditBytes ?? 0) / 1e6).toFixed(1)} MB.`);
   return lines.join('\n');
 }
@@ -208,7 +318,7 @@ function callSections(lines, results, summary) {
       ]),
     );
   }
-  lines.push(row([`time of ${sizes[1]} MiB / time of ${sizes[0]} MiB`, ...systems.map(({ key }) => fmt.ratio(b[key].sizeRatio.value))]));
+  if (sizes.length > 1) lines.push(row([`time of ${sizes[1]} MiB / time of ${sizes[0]} MiB`, ...systems.map(({ key }) => fmt.ratio(b[key].sizeRatio.value))]));
   lines.push(row(['peak RSS of the proxy process after these runs', ...systems.map(({ key }) => (key === 'direct' ? '—' : fmt.mb(b[key].rssKb)))]));
 }
 

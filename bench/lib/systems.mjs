@@ -55,25 +55,41 @@ export function writeGatewayConfig(dir, fileName, upstreams, filtered) {
 }
 
 /** The Node flags dist/gateway.js declares in its shebang: every launcher (the extension, `npx`) runs it with them. */
-export function gatewayNodeFlags() {
-  const firstLine = readFileSync(GATEWAY, 'utf8').slice(0, 200).split('\n')[0];
+export function gatewayNodeFlags(script = GATEWAY) {
+  const firstLine = readFileSync(script, 'utf8').slice(0, 200).split('\n')[0];
   const match = /^#!\/usr\/bin\/env -S node((?: --?[\w-]+(?:=\S+)?)*)\s*$/.exec(firstLine);
-  if (!match) throw new Error(`unexpected shebang in ${GATEWAY}: ${firstLine}`);
+  if (!match) throw new Error(`unexpected shebang in ${script}: ${firstLine}`);
   return match[1].split(' ').filter(Boolean);
 }
 
-/** A gateway process for a config file, started the way its shebang says. */
-export function gatewaySystem(key, label, configFile) {
-  return { key, label, command: process.execPath, args: [...gatewayNodeFlags(), GATEWAY, '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isProxy: true };
+/**
+ * How the benchmark starts a gateway: which build (`script`), and with which Node flags. `readme` is
+ * `node dist/gateway.js`, as the README shows and as most users will type it (no flags: whatever
+ * memory settings the gateway needs must hold without them); `shebang` adds the flags its shebang
+ * declares, as `./dist/gateway.js` and the extension run it.
+ * @typedef {{ script: string, how: 'readme' | 'shebang' }} GatewayLaunch
+ */
+
+/** @type {GatewayLaunch} */
+export const README_LAUNCH = { script: GATEWAY, how: 'readme' };
+
+/** The Node arguments before `--config` for a launch. */
+export function gatewayArgs(launch) {
+  return [...(launch.how === 'shebang' ? gatewayNodeFlags(launch.script) : []), launch.script];
+}
+
+/** A gateway process for a config file, started as `launch` says. */
+export function gatewaySystem(key, label, configFile, launch = README_LAUNCH) {
+  return { key, label, command: process.execPath, args: [...gatewayArgs(launch), '--config', configFile], toolPrefix: `${UPSTREAM_NAME}__`, isProxy: true };
 }
 
 /** The systems measured for tools/call, with one bench upstream each. */
-export function callSystems(dir, { sdk, relay = true }) {
+export function callSystems(dir, { sdk, relay = true, launch = README_LAUNCH }) {
   const upstream = [upstreamEntry(UPSTREAM_NAME, [])];
   const systems = [
     { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER], toolPrefix: '', isProxy: false },
-    gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'plain.json', upstream, false)),
-    gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'filtered.json', upstream, true)),
+    gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'plain.json', upstream, false), launch),
+    gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'filtered.json', upstream, true), launch),
   ];
   if (relay) {
     // The floor for any proxy that holds whole messages: what a process in the middle costs here.
@@ -86,17 +102,17 @@ export function callSystems(dir, { sdk, relay = true }) {
 }
 
 /** `servers` upstreams with `tools` listed tools each, behind a gateway (or one server holding them all, direct). */
-export function listSystems(dir, servers, tools) {
+export function listSystems(dir, servers, tools, launch = README_LAUNCH) {
   const upstreams = Array.from({ length: servers }, (_, i) => upstreamEntry(`s${i}`, ['--tools', String(tools), '--name', `s${i}`]));
   return {
     direct: { key: 'direct', label: 'direct', command: process.execPath, args: [BENCH_SERVER, '--tools', String(servers * tools)], toolPrefix: '', isProxy: false },
-    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, `list-${servers}x${tools}.json`, upstreams, false)),
-    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, `list-${servers}x${tools}-filtered.json`, upstreams, true)),
+    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, `list-${servers}x${tools}.json`, upstreams, false), launch),
+    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, `list-${servers}x${tools}-filtered.json`, upstreams, true), launch),
   };
 }
 
 /** Three different upstreams for the start-up measurement, each also started alone as its own reference. */
-export function startupSystems(dir) {
+export function startupSystems(dir, launch = README_LAUNCH) {
   const upstreams = [
     upstreamEntry('a', ['--name', 'a']),
     upstreamEntry('b', ['--name', 'b', '--tools', '100']),
@@ -104,7 +120,7 @@ export function startupSystems(dir) {
   ];
   return {
     upstreams: upstreams.map((u) => ({ key: u.name, label: `upstream ${u.name}`, command: u.command[0], args: u.command.slice(1), toolPrefix: '', isProxy: false })),
-    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'startup.json', upstreams, false)),
-    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'startup-filtered.json', upstreams, true)),
+    gateway: gatewaySystem('gateway', 'gateway, no plugins', writeGatewayConfig(dir, 'startup.json', upstreams, false), launch),
+    filtered: gatewaySystem('filtered', 'gateway, 3 filters + audit', writeGatewayConfig(dir, 'startup-filtered.json', upstreams, true), launch),
   };
 }

@@ -26,6 +26,19 @@ const WRITE_CACHE_AFTER_MS = 3000;
  */
 v8.setFlagsFromString('--heap-growing-percent=50');
 
+/**
+ * The young generation stays at its initial 1 MB semi-spaces, however the gateway was started. Under
+ * load V8 doubles them up to 16 MB, which alone put a busy gateway at 105–124 MB instead of about 80.
+ * The shebang's `--max-semi-space-size=2` caps them only when a launcher passes the shebang's flags
+ * (the extension does, `./dist/gateway.js` does); `node dist/gateway.js`, as the README shows, does
+ * not. The cap cannot be set from here: V8 sizes the young generation when it creates the heap, before
+ * this line runs (setting it here changed nothing: 104–105 MB against 108). The growth factor, though,
+ * V8 reads each time it grows the young generation, and 1 means it never grows. Measured in the
+ * throughput run with the filters (docs/benchmarks.md, issue #12): 78–81 MB started either way, as
+ * with the shebang's flag alone, at the same CPU per call; on Node 20 and Node 24 alike.
+ */
+v8.setFlagsFromString('--semi-space-growth-factor=1');
+
 const corePath = path.join(__dirname, 'gateway-core.js');
 const source = readFileSync(corePath, 'utf8');
 const cacheFile = codeCacheFile();
@@ -58,10 +71,28 @@ function codeCacheFile(): string | undefined {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = statSync(dir);
     if (process.platform !== 'win32' && (stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0)) return undefined;
-    return path.join(dir, `gateway-${GATEWAY_CORE_HASH}-${process.version}-${process.arch}.v8cache`);
+    return path.join(dir, `gateway-${cacheKey()}-${process.version}-${process.arch}.v8cache`);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The build's hash, mixed with the Node flags of this start when there are any. V8 rejects a cache
+ * made under other flags (it checks a hash of them), so the extension's launch (with the shebang's
+ * flags) and `node dist/gateway.js` (without) overwrote each other's cache at every alternation and
+ * compiled the bundle again each time; each now keeps its own.
+ */
+function cacheKey(): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join('\0');
+  return flags === '' ? GATEWAY_CORE_HASH : fnv1a64(`${GATEWAY_CORE_HASH}\0${flags}`);
+}
+
+/** FNV-1a, 64 bits, as 16 hex digits: a file name part, not a security check (the folder is private). */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) hash = BigInt.asUintN(64, (hash ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, '0');
 }
 
 function userCacheDir(): string {

@@ -22,13 +22,18 @@ interface SmokeOutput {
     startup: { slowestUpstream: Across; slowestUpstreamList: Across } & Record<'gateway' | 'filtered', { ms: Across; listMs: Across }>;
   };
   targets: { what: string; value: number | null; met: boolean }[];
+  ratioTargets: { what: string; value: number | null; limit: number; met: boolean }[];
+  launch: { how: string; args: string[] };
   auditBytes: number;
   settings: { inFlight: number[]; big: { mib: number }[]; listTools: number[] };
 }
 
-function runQuickBench(jsonFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Issue #12's targets, in the order the report lists them. */
+const RATIO_TARGETS = [/^no plugins: gateway CPU per small/, /^filters \+ audit: gateway CPU per small/, /^filters \+ audit: a [\d.]+ MiB result's time/, /^no plugins: peak RSS/, /^filters \+ audit: peak RSS/, /^filters \+ audit: first `tools\/list`/];
+
+function runQuickBench(jsonFile: string, mode: string[] = ['--quick']): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUN, '--quick', '--no-write', '--json', jsonFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [RUN, ...mode, '--no-write', '--json', jsonFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -107,5 +112,50 @@ describe('benchmark smoke run (bench/run.mjs --quick)', function () {
     assert.ok(output.auditBytes > 0, 'the filtered gateway wrote no audit log');
     assert.match(stdout, /### Targets/);
     assert.match(stdout, /\| p50 round trip, one at a time \|/);
+  });
+
+  it("judges issue #12's ratio targets, each on a measured figure, with a verdict in the report", () => {
+    assert.equal(output.ratioTargets.length, RATIO_TARGETS.length);
+    output.ratioTargets.forEach((target, i) => {
+      assert.match(target.what, RATIO_TARGETS[i]!);
+      // A difference (the first tools/list over the slowest upstream's) may in principle be negative.
+      assert.ok(typeof target.value === 'number' && Number.isFinite(target.value), `${target.what}: not measured`);
+      assert.equal(target.met, target.value! <= target.limit, `${target.what}: verdict disagrees with the figure`);
+    });
+    assert.match(stdout, /### Targets \(issue #12\)/);
+    assert.match(stdout, /\| (MET|\*\*MISSED\*\*) \|/);
+  });
+
+  it('starts the gateway as the README shows: `node dist/gateway.js`, no Node flags', () => {
+    assert.equal(output.launch.how, 'readme');
+    assert.deepEqual(output.launch.args, [path.join('dist', 'gateway.js')]);
+  });
+});
+
+describe('benchmark ratios-only run (bench/run.mjs --ratios)', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let output: SmokeOutput;
+
+  before(async function () {
+    if (!existsSync(path.join(ROOT, 'dist', 'gateway.js'))) throw new Error("dist/gateway.js is missing: run 'npm run build' first");
+    dir = mkdtempSync(path.join(tmpdir(), 'gatekit-bench-ratios-'));
+    const jsonFile = path.join(dir, 'bench.json');
+    const run = await runQuickBench(jsonFile, ['--ratios', '--rounds', '1']);
+    assert.equal(run.code, 0, `the benchmark failed:\n${run.stderr.slice(-3000)}`);
+    output = JSON.parse(readFileSync(jsonFile, 'utf8')) as SmokeOutput;
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('measures only direct and the two gateways, and every ratio target on a figure', () => {
+    assert.deepEqual(
+      output.systems.map((s) => s.key),
+      ['direct', 'gateway', 'filtered'],
+    );
+    assert.equal(output.ratioTargets.length, RATIO_TARGETS.length);
+    for (const target of output.ratioTargets) assert.ok(typeof target.value === 'number' && Number.isFinite(target.value), `${target.what}: not measured`);
   });
 });
