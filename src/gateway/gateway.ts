@@ -3,26 +3,15 @@
 import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 import { backlogLimit, isUnserializable, Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
-import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
+import { PluginHost } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
-import type { PluginEnvironment } from '../plugins/types';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
 import { validateConfigObject } from '../config/loader';
 import { ConfigError } from '../config/errors';
-import { settingsFromConfig } from './settings';
+import { settingsFromConfig, type GatewaySettings } from './settings';
 import path from 'node:path';
 import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
 import { ControlOnlySession, watchForEnd } from './control/control-only';
-
-/** Everything the gateway needs, already validated and resolved. */
-export interface GatewaySettings {
-  readonly upstreams: readonly UpstreamSpec[];
-  readonly plugins: PluginsByKind;
-  readonly pluginEnv: PluginEnvironment;
-  readonly registry: PluginLookup;
-  readonly maxLineBytes?: number;
-  readonly serverInfo: { name: string; version: string };
-}
 
 export interface GatewayIo {
   readonly input: NodeJS.ReadableStream;
