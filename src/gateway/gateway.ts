@@ -7,27 +7,16 @@ import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
-import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
+import { PluginHost } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
-import type { PluginEnvironment } from '../plugins/types';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
 import type { ServerStatus } from '../shared/vocabulary';
 import { validateConfigObject } from '../config/loader';
 import { ConfigError } from '../config/errors';
-import { settingsFromConfig } from './settings';
+import { settingsFromConfig, type GatewaySettings } from './settings';
 import path from 'node:path';
 import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
 import { ControlOnlySession } from './control/control-only';
-
-/** Everything the gateway needs, already validated and resolved. */
-export interface GatewaySettings {
-  readonly upstreams: readonly UpstreamSpec[];
-  readonly plugins: PluginsByKind;
-  readonly pluginEnv: PluginEnvironment;
-  readonly registry: PluginLookup;
-  readonly maxLineBytes?: number;
-  readonly serverInfo: { name: string; version: string };
-}
 
 /**
  * The gateway's connections to the outside. The client is a transport, or a pair of byte streams

@@ -1,6 +1,7 @@
 // Turns a validated Gatekit config into the gateway's own settings (upstream specs, plugin scopes).
-import type { GatewaySettings } from './gateway';
 import type { UpstreamSpec } from './upstream';
+import type { PluginLookup, PluginsByKind } from '../plugins/pipeline';
+import type { PluginEnvironment } from '../plugins/types';
 import { findPlugin } from '../plugins/registry';
 import type { LoadedConfig } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
@@ -8,9 +9,20 @@ import { withDefaultPlugins } from '../config/defaults';
 import { gatekitVersion } from './version';
 import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 
+/** Everything the gateway needs, already validated and resolved. */
+export interface GatewaySettings {
+  readonly upstreams: readonly UpstreamSpec[];
+  readonly plugins: PluginsByKind;
+  readonly pluginEnv: PluginEnvironment;
+  readonly registry: PluginLookup;
+  readonly maxLineBytes?: number;
+  readonly serverInfo: { name: string; version: string };
+}
+
 export interface SettingsOptions {
-  log(line: string): void;
-  maxLineBytes?: number;
+  /** A plain function (no `this`): it is handed on to the plugins as their log. */
+  readonly log: (line: string) => void;
+  readonly maxLineBytes?: number;
 }
 
 export function settingsFromConfig(loaded: LoadedConfig, options: SettingsOptions): GatewaySettings {

@@ -42,7 +42,7 @@ describe('requests that arrive before the gateway or a server is ready', functio
     assert.ok((list.result as { tools: { name: string }[] }).tools.some((t) => t.name === 'memory__read_graph'), JSON.stringify(list).slice(0, 500));
     assert.ok(call.result, JSON.stringify(call).slice(0, 500));
     const order = ['init', 'list', 'call'].map((id) => raw.messages.findIndex((m) => m.id === id && !('method' in m)));
-    assert.ok(order[0]! < order[1]! && order[0]! < order[2]!, `initialize is answered first: ${order}`);
+    assert.ok(order[0]! < order[1]! && order[0]! < order[2]!, `initialize is answered first: ${order.join(',')}`);
   });
 
   it('answers pipelined requests with an error when initialize fails', async () => {
@@ -79,7 +79,7 @@ describe('requests that arrive before the gateway or a server is ready', functio
     const before = await raw.request('before', 'tools/call', { name: 'memory__read_graph', arguments: {} });
     assert.ok(before.result);
     const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(raw.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
-    assert.equal(children.length, 1, `one upstream process: ${children}`);
+    assert.equal(children.length, 1, `one upstream process: ${children.join(',')}`);
     process.kill(children[0]!, 'SIGKILL');
     // Sent once the gateway has seen the crash, so the call meets the server restarting (not dead but unnoticed).
     await eventually(() => raw.stderr.some((l) => /\[memory\] exited: killed by SIGKILL/.test(l)), 15000, 'the crash in the log');

@@ -1,12 +1,17 @@
 // The extension's effective configuration: settings merged onto gatekit.yaml, VS Code variables,
 // secrets, validation by the gateway's own loader, and problems that point at their origin.
 import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { builtinPluginRegistry } from '../../src/config/loader';
 import {
   buildEffectiveConfig,
+  filesWrittenBy,
   inputIdsOf,
   parseFormattedPath,
   resolveVariables,
+  workspaceWriteRoots,
   type SettingsValues,
   type VariableSources,
 } from '../../src/extension/effective-config';
@@ -206,10 +211,6 @@ describe('extension effective config', () => {
 });
 
 describe('extension effective config: where plugins may write', () => {
-  const { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } = require('node:fs') as typeof import('node:fs');
-  const os = require('node:os') as typeof import('node:os');
-  const { filesWrittenBy, workspaceWriteRoots } = require('../../src/extension/effective-config') as typeof import('../../src/extension/effective-config');
-  const { builtinPluginRegistry } = require('../../src/config/loader') as typeof import('../../src/config/loader');
   let tmp: string;
   let storage: string;
   let workspace: string;

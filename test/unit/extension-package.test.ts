@@ -1,7 +1,7 @@
 // The .vsix holds only what the extension needs at run time (.vscodeignore is an allowlist).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.join(__dirname, '..', '..');
@@ -25,7 +25,7 @@ describe('extension package contents', function () {
   });
 
   it('declares the engine whose MCP API it uses and a bundled entry point', () => {
-    const manifest = require(path.join(root, 'package.json'));
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     assert.equal(manifest.engines.vscode, '^1.101.0');
     assert.equal(manifest.main, './dist/extension.js');
     assert.deepEqual(manifest.contributes.mcpServerDefinitionProviders, [{ id: 'gatekit.gateway', label: 'Gatekit' }]);

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import type { PluginRegistry } from '../../../src/config/loader';
 import type { PluginDefinition, PluginKind } from '../../../src/plugins/types';
 
+/** A definition of any plugin, whatever its options: what the loader's registry hands out. */
+type AnyPluginDefinition = NonNullable<ReturnType<PluginRegistry['find']>>;
+
 function definition<C>(handler: string, kind: PluginKind, configSchema: z.ZodType<C>, serverOnly = false): PluginDefinition<C> {
   return {
     handler,
@@ -19,7 +22,7 @@ function definition<C>(handler: string, kind: PluginKind, configSchema: z.ZodTyp
 const action = z.enum(['block', 'redact', 'audit_only']).default('redact');
 const toggle = z.strictObject({ enabled: z.boolean().default(true) });
 
-export const fakePlugins: PluginDefinition<any>[] = [
+export const fakePlugins: AnyPluginDefinition[] = [
   definition(
     'basic_pii_filter',
     'security',
@@ -45,7 +48,7 @@ export const fakePlugins: PluginDefinition<any>[] = [
 ];
 
 /** A registry over `fakePlugins` (or the given list). */
-export function fakeRegistry(plugins: readonly PluginDefinition<any>[] = fakePlugins): PluginRegistry {
+export function fakeRegistry(plugins: readonly AnyPluginDefinition[] = fakePlugins): PluginRegistry {
   const byHandler = new Map(plugins.map((plugin) => [plugin.handler, plugin]));
   return { find: (handler) => byHandler.get(handler), handlers: () => [...byHandler.keys()].sort() };
 }

@@ -3,7 +3,7 @@
 // GATEKIT_WRITABLE_ROOTS. `..`, linked folders, a link at the file and files others can write are
 // validation errors that name the setting. Real files in a temporary folder, the built-in plugins.
 import * as assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../../../src/config/errors';
@@ -112,7 +112,7 @@ describe('config: where plugins may write files', () => {
     if (process.getuid?.() !== 0) this.skip(); // only root can give a file away
     const file = path.join(configDir, 'audit.jsonl');
     writeFileSync(file, '', { mode: 0o600 });
-    require('node:fs').chownSync(file, 1, 1);
+    chownSync(file, 1, 1);
     assert.match(issuesOf(() => validate(auditing('audit.jsonl')))[0]!.message, /belongs to another user/);
   });
 
