@@ -1,6 +1,6 @@
 // The gateway process's lifecycle owner: it creates the plugins, the upstream pool and the router,
 // connects them to the client's stdio, and takes everything down in order at the end.
-import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
+import { NdjsonMessageReader, NdjsonMessageWriter, DEFAULT_MAX_LINE_BYTES, type RawText } from './transport/ndjson';
 import { backlogLimit, isUnserializable, Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import { Router, type TrafficEvent } from './router';
 import { PluginHost, type PluginLookup, type PluginsByKind } from '../plugins/pipeline';
@@ -93,7 +93,7 @@ export class Gateway {
         return self.pluginHost;
       },
       serverInfo: settings.serverInfo,
-      sendToClient: (message) => this.send(message),
+      sendToClient: (message, raw) => this.send(message, raw),
       connectUpstreams: (handshake) => this.connectUpstreams(handshake),
       log: io.log,
       fatal: (reason) => {
@@ -296,12 +296,16 @@ export class Gateway {
     return upstream;
   }
 
-  private send(message: JsonRpcMessage): void {
+  private send(message: JsonRpcMessage, raw?: RawText): void {
     // Stream failures surface once through writer.onError; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
-    this.writer.send(message, (err) => {
-      if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
-    });
+    this.writer.send(
+      message,
+      (err) => {
+        if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
+      },
+      raw,
+    );
     if (!this.inputsPaused && this.writer.backlog > backlogLimit(this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) this.pauseInputs();
   }
 

@@ -140,7 +140,7 @@ export class ListAggregator {
       const fetchPage = (params: Record<string, unknown>): Promise<JsonRpcResponse> =>
         state.done
           ? Promise.resolve(makeError(sent.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'))
-          : upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
+          : upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId })).then((got) => got.message);
       const failure = await this.followPages(server, list.method, sent.params, fetchPage, (result) => {
         const pageItems = result[key];
         if (Array.isArray(pageItems)) raw.push(...(pageItems as unknown[]));

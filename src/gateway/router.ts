@@ -9,7 +9,9 @@ import { renameInMessage, splitNamespaced } from './namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
 import { SessionHandshake } from './handshake';
 import { ListAggregator, LISTS } from './list-aggregation';
-import { ServerTraffic, withId } from './server-traffic';
+import { ServerTraffic } from './server-traffic';
+import { withReplacedId } from './transport/ndjson';
+import type { Received } from '../shared/received';
 import { hasCapability, META_UNAVAILABLE, progressTokenOf, running, type ClientRequestState, type ForwardOptions, type RouterHost } from './routing';
 
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './handshake';
@@ -147,7 +149,10 @@ export class Router {
   private answer(state: ClientRequestState, response: JsonRpcResponse): void {
     if (state.done) return;
     this.finish(state);
-    this.host.sendToClient(response.id === state.id ? response : { ...response, id: state.id });
+    if (response.id !== state.id) return this.host.sendToClient({ ...response, id: state.id });
+    // An upstream's answer passed on unchanged is written from the text it came in.
+    const text = state.answerText;
+    this.host.sendToClient(response, text?.message === response ? text.raw : undefined);
   }
 
   /** Stops tracking a client request (answered or cancelled): no answer nor progress for it goes out any more. */
@@ -267,10 +272,11 @@ export class Router {
   private async forward(server: string, request: JsonRpcRequest, state: ClientRequestState, options?: ForwardOptions): Promise<JsonRpcResponse> {
     const upstream = this.host.upstreams.get(server)!;
     const fetch = options?.fetch;
-    const send = (sent: JsonRpcRequest): Promise<JsonRpcResponse> | Unsent => {
+    const send = (sent: JsonRpcRequest): Promise<Received<JsonRpcResponse>> | Unsent => {
       if (state.done) return new Unsent(makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'));
-      const answered = fetch ? fetch(sent) : upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
-      return answered.then((response) => withId(response, request.id));
+      if (fetch) return fetch(sent).then((message) => ({ message: message.id === request.id ? message : { ...message, id: request.id } }));
+      // Under the client's id; an answer that came with its text keeps it, with the id spliced in.
+      return upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId })).then((got) => (got.message.id === request.id ? got : withReplacedId(got, request.id)));
     };
     const exchange = {
       pipeline: this.host.plugins.pipelineFor(server),
@@ -279,8 +285,9 @@ export class Router {
       recordTraffic: this.host.traffic !== undefined,
       ...(options?.observeResponse ? { observeResponse: options.observeResponse } : {}),
     } as const;
-    const { answer, record } = await exchangeRequest(exchange, request, send);
+    const { answer, record, raw } = await exchangeRequest(exchange, request, send);
     if (record) this.host.traffic?.(record);
+    if (raw) state.answerText = { message: answer!, raw };
     return answer!;
   }
 

@@ -5,6 +5,7 @@ import type { PluginHost } from '../plugins/pipeline';
 import type { TrafficEvent } from '../plugins/exchange';
 import type { ClientHandshake, Upstream } from './upstream';
 import type { ToolInventoryParams } from '../shared/protocol';
+import type { RawText, Received } from '../shared/received';
 
 /** Key under a result's `_meta` that lists servers left out of an aggregated answer. */
 export const META_UNAVAILABLE = 'gatekit/unavailableServers';
@@ -14,8 +15,8 @@ export interface RouterHost {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly plugins: PluginHost;
   readonly serverInfo: { name: string; version: string };
-  /** Writes a message to the client. */
-  sendToClient(message: JsonRpcMessage): void;
+  /** Writes a message to the client; from `raw` (its text as received) when given. */
+  sendToClient(message: JsonRpcMessage, raw?: RawText): void;
   /** Starts every upstream with the client's handshake; resolves when each is up or has failed. */
   connectUpstreams(handshake: ClientHandshake): Promise<void>;
   log(line: string): void;
@@ -42,6 +43,8 @@ export interface ClientRequestState {
   done: boolean;
   /** The client's `_meta.progressToken`, if it asked for progress. */
   progressToken?: string | number;
+  /** The last answer `forward` got with its text as received: written from that text if it is the answer. */
+  answerText?: Received<JsonRpcResponse>;
 }
 
 /** Fetches what a request asks of its server in place of one upstream request (all pages of a list). */

@@ -3,8 +3,8 @@
 // client's notifications to them. Every message goes through the server's exchange.
 import { ErrorCode, makeError, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { exchangeNotification, exchangeRequest, Unsent } from '../plugins/exchange';
-import { withReplacedId } from './transport/ndjson';
 import { progressTokenOf, type RouterHost } from './routing';
+import type { Received } from '../shared/received';
 
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
 const MAX_WAITING_SERVER_REQUESTS = 1000;
@@ -16,7 +16,7 @@ interface ServerRequestState {
   readonly request: JsonRpcRequest;
   readonly progressToken?: string | number;
   /** Ends the request's exchange: with the client's answer, or Unsent when there is none to pass on. */
-  readonly settle: (answer: JsonRpcResponse | Unsent) => void;
+  readonly settle: (answer: Received<JsonRpcResponse> | Unsent) => void;
 }
 
 /** What the relay asks of the session around it. */
@@ -61,7 +61,7 @@ export class ServerTraffic {
   }
 
   /** Sends the request to the client under a gateway id; settles when the client answers or the request is dropped. */
-  private relay(server: string, upstreamId: JsonRpcId, sent: JsonRpcRequest): Promise<JsonRpcResponse | Unsent> | Unsent {
+  private relay(server: string, upstreamId: JsonRpcId, sent: JsonRpcRequest): Promise<Received<JsonRpcResponse> | Unsent> | Unsent {
     if (this.serverRequests.size >= MAX_WAITING_SERVER_REQUESTS) {
       // Each waiting request is kept until the client answers: a server must not grow that without bound.
       return new Unsent(makeError(upstreamId, ErrorCode.UpstreamUnavailable, `Too many requests (${MAX_WAITING_SERVER_REQUESTS}) are waiting for the client`));
@@ -84,7 +84,8 @@ export class ServerTraffic {
       return;
     }
     const upstream = this.host.upstreams.get(state.server);
-    state.settle(upstream && upstream.state === 'running' ? withId(response, state.upstreamId) : GONE);
+    // The client's answer under the id the server used (the client's own text is not kept).
+    state.settle(upstream && upstream.state === 'running' ? { message: response.id === state.upstreamId ? response : { ...response, id: state.upstreamId } } : GONE);
   }
 
   onInvalidClientResponse(id: unknown, reason: string): void {
@@ -143,9 +144,4 @@ export class ServerTraffic {
     // The traffic view has never listed the client's notifications: no record is asked for.
     await exchangeNotification(pipeline, 'notification_to_server', notification, (n) => this.host.upstreams.get(server)?.send(n), false);
   }
-}
-
-/** The response under another id; a message read from the wire keeps its text, so it is not serialized again. */
-export function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
-  return response.id === id ? response : withReplacedId(response, id);
 }

@@ -2,7 +2,7 @@
 // restarting it with back-off when it crashes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { NdjsonMessageReader, NdjsonMessageWriter, rememberText } from './transport/ndjson';
+import { NdjsonMessageReader, NdjsonMessageWriter, rawTextOf, type RawText, type Received } from './transport/ndjson';
 import { spawnTarget } from './spawn-command';
 import {
   classifyMessage,
@@ -53,7 +53,8 @@ export interface UpstreamEvents {
 }
 
 interface PendingRequest {
-  readonly resolve: (response: JsonRpcResponse) => void;
+  /** `raw`: the answer's line as read, when it may be written on as it came. */
+  readonly resolve: (response: JsonRpcResponse, raw?: RawText) => void;
   readonly timer: NodeJS.Timeout | undefined;
   readonly method: string;
 }
@@ -62,7 +63,7 @@ interface PendingRequest {
 interface HeldRequest {
   readonly method: string;
   readonly params: Record<string, unknown> | undefined;
-  readonly resolve: (response: JsonRpcResponse) => void;
+  readonly resolve: (response: Received<JsonRpcResponse>) => void;
   readonly timer: NodeJS.Timeout | undefined;
   readonly heldAt: number;
 }
@@ -168,11 +169,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
    * server is down for good (failed, stopped, or crashed with no restart coming).
    * `onSent` receives the upstream id so the caller can forward cancellations.
    */
-  request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     const id = this.nextId++;
     if (this.stateValue !== 'running' && method !== 'initialize') {
       if (this.comingUp()) return this.hold(id, method, params, onSent);
-      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`) });
     }
     const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
     return this.sendRequest(id, method, params, timeoutMs, onSent);
@@ -183,17 +184,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     return !this.stopping && (this.stateValue === 'starting' || this.stateValue === 'restarting' || this.restartUnderWay);
   }
 
-  private hold(id: number, method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  private hold(id: number, method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     if (this.held.size >= MAX_HELD_REQUESTS) {
-      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`) });
     }
-    return new Promise<JsonRpcResponse>((resolve) => {
+    return new Promise<Received<JsonRpcResponse>>((resolve) => {
       const timeoutMs = this.spec.requestTimeoutMs;
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
               if (!this.held.delete(id)) return;
-              resolve(makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }));
+              resolve({ message: makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }) });
             }, timeoutMs)
           : undefined;
       this.held.set(id, { method, params, resolve, timer, heldAt: performance.now() });
@@ -215,18 +216,19 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private failHeld(why: string): void {
     for (const [id, call] of this.held) {
       if (call.timer) clearTimeout(call.timer);
-      call.resolve(unavailable(id, this.name, why));
+      call.resolve({ message: unavailable(id, this.name, why) });
     }
     this.held.clear();
   }
 
-  private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     if (this.stalled()) {
       // Queuing more for a server that stopped reading would grow without bound: fail fast instead.
-      return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.writer!.backlog)} MiB waiting)`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is not reading its input (${megabytes(this.writer!.backlog)} MiB waiting)`) });
     }
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-    return new Promise<JsonRpcResponse>((resolve) => {
+    return new Promise<Received<JsonRpcResponse>>((settle) => {
+      const resolve = (response: JsonRpcResponse, raw?: RawText): void => settle(raw === undefined ? { message: response } : { message: response, raw });
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -399,7 +401,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
   private async performHandshake(): Promise<void> {
     const handshake = this.handshake!;
-    const response = await this.request('initialize', {
+    const { message: response } = await this.request('initialize', {
       protocolVersion: handshake.protocolVersion,
       capabilities: handshake.capabilities,
       clientInfo: handshake.clientInfo,
@@ -428,7 +430,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         // Forwarded unchanged but for its id, a large answer is written from these bytes instead of
         // being serialized again (the reader hands over bytes only for lines worth it), but only when
         // they hold exactly the message that was classified and will be scanned: no member left out.
-        if (bytes && classified.exact) rememberText(classified.message, bytes);
+        const raw = bytes && classified.exact ? rawTextOf(bytes) : undefined;
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${quotedId(id)}`);
@@ -436,7 +438,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         }
         this.pending.delete(id);
         if (pending.timer) clearTimeout(pending.timer);
-        pending.resolve(classified.message);
+        pending.resolve(classified.message, raw);
         return;
       }
       case 'request':

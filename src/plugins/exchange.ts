@@ -3,6 +3,7 @@
 // The router decides where a message goes; this module decides what the plugins make of it.
 import { ErrorCode, makeError, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from './types';
+import type { RawText, Received } from '../shared/received';
 import { isThenable, passThrough, type PluginFailure, type ServerPipeline, type StageObserver } from './pipeline';
 
 /** One finished exchange, for the traffic view and status displays. */
@@ -31,10 +32,10 @@ export class Unsent {
 }
 
 /**
- * Delivers the request as the request hooks left it and resolves with the answer, under the id of
- * the request the exchange started with.
+ * Delivers the request as the request hooks left it and resolves with the answer as received (with
+ * its text, when it came with one), under the id of the request the exchange started with.
  */
-export type Send = (request: JsonRpcRequest) => Promise<JsonRpcResponse | Unsent> | Unsent;
+export type Send = (request: JsonRpcRequest) => Promise<Received<JsonRpcResponse> | Unsent> | Unsent;
 
 /** One request and its answer through one server's plugins. */
 export interface RequestExchange {
@@ -53,6 +54,8 @@ export interface RequestExchange {
 export interface Exchanged {
   readonly answer: JsonRpcResponse | undefined;
   readonly record: TrafficEvent | undefined;
+  /** The answer's text as received, while the answer is the very message received (no plugin replaced it). */
+  readonly raw?: RawText;
 }
 
 const NO_ANSWER: Exchanged = { answer: undefined, record: undefined };
@@ -81,8 +84,9 @@ export async function exchangeRequest(exchange: RequestExchange, request: JsonRp
   const sent = pre.message;
   const sending = send(sent);
   if (sending instanceof Unsent) return settled(sending.answer, undefined);
-  const response = await sending;
-  if (response instanceof Unsent) return settled(response.answer, undefined);
+  const got = await sending;
+  if (got instanceof Unsent) return settled(got.answer, undefined);
+  const response = got.message;
   const durationMs = performance.now() - exchange.startedAt;
   const responseCtx: MessageContext = { serverName, origin, request: sent, requestId: request.id, durationMs };
   const unwound = pipeline.responseStage(response, responseCtx, exchange.observeResponse);
@@ -91,17 +95,20 @@ export async function exchangeRequest(exchange: RequestExchange, request: JsonRp
   failure = pipeline.audits ? auditOutcome(pipeline.record(auditEvent('response', serverName, origin, sent, post, final, durationMs)), request.id) : undefined;
   if (isThenable(failure)) failure = await failure;
   const answer = failure ?? final;
-  return settled(answer, exchange.recordTraffic ? trafficRecord(exchange.direction, serverName, sent, post, sent, answer, exchange.startedAt, pre) : undefined);
+  // The text received stays true only while the answer is the very message it was parsed into.
+  const raw = answer === response ? got.raw : undefined;
+  return settled(answer, exchange.recordTraffic ? trafficRecord(exchange.direction, serverName, sent, post, sent, answer, exchange.startedAt, pre) : undefined, raw);
 }
 
 /** `exchangeRequest` for a server without plugins: the same outcome, without empty stages. */
 async function exchangeUnfiltered(exchange: RequestExchange, request: JsonRpcRequest, send: Send): Promise<Exchanged> {
   const sending = send(request);
   if (sending instanceof Unsent) return settled(sending.answer, undefined);
-  const response = await sending;
-  if (response instanceof Unsent) return settled(response.answer, undefined);
+  const got = await sending;
+  if (got instanceof Unsent) return settled(got.answer, undefined);
+  const response = got.message;
   const record = exchange.recordTraffic ? trafficRecord(exchange.direction, exchange.pipeline.serverName, request, passThrough(response), request, response, exchange.startedAt, undefined) : undefined;
-  return settled(response, record);
+  return settled(response, record, got.raw);
 }
 
 /**
@@ -134,7 +141,8 @@ export async function exchangeNotification(
   return recordTraffic && result.modified ? trafficRecord(direction, serverName, notification, result, result.message, undefined, startedAt, undefined) : undefined;
 }
 
-function settled(answer: JsonRpcResponse | undefined, record: TrafficEvent | undefined): Exchanged {
+function settled(answer: JsonRpcResponse | undefined, record: TrafficEvent | undefined, raw?: RawText): Exchanged {
+  if (raw !== undefined) return { answer, record, raw };
   return answer === undefined && record === undefined ? NO_ANSWER : { answer, record };
 }
 

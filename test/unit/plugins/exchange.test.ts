@@ -76,7 +76,7 @@ describe('exchange', () => {
     const sent: JsonRpcRequest[] = [];
     const { answer, record } = await exchangeRequest(exchangeOf(filters), request, (message) => {
       sent.push(message);
-      return Promise.resolve(makeResult(7, { content: [{ type: 'text', text: 'write to bob@example.org' }] }));
+      return Promise.resolve({ message: makeResult(7, { content: [{ type: 'text', text: 'write to bob@example.org' }] }) });
     });
     assert.equal(sent.length, 1);
     assert.ok(!JSON.stringify(sent[0]).includes('jane@example.com'), 'the upstream got the redacted request');
@@ -93,7 +93,7 @@ describe('exchange', () => {
     let sends = 0;
     const { answer, record } = await exchangeRequest(exchangeOf(blocking), request, () => {
       sends++;
-      return Promise.resolve(makeResult(7, {}));
+      return Promise.resolve({ message: makeResult(7, {}) });
     });
     assert.equal(sends, 0);
     assert.ok(answer && 'error' in answer && answer.id === 7);
@@ -106,7 +106,7 @@ describe('exchange', () => {
     let sends = 0;
     const { answer } = await exchangeRequest(exchangeOf(filters), request, () => {
       sends++;
-      return Promise.resolve(makeResult(7, {}));
+      return Promise.resolve({ message: makeResult(7, {}) });
     });
     assert.equal(sends, 0);
     assert.ok(answer && 'error' in answer && /audit log could not be written/.test(answer.error.message));
@@ -123,11 +123,24 @@ describe('exchange', () => {
 
   it('builds no record when no one listens, and passes a server without plugins straight through', async () => {
     const response = makeResult(7, { ok: true });
-    const { answer, record } = await exchangeRequest(exchangeOf({}, { recordTraffic: false }), request, () => Promise.resolve(response));
+    const { answer, record } = await exchangeRequest(exchangeOf({}, { recordTraffic: false }), request, () => Promise.resolve({ message: response }));
     assert.equal(answer, response);
     assert.equal(record, undefined);
-    const listened = await exchangeRequest(exchangeOf({}), request, () => Promise.resolve(response));
+    const listened = await exchangeRequest(exchangeOf({}), request, () => Promise.resolve({ message: response }));
     assert.equal(listened.record?.decision, 'allowed');
+  });
+
+  it('keeps the answer\'s text as received while no plugin replaced the answer, and drops it when one did', async () => {
+    const raw = [Buffer.from('{"jsonrpc":"2.0","id":7,"result":{"ok":true}}')];
+    const clean = makeResult(7, { ok: true });
+    const kept = await exchangeRequest(exchangeOf(filters), request, () => Promise.resolve({ message: clean, raw }));
+    assert.equal(kept.answer, clean);
+    assert.equal(kept.raw, raw);
+    const unfiltered = await exchangeRequest(exchangeOf({}), request, () => Promise.resolve({ message: clean, raw }));
+    assert.equal(unfiltered.raw, raw);
+    const redacted = await exchangeRequest(exchangeOf(filters), request, () => Promise.resolve({ message: makeResult(7, { text: 'jane@example.com' }), raw }));
+    assert.ok(redacted.answer && !JSON.stringify(redacted.answer).includes('jane@example.com'));
+    assert.equal(redacted.raw, undefined, 'a redacted answer is never written from the text it came in');
   });
 
   it('delivers a notification, audits it, and records it only when a plugin changed or blocked it', async () => {
@@ -158,7 +171,7 @@ describe('exchange', () => {
     const { answer } = await exchangeRequest(
       { pipeline: host.pipelineFor('fs'), direction: 'client_to_server', startedAt: performance.now(), recordTraffic: false, observeResponse: trace.observe },
       listRequest,
-      () => Promise.resolve(makeResult(1, { tools })),
+      () => Promise.resolve({ message: makeResult(1, { tools }) }),
     );
     assert.ok(answer && 'result' in answer);
     const inventory = new Map(trace.inventory('fs', tools, host, [{ name: 'bad', reason: 'left out' }]).tools.map((t) => [t.name, t]));
