@@ -38,11 +38,8 @@ export class Router {
   constructor(private readonly host: RouterHost) {
     this.handshake = new SessionHandshake(host);
     this.lists = new ListAggregator(host, this.forwardFn);
-    const router = this;
     this.serverTraffic = new ServerTraffic(host, {
-      get isOpen() {
-        return router.handshake.isInitialized && !router.closed;
-      },
+      isOpen: () => this.handshake.isInitialized && !this.closed,
       reportsTo: (server, token) => this.reportsTo(server, token),
       forgetResources: (server) => this.lists.resources.forgetServer(server),
     });
@@ -274,15 +271,16 @@ export class Router {
     const fetch = options?.fetch;
     const send = (sent: JsonRpcRequest): Promise<Received<JsonRpcResponse>> | Unsent => {
       if (state.done) return new Unsent(makeError(request.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'));
-      if (fetch) return fetch(sent).then((message) => ({ message: message.id === request.id ? message : { ...message, id: request.id } }));
-      // Under the client's id; an answer that came with its text keeps it, with the id spliced in.
-      return upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId })).then((got) => (got.message.id === request.id ? got : withReplacedId(got, request.id)));
+      if (fetch) return fetch(sent).then((message) => ({ message }));
+      return upstream.request(sent.method, sent.params, (upstreamId) => state.calls.push({ upstream, upstreamId }));
     };
     const exchange = {
       pipeline: this.host.plugins.pipelineFor(server),
       direction: 'client_to_server',
       startedAt: state.receivedAt,
       recordTraffic: this.host.traffic !== undefined,
+      // An answer that came with its text keeps it, with the client's id spliced in.
+      underId: withReplacedId,
       ...(options?.observeResponse ? { observeResponse: options.observeResponse } : {}),
     } as const;
     const { answer, record, raw } = await exchangeRequest(exchange, request, send);

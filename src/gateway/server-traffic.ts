@@ -4,6 +4,7 @@
 import { ErrorCode, makeError, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { exchangeNotification, exchangeRequest, Unsent } from '../plugins/exchange';
 import { progressTokenOf, type RouterHost } from './routing';
+import { withReplacedId } from './transport/ndjson';
 import type { Received } from '../shared/received';
 
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */
@@ -22,7 +23,7 @@ interface ServerRequestState {
 /** What the relay asks of the session around it. */
 export interface SessionView {
   /** Initialized and not closing: a client is there to relay to. */
-  readonly isOpen: boolean;
+  isOpen(): boolean;
   /** Whether `server` was sent the running client request whose progress token this is. */
   reportsTo(server: string, token: unknown): boolean;
   /** A server's resources changed: forget where they were. */
@@ -50,11 +51,11 @@ export class ServerTraffic {
   /** A server's request for the client, through the server's exchange; its answer goes back under the server's id. */
   async onServerRequest(server: string, request: JsonRpcRequest): Promise<void> {
     const upstream = this.host.upstreams.get(server)!;
-    if (!this.session.isOpen) {
+    if (!this.session.isOpen()) {
       upstream.send(makeError(request.id, ErrorCode.UpstreamUnavailable, 'The client is not connected'));
       return;
     }
-    const exchange = { pipeline: this.host.plugins.pipelineFor(server), direction: 'server_to_client', startedAt: performance.now(), recordTraffic: this.host.traffic !== undefined } as const;
+    const exchange = { pipeline: this.host.plugins.pipelineFor(server), direction: 'server_to_client', startedAt: performance.now(), recordTraffic: this.host.traffic !== undefined, underId: withReplacedId } as const;
     const { answer, record } = await exchangeRequest(exchange, request, (sent) => this.relay(server, request.id, sent));
     if (answer) this.host.upstreams.get(server)?.send(answer);
     if (record) this.host.traffic?.(record);
@@ -84,8 +85,7 @@ export class ServerTraffic {
       return;
     }
     const upstream = this.host.upstreams.get(state.server);
-    // The client's answer under the id the server used (the client's own text is not kept).
-    state.settle(upstream && upstream.state === 'running' ? { message: response.id === state.upstreamId ? response : { ...response, id: state.upstreamId } } : GONE);
+    state.settle(upstream && upstream.state === 'running' ? { message: response } : GONE);
   }
 
   onInvalidClientResponse(id: unknown, reason: string): void {
@@ -117,7 +117,7 @@ export class ServerTraffic {
   }
 
   async onServerNotification(server: string, notification: JsonRpcNotification): Promise<void> {
-    if (!this.session.isOpen) return;
+    if (!this.session.isOpen()) return;
     let message = notification;
     if (notification.method === 'notifications/cancelled') {
       // The server gave up on a request it sent us: cancel it at the client under our id.

@@ -4,7 +4,7 @@
 import { ErrorCode, makeError, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from './types';
 import type { RawText, Received } from '../shared/received';
-import { isThenable, passThrough, type PluginFailure, type ServerPipeline, type StageObserver } from './pipeline';
+import { isThenable, passThrough, type MaybePromise, type PluginFailure, type ServerPipeline, type StageObserver } from './pipeline';
 
 /** One finished exchange, for the traffic view and status displays. */
 export interface TrafficEvent {
@@ -33,7 +33,7 @@ export class Unsent {
 
 /**
  * Delivers the request as the request hooks left it and resolves with the answer as received (with
- * its text, when it came with one), under the id of the request the exchange started with.
+ * its text, when it came with one), under whatever id the receiver gave it.
  */
 export type Send = (request: JsonRpcRequest) => Promise<Received<JsonRpcResponse> | Unsent> | Unsent;
 
@@ -46,6 +46,8 @@ export interface RequestExchange {
   readonly startedAt: number;
   /** Whether someone listens for the traffic record (otherwise none is built). */
   readonly recordTraffic: boolean;
+  /** The answer under the id of the request the exchange started with (the transport's, which can keep its text). */
+  readonly underId: (answer: Received<JsonRpcResponse>, id: JsonRpcId) => Received<JsonRpcResponse>;
   /** Told of each plugin that changed the answer (the tool inventory follows the tools through it). */
   readonly observeResponse?: StageObserver<JsonRpcResponse>;
 }
@@ -66,10 +68,13 @@ const NO_ANSWER: Exchanged = { answer: undefined, record: undefined };
  * failure becomes an error answer (fail closed); nothing here rejects for upstream failures. Only the
  * send and an asynchronous plugin are awaited: with synchronous plugins, the stages cost no promise.
  */
-export async function exchangeRequest(exchange: RequestExchange, request: JsonRpcRequest, send: Send): Promise<Exchanged> {
+export function exchangeRequest(exchange: RequestExchange, request: JsonRpcRequest, send: Send): Promise<Exchanged> {
+  return exchange.pipeline.isEmpty ? exchangeUnfiltered(exchange, request, send) : exchangeFiltered(exchange, request, send);
+}
+
+async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcRequest, send: Send): Promise<Exchanged> {
   const { pipeline } = exchange;
   const origin: RequestOrigin = exchange.direction === 'client_to_server' ? 'client' : 'server';
-  if (pipeline.isEmpty) return exchangeUnfiltered(exchange, request, send);
   const serverName = pipeline.serverName;
   const ctx: MessageContext = { serverName, origin, requestId: request.id };
   const staged = pipeline.requestStage(request, ctx);
@@ -84,8 +89,9 @@ export async function exchangeRequest(exchange: RequestExchange, request: JsonRp
   const sent = pre.message;
   const sending = send(sent);
   if (sending instanceof Unsent) return settled(sending.answer, undefined);
-  const got = await sending;
-  if (got instanceof Unsent) return settled(got.answer, undefined);
+  const received = await sending;
+  if (received instanceof Unsent) return settled(received.answer, undefined);
+  const got = received.message.id === request.id ? received : exchange.underId(received, request.id);
   const response = got.message;
   const durationMs = performance.now() - exchange.startedAt;
   const responseCtx: MessageContext = { serverName, origin, request: sent, requestId: request.id, durationMs };
@@ -104,8 +110,9 @@ export async function exchangeRequest(exchange: RequestExchange, request: JsonRp
 async function exchangeUnfiltered(exchange: RequestExchange, request: JsonRpcRequest, send: Send): Promise<Exchanged> {
   const sending = send(request);
   if (sending instanceof Unsent) return settled(sending.answer, undefined);
-  const got = await sending;
-  if (got instanceof Unsent) return settled(got.answer, undefined);
+  const received = await sending;
+  if (received instanceof Unsent) return settled(received.answer, undefined);
+  const got = received.message.id === request.id ? received : exchange.underId(received, request.id);
   const response = got.message;
   const record = exchange.recordTraffic ? trafficRecord(exchange.direction, exchange.pipeline.serverName, request, passThrough(response), request, response, exchange.startedAt, undefined) : undefined;
   return settled(response, record, got.raw);
@@ -147,9 +154,13 @@ function settled(answer: JsonRpcResponse | undefined, record: TrafficEvent | und
 }
 
 /** A critical audit plugin that could not record blocks the traffic (fail closed): the error to answer with. */
-function auditOutcome(outcome: PluginFailure | undefined | Promise<PluginFailure | undefined>, id: JsonRpcId): JsonRpcResponse | undefined | Promise<JsonRpcResponse | undefined> {
-  if (isThenable(outcome)) return outcome.then((failure) => auditOutcome(failure, id) as JsonRpcResponse | undefined);
-  return outcome === undefined ? undefined : makeError(id, ErrorCode.InternalError, `Blocked because the audit log could not be written: ${outcome.message}`);
+function auditOutcome(outcome: MaybePromise<PluginFailure | undefined>, id: JsonRpcId): MaybePromise<JsonRpcResponse | undefined> {
+  if (isThenable(outcome)) return outcome.then((failure) => failure && auditFailed(failure, id));
+  return outcome && auditFailed(outcome, id);
+}
+
+function auditFailed(failure: PluginFailure, id: JsonRpcId): JsonRpcResponse {
+  return makeError(id, ErrorCode.InternalError, `Blocked because the audit log could not be written: ${failure.message}`);
 }
 
 /** Built field by field rather than with spreads: this runs twice per audited call. */

@@ -8,6 +8,7 @@ import { findPlugin } from '../../../src/plugins/registry';
 import type { AuditEvent, InterceptorPlugin, PluginDefinition, PluginEnvironment, PluginKind } from '../../../src/plugins/types';
 import { makeResult, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../../src/shared/jsonrpc';
 import { ToolListTrace } from '../../../src/gateway/tool-inventory';
+import { withReplacedId } from '../../../src/gateway/transport/ndjson';
 
 const env: PluginEnvironment = { configDir: '/tmp', resolvePath: (p) => p, log: () => undefined };
 /** An entry as the config loader makes it: options parsed by the plugin's own schema. */
@@ -63,7 +64,7 @@ const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', p
 const filters: PluginsByKind = { security: { _global: [entry('basic_pii_filter', 'security', { action: 'redact' })] }, auditing: { _global: [entry('memory_audit', 'auditing')] } };
 
 function exchangeOf(plugins: PluginsByKind, extra: Partial<RequestExchange> = {}): RequestExchange {
-  return { pipeline: pipeline(plugins), direction: 'client_to_server', startedAt: performance.now(), recordTraffic: true, ...extra };
+  return { pipeline: pipeline(plugins), direction: 'client_to_server', startedAt: performance.now(), recordTraffic: true, underId: withReplacedId, ...extra };
 }
 
 describe('exchange', () => {
@@ -110,6 +111,13 @@ describe('exchange', () => {
     });
     assert.equal(sends, 0);
     assert.ok(answer && 'error' in answer && /audit log could not be written/.test(answer.error.message));
+  });
+
+  it('answers under the id of the request it started with, whatever id the receiver used', async () => {
+    const { answer } = await exchangeRequest(exchangeOf(filters), request, () => Promise.resolve({ message: makeResult(41, { ok: true }) }));
+    assert.equal(answer?.id, 7);
+    const unfiltered = await exchangeRequest(exchangeOf({}), request, () => Promise.resolve({ message: makeResult(41, { ok: true }) }));
+    assert.equal(unfiltered.answer?.id, 7);
   });
 
   it('ends without a response stage nor record when the send is refused (Unsent)', async () => {
@@ -169,7 +177,7 @@ describe('exchange', () => {
     const plugins: PluginsByKind = { middleware: { _global: [entry('renamer', 'middleware')] } };
     const host = new PluginHost(plugins, registry, env);
     const { answer } = await exchangeRequest(
-      { pipeline: host.pipelineFor('fs'), direction: 'client_to_server', startedAt: performance.now(), recordTraffic: false, observeResponse: trace.observe },
+      { pipeline: host.pipelineFor('fs'), direction: 'client_to_server', startedAt: performance.now(), recordTraffic: false, underId: withReplacedId, observeResponse: trace.observe },
       listRequest,
       () => Promise.resolve({ message: makeResult(1, { tools }) }),
     );
