@@ -6,6 +6,7 @@ import { backlogLimit, isUnserializable, type ClientTransport, type UpstreamTran
 import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
+import type { RawText } from '../shared/received';
 import { Router, type TrafficEvent } from './router';
 import { PluginHost } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
@@ -83,7 +84,7 @@ export class Gateway {
         return self.pluginHost;
       },
       serverInfo: settings.serverInfo,
-      sendToClient: (message) => this.send(message),
+      sendToClient: (message, raw) => this.send(message, raw),
       connectUpstreams: (handshake) => this.connectUpstreams(handshake),
       log: io.log,
       fatal: (reason) => {
@@ -302,11 +303,11 @@ export class Gateway {
     return upstream;
   }
 
-  private send(message: JsonRpcMessage): void {
+  private send(message: JsonRpcMessage, raw?: RawText): void {
     if (this.clientless) return this.clientless.receive(message);
     // Transport failures surface once, as the client's close; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
-    this.client.send({ message }, (err) => {
+    this.client.send(raw ? { message, raw } : { message }, (err) => {
       if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
     });
     if (!this.inputsPaused && this.client.backlog > backlogLimit(this.maxLineBytes)) this.pauseInputs();

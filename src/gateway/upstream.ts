@@ -2,9 +2,9 @@
 // it (ids, timeouts, cancellation: correlation lives here and nowhere else), calls held while it
 // restarts, and restarting it with back-off when its connection ends.
 import { EventEmitter } from 'node:events';
-import { rememberText } from './transport/ndjson';
-import { backlogLimit, isUnserializable, type CloseReason, type RawJson, type UpstreamTransport, type UpstreamTransportFactory, type WireMessage } from './transport/transport';
+import { backlogLimit, isUnserializable, type CloseReason, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import type { StdioServerSpec } from './transport/stdio-upstream';
+import type { RawText, Received } from '../shared/received';
 import {
   classifyMessage,
   describeError,
@@ -50,7 +50,8 @@ export interface UpstreamEvents {
 }
 
 interface PendingRequest {
-  readonly resolve: (response: JsonRpcResponse) => void;
+  /** `raw`: the answer's line as read, when it may be written on as it came. */
+  readonly resolve: (response: JsonRpcResponse, raw?: RawText) => void;
   readonly timer: NodeJS.Timeout | undefined;
   readonly method: string;
 }
@@ -59,7 +60,7 @@ interface PendingRequest {
 interface HeldRequest {
   readonly method: string;
   readonly params: Record<string, unknown> | undefined;
-  readonly resolve: (response: JsonRpcResponse) => void;
+  readonly resolve: (response: Received<JsonRpcResponse>) => void;
   readonly timer: NodeJS.Timeout | undefined;
   readonly heldAt: number;
 }
@@ -185,11 +186,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
    * server is down for good (failed, stopped, or crashed with no restart coming).
    * `onSent` receives the upstream id so the caller can forward cancellations.
    */
-  request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  request(method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     const id = this.nextId++;
     if (this.stateValue !== 'running' && method !== 'initialize') {
       if (this.comingUp()) return this.hold(id, method, params, onSent);
-      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`) });
     }
     const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
     return this.sendRequest(id, method, params, timeoutMs, onSent);
@@ -200,17 +201,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     return !this.stopping && (this.stateValue === 'starting' || this.stateValue === 'restarting' || this.restartUnderWay);
   }
 
-  private hold(id: number, method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  private hold(id: number, method: string, params: Record<string, unknown> | undefined, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     if (this.held.size >= MAX_HELD_REQUESTS) {
-      return Promise.resolve(unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`) });
     }
-    return new Promise<JsonRpcResponse>((resolve) => {
+    return new Promise<Received<JsonRpcResponse>>((resolve) => {
       const timeoutMs = this.spec.requestTimeoutMs;
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
               if (!this.held.delete(id)) return;
-              resolve(makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }));
+              resolve({ message: makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }) });
             }, timeoutMs)
           : undefined;
       this.held.set(id, { method, params, resolve, timer, heldAt: performance.now() });
@@ -232,18 +233,19 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private failHeld(why: string): void {
     for (const [id, call] of this.held) {
       if (call.timer) clearTimeout(call.timer);
-      call.resolve(unavailable(id, this.name, why));
+      call.resolve({ message: unavailable(id, this.name, why) });
     }
     this.held.clear();
   }
 
-  private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<JsonRpcResponse> {
+  private sendRequest(id: number, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, onSent?: (upstreamId: number) => void): Promise<Received<JsonRpcResponse>> {
     if (this.stalled()) {
       // Queuing more for a server that stopped reading would grow without bound: fail fast instead.
-      return Promise.resolve(unavailable(id, this.name, `is not reading its input (${megabytes(this.transport!.backlog)} MiB waiting)`));
+      return Promise.resolve({ message: unavailable(id, this.name, `is not reading its input (${megabytes(this.transport!.backlog)} MiB waiting)`) });
     }
     const message: JsonRpcRequest = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-    return new Promise<JsonRpcResponse>((resolve) => {
+    return new Promise<Received<JsonRpcResponse>>((settle) => {
+      const resolve = (response: JsonRpcResponse, raw?: RawText): void => settle(raw === undefined ? { message: response } : { message: response, raw });
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
@@ -280,10 +282,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
    * has stopped reading; a response that cannot be serialized is replaced by an error, since the
    * server waits for it.
    */
-  send(message: JsonRpcMessage, raw?: RawJson): void {
+  send(message: JsonRpcMessage, raw?: RawText): void {
     const transport = this.transport;
     if (!transport || this.stalled()) return;
-    const outgoing: WireMessage<JsonRpcMessage> = raw ? { message, raw } : { message };
+    const outgoing: Received<JsonRpcMessage> = raw ? { message, raw } : { message };
     transport.send(outgoing, (err) => {
       if (!err) return;
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
@@ -379,7 +381,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       if (initializeId !== undefined) this.cancel(initializeId);
       throw err;
     }
-    const response = await answer;
+    const { message: response } = await answer;
     if ('error' in response) {
       // The server's own words may carry secrets or instructions: reports quote only its error code.
       const why = `initialize failed: ${describeError(response.error)}`;
@@ -396,17 +398,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.healthyTimer.unref();
   }
 
-  private onMessage(received: WireMessage): void {
+  private onMessage(received: Received): void {
     const value = received.message;
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'response': {
         const { id } = classified.message;
         // Forwarded unchanged but for its id, a large answer is written from these bytes instead of
-        // being serialized again (the transport hands over bytes only for messages worth it), but
-        // only when they hold exactly the message that was classified and will be scanned: no member left out.
-        const raw = received.raw;
-        if (raw && classified.exact) rememberText(classified.message, raw.length === 1 ? raw[0]! : Buffer.concat(raw));
+        // being serialized again (the transport hands over bytes only for lines worth it, without
+        // duplicate keys), but only when they hold exactly the message that was classified and will
+        // be scanned: no member left out.
+        const raw = classified.exact ? received.raw : undefined;
         const pending = id === null ? undefined : this.pending.get(id);
         if (!pending || id === null) {
           this.log(`[${this.name}] dropped a response to unknown request id ${quotedId(id)}`);
@@ -414,7 +416,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         }
         this.pending.delete(id);
         if (pending.timer) clearTimeout(pending.timer);
-        pending.resolve(classified.message);
+        pending.resolve(classified.message, raw);
         return;
       }
       case 'request':

@@ -210,15 +210,32 @@ export class ServerPipeline {
   }
 
   processRequest(request: JsonRpcRequest, ctx: MessageContext): Promise<PipelineResult<JsonRpcRequest>> {
-    return this.run('onRequest', this.requestHooks, request, ctx);
+    return Promise.resolve(this.requestStage(request, ctx));
   }
 
   processResponse(response: JsonRpcResponse, ctx: MessageContext): Promise<PipelineResult<JsonRpcResponse>> {
-    return this.run('onResponse', this.responseHooks, response, ctx);
+    return Promise.resolve(this.responseStage(response, ctx));
   }
 
   processNotification(notification: JsonRpcNotification, ctx: MessageContext): Promise<PipelineResult<JsonRpcNotification>> {
-    return this.run('onNotification', this.notificationHooks, notification, ctx);
+    return Promise.resolve(this.notificationStage(notification, ctx));
+  }
+
+  /** The request hooks; a plain result (no promise) when every hook decided synchronously. */
+  requestStage(request: JsonRpcRequest, ctx: MessageContext): MaybePromise<PipelineResult<JsonRpcRequest>> {
+    return this.run('onRequest', this.requestHooks, request, ctx, undefined);
+  }
+
+  /**
+   * The response hooks; a plain result when every hook decided synchronously. `observe` is told of
+   * every plugin that changed the response, with the response as that plugin left it.
+   */
+  responseStage(response: JsonRpcResponse, ctx: MessageContext, observe?: StageObserver<JsonRpcResponse>): MaybePromise<PipelineResult<JsonRpcResponse>> {
+    return this.run('onResponse', this.responseHooks, response, ctx, observe);
+  }
+
+  notificationStage(notification: JsonRpcNotification, ctx: MessageContext): MaybePromise<PipelineResult<JsonRpcNotification>> {
+    return this.run('onNotification', this.notificationHooks, notification, ctx, undefined);
   }
 
   /**
@@ -226,38 +243,45 @@ export class ServerPipeline {
    * fails, so the caller can stop the traffic it could not record; non-critical failures are logged.
    */
   audit(event: AuditEvent): Promise<void> {
-    // The usual case, one audit log: its own promise, without an async frame around it.
-    if (this.auditors.length !== 1) return this.auditEach(event);
-    const auditor = this.auditors[0]!;
-    let recorded: void | Promise<void>;
-    try {
-      recorded = auditor.instance.record(event);
-    } catch (err) {
-      return this.auditFailed(auditor, err);
-    }
-    if (!isThenable(recorded)) return Promise.resolve();
-    return Promise.resolve(recorded).then(undefined, this.singleAuditorFailed);
+    const recorded = this.record(event);
+    if (isThenable(recorded)) return recorded.then(throwFailure);
+    return recorded ? Promise.reject(recorded) : Promise.resolve();
   }
 
-  /** The rejection handler of the single auditor's records, made once rather than per record. */
-  private readonly singleAuditorFailed = (err: unknown): Promise<void> => this.auditFailed(this.auditors[0]!, err);
-
-  private async auditEach(event: AuditEvent): Promise<void> {
-    let failure: PluginFailure | undefined;
-    for (const auditor of this.auditors) {
+  /**
+   * `audit` without a promise when every auditing plugin recorded synchronously: undefined once
+   * recorded, or the failure of a critical plugin (non-critical failures are logged).
+   */
+  record(event: AuditEvent): MaybePromise<PluginFailure | undefined> {
+    const auditors = this.auditors;
+    for (let i = 0; i < auditors.length; i++) {
+      const auditor = auditors[i]!;
+      let recorded: void | Promise<void>;
       try {
-        await auditor.instance.record(event);
+        recorded = auditor.instance.record(event);
+      } catch (err) {
+        const failure = this.auditFailure(auditor, err);
+        if (auditor.critical) return i === auditors.length - 1 ? failure : this.recordRest(event, i + 1, failure);
+        continue;
+      }
+      if (isThenable(recorded)) return this.recordRest(event, i, undefined, recorded);
+    }
+    return undefined;
+  }
+
+  /** The rest of `record` from auditor `index` on, once one of them returned a promise or a critical one failed. */
+  private async recordRest(event: AuditEvent, index: number, failed: PluginFailure | undefined, pending?: Promise<void>): Promise<PluginFailure | undefined> {
+    let failure = failed;
+    for (let i = index; i < this.auditors.length; i++) {
+      const auditor = this.auditors[i]!;
+      try {
+        await (i === index && pending ? pending : auditor.instance.record(event));
       } catch (err) {
         const wrapped = this.auditFailure(auditor, err);
         if (auditor.critical) failure ??= wrapped;
       }
     }
-    if (failure) throw failure;
-  }
-
-  private auditFailed(auditor: LoadedAuditor, err: unknown): Promise<void> {
-    const failure = this.auditFailure(auditor, err);
-    return auditor.critical ? Promise.reject(failure) : Promise.resolve();
+    return failure;
   }
 
   private auditFailure(auditor: LoadedAuditor, err: unknown): PluginFailure {
@@ -269,16 +293,17 @@ export class ServerPipeline {
   /**
    * Runs the hooks in order. Most hooks decide synchronously, so the loop awaits nothing until a
    * hook returns a promise; from that hook on it continues asynchronously. The result is the same
-   * either way, and the caller always gets a promise.
+   * either way; it is a promise only when some hook returned one.
    */
   private run<M extends JsonRpcMessage>(
     hook: Hook,
     plugins: readonly LoadedInterceptor[],
     message: M,
     ctx: MessageContext,
-  ): Promise<PipelineResult<M>> {
-    if (plugins.length === 0) return Promise.resolve(passThrough(message));
-    const state = new PipelineRun(message, this, hook);
+    observe: StageObserver<M> | undefined,
+  ): MaybePromise<PipelineResult<M>> {
+    if (plugins.length === 0) return passThrough(message);
+    const state = new PipelineRun(message, this, hook, observe);
     for (let i = 0; i < plugins.length; i++) {
       const plugin = plugins[i]!;
       let decision: MaybeDecision<M>;
@@ -286,14 +311,14 @@ export class ServerPipeline {
         decision = state.call(plugin, ctx);
       } catch (err) {
         const failed = state.fail(plugin, err);
-        if (failed) return Promise.resolve(failed);
+        if (failed) return failed;
         continue;
       }
       if (isThenable(decision)) return this.runAsync(state, plugins, i, decision, ctx);
       const decided = state.apply(plugin, decision);
-      if (decided) return Promise.resolve(decided);
+      if (decided) return decided;
     }
-    return Promise.resolve(state.passed());
+    return state.passed();
   }
 
   /** The rest of `run` once hook `index` returned `pending`: every later decision is awaited. */
@@ -328,7 +353,17 @@ export class ServerPipeline {
 
 type MaybeDecision<M> = PluginDecision<M> | undefined | Promise<PluginDecision<M> | undefined>;
 
-function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+/** A value, or a promise of it when some plugin answered asynchronously. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Told of each plugin that changed a message, with the message as that plugin left it. */
+export type StageObserver<M> = (handler: string, kind: 'middleware' | 'security', message: M) => void;
+
+function throwFailure(failure: PluginFailure | undefined): void {
+  if (failure) throw failure;
+}
+
+export function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
@@ -348,6 +383,7 @@ class PipelineRun<M extends JsonRpcMessage> {
     private readonly message: M,
     private readonly pipeline: ServerPipeline,
     private readonly hook: Hook,
+    private readonly observe: StageObserver<M> | undefined,
   ) {
     this.current = message;
   }
@@ -396,6 +432,7 @@ class PipelineRun<M extends JsonRpcMessage> {
         this.redactedBy ??= plugin.handler;
       }
       this.push(plugin, 'modified', reason);
+      this.observe?.(plugin.handler, plugin.kind, this.current);
       return undefined;
     }
     this.push(plugin, security ? 'allowed' : 'passed', reason);

@@ -9,6 +9,9 @@ import {
   type Message,
   type MessageWriter,
 } from 'vscode-jsonrpc/node';
+import { received, type RawText, type Received } from '../../shared/received';
+
+export type { RawText, Received };
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -46,7 +49,7 @@ export const REUSABLE_LINE_BYTES = 4096;
  * Receives each parsed value. `line` is the exact text it was parsed from (no terminator) and, for a
  * line of at least {@link REUSABLE_LINE_BYTES}, `bytes` the same line as received (a view into the
  * read buffer, not a copy), so a caller that forwards the value unchanged can have it written
- * without serializing again ({@link rememberText}).
+ * without serializing again ({@link rawTextOf}, carried as the `raw` of a {@link Received} message).
  */
 export type NdjsonDataCallback = (message: Message, line: string, bytes: Buffer | undefined) => void;
 
@@ -278,25 +281,16 @@ function previewOf(bytes: Buffer): string {
 }
 
 /**
- * The exact bytes of a message object's JSON, as read, or as read with only the id replaced. The
- * writer sends these instead of serializing the object again, which for a large result saves most
- * of the gateway's work (no serializing, no UTF-8 encoding). Messages are never mutated in place (a
- * change makes a copy), so the bytes stay true to an object while it lives.
+ * The text to write `message` from instead of serializing it again, when `bytes` (a line as read,
+ * without its terminator) may stand for it: which for a large result saves most of the gateway's
+ * work (no serializing, no UTF-8 encoding). The caller vouches that the message holds every member
+ * of the parsed line; this checks that no object in the line has a key twice. JSON.parse keeps the
+ * last of duplicate keys, so the message (and every filter) saw only that one, while a parser keeping
+ * the first would read the other copy: such a line has no reusable text and is written by
+ * serializing what was scanned.
  */
-const knownTexts = new WeakMap<object, readonly Buffer[]>();
-
-/**
- * Records that `bytes` (a line as read, without its terminator) is the JSON of `message`, so it is
- * written as it came. The caller vouches that `message` holds every member of the parsed line; this
- * checks that no object in the line has a key twice. JSON.parse keeps the last of duplicate keys, so
- * the message (and every filter) saw only that one, while a parser keeping the first would read the
- * other copy: such a line is not remembered and is written by serializing what was scanned.
- * Returns whether the bytes were remembered.
- */
-export function rememberText(message: object, bytes: Buffer): boolean {
-  if (hasDuplicateKeys(bytes)) return false;
-  knownTexts.set(message, [bytes]);
-  return true;
+export function rawTextOf(bytes: Buffer): RawText | undefined {
+  return hasDuplicateKeys(bytes) ? undefined : [bytes];
 }
 
 const QUOTE = 0x22;
@@ -454,12 +448,6 @@ function sameBytes(bytes: Buffer, a: number, b: number, length: number): boolean
   return true;
 }
 
-/** The text recorded for `message`, if any (decoded: for tests and diagnostics). */
-export function knownText(message: object): string | undefined {
-  const parts = knownTexts.get(message);
-  return parts && Buffer.concat(parts).toString('utf8');
-}
-
 /** An id written as JSON: an integer or a string without escapes (what peers put in their ids). */
 const ID_VALUE = String.raw`(-?\d{1,16}|"[^"\\]{0,200}")`;
 /** `{"jsonrpc":"2.0","id":…,` or `{"id":…,` opening the line (Python and most hand-written servers). */
@@ -470,22 +458,21 @@ const ID_LAST = new RegExp(String.raw`[,{]\s*"id"\s*:\s*` + ID_VALUE + String.ra
 const ID_WINDOW = 300;
 
 /**
- * A copy of `message` with its id replaced. When the original's bytes are known, the copy's are
- * those bytes with the id spliced in, so the writer does not serialize it again.
+ * A copy of the message with its id replaced. When the original's text is known, the copy's is
+ * that text with the id spliced in, so the writer does not serialize it again.
  *
  * The splice is used only where it provably yields the same value: the id found must be a
  * top-level member holding the parsed id. JSON.parse keeps the last of duplicate keys, so an id
  * that closes the object is always the one that counts; one that opens it counts only if no other
  * `"id"` key follows (checked by a native search; when found, the copy is simply serialized anew).
  */
-export function withReplacedId<T extends { id: string | number | null }>(message: T, id: string | number | null): T {
+export function withReplacedId<T extends { id: string | number | null }>(original: Received<T>, id: string | number | null): Received<T> {
+  const { message, raw } = original;
   const copy = { ...message, id };
-  const parts = knownTexts.get(message);
-  if (parts !== undefined && parts.length === 1 && message.id !== null && id !== null) {
-    const spliced = spliceId(parts[0]!, message.id, JSON.stringify(id));
-    if (spliced !== undefined) knownTexts.set(copy, spliced);
+  if (raw !== undefined && raw.length === 1 && message.id !== null && id !== null) {
+    return received(copy, spliceId(Buffer.from(raw[0]!.buffer, raw[0]!.byteOffset, raw[0]!.byteLength), message.id, JSON.stringify(id)));
   }
-  return copy;
+  return { message: copy };
 }
 
 /**
@@ -538,8 +525,8 @@ interface WritableState {
  * surface as uncaught exceptions.
  */
 export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
-  /** Serialized lines, or the known bytes of a message (see {@link rememberText}), without terminators. */
-  private queuedLines: (string | readonly Buffer[])[] = [];
+  /** Serialized lines, or the text a message was received in (see {@link Received}), without terminators. */
+  private queuedLines: (string | RawText)[] = [];
   /** Whether some queued line is bytes: the batch is then written as one Buffer. */
   private queuedBytes = false;
   /** Callbacks of the queued lines (not one per line: a send without a callback adds none). */
@@ -585,18 +572,18 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
   }
 
   /** Serializes `msg` as one line. Rejects if it cannot be serialized or the stream failed. */
-  write(msg: Message): Promise<void> {
-    return new Promise((resolve, reject) => this.send(msg, (error) => (error ? reject(error) : resolve())));
+  write(msg: Message, raw?: RawText): Promise<void> {
+    return new Promise((resolve, reject) => this.send(msg, (error) => (error ? reject(error) : resolve()), raw));
   }
 
   /**
    * `write` without a promise, for hot paths: `done`, if given, learns once whether the message was
    * handed to the stream or why not (never synchronously for a failure, like a rejection).
    */
-  send(msg: Message, done?: WriteCallback): void {
-    const known = knownTexts.get(msg);
-    if (known !== undefined) {
-      this.enqueue(known, done);
+  send(msg: Message, done?: WriteCallback, raw?: RawText): void {
+    if (raw !== undefined) {
+      // The message as it was received (see Received): its own bytes, not serialized again.
+      this.enqueue(raw, done);
       return;
     }
     let line: string | undefined;
@@ -618,7 +605,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
    * written as one line. Refused (through `done`) when they hold a newline, which would split the
    * framing: bytes come from peers, so they are checked, not trusted.
    */
-  sendText(parts: readonly Buffer[], done?: WriteCallback): void {
+  sendText(parts: RawText, done?: WriteCallback): void {
     if (parts.some((part) => part.indexOf(NEWLINE) !== -1)) {
       if (done) process.nextTick(done, new TypeError('A serialized message must not contain a newline'));
       return;
@@ -669,7 +656,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
     super.dispose();
   }
 
-  private enqueue(line: string | readonly Buffer[], done: WriteCallback | undefined): void {
+  private enqueue(line: string | RawText, done: WriteCallback | undefined): void {
     if (this.failure !== undefined) {
       if (done) process.nextTick(done, this.failure);
       return;
@@ -690,7 +677,7 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.queuedChars += line.length + 1;
     } else {
       this.queuedBytes = true;
-      for (const part of line) this.queuedChars += part.length;
+      for (const part of line) this.queuedChars += part.byteLength;
       this.queuedChars += 1;
     }
     if (done) this.queuedCallbacks.push(done);
@@ -778,8 +765,8 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
 const NEWLINE_BYTES = Buffer.from('\n');
 
 /** One buffer holding every line of a batch, each followed by its newline: one write, known bytes copied once. */
-function joinToBuffer(lines: readonly (string | readonly Buffer[])[]): Buffer {
-  const chunks: Buffer[] = [];
+function joinToBuffer(lines: readonly (string | RawText)[]): Buffer {
+  const chunks: Uint8Array[] = [];
   let text = '';
   for (const line of lines) {
     if (typeof line === 'string') {

@@ -1,7 +1,7 @@
 // The client the gateway serves, over a pair of byte streams (our own stdin and stdout, or the
 // streams control-only mode hands over): newline-delimited JSON in both directions.
 import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson';
-import type { ClientReceiver, ClientTransport, SendCallback, WireMessage } from './transport';
+import type { ClientReceiver, ClientTransport, SendCallback, Received } from './transport';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
 export interface StdioClientOptions {
@@ -40,10 +40,12 @@ export class StdioClientTransport implements ClientTransport {
     reader.onInvalidLine((info) => receiver.malformed({ reason: info.reason, bytes: info.bytes }));
     reader.onError((err) => this.options.log(`client input error: ${err instanceof Error ? err.message : String(err)}`));
     reader.onClose(() => this.reportClosed('ended'));
-    reader.listen((message, _line, bytes) => receiver.message(bytes ? { message, raw: [bytes] } : { message }));
+    // Without its bytes: nothing the client sends is written on unchanged (requests are re-addressed
+    // to an upstream), so checking them for reuse would be wasted work.
+    reader.listen((message) => receiver.message({ message }));
   }
 
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void {
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     if (outgoing.raw) this.writer.sendText(outgoing.raw, done);
     else this.writer.send(outgoing.message, done);
   }

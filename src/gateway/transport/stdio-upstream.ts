@@ -2,9 +2,9 @@
 // shell), newline-delimited JSON on its stdin and stdout, its stderr copied to our log, and ending
 // its whole process tree (stdin end, then SIGTERM, then SIGKILL).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson';
+import { NdjsonMessageReader, NdjsonMessageWriter, rawTextOf } from './ndjson';
 import { spawnTarget } from '../spawn-command';
-import type { CloseReason, SendCallback, UpstreamReceiver, UpstreamTransport, WireMessage } from './transport';
+import type { CloseReason, SendCallback, UpstreamReceiver, UpstreamTransport, Received } from './transport';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
 /** What it takes to start one server on stdio. */
@@ -52,7 +52,7 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     return Promise.resolve();
   }
 
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void {
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     const writer = this.writer;
     if (!writer) {
       if (done) process.nextTick(done, new Error('its input is closed'));
@@ -140,7 +140,12 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     });
     reader.onError((err) => this.log(`[${name}] stdout error: ${errorText(err)}`));
     // Lines still buffered when the process exits are delivered after its exit, as they arrive.
-    reader.listen((message, _line, bytes) => this.receiver?.message(bytes ? { message, raw: [bytes] } : { message }));
+    // The line's bytes travel with the message when the reader kept them (large lines) and no key
+    // in them appears twice (see rawTextOf): written on as they came when nothing changes them.
+    reader.listen((message, _line, bytes) => {
+      const raw = bytes ? rawTextOf(bytes) : undefined;
+      this.receiver?.message(raw ? { message, raw } : { message });
+    });
     if (this.receivingPaused) child.stdout!.pause();
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);

@@ -4,23 +4,13 @@
 // router, the plugin exchange) knows which transport it uses.
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
-/**
- * The exact JSON text of one message as pieces of UTF-8 bytes (no line terminator): the bytes it
- * arrived as, or those bytes with its id replaced. Writing these instead of serializing the message
- * again is the fast path for large messages forwarded unchanged.
- */
-export type RawJson = readonly Buffer[];
+// One message as a transport carries it (`{message, raw?}`). Received, `message` is whatever JSON
+// value the peer sent (hostile: classify it before use) and `raw` its bytes when the transport kept
+// them (only for lines large enough to be worth it, and without duplicate keys). Sent, `raw`, when
+// given, must be exactly the JSON of `message` and is written in its place.
+import type { RawText, Received } from '../../shared/received';
 
-/**
- * One message as a transport carries it. Received, `message` is whatever JSON value the peer sent
- * (hostile: classify it before use) and `raw` its bytes when the transport kept them (only for
- * messages large enough to be worth it). Sent, `raw`, when given, must be exactly the JSON of
- * `message` and is written in its place.
- */
-export interface WireMessage<M = unknown> {
-  readonly message: M;
-  readonly raw?: RawJson;
-}
+export type { RawText, Received };
 
 /**
  * Told once what became of a send: `undefined` once it was handed to the medium (a pipe, a socket),
@@ -44,7 +34,7 @@ export interface CloseReason {
 /** What an {@link UpstreamTransport} reports, from `connect` on. */
 export interface UpstreamReceiver {
   /** A message from the server (any JSON value: validating it is the caller's job). */
-  message(received: WireMessage): void;
+  message(received: Received): void;
   /** The connection ended; called at most once, also when it ends before `connect` settles. */
   closed(reason: CloseReason): void;
 }
@@ -65,7 +55,7 @@ export interface UpstreamTransport {
    */
   connect(receiver: UpstreamReceiver): Promise<void>;
   /** Sends one message; `done` learns whether it left (see {@link SendCallback}). */
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void;
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void;
   /** Characters (bytes for raw messages) accepted by `send` and not yet taken by the peer. */
   readonly backlog: number;
   /** Stops taking messages from the server (its own buffers fill and it waits) while ours cannot be delivered. */
@@ -89,7 +79,7 @@ export interface MalformedInput {
 
 /** What a {@link ClientTransport} reports, from `listen` on. */
 export interface ClientReceiver {
-  message(received: WireMessage): void;
+  message(received: Received): void;
   malformed(input: MalformedInput): void;
   /**
    * The client is gone: `ended` when its input ended (the normal way out), `output_failed` when what
@@ -102,7 +92,7 @@ export interface ClientReceiver {
 export interface ClientTransport {
   /** Starts taking the client's messages; call once. */
   listen(receiver: ClientReceiver): void;
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void;
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void;
   /** Characters (bytes for raw messages) accepted by `send` and not yet taken by the client. */
   readonly backlog: number;
   /** Stops taking the client's messages while it does not take ours. */

@@ -1,18 +1,24 @@
-// Unit and property tests of the reused message texts: a response forwarded under another id is
-// written from its original line with the id spliced in, and that text must parse to exactly the copy.
+// Unit and property tests of the reused message texts (the `raw` of a received message): a response
+// forwarded under another id is written from its original line with the id spliced in, and that text
+// must parse to exactly the copy.
 
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { hasDuplicateKeys, knownText, NdjsonMessageWriter, rememberText, withReplacedId } from '../../../src/gateway/transport/ndjson';
+import { hasDuplicateKeys, NdjsonMessageWriter, rawTextOf, withReplacedId, type RawText, type Received } from '../../../src/gateway/transport/ndjson';
 
 type Response = { jsonrpc: '2.0'; id: string | number | null; result?: unknown; error?: unknown };
 
-/** Parses `line` as a response and records it as the response's text, as the upstream reader does. */
-function read(line: string): Response {
+/** Parses `line` as a response and keeps the line as the response's text, as the upstream reader does. */
+function read(line: string): Received<Response> {
   const message = JSON.parse(line) as Response;
-  rememberText(message, Buffer.from(line));
-  return message;
+  const raw = rawTextOf(Buffer.from(line));
+  return raw === undefined ? { message } : { message, raw };
+}
+
+/** The text a received message would be written from, if any (decoded). */
+function knownText(received: Received<unknown>): string | undefined {
+  return received.raw && Buffer.concat(received.raw as RawText).toString('utf8');
 }
 
 const idArb = fc.oneof(fc.integer({ min: -1e9, max: 1e12 }), fc.string({ maxLength: 12 }));
@@ -45,12 +51,12 @@ describe('reused message texts (id splice)', () => {
         const duplicates = hasDuplicateKeys(Buffer.from(line));
         if (!duplicates) withoutDuplicates++;
         const copy = withReplacedId(original, newId);
-        assert.deepEqual(copy, { ...JSON.parse(line), id: newId });
+        assert.deepEqual(copy.message, { ...JSON.parse(line), id: newId });
         const text = knownText(copy);
         if (text !== undefined) {
           spliced++;
           assert.ok(!duplicates, 'a line with a duplicate key is never reused');
-          assert.deepEqual(JSON.parse(text), copy);
+          assert.deepEqual(JSON.parse(text), copy.message);
         }
       }),
       { numRuns: 3000 },
@@ -94,8 +100,9 @@ describe('reused message texts (id splice)', () => {
     const writer = new NdjsonMessageWriter(out);
     // Whitespace JSON.stringify would not write proves the text was reused.
     const message = read('{ "jsonrpc" : "2.0", "id" : 4, "result" : { "a" : 1 } }');
-    await writer.write(withReplacedId(message, 'client-1'));
-    const changed: Response = { ...message, id: 8 };
+    const forwarded = withReplacedId(message, 'client-1');
+    await writer.write(forwarded.message, forwarded.raw);
+    const changed: Response = { ...message.message, id: 8 };
     await writer.write(changed);
     assert.equal(chunks.join(''), '{ "jsonrpc" : "2.0", "id" : "client-1", "result" : { "a" : 1 } }\n{"jsonrpc":"2.0","id":8,"result":{"a":1}}\n');
   });
@@ -164,8 +171,8 @@ describe('duplicate-key detection (which lines may be reused as they came)', () 
     assert.equal(hasDuplicateKeys(Buffer.concat([Buffer.from('{"'), Buffer.from([0xff]), Buffer.from('":1,"'), Buffer.from([0xfe]), Buffer.from('":2}')])), true);
     assert.equal(hasDuplicateKeys(Buffer.from('{"a":"\\"b\\\\","b":["a","a"],"c":{"a":1}}')), false);
     // A line written as it came keeps only a line without duplicates.
-    const message = {};
-    assert.equal(rememberText(message, Buffer.from('{"jsonrpc":"2.0","id":1,"result":{"a":1,"a":2}}')), false);
-    assert.equal(knownText(message), undefined);
+    const raw = rawTextOf(Buffer.from('{"jsonrpc":"2.0","id":1,"result":{"a":1,"a":2}}'));
+    assert.equal(raw, undefined);
+    assert.equal(knownText({ message: {}, ...(raw ? { raw } : {}) }), undefined);
   });
 });

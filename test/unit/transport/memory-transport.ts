@@ -8,7 +8,7 @@ import type {
   SendCallback,
   UpstreamReceiver,
   UpstreamTransport,
-  WireMessage,
+  Received,
 } from '../../../src/gateway/transport/transport';
 import type { JsonRpcMessage } from '../../../src/shared/jsonrpc';
 
@@ -92,7 +92,7 @@ export class MemoryUpstreamTransport implements UpstreamTransport {
   private readonly serverEnd: LinkEnd;
   private receiver: UpstreamReceiver | undefined;
   /** Every message sent, in order, as given (to check what the Upstream put on the wire). */
-  readonly sent: WireMessage<JsonRpcMessage>[] = [];
+  readonly sent: Received<JsonRpcMessage>[] = [];
 
   /** Our end of the link (to look at what waits while receiving is paused). */
   get clientEnd(): LinkEnd {
@@ -120,7 +120,7 @@ export class MemoryUpstreamTransport implements UpstreamTransport {
     return new Promise((resolve) => setImmediate(resolve));
   }
 
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void {
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     this.sent.push(outgoing);
     if (this.end.closed) {
       if (done) setImmediate(done, new Error('the link is closed'));
@@ -175,7 +175,7 @@ export class MemoryClientTransport implements ClientTransport {
     this.end.onClose(() => this.receiver?.closed('ended'));
   }
 
-  send(outgoing: WireMessage<JsonRpcMessage>, done?: SendCallback): void {
+  send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     if (this.end.closed) {
       if (done) setImmediate(done, new Error('the link is closed'));
       return;

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import { StdioUpstreamTransport, type StdioServerSpec } from '../../../src/gateway/transport/stdio-upstream';
 import { REUSABLE_LINE_BYTES } from '../../../src/gateway/transport/ndjson';
-import type { CloseReason, UpstreamReceiver, WireMessage } from '../../../src/gateway/transport/transport';
+import type { CloseReason, UpstreamReceiver, Received } from '../../../src/gateway/transport/transport';
 import { waitFor } from './helpers';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', 'fixtures', 'servers', 'fixture-server.mjs');
@@ -14,8 +14,8 @@ function spec(...flags: string[]): StdioServerSpec {
 }
 
 /** A receiver that records what the transport reported. */
-function recorder(): UpstreamReceiver & { messages: WireMessage[]; closes: CloseReason[] } {
-  const messages: WireMessage[] = [];
+function recorder(): UpstreamReceiver & { messages: Received[]; closes: CloseReason[] } {
+  const messages: Received[] = [];
   const closes: CloseReason[] = [];
   return { messages, closes, message: (received) => messages.push(received), closed: (reason) => closes.push(reason) };
 }

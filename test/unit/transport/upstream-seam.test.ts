@@ -54,7 +54,7 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
 }
 
 function callEcho(upstream: Upstream, args: Record<string, unknown>): Promise<JsonRpcResponse> {
-  return upstream.request('tools/call', { name: 'echo', arguments: args });
+  return upstream.request('tools/call', { name: 'echo', arguments: args }).then((received) => received.message);
 }
 
 function textOf(response: JsonRpcResponse): unknown {
@@ -125,7 +125,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
       assert.equal(request.method, 'roots/list');
       upstream.send({ jsonrpc: '2.0', id: request.id, result: { roots: [{ uri: 'file:///work', name: 'work' }] } });
     });
-    const answer = await upstream.request('tools/call', { name: 'ask', arguments: {} });
+    const { message: answer } = await upstream.request('tools/call', { name: 'ask', arguments: {} });
     assert.deepEqual(textOf(answer), { roots: [{ uri: 'file:///work', name: 'work' }] });
     const asked = servers[0]!.received.find((m) => m.method === undefined && m.result !== undefined);
     assert.ok(asked, 'the server got the answer');
@@ -135,7 +135,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     const { upstream } = started();
     await upstream.connect(HANDSHAKE);
     const notified = once(upstream, 'notification') as Promise<[JsonRpcNotification]>;
-    const answer = await upstream.request('tools/call', { name: 'notify', arguments: { data: 'hello' } });
+    const { message: answer } = await upstream.request('tools/call', { name: 'notify', arguments: { data: 'hello' } });
     assert.deepEqual(textOf(answer), 'notified');
     const [notification] = await within(2000, 'the notification', notified);
     assert.equal(notification.method, 'notifications/message');
@@ -157,7 +157,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
   it('cancels a timed-out request on the server and answers it with -32004', async () => {
     const { upstream, servers } = started({ requestTimeoutMs: 100 });
     await upstream.connect(HANDSHAKE);
-    const answer = await upstream.request('tools/call', { name: 'hang', arguments: {} });
+    const { message: answer } = await upstream.request('tools/call', { name: 'hang', arguments: {} });
     assert.ok('error' in answer);
     assert.equal(answer.error.code, -32004);
     await waitFor(() => servers[0]!.received.some((m) => m.method === 'notifications/cancelled' && (m.params as { requestId?: unknown }).requestId === answer.id), 2000, 'the cancellation');
@@ -172,7 +172,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     const inFlight = upstream.request('tools/call', { name: 'hang', arguments: {} });
     const crash = await upstream.request('tools/call', { name: 'crash', arguments: {} });
     // The crash closes the link: both the crashing call and the one in flight fail, in our words.
-    for (const failed of [crash, await inFlight]) {
+    for (const { message: failed } of [crash, await inFlight]) {
       assert.ok('error' in failed);
       assert.equal(failed.error.code, -32004);
       assert.match(failed.error.message, /crashed \(the in-memory server closed the link\)/);
@@ -221,7 +221,7 @@ describe('the transport seam: Upstream over an in-memory transport', function ()
     const pending = upstream.request('tools/call', { name: 'hang', arguments: {} });
     await upstream.stop();
     assert.equal(upstream.state, 'stopped');
-    const answer = await pending;
+    const { message: answer } = await pending;
     assert.ok('error' in answer && /shutting down/.test(answer.error.message));
     assert.equal(transports.length, 1);
   });

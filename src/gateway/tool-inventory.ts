@@ -1,0 +1,80 @@
+// What the policy does to each of a server's tools (visible, renamed, hidden by middleware, removed
+// by security; pin state), read from the one run of the plugins over the list the client asked for:
+// each tool is followed through every plugin that changed the list, so no plugin runs twice.
+import { isRecord, type JsonRpcResponse } from '../shared/jsonrpc';
+import type { PluginHost } from '../plugins/pipeline';
+import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
+import type { LeftOut } from './list-items';
+import { namespacedName } from '../shared/namespacing';
+import { toolApprovalAnnotation } from '../plugins/capabilities';
+
+/** One plugin's change to a tools/list answer: the tools it left. */
+interface ListChange {
+  readonly handler: string;
+  readonly kind: 'middleware' | 'security';
+  readonly tools: readonly unknown[];
+}
+
+/** Collects the changes of one run of the response hooks over a tools/list answer. */
+export class ToolListTrace {
+  private readonly changes: ListChange[] = [];
+
+  /** The stage observer to hand the exchange. */
+  readonly observe = (handler: string, kind: 'middleware' | 'security', message: JsonRpcResponse): void => {
+    const tools = 'result' in message && Array.isArray(message.result.tools) ? (message.result.tools as unknown[]) : [];
+    this.changes.push({ handler, kind, tools });
+  };
+
+  /**
+   * The inventory of `tools` (the list as the plugins received it). `plugins` answers the pin state
+   * of each tool; `leftOut` are the entries the router refused before any plugin (shown as blocked).
+   */
+  inventory(server: string, tools: readonly Record<string, unknown>[], plugins: PluginHost, leftOut: readonly LeftOut[]): ToolInventoryParams {
+    const entries: ToolInventoryEntry[] = [];
+    const interceptors = plugins.interceptors();
+    for (const tool of tools) {
+      if (typeof tool.name !== 'string') continue;
+      const name = tool.name;
+      let exposures: readonly Record<string, unknown>[] = [tool];
+      let remover: ListChange | undefined;
+      for (const change of this.changes) {
+        if (exposures.length === 0) break;
+        const next = change.tools.filter((item): item is Record<string, unknown> => isRecord(item) && exposures.some((e) => derivesFrom(item, e)));
+        if (next.length === 0) remover = change;
+        exposures = next;
+      }
+      const exposed = exposures[0];
+      const approval = toolApprovalAnnotation(interceptors, server, tool);
+      const entry: ToolInventoryEntry = {
+        name,
+        visibility: exposed ? (exposed.name === name ? 'visible' : 'renamed') : remover?.kind === 'security' ? 'blocked' : 'hidden',
+        pin: approval.pin,
+      };
+      if (exposed) entry.exposedName = namespacedName(server, String(exposed.name));
+      const description = exposed?.description ?? tool.description;
+      if (typeof description === 'string') entry.description = description;
+      if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
+      entries.push({ ...entry, ...approval });
+    }
+    // Left out by the router before any plugin: shown as blocked, with the router's reason.
+    for (const { name, reason } of leftOut) if (name !== undefined) entries.push({ name, visibility: 'blocked', pin: 'none', reason });
+    return { server, tools: entries };
+  }
+}
+
+/**
+ * Whether a plugin's output tool `item` stands for the input tool `tool`: the same object, the
+ * same name (a redacted copy), or a copy that differs only in name and description (a rename; the
+ * router's screening guarantees every tool an `inputSchema` object, which such a copy shares).
+ */
+function derivesFrom(item: Record<string, unknown>, tool: Record<string, unknown>): boolean {
+  if (item === tool || item.name === tool.name) return true;
+  let shared = 0;
+  for (const key of Object.keys(item)) {
+    if (key === 'name' || key === 'description') continue;
+    if (!Object.hasOwn(tool, key) || tool[key] !== item[key]) return false;
+    if (typeof item[key] === 'object' && item[key] !== null) shared++;
+  }
+  for (const key of Object.keys(tool)) if (key !== 'name' && key !== 'description' && !Object.hasOwn(item, key)) return false;
+  return shared > 0;
+}
