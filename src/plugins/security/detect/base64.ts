@@ -1,5 +1,6 @@
 // Finds base64 runs in text and decodes the ones that hide readable text, so detectors can scan
 // encoded content too (shared by the PII, secrets and prompt-injection filters).
+import { execAt } from './regex';
 
 /** A run of base64 in the scanned text whose decoded bytes are readable UTF-8 text. */
 export interface Base64Candidate {
@@ -124,8 +125,9 @@ export function* findBase64Candidates(text: string, minLength: number = DEFAULT_
     // The match is a whole run: a longer one would have matched one character earlier.
     // From the character before when it can be the separator (after `=` padding the next run
     // starts right at `i`); never from a base64 character, or the run before would match again.
-    runs.lastIndex = i > 0 && !isBase64Char(text.charCodeAt(i - 1)) ? i - 1 : i;
-    const run = runs.exec(text);
+    // Positioned right before the search: this generator yields between searches, and whatever runs
+    // then may search with the same shared regex (see ./regex.ts).
+    const run = execAt(runs, text, i > 0 && !isBase64Char(text.charCodeAt(i - 1)) ? i - 1 : i);
     if (run === null) return;
     const start = isBase64Char(text.charCodeAt(run.index)) ? run.index : run.index + 1;
     i = run.index + run[0].length;

@@ -1,5 +1,6 @@
 // The injection detector's shared, lazily built finders: findings never depend on what was built or scanned first.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { loadCorpus } from './corpus';
 import * as injection from '../../../../src/plugins/security/detect/injection';
 import type { InjectionDetectorOptions, InjectionFinding, ScanOptions } from '../../../../src/plugins/security/detect/injection';
@@ -7,19 +8,23 @@ import type { InjectionDetectorOptions, InjectionFinding, ScanOptions } from '..
 type InjectionModule = typeof injection;
 
 const MODULE_PATH = require.resolve('../../../../src/plugins/security/detect/injection');
+/** The detector's folder: its modules (rules, finders, verifiers) are all loaded afresh. */
+const MODULE_FOLDER = path.dirname(MODULE_PATH) + path.sep;
 
 /**
  * A new instance of the detector module, with nothing built or remembered yet (finders and
- * verifiers live at module level); the module cache is left as it was for the other tests.
+ * verifiers live at module level, in the modules of its folder); the module cache is left as it
+ * was for the other tests.
  */
 function freshModule(): InjectionModule {
-  const cached = require.cache[MODULE_PATH];
-  delete require.cache[MODULE_PATH];
+  const cached = Object.keys(require.cache).filter((file) => file.startsWith(MODULE_FOLDER));
+  const saved = new Map(cached.map((file) => [file, require.cache[file]]));
+  for (const file of cached) delete require.cache[file];
   try {
     return require(MODULE_PATH) as InjectionModule;
   } finally {
-    if (cached) require.cache[MODULE_PATH] = cached;
-    else delete require.cache[MODULE_PATH];
+    for (const file of Object.keys(require.cache)) if (file.startsWith(MODULE_FOLDER)) delete require.cache[file];
+    for (const [file, module] of saved) require.cache[file] = module;
   }
 }
 

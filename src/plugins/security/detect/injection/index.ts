@@ -1,0 +1,172 @@
+// Prompt-injection and tool-poisoning detection in linear time: natural-language rules run over a
+// token stream (words with offsets), delimiter tricks over a few literal-led regexes, hidden
+// Unicode through ../unicode, and base64 through ../base64. No search regex here has a quantified
+// group, so none can backtrack catastrophically; the anchor conditions (checked at one place each)
+// repeat a group a few times at most, over word and gap classes that do not overlap.
+//
+// The folder is a small compiler and its runtime, one file per seam:
+//   rules.ts       the rules' data (word sets, phrase rules) in the language of language.ts
+//   language.ts    the pattern language over tokens and its parser
+//   prefilter.ts   rules compiled to searches: anchor words, their conditions, verifiers
+//   tokenize.ts    exact token windows over the text
+//   match.ts       the rules matched over the windows the prefilter points at
+//   structural.ts  delimiter, tag and comment detectors; credentials.ts credential-file access
+//   index.ts       the detector: options, one scan, base64, findings (this file)
+// What is derived from the rules is remembered for the process (./memo.ts); what a scan changes is
+// its own (locals, its SpareColumns, its findings), so scans may interleave (see ../regex.ts).
+import { findBase64Candidates } from '../base64';
+import { findHiddenUnicode } from '../unicode';
+import { detectCredentialAccess } from './credentials';
+import { PhraseMatcher } from './match';
+import { phraseRules } from './rules';
+import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
+import { SpareColumns } from './tokenize';
+import { MIN_RANK, STRENGTH_RANK, type Emit, type InjectionCategory, type InjectionDetectorOptions, type InjectionFinding, type ScanOptions } from './types';
+
+export { INJECTION_CATEGORIES } from './types';
+export type { InjectionCategory, InjectionDetectorOptions, InjectionFinding, ScanOptions, Sensitivity, SignalStrength } from './types';
+
+/** Shortest base64 run decoded (24 characters hide 18 bytes, about the shortest instruction). */
+const MIN_ENCODED_LENGTH = 24;
+/** Base64 inside base64 is unwrapped this many times. */
+const MAX_ENCODING_DEPTH = 2;
+/** Characters at least one of the structural detectors (delimiters, tags, comments, paths) needs. */
+const STRUCTURE_CHAR = /[<[:`~"'._/]/;
+
+/**
+ * Scans strings for prompt injection. Build one per configuration; `scan` is pure and reentrant:
+ * the detector holds only what its options derive, and each scan its own state, so a scan may
+ * start while another is running (from a callback, or between the slices of a cooperative scan).
+ */
+export class InjectionDetector {
+  private readonly minRank: number;
+  private readonly enabled: Record<InjectionCategory, boolean>;
+  private readonly scanBase64: boolean;
+  private readonly phrases: PhraseMatcher;
+
+  constructor(options: InjectionDetectorOptions) {
+    this.minRank = MIN_RANK[options.sensitivity];
+    this.scanBase64 = options.scanBase64 ?? true;
+    this.enabled = {
+      delimiter_injection: options.categories?.delimiter_injection ?? true,
+      role_manipulation: options.categories?.role_manipulation ?? true,
+      context_hijacking: options.categories?.context_hijacking ?? true,
+      tool_poisoning: options.categories?.tool_poisoning ?? true,
+      hidden_unicode: options.categories?.hidden_unicode ?? true,
+    };
+    this.phrases = new PhraseMatcher(
+      phraseRules().filter((compiled) => this.enabled[compiled.category]),
+      this.minRank,
+    );
+  }
+
+  /** Every finding at or above the configured sensitivity, sorted by position, nested duplicates dropped. */
+  scan(text: string, options: ScanOptions = {}): InjectionFinding[] {
+    return this.scanAt(text, options, 0);
+  }
+
+  /** Whether `text` holds anything at the configured sensitivity (same work as `scan`, kept for call sites that need a yes/no). */
+  test(text: string, options: ScanOptions = {}): boolean {
+    return this.scanAt(text, options, 0).length > 0;
+  }
+
+  private scanAt(text: string, options: ScanOptions, depth: number): InjectionFinding[] {
+    const findings: InjectionFinding[] = [];
+    if (text.length < 3) return findings;
+    const definition = options.toolDefinition === true;
+    // This scan's own scratch: the windows it tokenizes hand their columns on through it.
+    const spares = new SpareColumns();
+    const emit: Emit = (category, ruleId, strength, start, end) => {
+      if (!this.enabled[category] || STRENGTH_RANK[strength] < this.minRank) return;
+      findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
+    };
+
+    // Every character from U+0080 on takes two or more bytes in UTF-8 (counted natively, faster than a regex test).
+    const nonAscii = Buffer.byteLength(text, 'utf8') !== text.length;
+    // Hidden characters are all above U+034F.
+    if (this.enabled.hidden_unicode && nonAscii) {
+      for (const hit of findHiddenUnicode(text, { toolDefinition: definition })) emit('hidden_unicode', `unicode.${hit.kind}`, hit.strength, hit.start, hit.end);
+    }
+    this.phrases.match(text, nonAscii, definition, emit, spares);
+    // Every structural detector needs one of these characters.
+    if (STRUCTURE_CHAR.test(text)) this.detectStructure(text, definition, emit, spares);
+    if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
+    return dropNested(findings);
+  }
+
+  private detectStructure(text: string, definition: boolean, emit: Emit, spares: SpareColumns): void {
+    if (this.enabled.delimiter_injection) {
+      detectChatTokens(text, emit);
+      detectBracketRoles(text, emit);
+      detectFencesAndTurns(text, emit);
+      detectQuotedOverride(text, emit);
+    }
+    if (this.enabled.delimiter_injection || this.enabled.tool_poisoning) detectTags(text, definition, emit);
+    if (this.enabled.tool_poisoning) {
+      if (definition) detectHtmlComments(text, emit);
+      detectCredentialAccess(text, emit, spares);
+    }
+  }
+
+  private scanEncoded(text: string, options: ScanOptions, depth: number, findings: InjectionFinding[]): void {
+    for (const candidate of findBase64Candidates(text, MIN_ENCODED_LENGTH)) {
+      const inner = this.scanAt(candidate.decoded, options, depth + 1);
+      if (inner.length === 0) continue;
+      let strongest = inner[0]!;
+      for (const f of inner) if (STRENGTH_RANK[f.strength] > STRENGTH_RANK[strongest.strength]) strongest = f;
+      findings.push({
+        category: strongest.category,
+        rule: `encoded.base64:${strongest.rule}`,
+        strength: strongest.strength,
+        start: candidate.start,
+        end: candidate.end,
+        encoding: 'base64',
+      });
+    }
+  }
+}
+
+/** Sorts by position and drops findings of a category lying inside another of the same category. */
+function dropNested(findings: InjectionFinding[]): InjectionFinding[] {
+  if (findings.length < 2) return findings;
+  findings.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: InjectionFinding[] = [];
+  const reach = new Map<InjectionCategory, number>();
+  for (const f of findings) {
+    const covered = reach.get(f.category) ?? -1;
+    if (f.end <= covered) continue;
+    kept.push(f);
+    reach.set(f.category, Math.max(covered, f.end));
+  }
+  return kept;
+}
+
+/**
+ * Replaces each finding's span (overlapping spans merged) with `placeholder`. Findings inside
+ * base64 are replaced as whole encoded runs, but callers should block those rather than redact.
+ */
+export function redactFindings(text: string, findings: readonly InjectionFinding[], placeholder: string): string {
+  if (findings.length === 0) return text;
+  const spans = findings.map((f) => [f.start, f.end] as const).sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const pieces: string[] = [];
+  let copied = 0;
+  let spanStart = spans[0]![0];
+  let spanEnd = spans[0]![1];
+  const flush = (): void => {
+    pieces.push(text.slice(copied, spanStart), placeholder);
+    copied = spanEnd;
+  };
+  for (let i = 1; i < spans.length; i++) {
+    const [s, e] = spans[i]!;
+    if (s <= spanEnd) {
+      if (e > spanEnd) spanEnd = e;
+      continue;
+    }
+    flush();
+    spanStart = s;
+    spanEnd = e;
+  }
+  flush();
+  pieces.push(text.slice(copied));
+  return pieces.join('');
+}
