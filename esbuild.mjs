@@ -32,16 +32,19 @@ const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /**
  * Both bundles ship in the .vsix, so both are minified (about half the bytes, and less for the
- * extension host and the gateway to parse at start); names are kept so that stack traces in the
- * logs still name functions and classes. Source maps are written beside them for debugging and
- * never packaged (.vscodeignore).
+ * extension host and the gateway to parse at start). The extension keeps its names so that stack
+ * traces in its logs still name functions and classes. The gateway does not: esbuild keeps a name
+ * by a call that sets it on every function object as it is created, closures on the per-call path
+ * included, and that cost a third more CPU per small call without plugins (20 µs against 13 in one
+ * run, docs/benchmarks.md); its source map (dist/gateway-core.js.map, `node --enable-source-maps`)
+ * names them instead. Source maps are written beside both bundles and never packaged (.vscodeignore).
  */
 const lean = { minify: true, keepNames: true };
 
 // The gateway's code goes to gateway-core.js; dist/gateway.js is the small loader that runs it
 // through V8's code cache, and needs the core's hash to tell its caches apart.
 const builds = [
-  { ...common, ...lean, entryPoints: ['src/gateway/main.ts'], outfile: 'dist/gateway-core.js' },
+  { ...common, minify: true, entryPoints: ['src/gateway/main.ts'], outfile: 'dist/gateway-core.js' },
 ];
 // The extension entry arrives with the VS Code extension work; build it as soon as it exists.
 if (existsSync('src/extension/main.ts')) {
