@@ -16,6 +16,7 @@ function freshModule(): InjectionModule {
   const cached = require.cache[MODULE_PATH];
   delete require.cache[MODULE_PATH];
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance takes CommonJS: its cache entry dropped, then require() again
     return require(MODULE_PATH) as InjectionModule;
   } finally {
     if (cached) require.cache[MODULE_PATH] = cached;
