@@ -95,8 +95,8 @@ void createInjectionDefense;
 console.log('filters on one tools/call exchange');
 for (const [name, filter] of filters) {
   measure(`  ${name} request + response`, () => {
-    filter.onRequest!(request, ctx);
-    filter.onResponse!(response, responseCtx);
+    void filter.onRequest!(request, ctx);
+    void filter.onResponse!(response, responseCtx);
   });
 }
 for (const [name, filter] of filters) measure(`  ${name} 1 MiB response`, () => filter.onResponse!(bigResponse, responseCtx), 1500, 'ms');

@@ -45,7 +45,6 @@ function across(rounds, pick) {
  */
 export function renderReport(results) {
   const systems = results.systems;
-  const proxies = systems.filter((s) => s.key !== 'direct');
   const summary = { calls: {}, big: {}, lists: {}, startup: {} };
 
   for (const { key } of results.calls ? systems : []) {
@@ -239,8 +238,6 @@ function row(cells) {
 
 function markdownOf(results, summary, targets, ratioTargets) {
   const { machine } = results;
-  const systems = results.systems;
-  const labels = systems.map((s) => s.label);
   const lines = [];
   const load = (l) => l.map((v) => v.toFixed(1)).join(' ');
   lines.push(

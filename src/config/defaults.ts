@@ -22,7 +22,7 @@ export function withDefaultPlugins(plugins: PluginsByKind, serverNames: readonly
   if (named) return plugins;
   const defended = serverNames.filter((server) => effectiveEntries(security, server).some((e) => e.handler === INJECTION_DEFENSE));
   if (defended.length === serverNames.length) return plugins;
-  const scopes: Record<string, readonly PluginEntryConfig[]> = Object.create(null);
+  const scopes = Object.create(null) as Record<string, readonly PluginEntryConfig[]>;
   for (const [scope, entries] of Object.entries(security)) scopes[scope] = entries;
   scopes[GLOBAL_SCOPE] = [...(Object.hasOwn(security, GLOBAL_SCOPE) ? security[GLOBAL_SCOPE]! : []), entry(true)];
   for (const server of defended) scopes[server] = [...(Object.hasOwn(security, server) ? security[server]! : []), entry(false)];

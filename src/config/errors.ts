@@ -1,6 +1,6 @@
 // The one error the config layer throws: a code the gateway answers with, the field path, the line,
 // and what to do about it.
-import { ErrorCode } from '../shared/jsonrpc';
+import type { ErrorCode } from '../shared/jsonrpc';
 import type { ConfigProblem } from '../shared/vocabulary';
 
 /** -32001: the configuration is invalid; -32002: a plugin handler that does not exist. */

@@ -33,7 +33,7 @@ import { writablePathProblem, writableRootsFromEnvironment } from './write-paths
  * never a plugin's code; tests pass their own small definitions.
  */
 export interface PluginRegistry {
-  find(handler: string): PluginDescriptor<any> | undefined;
+  find(handler: string): PluginDescriptor | undefined;
   handlers(): string[];
 }
 
@@ -522,7 +522,7 @@ function checkWrittenFile(file: string, asWritten: string, at: PropertyKey[], co
   });
 }
 
-function knownPluginOptions(definition: PluginDescriptor<any>): string[] {
+function knownPluginOptions(definition: PluginDescriptor): string[] {
   const common: readonly string[] = COMMON_PLUGIN_OPTIONS;
   return [...common, ...knownKeysAt(definition.configSchema, []).filter((key) => !common.includes(key))];
 }

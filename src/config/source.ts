@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import {
   Alias,
-  Document,
+  type Document,
   LineCounter,
   isAlias,
   isMap,
@@ -30,7 +30,7 @@ export interface ParsedSource {
    * 1-based line of the field at `path`: of its key when `preferKey`, else of its value. Falls
    * back to the deepest existing ancestor when the field is missing.
    */
-  locate(path: readonly PropertyKey[], preferKey: boolean): number | undefined;
+  readonly locate: (path: readonly PropertyKey[], preferKey: boolean) => number | undefined;
 }
 
 /**
@@ -105,7 +105,16 @@ function isMergeKey(key: unknown): boolean {
 
 function keyMatches(key: unknown, segment: PropertyKey): boolean {
   const keyValue = isScalar(key) ? key.value : key;
-  return keyValue !== null && typeof keyValue !== 'object' && typeof keyValue !== 'symbol' && String(keyValue) === String(segment);
+  switch (typeof keyValue) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(keyValue) === String(segment);
+    default:
+      return false;
+  }
 }
 
 /** Parses YAML text. Throws `ConfigError` with the line for syntax errors. */

@@ -37,7 +37,10 @@ function shellWord(word: string): string {
 
 /** Registers every command; all are disposed with the extension. */
 export function registerCommands(extension: GatekitExtension): vscode.Disposable[] {
-  const register = (id: string, run: (...args: any[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, run);
+  // VS Code hands a command whatever its invoker passed (a menu's node, executeCommand's arguments)
+  // unchecked; each handler declares what it expects and tolerates the rest.
+  const register = <A extends unknown[]>(id: string, run: (...args: A) => unknown): vscode.Disposable =>
+    vscode.commands.registerCommand(id, run as (...args: unknown[]) => unknown);
   return [
     register('gatekit.showTraffic', () => vscode.commands.executeCommand(`${TRAFFIC_VIEW_ID}.focus`)),
     register('gatekit.showServers', () => vscode.commands.executeCommand(`${SERVERS_VIEW_ID}.focus`)),

@@ -87,7 +87,7 @@ export class GatekitExtension implements vscode.Disposable {
   static async start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<GatekitExtension> {
     const settings = await GatekitSettings.create(context);
     const controlServer = await ControlServer.listen({
-      extensionVersion: String(context.extension.packageJSON.version ?? '0.0.0'),
+      extensionVersion: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
       maxBodyChars: MAX_BODY_CHARS,
       log: (level, message) => (level === 'debug' ? log.info(message) : log[level](message)),
     });

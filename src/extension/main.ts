@@ -40,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gateki
       ...(typeof GATEKIT_BUNDLE_START === 'number' ? { bundleEvaluationMs: bundleEvaluatedAt - GATEKIT_BUNDLE_START } : {}),
       activateMs: performance.now() - activateCalledAt,
     };
-    log.info(`Gatekit ${String(context.extension.packageJSON.version)} active in VS Code ${vscode.version} (${describeTimings(activationTimings)})`);
+    log.info(`Gatekit ${String((context.extension.packageJSON as { version?: string }).version)} active in VS Code ${vscode.version} (${describeTimings(activationTimings)})`);
     return { extension, activationTimings };
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -106,10 +106,10 @@ export class GatekitSettings implements vscode.Disposable {
    */
   serverPlugins(section: string, server: string): unknown[] | undefined {
     const fromSettings = asObject(asObject(this.value('gatekit.plugins'))[section])[server];
-    if (Array.isArray(fromSettings)) return fromSettings;
+    if (Array.isArray(fromSettings)) return fromSettings as unknown[];
     // Settings lists replace the file's, so what is left in the effective config came from the file, unparsed.
     const fromFile = asObject(asObject(this.current.config?.plugins)[section])[server];
-    return Array.isArray(fromFile) ? fromFile : undefined;
+    return Array.isArray(fromFile) ? (fromFile as unknown[]) : undefined;
   }
 
   /**

@@ -24,7 +24,7 @@ import { ControlOnlySession } from './control/control-only';
  * (our stdin/stdout) spoken to as stdio; `log` takes diagnostics (stderr).
  */
 export type GatewayIo = ({ readonly client: ClientTransport } | { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream }) & {
-  log(line: string): void;
+  readonly log: (line: string) => void;
   /** Makes a new connection to an upstream (at its start and each restart); a child process on stdio when not given. */
   readonly connectUpstream?: (spec: UpstreamSpec, log: (line: string) => void) => UpstreamTransport;
 };
@@ -76,12 +76,14 @@ export class Gateway {
     }
     const traffic = (event: TrafficEvent): void => this.trafficListeners.forEach((listener) => listener(event));
     const listeners = this.trafficListeners;
-    const self = this;
+    const currentPlugins = (): PluginHost => this.pluginHost;
+    const inventoryListeners = this.inventoryListeners;
+    const recordInventory = (inventory: ToolInventoryParams): void => this.recordInventory(inventory);
     this.router = new Router({
       upstreams: this.upstreams,
       // A getter: a config reload swaps the plugins while requests are in flight.
       get plugins() {
-        return self.pluginHost;
+        return currentPlugins();
       },
       serverInfo: settings.serverInfo,
       sendToClient: (message, raw) => this.send(message, raw),
@@ -99,7 +101,7 @@ export class Gateway {
       },
       resourceAmbiguity: (server, claims) => this.recordAmbiguity(server, claims),
       get toolInventory() {
-        return self.inventoryListeners.size ? (inventory: ToolInventoryParams) => self.recordInventory(inventory) : undefined;
+        return inventoryListeners.size ? recordInventory : undefined;
       },
     });
   }

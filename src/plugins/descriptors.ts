@@ -26,18 +26,18 @@ export const builtinDescriptors = {
   basic_prompt_injection_defense: basicPromptInjectionDefenseDescriptor,
   tool_pinning: toolPinningDescriptor,
   tool_definition_scan: toolDefinitionScanDescriptor,
-} as const satisfies Record<string, PluginDescriptor<any>>;
+} as const satisfies Record<string, PluginDescriptor>;
 
 /** A built-in plugin's handler name. */
 export type BuiltinHandler = keyof typeof builtinDescriptors;
 
-const byHandler: ReadonlyMap<string, PluginDescriptor<any>> = new Map(Object.entries(builtinDescriptors));
+const byHandler: ReadonlyMap<string, PluginDescriptor> = new Map(Object.entries(builtinDescriptors));
 for (const [handler, descriptor] of byHandler) {
   if (descriptor.handler !== handler) throw new Error(`plugin registered as '${handler}' calls itself '${descriptor.handler}'`);
 }
 
 /** The descriptor of the built-in plugin with this handler name. */
-export function findDescriptor(handler: string): PluginDescriptor<any> | undefined {
+export function findDescriptor(handler: string): PluginDescriptor | undefined {
   return byHandler.get(handler);
 }
 
@@ -53,7 +53,7 @@ interface EntryLike {
 
 /** Where to find descriptors (the built-ins unless a caller has its own registry, as tests do). */
 export interface DescriptorLookup {
-  find(handler: string): PluginDescriptor<any> | undefined;
+  find(handler: string): PluginDescriptor | undefined;
 }
 
 const builtinLookup: DescriptorLookup = { find: findDescriptor };
@@ -68,7 +68,7 @@ export function offerOf<K extends keyof PluginOffers>(entry: EntryLike, key: K, 
  * the config section it belongs in, the option that holds the list and the member of each list
  * entry that names the tool. Undefined when no plugin offers one.
  */
-export function toolAllowlistPlugin(lookup: { handlers(): string[]; find(handler: string): PluginDescriptor<any> | undefined } = { handlers: descriptorHandlers, find: findDescriptor }):
+export function toolAllowlistPlugin(lookup: { handlers(): string[]; find(handler: string): PluginDescriptor | undefined } = { handlers: descriptorHandlers, find: findDescriptor }):
   | { readonly handler: string; readonly kind: PluginKind; readonly option: string; readonly toolKey: string }
   | undefined {
   for (const handler of lookup.handlers()) {

@@ -23,7 +23,7 @@ export type PluginScopes = Readonly<Record<string, readonly PluginEntryConfig[]>
 export type PluginsByKind = Readonly<Partial<Record<PluginKind, PluginScopes>>>;
 
 export interface PluginLookup {
-  find(handler: string): PluginDefinition<any> | undefined;
+  find(handler: string): PluginDefinition | undefined;
 }
 
 /** A plugin instance that failed at run time, for the caller to report. */
@@ -104,7 +104,7 @@ export class PluginHost {
 
   /** Closes every instance (flushing audit logs); waits for all, reports the first failure. */
   async close(): Promise<void> {
-    const closing = [...this.instances.values()].map((loaded) => loaded.instance.close?.());
+    const closing = [...this.instances.values()].map((loaded) => Promise.resolve(loaded.instance.close?.()));
     const results = await Promise.allSettled(closing);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -187,11 +187,11 @@ export class ServerPipeline {
     private readonly auditors: readonly LoadedAuditor[],
     private readonly env: PluginEnvironment,
   ) {
-    this.requestHooks = interceptors.filter((p) => p.instance.onRequest);
+    this.requestHooks = interceptors.filter((p) => typeof p.instance.onRequest === 'function');
     // Responses unwind in reverse order, so the plugin nearest the server sees the server's own
     // names first (a plugin that pins definitions hashes them before a renaming middleware changes them).
-    this.responseHooks = interceptors.filter((p) => p.instance.onResponse).reverse();
-    this.notificationHooks = interceptors.filter((p) => p.instance.onNotification);
+    this.responseHooks = interceptors.filter((p) => typeof p.instance.onResponse === 'function').reverse();
+    this.notificationHooks = interceptors.filter((p) => typeof p.instance.onNotification === 'function');
   }
 
   /** Whether any auditing plugin listens (lets the router skip building audit events). */
@@ -389,8 +389,9 @@ class PipelineRun<M extends JsonRpcMessage> {
   }
 
   call(plugin: LoadedInterceptor, ctx: MessageContext): MaybeDecision<M> {
-    const fn = plugin.instance[this.hook] as (m: M, c: MessageContext) => MaybeDecision<M>;
-    return fn.call(plugin.instance, this.current, ctx);
+    // `plugins` holds only instances with this hook (see the constructor); it is called as their method.
+    const hooks = plugin.instance as unknown as Record<Hook, (m: M, c: MessageContext) => MaybeDecision<M>>;
+    return hooks[this.hook](this.current, ctx);
   }
 
   /** A hook threw or rejected: the result when that ends the run (critical plugin: fail closed). */

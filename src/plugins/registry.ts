@@ -9,28 +9,40 @@
 // bundler turns each into a module initialised on first use.
 import { builtinDescriptors, descriptorHandlers, type BuiltinHandler } from './descriptors';
 import type { PluginDefinition } from './types';
+import type * as auditCsvModule from './auditing/audit_csv';
+import type * as auditHumanReadableModule from './auditing/audit_human_readable';
+import type * as auditJsonlModule from './auditing/audit_jsonl';
+import type * as callTraceModule from './middleware/call_trace';
+import type * as toolManagerModule from './middleware/tool_manager';
+import type * as basicPiiFilterModule from './security/basic_pii_filter';
+import type * as basicPromptInjectionDefenseModule from './security/basic_prompt_injection_defense';
+import type * as basicSecretsFilterModule from './security/basic_secrets_filter';
+import type * as toolDefinitionScanModule from './security/tool_definition_scan';
+import type * as toolPinningModule from './security/tool_pinning';
 
-type Load = () => PluginDefinition<any>;
+type Load = () => PluginDefinition;
 
+/* eslint-disable @typescript-eslint/no-require-imports -- the lazy, synchronous loads described above; the modules' types come from type-only imports, which load nothing */
 // Keyed by the descriptors' handlers, so the compiler refuses a plugin with one half missing.
 const builtins: Record<BuiltinHandler, Load> = {
-  tool_manager: () => (require('./middleware/tool_manager') as typeof import('./middleware/tool_manager')).toolManager,
-  call_trace: () => (require('./middleware/call_trace') as typeof import('./middleware/call_trace')).callTrace,
-  audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof import('./auditing/audit_jsonl')).auditJsonl,
-  audit_csv: () => (require('./auditing/audit_csv') as typeof import('./auditing/audit_csv')).auditCsv,
-  audit_human_readable: () => (require('./auditing/audit_human_readable') as typeof import('./auditing/audit_human_readable')).auditHumanReadable,
-  basic_pii_filter: () => (require('./security/basic_pii_filter') as typeof import('./security/basic_pii_filter')).basicPiiFilter,
-  basic_secrets_filter: () => (require('./security/basic_secrets_filter') as typeof import('./security/basic_secrets_filter')).basicSecretsFilter,
+  tool_manager: () => (require('./middleware/tool_manager') as typeof toolManagerModule).toolManager,
+  call_trace: () => (require('./middleware/call_trace') as typeof callTraceModule).callTrace,
+  audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof auditJsonlModule).auditJsonl,
+  audit_csv: () => (require('./auditing/audit_csv') as typeof auditCsvModule).auditCsv,
+  audit_human_readable: () => (require('./auditing/audit_human_readable') as typeof auditHumanReadableModule).auditHumanReadable,
+  basic_pii_filter: () => (require('./security/basic_pii_filter') as typeof basicPiiFilterModule).basicPiiFilter,
+  basic_secrets_filter: () => (require('./security/basic_secrets_filter') as typeof basicSecretsFilterModule).basicSecretsFilter,
   basic_prompt_injection_defense: () =>
-    (require('./security/basic_prompt_injection_defense') as typeof import('./security/basic_prompt_injection_defense')).basicPromptInjectionDefense,
-  tool_pinning: () => (require('./security/tool_pinning') as typeof import('./security/tool_pinning')).toolPinning,
-  tool_definition_scan: () => (require('./security/tool_definition_scan') as typeof import('./security/tool_definition_scan')).toolDefinitionScan,
+    (require('./security/basic_prompt_injection_defense') as typeof basicPromptInjectionDefenseModule).basicPromptInjectionDefense,
+  tool_pinning: () => (require('./security/tool_pinning') as typeof toolPinningModule).toolPinning,
+  tool_definition_scan: () => (require('./security/tool_definition_scan') as typeof toolDefinitionScanModule).toolDefinitionScan,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-const loaded = new Map<string, PluginDefinition<any>>();
+const loaded = new Map<string, PluginDefinition>();
 
 /** The built-in plugin's implementation with this handler name (its module is loaded now if it was not yet). */
-export function findPlugin(handler: string): PluginDefinition<any> | undefined {
+export function findPlugin(handler: string): PluginDefinition | undefined {
   let definition = loaded.get(handler);
   if (definition === undefined && Object.hasOwn(builtins, handler)) {
     definition = builtins[handler as BuiltinHandler]();

@@ -25,6 +25,11 @@ export async function gatekit(): Promise<GatekitExtension> {
 
 type Subscribable = (listener: () => void) => { dispose(): void };
 
+/** A tree item's label as text (a TreeItemLabel's own label). */
+export function labelText(item: vscode.TreeItem): string {
+  return typeof item.label === 'object' ? item.label.label : String(item.label);
+}
+
 /**
  * Resolves once `condition()` returns a value other than undefined/false, checking now and after
  * each firing of `events`; rejects after `ms` with `what` in the message.
@@ -118,7 +123,7 @@ export async function startLikeVsCode(definition: vscode.McpStdioServerDefinitio
   try {
     await client.connect(transport);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; gateway stderr: ${stderr}`);
+    throw new Error(`${(error as Error).message}; gateway stderr: ${stderr}`, { cause: error });
   }
   return { client, stderr: () => stderr };
 }

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
-import { gatekit, memoryServer, resetSettings, setUserSettings, stateEvents, waitFor, workspaceFolder } from './helpers';
+import { gatekit, labelText, memoryServer, resetSettings, setUserSettings, stateEvents, waitFor, workspaceFolder } from './helpers';
 
 function yamlFor(server: Record<string, unknown>, extraLine = ''): string {
   return [
@@ -55,7 +55,7 @@ describe('settings and gatekit.configFile', () => {
     assert.equal(problem.line, 7);
     assert.match(problem.message, /restart_on_failure/);
     const item = extension.serversView.getTreeItem(extension.serversView.getChildren()[0]!);
-    assert.match(String(item.label), /gatekit\.yaml:7/);
+    assert.match(labelText(item), /gatekit\.yaml:7/);
     // Selecting the problem opens the file at that line.
     assert.equal(item.command?.command, 'vscode.open');
   });

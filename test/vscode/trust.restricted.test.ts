@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
-import { gatekit, memoryServer, startLikeVsCode, stateEvents, waitFor, workspaceFolder } from './helpers';
+import { gatekit, labelText, memoryServer, startLikeVsCode, stateEvents, waitFor, workspaceFolder } from './helpers';
 
 /** Printed for scripts/vscode/drive.mjs, which then clicks "Trust" in the Workspace Trust editor. */
 const GRANT_TRUST = '[gatekit-trust] grant';
@@ -27,7 +27,7 @@ async function listThroughChatGateway(extension: GatekitExtension): Promise<stri
     const { tools } = await client.listTools();
     return tools.map((t) => t.name);
   } catch (error) {
-    throw new Error(`${(error as Error).message}; gateway stderr: ${stderr()}`);
+    throw new Error(`${(error as Error).message}; gateway stderr: ${stderr()}`, { cause: error });
   } finally {
     await client.close();
   }
@@ -66,7 +66,7 @@ describe('Restricted Mode: an untrusted workspace controls nothing', function ()
     assert.deepEqual(plugins.auditing!._global!.map((p) => p.handler), ['audit_jsonl']);
     assert.doesNotMatch(JSON.stringify(effective.config), /outside/);
     assert.notEqual(effective.workingFolder, workspaceFolder());
-    const notices = extension.serversView.getChildren().map((n) => String(extension.serversView.getTreeItem(n).label));
+    const notices = extension.serversView.getChildren().map((n) => labelText(extension.serversView.getTreeItem(n)));
     assert.ok(notices.some((n) => /ignored until you trust this workspace/.test(n)), notices.join(' | '));
 
     // The views gateway runs that configuration and lists the server's tools.

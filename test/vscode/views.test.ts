@@ -9,7 +9,7 @@ import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 import type { ServersNode } from '../../src/extension/views/servers-view';
 import type { TrafficNode } from '../../src/extension/views/traffic-view';
 import type { ApproveToolChangesParams, ToolInventoryParams } from '../../src/shared/protocol';
-import { gatekit, memoryServer, resetSettings, setUserSettings, stateEvents, waitFor } from './helpers';
+import { gatekit, labelText, memoryServer, resetSettings, setUserSettings, stateEvents, waitFor } from './helpers';
 
 class Listeners<T> {
   private readonly set = new Set<(value: T) => void>();
@@ -131,7 +131,7 @@ describe('views fed over the control link', function () {
     assert.equal(item.label, 'memory');
     assert.equal(item.description, 'running · 3 tools, 1 hidden, 1 changed');
     const tools = extension.serversView.getChildren(serverNode()).map((node) => extension.serversView.getTreeItem(node));
-    const byLabel = new Map(tools.map((t) => [String(t.label), t]));
+    const byLabel = new Map(tools.map((t) => [labelText(t), t]));
     assert.deepEqual([...byLabel.keys()].sort(), ['memory__add', 'memory__delete_entities', 'memory__read_graph', 'memory__write_graph']);
     assert.match(String(byLabel.get('memory__add')!.description), /renamed from create_entities/);
     assert.equal((byLabel.get('memory__delete_entities')!.iconPath as vscode.ThemeIcon).id, 'eye-closed');

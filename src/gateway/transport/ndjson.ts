@@ -711,7 +711,9 @@ export class NdjsonMessageWriter extends AbstractMessageWriter implements Messag
       this.queuedCallbacks = [];
       this.queuedChars = 0;
       this.queuedBytes = false;
-      const data = bytes ? joinToBuffer(lines) : lines.length === 1 ? lines[0] + '\n' : lines.join('\n') + '\n';
+      // Without bytes in the batch, every queued line is a string.
+      const text = lines as string[];
+      const data = bytes ? joinToBuffer(lines) : text.length === 1 ? text[0] + '\n' : text.join('\n') + '\n';
       let accepted: boolean;
       try {
         accepted = this.writable.write(data, (error?: Error | null) => {

@@ -24,8 +24,9 @@ export class StdioClientTransport implements ClientTransport {
 
   constructor(private readonly options: StdioClientOptions) {
     this.writer = new NdjsonMessageWriter(options.output);
-    this.writer.onError((err) => {
-      options.log(`client output failed: ${err instanceof Error ? err.message : String(err)}`);
+    // The writer's error event is the tuple [error, message, count] of vscode-jsonrpc's MessageWriter.
+    this.writer.onError(([error]) => {
+      options.log(`client output failed: ${error.message}`);
       if (this.receiver) this.reportClosed('output_failed');
       else this.outputFailedEarly = true;
     });

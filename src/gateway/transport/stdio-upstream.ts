@@ -119,7 +119,7 @@ export class StdioUpstreamTransport implements UpstreamTransport {
         detached: process.platform !== 'win32',
       });
     } catch (err) {
-      throw new Error(`could not start '${command}': ${errorText(err)}`);
+      throw new Error(`could not start '${command}': ${errorText(err)}`, { cause: err });
     }
     this.child = child;
     this.exited = new Promise<void>((resolve) => {

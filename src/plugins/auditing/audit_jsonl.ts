@@ -206,7 +206,7 @@ const MAX_STAGE_HEADS = 256;
 
 function stageHead(handler: string, kind: string): string {
   let byKind = stageHeads.get(kind);
-  if (!byKind) stageHeads.set(kind, (byKind = new Map()));
+  if (!byKind) stageHeads.set(kind, (byKind = new Map<string, string>()));
   let head = byKind.get(handler);
   if (head === undefined) {
     head = `{"plugin":${jsonText(handler)},"type":${jsonText(kind)},"processing_time_ms":`;

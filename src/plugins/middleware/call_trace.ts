@@ -63,7 +63,8 @@ export function buildTraceText(values: TraceValues, fields: CallTraceOptions['tr
  */
 function withTrace(result: Record<string, unknown>, trace: string): Record<string, unknown> {
   const block = { type: 'text', text: trace };
-  if (Array.isArray(result.content)) return { ...result, content: [...result.content, block] };
+  const content: unknown = result.content;
+  if (Array.isArray(content)) return { ...result, content: [...(content as unknown[]), block] };
   return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }, block] };
 }
 

@@ -271,7 +271,7 @@ export async function withLockfileLock<T>(file: string, fn: () => Promise<T>): P
         await fs.rm(lockPath, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath} (delete it if no Gatekit process is running)`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath} (delete it if no Gatekit process is running)`, { cause: err });
       await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
     }
   }

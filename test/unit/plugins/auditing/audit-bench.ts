@@ -7,7 +7,7 @@ import { auditJsonl } from '../../../../src/plugins/auditing/audit_jsonl';
 import type { PluginDefinition } from '../../../../src/plugins/types';
 import { createAuditor, requestEvent, responseEvent, stage, pipeline, tempDir, testEnv } from './helpers';
 
-async function measure(name: string, definition: PluginDefinition<any>, options: Record<string, unknown>, print = true): Promise<void> {
+async function measure(name: string, definition: PluginDefinition, options: Record<string, unknown>, print = true): Promise<void> {
   const tmp = tempDir('gatekit-audit-bench-');
   try {
     const env = testEnv(tmp.dir);
@@ -27,7 +27,7 @@ async function measure(name: string, definition: PluginDefinition<any>, options:
     const rounds = 400;
     start = performance.now();
     for (let r = 0; r < rounds; r++) {
-      await Promise.all(Array.from({ length: burst }, (_, i) => auditor.record(events[i % 2]!)));
+      await Promise.all(Array.from({ length: burst }, (_, i) => Promise.resolve(auditor.record(events[i % 2]!))));
     }
     const concurrentMs = performance.now() - start;
     await auditor.close!();

@@ -7,7 +7,7 @@ import { passThrough, PluginFailure, PluginHost, type PluginEntryConfig } from '
 import { findPlugin } from '../../../../src/plugins/registry';
 import type { AuditEvent, MessageContext, PipelineResult, PluginDefinition } from '../../../../src/plugins/types';
 import type { JsonRpcRequest } from '../../../../src/shared/jsonrpc';
-import { FIXED_TIME, tempDir, testEnv } from './helpers';
+import { FIXED_TIME, tempDir, testEnv, type LoggedRecord } from './helpers';
 
 const SECRET = 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB';
 
@@ -87,7 +87,7 @@ describe('audit plugins in the pipeline', () => {
     const [blocked, redacted] = readFileSync(path.join(tmp.dir, 'a.jsonl'), 'utf8')
       .trimEnd()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l) as LoggedRecord);
     assert.equal(blocked!.event_type, 'SECURITY_BLOCK');
     assert.equal('request_body' in blocked!, false);
     assert.equal(redacted!.event_type, 'REQUEST_MODIFIED');

@@ -16,6 +16,7 @@ import {
   stage,
   tempDir,
   testEnv,
+  type LoggedRecord,
 } from './helpers';
 
 const SECRET = 'AKIAIOSFODNN7EXAMPLE';
@@ -24,8 +25,8 @@ function options(overrides: Record<string, unknown> = {}): JsonlAuditOptions {
   return auditJsonl.configSchema.parse(overrides);
 }
 
-function parsed(event: AuditEvent, overrides: Record<string, unknown> = {}): Record<string, any> {
-  return JSON.parse(formatJsonlLine(event, options(overrides))) as Record<string, any>;
+function parsed(event: AuditEvent, overrides: Record<string, unknown> = {}): LoggedRecord {
+  return JSON.parse(formatJsonlLine(event, options(overrides))) as LoggedRecord;
 }
 
 /**
@@ -419,7 +420,7 @@ describe('audit_jsonl', () => {
       await auditor.close!();
       const text = readFileSync(path.join(tmp.dir, 'logs', 'audit.jsonl'), 'utf8');
       assert.equal(text.includes(SECRET), false, 'the secret reached the audit log');
-      const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+      const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as LoggedRecord);
       assert.equal(lines.length, 3);
       assert.equal(lines[0]!.reason, '[tool_manager] [allowed] | [basic_secrets_filter] [blocked]');
       assert.equal('request_body' in lines[0]!, false);

@@ -5,6 +5,13 @@ import * as path from 'node:path';
 import type { JsonRpcMessage } from '../../../../src/shared/jsonrpc';
 import type { AuditEvent, AuditingPlugin, PipelineResult, PipelineStage, PluginDefinition, PluginEnvironment } from '../../../../src/plugins/types';
 
+/**
+ * One audit log line parsed back from JSON, read by the tests at the paths they assert on (a wrong
+ * path fails the assertion).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests walk nested fields of the JSON they had written without narrowing each level
+export type LoggedRecord = Record<string, any>;
+
 /** A temp folder removed by `dispose()`. */
 export function tempDir(prefix = 'gatekit-audit-'): { dir: string; dispose(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -23,7 +30,7 @@ export function testEnv(dir: string): PluginEnvironment & { logs: string[] } {
 }
 
 /** Creates an auditing plugin from raw (Gatekit-style) options. */
-export function createAuditor(definition: PluginDefinition<any>, options: unknown, env: PluginEnvironment): AuditingPlugin {
+export function createAuditor(definition: PluginDefinition, options: unknown, env: PluginEnvironment): AuditingPlugin {
   return definition.create(definition.configSchema.parse(options), env) as AuditingPlugin;
 }
 

@@ -14,7 +14,7 @@ import type { JsonRpcResponse } from '../../../../src/shared/jsonrpc';
 const ctx = {} as MessageContext;
 
 /** The text of a tool result after the filter, or `blocked`. */
-function filtered(filter: InterceptorPlugin, text: string): string | 'blocked' | undefined {
+function filtered(filter: InterceptorPlugin, text: string): string | undefined {
   const response: JsonRpcResponse = { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text }] } };
   const decision = filter.onResponse!(response, ctx) as { allowed: boolean; modified?: JsonRpcResponse } | undefined;
   if (decision === undefined) return undefined;

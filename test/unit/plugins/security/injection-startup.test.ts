@@ -21,6 +21,7 @@ function freshModule(): InjectionModule {
   const saved = new Map(cached.map((file) => [file, require.cache[file]]));
   for (const file of cached) delete require.cache[file];
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance takes CommonJS: its cache entry dropped, then require() again
     return require(MODULE_PATH) as InjectionModule;
   } finally {
     for (const file of Object.keys(require.cache)) if (file.startsWith(MODULE_FOLDER)) delete require.cache[file];
