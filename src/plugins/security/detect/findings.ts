@@ -67,7 +67,7 @@ export interface FindingLocation<T extends string> {
 
 export interface ContentScanOptions<T extends string> {
   /** Findings in plain text, sorted by start. */
-  detect(text: string): TextFinding<T>[];
+  readonly detect: (text: string) => TextFinding<T>[];
   /**
    * The types found in decoded base64 text. Every `blob` member (a resource's content, base64 by
    * definition) that decodes to text is scanned with it; other strings only with `scanBase64Runs`.
@@ -77,7 +77,7 @@ export interface ContentScanOptions<T extends string> {
   scanBase64Runs?: boolean;
   /** Return the message with plain-text findings replaced by placeholders. */
   redact: boolean;
-  placeholder(type: T): string;
+  readonly placeholder: (type: T) => string;
 }
 
 export interface ContentScanResult<M, T extends string> {

@@ -91,7 +91,7 @@ function forEachCredentialPath(text: string, visit: (m: RegExpExecArray) => void
   // Starts before this offset have been tried (or lie inside a match).
   let tried = 0;
   // Where the next hint is looked for: kept here, not in `hints`, since `visit` may start another scan.
-  let next = 0;
+  let next: number;
   for (let hint = execAt(hints, text, 0); hint !== null; hint = execAt(hints, text, next)) {
     // Hints may overlap: look for the next one from the next character.
     next = hint.index + 1;
