@@ -11,7 +11,7 @@ import type { ClientHandshake, Upstream } from './upstream';
 import { SessionHandshake } from './handshake';
 import { ListAggregator, LISTS } from './list-aggregation';
 import { ServerTraffic } from './server-traffic';
-import { withReplacedId } from './transport/ndjson';
+import { withReplacedId } from './transport/raw-text';
 import type { Received } from '../shared/received';
 import { hasCapability, META_UNAVAILABLE, progressTokenOf, running, type ClientRequestState, type ForwardOptions, type RouterHost } from './routing';
 

@@ -4,7 +4,7 @@
 import { ErrorCode, makeError, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { exchangeNotification, exchangeRequest, Unsent } from '../plugins/exchange';
 import { progressTokenOf, type RouterHost } from './routing';
-import { withReplacedId } from './transport/ndjson';
+import { withReplacedId } from './transport/raw-text';
 import type { Received } from '../shared/received';
 
 /** Server→client requests waiting for the client at once; beyond, a server flooding requests is refused. */

@@ -2,7 +2,8 @@
 // shell), newline-delimited JSON on its stdin and stdout, its stderr copied to our log, and ending
 // its whole process tree (stdin end, then SIGTERM, then SIGKILL).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { NdjsonMessageReader, NdjsonMessageWriter, rawTextOf } from './ndjson';
+import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson';
+import { rawTextOf } from './raw-text';
 import { spawnTarget } from '../spawn-command';
 import type { CloseReason, SendCallback, UpstreamReceiver, UpstreamTransport, Received } from './transport';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';

@@ -8,7 +8,7 @@ import { findPlugin } from '../../../src/plugins/registry';
 import type { AuditEvent, InterceptorPlugin, PluginDefinition, PluginEnvironment, PluginKind } from '../../../src/plugins/types';
 import { makeResult, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../../src/shared/jsonrpc';
 import { ToolListTrace } from '../../../src/gateway/tool-inventory';
-import { withReplacedId } from '../../../src/gateway/transport/ndjson';
+import { withReplacedId } from '../../../src/gateway/transport/raw-text';
 
 const env: PluginEnvironment = { configDir: '/tmp', resolvePath: (p) => p, log: () => undefined };
 /** An entry as the config loader makes it: options parsed by the plugin's own schema. */

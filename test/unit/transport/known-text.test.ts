@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
-import { hasDuplicateKeys, NdjsonMessageWriter, rawTextOf, withReplacedId, type RawText, type Received } from '../../../src/gateway/transport/ndjson';
+import { NdjsonMessageWriter, type RawText, type Received } from '../../../src/gateway/transport/ndjson';
+import { hasDuplicateKeys, rawTextOf, withReplacedId } from '../../../src/gateway/transport/raw-text';
 
 type Response = { jsonrpc: '2.0'; id: string | number | null; result?: unknown; error?: unknown };
 
