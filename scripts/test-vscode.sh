@@ -16,7 +16,8 @@
 #   TIMEOUT_S              whole test run deadline in seconds (default 300)
 #   MOCHA_GREP             only run tests whose title matches
 #   SCREENSHOT             after the tests, also capture the Gatekit views with live traffic to this
-#                          PNG path (e.g. docs/images/gatekit-views.png)
+#                          PNG path (e.g. docs/images/gatekit-views.png; the .vsix carries that one:
+#                          reduce it with `pngquant --quality=60-85` before committing, 147 -> 45 KB)
 #   SKIP_BUILD=1           use the existing dist/ and out/test/vscode
 #   SKIP_APT=1             never call apt-get (chromium, libkrb5-dev, g++, make, python3 must exist)
 #   VERBOSE=1              print every workbench log line;  KEEP_RUN_DIR=1 keep the temporary run folder
