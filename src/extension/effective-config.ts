@@ -11,6 +11,7 @@ import { builtinPluginRegistry, validateConfigObject, type PluginRegistry } from
 import { resolveUserPath } from '../config/paths';
 import { isWithin } from '../config/write-paths';
 import { PLUGIN_SECTIONS } from '../config/schema';
+import { auditLogFileOf } from '../plugins/descriptors';
 import { parseConfigSource, type ParsedSource } from '../config/source';
 import { SETTINGS, type SettingsUpstream } from './settings-schema';
 import { isRecord } from '../shared/jsonrpc';
@@ -354,8 +355,8 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
     const files = new Set<string>();
     for (const scopes of Object.values(loaded.config.plugins.auditing)) {
       for (const entry of scopes) {
-        const output = (entry.options as { output_file?: unknown } | undefined)?.output_file;
-        if (entry.enabled && typeof output === 'string') files.add(resolveUserPath(output, configDir, sources.env));
+        const output = auditLogFileOf(entry);
+        if (entry.enabled && output !== undefined) files.add(resolveUserPath(output, configDir, sources.env));
       }
     }
     auditLogs = [...files];

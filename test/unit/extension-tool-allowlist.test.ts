@@ -1,0 +1,41 @@
+// Hide Tool / Allow Tool edit the allowlist of whichever plugin's descriptor declares one
+// (`offers.toolAllowlist`); the extension names no plugin. These pin down the edits.
+import assert from 'node:assert/strict';
+import { allowTool, hideTool, isToolAllowed } from '../../src/extension/tool-allowlist';
+import { toolAllowlistPlugin } from '../../src/plugins/descriptors';
+
+describe('extension: tool allowlist edits', () => {
+  const offer = toolAllowlistPlugin();
+
+  it('finds the allowlist through the descriptors: tool_manager, its `tools` option, keyed by `tool`', () => {
+    assert.deepEqual(offer && { handler: offer.handler, kind: offer.kind, option: offer.option, toolKey: offer.toolKey }, { handler: 'tool_manager', kind: 'middleware', option: 'tools', toolKey: 'tool' });
+  });
+
+  it('hides a tool from a server without an allowlist by adding one of every other known tool', () => {
+    const next = hideTool(undefined, 'delete', ['read', 'delete', 'write']);
+    assert.deepEqual(next, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read' }, { tool: 'write' }] } }]);
+    assert.equal(isToolAllowed(next, 'delete'), false);
+    assert.equal(isToolAllowed(next, 'read'), true);
+  });
+
+  it('keeps display names, ignores entries that are not tools, and says when nothing changes', () => {
+    const list = [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 42 }, 'junk', { tool: 'write' }] } }];
+    const hidden = hideTool(list, 'write', ['read', 'write']);
+    assert.deepEqual(hidden, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }] } }]);
+    assert.equal(hideTool(hidden, 'write', ['read', 'write']), undefined, 'hidden already');
+    const allowed = allowTool(hidden, 'write', ['read', 'write']);
+    assert.deepEqual(allowed, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 'write' }] } }]);
+    assert.equal(allowTool(allowed, 'write', ['read', 'write']), undefined, 'allowed already');
+  });
+
+  it('drops an allowlist that would filter nothing once every known tool is back', () => {
+    const list = [{ handler: 'audit_jsonl' }, { handler: 'tool_manager', config: { tools: [{ tool: 'read' }] } }];
+    assert.deepEqual(allowTool(list, 'write', ['read', 'write']), [{ handler: 'audit_jsonl' }]);
+  });
+
+  it('treats a disabled allowlist as allowing everything and switches it on when hiding', () => {
+    const list = [{ handler: 'tool_manager', config: { enabled: false, tools: [] } }];
+    assert.equal(isToolAllowed(list, 'anything'), true);
+    assert.deepEqual(hideTool(list, 'b', ['a', 'b']), [{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]);
+  });
+});
