@@ -73,10 +73,6 @@ describe('import cycles in src/', () => {
     const graph = new Map(sourceFiles(srcRoot).map((file) => [file, importsOf(file)]));
     assert.ok(graph.size > 50, `read ${graph.size} modules`);
     const found = cycles(graph).map((component) => component.map((file) => path.relative(srcRoot, file).split(path.sep).join('/')).join(' <-> '));
-    // TEMPORARY, for the merge of issue #12's branches: the detector folder was being split on its own
-    // branch when this test came in; its one cycle (slices.ts names findings.ts's TextFinding type)
-    // goes with that split, and this line with it.
-    const pendingAfterMerge = ['plugins/security/detect/findings.ts <-> plugins/security/detect/slices.ts'];
-    assert.deepEqual(found.filter((cycle) => !pendingAfterMerge.includes(cycle)), []);
+    assert.deepEqual(found, []);
   });
 });

@@ -5,13 +5,9 @@ import type { InterceptorPlugin, PluginDecision } from '../../types';
 import { contentKeyOf, rewriteMessageStrings, type ContentPath } from '../../content';
 import { decodeBase64Text, DEFAULT_MIN_BASE64_LENGTH, findBase64Candidates } from './base64';
 import { CooperativePause, detectInSlices } from './slices';
+import type { TextFinding } from './text-finding';
 
-/** One match in a string: its type and the half-open range [start, end). */
-export interface TextFinding<T extends string = string> {
-  readonly type: T;
-  readonly start: number;
-  readonly end: number;
-}
+export type { TextFinding };
 
 /** Gatekit's `action` for its security filters. */
 export type FilterAction = 'block' | 'redact' | 'audit_only';

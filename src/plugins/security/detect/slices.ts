@@ -1,7 +1,7 @@
 // Scanning a large text without holding the event loop: the text is detected in slices, each read
 // with a margin of context on both sides, and the filter yields to other work between slices. One
 // server's 2 MB result then delays another server's call by a slice, not by the whole scan.
-import type { TextFinding } from './findings';
+import type { TextFinding } from './text-finding';
 
 /** Characters detected per slice: a few milliseconds of the slowest detector (phone numbers). */
 export const SLICE_LENGTH = 16 * 1024;
