@@ -151,13 +151,9 @@ export const gatekitConfigSchema = z.strictObject({
   logging: loggingSchema.optional(),
 });
 
-/** A configuration as written, before defaults (what the settings JSON schema describes). */
-export type GatekitConfigInput = z.input<typeof gatekitConfigSchema>;
 /** A configuration after schema validation, with the schema's defaults applied. */
 export type GatekitConfig = z.output<typeof gatekitConfigSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type PluginEntry = z.output<typeof pluginEntrySchema>;
-export type PluginsSection = z.output<typeof pluginScopesSchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
-export type LogLevel = (typeof LOG_LEVELS)[number];

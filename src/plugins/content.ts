@@ -84,34 +84,6 @@ function renameKeys(record: Record<string, unknown>, renames: ReadonlyMap<string
   return out;
 }
 
-/** Calls `visit` for every string value and object key; stops early when it returns true. Returns whether it stopped. */
-export function someString(value: unknown, visit: (text: string, path: ContentPath) => boolean): boolean {
-  const path: (string | number)[] = [];
-  const walk = (node: unknown, depth: number): boolean => {
-    if (typeof node === 'string') return visit(node, path);
-    if (node === null || typeof node !== 'object') return false;
-    if (depth > MAX_SCAN_DEPTH) throw new ContentTooDeepError();
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        path.push(i);
-        const hit = walk(node[i], depth + 1);
-        path.pop();
-        if (hit) return true;
-      }
-      return false;
-    }
-    const record = node as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      path.push(key);
-      const hit = walk(record[key], depth + 1) || visit(key, path);
-      path.pop();
-      if (hit) return true;
-    }
-    return false;
-  };
-  return walk(value, 0);
-}
-
 /** The part of a message that carries content: `params`, `result`, or `error`. */
 export type ContentKey = 'params' | 'result' | 'error';
 
@@ -133,13 +105,6 @@ export function rewriteMessageStrings<M extends JsonRpcMessage>(message: M, rewr
   const { value, changed } = rewriteStrings(content, rewrite);
   if (!changed) return { message, changed: false };
   return { message: { ...message, [key]: value } as M, changed: true };
-}
-
-/** Whether any string in the message's content satisfies `test`. */
-export function someMessageString(message: JsonRpcMessage, test: (text: string, path: ContentPath) => boolean): boolean {
-  const key = contentKeyOf(message);
-  if (key === undefined) return false;
-  return someString((message as unknown as Record<string, unknown>)[key], test);
 }
 
 /** Strings worth remembering as clean: short tokens without spaces (keys, names, types, ids) repeat across messages. */

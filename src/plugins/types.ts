@@ -193,13 +193,6 @@ export interface PluginEntryConfig {
   readonly options: unknown;
 }
 
-/** Keys every plugin entry's `config` may carry, handled by the pipeline, not the plugin. */
-export interface CommonPluginOptions {
-  enabled: boolean;
-  priority: number;
-  critical: boolean;
-}
-
 /**
  * What the configuration and the extension know of a plugin: its name, kind, options and display
  * facts, and no code that runs on traffic. Descriptors are small and import no detector, so the

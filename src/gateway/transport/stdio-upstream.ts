@@ -168,7 +168,7 @@ export class StdioUpstreamTransport implements UpstreamTransport {
  * server may see. A server's own `env` from the configuration is added on top by the caller.
  * Windows names are case-insensitive, so the prefix is compared in upper case.
  */
-export function inheritableEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function inheritableEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(env)) {
     if (!key.toUpperCase().startsWith(GATEKIT_ENV_PREFIX)) out[key] = value;

@@ -142,9 +142,3 @@ export function* findBase64Candidates(text: string, minLength: number = DEFAULT_
     if (decoded !== undefined) yield { start, end, decoded };
   }
 }
-
-/** Whether `text` has at least one base64 run of `minLength` that decodes to readable text. */
-export function hasBase64Text(text: string, minLength: number = DEFAULT_MIN_BASE64_LENGTH): boolean {
-  for (const _candidate of findBase64Candidates(text, minLength)) return true;
-  return false;
-}

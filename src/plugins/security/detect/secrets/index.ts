@@ -11,7 +11,7 @@ import { detectPrivateKeys } from './key-files';
 import { detectPrefixedTokens, PREFIX } from './prefixed';
 import type { SecretDetectionOptions, SecretFindingType, SecretType } from './types';
 
-export { ADDED_SECRET_TYPES, GATEKIT_SECRET_TYPES, SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './types';
+export { SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './types';
 export { isCredentialKey, isPlaceholderValue } from './assignments';
 export { looksLikePlaceholder } from './text';
 
