@@ -2,7 +2,7 @@
 // and merges them under namespaced names, reports the tool inventory, and finds a resource's server.
 import { describeError, ErrorCode, isRecord, makeError, makeResult, type JsonRpcFailure, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { ResourceIndex, isValidToolName } from './namespacing';
-import { namespacedName, splitNamespaced } from '../shared/namespacing';
+import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
 import { screenList, type LeftOut, type NamedListKey } from './list-items';
 import { ToolListTrace } from './tool-inventory';
 import { hasCapability, META_UNAVAILABLE, running, type ClientRequestState, type Forward, type RouterHost } from './routing';
@@ -31,6 +31,8 @@ export class ListAggregator {
     },
   );
   /** tools/prompts → server → names its last complete list offered but the router left out, and why. */
+  /** Whether a configured upstream has this name (namespaced names are split after one). */
+  private readonly isServer = (name: string): boolean => this.host.upstreams.has(name);
   private readonly leftOutNames: Record<NamedListKey, Map<string, Map<string, string>>> = { tools: new Map(), prompts: new Map() };
   private nextInternalId = 1;
 
@@ -72,6 +74,17 @@ export class ListAggregator {
           if (list.key === 'tools' && !isValidToolName(full)) {
             this.host.log(`[${server}] tool '${String(item.name)}' left out: '${full}' is not a valid MCP tool name (letters, digits, _ and -, at most 64)`);
             unavailable.push({ server, error: `tool '${String(item.name)}' has a name that cannot be namespaced` });
+            continue;
+          }
+          // A name that would be routed to another server (`fs` listing `_x` as `fs___x` while a
+          // server `fs_` exists) is left out: the client could not reach it, and it would stand
+          // beside that server's own `x` under the same name.
+          const routed = splitNamespacedAmong(full, this.isServer)?.server;
+          if (routed !== server) {
+            // A tool's name passed the name rule and may be quoted; a prompt's is only one line of text.
+            const what = list.key === 'tools' ? `tool '${String(item.name)}'` : 'a prompt';
+            this.host.log(`[${server}] ${what} left out: its namespaced name would reach server '${routed ?? '?'}'`);
+            unavailable.push({ server, error: `${what} has a name that would reach another server` });
             continue;
           }
           items.push({ ...item, name: full });
@@ -180,7 +193,7 @@ export class ListAggregator {
    * templates; a URI two servers claim is ambiguous), then the only resource server.
    */
   async resolveResource(uri: string): Promise<{ server: string; uri: string } | { ambiguous: readonly string[] } | undefined> {
-    const prefixed = splitNamespaced(uri);
+    const prefixed = splitNamespacedAmong(uri, this.isServer);
     if (prefixed && this.host.upstreams.has(prefixed.server)) return { server: prefixed.server, uri: prefixed.name };
     let owner = this.resources.lookup(uri);
     if (!owner && !this.resources.isPopulated) {

@@ -6,7 +6,7 @@ import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonR
 import { exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
 import type { RequestOrigin } from '../plugins/types';
 import { renameInMessage } from './namespacing';
-import { namespacedName, splitNamespaced } from '../shared/namespacing';
+import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
 import { SessionHandshake } from './handshake';
 import { ListAggregator, LISTS } from './list-aggregation';
@@ -37,6 +37,8 @@ export class Router {
   private readonly forwardFn = (server: string, request: JsonRpcRequest, state: ClientRequestState, options?: ForwardOptions): Promise<JsonRpcResponse> =>
     this.forward(server, request, state, options);
   private readonly isClosed = (): boolean => this.closed;
+  /** Whether a configured upstream has this name (a namespaced name is split after one). */
+  private readonly isServer = (name: string): boolean => this.host.upstreams.has(name);
 
   constructor(private readonly host: RouterHost) {
     this.handshake = new SessionHandshake(host);
@@ -217,7 +219,7 @@ export class Router {
     if (typeof name !== 'string' || name === '') {
       return makeError(request.id, ErrorCode.InvalidParams, `${what} ${what === 'Tool' ? 'call' : 'request'} missing required 'name' parameter`);
     }
-    const target = splitNamespaced(name);
+    const target = splitNamespacedAmong(name, this.isServer);
     if (!target) {
       return makeError(
         request.id,
@@ -259,7 +261,7 @@ export class Router {
     const ref = request.params?.ref;
     if (!isRecord(ref)) return makeError(request.id, ErrorCode.InvalidParams, "completion/complete is missing the required 'ref' parameter");
     if (ref.type === 'ref/prompt') {
-      const target = typeof ref.name === 'string' ? splitNamespaced(ref.name) : undefined;
+      const target = typeof ref.name === 'string' ? splitNamespacedAmong(ref.name, this.isServer) : undefined;
       if (!target || !this.host.upstreams.has(target.server)) {
         return makeError(request.id, ErrorCode.InvalidParams, `Unknown prompt '${String(ref.name)}' in completion reference: use 'server__prompt'`);
       }

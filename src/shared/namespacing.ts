@@ -22,6 +22,25 @@ export function splitNamespaced(name: string): { server: string; name: string } 
   return { server: name.slice(0, at), name: name.slice(at + NAMESPACE_SEPARATOR.length) };
 }
 
+/**
+ * Splits a namespaced name after the name of a known server. It differs from `splitNamespaced` only
+ * where a server's name ends in `_`: the tools of a server named `fs_` are `fs___x`, which the first
+ * separator would split as server `fs`, tool `_x`. The server part ends at the first separator or
+ * inside the run of `_` that starts there; the longest known server wins. When none is known, the
+ * first separator splits (and the caller reports that server as unknown).
+ */
+export function splitNamespacedAmong(name: string, isServer: (server: string) => boolean): { server: string; name: string } | undefined {
+  const first = name.indexOf(NAMESPACE_SEPARATOR);
+  if (first <= 0) return undefined;
+  let found: { server: string; name: string } | undefined;
+  for (let at = first; name.startsWith(NAMESPACE_SEPARATOR, at); at++) {
+    const server = name.slice(0, at);
+    const rest = name.slice(at + NAMESPACE_SEPARATOR.length);
+    if (rest !== '' && !server.includes(NAMESPACE_SEPARATOR) && isServer(server)) found = { server, name: rest };
+  }
+  return found ?? splitNamespaced(name);
+}
+
 /** Whether a name holds the separator at all (a server name must not: it would split wrongly). */
 export function hasNamespaceSeparator(name: string): boolean {
   return name.includes(NAMESPACE_SEPARATOR);

@@ -199,3 +199,54 @@ describe('protocol edges over raw NDJSON', function () {
     assert.equal(raw.messages.filter((m) => m.id === '1').length, 1);
   });
 });
+
+describe('routing to a server whose name ends in an underscore', function () {
+  this.timeout(60000);
+  let session: SdkSession;
+
+  before(async () => {
+    // `fs_`'s tools are `fs___name`: the first `__` would split them as server `fs`, tool `_name`.
+    const config = writeConfig([
+      { name: 'fs', command: fixtureServer('--name', 'fs'), env: { GATEKIT_FIXTURE_VALUE: 'fs' } },
+      { name: 'fs_', command: fixtureServer('--name', 'fs_'), env: { GATEKIT_FIXTURE_VALUE: 'fs_' } },
+    ]);
+    session = await connectSdk(config);
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  it('lists both servers tools and routes each call to the server it was listed for', async () => {
+    const names = (await session.client.listTools()).tools.map((t) => t.name);
+    assert.ok(names.includes('fs__whoami') && names.includes('fs___whoami'), names.join(','));
+    assert.equal(JSON.parse(textOf(await session.client.callTool({ name: 'fs___whoami', arguments: {} }))).fixtureValue, 'fs_');
+    assert.equal(JSON.parse(textOf(await session.client.callTool({ name: 'fs__whoami', arguments: {} }))).fixtureValue, 'fs');
+  });
+});
+
+describe('a tool name that would reach another server', function () {
+  this.timeout(60000);
+  let session: SdkSession;
+
+  before(async () => {
+    // `fs` lists `_whoami`: namespaced, `fs___whoami`, which is `fs_`'s own `whoami`.
+    const config = writeConfig([
+      { name: 'fs', command: fixtureServer('--name', 'fs', '--named-tool', '_whoami'), env: { GATEKIT_FIXTURE_VALUE: 'fs' } },
+      { name: 'fs_', command: fixtureServer('--name', 'fs_'), env: { GATEKIT_FIXTURE_VALUE: 'fs_' } },
+    ]);
+    session = await connectSdk(config);
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  it('is left out of the list and reported, and the name keeps reaching the other server', async () => {
+    const listed = await session.client.listTools();
+    assert.equal(listed.tools.filter((t) => t.name === 'fs___whoami').length, 1, 'one tool of that name');
+    const unavailable = (listed._meta?.['gatekit/unavailableServers'] ?? []) as { server: string; error: string }[];
+    assert.ok(unavailable.some((u) => u.server === 'fs' && /would reach another server/.test(u.error)), JSON.stringify(unavailable));
+    assert.equal(JSON.parse(textOf(await session.client.callTool({ name: 'fs___whoami', arguments: {} }))).fixtureValue, 'fs_');
+  });
+});

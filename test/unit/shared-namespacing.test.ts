@@ -1,7 +1,7 @@
 // The `server__name` convention both processes use (src/shared/namespacing).
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { hasNamespaceSeparator, NAMESPACE_SEPARATOR, namespacedName, splitNamespaced } from '../../src/shared/namespacing';
+import { hasNamespaceSeparator, NAMESPACE_SEPARATOR, namespacedName, splitNamespaced, splitNamespacedAmong } from '../../src/shared/namespacing';
 
 describe('shared namespacing', () => {
   it('joins server and name with the separator, and the first separator splits', () => {
@@ -17,13 +17,33 @@ describe('shared namespacing', () => {
     assert.equal(hasNamespaceSeparator('my_server'), false);
   });
 
-  // A server name ending in '_' (which the config schema accepts today) would not split back:
-  // 'fs_' + 'x' → 'fs___x' → server 'fs', name '_x'. Reported on issue #12, not changed here.
+  // A server name ending in '_' (the config schema accepts it) does not split back at the first
+  // separator: 'fs_' + 'x' → 'fs___x' → server 'fs', name '_x'. The router splits among known servers.
   it('splits back what it joined for every server name that does not end in an underscore', () => {
     const server = fc.stringMatching(/^[a-z][a-z0-9-]*(?:_[a-z0-9-]+)*$/);
     fc.assert(
       fc.property(server, fc.string({ minLength: 1 }), (s, name) => {
         assert.deepEqual(splitNamespaced(namespacedName(s, name)), { server: s, name });
+      }),
+    );
+  });
+
+  it('splits after a known server, so a server named with a trailing underscore gets its calls', () => {
+    const known = (...servers: string[]) => (server: string) => servers.includes(server);
+    assert.deepEqual(splitNamespacedAmong('fs___x', known('fs_')), { server: 'fs_', name: 'x' });
+    assert.deepEqual(splitNamespacedAmong('fs___x', known('fs')), { server: 'fs', name: '_x' });
+    assert.deepEqual(splitNamespacedAmong('fs___x', known('fs', 'fs_')), { server: 'fs_', name: 'x' }, 'the longest known server');
+    assert.deepEqual(splitNamespacedAmong('a____b', known('a__')), { server: 'a', name: '__b' }, 'a server part never holds the separator');
+    assert.deepEqual(splitNamespacedAmong('gh__x', known('fs')), { server: 'gh', name: 'x' }, 'unknown: the first separator, for the error');
+    for (const name of ['fs_', 'fs__', '__x', 'plain']) assert.equal(splitNamespacedAmong(name, known('fs', 'fs_')), undefined, name);
+    assert.deepEqual(splitNamespacedAmong('fs___', known('fs_')), splitNamespaced('fs___'), 'no empty tool name');
+  });
+
+  it('splits back what it joined for every server name, among the configured ones', () => {
+    const server = fc.stringMatching(/^[a-z][a-z0-9_-]*$/).filter((s) => !s.includes('__'));
+    fc.assert(
+      fc.property(server, fc.string({ minLength: 1 }), (s, name) => {
+        assert.deepEqual(splitNamespacedAmong(namespacedName(s, name), (candidate) => candidate === s), { server: s, name });
       }),
     );
   });
