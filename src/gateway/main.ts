@@ -17,7 +17,7 @@ import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
-       gatekit-gateway pins list|approve [server[__tool]] --config FILE [--json]
+       gatekit-gateway pins list|approve|check [server[__tool]] --config FILE [--json] (pins --help)
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
 client and runs the upstream MCP servers of the config file as child processes.
@@ -172,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-/** `gatekit-gateway pins list|approve …`: review and approve tool definitions pinned in the lockfile. */
+/** `gatekit-gateway pins list|approve|check …`: review, approve and check (CI) tool definitions pinned in the lockfile. */
 async function pins(argv: string[]): Promise<number> {
   const rest: string[] = [];
   let configPath = process.env.GATEKIT_CONFIG;
@@ -191,7 +191,8 @@ async function pins(argv: string[]): Promise<number> {
     loaded = loadConfigFile(configPath);
   } catch (err) {
     process.stderr.write(`Configuration invalid: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // `check` keeps 1 for a mismatch: a config it cannot use is a usage error there.
+    return rest.includes('check') ? 2 : 1;
   }
   const lockfile = configuredLockfile(loaded);
   return runPinsCommand(rest, {
@@ -200,6 +201,8 @@ async function pins(argv: string[]): Promise<number> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     ...(lockfile ? { lockfile } : {}),
+    loaded,
+    log,
   });
 }
 

@@ -1,6 +1,7 @@
-// `gatekit-gateway pins list|approve`: shows what the tool-pinning lockfile holds and accepts the
-// changed tool definitions waiting in it. The running gateway records those as servers list their
-// tools; this command works offline, on the lockfile alone.
+// `gatekit-gateway pins list|approve|check`: shows what the tool-pinning lockfile holds, accepts the
+// changed tool definitions waiting in it, and (check, for CI) compares it with what the servers offer
+// now. The running gateway records changes as servers list their tools; list and approve work
+// offline, on the lockfile alone; check starts the servers (pins-check.ts) and never writes.
 import type { LoadedConfig } from '../config/loader';
 import { resolveUserPath } from '../config/paths';
 import { approvalLockfileOf } from '../plugins/descriptors';
@@ -15,6 +16,7 @@ import {
   type Lockfile,
 } from '../plugins/security/pin-store';
 import { hasNamespaceSeparator, namespacedName, splitNamespaced } from '../shared/namespacing';
+import { checkPins, PinsCheckSetupError, type PinsCheckReport } from './pins-check';
 
 /** What the `pins` command needs from the CLI around it. */
 export interface PinsCommandContext {
@@ -25,6 +27,10 @@ export interface PinsCommandContext {
   readonly stderr: (text: string) => void;
   /** The lockfile path when the config's approvals plugin names one (already resolved: {@link configuredLockfile}). */
   readonly lockfile?: string;
+  /** The loaded config: `check` starts its servers. */
+  readonly loaded?: LoadedConfig;
+  /** Diagnostics of the servers and plugins `check` runs (shown with --verbose). */
+  readonly log?: (line: string) => void;
 }
 
 const USAGE = `Usage: gatekit-gateway pins <command> [options]
@@ -32,10 +38,16 @@ const USAGE = `Usage: gatekit-gateway pins <command> [options]
 Commands:
   list [server]                  Show pinned tools and changes waiting for approval
   approve [server[__tool]]       Accept the pending (changed or new) definitions
+  check                          Start the servers and compare their tools with the lockfile
+                                 (for CI; never writes the lockfile). Exit 0 all match,
+                                 1 mismatch, 2 usage or config error, 3 a server did not start
 
 Options:
   --lockfile <path>              Use this lockfile instead of gatekit.lock.json beside the config
-  --json                         (list) Print the lockfile status as JSON
+  --json                         (list, check) Print the result as JSON
+  --timeout-ms <n>               (check) How long to wait for the servers' tools
+                                 (default: the config's connection_timeout + 5 s)
+  -v, --verbose                  (check) Show the servers' and plugins' diagnostics
   -h, --help                     Show this help
 `;
 
@@ -44,6 +56,8 @@ interface ParsedArgs {
   target?: string;
   json: boolean;
   lockfile?: string;
+  timeoutMs?: number;
+  verbose: boolean;
   help: boolean;
 }
 
@@ -51,12 +65,19 @@ class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
   const args = argv[0] === 'pins' ? argv.slice(1) : argv;
-  const parsed: ParsedArgs = { json: false, help: false };
+  const parsed: ParsedArgs = { json: false, help: false, verbose: false };
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--json') parsed.json = true;
     else if (arg === '-h' || arg === '--help') parsed.help = true;
+    else if (arg === '-v' || arg === '--verbose') parsed.verbose = true;
+    else if (arg === '--timeout-ms' || arg.startsWith('--timeout-ms=')) {
+      const value = arg === '--timeout-ms' ? args[++i] : arg.slice('--timeout-ms='.length);
+      const ms = Number(value);
+      if (value === undefined || !Number.isInteger(ms) || ms <= 0) throw new UsageError('--timeout-ms needs a positive whole number of milliseconds');
+      parsed.timeoutMs = ms;
+    }
     else if (arg === '--lockfile') {
       const value = args[++i];
       if (value === undefined) throw new UsageError('--lockfile needs a path');
@@ -95,7 +116,7 @@ function describeApproved(approved: readonly ApprovedPin[]): string {
 }
 
 /**
- * Runs `pins list|approve`. Returns the exit code: 0 done, 1 failed (unusable lockfile, nothing
+ * Runs `pins list|approve|check`. Returns the exit code: 0 done, 1 failed (unusable lockfile, nothing
  * matching the target, servers unreachable), 2 usage error.
  */
 export async function runPinsCommand(argv: string[], ctx: PinsCommandContext): Promise<number> {
@@ -119,6 +140,9 @@ export async function runPinsCommand(argv: string[], ctx: PinsCommandContext): P
         return await listPins(file, target.server, args, ctx);
       case 'approve':
         return await approvePins(file, target, ctx);
+      case 'check':
+        if (args.target !== undefined) throw new UsageError('check takes no argument');
+        return await checkCommand(file, args, ctx);
       case undefined:
         ctx.stderr(USAGE);
         return 2;
@@ -212,6 +236,61 @@ async function approvePins(file: string, target: { server?: string; tool?: strin
   return 0;
 }
 
+/** `pins check`: exit 0 all match, 1 mismatch, 2 config error, 3 a server did not start. */
+async function checkCommand(file: string, args: ParsedArgs, ctx: PinsCommandContext): Promise<number> {
+  if (ctx.loaded === undefined) throw new UsageError('check needs --config FILE');
+  const timeoutMs = args.timeoutMs ?? ctx.loaded.config.proxy.timeouts.connection_timeout * 1000 + 5000;
+  const log = args.verbose ? (ctx.log ?? ((line: string) => ctx.stderr(`gatekit: ${line}\n`))) : () => undefined;
+  let report: PinsCheckReport;
+  try {
+    report = await checkPins(ctx.loaded, file, timeoutMs, log);
+  } catch (err) {
+    if (!(err instanceof PinsCheckSetupError)) throw err;
+    ctx.stderr(`pins check: ${err.message}\n`);
+    return 2;
+  }
+  const failed = report.servers.filter((s) => s.failed !== undefined);
+  const mismatched = report.servers.filter((s) => s.new.length + s.changed.length + s.missing.length > 0);
+  const code = failed.length > 0 ? 3 : mismatched.length > 0 ? 1 : 0;
+  const config = ctx.configPath;
+  const approve = (target: string): string => `gatekit-gateway pins approve ${target} --config ${config}`;
+  if (args.json) {
+    ctx.stdout(`${JSON.stringify({ ok: code === 0, exitCode: code, ...report }, null, 2)}\n`);
+    return code;
+  }
+  const lines: string[] = [`Lockfile: ${file}${report.lockfileExists ? '' : ' (does not exist: every tool is new)'}`];
+  for (const s of report.servers) {
+    if (s.failed !== undefined) {
+      lines.push(`${s.server}: FAILED, ${s.failed}`);
+      continue;
+    }
+    if (s.new.length + s.changed.length + s.missing.length === 0) {
+      lines.push(`${s.server}: ok${s.unpinned.length ? ` (${s.unpinned.length} tool(s) not pinned by the config)` : ''}`);
+      continue;
+    }
+    lines.push(`${s.server}:`);
+    for (const tool of s.new) lines.push(`  NEW      ${namespacedName(s.server, tool)}`);
+    for (const c of s.changed) lines.push(`  CHANGED  ${namespacedName(s.server, c.tool)} (${c.fields.join(', ') || 'definition'})`);
+    for (const tool of s.missing) lines.push(`  MISSING  ${namespacedName(s.server, tool)} (pinned, no longer offered)`);
+  }
+  if (report.notConfigured.length) lines.push(`Not checked (in the lockfile, not run by the config): ${report.notConfigured.join(', ')}`);
+  if (code === 0) lines.push('', 'All tool definitions match the lockfile.');
+  if (mismatched.length > 0) {
+    lines.push('', 'The servers offer tools the lockfile does not approve. After reviewing them, record them in the lockfile');
+    lines.push('by running the gateway once (it pins new tools on first use and records the rest as pending), then approve:');
+    for (const s of mismatched) {
+      const tools = [...s.new, ...s.changed.map((c) => c.tool)];
+      // One command per server when several of its tools wait (it approves only what is pending).
+      if (tools.length === 1) lines.push(`  ${approve(namespacedName(s.server, tools[0]!))}`);
+      else if (tools.length > 1) lines.push(`  ${approve(s.server)}`);
+    }
+    if (mismatched.some((s) => s.missing.length > 0)) lines.push(`Tools no longer offered: remove their entries from ${file} after review.`);
+    lines.push('Commit the updated lockfile: the change shows up as a diff in the pull request.');
+  }
+  if (failed.length > 0) lines.push('', `${failed.length} server(s) did not start: the check is incomplete.`);
+  ctx.stdout(`${lines.join('\n')}\n`);
+  return code;
+}
 
 /**
  * The lockfile the config's approvals plugin names (the first entry that names one, resolved
