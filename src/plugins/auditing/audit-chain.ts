@@ -132,6 +132,25 @@ async function eachLine(
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A line's `prev_sha256`, or what keeps it from having one. */
+function parseRecord(bytes: Buffer): { prev: string } | { problem: ChainProblem; message: string } {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { problem: 'invalid-utf8', message: 'line is not valid UTF-8' };
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return { problem: 'unparseable', message: 'line is not a JSON record' };
+  }
+  const prev = record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Record<string, unknown>)[CHAIN_FIELD] : undefined;
+  if (typeof prev !== 'string' || !HEX_HASH.test(prev)) return { problem: 'missing-field', message: `record has no valid "${CHAIN_FIELD}" field` };
+  return { prev };
+}
+
 /**
  * Walks `files` (oldest first) and checks every record's `prev_sha256` against the sha256 of the
  * line before it, across files. The first record of the oldest file is accepted whatever it links
@@ -142,6 +161,7 @@ export async function verifyChainFiles(files: readonly string[], open: (file: st
   let previous: { hash: string; file: string; line: number } | undefined;
   let startsAtGenesis = false;
   let broken: ChainVerdict | undefined;
+  let suspect: { problem: ChainProblem; message: string; file: string; line: number; hash: string } | undefined;
   const fail = (problem: ChainProblem, file: string, line: number, message: string): false => {
     broken = { intact: false, records, files, problem, file, line, message };
     return false;
@@ -158,20 +178,21 @@ export async function verifyChainFiles(files: readonly string[], open: (file: st
       await eachLine(handle, (bytes, terminated, lineNo) => {
         if (bytes === undefined) return fail('too-long', file, lineNo, `line longer than ${MAX_VERIFY_LINE_BYTES} bytes`);
         if (!terminated) return fail('truncated', file, lineNo, 'truncated record: the last line has no line end (a write cut off, e.g. by a crash), not a changed record');
-        let text: string;
-        try {
-          text = strictUtf8.decode(bytes);
-        } catch {
-          return fail('invalid-utf8', file, lineNo, 'line is not valid UTF-8');
+        const parsed = parseRecord(bytes);
+        if (suspect) {
+          // A line that did not parse, followed by a record linked to it: a record cut off by a crash
+          // that the restarted writer ended with '\n' and chained on from.
+          if ('prev' in parsed && parsed.prev === suspect.hash) {
+            return fail('truncated', suspect.file, suspect.line, 'truncated record: cut off mid-write (e.g. by a crash) and ended by the restarted writer, which chained on from it; not a changed record');
+          }
+          return fail(suspect.problem, suspect.file, suspect.line, suspect.message);
         }
-        let record: unknown;
-        try {
-          record = JSON.parse(text);
-        } catch {
-          return fail('unparseable', file, lineNo, 'line is not a JSON record');
+        if ('problem' in parsed) {
+          if (parsed.problem === 'missing-field') return fail(parsed.problem, file, lineNo, parsed.message);
+          suspect = { ...parsed, file, line: lineNo, hash: hashLine(bytes) };
+          return true;
         }
-        const prev = record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Record<string, unknown>)[CHAIN_FIELD] : undefined;
-        if (typeof prev !== 'string' || !HEX_HASH.test(prev)) return fail('missing-field', file, lineNo, `record has no valid "${CHAIN_FIELD}" field`);
+        const prev = parsed.prev;
         if (previous === undefined) startsAtGenesis = prev === GENESIS_HASH;
         else if (prev !== previous.hash) {
           const where = previous.file === file ? `line ${previous.line}` : `line ${previous.line} of ${previous.file}`;
@@ -188,5 +209,6 @@ export async function verifyChainFiles(files: readonly string[], open: (file: st
     }
     if (broken) return broken;
   }
+  if (suspect) return fail(suspect.problem, suspect.file, suspect.line, suspect.message) || broken!;
   return { intact: true, records, files, startsAtGenesis };
 }
