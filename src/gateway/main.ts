@@ -12,12 +12,14 @@ import { ConfigError } from '../config/errors';
 import { PluginLoadError } from '../plugins/pipeline';
 import { openForAppendSync } from '../plugins/safe-file';
 import { configuredLockfile, runPinsCommand } from './pins-cli';
+import { runAuditCommand } from './audit-cli';
 import { configFromEnvironment, startControlLink } from './control/environment';
 import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
        gatekit-gateway pins list|approve|check [server[__tool]] --config FILE [--json] (pins --help)
+       gatekit-gateway audit verify FILE   (check a chained JSONL audit log: 0 intact, 1 broken)
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
 client and runs the upstream MCP servers of the config file as child processes.
@@ -63,6 +65,7 @@ function configureLogging(logging: LoadedConfig['config']['logging']): void {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'pins') return pins(argv.slice(1));
+  if (argv[0] === 'audit') return runAuditCommand(argv.slice(1), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
   let parsed;
   try {
     parsed = parseArgs({

@@ -129,6 +129,29 @@ export function openForAppendSync(file: string): number {
 }
 
 /**
+ * Opens an existing `file` for reading (an audit log being verified or resumed): never through a
+ * symbolic link (O_NOFOLLOW, and the lstat before), and only a regular file, so a FIFO cannot block
+ * the reader and a device cannot feed it endless bytes. Ownership is not checked: reading forges nothing.
+ */
+export async function openForReading(file: string): Promise<FileHandle> {
+  const existing = await fsp.lstat(file);
+  if (existing.isSymbolicLink()) throw new UnsafeFileError(file, 'it is a symbolic link');
+  if (!existing.isFile()) throw new UnsafeFileError(file, 'it is not a regular file');
+  let handle: FileHandle;
+  try {
+    handle = await fsp.open(file, constants.O_RDONLY | NO_FOLLOW | NON_BLOCKING);
+  } catch (err) {
+    throw asLinkError(file, err);
+  }
+  const opened = await handle.stat().catch(() => undefined);
+  if (!opened?.isFile()) {
+    await handle.close().catch(() => undefined);
+    throw new UnsafeFileError(file, 'it is not a regular file');
+  }
+  return handle;
+}
+
+/**
  * Creates `file` (0600), failing if anything exists at the path, a link included (O_EXCL). For
  * temporary files and lock files.
  */

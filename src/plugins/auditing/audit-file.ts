@@ -3,7 +3,8 @@
 import { promises as fsp, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { openForAppend, UnsafeFileError } from '../safe-file';
+import { openForAppend, openForReading, UnsafeFileError } from '../safe-file';
+import { GENESIS_HASH, hashLine, linkLine, readLastLine } from './audit-chain';
 import type { AuditEvent, AuditingPlugin, PluginEnvironment } from '../types';
 import type { FileOptions } from './audit-options';
 
@@ -20,6 +21,11 @@ export interface AuditFileOptions {
   readonly backupCount: number;
   /** Written as the first line of every new or empty file (the CSV header). */
   readonly header?: string;
+  /**
+   * Chain the records (each line a JSON object): every line gets `prev_sha256`, the sha256 of the
+   * previous line's bytes, also across rotation and restarts (see audit-chain.ts).
+   */
+  readonly chain?: boolean;
   /** Told about trouble that costs no record (a rotation that could not happen). */
   readonly onWarning?: (message: string) => void;
 }
@@ -100,6 +106,9 @@ export class AuditFile {
   private backupCount = 0;
   private rotates = false;
   private header: string | undefined;
+  private chain = false;
+  /** Hash of the last line written (`prev_sha256` of the next); undefined until read from the file. */
+  private chainHead: string | undefined;
   private warn: (message: string) => void = () => undefined;
   /** Rotation is skipped until then after a rename failed (Windows refuses to rename a file another process holds open). */
   private rotationRetryAt = 0;
@@ -137,6 +146,8 @@ export class AuditFile {
     this.backupCount = options.backupCount;
     this.rotates = options.backupCount > 0 && options.maxBytes > 0;
     this.header = options.header;
+    if (this.chain !== (options.chain ?? false)) this.chainHead = undefined;
+    this.chain = options.chain ?? false;
     if (options.onWarning) this.warn = options.onWarning;
   }
 
@@ -195,6 +206,8 @@ export class AuditFile {
           batch.settle();
         } catch (err) {
           await this.dropHandle();
+          // Lines of the failed batch may or may not be in the file: the next batch reads where the chain stands.
+          this.chainHead = undefined;
           batch.settle(err instanceof AuditFileError ? err : new AuditFileError(`Cannot write audit log ${this.path}: ${describe(err)}`, this.path, { cause: err }));
         }
       }
@@ -207,6 +220,7 @@ export class AuditFile {
 
   private async writeLines(lines: string[]): Promise<void> {
     await this.ensureOpen();
+    if (this.chain) lines = await this.linkLines(lines);
     const data = this.encode(lines);
     if (!this.rotates || this.size + data.length <= this.maxBytes || Date.now() < this.rotationRetryAt) {
       await this.writeChunk(data);
@@ -234,6 +248,58 @@ export class AuditFile {
       chunkBytes += lineBytes;
     }
     if (chunk.length > 0) await this.writeChunk(Buffer.from(chunk.join('\n') + '\n', 'utf8'));
+  }
+
+  /** The lines with `prev_sha256` added, each linked to the one before; advances the chain head. */
+  private async linkLines(lines: readonly string[]): Promise<string[]> {
+    let head = this.chainHead ?? (await this.resumeChain());
+    const linked = lines.map((line) => {
+      const chained = linkLine(line, head);
+      head = hashLine(chained);
+      return chained;
+    });
+    this.chainHead = head;
+    return linked;
+  }
+
+  /**
+   * Where the chain stands when this writer has not written yet (a gateway restart, a reloaded
+   * configuration, a failed batch): the hash of the file's last line; for an empty file, of the
+   * last line of `<file>.1` (a rotation the previous run did not get to write after), else genesis.
+   * A file ending inside a line (a crash mid-write) gets its '\n' first, so that partial line
+   * stays a line of its own, reported as such by the verifier.
+   */
+  private async resumeChain(): Promise<string> {
+    const handle = this.handle!;
+    try {
+      const { size } = await handle.stat();
+      // The handle is write-only (O_APPEND): read through a second, read-only descriptor.
+      let last = size > 0 ? await this.lastLineOf(this.path) : undefined;
+      if (last && !last.terminated) {
+        await this.writeChunk(Buffer.from('\n'));
+        last = { ...last, terminated: true };
+      }
+      if (!last && size === 0 && this.rotates) last = await this.lastLineOf(`${this.path}.1`);
+      return last?.hash ?? GENESIS_HASH;
+    } catch (err) {
+      this.warn(`Cannot read the end of audit log ${this.path} to continue its hash chain (${describe(err)}); starting a new chain`);
+      return GENESIS_HASH;
+    }
+  }
+
+  private async lastLineOf(file: string): Promise<{ hash: string; terminated: boolean } | undefined> {
+    let reader: FileHandle;
+    try {
+      reader = await openForReading(file);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      return await readLastLine(reader, (await reader.stat()).size);
+    } finally {
+      await reader.close().catch(() => undefined);
+    }
   }
 
   /**
@@ -435,12 +501,14 @@ export function createFileAuditor(
   env: PluginEnvironment,
   formatLine: (event: AuditEvent) => string,
   header?: string,
+  chain = false,
 ): AuditingPlugin {
   const file = openAuditFile({
     path: env.resolvePath(options.output_file),
     maxBytes: megabytes(options.max_file_size_mb),
     backupCount: options.backup_count,
     ...(header !== undefined ? { header } : {}),
+    chain,
     onWarning: (message) => env.log(message),
   });
   return {

@@ -14,6 +14,8 @@ const configSchema = z.strictObject({
     .max(1048576)
     .refine((size) => size === 0 || size >= 50, 'max_body_size must be 0 (unlimited) or at least 50')
     .default(10240),
+  /** Tamper-evident log: each record carries `prev_sha256`, the sha256 of the previous line (docs/auditing.md). */
+  chain: z.boolean().default(false),
 });
 
 /** Parsed `audit_jsonl` options. */

@@ -268,5 +268,5 @@ export type { JsonlAuditOptions };
 /** Gatekit's JSON Lines audit log. */
 export const auditJsonl: PluginDefinition<JsonlAuditOptions> = {
   ...auditJsonlDescriptor,
-  create: (options, env) => createFileAuditor(options, env, (event) => formatJsonlLine(event, options)),
+  create: (options, env) => createFileAuditor(options, env, (event) => formatJsonlLine(event, options), undefined, options.chain),
 };

@@ -89,6 +89,7 @@ describe('audit_jsonl', () => {
         include_response_body: false,
         include_notification_body: false,
         max_body_size: 10240,
+        chain: false,
       });
     });
 
