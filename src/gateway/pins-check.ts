@@ -7,6 +7,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Gateway } from './gateway';
+import { controlOnlyHandshake } from './control/control-only';
 import { settingsFromConfig, type GatewaySettings } from './settings';
 import { gatekitVersion } from './version';
 import type { ClientReceiver, ClientTransport, SendCallback } from './transport/transport';
@@ -57,7 +58,7 @@ class NoClientTransport implements ClientTransport {
   close(): void {}
 }
 
-/** Plugin entries that keep approvals, pointed at `copy`, without trust on first use, audit only. */
+/** Plugin entries that keep approvals, pointed at `copy`, with the options their descriptor declares for checking. */
 function readOnlyPlugins(plugins: PluginsByKind, copy: string): { plugins: PluginsByKind; pinning: boolean } {
   let pinning = false;
   const out: Record<string, PluginScopes> = {};
@@ -69,7 +70,7 @@ function readOnlyPlugins(plugins: PluginsByKind, copy: string): { plugins: Plugi
         const offer = offerOf(entry, 'toolApprovals');
         if (offer === undefined) return entry;
         if (entry.enabled) pinning = true;
-        const options = { ...(entry.options as Record<string, unknown>), [offer.lockfileOption]: copy, trust_on_first_use: false, action: 'audit_only' };
+        const options = { ...(entry.options as Record<string, unknown>), ...offer.checkOptions, [offer.lockfileOption]: copy };
         return { ...entry, options };
       });
     }
@@ -162,7 +163,7 @@ async function collectInventories(settings: GatewaySettings, timeoutMs: number, 
     // A gateway none of whose servers could start stops by itself.
     void gateway.finished.then(() => resolve());
     timer = setTimeout(resolve, timeoutMs);
-    gateway.startWithoutClient({ protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'gatekit-pins-check', version: gatekitVersion } });
+    gateway.startWithoutClient({ ...controlOnlyHandshake(gatekitVersion), clientInfo: { name: 'gatekit-pins-check', version: gatekitVersion } });
     settle();
   });
   clearTimeout(timer);

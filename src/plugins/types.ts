@@ -230,9 +230,11 @@ export interface PluginOffers {
   /**
    * The plugin keeps approved tool definitions in a lockfile; its instance offers
    * {@link InterceptorPlugin.toolApprovals}. `lockfileOption` names the option holding the
-   * lockfile's path (absent: `gatekit.lock.json` beside the config file).
+   * lockfile's path (absent: `gatekit.lock.json` beside the config file). `checkOptions` are the
+   * option values that make an instance compare only (`gatekit-gateway pins check`): it approves
+   * nothing by itself and withholds nothing, so every tool offered is compared with the lockfile.
    */
-  readonly toolApprovals?: { readonly lockfileOption: string };
+  readonly toolApprovals?: { readonly lockfileOption: string; readonly checkOptions: Readonly<Record<string, unknown>> };
   /**
    * The plugin decides which tools a server shows from an allowlist: option `option` is a list of
    * objects whose `toolKey` member is the upstream tool's name.

@@ -23,5 +23,6 @@ export const toolPinningDescriptor: PluginDescriptor<ToolPinningOptions> = {
     'Pins every tool definition on first sight (sha256 in gatekit.lock.json, beside the config file); a tool whose name, description or schema later changes is withheld and its calls refused until approved with `gatekit-gateway pins approve`.',
   configSchema,
   writtenFileOptions: ['lockfile'],
-  offers: { toolApprovals: { lockfileOption: 'lockfile' } },
+  // Checking: no trust on first use (a tool not in the lockfile is new, not pinned), audit only (nothing withheld).
+  offers: { toolApprovals: { lockfileOption: 'lockfile', checkOptions: { trust_on_first_use: false, action: 'audit_only' } } },
 };

@@ -42,7 +42,7 @@ describe('plugin descriptors', () => {
 
   it('finds what plugins offer by key, never by name', () => {
     assert.deepEqual(toolAllowlistPlugin(), { handler: 'tool_manager', kind: 'middleware', option: 'tools', toolKey: 'tool' });
-    assert.deepEqual(offerOf({ handler: 'tool_pinning' }, 'toolApprovals'), { lockfileOption: 'lockfile' });
+    assert.deepEqual(offerOf({ handler: 'tool_pinning' }, 'toolApprovals'), { lockfileOption: 'lockfile', checkOptions: { trust_on_first_use: false, action: 'audit_only' } });
     assert.equal(offerOf({ handler: 'basic_pii_filter' }, 'auditLog'), undefined);
     assert.equal(offerOf({ handler: 'no_such_plugin' }, 'auditLog'), undefined);
     for (const handler of ['audit_jsonl', 'audit_csv', 'audit_human_readable']) {
@@ -54,8 +54,20 @@ describe('plugin descriptors', () => {
     assert.equal(approvalLockfileOf({ handler: 'tool_pinning', options: { lockfile: 'pins.json' } }), 'pins.json');
     assert.equal(approvalLockfileOf({ handler: 'tool_pinning', options: {} }), undefined);
     // A test registry's plugin offering the same is found the same way.
-    const other: PluginDescriptor = { ...builtinDescriptors.tool_pinning, handler: 'my_pins', offers: { toolApprovals: { lockfileOption: 'store' } } };
+    const other: PluginDescriptor = { ...builtinDescriptors.tool_pinning, handler: 'my_pins', offers: { toolApprovals: { lockfileOption: 'store', checkOptions: {} } } };
     assert.equal(approvalLockfileOf({ handler: 'my_pins', options: { store: 's.json' } }, { find: (h) => (h === 'my_pins' ? other : undefined) }), 's.json');
+  });
+
+  it('declares check options that its own options schema accepts, for every plugin offering approvals', () => {
+    let offering = 0;
+    for (const descriptor of Object.values(builtinDescriptors)) {
+      const offer = descriptor.offers?.toolApprovals;
+      if (offer === undefined) continue;
+      offering++;
+      const parsed = descriptor.configSchema.safeParse({ ...offer.checkOptions });
+      assert.ok(parsed.success, `${descriptor.handler}: ${JSON.stringify(parsed.error?.issues)}`);
+    }
+    assert.ok(offering > 0);
   });
 
   it('the pins command finds the lockfile through the approvals offer', () => {
