@@ -32,13 +32,15 @@ export function splitNamespaced(name: string): { server: string; name: string } 
 export function splitNamespacedAmong(name: string, isServer: (server: string) => boolean): { server: string; name: string } | undefined {
   const first = name.indexOf(NAMESPACE_SEPARATOR);
   if (first <= 0) return undefined;
-  let found: { server: string; name: string } | undefined;
-  for (let at = first; name.startsWith(NAMESPACE_SEPARATOR, at); at++) {
-    const server = name.slice(0, at);
+  // A server's name never holds the separator, so its part ends at `first` or one `_` later: two
+  // candidates at most, however long the run of `_` (the name is the client's, of any length).
+  for (const at of [first + 1, first]) {
+    if (!name.startsWith(NAMESPACE_SEPARATOR, at)) continue;
     const rest = name.slice(at + NAMESPACE_SEPARATOR.length);
-    if (rest !== '' && !server.includes(NAMESPACE_SEPARATOR) && isServer(server)) found = { server, name: rest };
+    const server = name.slice(0, at);
+    if (rest !== '' && isServer(server)) return { server, name: rest };
   }
-  return found ?? splitNamespaced(name);
+  return splitNamespaced(name);
 }
 
 /** Whether a name holds the separator at all (a server name must not: it would split wrongly). */

@@ -37,6 +37,11 @@ describe('shared namespacing', () => {
     assert.deepEqual(splitNamespacedAmong('gh__x', known('fs')), { server: 'gh', name: 'x' }, 'unknown: the first separator, for the error');
     for (const name of ['fs_', 'fs__', '__x', 'plain']) assert.equal(splitNamespacedAmong(name, known('fs', 'fs_')), undefined, name);
     assert.deepEqual(splitNamespacedAmong('fs___', known('fs_')), splitNamespaced('fs___'), 'no empty tool name');
+    // A client's name with a long run of '_' is split after looking at two server names at most.
+    let asked = 0;
+    const long = 'fs' + '_'.repeat(1 << 20) + 'x';
+    assert.deepEqual(splitNamespacedAmong(long, (server) => (asked++, server === 'fs_')), { server: 'fs_', name: '_'.repeat((1 << 20) - 3) + 'x' });
+    assert.ok(asked <= 2, `asked ${asked} times`);
   });
 
   it('splits back what it joined for every server name, among the configured ones', () => {
