@@ -2,7 +2,7 @@
 // extension (everything inlined except the 'vscode' module the host provides).
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -46,6 +46,12 @@ const lean = { minify: true, keepNames: true };
 const builds = [
   { ...common, minify: true, entryPoints: ['src/gateway/main.ts'], outfile: 'dist/gateway-core.js' },
 ];
+// Parts of the gateway loaded only when a configuration uses them (src/gateway/chunks.ts): each
+// src/gateway/chunks/<name>.ts becomes dist/gateway-<name>.js.
+for (const file of existsSync('src/gateway/chunks') ? readdirSync('src/gateway/chunks') : []) {
+  if (!file.endsWith('.ts')) continue;
+  builds.push({ ...common, minify: true, entryPoints: [`src/gateway/chunks/${file}`], outfile: `dist/gateway-${file.slice(0, -3)}.js` });
+}
 // The extension entry arrives with the VS Code extension work; build it as soon as it exists.
 if (existsSync('src/extension/main.ts')) {
   builds.push({
