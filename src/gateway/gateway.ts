@@ -18,6 +18,9 @@ import { settingsFromConfig, type GatewaySettings } from './settings';
 import path from 'node:path';
 import type { ApplyConfigResult, ToolInventoryParams } from '../shared/protocol';
 import { ControlOnlySession } from './control/control-only';
+import { DualEraClientTransport } from './eras/dual-era-client';
+import { DualEraUpstreamTransport, type EraMemory } from './eras/dual-era-upstream';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './handshake';
 
 /**
  * The gateway's connections to the outside. The client is a transport, or a pair of byte streams
@@ -31,6 +34,12 @@ export type GatewayIo = ({ readonly client: ClientTransport } | { readonly input
 
 /** Health of one upstream, for the control link and logs (defined in src/shared/vocabulary). */
 export type { ServerStatus } from '../shared/vocabulary';
+
+/** How long a call waits for a modern client to bring the input a server asked for, when no server sets it (their request timeout). */
+const DEFAULT_INPUT_TIMEOUT_MS = 60_000;
+
+/** How long a server that stays silent on the era probe delays its start (then it is taken for a legacy one). */
+const MAX_ERA_PROBE_MS = 10_000;
 
 /** How long the whole shutdown may take before the process gives up waiting (VS Code waits 10 s). */
 const SHUTDOWN_DEADLINE_MS = 4500;
@@ -62,7 +71,11 @@ export class Gateway {
     private readonly io: GatewayIo,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    this.client = 'client' in io ? io.client : new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log });
+    const client = 'client' in io ? io.client : new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log });
+    // Clients of both protocol eras: a modern (2026-07-28) client is translated at the seam, so the
+    // router and the plugins serve it as the legacy client they know (docs/protocol-eras.md).
+    const inputTimeoutMs = settings.upstreams.length ? Math.max(...settings.upstreams.map((u) => u.requestTimeoutMs)) : DEFAULT_INPUT_TIMEOUT_MS;
+    this.client = new DualEraClientTransport(client, { legacyVersions: SUPPORTED_PROTOCOL_VERSIONS, log: io.log, inputTimeoutMs });
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
     // The servers are started first, so their own start-up overlaps with creating the plugins (the
     // filters take tens of milliseconds). Their handshake still waits for the client's.
@@ -296,7 +309,11 @@ export class Gateway {
   private createUpstream(spec: UpstreamSpec): Upstream {
     const log = this.io.log;
     const connect = this.io.connectUpstream;
-    const openTransport: UpstreamTransportFactory = connect ? () => connect(spec, log) : () => new StdioUpstreamTransport(spec, log);
+    const connectTo: UpstreamTransportFactory = connect ? () => connect(spec, log) : () => new StdioUpstreamTransport(spec, log);
+    // Each connection probes the server's protocol era once; the verdict outlives restarts.
+    const era: EraMemory = {};
+    const probeTimeoutMs = Math.min(MAX_ERA_PROBE_MS, spec.connectionTimeoutMs / 2);
+    const openTransport: UpstreamTransportFactory = () => new DualEraUpstreamTransport(connectTo(), era, { log: (line) => log(`[${spec.name}] ${line}`), probeTimeoutMs });
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {
       const status = this.statusOf(spec.name, state, detail);
