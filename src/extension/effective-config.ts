@@ -230,6 +230,9 @@ function toGatekitUpstream(
   if (upstream.enabled !== undefined) out.enabled = upstream.enabled;
   if (upstream.restart_on_failure !== undefined) out.restart_on_failure = upstream.restart_on_failure;
   if (upstream.max_restart_attempts !== undefined) out.max_restart_attempts = upstream.max_restart_attempts;
+  if (upstream.sandbox !== undefined) {
+    out.sandbox = { ...upstream.sandbox, paths: upstream.sandbox.paths.map((p, index) => resolveVariables(p, sources, report(['sandbox', 'paths', index]), true)) };
+  }
   return out;
 }
 
