@@ -59,7 +59,13 @@ export function bubblewrapArguments(policy: SandboxPolicy, program: string, args
 
   // Parents before children, so a deeper mount is never covered by a shallower one.
   const ordered = steps.map((step, index) => ({ step, index })).sort((a, b) => depth(a.step.target) - depth(b.step.target) || a.step.rank - b.step.rank || a.index - b.index);
-  for (const { step } of ordered) out.push(...step.args);
+  const written = new Set<string>();
+  for (const { step } of ordered) {
+    const key = step.args.join('\0');
+    if (written.has(key)) continue; // the Node prefix is often /usr, already mounted as a system folder
+    written.add(key);
+    out.push(...step.args);
+  }
 
   for (const hidden of policy.hidden) {
     if (hidden.kind === 'directory') out.push('--tmpfs', hidden.path);
