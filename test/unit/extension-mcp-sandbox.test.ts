@@ -44,5 +44,8 @@ describe('mcp.json sandbox import', () => {
     assert.equal(result.state, 'ready', JSON.stringify(result.problems));
     const proxy = result.config?.proxy as { upstreams: Record<string, unknown>[] };
     assert.deepEqual(proxy.upstreams[0]!.sandbox, { enabled: true, paths: [path.resolve('/projects/app/data')], network: false });
+    const relative = buildEffectiveConfig({ upstreams: [{ name: 'fs', command: 'node', sandbox: { enabled: true, paths: ['out', '../docs'], network: true } }], plugins: {}, configFile: '' }, sources, { defaultConfigBase: path.resolve('/storage/gatekit.json') });
+    const relativeProxy = relative.config?.proxy as { upstreams: Record<string, unknown>[] };
+    assert.deepEqual(relativeProxy.upstreams[0]!.sandbox, { enabled: true, paths: [path.resolve('/projects/app/out'), path.resolve('/projects/docs')], network: true }, 'relative to the workspace, as cwd');
   });
 });
