@@ -57,6 +57,8 @@ export interface ResolvedUpstream {
   readonly max_restart_attempts: number;
   /** Trimmed; undefined when absent or blank. */
   readonly server_identity?: string;
+  /** Present when the server runs sandboxed; paths are absolute. */
+  readonly sandbox?: { readonly paths: readonly string[]; readonly network: boolean };
 }
 
 /** A plugin entry checked against its plugin's definition, options parsed by its `configSchema`. */
@@ -385,16 +387,6 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
     Object.defineProperty(env, name, { value: expanded, enumerable: true, writable: true, configurable: true });
   }
 
-  if (upstream.sandbox?.enabled === true) {
-    issues.push({
-      code: ErrorCode.ConfigInvalid,
-      path: [...at, 'sandbox', 'enabled'],
-      preferKey: false,
-      message: `Upstream '${upstream.name}' asks for an OS sandbox, which Gatekit for VS Code does not provide; refusing to run it unsandboxed.`,
-      fixInstructions: "Set sandbox.enabled to false (or remove 'sandbox') to run the server without a sandbox, or keep using the Gatekit CLI for sandboxed servers.",
-    });
-  }
-
   const identity = upstream.server_identity?.trim();
   return {
     name: upstream.name,
@@ -405,6 +397,9 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
     restart_on_failure: upstream.restart_on_failure,
     max_restart_attempts: upstream.max_restart_attempts,
     ...(identity ? { server_identity: identity } : {}),
+    ...(upstream.sandbox?.enabled
+      ? { sandbox: { paths: upstream.sandbox.paths.map((p, i) => resolveUserPath(p, context.configDir, context.env, missingVariable(warnings, [...at, 'sandbox', 'paths', i]))), network: upstream.sandbox.network } }
+      : {}),
   };
 }
 
@@ -488,7 +483,7 @@ function resolvePluginEntry(
     return undefined;
   }
 
-  const { enabled = true, priority = definition.defaultPriority ?? 50, critical = true, ...pluginOptions } = entry.config ?? {};
+  const { enabled = true, priority = definition.defaultPriority ?? 50, critical = definition.defaultCritical ?? true, ...pluginOptions } = entry.config ?? {};
   const parsed = definition.configSchema.safeParse(pluginOptions, PARSE_PARAMS);
   if (!parsed.success) {
     const optionKeys = knownPluginOptions(definition);

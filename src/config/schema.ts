@@ -45,13 +45,17 @@ export const commandSchema = z.union(
   { error: 'command must be a non-empty list of strings (e.g. ["npx", "-y", "@modelcontextprotocol/server-memory"]) or one command string.' },
 ).describe('Program and arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-memory"]`. A single string is split on whitespace (quotes group); no shell is involved.');
 
-const sandboxSchema = z
+/** Per stdio upstream: run the server in the operating system's sandbox (bubblewrap on Linux, Seatbelt on macOS). */
+export const sandboxSchema = z
   .strictObject({
-    enabled: z.boolean().default(false),
-    paths: z.array(z.string()).default([]),
-    network: z.boolean().default(true),
+    enabled: z.boolean().default(false).describe('Run the server sandboxed. When no sandbox engine is available the server does not start (fail closed).'),
+    paths: z
+      .array(z.string().min(1).refine((p) => !p.includes('\0'), { error: 'A sandbox path must not contain a NUL character.' }))
+      .default([])
+      .describe('Folders the server may read and write; relative to the config file, `~` and `${VAR}` expanded. Everything else in the home folder is hidden; credential folders (~/.ssh, ~/.aws, …) stay hidden even under a listed path.'),
+    network: z.boolean().default(true).describe('Set to false to leave the server loopback only (no outside network).'),
   })
-  .describe('Accepted for compatibility with Gatekit configs; OS sandboxing is not available here, so `enabled: true` is rejected rather than silently ignored.');
+  .describe('OS sandbox for this server (Gatekit 0.2): home hidden except `paths`, system and runtime read-only, credentials never visible.');
 
 /** One upstream MCP server, started as a child process speaking MCP over stdio. */
 export const upstreamSchema = z.strictObject({
@@ -107,7 +111,8 @@ export const proxySchema = z.strictObject({
 export const pluginConfigSchema = z.looseObject({
   enabled: z.boolean().default(true).describe('Set to false to switch the plugin off (also switches off a `_global` entry of the same handler for this server).'),
   priority: z.number().int().min(0).max(100).default(50).describe('0–100, lower runs first.'),
-  critical: z.boolean().default(true).describe('A critical plugin that fails blocks the message (fail closed).'),
+  // Optional (its default documented through meta): a plugin's descriptor may default it otherwise (token_usage fails open).
+  critical: z.boolean().optional().meta({ default: true }).describe('A critical plugin that fails blocks the message (fail closed).'),
 });
 
 /** `{handler, config?}`; any other key next to `handler` is an error. */

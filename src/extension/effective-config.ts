@@ -230,6 +230,15 @@ function toGatekitUpstream(
   if (upstream.enabled !== undefined) out.enabled = upstream.enabled;
   if (upstream.restart_on_failure !== undefined) out.restart_on_failure = upstream.restart_on_failure;
   if (upstream.max_restart_attempts !== undefined) out.max_restart_attempts = upstream.max_restart_attempts;
+  if (upstream.sandbox !== undefined) {
+    // Relative sandbox paths are relative to the workspace, like cwd (mcp.json's allowWrite is too).
+    const base = sources.workspaceFolders[0]?.path;
+    const paths = upstream.sandbox.paths.map((p, index) => {
+      const resolved = resolveVariables(p, sources, report(['sandbox', 'paths', index]), true);
+      return path.isAbsolute(resolved) || base === undefined || resolved.startsWith('~') || resolved.startsWith('$') ? resolved : path.resolve(base, resolved);
+    });
+    out.sandbox = { ...upstream.sandbox, paths };
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { addServers, importCandidates, parseMcpJson, removeServers, type ImportCandidate, type McpJsonBackup } from './mcp-json';
+import { sandboxFromMcpJson } from './mcp-sandbox';
 import type { GatekitSettings } from './settings';
 import type { SettingsUpstream } from './settings-schema';
 
@@ -76,6 +77,7 @@ export class McpJsonImporter {
     const target = location.target === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const existing = this.upstreamsAt(location.target);
     const candidates = importCandidates(document, new Set(existing.map((u) => u.name)));
+    for (const candidate of candidates) withImportedSandbox(candidate, document.servers[candidate.key]);
     const skipped = candidates.filter((c) => c.upstream === undefined).map((c) => ({ key: c.key, reason: c.skipReason ?? 'cannot be imported' }));
     for (const s of skipped) this.log.info(`import: skipping '${s.key}': ${s.reason}`);
     const importable = candidates.filter((c): c is ImportCandidate & { upstream: SettingsUpstream } => c.upstream !== undefined);
@@ -258,4 +260,12 @@ export class McpJsonImporter {
     }
     return backups.sort((a, b) => b.createdAt - a.createdAt);
   }
+}
+
+/** Carries the entry's VS Code sandbox over to the candidate's upstream (t17: sandboxed servers). */
+function withImportedSandbox(candidate: ImportCandidate, entry: unknown): void {
+  if (candidate.upstream === undefined || typeof entry !== 'object' || entry === null) return;
+  const imported = sandboxFromMcpJson(entry as Record<string, unknown>);
+  if (imported.sandbox) candidate.upstream.sandbox = imported.sandbox;
+  candidate.warnings.push(...imported.warnings);
 }

@@ -1,7 +1,7 @@
 // The `gatekit.*` settings as zod schemas (built from the one config schema), and the
 // `contributes.configuration` JSON schema generated from them for package.json. Plain Node.
 import * as z from 'zod';
-import { pluginsSchema, upstreamNameSchema } from '../config/schema';
+import { pluginsSchema, sandboxSchema, upstreamNameSchema } from '../config/schema';
 
 /**
  * One server in `gatekit.upstreams`, in the shape of a stdio server of VS Code's mcp.json
@@ -19,6 +19,7 @@ export const settingsUpstreamSchema = z.strictObject({
   enabled: z.boolean().optional().describe('Set to false to keep the entry without starting the server.'),
   restart_on_failure: z.boolean().optional().describe('Restart the server when it exits unexpectedly (default true).'),
   max_restart_attempts: z.number().int().min(0).optional().describe('Restarts to try before giving up (default 3).'),
+  sandbox: sandboxSchema.optional(),
 });
 
 export type SettingsUpstream = z.output<typeof settingsUpstreamSchema>;

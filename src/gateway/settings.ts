@@ -35,6 +35,7 @@ export function settingsFromConfig(loaded: LoadedConfig, options: SettingsOption
       command: u.command,
       env: u.env,
       ...(u.cwd ? { cwd: u.cwd } : {}),
+      ...(u.sandbox ? { sandbox: u.sandbox } : {}),
       restartOnFailure: u.restart_on_failure,
       maxRestartAttempts: u.max_restart_attempts,
       connectionTimeoutMs: timeouts.connection_timeout * 1000,

@@ -12,6 +12,7 @@ import { basicPromptInjectionDefenseDescriptor } from './security/basic_prompt_i
 import { basicSecretsFilterDescriptor } from './security/basic_secrets_filter.descriptor';
 import { toolDefinitionScanDescriptor } from './security/tool_definition_scan.descriptor';
 import { toolPinningDescriptor } from './security/tool_pinning.descriptor';
+import { tokenUsageDescriptor } from './auditing/token_usage.descriptor';
 import type { PluginDescriptor, PluginKind, PluginOffers } from './types';
 
 /** The built-in descriptors, keyed by handler (one line per plugin; the implementation registry follows these keys). */
@@ -26,6 +27,7 @@ export const builtinDescriptors = {
   basic_prompt_injection_defense: basicPromptInjectionDefenseDescriptor,
   tool_pinning: toolPinningDescriptor,
   tool_definition_scan: toolDefinitionScanDescriptor,
+  token_usage: tokenUsageDescriptor,
 } as const satisfies Record<string, PluginDescriptor>;
 
 /** A built-in plugin's handler name. */

@@ -19,6 +19,7 @@ import type * as basicPromptInjectionDefenseModule from './security/basic_prompt
 import type * as basicSecretsFilterModule from './security/basic_secrets_filter';
 import type * as toolDefinitionScanModule from './security/tool_definition_scan';
 import type * as toolPinningModule from './security/tool_pinning';
+import type * as tokenUsageModule from './auditing/token_usage';
 
 type Load = () => PluginDefinition;
 
@@ -36,6 +37,7 @@ const builtins: Record<BuiltinHandler, Load> = {
     (require('./security/basic_prompt_injection_defense') as typeof basicPromptInjectionDefenseModule).basicPromptInjectionDefense,
   tool_pinning: () => (require('./security/tool_pinning') as typeof toolPinningModule).toolPinning,
   tool_definition_scan: () => (require('./security/tool_definition_scan') as typeof toolDefinitionScanModule).toolDefinitionScan,
+  token_usage: () => (require('./auditing/token_usage') as typeof tokenUsageModule).tokenUsage,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

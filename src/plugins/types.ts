@@ -211,6 +211,8 @@ export interface PluginDescriptor<C = unknown> {
   readonly configSchema: z.ZodType<C>;
   /** Priority when the entry sets none (default 50; call_trace runs late, at 90, as in Gatekit). */
   readonly defaultPriority?: number;
+  /** `critical` when the entry sets none (default true: fail closed; token_usage observes only and fails open). */
+  readonly defaultCritical?: boolean;
   /** True for plugins that may only be configured per server (tool_manager). */
   readonly serverOnly?: boolean;
   /**

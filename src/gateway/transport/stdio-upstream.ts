@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { NdjsonMessageReader, NdjsonMessageWriter } from './ndjson';
 import { rawTextOf } from './raw-text';
 import { spawnTarget } from '../spawn-command';
+import { homedir } from 'node:os';
+import { sandboxedLaunch, type SandboxRequest } from '../sandbox';
 import type { CloseReason, SendCallback, UpstreamReceiver, UpstreamTransport, Received } from './transport';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
@@ -16,6 +18,8 @@ export interface StdioServerSpec {
   readonly cwd?: string;
   /** Largest line accepted on the server's stdout, in bytes. */
   readonly maxLineBytes: number;
+  /** Run inside the OS sandbox; a server whose sandbox cannot be had does not start. */
+  readonly sandbox?: SandboxRequest;
 }
 
 /** Grace periods of the shutdown sequence: end stdin, then SIGTERM, then SIGKILL. */
@@ -105,10 +109,12 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     const [command, ...args] = this.spec.command;
     if (!command) throw new Error(`Upstream '${this.spec.name}' has an empty command`);
     let child: ChildProcess;
+    const env = { ...inheritableEnvironment(process.env), ...this.spec.env };
+    const launch = this.spec.sandbox ? this.sandboxed(command, args, this.spec.sandbox, env) : { file: command, args };
+    if (launch === undefined) return;
     try {
-      const env = { ...inheritableEnvironment(process.env), ...this.spec.env };
       // Never a shell; a Windows batch file (npx.cmd) goes through cmd.exe with escaped arguments.
-      const target = spawnTarget(command, args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
+      const target = spawnTarget(launch.file, launch.args, { platform: process.platform, env, ...(this.spec.cwd ? { cwd: this.spec.cwd } : {}) });
       child = spawn(target.file, target.args, {
         cwd: this.spec.cwd,
         env,
@@ -151,6 +157,34 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);
     forwardStderr(child, name, this.log);
+  }
+
+  /**
+   * The engine's command around the server's. When no sandbox can be had the server must not start
+   * unconfined: that is reported like a command that cannot be run (closed, unreachable), so the
+   * server fails with the reason while the others keep serving.
+   */
+  private sandboxed(command: string, args: readonly string[], request: SandboxRequest, env: NodeJS.ProcessEnv): { file: string; args: readonly string[] } | undefined {
+    try {
+      const launch = sandboxedLaunch(command, args, request, {
+        platform: process.platform,
+        gatewayEnv: process.env,
+        serverEnv: env,
+        cwd: this.spec.cwd ?? process.cwd(),
+        home: homedir(),
+        nodeBinary: process.execPath,
+      });
+      for (const note of launch.notes) this.log(`[${this.spec.name}] ${note}`);
+      return launch;
+    } catch (err) {
+      const description = `not started: sandbox requested but unavailable: ${errorText(err)}`;
+      process.nextTick(() => {
+        if (this.ended) return;
+        this.ended = true;
+        this.receiver?.closed({ kind: 'unreachable', description });
+      });
+      return undefined;
+    }
   }
 
   private onExit(child: ChildProcess, reason: CloseReason): void {

@@ -148,6 +148,22 @@ describe('config loader: valid configurations', () => {
     assert.equal(config.proxy.upstreams[0]!.server_identity, 'y');
   });
 
+  it('resolves sandbox paths (relative to the config folder, ~ and variables expanded) and leaves an off sandbox out', () => {
+    const text = `proxy:
+  transport: stdio
+  upstreams:
+    - name: boxed
+      command: [x]
+      sandbox: {enabled: true, paths: [data, "~/work", "\${PROJECT}/../up", "/abs/line\\nbreak"], network: false}
+    - name: open
+      command: [x]
+      sandbox: {enabled: false, paths: [data]}
+`;
+    const { config } = parseConfigText(text, { registry, env, configDir: '/cfg' });
+    assert.deepEqual(config.proxy.upstreams[0]!.sandbox, { paths: ['/cfg/data', '/home/tester/work', '/cfg/up', '/abs/line\nbreak'], network: false });
+    assert.equal(config.proxy.upstreams[1]!.sandbox, undefined);
+  });
+
   it('accepts the keys Gatekit writes (enabled, transport, logging rotation) and empty sections', () => {
     const text = `proxy:
   transport: stdio

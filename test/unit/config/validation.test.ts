@@ -157,12 +157,9 @@ describe('config loader: structure errors', () => {
     expectError(UPSTREAM.replace('command: ["npx", "gh"]', 'command: ["npx", "gh"]\n      cwd: ""'), { path: 'proxy.upstreams[1].cwd', includes: ['Must not be empty'] });
   });
 
-  it('refuses a sandboxed upstream instead of running it unsandboxed', () => {
-    expectError(UPSTREAM.replace('command: ["npx", "gh"]', 'command: ["npx", "gh"]\n      sandbox:\n        enabled: true'), {
-      path: 'proxy.upstreams[1].sandbox.enabled',
-      lineAt: 'enabled: true',
-      includes: ['does not provide', 'unsandboxed'],
-    });
+  it('checks sandbox settings: a non-boolean network and NUL in a path', () => {
+    expectError(UPSTREAM.replace('command: ["npx", "gh"]', 'command: ["npx", "gh"]\n      sandbox: {enabled: true, network: no-way}'), { path: 'proxy.upstreams[1].sandbox.network', includes: ['Expected true or false'] });
+    expectError(UPSTREAM.replace('command: ["npx", "gh"]', 'command: ["npx", "gh"]\n      sandbox: {enabled: true, paths: ["a\\0b"]}'), { path: 'proxy.upstreams[1].sandbox.paths[0]', includes: ['NUL'] });
   });
 
   it('reports an empty document and a document that is not a mapping', () => {
