@@ -4,7 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { Gateway } from './gateway';
 import { settingsFromConfig } from './settings';
 import { gatekitVersion } from './version';
-import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import { DEFAULT_MAX_LINE_BYTES, NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
 import { couldNotStartMessage } from '../shared/messages';
 import { loadConfigFile, type LoadedConfig } from '../config/loader';
@@ -16,13 +16,17 @@ import { runAuditCommand } from './audit-cli';
 import { configFromEnvironment, startControlLink } from './control/environment';
 import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
+import { httpOptionsFor, serveHttp } from './http-server/start';
+import type { GatewayHttpServer } from './http-server/server';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
        gatekit-gateway pins list|approve|check [server[__tool]] --config FILE [--json] (pins --help)
        gatekit-gateway audit verify FILE   (check a chained JSONL audit log: 0 intact, 1 broken)
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
-client and runs the upstream MCP servers of the config file as child processes.
+client and runs the upstream MCP servers of the config file as child processes. With
+proxy.transport: http it serves Streamable HTTP at /mcp to several clients instead (bearer token;
+see docs/http-server.md) until it gets SIGINT/SIGTERM.
 
 Options:
   -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG
@@ -149,10 +153,19 @@ async function main(argv: string[]): Promise<number> {
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
   const controlOnly = values['control-only'] === true;
+  // proxy.transport: http serves sessions over HTTP (control-only stays the views' stdio gateway).
+  const overHttp = loaded.config.proxy.transport === 'http' && !controlOnly;
+  const httpContext = { configDir: loaded.configDir, maxBodyBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, version: gatekitVersion, log };
+  let httpOptions;
   try {
+    if (overHttp) httpOptions = httpOptionsFor(loaded.config.proxy.http, httpContext);
     const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    gateway = new Gateway(settings, { input: process.stdin, output: process.stdout, log });
+    gateway = new Gateway(settings, overHttp ? { sessions: true, log } : { input: process.stdin, output: process.stdout, log });
   } catch (err) {
+    if (overHttp) {
+      log(`cannot serve HTTP: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     const failure = startupFailure(err);
     log(failure.message);
     return serveStartupError(failure);
@@ -165,10 +178,20 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGHUP', stop);
   // Control-only: no client on stdio; the gateway opens its upstreams itself and stops when stdin ends.
+  let httpServer: GatewayHttpServer | undefined;
   if (controlOnly) gateway.startWithoutClient(controlOnlyHandshake(gatekitVersion));
-  else gateway.start();
+  else if (httpOptions) {
+    try {
+      httpServer = await serveHttp(gateway, httpOptions, httpContext);
+    } catch (err) {
+      log(`cannot serve HTTP on ${httpOptions.host}:${httpOptions.port}: ${err instanceof Error ? err.message : String(err)}`);
+      await gateway.shutdown(1);
+      return 1;
+    }
+  } else gateway.start();
   const link = startControlLink(gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
   const code = await gateway.finished;
+  await httpServer?.close();
   await link?.dispose();
   const file = logSinks.file;
   if (file) await new Promise<void>((resolve) => file.end(resolve));
