@@ -126,7 +126,10 @@ export class SessionHub implements SessionRegistry {
       upstream.send(makeResult(request.id, {}));
       return;
     }
-    const callers = [...this.sessions.values()].filter((s) => s.router.requestsCalling(upstream.name).length > 0);
+    const capability = CAPABILITY_OF[request.method];
+    let callers = [...this.sessions.values()].filter((s) => s.router.requestsCalling(upstream.name).length > 0);
+    // Of several, only those able to answer are candidates (a client without sampling is never asked to sample).
+    if (callers.length > 1 && capability !== undefined) callers = callers.filter((s) => s.router.clientSupports(capability));
     if (callers.length !== 1) {
       const why = callers.length === 0 ? 'no client has a request running on this server' : `${callers.length} clients have requests running on this server`;
       this.options.log(`[${upstream.name}] refused its '${request.method}' request: ${why}, so it cannot be attributed to one client`);
@@ -136,7 +139,6 @@ export class SessionHub implements SessionRegistry {
       return;
     }
     const session = callers[0]!;
-    const capability = CAPABILITY_OF[request.method];
     if (capability !== undefined && !session.router.clientSupports(capability)) {
       upstream.send(makeError(request.id, ErrorCode.MethodNotFound, `The client does not support '${request.method}' (it did not declare the '${capability}' capability)`));
       return;
