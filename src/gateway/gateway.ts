@@ -9,6 +9,7 @@ import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState }
 import type { RawText } from '../shared/received';
 import { Router, type RouterHost, type TrafficEvent } from './router';
 import { SessionHub } from './http-server/session-hub';
+import { oneUpstreamView } from './http-server/one-upstream';
 import { PluginHost } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
@@ -31,6 +32,8 @@ export type GatewayIo = (
   | { readonly sessions: true }
 ) & {
   readonly log: (line: string) => void;
+  /** Presents this one upstream under its own names (`--server NAME`; the settings hold it alone). */
+  readonly singleServer?: string;
   /** Makes a new connection to an upstream (at its start and each restart); a child process on stdio when not given. */
   readonly connectUpstream?: (spec: UpstreamSpec, log: (line: string) => void) => UpstreamTransport;
 };
@@ -94,20 +97,21 @@ export class Gateway {
           setImmediate(() => void this.shutdown(1));
         },
         sharedUpstreams: 'sessions' in io,
+        ...(io.singleServer !== undefined ? { singleServer: io.singleServer } : {}),
       }),
     );
   }
 
   /** What every router of this gateway shares (plugins, upstreams, observers) around what is its own. */
-  private routerHost(own: Pick<RouterHost, 'sendToClient' | 'connectUpstreams' | 'fatal' | 'sharedUpstreams'>): RouterHost {
+  private routerHost(own: Pick<RouterHost, 'sendToClient' | 'connectUpstreams' | 'fatal' | 'sharedUpstreams' | 'singleServer'> & { upstreams?: RouterHost['upstreams'] }): RouterHost {
     const traffic = (event: TrafficEvent): void => this.trafficListeners.forEach((listener) => listener(event));
     const listeners = this.trafficListeners;
     const currentPlugins = (): PluginHost => this.pluginHost;
     const inventoryListeners = this.inventoryListeners;
     const recordInventory = (inventory: ToolInventoryParams): void => this.recordInventory(inventory);
     return {
-      ...own,
       upstreams: this.upstreams,
+      ...own,
       // A getter: a config reload swaps the plugins while requests are in flight.
       get plugins() {
         return currentPlugins();
@@ -136,10 +140,12 @@ export class Gateway {
     const hub = new SessionHub({
       upstreams: this.upstreams,
       log: this.io.log,
-      createRouter: (sendToClient) =>
+      createRouter: (sendToClient, server) =>
         new Router(
           this.routerHost({
             sendToClient,
+            // A per-server session sees that one upstream, under its own names.
+            ...(server !== undefined ? { singleServer: server, upstreams: oneUpstreamView(this.upstreams, server) } : {}),
             // The upstreams are the gateway's: a session waits for them and never starts them again.
             connectUpstreams: () => opened.then(() => undefined),
             // One client's failed initialize is that client's error; the gateway serves the others.

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Gateway } from './gateway';
-import { settingsFromConfig } from './settings';
+import { settingsFromConfig, type GatewaySettings } from './settings';
 import { gatekitVersion } from './version';
 import { DEFAULT_MAX_LINE_BYTES, NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
@@ -31,6 +31,8 @@ see docs/http-server.md) until it gets SIGINT/SIGTERM.
 Options:
   -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG
       --validate-only      Check the config and exit (0 valid, 1 invalid)
+      --server NAME        Serve only upstream NAME, under its own tool names (stdio; over HTTP
+                           use the endpoint /servers/NAME/mcp)
       --max-message-mb N   Largest message accepted on any stdio line (default 32)
   -v, --verbose            More diagnostics on stderr
   -h, --help               Show this help
@@ -79,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         'validate-only': { type: 'boolean' },
         'control-only': { type: 'boolean' },
+        server: { type: 'string' },
         'max-message-mb': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -159,8 +162,10 @@ async function main(argv: string[]): Promise<number> {
   let httpOptions;
   try {
     if (overHttp) httpOptions = httpOptionsFor(loaded.config.proxy.http, httpContext);
-    const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    gateway = new Gateway(settings, overHttp ? { sessions: true, log } : { input: process.stdin, output: process.stdout, log });
+    let settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
+    const single = values.server;
+    if (single !== undefined && !overHttp) settings = onlyServer(settings, single);
+    gateway = new Gateway(settings, overHttp ? { sessions: true, log } : { input: process.stdin, output: process.stdout, log, ...(single !== undefined ? { singleServer: single } : {}) });
   } catch (err) {
     if (overHttp) {
       log(`cannot serve HTTP: ${err instanceof Error ? err.message : String(err)}`);
@@ -196,6 +201,16 @@ async function main(argv: string[]): Promise<number> {
   const file = logSinks.file;
   if (file) await new Promise<void>((resolve) => file.end(resolve));
   return code;
+}
+
+/** `--server NAME`: the settings with that upstream alone (its tools keep their own names). */
+function onlyServer(settings: GatewaySettings, name: string): GatewaySettings {
+  const upstreams = settings.upstreams.filter((u) => u.name === name);
+  if (upstreams.length === 0) {
+    const known = settings.upstreams.map((u) => `'${u.name}'`).join(', ') || 'none';
+    throw new Error(`--server '${name.slice(0, 100)}' names no enabled upstream of the configuration (servers: ${known})`);
+  }
+  return { ...settings, upstreams };
 }
 
 /** `gatekit-gateway pins list|approve|check …`: review, approve and check (CI) tool definitions pinned in the lockfile. */

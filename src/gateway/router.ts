@@ -251,7 +251,7 @@ export class Router {
     if (typeof name !== 'string' || name === '') {
       return makeError(request.id, ErrorCode.InvalidParams, `${what} ${what === 'Tool' ? 'call' : 'request'} missing required 'name' parameter`);
     }
-    const target = splitNamespacedAmong(name, this.isServer);
+    const target = this.host.singleServer !== undefined ? { server: this.host.singleServer, name } : splitNamespacedAmong(name, this.isServer);
     if (!target) {
       return makeError(
         request.id,
@@ -293,7 +293,8 @@ export class Router {
     const ref = request.params?.ref;
     if (!isRecord(ref)) return makeError(request.id, ErrorCode.InvalidParams, "completion/complete is missing the required 'ref' parameter");
     if (ref.type === 'ref/prompt') {
-      const target = typeof ref.name === 'string' ? splitNamespacedAmong(ref.name, this.isServer) : undefined;
+      const single = this.host.singleServer;
+      const target = typeof ref.name !== 'string' ? undefined : single !== undefined ? { server: single, name: ref.name } : splitNamespacedAmong(ref.name, this.isServer);
       if (!target || !this.host.upstreams.has(target.server)) {
         return makeError(request.id, ErrorCode.InvalidParams, `Unknown prompt '${String(ref.name)}' in completion reference: use 'server__prompt'`);
       }

@@ -26,6 +26,11 @@ export interface RouterHost {
    * them itself; the session hub hands it the server messages meant for its client.
    */
   readonly sharedUpstreams?: boolean;
+  /**
+   * Set when the client sees one server as if it were that server (`--server NAME`, the per-server
+   * HTTP endpoint): names are not namespaced, and `upstreams` holds that server alone.
+   */
+  readonly singleServer?: string;
   /** Starts every upstream with the client's handshake; resolves when each is up or has failed. */
   connectUpstreams(handshake: ClientHandshake): Promise<void>;
   log(line: string): void;

@@ -53,6 +53,8 @@ export class ClientSession {
     private readonly registry: SessionRegistry,
     createRouter: (sendToClient: (message: JsonRpcMessage, raw?: RawText, server?: string) => void) => Router,
     private readonly output: SessionOutput,
+    /** Set for a per-server session: the one upstream it presents. */
+    readonly server?: string,
   ) {
     this.router = createRouter((message, raw, server) => this.toClient(message, raw, server));
   }
@@ -73,6 +75,11 @@ export class ClientSession {
       if (typeof requestId === 'string' || typeof requestId === 'number') this.releaseRequest(requestId);
     }
     this.router.handleClient(classified, value);
+  }
+
+  /** Whether messages of upstream `name` are this session's business. */
+  serves(name: string): boolean {
+    return this.server === undefined || this.server === name;
   }
 
   /** Whether the client asked for notifications of `uri` (as a server reports it, or under `server__uri`). */

@@ -13,6 +13,11 @@ const MAX_QUEUED_FOR_STREAM = 1000;
 
 export const SESSION_HEADER = 'mcp-session-id';
 
+/** Which endpoint a session was made on: every server (`/mcp`) or one server's name (`/servers/<name>/mcp`). */
+export type Endpoint = typeof ALL_SERVERS | string;
+/** Not a valid server name (names start with a letter), so it never collides with one. */
+export const ALL_SERVERS = '*';
+
 interface PostStream {
   readonly res: ServerResponse;
   readonly acceptsSse: boolean;
@@ -26,7 +31,10 @@ export class HttpSession implements SessionOutput {
   private getStream: ServerResponse | undefined;
   private queued: string[] = [];
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    readonly endpoint: Endpoint,
+  ) {}
 
   /** Whether a request with this id is still waiting for its answer (a second one would collide). */
   isRunning(id: JsonRpcId): boolean {

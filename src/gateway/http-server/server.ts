@@ -16,10 +16,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, isRecord, makeError } from '../../shared/jsonrpc';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../handshake';
 import type { SessionHub } from './session-hub';
-import { HttpSession, SESSION_HEADER } from './http-session';
+import { ALL_SERVERS, HttpSession, SESSION_HEADER, type Endpoint } from './http-session';
 import type { HttpServeOptions } from './options';
 
 export const MCP_PATH = '/mcp';
+export const PER_SERVER_PREFIX = '/servers/';
 const PROTOCOL_HEADER = 'mcp-protocol-version';
 
 export class GatewayHttpServer {
@@ -74,19 +75,32 @@ export class GatewayHttpServer {
     }
     const refusal = this.originRefusal(req);
     if (refusal) return plain(res, 403, refusal, req);
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    if (url.pathname !== MCP_PATH) return plain(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}`, req);
+    const endpoint = this.endpointOf(req.url);
+    if (endpoint === undefined) return plain(res, 404, `Not found: the MCP endpoint is ${MCP_PATH} (or ${PER_SERVER_PREFIX}<name>${MCP_PATH} for one server)`, req);
     switch (req.method) {
       case 'POST':
-        return this.post(req, res);
+        return this.post(req, res, endpoint);
       case 'GET':
-        return this.get(req, res);
+        return this.get(req, res, endpoint);
       case 'DELETE':
-        return this.delete(req, res);
+        return this.delete(req, res, endpoint);
       default:
         res.setHeader('allow', 'GET, POST, DELETE');
         return plain(res, 405, 'Method not allowed', req);
     }
+  }
+
+  /** `all` for /mcp, a server's name for /servers/<name>/mcp, undefined for anything else. */
+  private endpointOf(target: string | undefined): Endpoint | undefined {
+    let pathname: string;
+    try {
+      pathname = new URL(target ?? '/', 'http://gateway').pathname;
+    } catch {
+      return undefined;
+    }
+    if (pathname === MCP_PATH) return ALL_SERVERS;
+    const match = /^\/servers\/([a-z][a-z0-9_-]*)\/mcp$/.exec(pathname);
+    return match && this.hub.hasServer(match[1]!) ? match[1]! : undefined;
   }
 
   /** Constant-time comparison of digests: the time taken says nothing about how much of the token matched. */
@@ -104,7 +118,7 @@ export class GatewayHttpServer {
     return undefined;
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async post(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return plain(res, 415, 'Unsupported Media Type: send application/json', req);
     const accept = req.headers.accept ?? '';
     const acceptsSse = /text\/event-stream|\*\/\*/i.test(accept);
@@ -125,11 +139,11 @@ export class GatewayHttpServer {
     const sessionId = req.headers[SESSION_HEADER];
     if (isRequest && record.method === 'initialize') {
       if (sessionId !== undefined) return jsonError(res, 400, id, ErrorCode.InvalidRequest, 'initialize starts a new session: send it without an Mcp-Session-Id header');
-      const session = this.openSession();
+      const session = this.openSession(endpoint);
       if (!session) return jsonError(res, 503, id, ErrorCode.UpstreamUnavailable, 'Gatekit cannot take more sessions now');
       return this.deliver(session, value, id, res, acceptsSse);
     }
-    const session = this.sessionOf(sessionId, res, id);
+    const session = this.sessionOf(sessionId, endpoint, res, id);
     if (!session) return;
     if (!this.protocolAccepted(req, res, id)) return;
     this.deliver(session, value, id, res, acceptsSse);
@@ -150,9 +164,9 @@ export class GatewayHttpServer {
     session.session.receive(value);
   }
 
-  private openSession(): HttpSession | undefined {
-    const httpSession = new HttpSession(this.log);
-    const session = this.hub.open(httpSession);
+  private openSession(endpoint: Endpoint): HttpSession | undefined {
+    const httpSession = new HttpSession(this.log, endpoint);
+    const session = this.hub.open(httpSession, endpoint === ALL_SERVERS ? undefined : endpoint);
     if (!session) return undefined;
     httpSession.session = session;
     this.httpSessions.set(session.id, httpSession);
@@ -160,12 +174,14 @@ export class GatewayHttpServer {
   }
 
   /** The session the request names; otherwise answers 400 (none named) or 404 (unknown or ended) and returns undefined. */
-  private sessionOf(header: string | string[] | undefined, res: ServerResponse, id: string | number | null): HttpSession | undefined {
+  private sessionOf(header: string | string[] | undefined, endpoint: Endpoint, res: ServerResponse, id: string | number | null): HttpSession | undefined {
     if (typeof header !== 'string' || header === '') {
       jsonError(res, 400, id, ErrorCode.InvalidRequest, 'Bad Request: the Mcp-Session-Id header is required (initialize first)');
       return undefined;
     }
-    const session = this.httpSessions.get(header);
+    const found = this.httpSessions.get(header);
+    // A session belongs to the endpoint that made it: another endpoint does not know it.
+    const session = found?.endpoint === endpoint ? found : undefined;
     if (!session) jsonError(res, 404, id, ErrorCode.InvalidRequest, 'Session not found: initialize a new session');
     return session;
   }
@@ -177,16 +193,16 @@ export class GatewayHttpServer {
     return false;
   }
 
-  private get(req: IncomingMessage, res: ServerResponse): void {
+  private get(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
     if (!/text\/event-stream/i.test(req.headers.accept ?? '')) return plain(res, 406, 'Not Acceptable: the GET stream is text/event-stream', req);
-    const session = this.sessionOf(req.headers[SESSION_HEADER], res, null);
+    const session = this.sessionOf(req.headers[SESSION_HEADER], endpoint, res, null);
     if (!session) return;
     if (!this.protocolAccepted(req, res, null)) return;
     if (!session.openGet(res)) return plain(res, 409, 'Conflict: this session already has a GET stream open', req);
   }
 
-  private delete(req: IncomingMessage, res: ServerResponse): void {
-    const session = this.sessionOf(req.headers[SESSION_HEADER], res, null);
+  private delete(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
+    const session = this.sessionOf(req.headers[SESSION_HEADER], endpoint, res, null);
     if (!session) return;
     const id = session.session.id;
     this.httpSessions.delete(id);

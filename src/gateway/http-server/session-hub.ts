@@ -31,7 +31,8 @@ export interface SessionHubOptions {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly log: (line: string) => void;
   /** A router over the shared upstreams that sends its client's messages to `sendToClient`. */
-  readonly createRouter: (sendToClient: (message: JsonRpcMessage, raw?: RawText, server?: string) => void) => Router;
+  /** `server`: the session sees that one upstream under its own names (the per-server endpoint). */
+  readonly createRouter: (sendToClient: (message: JsonRpcMessage, raw?: RawText, server?: string) => void, server?: string) => Router;
 }
 
 export class SessionHub implements SessionRegistry {
@@ -46,10 +47,15 @@ export class SessionHub implements SessionRegistry {
     return this.sessions.size;
   }
 
+  /** Whether `name` is an upstream a per-server session can present. */
+  hasServer(name: string): boolean {
+    return this.options.upstreams.has(name);
+  }
+
   /** A new session with an unguessable id, or undefined when the gateway is closing or full. */
-  open(output: SessionOutput): ClientSession | undefined {
+  open(output: SessionOutput, server?: string): ClientSession | undefined {
     if (this.closed || this.sessions.size >= MAX_SESSIONS) return undefined;
-    const session = new ClientSession(randomUUID(), this, this.options.createRouter, output);
+    const session = new ClientSession(randomUUID(), this, (send) => this.options.createRouter(send, server), output, server);
     this.sessions.set(session.id, session);
     return session;
   }
@@ -92,12 +98,13 @@ export class SessionHub implements SessionRegistry {
     upstream.on('notification', (n) => this.onServerNotification(upstream.name, n));
     upstream.on('request', (r) => this.onServerRequest(upstream, r));
     upstream.on('restarted', () => {
-      for (const session of this.sessions.values()) session.router.onUpstreamRestarted(upstream.name);
+      for (const session of this.sessions.values()) if (session.serves(upstream.name)) session.router.onUpstreamRestarted(upstream.name);
     });
   }
 
   private onServerNotification(server: string, notification: JsonRpcNotification): void {
     const params = notification.params ?? {};
+    const sessions = [...this.sessions.values()].filter((s) => s.serves(server));
     let targets: ClientSession[];
     switch (notification.method) {
       case 'notifications/progress': {
@@ -106,16 +113,16 @@ export class SessionHub implements SessionRegistry {
         break;
       }
       case 'notifications/cancelled':
-        targets = [...this.sessions.values()].filter((s) => s.router.relaysServerRequest(server, params.requestId));
+        targets = sessions.filter((s) => s.router.relaysServerRequest(server, params.requestId));
         break;
       case 'notifications/resources/updated':
-        targets = [...this.sessions.values()].filter((s) => s.subscribedTo(server, params.uri));
+        targets = sessions.filter((s) => s.subscribedTo(server, params.uri));
         break;
       case 'notifications/message':
-        targets = [...this.sessions.values()].filter((s) => s.wantsLog(params.level));
+        targets = sessions.filter((s) => s.wantsLog(params.level));
         break;
       default:
-        targets = [...this.sessions.values()];
+        targets = sessions;
     }
     if (targets.length === 0 && notification.method === 'notifications/progress') this.options.log(`[${server}] dropped a progress notification no session asked for`);
     for (const session of targets) session.router.onServerNotification(server, notification);
@@ -127,7 +134,7 @@ export class SessionHub implements SessionRegistry {
       return;
     }
     const capability = CAPABILITY_OF[request.method];
-    let callers = [...this.sessions.values()].filter((s) => s.router.requestsCalling(upstream.name).length > 0);
+    let callers = [...this.sessions.values()].filter((s) => s.serves(upstream.name) && s.router.requestsCalling(upstream.name).length > 0);
     // Of several, only those able to answer are candidates (a client without sampling is never asked to sample).
     if (callers.length > 1 && capability !== undefined) callers = callers.filter((s) => s.router.clientSupports(capability));
     if (callers.length !== 1) {
