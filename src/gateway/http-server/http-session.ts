@@ -13,8 +13,8 @@ const MAX_QUEUED_FOR_STREAM = 1000;
 
 export const SESSION_HEADER = 'mcp-session-id';
 
-/** Which endpoint a session was made on: every server (`/mcp`) or one server's name (`/servers/<name>/mcp`). */
-export type Endpoint = typeof ALL_SERVERS | string;
+/** Which endpoint a session was made on: every server (`/mcp`, {@link ALL_SERVERS}) or one server's name (`/servers/<name>/mcp`). */
+export type Endpoint = string;
 /** Not a valid server name (names start with a letter), so it never collides with one. */
 export const ALL_SERVERS = '*';
 
