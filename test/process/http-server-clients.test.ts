@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client as SdkClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { realServer, textOf } from './harness';
 import { connectHttpClient, startHttpGateway, type HttpGateway } from './http-server-harness';
@@ -118,5 +120,36 @@ describe('gateway as a Streamable HTTP server for several clients', function () 
     });
     assert.equal(after.status, 404);
     assert.match(textOf(await stays.callTool({ name: 'everything__echo', arguments: { message: 'ok' } })), /ok/);
+  });
+
+  it('serves old clients over the legacy HTTP+SSE transport (GET /sse, POST /messages), beside the new ones', async () => {
+    const legacy = async (name: string): Promise<Client> => {
+      const headers = { Authorization: `Bearer ${gateway.token}` };
+      const transport = new SSEClientTransport(new URL('/sse', gateway.url), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      });
+      const c = new SdkClient({ name, version: '1' });
+      await c.connect(transport);
+      clients.push(c);
+      return c;
+    };
+    const [old1, old2, modern] = [await legacy('old1'), await legacy('old2'), await client({}, 'modern')];
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => [old1, old2, modern].map((c, n) => c.callTool({ name: 'everything__echo', arguments: { message: `l${n}-${i}` } }).then((r) => [n, i, textOf(r)] as const))).flat(),
+    );
+    for (const [n, i, text] of answers) assert.match(text, new RegExp(`l${n}-${i}$`));
+    // A Streamable HTTP session id is no legacy session, and an unknown one is refused.
+    const sessionId = (modern.transport as unknown as { sessionId: string }).sessionId;
+    for (const id of [sessionId, 'nope']) {
+      const answer = await fetch(new URL(`/messages?sessionId=${id}`, gateway.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      assert.equal(answer.status, 404, id);
+    }
+    const noToken = await fetch(new URL('/sse', gateway.url));
+    assert.equal(noToken.status, 401);
   });
 });

@@ -34,6 +34,8 @@ export class HttpSession implements SessionOutput {
   constructor(
     private readonly log: (line: string) => void,
     readonly endpoint: Endpoint,
+    /** Made by the legacy HTTP+SSE transport: everything goes on its one stream. */
+    readonly legacy = false,
   ) {}
 
   /** Whether a request with this id is still waiting for its answer (a second one would collide). */
@@ -52,10 +54,14 @@ export class HttpSession implements SessionOutput {
     });
   }
 
-  /** Takes the client's GET stream: what was waiting for it is written first. */
-  openGet(res: ServerResponse): boolean {
+  /**
+   * Takes the client's GET stream: what was waiting for it is written first. `firstEvent` (the legacy
+   * HTTP+SSE transport's `endpoint` event) goes before everything.
+   */
+  openGet(res: ServerResponse, firstEvent?: string): boolean {
     if (this.getStream && !this.getStream.writableEnded) return false;
     startSse(res, this.session.id);
+    if (firstEvent !== undefined) res.write(firstEvent);
     this.getStream = res;
     res.on('close', () => {
       if (this.getStream === res) this.getStream = undefined;

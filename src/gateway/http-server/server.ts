@@ -21,6 +21,21 @@ import type { HttpServeOptions } from './options';
 
 export const MCP_PATH = '/mcp';
 export const PER_SERVER_PREFIX = '/servers/';
+/** The legacy HTTP+SSE transport's two endpoints. */
+export const LEGACY_STREAM_PATH = '/sse';
+export const LEGACY_MESSAGES_PATH = '/messages';
+
+function legacyRoute(target: string | undefined): { kind: 'stream' } | { kind: 'messages'; sessionId: string | null } | undefined {
+  let url: URL;
+  try {
+    url = new URL(target ?? '/', 'http://gateway');
+  } catch {
+    return undefined;
+  }
+  if (url.pathname === LEGACY_STREAM_PATH) return { kind: 'stream' };
+  if (url.pathname === LEGACY_MESSAGES_PATH) return { kind: 'messages', sessionId: url.searchParams.get('sessionId') };
+  return undefined;
+}
 const PROTOCOL_HEADER = 'mcp-protocol-version';
 
 export class GatewayHttpServer {
@@ -75,6 +90,8 @@ export class GatewayHttpServer {
     }
     const refusal = this.originRefusal(req);
     if (refusal) return plain(res, 403, refusal, req);
+    const legacy = legacyRoute(req.url);
+    if (legacy) return legacy.kind === 'stream' ? this.legacyStream(req, res) : this.legacyMessage(req, res, legacy.sessionId);
     const endpoint = this.endpointOf(req.url);
     if (endpoint === undefined) return plain(res, 404, `Not found: the MCP endpoint is ${MCP_PATH} (or ${PER_SERVER_PREFIX}<name>${MCP_PATH} for one server)`, req);
     switch (req.method) {
@@ -88,6 +105,42 @@ export class GatewayHttpServer {
         res.setHeader('allow', 'GET, POST, DELETE');
         return plain(res, 405, 'Method not allowed', req);
     }
+  }
+
+  /**
+   * The legacy HTTP+SSE transport (2024-11-05) for old clients: GET /sse opens a session whose every
+   * message to the client goes on that stream, starting with the `endpoint` event naming where to POST.
+   * The session ends with the stream.
+   */
+  private legacyStream(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') {
+      res.setHeader('allow', 'GET');
+      return plain(res, 405, 'Method not allowed', req);
+    }
+    const session = this.openSession(ALL_SERVERS, true);
+    if (!session) return plain(res, 503, 'Gatekit cannot take more sessions now', req);
+    const id = session.session.id;
+    session.openGet(res, `event: endpoint\ndata: ${LEGACY_MESSAGES_PATH}?sessionId=${id}\n\n`);
+    res.on('close', () => {
+      this.httpSessions.delete(id);
+      this.hub.end(id);
+      session.closeStreams();
+    });
+  }
+
+  private async legacyMessage(req: IncomingMessage, res: ServerResponse, sessionId: string | null): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return plain(res, 405, 'Method not allowed', req);
+    }
+    const found = sessionId === null ? undefined : this.httpSessions.get(sessionId);
+    const session = found?.legacy ? found : undefined;
+    if (!session) return plain(res, 404, 'Session not found: open GET /sse first', req);
+    const value = await this.readMessage(req, res);
+    if (value === undefined) return;
+    // Every answer goes on the session's stream; the POST is only acknowledged.
+    session.session.receive(value);
+    res.writeHead(202, { 'content-length': '0' }).end();
   }
 
   /** `all` for /mcp, a server's name for /servers/<name>/mcp, undefined for anything else. */
@@ -119,20 +172,10 @@ export class GatewayHttpServer {
   }
 
   private async post(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): Promise<void> {
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return plain(res, 415, 'Unsupported Media Type: send application/json', req);
     const accept = req.headers.accept ?? '';
     const acceptsSse = /text\/event-stream|\*\/\*/i.test(accept);
-    const body = await readBody(req, this.options.maxBodyBytes);
-    if (body === 'too_large') {
-      return jsonError(res, 413, null, ErrorCode.InvalidRequest, `Message exceeds the limit of ${this.options.maxBodyBytes} bytes`, { connection: 'close' });
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(body.toString('utf8'));
-    } catch {
-      return jsonError(res, 400, null, ErrorCode.ParseError, 'Parse error: the body is not valid JSON');
-    }
-    if (Array.isArray(value)) return jsonError(res, 400, null, ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request');
+    const value = await this.readMessage(req, res);
+    if (value === undefined) return;
     const record = isRecord(value) ? value : undefined;
     const isRequest = record !== undefined && typeof record.method === 'string' && 'id' in record;
     const id = isRequest && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : null;
@@ -147,6 +190,31 @@ export class GatewayHttpServer {
     if (!session) return;
     if (!this.protocolAccepted(req, res, id)) return;
     this.deliver(session, value, id, res, acceptsSse);
+  }
+
+  /** The body as one JSON value; otherwise answers 415, 413, -32700 or -32600 and returns undefined. */
+  private async readMessage(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      plain(res, 415, 'Unsupported Media Type: send application/json', req);
+      return undefined;
+    }
+    const body = await readBody(req, this.options.maxBodyBytes);
+    if (body === 'too_large') {
+      jsonError(res, 413, null, ErrorCode.InvalidRequest, `Message exceeds the limit of ${this.options.maxBodyBytes} bytes`, { connection: 'close' });
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      jsonError(res, 400, null, ErrorCode.ParseError, 'Parse error: the body is not valid JSON');
+      return undefined;
+    }
+    if (Array.isArray(value)) {
+      jsonError(res, 400, null, ErrorCode.InvalidRequest, 'JSON-RPC batches are not supported: send one message per request');
+      return undefined;
+    }
+    return value;
   }
 
   private deliver(session: HttpSession, value: unknown, id: string | number | null, res: ServerResponse, acceptsSse: boolean): void {
@@ -164,8 +232,8 @@ export class GatewayHttpServer {
     session.session.receive(value);
   }
 
-  private openSession(endpoint: Endpoint): HttpSession | undefined {
-    const httpSession = new HttpSession(this.log, endpoint);
+  private openSession(endpoint: Endpoint, legacy = false): HttpSession | undefined {
+    const httpSession = new HttpSession(this.log, endpoint, legacy);
     const session = this.hub.open(httpSession, endpoint === ALL_SERVERS ? undefined : endpoint);
     if (!session) return undefined;
     httpSession.session = session;
@@ -181,7 +249,7 @@ export class GatewayHttpServer {
     }
     const found = this.httpSessions.get(header);
     // A session belongs to the endpoint that made it: another endpoint does not know it.
-    const session = found?.endpoint === endpoint ? found : undefined;
+    const session = found?.endpoint === endpoint && !found.legacy ? found : undefined;
     if (!session) jsonError(res, 404, id, ErrorCode.InvalidRequest, 'Session not found: initialize a new session');
     return session;
   }
