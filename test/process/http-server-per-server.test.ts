@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { connectSdk, fixtureServer, realServer, textOf, writeConfig } from './harness';
-import { INITIALIZE, rawRequest, startHttpGateway, type HttpGateway } from './http-server-harness';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { connectHttpClient, INITIALIZE, rawRequest, startHttpGateway, type HttpGateway } from './http-server-harness';
 
 // Only `echo` and `get-sum` of everything are allowed; the fixture is untouched.
 const PLUGINS = { plugins: { middleware: { everything: [{ handler: 'tool_manager', config: { tools: [{ tool: 'echo' }, { tool: 'get-sum', display_name: 'add' }] } }] } } };
@@ -82,5 +83,32 @@ describe('--server NAME over stdio', function () {
   it('refuses a name that is no upstream, listing the servers', async () => {
     const config = writeConfig(UPSTREAMS);
     await assert.rejects(connectSdk(config, { extraArgs: ['--server', 'nope'] }), /names no enabled upstream.*'everything', 'fixture'/s);
+  });
+});
+
+describe('resource subscriptions shared by several HTTP clients', function () {
+  this.timeout(60000);
+
+  it('updates reach the subscribed clients only, and one unsubscribing keeps the other subscribed', async () => {
+    const gateway = await startHttpGateway([{ name: 'fixture', command: fixtureServer('--resources', '2') }]);
+    try {
+      const clients = await Promise.all(['a', 'b', 'c'].map((name) => connectHttpClient(gateway, {}, name)));
+      const updates: Record<string, string[]> = { a: [], b: [], c: [] };
+      clients.forEach((c, i) => c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates['abc'[i]!]!.push(n.params.uri)));
+      const [a, b, c] = clients as [Client, Client, Client];
+      const uri = (await a.listResources()).resources[0]!.uri;
+      await a.subscribeResource({ uri });
+      await b.subscribeResource({ uri });
+      // The update is sent by the server while c's call runs: it still goes to a and b alone.
+      assert.match(textOf(await c.callTool({ name: 'fixture__touch_resource', arguments: { uri } })), /updated/);
+      await a.unsubscribeResource({ uri });
+      assert.match(textOf(await c.callTool({ name: 'fixture__touch_resource', arguments: { uri } })), /updated/, 'b is still subscribed upstream');
+      // Notifications come on each client's GET stream: wait for b's second, by then a's and c's are in too.
+      while (updates.b!.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(updates, { a: [uri], b: [uri, uri], c: [] });
+      await Promise.all(clients.map((client) => client.close()));
+    } finally {
+      await gateway.stop();
+    }
   });
 });

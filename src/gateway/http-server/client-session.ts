@@ -4,7 +4,7 @@
 // progress tokens (every SDK client starts its ids, and so its tokens, at 0) are swapped for tokens of
 // the gateway's own on the way in and back on the way out; it also remembers the resource URIs the
 // client subscribed to and the log level it asked for, so the hub can tell which server messages are its.
-import { classifyMessage, isRecord, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc';
+import { classifyMessage, isRecord, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc';
 import type { RawText } from '../../shared/received';
 import type { Router } from '../router';
 
@@ -22,6 +22,8 @@ export interface SessionRegistry {
   /** A new progress token of the gateway's, owned by `session` until released. */
   claimProgressToken(session: ClientSession): string;
   releaseProgressToken(token: string): void;
+  /** Whether a session other than `session` is subscribed to `uri` (then the upstream's subscription must stay). */
+  subscribedElsewhere(session: ClientSession, uri: string): boolean;
 }
 
 /** Syslog severities of MCP's `logging/setLevel`, least severe first. */
@@ -64,6 +66,7 @@ export class ClientSession {
     if (this.closed) return;
     const classified = classifyMessage(value);
     if (classified.kind === 'request') {
+      if (this.keepsSharedSubscription(classified.message)) return;
       const request = this.swapProgressToken(classified.message);
       this.noteRequest(request);
       this.router.handleClient({ ...classified, message: request }, value);
@@ -80,6 +83,11 @@ export class ClientSession {
   /** Whether messages of upstream `name` are this session's business. */
   serves(name: string): boolean {
     return this.server === undefined || this.server === name;
+  }
+
+  /** Whether the client subscribed to `uri`, exactly as written. */
+  hasSubscription(uri: string): boolean {
+    return this.subscriptions.has(uri);
   }
 
   /** Whether the client asked for notifications of `uri` (as a server reports it, or under `server__uri`). */
@@ -102,6 +110,19 @@ export class ClientSession {
     for (const token of this.tokens.keys()) this.registry.releaseProgressToken(token);
     this.tokens.clear();
     this.tokenOfRequest.clear();
+  }
+
+  /**
+   * The upstream's subscription serves every session: one client unsubscribing while another is still
+   * subscribed ends only its own (answered here), and the server keeps sending updates for the other.
+   */
+  private keepsSharedSubscription(request: JsonRpcRequest): boolean {
+    const uri = request.params?.uri;
+    if (request.method !== 'resources/unsubscribe' || typeof uri !== 'string' || !this.subscriptions.has(uri)) return false;
+    if (!this.registry.subscribedElsewhere(this, uri)) return false;
+    this.subscriptions.delete(uri);
+    this.output.send(makeResult(request.id, {}), undefined, {});
+    return true;
   }
 
   private noteRequest(request: JsonRpcRequest): void {

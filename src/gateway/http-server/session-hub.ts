@@ -93,6 +93,11 @@ export class SessionHub implements SessionRegistry {
     this.progressOwners.delete(token);
   }
 
+  subscribedElsewhere(session: ClientSession, uri: string): boolean {
+    for (const other of this.sessions.values()) if (other !== session && other.server === session.server && other.hasSubscription(uri)) return true;
+    return false;
+  }
+
   /** Becomes the listener of an upstream's messages (each upstream, also those a reload adds). */
   attach(upstream: Upstream): void {
     upstream.on('notification', (n) => this.onServerNotification(upstream.name, n));
