@@ -11,6 +11,12 @@ import { requestKey, type ClientSession, type SessionOutput } from './client-ses
 /** Messages kept for a GET stream that is not open yet; beyond, the oldest are dropped. */
 const MAX_QUEUED_FOR_STREAM = 1000;
 
+/**
+ * Bytes written to a stream and not yet taken by the client beyond which the stream is closed: a
+ * client that stops reading must not grow the gateway's memory (it reconnects its GET stream).
+ */
+const MAX_STREAM_BACKLOG = 16 * 1024 * 1024;
+
 export const SESSION_HEADER = 'mcp-session-id';
 
 /** Which endpoint a session was made on: every server (`/mcp`, {@link ALL_SERVERS}) or one server's name (`/servers/<name>/mcp`). */
@@ -30,6 +36,8 @@ export class HttpSession implements SessionOutput {
   private readonly posts = new Map<string, PostStream>();
   private getStream: ServerResponse | undefined;
   private queued: string[] = [];
+  /** When the client last sent something or had a stream open (for ending forgotten sessions). */
+  private lastActive = Date.now();
 
   constructor(
     private readonly log: (line: string) => void,
@@ -37,6 +45,20 @@ export class HttpSession implements SessionOutput {
     /** Made by the legacy HTTP+SSE transport: everything goes on its one stream. */
     readonly legacy = false,
   ) {}
+
+  /** The client did something (a request came in). */
+  touch(): void {
+    this.lastActive = Date.now();
+  }
+
+  /** Milliseconds since the client was last seen; 0 while it has a stream open. */
+  idleMs(now: number): number {
+    if (this.posts.size > 0 || (this.getStream && !this.getStream.writableEnded)) {
+      this.lastActive = now;
+      return 0;
+    }
+    return now - this.lastActive;
+  }
 
   /** Whether a request with this id is still waiting for its answer (a second one would collide). */
   isRunning(id: JsonRpcId): boolean {
@@ -97,11 +119,11 @@ export class HttpSession implements SessionOutput {
         startSse(stream.res, this.session.id);
         stream.streaming = true;
       }
-      stream.res.write(sseEvent(text));
+      writeBounded(stream.res, sseEvent(text), this.log);
       return;
     }
     if (this.getStream) {
-      this.getStream.write(sseEvent(text));
+      writeBounded(this.getStream, sseEvent(text), this.log);
       return;
     }
     if (this.queued.length >= MAX_QUEUED_FOR_STREAM) this.queued.shift();
@@ -125,7 +147,7 @@ export class HttpSession implements SessionOutput {
     const stream = key === undefined ? undefined : this.posts.get(key);
     if (!stream) {
       // An error about no request of ours (an invalid message) or an answer whose POST is gone.
-      if (this.getStream) this.getStream.write(sseEvent(text));
+      if (this.getStream) writeBounded(this.getStream, sseEvent(text), this.log);
       return;
     }
     this.posts.delete(key!);
@@ -137,6 +159,17 @@ export class HttpSession implements SessionOutput {
     stream.res.writeHead(200, { 'content-type': 'application/json', [SESSION_HEADER]: this.session.id });
     stream.res.end(text);
   }
+}
+
+/** Writes to a stream, closing it instead when the client has stopped taking what was written. */
+function writeBounded(res: ServerResponse, text: string, log: (line: string) => void): void {
+  if (res.writableEnded) return;
+  if (res.writableLength > MAX_STREAM_BACKLOG) {
+    log(`closed an HTTP stream: the client is not reading it (${Math.round(res.writableLength / 1048576)} MiB waiting)`);
+    res.destroy();
+    return;
+  }
+  res.write(text);
 }
 
 function startSse(res: ServerResponse, sessionId: string): void {

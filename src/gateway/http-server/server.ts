@@ -20,6 +20,13 @@ import { ALL_SERVERS, HttpSession, SESSION_HEADER, type Endpoint } from './http-
 import type { HttpServeOptions } from './options';
 
 export const MCP_PATH = '/mcp';
+
+/**
+ * A session whose client has had no stream open and sent nothing for this long is ended (clients that
+ * vanish without DELETE would otherwise hold their place until MAX_SESSIONS refuses everyone).
+ */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 1000;
 export const PER_SERVER_PREFIX = '/servers/';
 /** The legacy HTTP+SSE transport's two endpoints. */
 export const LEGACY_STREAM_PATH = '/sse';
@@ -42,6 +49,7 @@ export class GatewayHttpServer {
   private readonly server: http.Server;
   private readonly httpSessions = new Map<string, HttpSession>();
   private readonly tokenDigest: Buffer;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly hub: SessionHub,
@@ -59,6 +67,22 @@ export class GatewayHttpServer {
     this.server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
     // Streams (SSE) stay open as long as the client wants; only a request's own upload is timed.
     this.server.requestTimeout = 60_000;
+    this.sweeper = setInterval(() => this.endIdleSessions(Date.now()), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  private endIdleSessions(now: number): void {
+    for (const [id, session] of this.httpSessions) {
+      if (session.idleMs(now) < SESSION_IDLE_MS) continue;
+      this.log(`ended HTTP session ${id.slice(0, 8)}…: idle for ${Math.round(SESSION_IDLE_MS / 60000)} minutes`);
+      this.endSession(id, session);
+    }
+  }
+
+  private endSession(id: string, session: HttpSession): void {
+    this.httpSessions.delete(id);
+    this.hub.end(id);
+    session.closeStreams();
   }
 
   /** Starts listening; resolves with the address (the port when 0 was asked). */
@@ -74,6 +98,7 @@ export class GatewayHttpServer {
 
   /** Ends every session's streams and stops listening. */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const session of this.httpSessions.values()) session.closeStreams();
     this.httpSessions.clear();
     await new Promise<void>((resolve) => {
@@ -121,11 +146,7 @@ export class GatewayHttpServer {
     if (!session) return plain(res, 503, 'Gatekit cannot take more sessions now', req);
     const id = session.session.id;
     session.openGet(res, `event: endpoint\ndata: ${LEGACY_MESSAGES_PATH}?sessionId=${id}\n\n`);
-    res.on('close', () => {
-      this.httpSessions.delete(id);
-      this.hub.end(id);
-      session.closeStreams();
-    });
+    res.on('close', () => this.endSession(id, session));
   }
 
   private async legacyMessage(req: IncomingMessage, res: ServerResponse, sessionId: string | null): Promise<void> {
@@ -218,6 +239,7 @@ export class GatewayHttpServer {
   }
 
   private deliver(session: HttpSession, value: unknown, id: string | number | null, res: ServerResponse, acceptsSse: boolean): void {
+    session.touch();
     if (id === null) {
       // A notification, a response, or something invalid: the router answers what needs answering
       // on the GET stream; the POST itself is only acknowledged.
@@ -272,10 +294,7 @@ export class GatewayHttpServer {
   private delete(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint): void {
     const session = this.sessionOf(req.headers[SESSION_HEADER], endpoint, res, null);
     if (!session) return;
-    const id = session.session.id;
-    this.httpSessions.delete(id);
-    this.hub.end(id);
-    session.closeStreams();
+    this.endSession(session.session.id, session);
     res.writeHead(200, { 'content-length': '0' }).end();
   }
 }
