@@ -203,3 +203,28 @@ describe('gateway HTTP server: TLS and tokens', function () {
     assert.match(short.stderr, /at least 32 characters/);
   });
 });
+
+describe('gateway HTTP server: a client opening sessions without end', function () {
+  this.timeout(120000);
+
+  it('refuses sessions beyond the limit with 503 and takes new ones once others end', async () => {
+    const gateway = await startHttpGateway(FIXTURE);
+    try {
+      const sessions: string[] = [];
+      let refused: Awaited<ReturnType<typeof rawRequest>> | undefined;
+      for (let i = 0; i < 300 && !refused; i++) {
+        const answer = await rawRequest(gateway, { body: INITIALIZE });
+        if (answer.status === 200) sessions.push(answer.headers.get('mcp-session-id')!);
+        else refused = answer;
+      }
+      assert.equal(sessions.length, 256);
+      assert.equal(refused?.status, 503);
+      assert.equal(new Set(sessions).size, 256, 'session ids are unique');
+      const ended = await rawRequest(gateway, { method: 'DELETE', headers: { 'mcp-session-id': sessions[0]! } });
+      assert.equal(ended.status, 200);
+      assert.equal((await rawRequest(gateway, { body: INITIALIZE })).status, 200);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

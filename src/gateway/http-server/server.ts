@@ -67,6 +67,10 @@ export class GatewayHttpServer {
     this.server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
     // Streams (SSE) stay open as long as the client wants; only a request's own upload is timed.
     this.server.requestTimeout = 60_000;
+    // Idle keep-alive connections are left for the client to close (undici closes after 4 s): a
+    // server closing first races a request the client is just sending on it ("other side closed").
+    this.server.keepAliveTimeout = 65_000;
+    this.server.headersTimeout = 66_000;
     this.sweeper = setInterval(() => this.endIdleSessions(Date.now()), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
