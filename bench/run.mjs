@@ -24,6 +24,7 @@ import { LoadClient, closeClient, killAllChildren, procChildren, procCpuMs, proc
 import { median, quantile } from './lib/stats.mjs';
 import { callSystems, GATEWAY, gatewayArgs, listSystems, ROOT, startupSystems } from './lib/systems.mjs';
 import { machineInfo, renderReport, updateDoc } from './lib/report.mjs';
+import { HTTP_PROFILES, measureHttpDownstream } from './http-downstream.mjs';
 
 const MIB = 1024 * 1024;
 
@@ -95,7 +96,7 @@ const { values: cli } = parseArgs({
   },
 });
 const profileName = cli.quick ? 'quick' : cli.ratios ? 'ratios' : 'full';
-const phases = new Set((cli.only ?? (cli.ratios ? 'calls,startup' : 'calls,lists,startup')).split(','));
+const phases = new Set((cli.only ?? (cli.ratios ? 'calls,startup' : cli.quick ? 'calls,lists,startup' : 'calls,lists,startup,http')).split(','));
 const profile = { ...PROFILES[profileName] };
 if (cli.rounds !== undefined) profile.rounds = Math.max(1, Number(cli.rounds) || 1);
 const maxSeconds = Number(cli['max-seconds'] ?? (cli.quick ? 60 : 420));
@@ -321,6 +322,8 @@ async function main() {
     if (phases.has('calls')) await measureCalls(systems, results);
     if (phases.has('lists')) await measureLists(tmp, results);
     if (phases.has('startup')) await measureStartup(tmp, results);
+    // The gateway as an HTTP server against a direct HTTP connection (bench/http-downstream.mjs).
+    if (phases.has('http')) results.httpDownstream = await measureHttpDownstream(HTTP_PROFILES[profileName === 'quick' ? 'quick' : 'full'], progress);
     const auditFile = path.join(tmp, 'filtered-audit.jsonl');
     results.auditBytes = existsSync(auditFile) ? statSync(auditFile).size : 0;
   } finally {
@@ -330,6 +333,7 @@ async function main() {
   results.seconds = (performance.now() - startedAt) / 1000;
   const report = renderReport(results);
   process.stdout.write(`${report.markdown}\n`);
+  if (results.httpDownstream) process.stdout.write(`\n${results.httpDownstream.markdown}\n`);
   if (cli.json) writeFileSync(cli.json, JSON.stringify({ ...results, summary: report.summary, targets: report.targets, ratioTargets: report.ratioTargets }, null, 2));
   // Only a full run of this build, started the README's way, replaces the page's results.
   if (!cli['no-write'] && profileName === 'full' && !cli.only && !cli.systems && !cli.gateway && launch.how === 'readme') {

@@ -21,6 +21,7 @@ import {
   type LoggingConfig,
   type PluginEntry,
   type PluginSection,
+  type HttpServerConfig,
   type TimeoutsConfig,
   type UpstreamConfig,
 } from './schema';
@@ -78,7 +79,9 @@ export interface ResolvedLogging extends Omit<LoggingConfig, 'file_path'> {
 /** The configuration the gateway runs with: every default applied, every name checked. */
 export interface ResolvedConfig {
   readonly proxy: {
-    readonly transport: 'stdio';
+    readonly transport: 'stdio' | 'http';
+    /** As written (paths still relative): the HTTP server resolves them (src/gateway/http-server/options.ts). */
+    readonly http?: HttpServerConfig;
     readonly upstreams: ResolvedUpstream[];
     readonly timeouts: TimeoutsConfig;
   };
@@ -346,6 +349,7 @@ function resolve(data: GatekitConfig, context: ValidationContext, issues: RawIss
   return {
     proxy: {
       transport: data.proxy.transport,
+      ...(data.proxy.http ? { http: data.proxy.http } : {}),
       upstreams,
       timeouts: data.proxy.timeouts ?? timeoutsSchema.parse({}),
     },

@@ -83,10 +83,47 @@ export const timeoutsSchema = z.strictObject({
   request_timeout: z.number().positive().default(60).describe('Seconds to wait for an upstream to answer a request.'),
 });
 
+/** Host names that stay on this machine: serving on them needs neither TLS nor an opt-in. */
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'] as const;
+
+/** `proxy.http`: where and how the gateway serves Streamable HTTP to its clients (Gatekit 0.2's `{host, port}` and ours). */
+export const httpServerSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').describe('Address to listen on. Loopback (127.0.0.1, localhost, ::1) by default; any other needs `tls` or `allow_remote: true`.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 picks a free one, printed on stderr).'),
+    token_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'token_env must be an environment variable name.' }).optional().describe('Environment variable holding the bearer token clients must send.'),
+    token_file: z.string().min(1).optional().describe('File holding the bearer token (relative to the config file). Without token_env/token_file a token is generated on first start and kept owner-only in the user config folder.'),
+    tls: z
+      .strictObject({
+        cert_file: z.string().min(1).describe('PEM certificate (chain), relative to the config file.'),
+        key_file: z.string().min(1).describe('PEM private key, relative to the config file.'),
+      })
+      .optional()
+      .describe('Serve HTTPS with this certificate and key.'),
+    allowed_origins: z.array(z.string().min(1)).default([]).describe('Browser origins (e.g. `https://app.example.com`) allowed to call the gateway; a request with any other Origin is refused (DNS rebinding).'),
+    allowed_hosts: z.array(z.string().min(1)).default([]).describe('Extra Host header names accepted besides the listening host (and localhost names on loopback).'),
+    allow_remote: z.boolean().default(false).describe('Allow a non-loopback host without TLS (the token then crosses the network in clear text).'),
+  })
+  .superRefine((http, ctx) => {
+    if (http.token_env !== undefined && http.token_file !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'Set only one of proxy.http.token_env and proxy.http.token_file.', input: http.token_file });
+    }
+    const loopback = (LOOPBACK_HOSTS as readonly string[]).includes(http.host.replace(/^\[(.*)\]$/, '$1'));
+    if (!loopback && !http.tls && !http.allow_remote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: `proxy.http.host '${http.host}' is reachable from other machines: add proxy.http.tls {cert_file, key_file}, or set allow_remote: true to accept clear-text HTTP.`,
+        input: http.host,
+      });
+    }
+  });
+
 export const proxySchema = z.strictObject({
   transport: z
-    .literal('stdio', { error: "proxy.transport must be 'stdio' (clients reach the gateway over stdio)." })
-    .describe("How clients talk to the gateway: 'stdio'."),
+    .enum(['stdio', 'http'], { error: "proxy.transport must be 'stdio' (one client on stdin/stdout) or 'http' (Streamable HTTP for several clients, see proxy.http)." })
+    .describe("How clients talk to the gateway: 'stdio' (one client) or 'http' (Streamable HTTP, several clients; see `http`)."),
+  http: httpServerSchema.optional().describe("Streamable HTTP server settings, used when transport is 'http'."),
   upstreams: z
     .array(upstreamSchema)
     .min(1, { error: 'At least one upstream server must be configured.' })
@@ -162,3 +199,4 @@ export type UpstreamConfig = z.output<typeof upstreamSchema>;
 export type PluginEntry = z.output<typeof pluginEntrySchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
+export type HttpServerConfig = z.output<typeof httpServerSchema>;

@@ -7,7 +7,9 @@ import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import type { RawText } from '../shared/received';
-import { Router, type TrafficEvent } from './router';
+import { Router, type RouterHost, type TrafficEvent } from './router';
+import { SessionHub } from './http-server/session-hub';
+import { oneUpstreamView } from './http-server/one-upstream';
 import { PluginHost } from '../plugins/pipeline';
 import { approveToolChanges } from '../plugins/capabilities';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcMessage } from '../shared/jsonrpc';
@@ -26,8 +28,15 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from './handshake';
  * The gateway's connections to the outside. The client is a transport, or a pair of byte streams
  * (our stdin/stdout) spoken to as stdio; `log` takes diagnostics (stderr).
  */
-export type GatewayIo = ({ readonly client: ClientTransport } | { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream }) & {
+export type GatewayIo = (
+  | { readonly client: ClientTransport }
+  | { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream }
+  /** Clients come and go as sessions (the HTTP server): see `startSessions`. */
+  | { readonly sessions: true }
+) & {
   readonly log: (line: string) => void;
+  /** Presents this one upstream under its own names (`--server NAME`; the settings hold it alone). */
+  readonly singleServer?: string;
   /** Makes a new connection to an upstream (at its start and each restart); a child process on stdio when not given. */
   readonly connectUpstream?: (spec: UpstreamSpec, log: (line: string) => void) => UpstreamTransport;
 };
@@ -48,7 +57,10 @@ export class Gateway {
   readonly upstreams = new Map<string, Upstream>();
   private pluginHost: PluginHost;
   private readonly router: Router;
-  private readonly client: ClientTransport;
+  /** The one client on stdio; undefined when clients are sessions (HTTP). */
+  private readonly client: ClientTransport | undefined;
+  /** Set in session mode: the clients served over the shared upstreams. */
+  private hub: SessionHub | undefined;
   private shuttingDown: Promise<number> | undefined;
   /** Set while the client is not reading our output: we stop reading it and the upstreams until it catches up. */
   private inputsPaused = false;
@@ -71,11 +83,11 @@ export class Gateway {
     private readonly io: GatewayIo,
   ) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
-    const client = 'client' in io ? io.client : new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log });
+    const client = 'client' in io ? io.client : 'input' in io ? new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log }) : undefined;
     // Clients of both protocol eras: a modern (2026-07-28) client is translated at the seam, so the
     // router and the plugins serve it as the legacy client they know (docs/protocol-eras.md).
     const inputTimeoutMs = settings.upstreams.length ? Math.max(...settings.upstreams.map((u) => u.requestTimeoutMs)) : DEFAULT_INPUT_TIMEOUT_MS;
-    this.client = new DualEraClientTransport(client, { legacyVersions: SUPPORTED_PROTOCOL_VERSIONS, log: io.log, inputTimeoutMs });
+    this.client = client && new DualEraClientTransport(client, { legacyVersions: SUPPORTED_PROTOCOL_VERSIONS, log: io.log, inputTimeoutMs });
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
     // The servers are started first, so their own start-up overlaps with creating the plugins (the
     // filters take tens of milliseconds). Their handshake still waits for the client's.
@@ -87,27 +99,38 @@ export class Gateway {
       for (const upstream of this.upstreams.values()) void upstream.stop();
       throw err;
     }
+    this.router = new Router(
+      this.routerHost({
+        sendToClient: (message, raw) => this.send(message, raw),
+        connectUpstreams: (handshake) => this.connectUpstreams(handshake),
+        fatal: (reason) => {
+          io.log(reason);
+          this.exitCode = 1;
+          // The router answers the request first; leave once that answer is on its way.
+          setImmediate(() => void this.shutdown(1));
+        },
+        sharedUpstreams: 'sessions' in io,
+        ...(io.singleServer !== undefined ? { singleServer: io.singleServer } : {}),
+      }),
+    );
+  }
+
+  /** What every router of this gateway shares (plugins, upstreams, observers) around what is its own. */
+  private routerHost(own: Pick<RouterHost, 'sendToClient' | 'connectUpstreams' | 'fatal' | 'sharedUpstreams' | 'singleServer'> & { upstreams?: RouterHost['upstreams'] }): RouterHost {
     const traffic = (event: TrafficEvent): void => this.trafficListeners.forEach((listener) => listener(event));
     const listeners = this.trafficListeners;
     const currentPlugins = (): PluginHost => this.pluginHost;
     const inventoryListeners = this.inventoryListeners;
     const recordInventory = (inventory: ToolInventoryParams): void => this.recordInventory(inventory);
-    this.router = new Router({
+    return {
       upstreams: this.upstreams,
+      ...own,
       // A getter: a config reload swaps the plugins while requests are in flight.
       get plugins() {
         return currentPlugins();
       },
-      serverInfo: settings.serverInfo,
-      sendToClient: (message, raw) => this.send(message, raw),
-      connectUpstreams: (handshake) => this.connectUpstreams(handshake),
-      log: io.log,
-      fatal: (reason) => {
-        io.log(reason);
-        this.exitCode = 1;
-        // The router answers the request first; leave once that answer is on its way.
-        setImmediate(() => void this.shutdown(1));
-      },
+      serverInfo: this.settings.serverInfo,
+      log: this.io.log,
       // Traffic events are built only while someone listens (the hot path stays lean otherwise).
       get traffic() {
         return listeners.size ? traffic : undefined;
@@ -116,7 +139,37 @@ export class Gateway {
       get toolInventory() {
         return inventoryListeners.size ? recordInventory : undefined;
       },
+    };
+  }
+
+  /**
+   * Session mode (`proxy.transport: http`), instead of `start()`: opens the upstreams once with the
+   * gateway's `handshake` and returns the hub that serves each client session its own router over
+   * them. The process ends with `shutdown` (a signal), not with any client.
+   */
+  startSessions(handshake: ClientHandshake): SessionHub {
+    if (!('sessions' in this.io)) throw new Error('startSessions needs a gateway made with { sessions: true }');
+    const opened = this.router.openWithoutClient(handshake);
+    const hub = new SessionHub({
+      upstreams: this.upstreams,
+      log: this.io.log,
+      createRouter: (sendToClient, server) =>
+        new Router(
+          this.routerHost({
+            sendToClient,
+            // A per-server session sees that one upstream, under its own names.
+            ...(server !== undefined ? { singleServer: server, upstreams: oneUpstreamView(this.upstreams, server) } : {}),
+            // The upstreams are the gateway's: a session waits for them and never starts them again.
+            connectUpstreams: () => opened.then(() => undefined),
+            // One client's failed initialize is that client's error; the gateway serves the others.
+            fatal: (reason) => this.io.log(reason),
+            sharedUpstreams: true,
+          }),
+        ),
     });
+    for (const upstream of this.upstreams.values()) hub.attach(upstream);
+    this.hub = hub;
+    return hub;
   }
 
   get plugins(): PluginHost {
@@ -131,9 +184,14 @@ export class Gateway {
     return this.settings.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
+  private stdioClient(): ClientTransport {
+    if (!this.client) throw new Error('This gateway serves sessions (startSessions), not one client');
+    return this.client;
+  }
+
   /** Starts reading the client (the upstream connections were opened by the constructor). */
   start(): void {
-    this.client.listen({
+    this.stdioClient().listen({
       message: ({ message }) => this.router.handleClient(classifyMessage(message), message),
       malformed: (input) => {
         if (input.reason === 'not_json') this.send(makeError(null, ErrorCode.ParseError, 'Parse error: the line is not valid JSON'));
@@ -156,7 +214,7 @@ export class Gateway {
     // Inventories are what this gateway is for: record them before the control link subscribes.
     this.onToolInventory(() => undefined);
     // The client transport is only watched for its end: nothing it carries is for this gateway.
-    this.client.listen({ message: () => undefined, malformed: () => undefined, closed: () => void this.shutdown(this.exitCode) });
+    this.stdioClient().listen({ message: () => undefined, malformed: () => undefined, closed: () => void this.shutdown(this.exitCode) });
     void session.open(handshake);
   }
 
@@ -215,7 +273,7 @@ export class Gateway {
   /** Approves changed or new tool definitions through the plugins that pin them. */
   async approveToolChanges(params: { server?: string; tools?: string[] }): Promise<{ approved: number }> {
     const approved = await approveToolChanges(this.pluginHost.interceptors(), params);
-    if (approved > 0) this.router.notifyListsChanged();
+    if (approved > 0) this.notifyListsChanged();
     return { approved };
   }
 
@@ -269,11 +327,12 @@ export class Gateway {
       const upstream = this.createUpstream(spec);
       this.upstreams.set(spec.name, upstream);
       this.router.attach(upstream);
+      this.hub?.attach(upstream);
       if (handshake) starting.push(upstream.connect(handshake).catch((err: unknown) => this.io.log(`[${spec.name}] did not start: ${errorText(err)}`)));
       else upstream.openEarly();
     }
     await Promise.all(starting);
-    this.router.notifyListsChanged();
+    this.notifyListsChanged();
     this.io.log(`configuration reloaded (${next.upstreams.length} servers)`);
     return { applied: true, problems: [] };
   }
@@ -287,8 +346,14 @@ export class Gateway {
     return this.shuttingDown;
   }
 
+  private notifyListsChanged(): void {
+    this.router.notifyListsChanged();
+    this.hub?.notifyListsChanged();
+  }
+
   private async doShutdown(exitCode: number): Promise<number> {
     this.router.close();
+    this.hub?.close();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DEADLINE_MS).unref());
     const stopping = Promise.allSettled([...this.upstreams.values()].map((u) => u.stop()));
     await Promise.race([stopping, deadline]);
@@ -298,10 +363,10 @@ export class Gateway {
       this.io.log(`closing plugins failed: ${err instanceof Error ? err.message : String(err)}`);
       exitCode = exitCode || 1;
     }
-    this.client.close();
+    this.client?.close();
     // Writes keep their order, so once the last one is handed over all of them are.
     // A client that stopped reading would never take them: then there is nothing to wait for.
-    if (!this.inputsPaused) await Promise.race([this.client.flushed(), deadline]);
+    if (!this.inputsPaused && this.client) await Promise.race([this.client.flushed(), deadline]);
     this.finish(exitCode);
     return exitCode;
   }
@@ -324,29 +389,31 @@ export class Gateway {
 
   private send(message: JsonRpcMessage, raw?: RawText): void {
     if (this.clientless) return this.clientless.receive(message);
+    // Session mode: this router has no client of its own (each session's router talks to its client).
+    if (!this.client) return;
     // Transport failures surface once, as the client's close; a message that cannot be serialized
     // (nested too deeply) is answered in its place, so no one waits for it forever.
     this.client.send(raw ? { message, raw } : { message }, (err) => {
       if (err && isUnserializable(err)) this.router.undeliverable(message, err.message);
     });
-    if (!this.inputsPaused && this.client.backlog > backlogLimit(this.maxLineBytes)) this.pauseInputs();
+    if (!this.inputsPaused && this.client.backlog > backlogLimit(this.maxLineBytes)) this.pauseInputs(this.client);
   }
 
   /**
    * The client is not reading: stop reading it and every upstream's stdout (their pipes fill and
    * they wait), so memory stays bounded; resume once our output has drained to half the limit.
    */
-  private pauseInputs(): void {
+  private pauseInputs(client: ClientTransport): void {
     this.inputsPaused = true;
     const limit = backlogLimit(this.maxLineBytes);
-    this.io.log(`the client is not reading its input (${Math.round(this.client.backlog / 1048576)} MiB waiting): pausing until it catches up`);
-    this.client.pauseReceiving();
+    this.io.log(`the client is not reading its input (${Math.round(client.backlog / 1048576)} MiB waiting): pausing until it catches up`);
+    client.pauseReceiving();
     for (const upstream of this.upstreams.values()) upstream.pauseOutput();
-    const drained = this.client.onDrain(() => {
-      if (this.client.backlog > limit / 2) return;
+    const drained = client.onDrain(() => {
+      if (client.backlog > limit / 2) return;
       drained.dispose();
       this.inputsPaused = false;
-      this.client.resumeReceiving();
+      client.resumeReceiving();
       for (const upstream of this.upstreams.values()) upstream.resumeOutput();
     });
   }

@@ -68,7 +68,10 @@ export class ListAggregator {
         unavailable.push({ server, error: reason });
       }
       for (const item of outcome.items) {
-        if (list.namespace) {
+        if (list.namespace && this.host.singleServer !== undefined) {
+          // One server seen as itself: its own names, nothing to route between.
+          items.push(item);
+        } else if (list.namespace) {
           // Screened already: a tool or prompt here has a string name (a tool's matches the name rule).
           const full = namespacedName(server, String(item.name));
           if (list.key === 'tools' && !isValidToolName(full)) {
@@ -193,6 +196,8 @@ export class ListAggregator {
    * templates; a URI two servers claim is ambiguous), then the only resource server.
    */
   async resolveResource(uri: string): Promise<{ server: string; uri: string } | { ambiguous: readonly string[] } | undefined> {
+    // One server seen as itself: every URI is its own, unchanged (no `server__uri` form to strip).
+    if (this.host.singleServer !== undefined) return this.host.upstreams.has(this.host.singleServer) ? { server: this.host.singleServer, uri } : undefined;
     const prefixed = splitNamespacedAmong(uri, this.isServer);
     if (prefixed && this.host.upstreams.has(prefixed.server)) return { server: prefixed.server, uri: prefixed.name };
     let owner = this.resources.lookup(uri);

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Gateway } from './gateway';
-import { settingsFromConfig } from './settings';
+import { settingsFromConfig, type GatewaySettings } from './settings';
 import { gatekitVersion } from './version';
-import { NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
+import { DEFAULT_MAX_LINE_BYTES, NdjsonMessageReader, NdjsonMessageWriter } from './transport/ndjson';
 import { classifyMessage, ErrorCode, makeError, type JsonRpcErrorObject } from '../shared/jsonrpc';
 import { couldNotStartMessage } from '../shared/messages';
 import { loadConfigFile, type LoadedConfig } from '../config/loader';
@@ -16,17 +16,23 @@ import { runAuditCommand } from './audit-cli';
 import { configFromEnvironment, startControlLink } from './control/environment';
 import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
+import { httpOptionsFor, serveHttp } from './http-server/start';
+import type { GatewayHttpServer } from './http-server/server';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
        gatekit-gateway pins list|approve|check [server[__tool]] --config FILE [--json] (pins --help)
        gatekit-gateway audit verify FILE   (check a chained JSONL audit log: 0 intact, 1 broken)
 
 Gatekit: a security gateway for the Model Context Protocol. Speaks MCP on stdin/stdout to one
-client and runs the upstream MCP servers of the config file as child processes.
+client and runs the upstream MCP servers of the config file as child processes. With
+proxy.transport: http it serves Streamable HTTP at /mcp to several clients instead (bearer token;
+see docs/http-server.md) until it gets SIGINT/SIGTERM.
 
 Options:
   -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG
       --validate-only      Check the config and exit (0 valid, 1 invalid)
+      --server NAME        Serve only upstream NAME, under its own tool names (stdio; over HTTP
+                           use the endpoint /servers/NAME/mcp)
       --max-message-mb N   Largest message accepted on any stdio line (default 32)
   -v, --verbose            More diagnostics on stderr
   -h, --help               Show this help
@@ -75,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         'validate-only': { type: 'boolean' },
         'control-only': { type: 'boolean' },
+        server: { type: 'string' },
         'max-message-mb': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -149,10 +156,21 @@ async function main(argv: string[]): Promise<number> {
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
   const controlOnly = values['control-only'] === true;
+  // proxy.transport: http serves sessions over HTTP (control-only stays the views' stdio gateway).
+  const overHttp = loaded.config.proxy.transport === 'http' && !controlOnly;
+  const httpContext = { configDir: loaded.configDir, maxBodyBytes: maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, version: gatekitVersion, log };
+  let httpOptions;
   try {
-    const settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
-    gateway = new Gateway(settings, { input: process.stdin, output: process.stdout, log });
+    if (overHttp) httpOptions = httpOptionsFor(loaded.config.proxy.http, httpContext);
+    let settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
+    const single = values.server;
+    if (single !== undefined && !overHttp) settings = onlyServer(settings, single);
+    gateway = new Gateway(settings, overHttp ? { sessions: true, log } : { input: process.stdin, output: process.stdout, log, ...(single !== undefined ? { singleServer: single } : {}) });
   } catch (err) {
+    if (overHttp) {
+      log(`cannot serve HTTP: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     const failure = startupFailure(err);
     log(failure.message);
     return serveStartupError(failure);
@@ -165,14 +183,34 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGHUP', stop);
   // Control-only: no client on stdio; the gateway opens its upstreams itself and stops when stdin ends.
+  let httpServer: GatewayHttpServer | undefined;
   if (controlOnly) gateway.startWithoutClient(controlOnlyHandshake(gatekitVersion));
-  else gateway.start();
+  else if (httpOptions) {
+    try {
+      httpServer = await serveHttp(gateway, httpOptions, httpContext);
+    } catch (err) {
+      log(`cannot serve HTTP on ${httpOptions.host}:${httpOptions.port}: ${err instanceof Error ? err.message : String(err)}`);
+      await gateway.shutdown(1);
+      return 1;
+    }
+  } else gateway.start();
   const link = startControlLink(gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
   const code = await gateway.finished;
+  await httpServer?.close();
   await link?.dispose();
   const file = logSinks.file;
   if (file) await new Promise<void>((resolve) => file.end(resolve));
   return code;
+}
+
+/** `--server NAME`: the settings with that upstream alone (its tools keep their own names). */
+function onlyServer(settings: GatewaySettings, name: string): GatewaySettings {
+  const upstreams = settings.upstreams.filter((u) => u.name === name);
+  if (upstreams.length === 0) {
+    const known = settings.upstreams.map((u) => `'${u.name}'`).join(', ') || 'none';
+    throw new Error(`--server '${name.slice(0, 100)}' names no enabled upstream of the configuration (servers: ${known})`);
+  }
+  return { ...settings, upstreams };
 }
 
 /** `gatekit-gateway pins list|approve|check …`: review, approve and check (CI) tool definitions pinned in the lockfile. */

@@ -2,7 +2,7 @@
 // URI, fanned out and merged for lists, with ids mapped both ways and cancellations forwarded. What
 // the plugins make of each message is the exchange's (src/plugins/exchange.ts); the handshake, the
 // lists and what the servers start live beside this file, and this class owns the session's state.
-import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
+import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
 import type { RequestOrigin } from '../plugins/types';
 import { renameInMessage } from './namespacing';
@@ -48,7 +48,8 @@ export class Router {
       reportsTo: (server, token) => this.reportsTo(server, token),
       forgetResources: (server) => this.lists.resources.forgetServer(server),
     });
-    for (const upstream of host.upstreams.values()) this.attach(upstream);
+    // Sessions over shared upstreams are told their servers' messages by the hub that owns them.
+    if (!host.sharedUpstreams) for (const upstream of host.upstreams.values()) this.attach(upstream);
   }
 
   /** Stops answering: requests still in flight get -32004 so nothing waits forever. */
@@ -94,13 +95,44 @@ export class Router {
 
   /** Listens to an upstream's messages (called for each upstream, also those added by a config reload). */
   attach(upstream: Upstream): void {
-    upstream.on('notification', (n) => void this.serverTraffic.onServerNotification(upstream.name, n));
-    upstream.on('request', (r) => void this.serverTraffic.onServerRequest(upstream.name, r));
-    upstream.on('restarted', () => {
-      // Its lists may differ after a restart: make the client fetch them again.
-      this.lists.resources.forgetServer(upstream.name);
-      this.notifyListsChanged();
-    });
+    if (this.host.sharedUpstreams) return;
+    upstream.on('notification', (n) => this.onServerNotification(upstream.name, n));
+    upstream.on('request', (r) => this.onServerRequest(upstream.name, r));
+    upstream.on('restarted', () => this.onUpstreamRestarted(upstream.name));
+  }
+
+  /** A server's notification for this router's client (the upstream's listener, or the session hub's choice). */
+  onServerNotification(server: string, notification: JsonRpcNotification): void {
+    void this.serverTraffic.onServerNotification(server, notification);
+  }
+
+  /** A server's request for this router's client (sampling, elicitation, roots…). */
+  onServerRequest(server: string, request: JsonRpcRequest): void {
+    void this.serverTraffic.onServerRequest(server, request);
+  }
+
+  onUpstreamRestarted(server: string): void {
+    // Its lists may differ after a restart: make the client fetch them again.
+    this.lists.resources.forgetServer(server);
+    this.notifyListsChanged();
+  }
+
+  /** Ids of this client's requests still running that were sent on to `server` (who a server's request is likely for). */
+  requestsCalling(server: string): JsonRpcId[] {
+    const ids: JsonRpcId[] = [];
+    for (const state of this.inFlight.values()) if (!state.done && state.calls.some((call) => call.upstream.name === server)) ids.push(state.id);
+    return ids;
+  }
+
+  /** Whether this router relayed `server`'s request `upstreamId` to its client and waits for the answer. */
+  relaysServerRequest(server: string, upstreamId: unknown): boolean {
+    return this.serverTraffic.relays(server, upstreamId);
+  }
+
+  /** Whether the client said it handles `capability` (sampling, elicitation, roots) in its initialize. */
+  clientSupports(capability: string): boolean {
+    const caps = this.handshake.client?.capabilities;
+    return isRecord(caps) && caps[capability] !== undefined && caps[capability] !== null;
   }
 
   /** The handshake the client made, for upstreams started after it (config reload). */
@@ -219,7 +251,7 @@ export class Router {
     if (typeof name !== 'string' || name === '') {
       return makeError(request.id, ErrorCode.InvalidParams, `${what} ${what === 'Tool' ? 'call' : 'request'} missing required 'name' parameter`);
     }
-    const target = splitNamespacedAmong(name, this.isServer);
+    const target = this.host.singleServer !== undefined ? { server: this.host.singleServer, name } : splitNamespacedAmong(name, this.isServer);
     if (!target) {
       return makeError(
         request.id,
@@ -261,7 +293,8 @@ export class Router {
     const ref = request.params?.ref;
     if (!isRecord(ref)) return makeError(request.id, ErrorCode.InvalidParams, "completion/complete is missing the required 'ref' parameter");
     if (ref.type === 'ref/prompt') {
-      const target = typeof ref.name === 'string' ? splitNamespacedAmong(ref.name, this.isServer) : undefined;
+      const single = this.host.singleServer;
+      const target = typeof ref.name !== 'string' ? undefined : single !== undefined ? { server: single, name: ref.name } : splitNamespacedAmong(ref.name, this.isServer);
       if (!target || !this.host.upstreams.has(target.server)) {
         return makeError(request.id, ErrorCode.InvalidParams, `Unknown prompt '${String(ref.name)}' in completion reference: use 'server__prompt'`);
       }

@@ -15,8 +15,22 @@ export interface RouterHost {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly plugins: PluginHost;
   readonly serverInfo: { name: string; version: string };
-  /** Writes a message to the client; from `raw` (its text as received) when given. */
-  sendToClient(message: JsonRpcMessage, raw?: RawText): void;
+  /**
+   * Writes a message to the client; from `raw` (its text as received) when given. `server` names the
+   * upstream a server-started message (request, notification) came from, for a transport that must
+   * pick which of the client's streams carries it (Streamable HTTP).
+   */
+  sendToClient(message: JsonRpcMessage, raw?: RawText, server?: string): void;
+  /**
+   * Set when the upstreams are shared by several client sessions: the router does not listen to
+   * them itself; the session hub hands it the server messages meant for its client.
+   */
+  readonly sharedUpstreams?: boolean;
+  /**
+   * Set when the client sees one server as if it were that server (`--server NAME`, the per-server
+   * HTTP endpoint): names are not namespaced, and `upstreams` holds that server alone.
+   */
+  readonly singleServer?: string;
   /** Starts every upstream with the client's handshake; resolves when each is up or has failed. */
   connectUpstreams(handshake: ClientHandshake): Promise<void>;
   log(line: string): void;

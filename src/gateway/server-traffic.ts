@@ -48,6 +48,12 @@ export class ServerTraffic {
     return this.progressOwners.get(token);
   }
 
+  /** Whether `server`'s request `upstreamId` was relayed to the client and is waiting for its answer. */
+  relays(server: string, upstreamId: unknown): boolean {
+    for (const state of this.serverRequests.values()) if (state.server === server && state.upstreamId === upstreamId) return true;
+    return false;
+  }
+
   /** A server's request for the client, through the server's exchange; its answer goes back under the server's id. */
   async onServerRequest(server: string, request: JsonRpcRequest): Promise<void> {
     const upstream = this.host.upstreams.get(server)!;
@@ -72,7 +78,7 @@ export class ServerTraffic {
     return new Promise((settle) => {
       this.serverRequests.set(gatewayId, { server, upstreamId, request: sent, settle, ...(token !== undefined ? { progressToken: token } : {}) });
       if (token !== undefined) this.progressOwners.set(token, server);
-      this.host.sendToClient({ ...sent, id: gatewayId });
+      this.host.sendToClient({ ...sent, id: gatewayId }, undefined, server);
     });
   }
 
@@ -134,7 +140,7 @@ export class ServerTraffic {
       return;
     }
     const pipeline = this.host.plugins.pipelineFor(server);
-    const record = await exchangeNotification(pipeline, 'notification_to_client', message, (n) => this.host.sendToClient(n), this.host.traffic !== undefined);
+    const record = await exchangeNotification(pipeline, 'notification_to_client', message, (n) => this.host.sendToClient(n, undefined, server), this.host.traffic !== undefined);
     if (record) this.host.traffic?.(record);
   }
 

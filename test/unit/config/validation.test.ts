@@ -66,8 +66,29 @@ describe('config loader: structure errors', () => {
 
   it('reports a missing or non-stdio transport', () => {
     expectError('proxy:\n  upstreams: [{name: a, command: [x]}]\n', { path: 'proxy.transport', lineAt: 'upstreams', includes: ["Missing required key 'transport' under proxy", 'transport: stdio'] });
-    const text = 'proxy:\n  transport: http\n  upstreams: [{name: a, command: [x]}]\n';
-    expectError(text, { path: 'proxy.transport', lineAt: 'http', includes: ["must be 'stdio'"] });
+    const text = 'proxy:\n  transport: websocket\n  upstreams: [{name: a, command: [x]}]\n';
+    expectError(text, { path: 'proxy.transport', lineAt: 'websocket', includes: ["must be 'stdio'", "or 'http'"] });
+  });
+
+  it("reads Gatekit 0.2's proxy.transport: http with http {host, port} unchanged", () => {
+    const loaded = parseConfigText('proxy:\n  transport: http\n  http:\n    host: 127.0.0.1\n    port: 8080\n  upstreams: [{name: a, command: [x]}]\n', { registry });
+    assert.equal(loaded.config.proxy.transport, 'http');
+    assert.equal(loaded.config.proxy.http?.port, 8080);
+    assert.deepEqual(loaded.config.proxy.http?.allowed_origins, []);
+  });
+
+  it('names the field and line of a bad proxy.http', () => {
+    const open = 'proxy:\n  transport: http\n  http:\n    host: 0.0.0.0\n    port: 8080\n  upstreams: [{name: a, command: [x]}]\n';
+    expectError(open, { path: 'proxy.http.host', lineAt: '0.0.0.0', includes: ['reachable from other machines', 'tls', 'allow_remote'] });
+    const port = 'proxy:\n  transport: http\n  http:\n    port: 70000\n  upstreams: [{name: a, command: [x]}]\n';
+    expectError(port, { path: 'proxy.http.port', lineAt: '70000' });
+    const both = 'proxy:\n  transport: http\n  http:\n    token_env: T\n    token_file: t.txt\n  upstreams: [{name: a, command: [x]}]\n';
+    expectError(both, { path: 'proxy.http.token_file', lineAt: 't.txt', includes: ['only one of'] });
+    const tls = 'proxy:\n  transport: http\n  http:\n    tls: {cert_file: c.pem}\n  upstreams: [{name: a, command: [x]}]\n';
+    expectError(tls, { path: 'proxy.http.tls.key_file', lineAt: 'tls' });
+    // Opting in keeps a clear-text remote host possible, and TLS makes it fine.
+    parseConfigText(open.replace('port: 8080', 'port: 8080\n    allow_remote: true'), { registry });
+    parseConfigText(open.replace('port: 8080', 'port: 8080\n    tls: {cert_file: c.pem, key_file: k.pem}'), { registry });
   });
 
   it('requires at least one upstream', () => {
