@@ -69,19 +69,24 @@ describe('gateway HTTP server: what it refuses', function () {
     assert.ok(!gateway.stderr.some((line) => /initialize/i.test(line)), gateway.stderr.join('\n'));
   });
 
-  it('refuses a rebinding Host and a foreign Origin with 403, accepts the configured origin', async () => {
+  it('refuses a rebinding Host and a foreign Origin with 403, accepts the configured and loopback origins', async () => {
     const headers = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     for (const host of ['evil.example', `evil.example:${gateway.url.port}`, '127.0.0.1.evil.example', 'localhost@evil.example', '127.0.0.1:1:2']) {
       const answer = await nodeRequest(gateway.url, { headers: { ...headers, host }, body: INITIALIZE });
       assert.equal(answer.status, 403, `Host: ${host}`);
       assert.equal(answer.headers['mcp-session-id'], undefined);
     }
-    for (const origin of ['https://evil.example', 'null', 'https://app.example.com.evil.example']) {
+    for (const origin of ['https://evil.example', 'null', 'https://app.example.com.evil.example', 'http://localhost.evil.example', 'http://127.0.0.1.evil.example:80', 'file://localhost', 'http://user@localhost']) {
       const answer = await rawRequest(gateway, { headers: { origin }, body: INITIALIZE });
       assert.equal(answer.status, 403, `Origin: ${origin}`);
     }
     const allowed = await rawRequest(gateway, { headers: { origin: 'https://app.example.com' }, body: INITIALIZE });
     assert.equal(allowed.status, 200, allowed.text);
+    // Served on loopback, a loopback page is a local one (the spec's "valid localhost Origin"); the token still guards it.
+    for (const origin of ['http://localhost:3000', 'http://127.0.0.1', 'https://[::1]:8443']) {
+      const answer = await rawRequest(gateway, { headers: { origin }, body: INITIALIZE });
+      assert.equal(answer.status, 200, `Origin: ${origin}`);
+    }
     const local = await nodeRequest(gateway.url, { headers: { ...headers, host: `localhost:${gateway.url.port}` }, body: INITIALIZE });
     assert.equal(local.status, 200);
   });

@@ -15,6 +15,11 @@ export interface HttpServeOptions {
   readonly allowedHosts: readonly string[];
   /** Origin header values accepted (exact, lower case). */
   readonly allowedOrigins: readonly string[];
+  /**
+   * Served on loopback: pages of a loopback origin (any port) are accepted too, as the spec asks of a
+   * local server. A DNS-rebinding page has its attacker's origin, never a loopback one.
+   */
+  readonly loopbackOrigins: boolean;
   /** Largest request body, in bytes (the gateway's message limit). */
   readonly maxBodyBytes: number;
 }
@@ -46,6 +51,7 @@ export function resolveHttpOptions(config: HttpServerConfig | undefined, context
     ...(tls ? { tls } : {}),
     allowedHosts: [...new Set([host, ...(loopback ? LOOPBACK_HOSTS : []), ...http.allowed_hosts.map((h) => h.toLowerCase())])],
     allowedOrigins: http.allowed_origins.map((o) => o.toLowerCase()),
+    loopbackOrigins: loopback,
     maxBodyBytes: context.maxBodyBytes,
   };
 }

@@ -192,7 +192,9 @@ export class GatewayHttpServer {
     const host = hostName(req.headers.host);
     if (host === undefined || !this.options.allowedHosts.includes(host)) return 'Forbidden: this Host is not served here';
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.options.allowedOrigins.includes(origin.toLowerCase())) return 'Forbidden: this Origin is not allowed (proxy.http.allowed_origins)';
+    if (origin !== undefined && !this.options.allowedOrigins.includes(origin.toLowerCase()) && !(this.options.loopbackOrigins && isLoopbackOrigin(origin))) {
+      return 'Forbidden: this Origin is not allowed (proxy.http.allowed_origins)';
+    }
     return undefined;
   }
 
@@ -351,4 +353,17 @@ function plain(res: ServerResponse, status: number, text: string, req: IncomingM
 
 function jsonError(res: ServerResponse, status: number, id: string | number | null, code: number, message: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(makeError(id, code, message)));
+}
+
+/** `http(s)://localhost`, `127.0.0.1` or `[::1]`, with any port, and nothing else (no path, no user). */
+function isLoopbackOrigin(origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.origin.toLowerCase() !== origin.toLowerCase()) return false;
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname.toLowerCase());
 }
