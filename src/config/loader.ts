@@ -488,7 +488,7 @@ function resolvePluginEntry(
     return undefined;
   }
 
-  const { enabled = true, priority = definition.defaultPriority ?? 50, critical = true, ...pluginOptions } = entry.config ?? {};
+  const { enabled = true, priority = definition.defaultPriority ?? 50, critical = definition.defaultCritical ?? true, ...pluginOptions } = entry.config ?? {};
   const parsed = definition.configSchema.safeParse(pluginOptions, PARSE_PARAMS);
   if (!parsed.success) {
     const optionKeys = knownPluginOptions(definition);

@@ -107,7 +107,8 @@ export const proxySchema = z.strictObject({
 export const pluginConfigSchema = z.looseObject({
   enabled: z.boolean().default(true).describe('Set to false to switch the plugin off (also switches off a `_global` entry of the same handler for this server).'),
   priority: z.number().int().min(0).max(100).default(50).describe('0–100, lower runs first.'),
-  critical: z.boolean().default(true).describe('A critical plugin that fails blocks the message (fail closed).'),
+  // No zod default: the loader applies the plugin's own (true unless its descriptor says otherwise); the JSON schema still shows true.
+  critical: z.boolean().optional().meta({ default: true, description: 'A critical plugin that fails blocks the message (fail closed).' }),
 });
 
 /** `{handler, config?}`; any other key next to `handler` is an error. */
