@@ -5,6 +5,7 @@ import { ErrorCode, makeError, type JsonRpcId, type JsonRpcMessage, type JsonRpc
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from './types';
 import type { RawText, Received } from '../shared/received';
 import type { ExchangeRecord } from '../shared/vocabulary';
+import { incomingTrace, type IncomingTrace } from './trace-context';
 import { isThenable, passThrough, type MaybePromise, type PluginFailure, type ServerPipeline, type StageObserver } from './pipeline';
 
 /** One finished exchange, for the traffic view and status displays (defined in src/shared/vocabulary). */
@@ -69,6 +70,7 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
   const pre = isThenable(staged) ? await staged : staged;
   const passed = passedMessage(pre);
   const requestEvent = pipeline.audits ? auditEvent('request', serverName, origin, request, pre, passed, undefined) : undefined;
+  if (requestEvent && pipeline.rewritesOutgoing) (requestEvent as Mutable<AuditEvent>).trace = traceOf(request, passed);
   let failure = requestEvent ? auditOutcome(pipeline.record(requestEvent), request.id) : undefined;
   if (isThenable(failure)) failure = await failure;
   if (failure || pre.response) {
@@ -219,6 +221,13 @@ function passedMessage<M>(result: PipelineResult<M>): M | undefined {
 /** An answer a plugin made, under the id of the request it answers. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
   return response.id === id ? response : { ...response, id };
+}
+
+/** The trace context of a request for the audit (see {@link AuditEvent.trace}). */
+function traceOf(received: JsonRpcRequest, passed: JsonRpcRequest | undefined): IncomingTrace {
+  if (passed) return incomingTrace(passed);
+  const trace = incomingTrace(received);
+  return trace.parent?.traceState === undefined ? trace : { parent: { traceId: trace.parent.traceId, spanId: trace.parent.spanId, flags: trace.parent.flags } };
 }
 
 /** The clean tool name of a tools/call. */

@@ -2,6 +2,7 @@
 // types; every concrete plugin lives in its own file under src/plugins/<kind>/ and is registered by name.
 import type * as z from 'zod';
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../shared/jsonrpc';
+import type { IncomingTrace } from './trace-context';
 
 export type PluginKind = 'middleware' | 'security' | 'auditing';
 
@@ -160,6 +161,12 @@ export interface AuditEvent {
   readonly durationMs?: number;
   /** For responses: the event the request was audited with (one exchange's two events, paired without ids). */
   readonly answers?: AuditEvent;
+  /**
+   * For requests, when an auditing plugin has an `outgoing` hook: the W3C trace context the request
+   * came with, validated. Read from the request as passed, or, when a plugin blocked it, from the
+   * request as received without its `tracestate` (ids are not content; a state string could be).
+   */
+  readonly trace?: IncomingTrace;
 }
 
 /** An auditing plugin instance. A critical one that throws or cannot write blocks the traffic it logs. */

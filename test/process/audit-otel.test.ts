@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { connectSdk, eventually, fixtureServer, realServer, textOf, writeConfig, type UpstreamEntry } from './harness';
 import { OtlpReceiver, type ReceivedSpan } from './audit-otel-receiver';
+import { renderSpanTree } from './audit-otel-traces';
 
 const SECRET = `ghp_${'A1b2C3d4E5'.repeat(3)}f6G7h8`;
 const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -177,6 +178,10 @@ describe('process: audit_otel', function () {
     assert.equal(continued.traceparent, `00-${CLIENT_TRACE}-${child.spanId}-01`, 'the server sees the gateway span as its parent');
     assert.equal(continued.tracestate, 'team=alpha,vendor=x1');
     assert.equal(continued.baggage, 'user.id=dev42', 'baggage passes untouched');
+
+    const tree = renderSpanTree(receiver.spans());
+    assert.ok(tree.includes(`trace ${CLIENT_TRACE} (continued from the client's span ${CLIENT_SPAN})`), tree.join('\n'));
+    assert.ok(tree.some((line) => line.startsWith('└─ tools/call echo_meta') && line.includes(child.spanId)), tree.join('\n'));
 
     const root = spans.find((s) => s !== child)!;
     assert.equal(root.parentSpanId, undefined);

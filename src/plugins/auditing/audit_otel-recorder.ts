@@ -5,7 +5,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, createTraceState, trace, type Attributes, type Context, type Counter, type Histogram, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { SeverityNumber, type Logger } from '@opentelemetry/api-logs';
 import type { JsonRpcRequest } from '../../shared/jsonrpc';
-import { formatTraceParent, incomingTrace, withTraceParent } from '../trace-context';
+import { formatTraceParent, withTraceParent } from '../trace-context';
 import type { AuditEvent, AuditingPlugin, ReadonlyRequest } from '../types';
 import type { OtelAuditOptions } from './audit_otel.descriptor';
 import { cutText, singleLine } from './audit-record';
@@ -94,8 +94,7 @@ export class OtelAuditRecorder implements AuditingPlugin {
   }
 
   private onRequest(event: AuditEvent): void {
-    const request = event.message as ReadonlyRequest | undefined;
-    const incoming = this.options.trace_context && request ? incomingTrace(request) : { invalid: false };
+    const incoming = (this.options.trace_context ? event.trace : undefined) ?? { invalid: false };
     let parent: Context = ROOT_CONTEXT;
     if (incoming.parent) {
       const { traceId, spanId, flags, traceState } = incoming.parent;

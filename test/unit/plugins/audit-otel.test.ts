@@ -160,6 +160,27 @@ describe('the exchange hook for outgoing requests', () => {
     assert.equal(responseEvent?.answers, requestEvent, 'the response event names the request event it answers');
   });
 
+  it('gives the request event the trace context only when a plugin carries it on, and keeps a blocked request in its trace without its tracestate', async () => {
+    await sendThrough(auditing('plain'), call({ traceparent: PARENT }));
+    assert.equal(seen[0]?.trace, undefined, 'no plugin with the hook: nothing parsed');
+    seen.length = 0;
+    const blocking: PluginsByKind = {
+      ...auditing('tagger'),
+      security: { _global: [{ handler: 'basic_secrets_filter', kind: 'security', enabled: true, priority: 50, critical: true, options: findPlugin('basic_secrets_filter')!.configSchema.parse({ action: 'block' }) }] },
+    };
+    const secret = `ghp_${'A1b2C3d4E5'.repeat(3)}f6G7h8`;
+    const pipeline = new PluginHost(blocking, registry, env).pipelineFor('alpha');
+    let sends = 0;
+    await exchangeRequest({ pipeline, direction: 'client_to_server', startedAt: performance.now(), recordTraffic: false, underId: withReplacedId }, call({ traceparent: PARENT, tracestate: 'k=v' }, { arguments: { text: secret } }), () => {
+      sends++;
+      return Promise.resolve({ message: makeResult(1, {}) });
+    });
+    assert.equal(sends, 0);
+    assert.equal(seen[0]?.pipeline.outcome, 'blocked');
+    assert.equal(seen[0]?.message, undefined);
+    assert.deepEqual(seen[0]?.trace, { parent: { traceId: TRACE, spanId: SPAN, flags: 1 } });
+  });
+
   it('a hook that throws is logged and the request goes out as it was', async () => {
     const request = call();
     assert.equal(await sendThrough(auditing('thrower'), request), request);
@@ -245,7 +266,7 @@ describe('audit_otel recorder', () => {
     outcome: 'allowed', message: undefined, modified: false, securityEvaluated: true, sensitive: false, reason: '', stages: [], durationMs: 0.2, ...extra,
   });
   const requestEvent = (request: JsonRpcRequest | undefined, extra: Partial<AuditEvent['pipeline']> = {}): AuditEvent => ({
-    type: 'request', timestamp: new Date(), serverName: 'alpha', origin: 'client', requestId: 1, method: 'tools/call', tool: 'echo', ...(request ? { message: request } : {}), pipeline: pipeline(extra),
+    type: 'request', timestamp: new Date(), serverName: 'alpha', origin: 'client', requestId: 1, method: 'tools/call', tool: 'echo', ...(request ? { message: request, trace: incomingTrace(request) } : {}), pipeline: pipeline(extra),
   });
   beforeEach(() => {
     spans.reset();
