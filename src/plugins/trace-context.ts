@@ -3,7 +3,9 @@
 // the gateway's own span into the request it forwards. Pure: no OpenTelemetry here, so the parsing
 // rules are tested on their own and the router never learns about tracing.
 import type { JsonRpcRequest } from '../shared/jsonrpc';
-import type { ReadonlyRequest } from './types';
+
+/** A request as read here: any read-only view of one (the plugin types import this module's types). */
+type RequestView = Readonly<Pick<JsonRpcRequest, 'jsonrpc' | 'id' | 'method'>> & { readonly params?: unknown };
 
 /** A valid parent taken from a request: lowercase hex ids, never all zero. */
 export interface TraceParent {
@@ -32,7 +34,7 @@ const MAX_TRACESTATE_LENGTH = 512;
 export type IncomingTrace = { readonly parent: TraceParent; readonly invalid?: undefined } | { readonly parent?: undefined; readonly invalid: boolean };
 
 /** The request's `params._meta` when it is a plain object (own keys only: the request is hostile). */
-function metaOf(request: ReadonlyRequest): Readonly<Record<string, unknown>> | undefined {
+function metaOf(request: RequestView): Readonly<Record<string, unknown>> | undefined {
   const params: unknown = request.params;
   if (typeof params !== 'object' || params === null || Array.isArray(params) || !Object.hasOwn(params, '_meta')) return undefined;
   const meta = (params as Record<string, unknown>)._meta;
@@ -61,7 +63,7 @@ export function parseTraceState(value: unknown): string | undefined {
  * The trace context a request carries in `_meta`: a parent when `traceparent` is valid; otherwise
  * `invalid` says whether a value was there and refused (never the value itself: it is hostile text).
  */
-export function incomingTrace(request: ReadonlyRequest): IncomingTrace {
+export function incomingTrace(request: RequestView): IncomingTrace {
   const meta = metaOf(request);
   if (!meta || !Object.hasOwn(meta, 'traceparent')) return { invalid: false };
   const parsed = parseTraceParent(meta.traceparent);
@@ -81,7 +83,7 @@ export function formatTraceParent(traceId: string, spanId: string, flags: number
  * dropped rather than passed on beside a parent it does not belong to. Params that are not an object
  * (absent, or an array a server would refuse anyway) get `{_meta}` only when absent.
  */
-export function withTraceParent(request: ReadonlyRequest, traceparent: string, traceState: string | undefined): JsonRpcRequest {
+export function withTraceParent(request: RequestView, traceparent: string, traceState: string | undefined): JsonRpcRequest {
   const params: unknown = request.params;
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) return request as JsonRpcRequest;
   const meta: Record<string, unknown> = { ...metaOf(request) };

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { connectSdk, eventually, fixtureServer, realServer, textOf, writeConfig, type UpstreamEntry } from './harness';
+import { connectSdk, eventually, fixtureServer, RawSession, realServer, textOf, writeConfig, type UpstreamEntry } from './harness';
 import { OtlpReceiver, type ReceivedSpan } from './audit-otel-receiver';
 import { renderSpanTree } from './audit-otel-traces';
 
@@ -287,6 +287,26 @@ describe('process: audit_otel', function () {
     const dropped = receiver.points().find((p) => p.metric === 'gatekit.audit.dropped')?.value ?? 0;
     assert.ok(dropped >= calls * 2 - 2 * maxQueue, `dropped spans and logs counted: ${dropped}`);
     assert.equal(session.stderr.filter((l) => l.includes('audit_otel: cannot deliver')).length, 1);
+  });
+
+  it('refuses hostile collector settings at start with their path, and exports nothing', async () => {
+    const hostile: Record<string, unknown>[] = [
+      { endpoint: 'file:///etc/passwd' },
+      { endpoint: receiver.endpoint, headers: { 'x-key': 'v'.repeat(9000) } },
+      { endpoint: receiver.endpoint, headers: { 'x-key': 'a\r\nInjected: 1' } },
+      { endpoint: receiver.endpoint, headers: { 'x-key': { nested: true } } },
+      { endpoint: receiver.endpoint, max_queue_size: 'many' },
+    ];
+    for (const config of hostile) {
+      const raw = new RawSession(track(configWith(upstreams, [{ handler: 'audit_otel', config }])));
+      const response = await raw.request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+      const error = response.error as { code: number; message: string };
+      assert.equal(error.code, -32001, JSON.stringify(config).slice(0, 80));
+      assert.match(error.message, /plugins\.auditing\._global\[0\]\.config\.(endpoint|headers|max_queue_size)/);
+      assert.ok(!error.message.includes('Injected: 1\n'), 'no header text echoed with its line break');
+      assert.equal((await raw.exited).code, 1);
+    }
+    assert.equal(receiver.bodies.length, 0);
   });
 
   it('critical: true refuses traffic while the collector cannot take records, and serves again once it can', async () => {
