@@ -316,9 +316,19 @@ describe('process: audit_otel', function () {
     const session = await connectSdk(config);
     let late: OtlpReceiver | undefined;
     try {
-      // The handshake's own records are the first to fail.
-      await eventually(() => session.stderr.some((l) => l.includes('cannot deliver')), 15000, 'the export failure');
-      await assert.rejects(session.client.callTool({ name: 'alpha__echo', arguments: { text: 'refused' } }), /audit log could not be written/);
+      // Calls pass until an export of spans or log records has failed; from then on they are refused.
+      let refusal = '';
+      await eventually(async () => {
+        try {
+          await session.client.callTool({ name: 'alpha__echo', arguments: { text: 'until refused' } });
+          return false;
+        } catch (err) {
+          refusal = String(err);
+          return true;
+        }
+      }, 15000, 'a refused call');
+      assert.match(refusal, /-32603.*audit log could not be written.*collector unavailable/);
+      assert.ok(session.stderr.some((l) => l.includes('cannot deliver')));
       late = await OtlpReceiver.start(port);
       await eventually(async () => {
         try {

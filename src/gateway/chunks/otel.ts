@@ -32,8 +32,8 @@ class DeliveryAccount {
   /** Spans and log records queued or being exported; new ones are refused past `max_queue_size` per signal. */
   readonly pending = { spans: 0, logs: 0 };
   dropped = 0;
-  /** Why the last export failed; cleared by the next one that succeeds. */
-  failing: string | undefined;
+  /** Why each signal's last export failed; a signal's entry is cleared by its next export that succeeds. */
+  private readonly failures = new Map<string, string>();
   private warned = false;
   private droppedAtWarning = 0;
 
@@ -47,20 +47,33 @@ class DeliveryAccount {
     this.dropped += count;
   }
 
-  /** An export finished: `count` records of `signal` left the queue, delivered or not. */
-  settle(signal: keyof DeliveryAccount['pending'] | undefined, count: number, result: ExportResult): void {
-    if (signal) this.pending[signal] = Math.max(0, this.pending[signal] - count);
+  /**
+   * Why spans or log records cannot be delivered now, or undefined. Metrics do not count: their next
+   * export is up to `metrics_interval_ms` away, and a critical plugin would refuse traffic that long.
+   */
+  get failing(): string | undefined {
+    return this.failures.get('spans') ?? this.failures.get('logs');
+  }
+
+  /**
+   * An export finished: `count` records of `signal` (`metrics`: points, never counted as dropped,
+   * since the next export carries the totals again) left the queue, delivered or not. The outage
+   * ends, and the warning is armed again, once every signal's last export succeeded.
+   */
+  settle(signal: keyof DeliveryAccount['pending'] | 'metrics', count: number, result: ExportResult): void {
+    if (signal !== 'metrics') this.pending[signal] = Math.max(0, this.pending[signal] - count);
     if (result.code === ExportResultCode.SUCCESS) {
-      if (this.warned) {
+      this.failures.delete(signal);
+      if (this.warned && this.failures.size === 0) {
         this.log(`audit_otel: the collector at ${this.endpoint} accepts records again; ${this.dropped - this.droppedAtWarning} were dropped while it did not (${this.dropped} in all).`);
         this.warned = false;
       }
-      this.failing = undefined;
       return;
     }
-    this.failing = describe(result.error);
-    if (signal) this.drop(count, this.failing);
-    else this.warnOnce(this.failing);
+    const why = describe(result.error);
+    this.failures.set(signal, why);
+    if (signal !== 'metrics') this.drop(count, why);
+    else this.warnOnce(why);
   }
 
   private warnOnce(why: string): void {
@@ -114,7 +127,7 @@ class OtlpSignals implements OtelSignals {
     this.tracerProvider = new BasicTracerProvider({ resource, spanProcessors: [new BoundedSpanProcessor(new BatchSpanProcessor(spanExporter, batch), this.account, this.maxQueue)] });
     const logExporter = accountedExporter(new OTLPLogExporter(exporterOptions('logs')), this.account, 'logs');
     this.loggerProvider = new LoggerProvider({ resource, processors: [new BoundedLogProcessor(new BatchLogRecordProcessor({ exporter: logExporter, ...batch }), this.account, this.maxQueue)] });
-    const metricExporter = accountedExporter(new OTLPMetricExporter(exporterOptions('metrics')), this.account, undefined);
+    const metricExporter = accountedExporter(new OTLPMetricExporter(exporterOptions('metrics')), this.account, 'metrics');
     this.meterProvider = new MeterProvider({
       resource,
       readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: options.metrics_interval_ms, exportTimeoutMillis: Math.min(options.export_timeout_ms, options.metrics_interval_ms) })],
@@ -153,7 +166,7 @@ class OtlpSignals implements OtelSignals {
 type Exported = ReadableSpan | ReadableLogRecord | ResourceMetrics;
 
 /** Wraps an OTLP exporter so that every result is settled in the account (the SDK drops failed batches silently). */
-function accountedExporter<E extends SpanExporter | LogRecordExporter | PushMetricExporter>(exporter: E, account: DeliveryAccount, signal: 'spans' | 'logs' | undefined): E {
+function accountedExporter<E extends SpanExporter | LogRecordExporter | PushMetricExporter>(exporter: E, account: DeliveryAccount, signal: 'spans' | 'logs' | 'metrics'): E {
   const inner = exporter as unknown as { export(items: Exported | Exported[], done: (result: ExportResult) => void): void };
   const original = inner.export.bind(inner);
   inner.export = (items, done) => {
