@@ -2,7 +2,7 @@
 // `npm run bench`: what the gateway costs a client, measured against a direct connection in one run.
 //
 //   node bench/run.mjs [--quick | --ratios] [--rounds N] [--no-sdk] [--no-write] [--json FILE] [--max-seconds S]
-//                      [--only calls,lists,startup] [--systems direct,gateway,filtered,sdk]
+//                      [--only calls,lists,startup,otel] [--systems direct,gateway,filtered,sdk]
 //                      [--gateway PATH] [--launch readme|shebang]
 //
 // `--ratios` measures only what issue #12's targets are judged on (CPU per call at 64 in flight, 1 MiB
@@ -25,6 +25,7 @@ import { median, quantile } from './lib/stats.mjs';
 import { callSystems, GATEWAY, gatewayArgs, listSystems, ROOT, startupSystems } from './lib/systems.mjs';
 import { machineInfo, renderReport, updateDoc } from './lib/report.mjs';
 import { HTTP_PROFILES, measureHttpDownstream } from './http-downstream.mjs';
+import { measureOtelCost, renderOtelCost } from './otel.mjs';
 
 const MIB = 1024 * 1024;
 
@@ -96,7 +97,7 @@ const { values: cli } = parseArgs({
   },
 });
 const profileName = cli.quick ? 'quick' : cli.ratios ? 'ratios' : 'full';
-const phases = new Set((cli.only ?? (cli.ratios ? 'calls,startup' : cli.quick ? 'calls,lists,startup' : 'calls,lists,startup,http')).split(','));
+const phases = new Set((cli.only ?? (cli.ratios ? 'calls,startup' : cli.quick ? 'calls,lists,startup' : 'calls,lists,startup,http,otel')).split(','));
 const profile = { ...PROFILES[profileName] };
 if (cli.rounds !== undefined) profile.rounds = Math.max(1, Number(cli.rounds) || 1);
 const maxSeconds = Number(cli['max-seconds'] ?? (cli.quick ? 60 : 420));
@@ -324,6 +325,8 @@ async function main() {
     if (phases.has('startup')) await measureStartup(tmp, results);
     // The gateway as an HTTP server against a direct HTTP connection (bench/http-downstream.mjs).
     if (phases.has('http')) results.httpDownstream = await measureHttpDownstream(HTTP_PROFILES[profileName === 'quick' ? 'quick' : 'full'], progress);
+    // What audit_otel costs per call (bench/otel.mjs): its own systems, so the other tables stay as they were.
+    if (phases.has('otel')) results.otel = await measureOtelCost({ dir: tmp, launch, rounds: profile.rounds, sequentialCalls: Math.min(2000, profile.sequentialCalls), throughputMs: profile.throughputMs, progress });
     const auditFile = path.join(tmp, 'filtered-audit.jsonl');
     results.auditBytes = existsSync(auditFile) ? statSync(auditFile).size : 0;
   } finally {
@@ -332,6 +335,7 @@ async function main() {
   results.loadAfter = os.loadavg();
   results.seconds = (performance.now() - startedAt) / 1000;
   const report = renderReport(results);
+  if (results.otel) report.markdown += `\n\n${renderOtelCost(results.otel)}`;
   process.stdout.write(`${report.markdown}\n`);
   if (results.httpDownstream) process.stdout.write(`\n${results.httpDownstream.markdown}\n`);
   if (cli.json) writeFileSync(cli.json, JSON.stringify({ ...results, summary: report.summary, targets: report.targets, ratioTargets: report.ratioTargets }, null, 2));

@@ -147,7 +147,8 @@ export const proxySchema = z.strictObject({
  */
 export const pluginConfigSchema = z.looseObject({
   enabled: z.boolean().default(true).describe('Set to false to switch the plugin off (also switches off a `_global` entry of the same handler for this server).'),
-  priority: z.number().int().min(0).max(100).default(50).describe('0–100, lower runs first.'),
+  // Optional (its default documented through meta), like critical: a plugin's descriptor may default it otherwise (call_trace runs at 90).
+  priority: z.number().int().min(0).max(100).optional().meta({ default: 50 }).describe('0–100, lower runs first.'),
   // Optional (its default documented through meta): a plugin's descriptor may default it otherwise (token_usage fails open).
   critical: z.boolean().optional().meta({ default: true }).describe('A critical plugin that fails blocks the message (fail closed).'),
 });

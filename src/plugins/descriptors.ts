@@ -5,6 +5,7 @@
 import { auditCsvDescriptor } from './auditing/audit_csv.descriptor';
 import { auditHumanReadableDescriptor } from './auditing/audit_human_readable.descriptor';
 import { auditJsonlDescriptor } from './auditing/audit_jsonl.descriptor';
+import { auditOtelDescriptor } from './auditing/audit_otel.descriptor';
 import { callTraceDescriptor } from './middleware/call_trace.descriptor';
 import { toolManagerDescriptor } from './middleware/tool_manager.descriptor';
 import { basicPiiFilterDescriptor } from './security/basic_pii_filter.descriptor';
@@ -22,6 +23,7 @@ export const builtinDescriptors = {
   audit_jsonl: auditJsonlDescriptor,
   audit_csv: auditCsvDescriptor,
   audit_human_readable: auditHumanReadableDescriptor,
+  audit_otel: auditOtelDescriptor,
   basic_pii_filter: basicPiiFilterDescriptor,
   basic_secrets_filter: basicSecretsFilterDescriptor,
   basic_prompt_injection_defense: basicPromptInjectionDefenseDescriptor,

@@ -5,6 +5,7 @@ import { ErrorCode, makeError, type JsonRpcId, type JsonRpcMessage, type JsonRpc
 import type { AuditEvent, MessageContext, PipelineResult, RequestOrigin } from './types';
 import type { RawText, Received } from '../shared/received';
 import type { ExchangeRecord } from '../shared/vocabulary';
+import { incomingTrace, type IncomingTrace } from './trace-context';
 import { isThenable, passThrough, type MaybePromise, type PluginFailure, type ServerPipeline, type StageObserver } from './pipeline';
 
 /** One finished exchange, for the traffic view and status displays (defined in src/shared/vocabulary). */
@@ -68,13 +69,16 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
   const staged = pipeline.requestStage(request, ctx);
   const pre = isThenable(staged) ? await staged : staged;
   const passed = passedMessage(pre);
-  let failure = pipeline.audits ? auditOutcome(pipeline.record(auditEvent('request', serverName, origin, request, pre, passed, undefined)), request.id) : undefined;
+  const requestEvent = pipeline.audits ? auditEvent('request', serverName, origin, request, pre, passed, undefined) : undefined;
+  if (requestEvent && pipeline.rewritesOutgoing) (requestEvent as Mutable<AuditEvent>).trace = traceOf(request, passed);
+  let failure = requestEvent ? auditOutcome(pipeline.record(requestEvent), request.id) : undefined;
   if (isThenable(failure)) failure = await failure;
   if (failure || pre.response) {
     const answer = failure ?? withId(pre.response!, request.id);
     return settled(answer, exchange.recordTraffic ? trafficRecord(exchange.direction, serverName, request, pre, passed, answer, exchange.startedAt, undefined) : undefined);
   }
-  const sent = pre.message;
+  // An auditing plugin may add context for the receiver (trace context); the others leave it as passed.
+  const sent = requestEvent && pipeline.rewritesOutgoing ? pipeline.outgoing(pre.message, requestEvent) : pre.message;
   const sending = send(sent);
   if (sending instanceof Unsent) return settled(sending.answer, undefined);
   const received = await sending;
@@ -86,7 +90,7 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
   const unwound = pipeline.responseStage(response, responseCtx, exchange.observeResponse);
   const post = isThenable(unwound) ? await unwound : unwound;
   const final = post.response ? withId(post.response, request.id) : post.message;
-  failure = pipeline.audits ? auditOutcome(pipeline.record(auditEvent('response', serverName, origin, sent, post, final, durationMs)), request.id) : undefined;
+  failure = pipeline.audits ? auditOutcome(pipeline.record(auditEvent('response', serverName, origin, sent, post, final, durationMs, requestEvent)), request.id) : undefined;
   if (isThenable(failure)) failure = await failure;
   const answer = failure ?? final;
   // The text received stays true only while the answer is the very message it was parsed into.
@@ -160,12 +164,14 @@ function auditEvent(
   result: PipelineResult<unknown>,
   message: JsonRpcRequest | JsonRpcResponse | undefined,
   durationMs: number | undefined,
+  answers?: AuditEvent,
 ): AuditEvent {
   const event: Mutable<AuditEvent> = { type, timestamp: new Date(), serverName, origin, requestId: request.id, method: request.method, pipeline: result };
   const tool = toolOf(request);
   if (tool !== undefined) event.tool = tool;
   if (message) event.message = message;
   if (durationMs !== undefined) event.durationMs = durationMs;
+  if (answers) event.answers = answers;
   return event;
 }
 
@@ -215,6 +221,13 @@ function passedMessage<M>(result: PipelineResult<M>): M | undefined {
 /** An answer a plugin made, under the id of the request it answers. */
 function withId(response: JsonRpcResponse, id: JsonRpcId): JsonRpcResponse {
   return response.id === id ? response : { ...response, id };
+}
+
+/** The trace context of a request for the audit (see {@link AuditEvent.trace}). */
+function traceOf(received: JsonRpcRequest, passed: JsonRpcRequest | undefined): IncomingTrace {
+  if (passed) return incomingTrace(passed);
+  const trace = incomingTrace(received);
+  return trace.parent?.traceState === undefined ? trace : { parent: { traceId: trace.parent.traceId, spanId: trace.parent.spanId, flags: trace.parent.flags } };
 }
 
 /** The clean tool name of a tools/call. */

@@ -132,7 +132,7 @@ export class PluginHost {
     if (!definition) throw new PluginLoadError(entry.handler, `Unknown plugin handler '${entry.handler}'`);
     let instance;
     try {
-      instance = definition.create(entry.options, this.env);
+      instance = definition.create(entry.options, entry.critical ? { ...this.env, critical: true } : this.env);
     } catch (err) {
       throw new PluginLoadError(entry.handler, `Plugin '${entry.handler}' failed to load: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -192,7 +192,28 @@ export class ServerPipeline {
     // names first (a plugin that pins definitions hashes them before a renaming middleware changes them).
     this.responseHooks = interceptors.filter((p) => typeof p.instance.onResponse === 'function').reverse();
     this.notificationHooks = interceptors.filter((p) => typeof p.instance.onNotification === 'function');
+    this.rewritesOutgoing = auditors.some((a) => typeof a.instance.outgoing === 'function');
   }
+
+  /**
+   * The request as the auditing plugins' `outgoing` hooks leave it, in definition order. A hook that
+   * throws is logged and skipped: context for the receiver is never worth failing a call.
+   */
+  outgoing(request: JsonRpcRequest, audited: AuditEvent): JsonRpcRequest {
+    let current = request;
+    for (const auditor of this.auditors) {
+      if (typeof auditor.instance.outgoing !== 'function') continue;
+      try {
+        current = auditor.instance.outgoing(current, audited) ?? current;
+      } catch (err) {
+        this.auditFailure(auditor, err);
+      }
+    }
+    return current;
+  }
+
+  /** Whether an auditing plugin may replace requests as they leave (see {@link ServerPipeline.outgoing}). */
+  readonly rewritesOutgoing: boolean;
 
   /** Whether any auditing plugin listens (lets the router skip building audit events). */
   get audits(): boolean {

@@ -12,6 +12,7 @@ import type { PluginDefinition } from './types';
 import type * as auditCsvModule from './auditing/audit_csv';
 import type * as auditHumanReadableModule from './auditing/audit_human_readable';
 import type * as auditJsonlModule from './auditing/audit_jsonl';
+import type * as auditOtelModule from './auditing/audit_otel';
 import type * as callTraceModule from './middleware/call_trace';
 import type * as toolManagerModule from './middleware/tool_manager';
 import type * as basicPiiFilterModule from './security/basic_pii_filter';
@@ -31,6 +32,7 @@ const builtins: Record<BuiltinHandler, Load> = {
   audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof auditJsonlModule).auditJsonl,
   audit_csv: () => (require('./auditing/audit_csv') as typeof auditCsvModule).auditCsv,
   audit_human_readable: () => (require('./auditing/audit_human_readable') as typeof auditHumanReadableModule).auditHumanReadable,
+  audit_otel: () => (require('./auditing/audit_otel') as typeof auditOtelModule).auditOtel,
   basic_pii_filter: () => (require('./security/basic_pii_filter') as typeof basicPiiFilterModule).basicPiiFilter,
   basic_secrets_filter: () => (require('./security/basic_secrets_filter') as typeof basicSecretsFilterModule).basicSecretsFilter,
   basic_prompt_injection_defense: () =>

@@ -2,6 +2,7 @@
 // types; every concrete plugin lives in its own file under src/plugins/<kind>/ and is registered by name.
 import type * as z from 'zod';
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../shared/jsonrpc';
+import type { IncomingTrace } from './trace-context';
 
 export type PluginKind = 'middleware' | 'security' | 'auditing';
 
@@ -158,11 +159,25 @@ export interface AuditEvent {
   readonly pipeline: PipelineResult<unknown>;
   /** For responses: round-trip milliseconds from the request entering the gateway. */
   readonly durationMs?: number;
+  /** For responses: the event the request was audited with (one exchange's two events, paired without ids). */
+  readonly answers?: AuditEvent;
+  /**
+   * For requests, when an auditing plugin has an `outgoing` hook: the W3C trace context the request
+   * came with, validated. Read from the request as passed, or, when a plugin blocked it, from the
+   * request as received without its `tracestate` (ids are not content; a state string could be).
+   */
+  readonly trace?: IncomingTrace;
 }
 
 /** An auditing plugin instance. A critical one that throws or cannot write blocks the traffic it logs. */
 export interface AuditingPlugin {
   record(event: AuditEvent): MaybePromise<void>;
+  /**
+   * The request as it leaves for its receiver, after `record` saw `audited`: return the request to
+   * send instead, or undefined to send it as it is. For context the receiver should carry on with
+   * (audit_otel puts its span in `_meta.traceparent`); a plugin without this hook changes nothing.
+   */
+  outgoing?(request: ReadonlyRequest, audited: AuditEvent): JsonRpcRequest | undefined;
   /** Flush everything written so far (called on shutdown and SIGTERM). */
   close?(): Promise<void>;
 }
@@ -179,6 +194,8 @@ export interface PluginEnvironment {
   resolvePath(path: string): string;
   /** Diagnostics for the gateway's stderr (never stdout). */
   log(message: string): void;
+  /** The entry's `critical` key: a plugin that can tell "cannot record now" (audit_otel) fails only when this is set. */
+  readonly critical?: boolean;
 }
 
 /** One plugin entry after config validation: common keys resolved, plugin options parsed by its `configSchema`. */
@@ -211,7 +228,11 @@ export interface PluginDescriptor<C = unknown> {
   readonly configSchema: z.ZodType<C>;
   /** Priority when the entry sets none (default 50; call_trace runs late, at 90, as in Gatekit). */
   readonly defaultPriority?: number;
-  /** `critical` when the entry sets none (default true: fail closed; token_usage observes only and fails open). */
+  /**
+   * `critical` when the entry sets none (default true: fail closed). token_usage observes only and
+   * audit_otel's collector is a network service: both say false, so their failure never stops a
+   * developer's tools unless the config asks for it.
+   */
   readonly defaultCritical?: boolean;
   /** True for plugins that may only be configured per server (tool_manager). */
   readonly serverOnly?: boolean;

@@ -99,6 +99,15 @@ describe('config loader: valid configurations', () => {
     ]);
   });
 
+  it("keeps a plugin's own default priority and criticality when its entry has a config that sets neither", () => {
+    const { config } = parseConfigText(
+      minimal('plugins:\n  middleware:\n    _global:\n      - handler: call_trace\n        config: { enabled: true }\n  auditing:\n    _global:\n      - handler: audit_otel\n        config: { endpoint: "http://127.0.0.1:4318" }\n'),
+      { registry: builtinPluginRegistry },
+    );
+    assert.equal(config.plugins.middleware['_global']![0]!.priority, 90, 'call_trace runs at its own 90, not the common 50');
+    assert.equal(config.plugins.auditing['_global']![0]!.critical, false, 'audit_otel fails open unless asked');
+  });
+
   it('keeps a server-level entry that switches a plugin off', () => {
     const { config } = parseConfigText(minimal('plugins:\n  security:\n    echo:\n      - handler: basic_pii_filter\n        config: {enabled: false}\n'), { registry });
     assert.equal(config.plugins.security['echo']![0]!.enabled, false);

@@ -146,9 +146,9 @@ describe('fixture servers', function () {
         cursor = page.nextCursor;
         pages++;
       } while (cursor !== undefined);
-      assert.equal(allTools.length, 18 + 10);
+      assert.equal(allTools.length, 19 + 10);
       assert.equal(new Set(allTools).size, allTools.length, 'no tool repeated across pages');
-      assert.equal(pages, 7);
+      assert.equal(pages, 8);
       assert.ok(allTools.includes('tool_9'));
       assert.equal(textOf(await client.callTool({ name: 'tool_3', arguments: { value: 'v' } })), 'tool_3: v');
 
