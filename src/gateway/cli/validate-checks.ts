@@ -31,6 +31,14 @@ function isExecutableFile(candidate: string): boolean {
   }
 }
 
+function isFolder(candidate: string): boolean {
+  try {
+    return statSync(candidate).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The program `command` names, looked up as spawn would (PATH, and PATHEXT on Windows), or undefined. */
 export function resolveOnPath(command: string, env: Env, cwd: string): string | undefined {
   const extensions = process.platform === 'win32' ? ['', ...(env['PATHEXT'] ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean)] : [''];
@@ -76,13 +84,7 @@ export function checkRunTime(loaded: LoadedConfig, env: Env = process.env): RunT
     const where = `proxy.upstreams[${index}] (${upstream.name})`;
     const cwd = upstream.cwd ?? process.cwd();
     if (upstream.cwd !== undefined) {
-      let isFolder = false;
-      try {
-        isFolder = statSync(upstream.cwd).isDirectory();
-      } catch {
-        isFolder = false;
-      }
-      if (!isFolder) problems.push({ where: `${where}.cwd`, message: `working folder ${upstream.cwd} does not exist`, fix: 'Create the folder or correct cwd (relative paths resolve against the config file).' });
+      if (!isFolder(upstream.cwd)) problems.push({ where: `${where}.cwd`, message: `working folder ${upstream.cwd} does not exist`, fix: 'Create the folder or correct cwd (relative paths resolve against the config file).' });
     }
     const program = upstream.command[0];
     if (program === undefined || program === '') return;
