@@ -110,7 +110,7 @@ describe('process: command line', function () {
     writeFileSync(file, ['proxy:', '  transport: stdio', '  upstreams:', '    - name: Bad Name', '      command: [node]', 'plugins:', '  security:', '    _global:', '      - handler: basic_pii_filtr', '      - handler: basic_secrets_filter', '        config: {action: explode}', ''].join('\n'));
     const result = run(['--validate-only', '-c', file]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /Configuration invalid: 3 problems in /);
+    assert.match(result.stderr, /^Configuration invalid: Upstream name 'Bad Name' must start .* \(3 problems in .*gatekit.yaml\)$/m);
     assert.match(result.stderr, /1\. line 4, proxy\.upstreams\[0\]\.name: /);
     assert.match(result.stderr, /2\. line 9, plugins\.security\._global\[0\]\.handler: .*Did you mean 'basic_pii_filter'/);
     assert.match(result.stderr, /3\. line 11, plugins\.security\._global\[1\]\.config\.action: /);

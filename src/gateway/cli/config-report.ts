@@ -2,10 +2,14 @@
 // and the fix. The client's error carries the same list in `data.problems`.
 import type { ConfigError } from '../../config/errors';
 
-/** Several lines: a heading, then one block per problem in document order. */
+/**
+ * Several lines: the original's `Configuration invalid: <message>` heading (the first problem, so
+ * scripts written for it still match), then every problem in document order with its fix.
+ */
 export function formatConfigReport(error: ConfigError): string {
   const count = error.issues.length;
-  const lines = [`Configuration invalid: ${count} problem${count === 1 ? '' : 's'}${error.sourcePath === undefined ? '' : ` in ${error.sourcePath}`}`];
+  const first = error.issues[0]!;
+  const lines = [`Configuration invalid: ${first.message}${count === 1 ? '' : ` (${count} problems`}${error.sourcePath === undefined ? '' : `${count === 1 ? ' (' : ' in '}${error.sourcePath}`}${count === 1 && error.sourcePath === undefined ? '' : ')'}`];
   error.issues.forEach((issue, index) => {
     const where = [issue.line === undefined ? undefined : `line ${issue.line}`, issue.path === '' ? undefined : issue.path].filter(Boolean).join(', ');
     lines.push(`  ${index + 1}. ${where === '' ? '' : `${where}: `}${issue.message}`);
