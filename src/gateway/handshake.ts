@@ -19,11 +19,18 @@ export class SessionHandshake {
   /** Settles once the answer to `initialize` is on its way: requests pipelined behind it wait for this. */
   private handshakeDone: Promise<void> | undefined;
   private waitingForHandshake = 0;
+  /** The capabilities the client was told of: no `list_changed` for a list it was told does not exist. */
+  private advertisedCapabilities: Record<string, unknown> = {};
 
   constructor(private readonly host: RouterHost) {}
 
   get isInitialized(): boolean {
     return this.initialized;
+  }
+
+  /** Whether the client's `initialize` answer advertised this capability (`tools`, `prompts`, `resources`…). */
+  advertised(capability: string): boolean {
+    return Object.hasOwn(this.advertisedCapabilities, capability);
   }
 
   /** The handshake the client made, for upstreams started after it (config reload). */
@@ -108,6 +115,7 @@ export class SessionHandshake {
     }
     this.initialized = true;
     this.initializing = false;
+    this.advertisedCapabilities = merged;
     const result: Record<string, unknown> = { protocolVersion, capabilities: merged, serverInfo: this.host.serverInfo };
     if (instructions.length) result.instructions = instructions.join('\n\n');
     if (failed.length) result._meta = { [META_UNAVAILABLE]: await Promise.all(failed.map(async (u) => ({ server: u.name, error: u.lastError ?? u.state, ...(await this.screenStderr(u, request)) }))) };

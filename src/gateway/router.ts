@@ -114,8 +114,8 @@ export class Router {
     const resources = this.lists.resources;
     for (const server of resources.servers()) if (!this.host.upstreams.has(server)) resources.forgetServer(server);
     if (!this.handshake.isInitialized || this.closed) return;
-    for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
-      this.host.sendToClient({ jsonrpc: '2.0', method });
+    for (const list of ['tools', 'prompts', 'resources']) {
+      if (this.handshake.advertised(list)) this.host.sendToClient({ jsonrpc: '2.0', method: `notifications/${list}/list_changed` });
     }
   }
 
