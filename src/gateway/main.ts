@@ -156,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of report.split('\n')) log(line);
     return serveStartupError(failure);
   }
-  if (values['validate-only']) return validateOnly(loaded, configPath!);
+  if (values['validate-only']) return validateOnly(loaded, configPath ?? '(the configuration in the environment)');
 
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
@@ -286,6 +286,8 @@ function serveStartupError(error: JsonRpcErrorObject): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // With stderr off (`logging.handlers: [file]`), a failed exit still says so where a client shows it.
+    if (code !== 0 && !logSinks.stderr) process.stderr.write(`gatekit: exiting with code ${code}; the reason is in the log file\n`);
     // Exit once everything written to stdout has been flushed (pipes are asynchronous on POSIX).
     process.exitCode = code;
     process.stdout.write('', () => process.exit(code));
@@ -293,6 +295,7 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 500).unref();
   },
   (err: unknown) => {
+    logSinks.stderr = true;
     log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },
