@@ -7,9 +7,7 @@ import type { ConfigError } from '../../config/errors';
  * scripts written for it still match), then every problem in document order with its fix.
  */
 export function formatConfigReport(error: ConfigError): string {
-  const count = error.issues.length;
-  const first = error.issues[0]!;
-  const lines = [`Configuration invalid: ${first.message}${count === 1 ? '' : ` (${count} problems`}${error.sourcePath === undefined ? '' : `${count === 1 ? ' (' : ' in '}${error.sourcePath}`}${count === 1 && error.sourcePath === undefined ? '' : ')'}`];
+  const lines = [`Configuration invalid: ${error.message}`];
   error.issues.forEach((issue, index) => {
     const where = [issue.line === undefined ? undefined : `line ${issue.line}`, issue.path === '' ? undefined : issue.path].filter(Boolean).join(', ');
     lines.push(`  ${index + 1}. ${where === '' ? '' : `${where}: `}${issue.message}`);
