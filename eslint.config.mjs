@@ -36,7 +36,7 @@ const rulesJudgingAny = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'demo/**', 'media/**', 'docs/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'demo/**', 'media/**', 'docs/**'] },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     languageOptions: {

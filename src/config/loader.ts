@@ -16,6 +16,7 @@ import {
   PLUGIN_SECTIONS,
   gatekitConfigSchema,
   loggingSchema,
+  pluginsSchema,
   timeoutsSchema,
   type GatekitConfig,
   type LoggingConfig,
@@ -241,7 +242,11 @@ function validate(value: unknown, context: ValidationContext): LoadedConfig {
   const lenient = applyCompatibilityLeniencies(value);
   const parsed = gatekitConfigSchema.safeParse(lenient.value, PARSE_PARAMS);
   const issues = [...lenient.issues];
-  if (!parsed.success) fail([...issues, ...describeZodIssues(parsed.error.issues, { schema: gatekitConfigSchema, root: lenient.value, basePath: [] })], context);
+  if (!parsed.success) {
+    const schemaIssues = describeZodIssues(parsed.error.issues, { schema: gatekitConfigSchema, root: lenient.value, basePath: [] });
+    const pluginsValid = !parsed.error.issues.some((issue) => issue.path[0] === 'plugins');
+    fail([...issues, ...schemaIssues, ...(pluginsValid ? pluginIssuesDespite(lenient.value, context) : [])], context);
+  }
   const warnings: string[] = [];
   const config = resolve(parsed.data, context, issues, warnings);
   if (issues.length > 0) fail(issues, context);
@@ -251,6 +256,21 @@ function validate(value: unknown, context: ValidationContext): LoadedConfig {
     configDir: context.configDir,
     warnings,
   };
+}
+
+/**
+ * The plugin sections' own problems while another part of the config (say, an upstream) failed the
+ * schema, so that one run of the validator reports everything to fix, not one part at a time.
+ */
+function pluginIssuesDespite(root: unknown, context: ValidationContext): RawIssue[] {
+  const plugins = pluginsSchema.safeParse(isRecord(root) ? (root['plugins'] ?? {}) : {}, PARSE_PARAMS);
+  if (!plugins.success) return [];
+  const proxy = isRecord(root) ? root['proxy'] : undefined;
+  const upstreams = isRecord(proxy) && Array.isArray(proxy['upstreams']) ? (proxy['upstreams'] as unknown[]) : [];
+  const upstreamNames = upstreams.flatMap((upstream) => (isRecord(upstream) && typeof upstream['name'] === 'string' ? [upstream['name']] : []));
+  const issues: RawIssue[] = [];
+  for (const section of PLUGIN_SECTIONS) resolvePluginSection(section, plugins.data[section] ?? {}, upstreamNames, context, issues, []);
+  return issues;
 }
 
 function fail(issues: RawIssue[], context: ValidationContext): never {
@@ -344,7 +364,7 @@ function resolve(data: GatekitConfig, context: ValidationContext, issues: RawIss
   }
   const logging = data.logging ?? loggingSchema.parse({});
   const { file_path: filePath, ...loggingRest } = logging;
-  const logFile = filePath === undefined ? undefined : resolveUserPath(filePath, context.configDir, context.env, missingVariable(warnings, ['logging', 'file_path']));
+  const logFile = filePath === undefined ? undefined : resolveUserPath(filePath, context.configDir, context.env, unsetVariableIssue(issues, ['logging', 'file_path'], filePath));
   if (logFile !== undefined && logging.handlers.includes('file')) checkWrittenFile(logFile, filePath!, ['logging', 'file_path'], context, issues);
   return {
     proxy: {
@@ -366,6 +386,25 @@ function missingVariable(warnings: string[], at: PropertyKey[]): (name: string) 
   return (name) => warnings.push(`${formatPath(at)}: variable '${name}' is not set; it expands to an empty string.`);
 }
 
+/**
+ * An unset variable in a path or a command is an error, not an empty string: `${DIR}/audit.jsonl`
+ * would otherwise become `/audit.jsonl`, at the filesystem root.
+ */
+function unsetVariableIssue(issues: RawIssue[], at: PropertyKey[], asWritten: string): (name: string) => void {
+  const reported = new Set<string>();
+  return (name) => {
+    if (reported.has(name)) return;
+    reported.add(name);
+    issues.push({
+      code: ErrorCode.ConfigInvalid,
+      path: at,
+      preferKey: false,
+      message: `Variable '${name}' in '${asWritten}' is not set, so it would expand to an empty string.`,
+      fixInstructions: `Set ${name} in the environment that starts the gateway, give a default with \${${name}:-value}, or write the path relative to the config file's folder.`,
+    });
+  };
+}
+
 function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
   let command: string[];
   if (typeof upstream.command === 'string') {
@@ -384,6 +423,9 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
   } else {
     command = [...upstream.command];
   }
+  // Only the braced form expands in a command (after splitting, so a value with spaces stays one
+  // argument): `$1` or `$HOME` in `sh -c '…'` is the shell's business.
+  command = command.map((arg, index) => expandVariables(arg, context.env, unsetVariableIssue(issues, typeof upstream.command === 'string' ? [...at, 'command'] : [...at, 'command', index], arg), true));
 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstream.env ?? {})) {
@@ -397,7 +439,7 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
     enabled: upstream.enabled,
     command,
     env,
-    ...(upstream.cwd === undefined ? {} : { cwd: resolveUserPath(upstream.cwd, context.configDir, context.env, missingVariable(warnings, [...at, 'cwd'])) }),
+    ...(upstream.cwd === undefined ? {} : { cwd: resolveUserPath(upstream.cwd, context.configDir, context.env, unsetVariableIssue(issues, [...at, 'cwd'], upstream.cwd)) }),
     restart_on_failure: upstream.restart_on_failure,
     max_restart_attempts: upstream.max_restart_attempts,
     ...(identity ? { server_identity: identity } : {}),
@@ -503,7 +545,11 @@ function resolvePluginEntry(
   }
   for (const option of definition.writtenFileOptions ?? []) {
     const written = (parsed.data as Record<string, unknown> | undefined)?.[option];
-    if (typeof written === 'string') checkWrittenFile(resolveUserPath(written, context.configDir, context.env), written, [...at, 'config', option], context, issues);
+    if (typeof written !== 'string') continue;
+    const before = issues.length;
+    const file = resolveUserPath(written, context.configDir, context.env, unsetVariableIssue(issues, [...at, 'config', option], written));
+    // An unset variable is the problem to report; where the half-expanded path points is noise.
+    if (issues.length === before) checkWrittenFile(file, written, [...at, 'config', option], context, issues);
   }
   return { handler: entry.handler, kind: definition.kind, enabled, priority, critical, options: parsed.data };
 }

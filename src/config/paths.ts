@@ -19,9 +19,10 @@ function lookUp(env: Environment, name: string): string | undefined {
 /**
  * Expands `${VAR}`, `${VAR:-fallback}` and `$VAR`; `$$` is a literal `$`. An unset variable
  * becomes the empty string (as in a shell) and is reported through `onMissing`. A `$` that starts
- * none of these forms is kept as it is.
+ * none of these forms is kept as it is. With `bracedOnly` (server commands), only `${VAR}` and
+ * `${VAR:-fallback}` expand and every other `$` stays literal, so `sh -c 'echo $1'` keeps working.
  */
-export function expandVariables(text: string, env: Environment, onMissing?: (name: string) => void): string {
+export function expandVariables(text: string, env: Environment, onMissing?: (name: string) => void, bracedOnly = false): string {
   let dollar = text.indexOf('$');
   if (dollar < 0) return text;
   const pieces: string[] = [];
@@ -31,7 +32,7 @@ export function expandVariables(text: string, env: Environment, onMissing?: (nam
     const next = text[dollar + 1];
     let consumedTo = dollar + 1;
     let replacement = '$';
-    if (next === '$') {
+    if (next === '$' && !bracedOnly) {
       consumedTo = dollar + 2;
     } else if (next === '{') {
       const close = text.indexOf('}', dollar + 2);
@@ -48,7 +49,7 @@ export function expandVariables(text: string, env: Environment, onMissing?: (nam
         }
         consumedTo = close + 1;
       }
-    } else if (next !== undefined && VARIABLE_START.test(next)) {
+    } else if (!bracedOnly && next !== undefined && VARIABLE_START.test(next)) {
       let end = dollar + 2;
       while (end < text.length && VARIABLE_CHAR.test(text[end]!)) end++;
       const name = text.slice(dollar + 1, end);

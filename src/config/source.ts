@@ -17,7 +17,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { ErrorCode } from '../shared/jsonrpc';
-import { ConfigError, formatPath } from './errors';
+import { ConfigError, formatPath, type ConfigIssue } from './errors';
 
 export type ConfigFormat = 'yaml' | 'json';
 
@@ -129,6 +129,7 @@ export function parseYamlSource(text: string): ParsedSource {
   });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   const firstError = doc.errors[0];
+  if (firstError !== undefined && doc.errors.every((error) => error.code === 'DUPLICATE_KEY')) throw duplicateYamlKeys(doc, lineAt);
   if (firstError !== undefined) {
     const pos = lineCounter.linePos(firstError.pos[0]);
     throw syntaxError('yaml', `${firstError.message} (column ${pos.col})`, pos.line, `Fix the YAML on line ${pos.line}: indent with spaces, keep items of a list or mapping aligned, quote values containing ': ' or '#'.`);
@@ -140,6 +141,43 @@ export function parseYamlSource(text: string): ParsedSource {
     throw syntaxError('yaml', (error as Error).message, unresolvedAliasLine(doc, lineAt), 'Define each anchor (&name) before the aliases (*name) that use it, and do not nest aliases to blow up the document.');
   }
   return { format: 'yaml', value, locate: (path, preferKey) => locateInYaml(doc, lineAt, path, preferKey) };
+}
+
+/**
+ * Every key written twice in one mapping, named with both lines. The original Gatekit kept the last
+ * silently (its own spec example has `proxy:` twice); we refuse, since that hides a mistake.
+ */
+function duplicateYamlKeys(doc: Document, lineAt: (offset: number) => number): ConfigError {
+  const issues: ConfigIssue[] = [];
+  const walk = (node: unknown, at: PropertyKey[], depth: number): void => {
+    if (depth > 100 || issues.length >= 50) return;
+    if (isSeq(node)) node.items.forEach((item, index) => walk(item, [...at, index], depth + 1));
+    if (!isMap(node)) return;
+    const firstLine = new Map<string, number>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (isMergeKey(pair.key) || (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean')) continue;
+      const name = String(key);
+      const line = nodeLine(pair.key, lineAt) ?? 0;
+      const earlier = firstLine.get(name);
+      if (issues.length >= 50) return;
+      if (earlier === undefined) {
+        firstLine.set(name, line);
+        walk(pair.value, [...at, name], depth + 1);
+        continue;
+      }
+      issues.push({
+        code: ErrorCode.ConfigInvalid,
+        path: formatPath([...at, name]),
+        line,
+        message: `Duplicate key '${name}'${at.length > 0 ? ` in ${formatPath(at)}` : ''}: on line ${earlier} and again on line ${line}`,
+        fixInstructions: `Merge the two '${name}' entries into one (line ${earlier}) and delete the other: a YAML reader that accepts duplicates keeps only the last one, silently dropping everything under the first.`,
+      });
+    }
+  };
+  walk(doc.contents, [], 0);
+  if (issues.length === 0) return syntaxError('yaml', 'Map keys must be unique', undefined, 'Remove the repeated key.');
+  return new ConfigError(issues as [ConfigIssue, ...ConfigIssue[]]);
 }
 
 function unresolvedAliasLine(doc: Document, lineAt: (offset: number) => number): number | undefined {
@@ -228,15 +266,18 @@ function lineIndex(text: string): (offset: number) => number {
  * Builds the value of a jsonc-parser node. Unlike `getNodeValue` it reports duplicate keys (JSON
  * would silently keep the last) and stores `__proto__` as an ordinary key.
  */
-function jsonValue(node: jsonc.Node, path: PropertyKey[], onDuplicate: (path: PropertyKey[], keyNode: jsonc.Node) => void): unknown {
+function jsonValue(node: jsonc.Node, path: PropertyKey[], onDuplicate: (path: PropertyKey[], keyNode: jsonc.Node, firstKeyNode: jsonc.Node) => void): unknown {
   switch (node.type) {
     case 'object': {
       const result: Record<string, unknown> = {};
+      const keyNodes = new Map<string, jsonc.Node>();
       for (const property of node.children ?? []) {
         const [keyNode, valueNode] = property.children ?? [];
         if (keyNode === undefined) continue;
         const key = String(keyNode.value);
-        if (Object.prototype.hasOwnProperty.call(result, key)) onDuplicate([...path, key], keyNode);
+        const first = keyNodes.get(key);
+        if (first !== undefined) onDuplicate([...path, key], keyNode, first);
+        else keyNodes.set(key, keyNode);
         const value = valueNode === undefined ? undefined : jsonValue(valueNode, [...path, key], onDuplicate);
         Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
       }
@@ -288,19 +329,21 @@ export function parseJsonSource(text: string): ParsedSource {
     const line = lineAt(firstError.offset);
     throw syntaxError('json', describeJsonError(firstError.error), line, `Fix the JSON on line ${line}: check for a missing comma, quote or bracket.`);
   }
-  let duplicate: { path: PropertyKey[]; line: number } | undefined;
-  const value = root === undefined ? undefined : jsonValue(root, [], (path, keyNode) => {
-    duplicate ??= { path, line: lineAt(keyNode.offset) };
-  });
-  if (duplicate !== undefined) {
-    throw ConfigError.single({
+  const duplicates: ConfigIssue[] = [];
+  const value = root === undefined ? undefined : jsonValue(root, [], (path, keyNode, firstKeyNode) => {
+    if (duplicates.length >= 50) return;
+    const name = String(path[path.length - 1]);
+    const line = lineAt(keyNode.offset);
+    const earlier = lineAt(firstKeyNode.offset);
+    duplicates.push({
       code: ErrorCode.ConfigInvalid,
-      path: formatPath(duplicate.path),
-      line: duplicate.line,
-      message: `Duplicate key '${String(duplicate.path[duplicate.path.length - 1])}'`,
-      fixInstructions: 'Remove one of the two entries: JSON keeps only the last, which silently drops the first.',
+      path: formatPath(path),
+      line,
+      message: `Duplicate key '${name}': on line ${earlier} and again on line ${line}`,
+      fixInstructions: `Merge the two '${name}' entries into one (line ${earlier}) and delete the other: JSON keeps only the last, which silently drops the first.`,
     });
-  }
+  });
+  if (duplicates.length > 0) throw new ConfigError(duplicates as [ConfigIssue, ...ConfigIssue[]]);
   return { format: 'json', value, locate: (path, preferKey) => locateInJson(root, lineAt, path, preferKey) };
 }
 

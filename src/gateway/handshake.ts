@@ -19,11 +19,18 @@ export class SessionHandshake {
   /** Settles once the answer to `initialize` is on its way: requests pipelined behind it wait for this. */
   private handshakeDone: Promise<void> | undefined;
   private waitingForHandshake = 0;
+  /** The capabilities the client was told of: no `list_changed` for a list it was told does not exist. */
+  private advertisedCapabilities: Record<string, unknown> = {};
 
   constructor(private readonly host: RouterHost) {}
 
   get isInitialized(): boolean {
     return this.initialized;
+  }
+
+  /** Whether the client's `initialize` answer advertised this capability (`tools`, `prompts`, `resources`…). */
+  advertised(capability: string): boolean {
+    return Object.hasOwn(this.advertisedCapabilities, capability);
   }
 
   /** The handshake the client made, for upstreams started after it (config reload). */
@@ -83,11 +90,12 @@ export class SessionHandshake {
     const failed = [...this.host.upstreams.values()].filter((u) => u.state !== 'running');
     if (running.length === 0) {
       const detail = failed.map((u) => `${u.name}: ${u.lastError ?? u.state}`).join('; ');
+      const servers = await Promise.all(failed.map(async (u) => ({ name: u.name, error: u.lastError ?? u.state, ...(await this.screenStderr(u, request)) })));
       this.initializing = false;
       this.host.fatal(`No upstream server could start (${detail})`);
       return makeError(request.id, ErrorCode.InternalError, `No upstream server could start: ${detail}`, {
         fix_instructions: 'Check each upstream command in the configuration: run it by hand to see why it exits, and make sure it speaks MCP on stdio.',
-        servers: failed.map((u) => ({ name: u.name, error: u.lastError ?? u.state })),
+        servers,
       });
     }
     const instructions: string[] = [];
@@ -107,10 +115,26 @@ export class SessionHandshake {
     }
     this.initialized = true;
     this.initializing = false;
+    this.advertisedCapabilities = merged;
     const result: Record<string, unknown> = { protocolVersion, capabilities: merged, serverInfo: this.host.serverInfo };
     if (instructions.length) result.instructions = instructions.join('\n\n');
-    if (failed.length) result._meta = { [META_UNAVAILABLE]: failed.map((u) => ({ server: u.name, error: u.lastError ?? u.state })) };
+    if (failed.length) result._meta = { [META_UNAVAILABLE]: await Promise.all(failed.map(async (u) => ({ server: u.name, error: u.lastError ?? u.state, ...(await this.screenStderr(u, request)) }))) };
     return makeResult(request.id, result);
+  }
+
+  /**
+   * A server that crashed on start-up: its last stderr lines (the cause, `missing API_KEY`), through
+   * its response hooks like any error it could send, so secrets and PII are redacted before they
+   * reach the client. Withheld entirely when a plugin blocks them.
+   */
+  private async screenStderr(upstream: Upstream, clientRequest: JsonRpcRequest): Promise<{ stderr?: string[] }> {
+    const lines = upstream.lastStderr;
+    if (lines.length === 0) return {};
+    const ctx: MessageContext = { serverName: upstream.name, origin: 'client', request: clientRequest, requestId: clientRequest.id };
+    const outcome = await this.host.plugins.pipelineFor(upstream.name).processResponse(makeError(clientRequest.id, ErrorCode.UpstreamUnavailable, 'stderr', { stderr: [...lines] }), ctx);
+    const data = !outcome.response && 'error' in outcome.message && isRecord(outcome.message.error.data) ? outcome.message.error.data : undefined;
+    const screened = Array.isArray(data?.stderr) ? data.stderr.filter((line): line is string => typeof line === 'string') : undefined;
+    return { stderr: screened ?? [`(${lines.length} lines withheld: ${outcome.reason ?? 'blocked by a security plugin'})`] };
   }
 
   /**

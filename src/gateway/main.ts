@@ -18,8 +18,15 @@ import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 import { httpOptionsFor, serveHttp } from './http-server/start';
 import type { GatewayHttpServer } from './http-server/server';
+import { configProblemsData, formatConfigReport } from './cli/config-report';
+import { writeStarterConfig } from './cli/init';
+import { checkRunTime } from './cli/validate-checks';
+import { runSetupCommand, setupIo } from './setup/command';
 
 const USAGE = `Usage: gatekit-gateway --config FILE [options]
+       gatekit-gateway -c FILE | gatekit-gateway -- FILE | GATEKIT_CONFIG=FILE gatekit-gateway
+       gatekit-gateway init [FILE]        (write a starter gatekit.yaml that works where it is)
+       gatekit-gateway setup [--dry-run] [--yes] [--restore]   (put your MCP clients' servers behind Gatekit)
        gatekit-gateway pins list|approve|check [server[__tool]] --config FILE [--json] (pins --help)
        gatekit-gateway audit verify FILE   (check a chained JSONL audit log: 0 intact, 1 broken)
 
@@ -29,8 +36,9 @@ proxy.transport: http it serves Streamable HTTP at /mcp to several clients inste
 see docs/http-server.md) until it gets SIGINT/SIGTERM.
 
 Options:
-  -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG
-      --validate-only      Check the config and exit (0 valid, 1 invalid)
+  -c, --config FILE        Gatekit config (YAML or JSON); also $GATEKIT_CONFIG, or one FILE
+                           after '--' (for clients whose own flags collide with --config)
+      --validate-only      Check the config and exit (0 valid, 1 invalid); starts no server
       --server NAME        Serve only upstream NAME, under its own tool names (stdio; over HTTP
                            use the endpoint /servers/NAME/mcp)
       --max-message-mb N   Largest message accepted on any stdio line (default 32)
@@ -72,10 +80,13 @@ function configureLogging(logging: LoadedConfig['config']['logging']): void {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'pins') return pins(argv.slice(1));
   if (argv[0] === 'audit') return runAuditCommand(argv.slice(1), { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
+  if (argv[0] === 'init') return init(argv.slice(1));
+  if (argv[0] === 'setup') return runSetupCommand(argv.slice(1), setupIo());
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      // A client may put '--' between its own flags and ours: what follows it is read like the rest.
+      args: argv.filter((arg) => arg !== '--'),
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
@@ -101,7 +112,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`gatekit-gateway ${gatekitVersion}\n`);
     return 0;
   }
-  const configPath = values.config ?? process.env.GATEKIT_CONFIG;
   let maxLineBytes: number | undefined;
   if (values['max-message-mb'] !== undefined) {
     const mb = Number(values['max-message-mb']);
@@ -112,10 +122,12 @@ async function main(argv: string[]): Promise<number> {
     maxLineBytes = Math.floor(mb * 1024 * 1024);
   }
 
-  if (positionals.length > 0) {
-    process.stderr.write(`Unknown argument '${positionals[0]}'\n\n${USAGE}\n`);
+  // One bare argument is the config file (`gatekit-gateway -- /abs/gatekit.yaml`), unless -c named one.
+  if (positionals.length > 1 || (positionals.length === 1 && values.config !== undefined)) {
+    process.stderr.write(`Unexpected argument '${positionals[values.config === undefined ? 1 : 0]}'\n\n${USAGE}\n`);
     return 2;
   }
+  const configPath = values.config ?? positionals[0] ?? (process.env.GATEKIT_CONFIG || undefined);
 
   let embedded;
   if (!configPath) {
@@ -128,12 +140,14 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (!configPath && !embedded) {
-    const message = 'No configuration given: pass --config FILE (or set GATEKIT_CONFIG)';
-    if (values['validate-only']) {
-      process.stderr.write(`Configuration invalid: ${message}\n`);
-      return 1;
+    const message = 'No configuration given: pass --config FILE (or -c FILE, or set GATEKIT_CONFIG)';
+    // A person at a terminal gets the usage at once instead of a process silently waiting for MCP.
+    if (values['validate-only'] || process.stdin.isTTY) {
+      process.stderr.write(`${message}\n\n${USAGE}\n\nNo config yet? 'gatekit-gateway init' writes a starter gatekit.yaml; 'gatekit-gateway setup' builds one from your MCP clients.\n`);
+      return values['validate-only'] ? 1 : 2;
     }
-    return serveStartupError({ code: ErrorCode.ConfigInvalid, message, data: { fix_instructions: 'Start the gateway as: gatekit-gateway --config gatekit.yaml' } });
+    log(message);
+    return serveStartupError({ code: ErrorCode.ConfigInvalid, message, data: { fix_instructions: 'Start the gateway as: gatekit-gateway --config /absolute/path/to/gatekit.yaml' } });
   }
 
   let loaded;
@@ -141,17 +155,15 @@ async function main(argv: string[]): Promise<number> {
     loaded = embedded ?? loadConfigFile(configPath!);
   } catch (err) {
     const failure = startupFailure(err);
+    const report = err instanceof ConfigError ? formatConfigReport(err) : `Configuration invalid: ${failure.message}`;
     if (values['validate-only']) {
-      process.stderr.write(`Configuration invalid: ${failure.message}\n`);
+      process.stderr.write(`${report}\n`);
       return 1;
     }
-    log(`Configuration invalid: ${failure.message}`);
+    for (const line of report.split('\n')) log(line);
     return serveStartupError(failure);
   }
-  if (values['validate-only']) {
-    process.stdout.write(`Configuration valid: ${loaded.configPath ?? configPath}\n`);
-    return 0;
-  }
+  if (values['validate-only']) return validateOnly(loaded, configPath ?? '(the configuration in the environment)');
 
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
@@ -213,6 +225,34 @@ function onlyServer(settings: GatewaySettings, name: string): GatewaySettings {
   return { ...settings, upstreams };
 }
 
+/** The rest of `--validate-only` once the config parsed: what would fail at run time, and what was not checked. */
+function validateOnly(loaded: LoadedConfig, configPath: string): number {
+  for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const { problems, notChecked } = checkRunTime(loaded);
+  const shownPath = loaded.configPath ?? configPath;
+  if (problems.length > 0) {
+    const lines = [`Configuration invalid: ${problems.length} problem${problems.length === 1 ? '' : 's'} at run time in ${shownPath}`];
+    problems.forEach((problem, index) => lines.push(`  ${index + 1}. ${problem.where}: ${problem.message}`, `     fix: ${problem.fix}`));
+    process.stderr.write(`${lines.join('\n')}\n`);
+    return 1;
+  }
+  process.stdout.write(`Configuration valid: ${shownPath}\n`);
+  process.stderr.write(`Not checked (needs the servers running):\n${notChecked.map((item) => `  - ${item}`).join('\n')}\n`);
+  return 0;
+}
+
+/** `gatekit-gateway init [FILE]`. */
+function init(argv: string[]): number {
+  const files = argv.filter((arg) => arg !== '--');
+  if (files.length > 1 || files.some((arg) => arg.startsWith('-'))) {
+    process.stderr.write(`Usage: gatekit-gateway init [FILE]   (default: ./gatekit.yaml)\n`);
+    return 2;
+  }
+  const result = writeStarterConfig(files[0], process.cwd());
+  (result.code === 0 ? process.stdout : process.stderr).write(result.message);
+  return result.code;
+}
+
 /** `gatekit-gateway pins list|approve|check …`: review, approve and check (CI) tool definitions pinned in the lockfile. */
 async function pins(argv: string[]): Promise<number> {
   const rest: string[] = [];
@@ -250,7 +290,7 @@ async function pins(argv: string[]): Promise<number> {
 /** Maps a start-up exception to the error the first client request is answered with. */
 function startupFailure(err: unknown): JsonRpcErrorObject {
   if (err instanceof ConfigError) {
-    return { code: err.code, message: err.message, data: { fix_instructions: err.fixInstructions, path: err.path, ...(err.line ? { line: err.line } : {}) } };
+    return { code: err.code, message: err.message, data: { fix_instructions: err.fixInstructions, path: err.path, ...(err.line ? { line: err.line } : {}), problems: configProblemsData(err) } };
   }
   if (err instanceof PluginLoadError) {
     return { code: ErrorCode.InternalError, message: err.message, data: { fix_instructions: `Check the configuration of plugin '${err.handler}'.` } };
@@ -284,6 +324,8 @@ function serveStartupError(error: JsonRpcErrorObject): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // With stderr off (`logging.handlers: [file]`), a failed exit still says so where a client shows it.
+    if (code !== 0 && !logSinks.stderr) process.stderr.write(`gatekit: exiting with code ${code}; the reason is in the log file\n`);
     // Exit once everything written to stdout has been flushed (pipes are asynchronous on POSIX).
     process.exitCode = code;
     process.stdout.write('', () => process.exit(code));
@@ -291,6 +333,7 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 500).unref();
   },
   (err: unknown) => {
+    logSinks.stderr = true;
     log(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },

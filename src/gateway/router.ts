@@ -3,7 +3,7 @@
 // the plugins make of each message is the exchange's (src/plugins/exchange.ts); the handshake, the
 // lists and what the servers start live beside this file, and this class owns the session's state.
 import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
-import { exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
+import { auditRefusal, exchangeNotification, exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
 import type { RequestOrigin } from '../plugins/types';
 import { renameInMessage } from './namespacing';
 import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
@@ -146,8 +146,8 @@ export class Router {
     const resources = this.lists.resources;
     for (const server of resources.servers()) if (!this.host.upstreams.has(server)) resources.forgetServer(server);
     if (!this.handshake.isInitialized || this.closed) return;
-    for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
-      this.host.sendToClient({ jsonrpc: '2.0', method });
+    for (const list of ['tools', 'prompts', 'resources']) {
+      if (this.handshake.advertised(list)) this.host.sendToClient({ jsonrpc: '2.0', method: `notifications/${list}/list_changed` });
     }
   }
 
@@ -227,8 +227,11 @@ export class Router {
     const list = LISTS[method];
     if (list) return this.lists.aggregate(list, request, state);
     switch (method) {
-      case 'tools/call':
-        return this.callByName(request, state, 'Tool');
+      case 'tools/call': {
+        const answer = await this.callByName(request, state, 'Tool');
+        // Refused before any server's plugins saw it (not namespaced, unknown server): audited here.
+        return state.calls.length === 0 && 'error' in answer && answer.error.code === ErrorCode.InvalidParams ? auditRefusal(this.host.plugins.pipelineFor(''), request, answer) : answer;
+      }
       case 'prompts/get':
         return this.callByName(request, state, 'Prompt');
       case 'resources/read':
@@ -352,6 +355,15 @@ export class Router {
 
   private async onClientNotification(notification: JsonRpcNotification): Promise<void> {
     const params = notification.params ?? {};
+    switch (notification.method) {
+      case 'notifications/initialized':
+      case 'notifications/cancelled':
+        // Handled here rather than relayed as they came: still screened and audited (the original
+        // logged every client notification), through the `_global` plugins, delivered nowhere.
+        exchangeNotification(this.host.plugins.pipelineFor(''), 'notification_to_server', notification, () => undefined, false).catch((err: unknown) =>
+          this.host.log(`could not audit '${notification.method}': ${err instanceof Error ? err.message : String(err)}`),
+        );
+    }
     switch (notification.method) {
       case 'notifications/initialized':
         return; // each upstream got its own at the end of its handshake

@@ -72,9 +72,12 @@ const MAX_HELD_REQUESTS = 1000;
 const HEALTHY_AFTER_MS = 30_000;
 const MAX_BACKOFF_MS = 8_000;
 
-/** Raised for requests that cannot be sent (server down, stopping). */
-export function unavailable(id: JsonRpcId, server: string, why: string): JsonRpcResponse {
-  return makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${server}' ${why}`, { server });
+/**
+ * Raised for requests that cannot be sent (server down, stopping). `stderr`: the server's last
+ * stderr lines when it crashed, the cause a user of a client that hides our log needs to see.
+ */
+export function unavailable(id: JsonRpcId, server: string, why: string, stderr?: readonly string[]): JsonRpcResponse {
+  return makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${server}' ${why}`, stderr && stderr.length > 0 ? { server, stderr: [...stderr] } : { server });
 }
 
 export class Upstream extends EventEmitter<UpstreamEvents> {
@@ -99,6 +102,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   /** Whether the current stall (server not reading its stdin) was logged already. */
   private stallLogged = false;
   private lastErrorValue: string | undefined;
+  /** The last words of the connection that ended (see CloseReason.lastOutput), until one comes up again. */
+  private lastOutput: (() => readonly string[]) | undefined;
   /** The server's answer to `initialize` (capabilities, instructions, serverInfo). */
   initializeResult: Record<string, unknown> | undefined;
 
@@ -121,6 +126,11 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
 
   get lastError(): string | undefined {
     return this.lastErrorValue;
+  }
+
+  /** The last stderr lines of the connection that ended, while the server is down (unscanned: the peer's text). */
+  get lastStderr(): readonly string[] {
+    return this.lastOutput?.() ?? [];
   }
 
   get inFlight(): number {
@@ -190,7 +200,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     const id = this.nextId++;
     if (this.stateValue !== 'running' && method !== 'initialize') {
       if (this.comingUp()) return this.hold(id, method, params, onSent);
-      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`) });
+      return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue}${this.lastErrorValue ? `: ${this.lastErrorValue}` : ''}`, this.lastOutput?.()) });
     }
     const timeoutMs = method === 'initialize' ? this.spec.connectionTimeoutMs : this.spec.requestTimeoutMs;
     return this.sendRequest(id, method, params, timeoutMs, onSent);
@@ -233,7 +243,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private failHeld(why: string): void {
     for (const [id, call] of this.held) {
       if (call.timer) clearTimeout(call.timer);
-      call.resolve({ message: unavailable(id, this.name, why) });
+      call.resolve({ message: unavailable(id, this.name, why, this.lastOutput?.()) });
     }
     this.held.clear();
   }
@@ -391,6 +401,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       throw new Error(why);
     }
     this.initializeResult = response.result;
+    this.lastOutput = undefined;
     this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     this.setState('running');
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
@@ -450,6 +461,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       return;
     }
     this.lastErrorValue = why;
+    this.lastOutput = reason.lastOutput;
     this.failPending(`crashed (${why})`);
     const wasRunning = this.stateValue === 'running';
     this.setState('crashed', why);
@@ -512,7 +524,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private failPending(why: string): void {
     for (const [id, pending] of this.pending) {
       if (pending.timer) clearTimeout(pending.timer);
-      pending.resolve(unavailable(id, this.name, why));
+      pending.resolve(unavailable(id, this.name, why, this.lastOutput?.()));
     }
     this.pending.clear();
   }

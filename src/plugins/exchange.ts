@@ -74,7 +74,14 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
   let failure = requestEvent ? auditOutcome(pipeline.record(requestEvent), request.id) : undefined;
   if (isThenable(failure)) failure = await failure;
   if (failure || pre.response) {
-    const answer = failure ?? withId(pre.response!, request.id);
+    let answer = failure ?? withId(pre.response!, request.id);
+    // A request a plugin answered (blocked, completed by middleware) gets its response record too,
+    // as in the original: the request's pipeline, and the answer the client got.
+    if (!failure && pipeline.audits) {
+      let responseFailure = auditOutcome(pipeline.record(auditEvent('response', serverName, origin, request, pre, answer, performance.now() - exchange.startedAt)), request.id);
+      if (isThenable(responseFailure)) responseFailure = await responseFailure;
+      if (responseFailure) answer = responseFailure;
+    }
     return settled(answer, exchange.recordTraffic ? trafficRecord(exchange.direction, serverName, request, pre, passed, answer, exchange.startedAt, undefined) : undefined);
   }
   // An auditing plugin may add context for the receiver (trace context); the others leave it as passed.
@@ -138,6 +145,34 @@ export async function exchangeNotification(
   }
   deliver(result.message);
   return recordTraffic && result.modified ? trafficRecord(direction, serverName, notification, result, result.message, undefined, startedAt, undefined) : undefined;
+}
+
+/**
+ * Records a client request the gateway itself refused before any server's plugins saw it (a tool
+ * name without `server__`, an unknown server), as the original Gatekit did: the request, blocked with
+ * the refusal as its reason, then the error answered. `pipeline` is the `_global` one (no server).
+ * Returns the answer, or the audit failure's error when a critical audit plugin could not record it.
+ */
+export async function auditRefusal(pipeline: ServerPipeline, request: JsonRpcRequest, answer: JsonRpcResponse): Promise<JsonRpcResponse> {
+  if (!pipeline.audits || !('error' in answer)) return answer;
+  const reason = typeof answer.error.message === 'string' ? answer.error.message : 'refused';
+  const refused: PipelineResult<unknown> = {
+    outcome: 'blocked',
+    message: request,
+    response: answer,
+    modified: false,
+    securityEvaluated: false,
+    sensitive: false,
+    decidedBy: 'gatekit',
+    reason,
+    stages: [{ handler: 'gatekit', displayName: 'Gatekit', kind: 'middleware', outcome: 'blocked', reason, durationMs: 0 }],
+    durationMs: 0,
+  };
+  for (const event of [auditEvent('request', pipeline.serverName, 'client', request, refused, undefined, undefined), auditEvent('response', pipeline.serverName, 'client', request, refused, answer, 0)]) {
+    const failure = await auditOutcome(pipeline.record(event), request.id);
+    if (failure) return failure;
+  }
+  return answer;
 }
 
 function settled(answer: JsonRpcResponse | undefined, record: TrafficEvent | undefined, raw?: RawText): Exchanged {

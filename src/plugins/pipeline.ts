@@ -474,7 +474,7 @@ class PipelineRun<M extends JsonRpcMessage> {
 
   private push(plugin: LoadedInterceptor, outcome: StageOutcome, reason: string): void {
     const now = performance.now();
-    this.stages.push({ handler: plugin.handler, kind: plugin.kind, outcome, reason, durationMs: now - this.stageStart });
+    this.stages.push({ handler: plugin.handler, displayName: plugin.displayName, kind: plugin.kind, outcome, reason, durationMs: now - this.stageStart });
     this.stageStart = now;
   }
 

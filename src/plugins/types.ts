@@ -109,6 +109,8 @@ export type StageOutcome = 'passed' | 'allowed' | 'modified' | 'blocked' | 'comp
 /** One plugin's part in processing one message. */
 export interface PipelineStage {
   readonly handler: string;
+  /** The plugin's display name ('Basic PII Filter'), which audit reasons name as the original Gatekit did. */
+  readonly displayName?: string;
   readonly kind: 'middleware' | 'security';
   readonly outcome: StageOutcome;
   /** Reduced to `[blocked]` / `[modified]` once content was found sensitive. */

@@ -27,6 +27,11 @@ const STDIN_GRACE_MS = 1500;
 const SIGTERM_GRACE_MS = 1500;
 /** A stderr line longer than this is logged in pieces rather than buffered whole. */
 const MAX_STDERR_LINE_CHARS = 8192;
+/** The server's last stderr lines kept for a client's error after a crash (and each line cut to this). */
+const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_LINE_CHARS = 300;
+/** How long an exit waits for the rest of the server's stderr before it is reported. */
+const STDERR_DRAIN_MS = 500;
 
 /** One run of the server's process: `connect` spawns it, its exit closes the connection. */
 export class StdioUpstreamTransport implements UpstreamTransport {
@@ -38,6 +43,8 @@ export class StdioUpstreamTransport implements UpstreamTransport {
   private receivingPaused = false;
   /** Set once the end was reported: 'exit' and a later 'error' (a failed kill) must not both count. */
   private ended = false;
+  /** The current process's last stderr lines (see {@link CloseReason.lastOutput}). */
+  private stderrTail: string[] = [];
 
   constructor(
     private readonly spec: StdioServerSpec,
@@ -156,7 +163,14 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     if (this.receivingPaused) child.stdout!.pause();
     this.writer = new NdjsonMessageWriter(child.stdin!);
     this.writer.onError(() => undefined);
-    forwardStderr(child, name, this.log);
+    const tail: string[] = (this.stderrTail = []);
+    forwardStderr(child, (line) => {
+      this.log(`[${name}] ${line}`);
+      // Colour codes and other control characters mean nothing in a client's error panel.
+      const plain = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+      tail.push(plain.length > STDERR_TAIL_LINE_CHARS ? `${plain.slice(0, STDERR_TAIL_LINE_CHARS)}…` : plain);
+      if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    });
   }
 
   /**
@@ -192,7 +206,10 @@ export class StdioUpstreamTransport implements UpstreamTransport {
     this.ended = true;
     this.writer = undefined;
     // `child` stays: a close() after the exit still waits for its pipes to close.
-    this.receiver?.closed(reason);
+    const tail = this.stderrTail;
+    // Its last stderr lines may still be in the pipe: reported once they are read (or after a moment,
+    // when a grandchild holds the pipe open), so the crash's cause is in the tail.
+    void settlesWithin(this.exited, STDERR_DRAIN_MS).then(() => this.receiver?.closed({ ...reason, lastOutput: () => tail }));
   }
 }
 
@@ -258,8 +275,8 @@ function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
   });
 }
 
-/** Copies the server's stderr to ours, line by line, prefixed with its name. */
-function forwardStderr(child: ChildProcess, name: string, log: (line: string) => void): void {
+/** Hands the server's stderr on line by line (to our log, prefixed with its name, and to its tail). */
+function forwardStderr(child: ChildProcess, onLine: (line: string) => void): void {
   let partial = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
@@ -269,9 +286,9 @@ function forwardStderr(child: ChildProcess, name: string, log: (line: string) =>
       lines.push(partial);
       partial = '';
     }
-    for (const line of lines) if (line.trim()) log(`[${name}] ${line.replace(/\r$/, '')}`);
+    for (const line of lines) if (line.trim()) onLine(line.replace(/\r$/, ''));
   });
   child.stderr!.on('end', () => {
-    if (partial.trim()) log(`[${name}] ${partial}`);
+    if (partial.trim()) onLine(partial);
   });
 }

@@ -29,6 +29,12 @@ export interface CloseReason {
   readonly kind: 'exited' | 'unreachable' | 'session_expired';
   /** For logs and status displays, in our words (never the peer's). */
   readonly description: string;
+  /**
+   * The server's last words (stdio: its last stderr lines, bounded), read when asked since a crashed
+   * process's stderr may still be draining. The peer's text: it reaches a client only in an error
+   * answer, which the security plugins scan like any other.
+   */
+  readonly lastOutput?: () => readonly string[];
 }
 
 /** What an {@link UpstreamTransport} reports, from `connect` on. */

@@ -188,12 +188,16 @@ export function isoTimestamp(date: Date): string {
   return lastTimestampText;
 }
 
-/** `[plugin] reason | [plugin] reason` over the stages with a (loggable) reason; the outcome when none has one. */
+/**
+ * `[Plugin Name] reason | [Plugin Name] reason` over the stages with a (loggable) reason, named by
+ * each plugin's display name as the original Gatekit wrote them (the handler stays in `stages`);
+ * the outcome when none has one.
+ */
 export function recordedReason(pipeline: AuditEvent['pipeline'], outcome: RecordedOutcome): string {
   let reason = '';
   for (const stage of pipeline.stages) {
     const stageReason = loggableReason(stage, pipeline.sensitive);
-    if (stageReason) reason += `${reason ? ' | ' : ''}[${stage.handler}] ${stageReason}`;
+    if (stageReason) reason += `${reason ? ' | ' : ''}[${stage.displayName ?? stage.handler}] ${stageReason}`;
   }
   return reason || outcome;
 }

@@ -298,8 +298,8 @@ describe('config loader: syntax errors and sources', () => {
 
   it('gives the line of a duplicate YAML key', () => {
     const text = 'proxy:\n  transport: stdio\n  transport: stdio\n';
-    expectError(text, { path: '', includes: ['Map keys must be unique'] });
-    assert.equal((expectError(text, { path: '' })).line, 3);
+    expectError(text, { path: 'proxy.transport', includes: ["Duplicate key 'transport' in proxy: on line 2 and again on line 3"] });
+    assert.equal((expectError(text, { path: 'proxy.transport' })).line, 3);
   });
 
   it('gives the line of an alias to an undefined anchor', () => {

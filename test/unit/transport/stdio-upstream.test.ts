@@ -45,7 +45,8 @@ describe('StdioUpstreamTransport', function () {
     assert.ok(log.some((line) => line.startsWith('[fx] ') && line.includes('stderr')), log.join('\n'));
 
     await transport.close();
-    assert.deepEqual(receiver.closes, [{ kind: 'exited', description: 'exit code 0' }]);
+    assert.deepEqual(receiver.closes.map(({ kind, description }) => ({ kind, description })), [{ kind: 'exited', description: 'exit code 0' }]);
+    assert.ok(receiver.closes[0]!.lastOutput?.().some((line) => line.includes('stderr')), 'the last stderr lines travel with the close');
     const after = await new Promise<Error | undefined>((resolve) => transport.send({ message: initialize }, resolve));
     assert.match(String(after?.message), /input is closed/);
   });
