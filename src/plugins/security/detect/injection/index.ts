@@ -18,6 +18,7 @@ import { findBase64Candidates } from '../base64';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
+import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
@@ -88,6 +89,7 @@ export class InjectionDetector {
       for (const hit of findHiddenUnicode(text, { toolDefinition: definition })) emit('hidden_unicode', `unicode.${hit.kind}`, hit.strength, hit.start, hit.end);
     }
     this.phrases.match(text, nonAscii, definition, emit, spares);
+    detectSignals(text, emit);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(text)) this.detectStructure(text, definition, emit, spares);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
