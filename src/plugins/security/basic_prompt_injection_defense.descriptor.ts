@@ -6,7 +6,11 @@ import type { PluginDescriptor } from '../types';
 const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
 const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  /**
+   * `spotlight` (ours): tool and resource text reaches the model inside delimited, datamarked blocks
+   * that say it is data; findings are reported as with audit_only; poisoned tools are still removed.
+   */
+  action: z.enum(['block', 'redact', 'audit_only', 'spotlight']).default('redact'),
   /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
   sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
   detection_methods: z
