@@ -138,8 +138,8 @@ function isSentenceEnd(text: string, i: number): boolean {
 const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 
 /**
- * Scores `text` and reports at most one finding per window of two sentences, over the span of the
- * signals that scored. Linear: one alternation search, one pass over the sentence ends.
+ * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
+ * least one point, over the span of the signals that scored. Linear: one alternation search, one pass over the sentence ends.
  */
 export function detectSignals(text: string, emit: Emit): void {
   if (text.length < 12) return;
@@ -149,7 +149,7 @@ export function detectSignals(text: string, emit: Emit): void {
   compiled ??= compile();
   const { search, signalOf } = compiled;
   // Sentence index of each hit.
-  const hits: { signals: readonly Signal[]; start: number; end: number; sentence: number }[] = [];
+  const hits: Hit[] = [];
   let sentence = 0;
   let scannedTo = 0;
   let next = 0;
@@ -171,32 +171,62 @@ export function detectSignals(text: string, emit: Emit): void {
   }
   if (hits.length === 0) return;
   const aboutInjection = hits.some((h) => h.signals.includes('about'));
-  // Windows: each sentence with the one after it.
-  let h = 0;
-  let reportedUntil = -1;
-  while (h < hits.length) {
-    const firstSentence = hits[h]!.sentence;
+  // Each sentence scores its own combinations (a pair of signals counts only inside one sentence).
+  const sentences: SentenceScore[] = [];
+  for (let h = 0; h < hits.length; ) {
     let end = h;
-    while (end < hits.length && hits[end]!.sentence <= firstSentence + 1) end++;
-    const present = new Set<Signal>();
-    for (let k = h; k < end; k++) for (const s of hits[k]!.signals) present.add(s);
-    let score = 0;
-    let best: Combination | undefined;
-    const used = new Set<Signal>();
-    for (const c of COMBINATIONS) {
-      if (!c.all.every((s) => present.has(s)) || c.all.some((s) => used.has(s))) continue;
-      for (const s of c.all) used.add(s);
-      score += c.score;
-      if (best === undefined || c.score > best.score) best = c;
-    }
-    if (aboutInjection) score--;
-    if (best !== undefined && score >= 1) {
-      const spanStart = Math.max(hits[h]!.start, reportedUntil);
-      const spanEnd = hits[end - 1]!.end;
-      if (spanEnd > spanStart) emit(best.category, best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, spanStart, spanEnd);
-      reportedUntil = spanEnd;
-    }
-    // Move to the next sentence that has hits.
-    while (h < hits.length && hits[h]!.sentence === firstSentence) h++;
+    while (end < hits.length && hits[end]!.sentence === hits[h]!.sentence) end++;
+    const scored = scoreSentence(hits.slice(h, end));
+    if (scored !== undefined) sentences.push(scored);
+    h = end;
   }
+  // A sentence and the one after it are read together: secrecy next to an order to the AI counts twice.
+  for (let k = 0; k < sentences.length; k++) {
+    const current = sentences[k]!;
+    const neighbour = sentences[k + 1]?.sentence === current.sentence + 1 ? sentences[k + 1]! : sentences[k - 1]?.sentence === current.sentence - 1 ? sentences[k - 1]! : undefined;
+    let score = current.score + (neighbour?.score ?? 0);
+    if (aboutInjection) score--;
+    if (score < 1) continue;
+    emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
+  }
+}
+
+interface Hit {
+  readonly signals: readonly Signal[];
+  readonly start: number;
+  readonly end: number;
+  readonly sentence: number;
+}
+
+interface SentenceScore {
+  readonly sentence: number;
+  readonly score: number;
+  readonly best: Combination;
+  /** The span of the hits that scored. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The combinations one sentence's hits make (each signal used once), their score and span. */
+function scoreSentence(hits: readonly Hit[]): SentenceScore | undefined {
+  const present = new Set<Signal>();
+  for (const hit of hits) for (const signal of hit.signals) present.add(signal);
+  const used = new Set<Signal>();
+  let score = 0;
+  let best: Combination | undefined;
+  for (const c of COMBINATIONS) {
+    if (!c.all.every((signal) => present.has(signal)) || c.all.some((signal) => used.has(signal))) continue;
+    for (const signal of c.all) used.add(signal);
+    score += c.score;
+    if (best === undefined || c.score > best.score) best = c;
+  }
+  if (best === undefined) return undefined;
+  let start = Infinity;
+  let end = -1;
+  for (const hit of hits) {
+    if (!hit.signals.some((signal) => used.has(signal))) continue;
+    start = Math.min(start, hit.start);
+    end = Math.max(end, hit.end);
+  }
+  return { sentence: hits[0]!.sentence, score, best, start, end };
 }
