@@ -12,7 +12,8 @@ import type { Emit, InjectionCategory } from './types';
 
 type Signal =
   | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
-  | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'about';
+  | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
+  | 'restricted_ask' | 'about';
 
 const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   leak_verb: [
@@ -75,6 +76,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   tool_offer: ['tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve', 'enhance your algorithm'],
   disable: ['safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable'],
+  execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
+  restricted_ask: ['activation keys', 'license keys', 'product keys', 'serial keys', 'how to make a bomb', 'napalm'],
   about: [
     'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'mitigation', 'red-team', 'red team', 'exercise:', 'the paper', 'owasp',
     'training slide', 'incident report', 'test your filter',
@@ -96,6 +99,8 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['persona'], score: 1, category: 'role_manipulation', id: 'signals.persona' },
   { all: ['mode'], score: 1, category: 'role_manipulation', id: 'signals.special_mode' },
   { all: ['unrestricted'], score: 1, category: 'role_manipulation', id: 'signals.unrestricted' },
+  { all: ['address_ai', 'execute'], score: 2, category: 'tool_poisoning', id: 'signals.command_for_ai' },
+  { all: ['persona', 'restricted_ask'], score: 2, category: 'role_manipulation', id: 'signals.persona_for_restricted' },
   { all: ['address_ai'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
   { all: ['secrecy'], score: 1, category: 'tool_poisoning', id: 'signals.secrecy' },
   { all: ['condition', 'reply_only'], score: 2, category: 'context_hijacking', id: 'signals.scripted_reply' },
@@ -104,6 +109,9 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['tool_offer', 'disable'], score: 2, category: 'tool_poisoning', id: 'signals.protection_off' },
   { all: ['tool_offer'], score: 1, category: 'tool_poisoning', id: 'signals.tool_offer' },
 ];
+
+/** Combinations of more signals are tried first, so a pair is not lost to one of its members alone. */
+const BY_SIZE: readonly Combination[] = [...COMBINATIONS].sort((a, b) => b.all.length - a.all.length || b.score - a.score);
 
 interface Compiled {
   readonly search: RegExp;
@@ -214,7 +222,7 @@ function scoreSentence(hits: readonly Hit[]): SentenceScore | undefined {
   const used = new Set<Signal>();
   let score = 0;
   let best: Combination | undefined;
-  for (const c of COMBINATIONS) {
+  for (const c of BY_SIZE) {
     if (!c.all.every((signal) => present.has(signal)) || c.all.some((signal) => used.has(signal))) continue;
     for (const signal of c.all) used.add(signal);
     score += c.score;
