@@ -7,7 +7,7 @@ import { shannonEntropy } from '../entropy';
 import { codeAt, isAlnum, isDigit, isLower, isUpper } from './text';
 
 /** Keywords that end a credential-bearing key name. */
-export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|auth|signing|[_-]key/gi;
+export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|auth(?!e|o)|signing|[_-]key/gi;
 
 /** Words before `token` that make it a non-secret (pagination, counting, CSRF per page). */
 const HARMLESS_TOKEN_QUALIFIERS = new Set([

@@ -106,8 +106,6 @@ const PREFIX_RULES: readonly PrefixRule[] = [
   { type: 'npm_tokens', prefixes: ['npm_'], body: isAlnum, minBody: 36, maxBody: 36, check: randomBody },
   { type: 'huggingface_tokens', prefixes: ['hf_'], body: isAlnum, minBody: 30, maxBody: 40, check: checkHuggingFace },
   { type: 'sendgrid_api_keys', prefixes: ['SG.'], body: isUrlSafeOrDot, minBody: 66, maxBody: 66, check: checkSendGrid },
-  // Vault's legacy service tokens (`s.` + 24); the `hvs.`/`hvb.` forms come from the generated rules.
-  { type: 'provider_tokens', prefixes: ['s.'], body: isAlnum, minBody: 24, maxBody: 24, check: randomBody },
   // Facebook user and page access tokens.
   { type: 'facebook_tokens', prefixes: ['EAAB', 'EAAG', 'EAAJ', 'EAAC', 'EAAE', 'EAAI'], body: isAlnum, minBody: 90, maxBody: 400, check: randomBody },
   ...GENERATED_TOKEN_RULES.map(generatedRule),

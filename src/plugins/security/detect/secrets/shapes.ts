@@ -5,7 +5,7 @@
 import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
 import type { SecretFindingType, SecretType } from './types';
-import { codeAt, continuesToken, isDigit, isUrlSafe, looksLikePlaceholder, mixedCharacters } from './text';
+import { codeAt, continuesToken, isAlnum, isDigit, isUrlSafe, looksLikePlaceholder, mixedCharacters } from './text';
 
 /** Telegram: 8–10 digit bot id, `:`, then 35 URL-safe characters starting with `AA`. */
 function detectTelegram(text: string, out: TextFinding<SecretFindingType>[]): void {
@@ -61,8 +61,24 @@ function isHexLower(c: number): boolean {
   return isDigit(c) || (c >= 0x61 && c <= 0x66);
 }
 
+// Vault's legacy service tokens (`s.` + 24; the `hvs.`/`hvb.` forms come from the generated rules).
+// Not in the prefix alternation: `s.` ends every other English word, and most hits fail the first
+// check here (a letter before the `s`).
+function detectVaultLegacy(text: string, out: TextFinding<SecretFindingType>[]): void {
+  for (let at = text.indexOf('s.'); at !== -1; at = text.indexOf('s.', at + 2)) {
+    const before = codeAt(text, at - 1);
+    if (continuesToken(before) || before === 0x2e) continue;
+    let end = at + 2;
+    while (end < text.length && end - at <= 26 && isAlnum(text.charCodeAt(end))) end++;
+    if (end - at !== 26 || continuesToken(codeAt(text, end))) continue;
+    if (!mixedCharacters(text, at + 2, end) || looksLikePlaceholder(text, at + 2, end)) continue;
+    out.push({ type: 'provider_tokens', start: at, end });
+  }
+}
+
 export function detectShapedTokens(text: string, enabled: ReadonlySet<SecretType>, out: TextFinding<SecretFindingType>[]): void {
   if (enabled.has('telegram_bot_tokens') && text.includes(':AA')) detectTelegram(text, out);
   if (enabled.has('discord_bot_tokens') && DISCORD_MIDDLE.test(text)) detectDiscord(text, out);
   if (enabled.has('facebook_tokens') && text.includes('|')) detectFacebookAppTokens(text, out);
+  if (enabled.has('provider_tokens') && text.includes('s.')) detectVaultLegacy(text, out);
 }
