@@ -7,6 +7,7 @@
 // only …", a destination for data, code offered to switch protections off. Text that talks
 // *about* injection (advisories, papers, guides) scores one point less.
 import type { SignalStrength } from '../unicode';
+import { normalizeForScan } from '../normalize';
 import { execAt } from '../regex';
 import type { Emit, InjectionCategory } from './types';
 
@@ -123,7 +124,12 @@ let compiled: Compiled | undefined;
 function compile(): Compiled {
   const signalOf = new Map<string, Signal[]>();
   for (const [signal, phrases] of Object.entries(VOCABULARY) as [Signal, readonly string[]][]) {
-    for (const phrase of phrases) signalOf.set(phrase, [...(signalOf.get(phrase) ?? []), signal]);
+    for (const written of phrases) {
+      // Phrases are matched in normalised text (../normalize: Cyrillic and Greek look-alikes folded
+      // to Latin, so Russian words are partly Latin there): the vocabulary goes through the same reading.
+      const phrase = (normalizeForScan(written)?.text ?? written).toLowerCase();
+      signalOf.set(phrase, [...(signalOf.get(phrase) ?? []), signal]);
+    }
   }
   const alternatives = [...signalOf.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return { search: new RegExp(alternatives.join('|'), 'g'), signalOf };
@@ -150,10 +156,18 @@ const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
  * least one point, over the span of the signals that scored. Linear: one alternation search, one pass over the sentence ends.
  */
 export function detectSignals(text: string, emit: Emit): void {
-  if (text.length < 12) return;
-  const lower = text.toLowerCase();
+  if (text.length < 4) return;
+  const lowerCased = text.toLowerCase();
   // Offsets must stay those of the original; a lower-casing that changes lengths is rare (İ): skip it.
-  if (lower.length !== text.length) return;
+  if (lowerCased.length !== text.length) return;
+  // Lower-cased first, then normalised like the vocabulary (look-alike folding is not case-symmetric:
+  // `Т` folds to `T`, `т` does not), and findings mapped back through the normalisation's offsets.
+  const normalized = normalizeForScan(lowerCased);
+  const lower = normalized?.text ?? lowerCased;
+  if (normalized !== undefined) {
+    const inner = emit;
+    emit = (category, rule, strength, start, end) => inner(category, rule, strength, normalized.originalStart(start), normalized.originalEnd(end));
+  }
   compiled ??= compile();
   const { search, signalOf } = compiled;
   // Sentence index of each hit.
