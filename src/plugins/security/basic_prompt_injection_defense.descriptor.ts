@@ -33,6 +33,6 @@ export const basicPromptInjectionDefenseDescriptor: PluginDescriptor<InjectionDe
   kind: 'security',
   displayName: 'Basic Prompt Injection Defense',
   description:
-    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
+    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", system-prompt requests, exfiltration, hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest, or (spotlight) hands tool output to the model as marked data. Rule- and signal-based, eleven languages: paraphrased or novel attacks can pass.',
   configSchema,
 };
