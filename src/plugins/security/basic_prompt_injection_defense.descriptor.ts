@@ -6,7 +6,11 @@ import type { PluginDescriptor } from '../types';
 const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
 const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  /**
+   * `spotlight` (ours): tool and resource text reaches the model inside delimited, datamarked blocks
+   * that say it is data; findings are reported as with audit_only; poisoned tools are still removed.
+   */
+  action: z.enum(['block', 'redact', 'audit_only', 'spotlight']).default('redact'),
   /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
   sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
   detection_methods: z
@@ -29,6 +33,6 @@ export const basicPromptInjectionDefenseDescriptor: PluginDescriptor<InjectionDe
   kind: 'security',
   displayName: 'Basic Prompt Injection Defense',
   description:
-    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest. Rule-based: paraphrased or novel attacks can pass.',
+    'Finds prompt injection and tool poisoning (fake system delimiters, role manipulation, "ignore previous instructions", system-prompt requests, exfiltration, hidden directive tags, concealment from the user, credential-file reads, invisible Unicode, base64-wrapped instructions); removes poisoned tools from tools/list and blocks, redacts or reports the rest, or (spotlight) hands tool output to the model as marked data. Rule- and signal-based, eleven languages: paraphrased or novel attacks can pass.',
   configSchema,
 };

@@ -8,9 +8,10 @@ import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinitio
 import { basicPromptInjectionDefenseDescriptor, type InjectionDefenseOptions } from './basic_prompt_injection_defense.descriptor';
 
 export type { InjectionDefenseOptions };
-import { decideOnScan, scanMessageContent, type ContentScanOptions, type TextFinding } from './detect/findings';
+import { decideOnScan, scanMessageContent, type ContentScanOptions, type FilterAction, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
 import { DefinitionVerdicts } from './definition-memory';
+import { SPOTLIGHT_METHODS, spotlightResponse } from './spotlight';
 
 /** The placeholder every injection is replaced with. */
 export const INJECTION_PLACEHOLDER = '[PROMPT INJECTION REDACTED by Gatekit]';
@@ -53,6 +54,9 @@ export class DefinitionMemory {
 export function createInjectionDefense(options: InjectionDefenseOptions, memory: DefinitionMemory = new DefinitionMemory()): InterceptorPlugin {
   const categories = Object.fromEntries(INJECTION_CATEGORIES.map((c) => [c, options.detection_methods[c].enabled])) as Record<InjectionCategory, boolean>;
   const active = INJECTION_CATEGORIES.some((c) => categories[c]);
+  const spotlight = options.action === 'spotlight';
+  // Spotlighting marks content instead of changing it: findings in content are reported as with audit_only.
+  const action: FilterAction = options.action === 'spotlight' ? 'audit_only' : options.action;
   // Base64 runs are found by the shared content scan; the plain detector must not decode them again.
   const plain = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: false });
   const full = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: true });
@@ -63,7 +67,7 @@ export function createInjectionDefense(options: InjectionDefenseOptions, memory:
     ),
     detectEncoded: (decoded: string): Iterable<InjectionCategory> => new Set(full.scan(decoded, scanOptions).map((f) => f.category)),
     scanBase64Runs: true,
-    redact: options.action === 'redact',
+    redact: action === 'redact',
     placeholder,
   });
   // Built once: a scan's options are the same for every message.
@@ -71,7 +75,7 @@ export function createInjectionDefense(options: InjectionDefenseOptions, memory:
   const definitionScan = scanOptionsFor({ toolDefinition: true });
 
   const inspect = <M extends JsonRpcMessage>(message: M, definition: boolean): PluginDecision<M> | undefined =>
-    decideOnScan(identity, options.action, scanMessageContent(message, definition ? definitionScan : contentScan));
+    decideOnScan(identity, action, scanMessageContent(message, definition ? definitionScan : contentScan));
 
   /** Whether one tool's definition (every string and schema key in it) holds an injection. */
   const inspectTool = (tool: unknown): ToolVerdict => memory.tools.verdictOn(tool, () => scanTool(tool));
@@ -124,9 +128,20 @@ export function createInjectionDefense(options: InjectionDefenseOptions, memory:
     return { allowed: true, modified, reason: `Removed ${removed.length} poisoned ${noun} from tools/list: ${summary}`, metadata };
   };
 
+  /** Content found (reported as audit_only) and the response with its text spotlighted. */
+  const spotlightContent = (response: ReadonlyResponse, method: string, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
+    const found = active ? inspect(response, false) : undefined;
+    const tool = ctx.request?.params?.['name'];
+    const source = method === 'tools/call' && typeof tool === 'string' && SAFE_TOOL_NAME.test(tool) ? `the tool ${tool} of server ${ctx.serverName}` : `server ${ctx.serverName}`;
+    const modified = spotlightResponse(response as JsonRpcResponse, method, source);
+    if (modified === undefined) return found;
+    return { ...found, allowed: true, modified, reason: found?.reason ?? 'Tool output spotlighted as untrusted data', metadata: { ...found?.metadata, plugin: identity.handler, spotlighted: true } };
+  };
+
   const onResponse = (response: ReadonlyResponse, ctx: MessageContext): PluginDecision<JsonRpcResponse> | undefined => {
-    if (!active) return undefined;
     const method = ctx.request?.method;
+    if (spotlight && method !== undefined && SPOTLIGHT_METHODS.has(method)) return spotlightContent(response, method, ctx);
+    if (!active) return undefined;
     if (method === 'tools/list' && 'result' in response && Array.isArray(response.result['tools'])) {
       return inspectToolList(response, response.result['tools'] as unknown[]);
     }

@@ -29,6 +29,11 @@ const configSchema = z.strictObject({
       slack_webhooks: enabledByDefault,
       database_urls: enabledByDefault,
       password_assignments: enabledByDefault,
+      provider_tokens: enabledByDefault,
+      telegram_bot_tokens: enabledByDefault,
+      discord_bot_tokens: enabledByDefault,
+      facebook_tokens: enabledByDefault,
+      command_line_credentials: enabledByDefault,
     })
     .prefault({}),
   entropy_detection: z

@@ -176,6 +176,9 @@ describe('PII detectors', () => {
       ['social security number 219456789', '219456789'],
       ['NI number AB 12 34 56 C', 'AB 12 34 56 C'],
       ['nino=JG103759A', 'JG103759A'],
+      // Typed into forms in lower case (issue #15); the letters must share one case.
+      ['lower case ab123456c', 'ab123456c'],
+      ['ni: ce 12 34 56 d', 'ce 12 34 56 d'],
       ['SIN: 130 692 544', '130 692 544'],
       ['sin 130-692-544', '130-692-544'],
       ['Social Insurance Number 130692544', '130692544'],
@@ -187,7 +190,7 @@ describe('PII detectors', () => {
       'bare 219456789 without context',
       'date 2024-01-15 and 12-34-5678',
       'bad prefix GB 12 34 56 C, DA123456A, AB123456E',
-      'lower case ab123456c',
+      'mixed case aB123456c, Ab123456C',
       'SIN failing Luhn 130 692 545',
       'SIN starting with 8: 800 000 002',
       'part of 219-45-6789-12',

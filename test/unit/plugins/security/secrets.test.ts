@@ -60,6 +60,11 @@ const SAMPLES: Record<SecretType, { value: string; text: (v: string) => string }
   slack_webhooks: { value: join('https://hooks.slack.com/', 'services/T0ABC1DEF/B0GHI2JKL3M/', alnum(24)), text: (v) => `curl -X POST ${v} -d @msg.json` },
   database_urls: { value: 'Xk9vP2mQ7rT4', text: (v) => `DATABASE_URL=postgres://app_user:${v}@db.internal:5432/app` },
   password_assignments: { value: 'Tr0ub4dor&3x', text: (v) => `{"username": "admin", "password": "${v}"}` },
+  provider_tokens: { value: join('gsk_', 'Q7z3K2m4N5p6R8t1', alnum(36)), text: (v) => `export GROQ=${v}` },
+  telegram_bot_tokens: { value: join('8123', '45678:AA', 'Hk3mQ9', b64url(27)), text: (v) => `bot = telebot.TeleBot("${v}")` },
+  discord_bot_tokens: { value: join(Buffer.from('429318573046192837').toString('base64'), '.Gk2xQ9.', 'aB3', b64url(35)), text: (v) => `client.run('${v}')` },
+  facebook_tokens: { value: join('1093847561', '02938|', '9f2c1e4b5a6d7e8f', '0a1b2c3d4e5f6a7b'), text: (v) => `graph?access_token=${v}`.replace('access_token=', 'at=') },
+  command_line_credentials: { value: 'Xk9vP2mQ7rT4', text: (v) => `curl -u admin:${v} https://ci.internal/api/json` },
 };
 
 const ALL = new Set<SecretType>(SECRET_TYPES);

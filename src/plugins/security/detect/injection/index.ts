@@ -15,9 +15,11 @@
 // What is derived from the rules is remembered for the process (./memo.ts); what a scan changes is
 // its own (locals, its SpareColumns, its findings), so scans may interleave (see ../regex.ts).
 import { findBase64Candidates } from '../base64';
+import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
+import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
@@ -87,9 +89,19 @@ export class InjectionDetector {
     if (this.enabled.hidden_unicode && nonAscii) {
       for (const hit of findHiddenUnicode(text, { toolDefinition: definition })) emit('hidden_unicode', `unicode.${hit.kind}`, hit.strength, hit.start, hit.end);
     }
-    this.phrases.match(text, nonAscii, definition, emit, spares);
+    // The words are read as a reader sees them (the normalisation the PII and secrets filters use:
+    // NFKC, invisible characters removed, Cyrillic and Greek look-alikes folded, `\u` escapes
+    // decoded); findings are mapped back to the original offsets. Hidden characters were looked
+    // for above, on the original.
+    const normalized = normalizeForScan(text);
+    const read = normalized?.text ?? text;
+    const emitRead: Emit =
+      normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitRead, spares);
+    // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
+    detectSignals(text, emit);
     // Every structural detector needs one of these characters.
-    if (STRUCTURE_CHAR.test(text)) this.detectStructure(text, definition, emit, spares);
+    if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);
   }

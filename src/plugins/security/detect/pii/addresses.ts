@@ -10,11 +10,26 @@ import { codeAt, DigitFinder, isAlnum, isDigit, isHex, isLetter, isWordChar, pre
 // Local part: RFC 5322 atext minus the rarely used symbols that also delimit prose and code.
 const LOCAL_CHARS = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-'") LOCAL_CHARS[c.charCodeAt(0)] = 1;
+const NON_ASCII_LETTER = /[\p{L}\p{M}\p{Nd}]/u;
+/**
+ * Letters and digits of other scripts, allowed in internationalised addresses (RFC 6531 local
+ * parts, IDN domains: `josé@correo.es`, `ivan@почта.рф`, `张伟@例子.中国`). One table for the BMP.
+ */
+const NON_ASCII_WORD = new Uint8Array(0x10000);
+function isNonAsciiLetter(c: number): boolean {
+  if (c < 0x80 || c > 0xffff || (c >= 0xd800 && c <= 0xdfff)) return false;
+  let known = NON_ASCII_WORD[c]!;
+  if (known === 0) {
+    known = NON_ASCII_LETTER.test(String.fromCharCode(c)) ? 1 : 2;
+    NON_ASCII_WORD[c] = known;
+  }
+  return known === 1;
+}
 function isLocalChar(c: number): boolean {
-  return c < 128 && LOCAL_CHARS[c] === 1;
+  return c < 128 ? LOCAL_CHARS[c] === 1 : isNonAsciiLetter(c);
 }
 function isDomainChar(c: number): boolean {
-  return isAlnum(c) || c === 0x2d || c === 0x2e;
+  return isAlnum(c) || c === 0x2d || c === 0x2e || isNonAsciiLetter(c);
 }
 
 /** Suffixes that look like a top-level domain but name a file (`icon@2x.png`, `lib@1.x.js`). */
@@ -35,8 +50,8 @@ function validDomain(text: string, start: number, end: number): boolean {
     labels++;
     if (i === end) {
       // Top-level domain: letters only, at least two.
-      if (length < 2) return false;
-      for (let j = labelStart; j < end; j++) if (!isLetter(text.charCodeAt(j))) return false;
+      if (length < 2 && !isNonAsciiLetter(text.charCodeAt(labelStart))) return false;
+      for (let j = labelStart; j < end; j++) if (!isLetter(text.charCodeAt(j)) && !isNonAsciiLetter(text.charCodeAt(j))) return false;
       if (FILE_EXTENSIONS.has(text.slice(labelStart, end).toLowerCase())) return false;
     }
     labelStart = i + 1;

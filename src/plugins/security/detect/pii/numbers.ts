@@ -2,7 +2,7 @@
 // cards (Luhn), US SSN, UK National Insurance and Canadian SIN numbers, IBANs (mod 97).
 import type { TextFinding } from '../findings';
 import type { PiiType } from './types';
-import { codeAt, DigitFinder, forEachDigitRun, hasWordBefore, isAlnum, isDigit, isLetter, isUpper, isWordChar, luhnValid, sameGroups } from './text';
+import { codeAt, DigitFinder, forEachDigitRun, hasWordBefore, isAlnum, isDigit, isLetter, isLower, isUpper, isWordChar, luhnValid, sameGroups } from './text';
 
 // ---------------------------------------------------------------------------------------------
 // Payment cards
@@ -22,6 +22,10 @@ function knownCardNetwork(digits: string): boolean {
   if (p4 >= 3528 && p4 <= 3589) return length >= 16; // JCB
   if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return length >= 14; // Diners Club
   if (p2 === 62) return length >= 16; // UnionPay
+  if (p4 >= 2200 && p4 <= 2204) return length >= 16; // Mir
+  if (p2 === 60 || p2 === 81 || p2 === 82 || p3 === 508 || p3 === 353 || p3 === 356) return length === 16; // RuPay
+  // Maestro (50, 56–69), whose ranges also hold Elo's 5067…, 6277…, 6362…, 6504…
+  if (p2 === 50 || (p2 >= 56 && p2 <= 69)) return length >= 13;
   return false;
 }
 
@@ -83,11 +87,16 @@ const NINO_BAD_FIRST = new Set('DFIQUV');
 const NINO_BAD_SECOND = new Set('DFIOQUV');
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
 
-/** Matches a UK NI number at `start` (`AB123456C` or `AB 12 34 56 C`); returns its end or -1. */
+/**
+ * Matches a UK NI number at `start` (`AB123456C`, `AB 12 34 56 C`, or the same in lower case, as
+ * people type it into forms); returns its end or -1. The letters must share one case.
+ */
 function matchNino(text: string, start: number): number {
-  const a = text[start]!;
-  const b = text[start + 1];
-  if (b === undefined || !isUpper(b.charCodeAt(0)) || NINO_BAD_FIRST.has(a) || NINO_BAD_SECOND.has(b) || NINO_BAD_PREFIX.has(a + b)) return -1;
+  const lower = isLower(text.charCodeAt(start));
+  const sameCase = lower ? isLower : isUpper;
+  const a = text[start]!.toUpperCase();
+  const b = text[start + 1]?.toUpperCase();
+  if (b === undefined || !sameCase(text.charCodeAt(start + 1)) || NINO_BAD_FIRST.has(a) || NINO_BAD_SECOND.has(b) || NINO_BAD_PREFIX.has(a + b)) return -1;
   let i = start + 2;
   const spaced = text.charCodeAt(i) === 0x20;
   for (let pair = 0; pair < 3; pair++) {
@@ -100,7 +109,7 @@ function matchNino(text: string, start: number): number {
   }
   if (spaced && text.charCodeAt(i) === 0x20) i++;
   const suffix = codeAt(text, i);
-  if (suffix < 0x41 || suffix > 0x44) return -1; // A-D
+  if (!sameCase(suffix) || (suffix | 0x20) < 0x61 || (suffix | 0x20) > 0x64) return -1; // A-D
   i++;
   return isWordChar(codeAt(text, i)) ? -1 : i;
 }
@@ -138,7 +147,7 @@ export function detectNationalIds(text: string, out: TextFinding<PiiType>[] = []
     for (let i = digit - 3; i <= digit - 2; i++) {
       if (i < next || i < 0 || i + 9 > n) continue;
       const c = text.charCodeAt(i);
-      if (!isUpper(c) || isWordChar(codeAt(text, i - 1))) continue;
+      if (!(isUpper(c) || isLower(c)) || isWordChar(codeAt(text, i - 1))) continue;
       const end = matchNino(text, i);
       if (end !== -1) {
         out.push({ type: 'national_id', start: i, end });

@@ -13,12 +13,44 @@ function nextPhoneStart(text: string, from: number, next: { plus: number; paren:
   return Math.min(digitFinder.next(from), next.plus, next.paren);
 }
 
-/** National formats are validated against these regions; international (+CC) ones against all. */
-const NATIONAL_REGIONS: readonly CountryCode[] = ['US', 'GB', 'DE', 'FR', 'AU', 'IN'];
+/** How North American numbers are grouped: 3-3-4 with an optional leading 1, or one block. */
+const NANP_SHAPES = new Set(['3-3-4', '1-3-3-4', '10', '11', '3-7', '1-10', '1-3-7']);
+/** Indian mobile numbers: 5-5 or one block of ten. */
+const INDIA_SHAPES = new Set(['5-5', '10']);
+
+/**
+ * National formats are validated against these regions (international `+CC` ones against all), each
+ * only for the groupings its people write: a region is asked only when the digits could be one of
+ * its numbers as written, which keeps precision and saves library calls. Trunk-prefix regions
+ * (a leading 0 or, in Russia, 8) share one test.
+ */
+const TRUNK_ZERO_REGIONS: readonly CountryCode[] = ['GB', 'DE', 'FR', 'AU', 'JP', 'NL', 'KR', 'IT'];
+const NATIONAL_SHAPES: readonly { region: CountryCode; plausible: (digits: string, shape: string) => boolean }[] = [
+  { region: 'US', plausible: (d, shape) => NANP_SHAPES.has(shape) && (d.length === 10 || (d.length === 11 && d[0] === '1')) },
+  { region: 'IN', plausible: (d, shape) => INDIA_SHAPES.has(shape) && d.length === 10 && d[0]! >= '6' },
+  ...TRUNK_ZERO_REGIONS.map((region) => ({ region, plausible: (d: string) => d[0] === '0' })),
+  // Brazil: (11) 98765-4321, area code in parentheses or not, no trunk prefix.
+  { region: 'BR', plausible: (d, shape) => (shape === '2-5-4' || shape === '2-4-4') && d[0] !== '0' },
+  // China: mobiles 1xx xxxx xxxx.
+  { region: 'CN', plausible: (d, shape) => d.length === 11 && d[0] === '1' && (shape === '3-4-4' || shape === '11') },
+  // Singapore: 8 digits in two fours.
+  { region: 'SG', plausible: (d, shape) => shape === '4-4' && '3689'.includes(d[0]!) },
+  // Spain: 9 digits in 3-2-2-2, 3-3-3 or 2-3-2-2.
+  { region: 'ES', plausible: (d, shape) => d.length === 9 && '6789'.includes(d[0]!) && (shape === '3-2-2-2' || shape === '3-3-3' || shape === '2-3-2-2') },
+  // Italy: mobiles 3xx xxx xxxx.
+  { region: 'IT', plausible: (d, shape) => d[0] === '3' && (shape === '3-3-4' || shape === '3-7') },
+  // Mexico: 10 digits as 2-4-4 (Mexico City, Monterrey, Guadalajara) or 3-3-4.
+  { region: 'MX', plausible: (d, shape) => d.length === 10 && shape === '2-4-4' },
+  // Poland: 9 digits as 3-3-3.
+  { region: 'PL', plausible: (d, shape) => shape === '3-3-3' && d[0] !== '0' },
+  // Russia: trunk 8, then 10 digits: 8 (912) 345-67-89.
+  { region: 'RU', plausible: (d, shape) => d.length === 11 && d[0] === '8' && shape === '1-3-3-2-2' },
+];
 
 const PHONE_WORDS = new Set([
   'phone', 'phones', 'tel', 'telephone', 'mobile', 'mob', 'cell', 'cellphone', 'call', 'calls', 'fax', 'sms', 'whatsapp',
-  'contact', 'ph', 'text', 'dial', 'landline', 'hotline', 'reach', 'telefon', 'telefono', 'phonenumber',
+  'contact', 'ph', 'text', 'dial', 'landline', 'hotline', 'reach', 'telefon', 'telefono', 'phonenumber', 'handy', 'mobiel',
+  'celular', 'cellulare', 'portable', 'rufnummer', 'llámame', 'ligue', 'liga', 'appelez', 'chiamare', 'звоните', 'телефон', 'kom',
 ]);
 const NOT_PHONE_WORDS = new Set([
   'order', 'orders', 'invoice', 'tracking', 'track', 'ticket', 'ref', 'reference', 'isbn', 'serial', 'sku', 'id', 'ids',
@@ -38,11 +70,6 @@ function isParenOrSpace(c: number): boolean {
 /** Memo of libphonenumber verdicts for one scan: repeated numbers are validated once. */
 type PhoneVerdicts = Map<string, boolean>;
 
-/** How North American numbers are grouped: 3-3-4 with an optional leading 1, or one block. */
-const NANP_SHAPES = new Set(['3-3-4', '1-3-3-4', '10', '11', '3-7', '1-10', '1-3-7']);
-/** Indian mobile numbers: 5-5 or one block of ten. */
-const INDIA_SHAPES = new Set(['5-5', '10']);
-
 /**
  * Validates a candidate's digits with libphonenumber. `shape` is its grouping (`3-3-4`); regions
  * whose numbers are never written that way are not asked, which also saves most library calls.
@@ -58,14 +85,8 @@ function validPhoneDigits(plus: boolean, digits: string, shape: string, verdicts
   } else if (digits.startsWith('00') && digits.length >= 10) {
     valid = parsePhoneNumberFromString('+' + digits.slice(2))?.isValid() === true;
   } else {
-    for (const region of NATIONAL_REGIONS) {
-      const plausible =
-        region === 'US'
-          ? NANP_SHAPES.has(shape) && (digits.length === 10 || (digits.length === 11 && digits[0] === '1'))
-          : region === 'IN'
-            ? INDIA_SHAPES.has(shape) && digits.length === 10 && digits[0]! >= '6'
-            : digits[0] === '0';
-      if (plausible && parsePhoneNumberFromString(digits, { defaultCountry: region })?.isValid() === true) {
+    for (const { region, plausible } of NATIONAL_SHAPES) {
+      if (plausible(digits, shape) && parsePhoneNumberFromString(digits, { defaultCountry: region })?.isValid() === true) {
         valid = true;
         break;
       }
@@ -74,6 +95,9 @@ function validPhoneDigits(plus: boolean, digits: string, shape: string, verdicts
   verdicts.set(key, valid);
   return valid;
 }
+
+/** Groupings of a date written with dots, dashes or slashes. */
+const DATE_SHAPES = new Set(['2-2-4', '4-2-2', '2-2-2']);
 
 /** A candidate phone: the characters [start,end) and the groups of digits inside them. */
 interface PhoneRun {
@@ -119,6 +143,8 @@ function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdi
   }
   const shape: number[] = [];
   for (let g = from; g < to; g++) shape.push(run.groups[2 * g + 1]! - run.groups[2 * g]!);
+  // 01.02.2024, 2024-01-15: dates, whichever region's numbering they would also fit.
+  if (!plus && DATE_SHAPES.has(shape.join('-')) && !spaceBeforeGroup(text, run, from + 1)) return false;
   if (!validPhoneDigits(plus, digits, shape.join('-'), verdicts)) return false;
   out.push({ type: 'phone', start, end });
   return true;
@@ -126,7 +152,7 @@ function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdi
 
 /**
  * Phone numbers: a cheap linear pre-scan finds runs of digits with phone punctuation, then
- * libphonenumber validates them (international with `+`/`00`, national for NATIONAL_REGIONS).
+ * libphonenumber validates them (international with `+`/`00`, national for NATIONAL_SHAPES).
  */
 export function detectPhones(text: string, out: TextFinding<PiiType>[] = [], digitFinder = new DigitFinder(text, false)): TextFinding<PiiType>[] {
   const n = text.length;

@@ -8,6 +8,9 @@ export function isLetter(c: number): boolean {
   const l = c | 0x20;
   return l >= 0x61 && l <= 0x7a;
 }
+export function isLower(c: number): boolean {
+  return c >= 0x61 && c <= 0x7a;
+}
 export function isUpper(c: number): boolean {
   return c >= 0x41 && c <= 0x5a;
 }

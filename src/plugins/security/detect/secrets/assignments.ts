@@ -3,10 +3,11 @@
 import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
 import type { SecretFindingType } from './types';
-import { codeAt, isAlnum } from './text';
+import { shannonEntropy } from '../entropy';
+import { codeAt, isAlnum, isDigit, isLower, isUpper } from './text';
 
 /** Keywords that end a credential-bearing key name. */
-export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization/gi;
+export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|auth(?!e|o)|signing|[_-]key/gi;
 
 /** Words before `token` that make it a non-secret (pagination, counting, CSRF per page). */
 const HARMLESS_TOKEN_QUALIFIERS = new Set([
@@ -28,6 +29,33 @@ function keySegments(key: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * Key names that hold a credential only sometimes (`user_auth`, `credential`, `webhook_signing`,
+ * `cache_key`): their value counts when it looks generated (see `looksRandom`).
+ */
+const SOMETIMES_CREDENTIAL = new Set(['auth', 'signing', 'credential', 'cred', 'creds', 'hmac', 'key']);
+
+/** Whether a key names a credential whose value counts only when it looks generated. */
+export function isSometimesCredentialKey(key: string): boolean {
+  const segments = keySegments(key);
+  const last = segments[segments.length - 1];
+  return last !== undefined && SOMETIMES_CREDENTIAL.has(last) && !(last === 'key' && segments.length === 1);
+}
+
+/** A value a program generated: 16+ characters, letters and digits, about 3.5+ bits of entropy per character. */
+export function looksRandom(value: string): boolean {
+  if (value.length < 16) return false;
+  let letters = 0;
+  let digits = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isUpper(c) || isLower(c)) letters++;
+    else if (isDigit(c)) digits++;
+  }
+  if (letters === 0 || digits === 0) return false;
+  return shannonEntropy(value) >= Math.min(3.5, Math.log2(value.length) - 0.5);
+}
+
 /** Whether a key name (`DB_PASSWORD`, `clientSecret`, `api-key`, `spring.datasource.password`) names a credential. */
 export function isCredentialKey(key: string): boolean {
   const segments = keySegments(key);
@@ -46,7 +74,6 @@ export function isCredentialKey(key: string): boolean {
     case 'secretkey':
     case 'privatekey':
     case 'authkey':
-    case 'credential':
     case 'credentials':
     case 'authorization':
       return true;
@@ -132,9 +159,11 @@ export function detectAssignments(text: string, out: TextFinding<SecretFindingTy
     // A trailing dot belongs to prose ("the password."), not to the key.
     while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === 0x2e) keyEnd--;
     const key = text.slice(keyStart, keyEnd);
-    if (!isCredentialKey(key)) continue;
+    const always = isCredentialKey(key);
+    if (!always && !isSometimesCredentialKey(key)) continue;
     const scanned = { until: keyEnd };
-    const value = assignedValue(text, keyStart, keyEnd, key, scanned);
+    let value = assignedValue(text, keyStart, keyEnd, key, scanned);
+    if (value !== undefined && !always && !looksRandom(text.slice(value.start, value.end))) value = undefined;
     // Keywords inside a value already scanned are not keys (and rescanning them would be quadratic).
     examinedUntil = Math.max(examinedUntil, scanned.until);
     next = Math.max(next, scanned.until);
@@ -198,6 +227,8 @@ function assignedValue(text: string, keyStart: number, keyEnd: number, key: stri
     while (end < limit && !endsBareValue(text.charCodeAt(end))) end++;
     scanned.until = end;
     if (end >= limit && end < text.length) return undefined;
+    // A value cut off with an ellipsis (`sk_test_...`) is documentation.
+    if (text.endsWith('...', end) || text.charCodeAt(end - 1) === 0x2026) return undefined;
     // Sentence punctuation after a bare value.
     while (end > start && (text.charCodeAt(end - 1) === 0x2e || text.charCodeAt(end - 1) === 0x3a)) end--;
   }

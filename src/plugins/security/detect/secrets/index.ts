@@ -7,8 +7,11 @@ import { findHighEntropyTokens } from '../entropy';
 import { resolveOverlaps, type TextFinding } from '../findings';
 import { detectAssignments, KEYWORD } from './assignments';
 import { detectAwsSecretKeys, detectAzureKeys, detectDatabaseUrls, detectSlackWebhooks } from './embedded';
+import { detectCommandLineCredentials } from './command-line';
+import { detectKubernetesSecrets } from './documents';
 import { detectPrivateKeys } from './key-files';
 import { detectPrefixedTokens, PREFIX } from './prefixed';
+import { detectShapedTokens } from './shapes';
 import type { SecretDetectionOptions, SecretFindingType, SecretType } from './types';
 
 export { SECRET_TYPES, type SecretDetectionOptions, type SecretFindingType, type SecretType } from './types';
@@ -31,7 +34,7 @@ function eitherCase(source: string): string {
  * context), an Azure key name, `://`, the private key markers, the Slack webhook host.
  */
 const ANY_SECRET_LITERAL = new RegExp(
-  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/'].join('|'),
+  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/', ':AA', '\\d\\|[0-9a-f]', '\\.[\\w-]{6}\\.[\\w-]{27}', '-[upaU] ', '-p\\S', '--[a-z-]{0,16}pass', 'kind["\']?\\s{0,4}:\\s{0,4}["\']?Secret', '\\bs\\.[A-Za-z0-9]{24}'].join('|'),
 );
 
 /** When findings overlap, prefer the most specific kind; entropy comes last. */
@@ -42,6 +45,9 @@ function rank(type: SecretFindingType): number {
       return 0;
     case 'password_assignments':
       return 3;
+    // `--password=x` is an assignment too: reported as one when both see it.
+    case 'command_line_credentials':
+      return 3.5;
     case 'aws_secret_keys':
       return 2;
     case 'entropy_based':
@@ -72,7 +78,12 @@ export function detectSecrets(text: string, enabled: ReadonlySet<SecretType>, op
     const ids = found.filter((f) => f.type === 'aws_access_keys');
     detectAwsSecretKeys(text, ids, found);
   }
-  if (enabled.has('password_assignments')) detectAssignments(text, found);
+  detectShapedTokens(text, enabled, found);
+  if (enabled.has('command_line_credentials')) detectCommandLineCredentials(text, found);
+  if (enabled.has('password_assignments')) {
+    detectAssignments(text, found);
+    detectKubernetesSecrets(text, found);
+  }
   if (options.entropy !== undefined) {
     for (const token of findHighEntropyTokens(text, options.entropy)) found.push({ type: 'entropy_based', start: token.start, end: token.end });
   }

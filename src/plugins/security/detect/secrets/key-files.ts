@@ -41,6 +41,22 @@ function offsetsOf(text: string, needle: string): number[] {
   return offsets;
 }
 
+/** Shortest run of base64 characters that is key material rather than a word (a key's lines are 64). */
+const MIN_KEY_MATERIAL = 24;
+
+/** Whether [from, to) holds a run of base64 characters a key body would have (the first 4 KiB are looked at). */
+function holdsKeyMaterial(text: string, from: number, to: number): boolean {
+  let run = 0;
+  const limit = Math.min(to, from + 4096);
+  for (let i = from; i < limit; i++) {
+    const c = text.charCodeAt(i);
+    const base64 = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f;
+    run = base64 ? run + 1 : 0;
+    if (run >= MIN_KEY_MATERIAL) return true;
+  }
+  return false;
+}
+
 function detectPemKeys(text: string, wantSsh: boolean, wantOther: boolean, out: TextFinding<SecretFindingType>[]): void {
   // A block ends at the first END line after its header; walking both lists forward keeps this linear.
   const ends = offsetsOf(text, '-----END ');
@@ -60,8 +76,11 @@ function detectPemKeys(text: string, wantSsh: boolean, wantOther: boolean, out: 
         const footer = `-----END ${label}-----`;
         const endAt = ends[nextEnd];
         const end = endAt !== undefined && text.startsWith(footer, endAt) ? endAt + footer.length : pemBodyEnd(text, headerEnd);
-        out.push({ type, start: at, end });
-        coveredUntil = end;
+        // A header around `...` or `(paste your key here)` is documentation, not a key.
+        if (holdsKeyMaterial(text, headerEnd, end)) {
+          out.push({ type, start: at, end });
+          coveredUntil = end;
+        }
       }
     }
     at = text.indexOf('-----BEGIN ', Math.max(at + 11, coveredUntil));

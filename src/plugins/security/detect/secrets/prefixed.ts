@@ -2,6 +2,7 @@
 // scan of the body after each, with a check per provider where the format allows one.
 import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
+import { GENERATED_TOKEN_RULES } from './provider-rules.generated';
 import type { SecretFindingType, SecretType } from './types';
 import { codeAt, continuesToken, isAlnum, isAlnumDash, isDigit, isLower, isUpper, isUpperOrDigit, isUnderscoreAlnum, isUrlSafe, isUrlSafeOrDot, looksLikePlaceholder, mixedCharacters } from './text';
 
@@ -105,7 +106,26 @@ const PREFIX_RULES: readonly PrefixRule[] = [
   { type: 'npm_tokens', prefixes: ['npm_'], body: isAlnum, minBody: 36, maxBody: 36, check: randomBody },
   { type: 'huggingface_tokens', prefixes: ['hf_'], body: isAlnum, minBody: 30, maxBody: 40, check: checkHuggingFace },
   { type: 'sendgrid_api_keys', prefixes: ['SG.'], body: isUrlSafeOrDot, minBody: 66, maxBody: 66, check: checkSendGrid },
+  // Facebook user and page access tokens.
+  { type: 'facebook_tokens', prefixes: ['EAAB', 'EAAG', 'EAAJ', 'EAAC', 'EAAE', 'EAAI'], body: isAlnum, minBody: 90, maxBody: 400, check: randomBody },
+  ...GENERATED_TOKEN_RULES.map(generatedRule),
 ];
+
+/** A rule of the maintained secretlint preset: its alphabet for the body scan, its own pattern to confirm. */
+function generatedRule(generated: (typeof GENERATED_TOKEN_RULES)[number]): PrefixRule {
+  const alphabet = new RegExp(generated.alphabet);
+  const table = new Uint8Array(0x80);
+  for (let c = 0; c < 0x80; c++) table[c] = alphabet.test(String.fromCharCode(c)) ? 1 : 0;
+  const whole = new RegExp(`^(?:${generated.pattern})$`, 'u');
+  return {
+    type: 'provider_tokens',
+    prefixes: generated.prefixes,
+    body: (c) => c < 0x80 && table[c] === 1,
+    minBody: 8,
+    maxBody: generated.maxBody,
+    check: (text, start, bodyStart, end) => (whole.test(text.slice(start, end)) && !looksLikePlaceholder(text, bodyStart, end) ? end : -1),
+  };
+}
 
 interface CompiledPrefix {
   readonly rule: PrefixRule;

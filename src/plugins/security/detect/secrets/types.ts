@@ -26,6 +26,11 @@ export const ADDED_SECRET_TYPES = [
   'slack_webhooks',
   'database_urls',
   'password_assignments',
+  'provider_tokens',
+  'telegram_bot_tokens',
+  'discord_bot_tokens',
+  'facebook_tokens',
+  'command_line_credentials',
 ] as const;
 
 export const SECRET_TYPES = [...GATEKIT_SECRET_TYPES, ...ADDED_SECRET_TYPES] as const;

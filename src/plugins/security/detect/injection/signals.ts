@@ -1,0 +1,254 @@
+// Structural signals of an injection, scored together: what a passage asks of its reader rather
+// than one phrase list. Each signal is a vocabulary of short phrases in eleven languages (en, zh,
+// ja, de, fr, es, ar, vi, ru, pt, it), found by one literal alternation over the lower-cased text
+// (linear: no quantifier). Hits are grouped by sentence, and a sentence with its neighbour scores
+// the combination: asking for the system prompt, dropping earlier instructions, a new persona
+// without limits, words addressed to an AI inside data, a demand for secrecy, "if asked, reply
+// only …", a destination for data, code offered to switch protections off. Text that talks
+// *about* injection (advisories, papers, guides) scores one point less.
+import type { SignalStrength } from '../unicode';
+import { normalizeForScan } from '../normalize';
+import { execAt } from '../regex';
+import type { Emit, InjectionCategory } from './types';
+
+type Signal =
+  | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
+  | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
+  | 'restricted_ask' | 'about';
+
+const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
+  leak_verb: [
+    'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me', 'what were you told',
+    '告诉我', '显示', '输出', '表示して', '見せて', '教えて', 'gib mir', 'zeig', 'ausgeben', 'affiche', 'montre', 'révèle', 'revela', 'muestra',
+    'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'покажи', 'выведи', 'раскрой', 'mostre', 'revele', 'mostrami', 'mostra', 'rivela',
+  ],
+  leak_target: [
+    'system prompt', 'system message', 'initial instructions', 'original instructions', 'your instructions', 'text you were given',
+    'rules you were', 'configuration message', 'first message in your context', 'everything above this line', 'hidden setup',
+    'before my first message', 'developers wrote for you', '系统提示', 'システムプロンプト', 'systemprompt', 'system-prompt', 'prompt système',
+    'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку', 'prompt di sistema',
+  ],
+  drop_verb: [
+    'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida',
+    'تجاهل', 'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'dimentica',
+  ],
+  instructions: [
+    'instructions', 'instruction', 'prompt', '指令', '指示', 'anweisungen', 'instrucciones', 'التعليمات', 'hướng dẫn', 'инструкции',
+    'instruções', 'istruzioni', 'consignes',
+  ],
+  persona: [
+    'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
+    'enter developer mode', "let's play a game", 'let us play a game', 'you are stan', 'you are aim', '从现在开始，你是', '从现在开始你是', '你现在是',
+    'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'du bist jetzt', 'tu es maintenant', 'désormais tu es', 'a partir de ahora eres',
+    'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты', 'a partir de agora você é', 'agora você é', 'da ora in poi sei',
+    'ora sei',
+  ],
+  unrestricted: [
+    'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'without filtering', 'no rules', 'no limits',
+    'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
+    '没有任何限制', '无限制', '不受限制', '制限のない', '制限なし', 'ohne einschränkungen', 'sans restrictions', 'sin restricciones', 'بلا قيود',
+    'không có giới hạn', 'без ограничений', 'sem restrições', 'senza restrizioni',
+  ],
+  mode: ['developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak'],
+  address_ai: [
+    'note to ai', 'ai screening', 'automated systems processing', 'automated recruiter', 'note to language models', 'language models:',
+    'llm agent', 'any llm', 'attention ai', 'for the assistant', 'assistant,', 'assistants reading', 'ai assistants', 'code review bot',
+    'if you are an automated', 'to the ai', 'ai agents', 'ai model', "l'assistant ia", 'ki-assistent', 'asistente de ia', 'assistente ia',
+    'ai 助手', '人工智能助手', 'aiアシスタント',
+  ],
+  secrecy: [
+    'do not mention', "don't mention", 'do not tell', "don't tell", 'without telling', 'nothing to the user', 'silently', 'secretly',
+    'do not inform', 'never mention', '不要告诉', '言わないで', 'sag ihm nichts', 'sag nichts', 'ne dis rien', 'no le digas', 'ولا تخبر',
+    'لا تخبر', 'đừng nói', 'не говори', 'não conta nada', 'não diga', 'non dire nulla', 'non dirlo',
+  ],
+  condition: [
+    'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks', 'if someone asks',
+    'when the user asks', 'if asked', 'wenn der nutzer fragt', "si l'utilisateur demande", 'si el usuario pregunta', '如果用户问',
+  ],
+  reply_only: [
+    'reply only', 'respond only', 'reply with only', 'respond with only', 'answer with just', 'with just the word', 'nothing else', 'no other words',
+    'say it is', 'tell them there is', 'change the subject', 'and stop', 'answer only',
+  ],
+  send_verb: ['send', 'post', 'upload', 'email', 'append', 'forward', 'open http', 'put it in', 'include the', '发送', 'sende', 'envoie', 'envía', 'envie', 'invia', 'отправь', 'gửi', 'أرسل'],
+  destination: ['http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', '](http', 'to the url', 'shared drive', '@', 'title of the next'],
+  data: [
+    'conversation', 'chat history', 'api key', 'password', 'session token', '.env', 'credentials', 'documents', 'email address', 'mailbox',
+    'messages', 'zugangsdaten', '聊天记录', 'données', 'datos', 'dados', 'dati', 'данные',
+  ],
+  tool_offer: ['tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve', 'enhance your algorithm'],
+  disable: ['safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable'],
+  execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
+  restricted_ask: ['activation keys', 'license keys', 'product keys', 'serial keys', 'how to make a bomb', 'napalm'],
+  about: [
+    'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'mitigation', 'red-team', 'red team', 'exercise:', 'the paper', 'owasp',
+    'training slide', 'incident report', 'test your filter',
+  ],
+};
+
+/** What a combination of signals within a sentence and its neighbour is worth, and what it is. */
+interface Combination {
+  readonly all: readonly Signal[];
+  readonly score: number;
+  readonly category: InjectionCategory;
+  readonly id: string;
+}
+
+const COMBINATIONS: readonly Combination[] = [
+  { all: ['leak_verb', 'leak_target'], score: 2, category: 'context_hijacking', id: 'signals.system_prompt_request' },
+  { all: ['drop_verb', 'instructions'], score: 2, category: 'context_hijacking', id: 'signals.drop_instructions' },
+  { all: ['persona', 'unrestricted'], score: 3, category: 'role_manipulation', id: 'signals.unrestricted_persona' },
+  { all: ['persona'], score: 1, category: 'role_manipulation', id: 'signals.persona' },
+  { all: ['mode'], score: 1, category: 'role_manipulation', id: 'signals.special_mode' },
+  { all: ['unrestricted'], score: 1, category: 'role_manipulation', id: 'signals.unrestricted' },
+  { all: ['address_ai', 'execute'], score: 2, category: 'tool_poisoning', id: 'signals.command_for_ai' },
+  { all: ['persona', 'restricted_ask'], score: 2, category: 'role_manipulation', id: 'signals.persona_for_restricted' },
+  { all: ['address_ai'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
+  { all: ['secrecy'], score: 1, category: 'tool_poisoning', id: 'signals.secrecy' },
+  { all: ['condition', 'reply_only'], score: 2, category: 'context_hijacking', id: 'signals.scripted_reply' },
+  { all: ['send_verb', 'destination', 'data'], score: 2, category: 'tool_poisoning', id: 'signals.exfiltration' },
+  { all: ['send_verb', 'destination'], score: 1, category: 'tool_poisoning', id: 'signals.send_somewhere' },
+  { all: ['tool_offer', 'disable'], score: 2, category: 'tool_poisoning', id: 'signals.protection_off' },
+  { all: ['tool_offer'], score: 1, category: 'tool_poisoning', id: 'signals.tool_offer' },
+];
+
+/** Combinations of more signals are tried first, so a pair is not lost to one of its members alone. */
+const BY_SIZE: readonly Combination[] = [...COMBINATIONS].sort((a, b) => b.all.length - a.all.length || b.score - a.score);
+
+interface Compiled {
+  readonly search: RegExp;
+  readonly signalOf: ReadonlyMap<string, readonly Signal[]>;
+}
+
+let compiled: Compiled | undefined;
+
+function compile(): Compiled {
+  const signalOf = new Map<string, Signal[]>();
+  for (const [signal, phrases] of Object.entries(VOCABULARY) as [Signal, readonly string[]][]) {
+    for (const written of phrases) {
+      // Phrases are matched in normalised text (../normalize: Cyrillic and Greek look-alikes folded
+      // to Latin, so Russian words are partly Latin there): the vocabulary goes through the same reading.
+      const phrase = (normalizeForScan(written)?.text ?? written).toLowerCase();
+      signalOf.set(phrase, [...(signalOf.get(phrase) ?? []), signal]);
+    }
+  }
+  const alternatives = [...signalOf.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return { search: new RegExp(alternatives.join('|'), 'g'), signalOf };
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+/** Sentence ends: `.!?` before a space or line end, CJK full stops, blank lines. */
+function isSentenceEnd(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0x3002 || c === 0xff01 || c === 0xff1f) return true;
+  if (c === 0x0a) return text.charCodeAt(i + 1) === 0x0a;
+  if (c !== 0x2e && c !== 0x21 && c !== 0x3f) return false;
+  const next = text.charCodeAt(i + 1);
+  return Number.isNaN(next) || next === 0x20 || next === 0x0a;
+}
+
+const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
+
+/**
+ * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
+ * least one point, over the span of the signals that scored. Linear: one alternation search, one pass over the sentence ends.
+ */
+export function detectSignals(text: string, emit: Emit): void {
+  if (text.length < 4) return;
+  const lowerCased = text.toLowerCase();
+  // Offsets must stay those of the original; a lower-casing that changes lengths is rare (İ): skip it.
+  if (lowerCased.length !== text.length) return;
+  // Lower-cased first, then normalised like the vocabulary (look-alike folding is not case-symmetric:
+  // `Т` folds to `T`, `т` does not), and findings mapped back through the normalisation's offsets.
+  const normalized = normalizeForScan(lowerCased);
+  const lower = normalized?.text ?? lowerCased;
+  if (normalized !== undefined) {
+    const inner = emit;
+    emit = (category, rule, strength, start, end) => inner(category, rule, strength, normalized.originalStart(start), normalized.originalEnd(end));
+  }
+  compiled ??= compile();
+  const { search, signalOf } = compiled;
+  // Sentence index of each hit.
+  const hits: Hit[] = [];
+  let sentence = 0;
+  let scannedTo = 0;
+  let next = 0;
+  for (let m = execAt(search, lower, next); m !== null; m = execAt(search, lower, next)) {
+    next = m.index + m[0].length;
+    // An ASCII word must not be glued to letters on either side ("post" in "poster", "ai" in "said").
+    const first = m[0].charCodeAt(0);
+    const last = m[0].charCodeAt(m[0].length - 1);
+    if (isAsciiLetter(first) && isAsciiLetter(lower.charCodeAt(m.index - 1))) {
+      next = m.index + 1;
+      continue;
+    }
+    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !m[0].endsWith('instruction')) {
+      next = m.index + 1;
+      continue;
+    }
+    for (; scannedTo < m.index; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
+    hits.push({ signals: signalOf.get(m[0])!, start: m.index, end: next, sentence });
+  }
+  if (hits.length === 0) return;
+  const aboutInjection = hits.some((h) => h.signals.includes('about'));
+  // Each sentence scores its own combinations (a pair of signals counts only inside one sentence).
+  const sentences: SentenceScore[] = [];
+  for (let h = 0; h < hits.length; ) {
+    let end = h;
+    while (end < hits.length && hits[end]!.sentence === hits[h]!.sentence) end++;
+    const scored = scoreSentence(hits.slice(h, end));
+    if (scored !== undefined) sentences.push(scored);
+    h = end;
+  }
+  // A sentence and the one after it are read together: secrecy next to an order to the AI counts twice.
+  for (let k = 0; k < sentences.length; k++) {
+    const current = sentences[k]!;
+    const neighbour = sentences[k + 1]?.sentence === current.sentence + 1 ? sentences[k + 1]! : sentences[k - 1]?.sentence === current.sentence - 1 ? sentences[k - 1]! : undefined;
+    let score = current.score + (neighbour?.score ?? 0);
+    if (aboutInjection) score--;
+    if (score < 1) continue;
+    emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
+  }
+}
+
+interface Hit {
+  readonly signals: readonly Signal[];
+  readonly start: number;
+  readonly end: number;
+  readonly sentence: number;
+}
+
+interface SentenceScore {
+  readonly sentence: number;
+  readonly score: number;
+  readonly best: Combination;
+  /** The span of the hits that scored. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The combinations one sentence's hits make (each signal used once), their score and span. */
+function scoreSentence(hits: readonly Hit[]): SentenceScore | undefined {
+  const present = new Set<Signal>();
+  for (const hit of hits) for (const signal of hit.signals) present.add(signal);
+  const used = new Set<Signal>();
+  let score = 0;
+  let best: Combination | undefined;
+  for (const c of BY_SIZE) {
+    if (!c.all.every((signal) => present.has(signal)) || c.all.some((signal) => used.has(signal))) continue;
+    for (const signal of c.all) used.add(signal);
+    score += c.score;
+    if (best === undefined || c.score > best.score) best = c;
+  }
+  if (best === undefined) return undefined;
+  let start = Infinity;
+  let end = -1;
+  for (const hit of hits) {
+    if (!hit.signals.some((signal) => used.has(signal))) continue;
+    start = Math.min(start, hit.start);
+    end = Math.max(end, hit.end);
+  }
+  return { sentence: hits[0]!.sentence, score, best, start, end };
+}

@@ -1,0 +1,53 @@
+// The issue #15 corpus: texts written for the kinds the filters missed on third-party data, split
+// before any tuning into a tuning part and a held-out part (every second sample of each kind; the
+// held-out part was committed first). Prints both parts' figures (docs/detection.md) and holds the
+// held-out part to what it measured when the work was done, so a change that loses ground on text
+// nobody tuned on fails here.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { formatReport, measurePart, type PartReport } from './corpus-report';
+
+const rate = (t: { hit: number; total: number }): number => t.hit / t.total;
+
+describe('issue #15 corpus (tuning and held-out parts)', function () {
+  this.timeout(60_000);
+  const reports = new Map<string, PartReport>();
+  before(() => {
+    for (const part of ['tuning', 'heldout'] as const) reports.set(part, measurePart(part));
+  });
+
+  it('prints both parts', () => {
+    for (const [part, report] of reports) console.log(formatReport(part as 'tuning' | 'heldout', report).replace(/^/gm, '      '));
+  });
+
+  it('holds the held-out part to its measured figures', () => {
+    const r = reports.get('heldout')!;
+    assert.ok(rate(r.secrets) >= 0.9, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.pii) >= 0.95, `personal data ${rate(r.pii)}`);
+    assert.ok(rate(r.injection.standard) >= 0.9, `injection ${rate(r.injection.standard)}`);
+    assert.ok(rate(r.injectionBenign.standard) <= 0.05, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
+    assert.ok(rate(r.benign) <= 0.15, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+  });
+
+  it('finds everything in the tuning part and flags no secrets/PII look-alike there', () => {
+    const r = reports.get('tuning')!;
+    assert.deepEqual(r.secrets.ids, []);
+    assert.deepEqual(r.pii.ids, []);
+    assert.deepEqual(r.benign.ids, []);
+    assert.ok(rate(r.injection.standard) >= 0.95, `injection ${rate(r.injection.standard)}`);
+  });
+
+  it('trades recall for precision predictably: each sensitivity finds and flags at least what the one below does', () => {
+    for (const [part, r] of reports) {
+      assert.ok(r.injection.relaxed.hit <= r.injection.standard.hit && r.injection.standard.hit <= r.injection.strict.hit, `${part} recall`);
+      assert.ok(r.injectionBenign.relaxed.hit <= r.injectionBenign.standard.hit && r.injectionBenign.standard.hit <= r.injectionBenign.strict.hit, `${part} flagged`);
+    }
+  });
+
+  it('uses token rules generated from the installed secretlint preset, unchanged by hand', () => {
+    const script = path.join(__dirname, '../../../../scripts/gen-secret-rules.mjs');
+    // Exits 1 when the generated file differs from what the preset gives.
+    execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' });
+  });
+});
