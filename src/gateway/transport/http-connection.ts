@@ -4,7 +4,7 @@
 // refuse it, the legacy SSEClientTransport. Ids, timeouts, restarts and the handshake stay with the
 // Upstream that owns it, as for stdio. Bundled into the http chunk only.
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -235,7 +235,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     const why = describeFailure(this.spec.name, err);
     // The GET stream could not be re-opened, or the legacy stream broke: the server went away or
     // forgot us, and only a new session (the Upstream's reconnect) can tell which.
-    if (/Maximum reconnection attempts|Failed to reconnect/.test(err.message) || err.name === 'SseError') {
+    if (/Maximum reconnection attempts|Failed to reconnect/.test(err.message) || err instanceof SseError) {
       this.end({ kind: 'exited', description: `the event stream was lost (${why})` });
       return;
     }
@@ -274,9 +274,8 @@ function describeFailure(server: string, err: unknown): string {
     if (err.code === -1) return `Upstream '${server}' answered with an unexpected content type`;
     return `Upstream '${server}' answered HTTP ${err.code}`;
   }
-  if (err instanceof Error && err.name === 'SseError') {
-    const code = (err as Error & { code?: unknown }).code;
-    return `Upstream '${server}' event stream failed${typeof code === 'number' ? ` (HTTP ${code})` : ''}`;
+  if (err instanceof SseError) {
+    return `Upstream '${server}' event stream failed${typeof err.code === 'number' ? ` (HTTP ${err.code})` : ''}`;
   }
   if (err instanceof Error && err.cause instanceof RemoteFetchError) return err.cause.message;
   if (err instanceof Error && err.name === 'ZodError') return `Upstream '${server}' sent a message that is not JSON-RPC`;

@@ -125,5 +125,12 @@ export function isUnserializable(err: unknown): boolean {
 /**
  * A send failure after which the peer certainly never saw the message (a Streamable HTTP server
  * that answered 404 for a session it forgot): its owner may send it again on the next connection.
+ * Recognised by {@link isUndelivered}, not `instanceof`: a transport in a chunk has its own copy of this class.
  */
-export class UndeliveredError extends Error {}
+export class UndeliveredError extends Error {
+  readonly undelivered = true;
+}
+
+export function isUndelivered(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { undelivered?: unknown }).undelivered === true;
+}
