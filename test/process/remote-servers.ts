@@ -12,7 +12,7 @@ import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
-import { realServer } from './harness';
+import { realServer, type UpstreamEntry } from './harness';
 
 export type EverythingMode = 'streamableHttp' | 'sse';
 
@@ -155,4 +155,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   const certFile = path.join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+}
+
+/** A remote upstream entry for writeConfig (the harness types local ones). */
+export function remote(name: string, url: string, extra: Record<string, unknown> = {}): UpstreamEntry {
+  return { name, transport: 'http', url, ...extra } as unknown as UpstreamEntry;
 }

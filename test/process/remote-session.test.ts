@@ -3,12 +3,7 @@
 // server_identity refuses a server that reports another name (remote and local alike).
 import { strict as assert } from 'node:assert';
 import { connectSdk, eventually, fixtureServer, realServer, textOf, writeConfig, type SdkSession, type UpstreamEntry } from './harness';
-import { startEverything, startSdkHttpServer, type RemoteServer, type SdkHttpServer } from './remote-servers';
-
-/** A remote upstream entry (the harness types local ones). */
-export function remote(name: string, url: string, extra: Record<string, unknown> = {}): UpstreamEntry {
-  return { name, transport: 'http', url, ...extra } as unknown as UpstreamEntry;
-}
+import { remote, startEverything, startSdkHttpServer, type RemoteServer, type SdkHttpServer } from './remote-servers';
 
 describe('remote upstreams: sessions, restarts, server_identity', function () {
   this.timeout(60000);

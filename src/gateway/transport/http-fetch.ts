@@ -47,7 +47,9 @@ export function remoteFetch(options: RemoteFetchOptions): { fetch: FetchLike; di
     connect(connectOptions, callback) {
       connectTls(connectOptions, (err, socket) => {
         if (err || !socket) return callback(err ?? new Error('no socket'), null);
-        if (connectOptions.protocol !== 'https:') return callback(null, socket);
+        // A resumed TLS session shows no certificate, and needs none: only the server that holds
+        // the secret of the session we made with the pinned certificate can resume it.
+        if (connectOptions.protocol !== 'https:' || (socket as TLSSocket).isSessionReused()) return callback(null, socket);
         const certificate = (socket as TLSSocket).getPeerCertificate();
         const fingerprint = certificate && typeof certificate.fingerprint256 === 'string' ? certificate.fingerprint256 : '';
         const refused = options.pins.check(`${connectOptions.hostname}:${connectOptions.port}`, fingerprint);
