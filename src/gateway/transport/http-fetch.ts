@@ -17,7 +17,8 @@ export interface RemoteFetchOptions {
 
 /**
  * SHA-256 fingerprints of the certificate each host:port showed first. Kept in memory for the life
- * of the gateway (one per upstream, across its reconnects and restarts), never on disk: a
+ * of the upstream's configuration (one set per upstream, shared by its reconnects and restarts; a
+ * reloaded configuration starts afresh), never on disk: a
  * certificate that changes under a running gateway is refused, while one renewed between two runs
  * (Let's Encrypt renews every 60–90 days) is accepted again once verification passes.
  */

@@ -3,9 +3,8 @@
 // transports behind our UpstreamTransport seam, TLS and redirect policy) sits in the `http` chunk,
 // loaded the first time a configuration has a remote upstream: stdio-only gateways never load it.
 import { loadChunk } from '../chunks';
-import type { UpstreamTransport } from './transport';
+import type { UpstreamTransportFactory } from './transport';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { CertificatePins } from './http-fetch';
 import type * as HttpChunk from '../chunks/http';
 
 export { remoteUrlProblem, isLoopbackHost } from '../../shared/remote-url';
@@ -39,16 +38,12 @@ export function isRemoteSpec(spec: object): spec is HttpServerSpec {
   return 'url' in spec && typeof spec.url === 'string';
 }
 
-/** The pins of each upstream spec, kept across its reconnects (a spec object lives as long as its configuration). */
-const pinsBySpec = new WeakMap<HttpServerSpec, CertificatePins>();
-
-/** A new connection to a remote server (the http chunk is loaded on the first call). */
-export function createHttpUpstreamTransport(spec: HttpServerSpec, log: (line: string) => void, options: HttpTransportOptions = {}): UpstreamTransport {
+/**
+ * Makes the connections to one remote server (first start, every reconnect and renewed session);
+ * they share its pinned certificate. Loads the http chunk.
+ */
+export function httpTransportFactory(spec: HttpServerSpec, log: (line: string) => void, options: HttpTransportOptions = {}): UpstreamTransportFactory {
   const chunk = loadChunk<typeof HttpChunk>('http');
-  let pins = pinsBySpec.get(spec);
-  if (!pins) {
-    pins = new chunk.CertificatePins();
-    pinsBySpec.set(spec, pins);
-  }
-  return new chunk.HttpUpstreamConnection(spec, log, { ...options, pins });
+  const pins = new chunk.CertificatePins();
+  return () => new chunk.HttpUpstreamConnection(spec, log, { ...options, pins });
 }
