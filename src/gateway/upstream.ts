@@ -408,13 +408,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     const { message: response } = await answer;
     // The server's own words may carry secrets or instructions: reports quote only its error code.
     const refused = 'error' in response ? `initialize failed: ${describeError(response.error)}` : this.identityProblem(response.result);
-    if (refused !== undefined || 'error' in response) {
+    if (refused !== undefined) {
       this.lastErrorValue = refused;
       this.setState('failed', refused);
       this.killQuietly();
       throw new Error(refused);
     }
-    this.initializeResult = response.result;
+    this.initializeResult = 'result' in response ? response.result : undefined;
     this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     this.setState('running');
     if (this.healthyTimer) clearTimeout(this.healthyTimer);

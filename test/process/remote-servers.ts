@@ -86,6 +86,8 @@ export interface SdkHttpServer {
   readonly port: number;
   /** Every request the server saw, in order. */
   readonly requests: RecordedRequest[];
+  /** Messages of `slow` calls that were cancelled (the client's cancellation reached the server). */
+  readonly cancelled: string[];
   /** Forgets every session, as a restarted server does: their next request gets 404. */
   forgetSessions(): void;
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export interface SdkHttpServerOptions {
 export async function startSdkHttpServer(options: SdkHttpServerOptions = {}): Promise<SdkHttpServer> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const requests: RecordedRequest[] = [];
+  const cancelled: string[] = [];
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     requests.push({ method: req.method ?? '', headers: req.headers });
     if (options.intercept?.(req, res)) return;
@@ -122,6 +125,22 @@ export async function startSdkHttpServer(options: SdkHttpServerOptions = {}): Pr
     if (req.method !== 'POST') return void res.writeHead(405).end();
     const server = new McpServer({ name: options.name ?? 'fixture-remote', version: '1.0.0' });
     server.registerTool('echo', { description: 'Echoes its message', inputSchema: { message: z.string() } }, ({ message }) => ({ content: [{ type: 'text', text: `echo: ${message}` }] }));
+    // Sends `steps` progress notifications, then waits until cancelled (recorded) or 30 s pass.
+    server.registerTool('slow', { description: 'Reports progress, then waits to be cancelled', inputSchema: { message: z.string(), steps: z.number() } }, async ({ message, steps }, extra) => {
+      const token = extra._meta?.progressToken;
+      for (let step = 1; step <= steps && token !== undefined; step++) {
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, total: steps } });
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 30_000);
+        extra.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          cancelled.push(message);
+          resolve();
+        });
+      });
+      return { content: [{ type: 'text', text: `slow: ${message}` }] };
+    });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, transport),
@@ -136,6 +155,7 @@ export async function startSdkHttpServer(options: SdkHttpServerOptions = {}): Pr
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/mcp`,
     port,
     requests,
+    cancelled,
     forgetSessions: () => {
       for (const transport of sessions.values()) void transport.close();
       sessions.clear();

@@ -49,6 +49,23 @@ describe('remote upstreams: sessions, restarts, server_identity', function () {
     }
   });
 
+  it('passes progress from the remote server to the client and the client\'s cancellation to the server', async () => {
+    const server = await sdkServer();
+    const session = await gateway([remote('far', server.url)]);
+    const abort = new AbortController();
+    const progress: number[] = [];
+    const call = session.client.callTool({ name: 'far__slow', arguments: { message: 'long job', steps: 3 } }, undefined, {
+      signal: abort.signal,
+      onprogress: (p) => {
+        progress.push(p.progress);
+        if (progress.length === 3) abort.abort();
+      },
+    });
+    await assert.rejects(call, /abort/i);
+    assert.deepEqual(progress, [1, 2, 3]);
+    await eventually(() => server.cancelled.includes('long job'), 10000, 'the cancellation at the server');
+  });
+
   it('ends its session with DELETE when the gateway stops', async () => {
     const server = await sdkServer();
     const session = await gateway([remote('far', server.url)]);
