@@ -10,7 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { isUnserializable, UndeliveredError, type CloseReason, type Received, type SendCallback, type UpstreamReceiver, type UpstreamTransport } from './transport';
 import { remoteFetch, RemoteFetchError, type CertificatePins } from './http-fetch';
-import type { HttpServerSpec, HttpTransportOptions } from './http-upstream';
+import type { HttpServerSpec, HttpTransportOptions } from './http-spec';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
 export interface HttpConnectionOptions extends HttpTransportOptions {
@@ -37,6 +37,8 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   private buffered: Received[] = [];
   private receivedAny = false;
   private ended = false;
+  /** Sends not yet settled: a lost session found by the GET stream waits for them (see streamError). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Errors a failed send already handled: the SDK reports each one to onerror as well. */
   private readonly handled = new WeakSet<object>();
 
@@ -87,6 +89,12 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     this.backlogChars += size;
     const sending = isInitialize && this.streamable && this.sdk === this.streamable ? this.initialize(message) : this.ready.then(() => this.sdk!.send(message as JSONRPCMessage));
     if (isInitialize) this.ready = sending.catch(() => undefined);
+    const settled = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
     sending.then(
       () => {
         this.backlogChars -= size;
@@ -229,7 +237,9 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   /** An error outside a POST: the GET stream, or the legacy event stream. */
   private streamError(err: Error): void {
     if (this.sessionExpired(err)) {
-      this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' });
+      // POSTs under way will meet the same 404: let them come back first, so those the server
+      // never saw are handed back as undelivered (sent again) instead of failed with the session.
+      void Promise.allSettled([...this.inFlight]).then(() => this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' }));
       return;
     }
     const why = describeFailure(this.spec.name, err);
