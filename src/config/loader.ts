@@ -6,6 +6,7 @@ import { descriptorHandlers, findDescriptor } from '../plugins/descriptors';
 import type { PluginDescriptor, PluginEntryConfig } from '../plugins/types';
 import { ErrorCode, isRecord } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
+import { remoteUrlProblem } from '../shared/remote-url';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
 import { expandHome, expandVariables, resolveUserPath, splitCommandLine, type Environment } from './paths';
@@ -24,6 +25,7 @@ import {
   type PluginSection,
   type HttpServerConfig,
   type TimeoutsConfig,
+  type OAuthConfig,
   type UpstreamConfig,
 } from './schema';
 import { parseConfigSource, type ConfigFormat, type ParsedSource } from './source';
@@ -45,10 +47,22 @@ export interface PluginRegistry {
  */
 export const builtinPluginRegistry: PluginRegistry = { find: findDescriptor, handlers: descriptorHandlers };
 
+/** How to reach a remote upstream (transport http or sse); its url was checked by the schema. */
+export interface ResolvedRemote {
+  readonly transport: 'http' | 'sse';
+  readonly url: string;
+  /** Values expanded (`${VAR}`); secrets, never logged. */
+  readonly headers: Record<string, string>;
+  readonly tls_verify: boolean;
+  readonly oauth?: OAuthConfig;
+}
+
 /** An upstream with defaults applied and user strings expanded. */
 export interface ResolvedUpstream {
   readonly name: string;
   readonly enabled: boolean;
+  /** Present for a remote server, which has no command (empty), env or cwd. */
+  readonly remote?: ResolvedRemote;
   /** Program and arguments; a one-string command has been split. Never passed through a shell. */
   readonly command: string[];
   /** Extra variables for the child (on top of the gateway's own environment), expanded. */
@@ -406,6 +420,7 @@ function unsetVariableIssue(issues: RawIssue[], at: PropertyKey[], asWritten: st
 }
 
 function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
+  if (upstream.transport === 'http' || upstream.transport === 'sse') return resolveRemoteUpstream(upstream, upstream.transport, at, context, issues, warnings);
   let command: string[];
   if (typeof upstream.command === 'string') {
     try {
@@ -421,7 +436,7 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
       });
     }
   } else {
-    command = [...upstream.command];
+    command = [...(upstream.command ?? [])];
   }
   // Only the braced form expands in a command (after splitting, so a value with spaces stays one
   // argument): `$1` or `$HOME` in `sh -c '…'` is the shell's business.
@@ -446,6 +461,33 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
     ...(upstream.sandbox?.enabled
       ? { sandbox: { paths: upstream.sandbox.paths.map((p, i) => resolveUserPath(p, context.configDir, context.env, missingVariable(warnings, [...at, 'sandbox', 'paths', i]))), network: upstream.sandbox.network } }
       : {}),
+  };
+}
+
+function resolveRemoteUpstream(upstream: UpstreamConfig, transport: 'http' | 'sse', at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream.headers ?? {})) {
+    const expanded = expandVariables(value, context.env, missingVariable(warnings, [...at, 'headers', name]));
+    // A variable's value is as hostile as the file: a line break in it would inject another header.
+    if (/[\r\n\0]/.test(expanded)) {
+      issues.push({ code: ErrorCode.ConfigInvalid, path: [...at, 'headers', name], preferKey: false, message: `Header '${name}' expands to a value with a line break or NUL.`, fixInstructions: 'Check the variables used in this header value.' });
+    }
+    Object.defineProperty(headers, name, { value: expanded, enumerable: true, writable: true, configurable: true });
+  }
+  const oauth = upstream.oauth?.client_secret === undefined ? upstream.oauth : { ...upstream.oauth, client_secret: expandVariables(upstream.oauth.client_secret, context.env, missingVariable(warnings, [...at, 'oauth', 'client_secret'])) };
+  const url = expandVariables(upstream.url ?? '', context.env, missingVariable(warnings, [...at, 'url']));
+  const urlProblem = url === upstream.url ? undefined : remoteUrlProblem(url, upstream.allow_insecure_http);
+  if (urlProblem) issues.push({ code: ErrorCode.ConfigInvalid, path: [...at, 'url'], preferKey: false, message: `${urlProblem} (after expanding variables)`, fixInstructions: 'Check the url and the variables it uses.' });
+  const identity = upstream.server_identity?.trim();
+  return {
+    name: upstream.name,
+    enabled: upstream.enabled,
+    remote: { transport, url, headers, tls_verify: upstream.tls_verify, ...(oauth ? { oauth } : {}) },
+    command: [],
+    env: {},
+    restart_on_failure: upstream.restart_on_failure,
+    max_restart_attempts: upstream.max_restart_attempts,
+    ...(identity ? { server_identity: identity } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 import { backlogLimit, isUnserializable, type ClientTransport, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
+import { httpTransportFactory, isRemoteSpec } from './transport/http-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import type { RawText } from '../shared/received';
 import { Router, type RouterHost, type TrafficEvent } from './router';
@@ -374,11 +375,17 @@ export class Gateway {
   private createUpstream(spec: UpstreamSpec): Upstream {
     const log = this.io.log;
     const connect = this.io.connectUpstream;
-    const connectTo: UpstreamTransportFactory = connect ? () => connect(spec, log) : () => new StdioUpstreamTransport(spec, log);
-    // Each connection probes the server's protocol era once; the verdict outlives restarts.
+    const connectTo: UpstreamTransportFactory = connect
+      ? () => connect(spec, log)
+      : isRemoteSpec(spec)
+        ? httpTransportFactory(spec, log)
+        : () => new StdioUpstreamTransport(spec, log);
+    // A stdio server's protocol era is probed once per connection (server/discover before initialize);
+    // the verdict outlives restarts. Remote servers are spoken to in the legacy era for now
+    // (docs/protocol-eras.md: the HTTP probe is a request of its own kind).
     const era: EraMemory = {};
     const probeTimeoutMs = Math.min(MAX_ERA_PROBE_MS, spec.connectionTimeoutMs / 2);
-    const openTransport: UpstreamTransportFactory = () => new DualEraUpstreamTransport(connectTo(), era, { log: (line) => log(`[${spec.name}] ${line}`), probeTimeoutMs });
+    const openTransport: UpstreamTransportFactory = isRemoteSpec(spec) ? connectTo : () => new DualEraUpstreamTransport(connectTo(), era, { log: (line) => log(`[${spec.name}] ${line}`), probeTimeoutMs });
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {
       const status = this.statusOf(spec.name, state, detail);
