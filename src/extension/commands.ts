@@ -11,6 +11,7 @@ import { allowTool, hideTool } from './tool-allowlist';
 import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { SERVERS_VIEW_ID } from './views/servers-view';
 import { renderEntry, trafficEntryUri } from './views/traffic-document';
+import { ToolReviewPanels, type ToolReview } from './views/tool-review-panel';
 import type { GatewaySession } from './control-server';
 import { renderDefinition } from '../shared/definition-text';
 import type { ToolInventoryEntry } from '../shared/protocol';
@@ -41,7 +42,14 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
   // unchecked; each handler declares what it expects and tolerates the rest.
   const register = <A extends unknown[]>(id: string, run: (...args: A) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, run as (...args: unknown[]) => unknown);
+  const reviews = new ToolReviewPanels({
+    approve: (server, tool, offered) => approveOne(extension, server, tool, offered),
+    openJsonDiff: (server, tool) => openJsonDiff(extension, server, tool),
+  });
+  extension.reviews = reviews;
   return [
+    reviews,
+    register('gatekit.reviewToolChange', (target?: ToolTarget) => reviewToolChange(extension, reviews, target)),
     register('gatekit.showTraffic', () => vscode.commands.executeCommand(`${TRAFFIC_VIEW_ID}.focus`)),
     register('gatekit.showServers', () => vscode.commands.executeCommand(`${SERVERS_VIEW_ID}.focus`)),
     register('gatekit.clearTraffic', () => {
@@ -147,55 +155,66 @@ async function copyGatewayCommand(extension: GatekitExtension): Promise<string |
 }
 
 /**
- * Approves changed or new tool definitions: one tool (after showing what changed and asking), one
- * server's, or those picked from every gateway's. Returns how many were pinned anew.
+ * Approve Tool Changes. Without `{confirm: false}` nothing is approved here: a tool (or the one
+ * picked among the pending ones) opens its review, whose own button approves. `{confirm: false}`
+ * (automation) approves the tool, the server's pending tools, or every pending one. Returns how many
+ * were pinned anew.
  */
 async function approveToolChanges(extension: GatekitExtension, node: ToolTarget | undefined, options: ApproveOptions): Promise<number> {
-  if (node?.kind === 'tool' && node.server && typeof node.tool === 'object') {
-    if (!(await reviewToolChange(extension, node.server, node.tool, options.confirm !== false))) return 0;
-    return sendApproval(extension, node.server, [node.tool.name], node.tool.currentDefinition);
+  const target = toolOf(node);
+  const server = target?.server ?? (node?.kind === 'server' ? node.name : node?.server);
+  if (options.confirm !== false) {
+    await reviewToolChange(extension, extension.reviews, target ?? (server ? { server } : undefined));
+    return 0;
   }
-  let server: string | undefined;
-  if (node?.kind === 'server' && node.name) {
-    server = node.name;
-  } else if (node?.server) {
-    server = node.server;
-  } else {
-    const pending: { server: string; tool: ToolInventoryEntry }[] = [];
-    const seen = new Set<string>();
-    for (const session of extension.sessions()) {
-      for (const [name, inventory] of session.inventories) {
-        for (const tool of inventory) {
-          if ((tool.pin === 'changed' || tool.pin === 'new') && !seen.has(`${name}\0${tool.name}`)) {
-            seen.add(`${name}\0${tool.name}`);
-            pending.push({ server: name, tool });
-          }
-        }
-      }
-    }
-    if (pending.length === 0) {
-      void vscode.window.showInformationMessage('No tool definitions are waiting for approval.');
-      return 0;
-    }
-    const picked = await vscode.window.showQuickPick(
-      pending.map((p) => ({ label: namespacedName(p.server, p.tool.name), description: p.tool.pin === 'new' ? 'new' : 'changed', detail: p.tool.reason ?? p.tool.description, picked: true, pending: p })),
-      { title: 'Approve these tool definitions?', canPickMany: true },
-    );
-    if (picked === undefined || picked.length === 0) return 0;
-    let approved = 0;
-    const byServer = new Map<string, string[]>();
-    for (const p of picked) byServer.set(p.pending.server, [...(byServer.get(p.pending.server) ?? []), p.pending.tool.name]);
-    for (const [name, list] of byServer) approved += await sendApproval(extension, name, list);
-    return approved;
-  }
-  return sendApproval(extension, server, undefined);
+  const changes = extension.attention.changes.filter((c) => (server === undefined || c.server === server) && (target === undefined || c.tool.name === target.tool));
+  let approved = 0;
+  for (const change of changes) approved += await approveOne(extension, change.server, change.tool.name, change.tool.currentDefinition);
+  return approved;
 }
 
 /**
- * Shows the approved and the offered definition side by side (a new tool: the offered one), then
- * asks unless `ask` is false. Resolves true to go ahead.
+ * Opens the review of a pending tool change: the named tool, or one picked among the pending
+ * changes (of one server when named). Resolves with the open review.
  */
-async function reviewToolChange(extension: GatekitExtension, server: string, tool: ToolInventoryEntry, ask: boolean): Promise<boolean> {
+async function reviewToolChange(extension: GatekitExtension, reviews: ToolReviewPanels | undefined, target: ToolTarget | undefined): Promise<ToolReview | undefined> {
+  if (reviews === undefined) return undefined;
+  const named = toolOf(target);
+  if (named) {
+    const change = extension.attention.find(named.server, named.tool);
+    if (change === undefined) {
+      void vscode.window.showInformationMessage(`${namespacedName(named.server, named.tool)} has no definition change waiting for review.`);
+      return undefined;
+    }
+    return reviews.show(change.server, change.tool);
+  }
+  const server = target?.kind === 'server' ? target.name : target?.server;
+  const changes = extension.attention.changes.filter((c) => server === undefined || c.server === server);
+  if (changes.length === 0) {
+    void vscode.window.showInformationMessage('No tool definitions are waiting for review.');
+    return undefined;
+  }
+  const picked =
+    changes.length === 1
+      ? changes[0]
+      : (
+          await vscode.window.showQuickPick(
+            changes.map((c) => ({ label: namespacedName(c.server, c.tool.name), description: c.tool.pin === 'new' ? 'new' : 'changed', detail: c.tool.reason ?? c.tool.description, change: c })),
+            { title: 'Review which tool definition?' },
+          )
+        )?.change;
+  return picked ? reviews.show(picked.server, picked.tool) : undefined;
+}
+
+/** Approves one reviewed definition and shows the tool pinned at once. */
+async function approveOne(extension: GatekitExtension, server: string, tool: string, offered: Record<string, unknown> | undefined): Promise<number> {
+  const approved = await sendApproval(extension, server, [tool], offered);
+  if (approved > 0) extension.markApproved(server, tool, offered);
+  return approved;
+}
+
+/** The approved and the offered definition side by side as JSON (a new tool: the offered one). */
+async function openJsonDiff(extension: GatekitExtension, server: string, tool: ToolInventoryEntry): Promise<void> {
   const label = namespacedName(server, tool.name);
   const definitions = extension.toolDefinitions;
   if (tool.pin === 'changed' && tool.pinnedDefinition && tool.currentDefinition) {
@@ -206,19 +225,6 @@ async function reviewToolChange(extension: GatekitExtension, server: string, too
     const offered = definitions.set(server, tool.name, 'offered', tool.currentDefinition);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(offered), { preview: true });
   }
-  if (!ask) return true;
-  const isNew = tool.pin === 'new';
-  const choice = await vscode.window.showWarningMessage(
-    isNew ? `Approve the new tool ${label}?` : `Approve the changed definition of ${label}?`,
-    {
-      modal: true,
-      detail: isNew
-        ? 'Gatekit pins the definition the server offers now; calls to the tool are refused until then.'
-        : 'The diff shows the approved definition (left) and the one the server offers now (right). Approving pins the new one; calls to the tool are refused until then.',
-    },
-    'Approve',
-  );
-  return choice === 'Approve';
 }
 
 /**

@@ -1,6 +1,7 @@
 // The one lifecycle owner in the extension host: configuration, control server, MCP server provider,
 // the views' own gateway, views, status bar. Everything it creates is disposed through it.
 import * as vscode from 'vscode';
+import { AttentionCenter } from './attention';
 import { ControlServer, type GatewaySession } from './control-server';
 import type { EffectiveConfig } from './effective-config';
 import { HostGateway } from './host-gateway';
@@ -11,7 +12,10 @@ import { TrafficStore } from './traffic-store';
 import { ServersTreeProvider, SERVERS_VIEW_ID, type ServersNode } from './views/servers-view';
 import { ToolDefinitionProvider, TOOL_DEFINITION_SCHEME } from './views/tool-definition-document';
 import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
+import { ToolReviewPanels } from './views/tool-review-panel';
 import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
+import { renderDefinition } from '../shared/definition-text';
+import { namespacedName } from '../shared/namespacing';
 import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
 
 /** Largest request/response body per traffic event the gateways send (characters of JSON). */
@@ -27,6 +31,10 @@ export class GatekitExtension implements vscode.Disposable {
   readonly hostGateway: HostGateway;
   readonly importer: McpJsonImporter;
   readonly statusBar: vscode.StatusBarItem;
+  /** Tool changes waiting for review: notification, badge, Problems entries. */
+  readonly attention: AttentionCenter;
+  /** Open reviews of changed tool definitions; the approve action is set by the commands. */
+  reviews: ToolReviewPanels | undefined;
   trafficTree: vscode.TreeView<TrafficNode> | undefined;
   serversTree: vscode.TreeView<ServersNode> | undefined;
   /** The configuration gateways run: the last valid one (an invalid edit does not stop the tools). */
@@ -51,13 +59,20 @@ export class GatekitExtension implements vscode.Disposable {
   ) {
     this.disposables.push(this.stateEmitter);
     this.traffic = new TrafficStore(settings.trafficMaxEntries());
-    this.trafficView = new TrafficTreeProvider(this.traffic);
+    this.trafficView = new TrafficTreeProvider(this.traffic, { withheldTools: (server) => this.withheldTools(server) });
     this.serversView = new ServersTreeProvider({
       problems: () => this.settings.effective.problems,
       notices: () => this.notices(),
       serverNames: () => (this.settings.effective.state === 'ready' ? this.settings.effective.serverNames : (this.lastGood?.serverNames ?? [])),
       status: (name) => this.serverStatus(name),
       tools: (name) => this.toolsOf(name),
+      pendingChanges: (name) => this.attention.changesOf(name).length,
+    });
+    this.attention = new AttentionCenter({
+      sessions: () => this.controlServer.sessions(),
+      definitions: this.toolDefinitions,
+      badgeTarget: () => this.serversTree as vscode.TreeView<unknown> | undefined,
+      log,
     });
     this.provider = new GatekitServerProvider({
       gatewayScript: this.gatewayScript,
@@ -75,7 +90,7 @@ export class GatekitExtension implements vscode.Disposable {
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -121,6 +136,28 @@ export class GatekitExtension implements vscode.Disposable {
     await restart;
   }
 
+  /**
+   * After an approval the gateways report the tool pinned again in a moment; the views show it
+   * pinned now (the approving gateways' entries of exactly that definition), so nothing still says
+   * "refused until approved".
+   */
+  markApproved(server: string, tool: string, offered: Record<string, unknown> | undefined): void {
+    const shown = offered === undefined ? undefined : renderDefinition(offered);
+    for (const session of this.controlServer.sessions()) {
+      const inventory = session.inventories.get(server);
+      if (inventory === undefined) continue;
+      session.inventories.set(
+        server,
+        inventory.map((entry) =>
+          entry.name === tool && (entry.pin === 'changed' || entry.pin === 'new') && (shown === undefined || (entry.currentDefinition !== undefined && renderDefinition(entry.currentDefinition) === shown))
+            ? { name: entry.name, ...(entry.exposedName ? { exposedName: entry.exposedName } : {}), visibility: entry.visibility === 'blocked' && !entry.exposedName ? 'visible' : entry.visibility, pin: 'pinned', ...(entry.description ? { description: entry.description } : {}) }
+            : entry,
+        ),
+      );
+    }
+    this.changed();
+  }
+
   dispose(): void {
     void this.hostGateway.dispose();
     for (const disposable of this.disposables) disposable.dispose();
@@ -164,6 +201,11 @@ export class GatekitExtension implements vscode.Disposable {
       this.changed();
     });
     controlServer.onTraffic(({ session, params }) => this.traffic.add(session.identity.sessionId, params.events, params.dropped));
+    const showFilter = (): void => {
+      if (this.trafficTree) this.trafficTree.message = this.trafficView.message();
+      void vscode.commands.executeCommand('setContext', 'gatekit.trafficFiltered', this.trafficView.filtering);
+    };
+    this.disposables.push(this.trafficView.onDidChangeTreeData(showFilter), this.trafficView.onDidChangeFilter(showFilter));
     controlServer.onServerStatus(() => this.changed());
     controlServer.onToolInventory(() => this.changed());
     this.hostGateway.onDidExit(() => this.changed());
@@ -171,6 +213,7 @@ export class GatekitExtension implements vscode.Disposable {
   }
 
   private changed(): void {
+    this.attention.update();
     this.serversView.refresh();
     this.updateStatusBar();
     this.stateEmitter.fire();
@@ -270,15 +313,28 @@ export class GatekitExtension implements vscode.Disposable {
     return this.statusSession()?.servers.find((s) => s.name === name);
   }
 
-  /** A server's tools as the Servers view shows them (the views gateway's inventory first). */
+  /**
+   * A server's tools as the Servers view shows them: the views gateway's inventory first, with any
+   * gateway's pending change of a tool in its place (a chat's server process may offer a changed
+   * definition the views gateway's process does not).
+   */
   toolsOf(name: string): ToolInventoryEntry[] | undefined {
-    const preferred = this.statusSession()?.inventories.get(name);
-    if (preferred) return preferred;
-    for (const session of this.controlServer.sessions()) {
-      const tools = session.inventories.get(name);
-      if (tools) return tools;
-    }
-    return undefined;
+    let tools = this.statusSession()?.inventories.get(name);
+    for (const session of this.controlServer.sessions()) tools ??= session.inventories.get(name);
+    if (tools === undefined) return undefined;
+    const pending = this.attention.changesOf(name);
+    if (pending.length === 0) return tools;
+    const merged = tools.map((tool) => pending.find((c) => c.tool.name === tool.name)?.tool ?? tool);
+    for (const change of pending) if (!merged.some((t) => t.name === change.tool.name)) merged.push(change.tool);
+    return merged;
+  }
+
+  /** `server__tool (hidden)` for the tools of a server (every server when empty) the model does not get. */
+  private withheldTools(server: string): string[] {
+    const names = server ? [server] : (this.lastGood?.serverNames ?? []);
+    return names.flatMap((name) =>
+      (this.toolsOf(name) ?? []).filter((t) => t.visibility === 'hidden' || t.visibility === 'blocked').map((t) => `${namespacedName(name, t.name)} (${t.visibility}${t.reason ? `: ${t.reason.slice(0, 120)}` : ''})`),
+    );
   }
 
   private updateStatusBar(): void {
@@ -296,11 +352,17 @@ export class GatekitExtension implements vscode.Disposable {
       item.text = '$(warning) Gatekit';
       item.tooltip = `Gatekit: ${config.problems.length} configuration problem${config.problems.length === 1 ? '' : 's'}`;
       item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (this.attention.changes.length > 0) {
+      const count = this.attention.changes.length;
+      item.text = `$(warning) Gatekit ${running}/${names.length} · ${count} to review`;
+      item.tooltip = `Gatekit: ${count} tool definition${count === 1 ? '' : 's'} changed or new, blocked until you review ${count === 1 ? 'it' : 'them'} (click to review)`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
       item.text = `$(shield) Gatekit ${running}/${names.length}`;
       item.tooltip = `Gatekit: ${running} of ${names.length} servers running${failed ? `, ${failed} failed` : ''}; ${this.controlServer.sessions().filter((s) => s.identity.mode !== 'control-only').length} chat session(s)`;
       item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     }
+    item.command = config.state === 'ready' && this.attention.changes.length > 0 ? 'gatekit.reviewToolChange' : 'gatekit.showServers';
     item.show();
   }
 }
