@@ -156,17 +156,22 @@ export class AttentionCenter implements vscode.Disposable {
     const message =
       fresh.length === 1
         ? first.tool.pin === 'changed'
-          ? `Gatekit blocked ${label}: its definition changed since you approved it. Review the change before the model can call it again.`
-          : `Gatekit blocked ${label}: a new tool that was never approved. Review it before the model can call it.`
-        : `Gatekit blocked ${fresh.length} tools whose definitions changed or are new (${fresh.map((c) => namespacedName(c.server, c.tool.name)).join(', ')}). Review them before the model can call them.`;
-    const actions = ['Review', 'Keep blocked'];
+          ? vscode.l10n.t('Gatekit blocked {0}: its definition changed since you approved it. Review the change before the model can call it again.', label)
+          : vscode.l10n.t('Gatekit blocked {0}: a new tool that was never approved. Review it before the model can call it.', label)
+        : vscode.l10n.t(
+            'Gatekit blocked {0} tools whose definitions changed or are new ({1}). Review them before the model can call them.',
+            fresh.length,
+            fresh.map((c) => namespacedName(c.server, c.tool.name)).join(', '),
+          );
+    const review = vscode.l10n.t('Review');
+    const actions = [review, vscode.l10n.t('Keep blocked')];
     const shown: ShownNotification = { message, actions };
     this.notifications.push(shown);
     if (this.notifications.length > 50) this.notifications.shift();
     this.deps.log.warn(message);
     void vscode.window.showWarningMessage(message, ...actions).then((choice) => {
       shown.choice = choice;
-      if (choice !== 'Review') return;
+      if (choice !== review) return;
       if (fresh.length === 1) void vscode.commands.executeCommand('gatekit.reviewToolChange', { server: first.server, tool: first.tool.name });
       else void vscode.commands.executeCommand('gatekit.reviewToolChange');
     });

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { EffectiveConfig } from './effective-config';
 import type { GatekitExtension } from './gatekit-extension';
 import type { ImportOptions, RestoreOptions } from './mcp-import';
-import { allowTool, hideTool } from './tool-allowlist';
+import { allowTool, hideAllTools, hideTool, showAllTools } from './tool-allowlist';
 import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { SERVERS_VIEW_ID } from './views/servers-view';
 import { renderEntry, trafficEntryUri } from './views/traffic-document';
@@ -84,6 +84,8 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
     register('gatekit.approveToolChanges', (node?: ToolTarget, options?: unknown) => approveToolChanges(extension, node, isApproveOptions(options) ? options : {})),
     register('gatekit.hideTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'hide')),
     register('gatekit.allowTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'allow')),
+    register('gatekit.hideServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'hide')),
+    register('gatekit.showServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'show')),
     register('gatekit.copyTrafficEntry', (target?: TrafficNode | number) => copyTrafficEntry(extension, target)),
   ];
 }
@@ -299,6 +301,35 @@ async function changeToolVisibility(extension: GatekitExtension, target: ToolTar
   }
   const level = await extension.settings.writeServerPlugins('middleware', server, next);
   extension.log.info(`${change === 'hide' ? 'hid' : 'allowed'} ${namespacedName(server, tool)}: gatekit.plugins.middleware.${server} in ${level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  return true;
+}
+
+/**
+ * Hide Server's Tools / Show Server's Tools (the tool budget's one click): an empty `tool_manager`
+ * allowlist for the server, or dropping it again. Resolves true when the settings were written.
+ */
+async function changeServerTools(extension: GatekitExtension, target: ToolTarget | string | undefined, change: 'hide' | 'show'): Promise<boolean> {
+  const server = typeof target === 'string' ? target : target?.kind === 'server' ? target.name : target?.server;
+  const config = extension.settings.effective;
+  if (typeof server !== 'string' || config.state !== 'ready' || !config.serverNames.includes(server)) {
+    void vscode.window.showInformationMessage(`Choose a configured server in the Gatekit Servers view to ${change} its tools.`);
+    return false;
+  }
+  const list = extension.settings.serverPlugins('middleware', server);
+  const next = change === 'hide' ? hideAllTools(list) : showAllTools(list);
+  if (next === undefined) {
+    void vscode.window.showInformationMessage(change === 'hide' ? `Every tool of ${server} is hidden already.` : `No empty allowlist of ${server} to remove: allow its tools one by one.`);
+    return false;
+  }
+  const level = await extension.settings.writeServerPlugins('middleware', server, next);
+  const where = level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
+  extension.log.info(`${change === 'hide' ? 'hid' : 'showed'} every tool of ${server}: gatekit.plugins.middleware.${server} in ${where} settings`);
+  const undo = change === 'hide' ? 'Undo' : undefined;
+  void vscode.window
+    .showInformationMessage(change === 'hide' ? `The model no longer gets the tools of ${server} (${where} settings).` : `The model gets the tools of ${server} again.`, ...(undo ? [undo] : []))
+    .then((choice) => {
+      if (choice === 'Undo') void vscode.commands.executeCommand('gatekit.showServerTools', server);
+    });
   return true;
 }
 

@@ -12,11 +12,14 @@ import { TrafficStore } from './traffic-store';
 import { ServersTreeProvider, SERVERS_VIEW_ID, type ServersNode } from './views/servers-view';
 import { ToolDefinitionProvider, TOOL_DEFINITION_SCHEME } from './views/tool-definition-document';
 import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
-import { ToolReviewPanels } from './views/tool-review-panel';
+import type { ToolReviewPanels } from './views/tool-review-panel';
 import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { renderDefinition } from '../shared/definition-text';
 import { namespacedName } from '../shared/namespacing';
 import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
+
+/** VS Code sends at most this many tools with one chat request; more are left out. */
+export const VSCODE_TOOL_LIMIT = 128;
 
 /** Largest request/response body per traffic event the gateways send (characters of JSON). */
 const MAX_BODY_CHARS = 256 * 1024;
@@ -47,6 +50,8 @@ export class GatekitExtension implements vscode.Disposable {
   /** The last queued configuration push per session (sessionId → settles when it is done). */
   private readonly pushQueues = new Map<string, Promise<void>>();
   private lastNotifiedProblems = '';
+  /** The tool budget was exceeded at the last update (announced once per crossing). */
+  private overBudget = false;
 
   /** Something the views show changed (configuration, sessions, status, inventories, traffic). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -214,6 +219,7 @@ export class GatekitExtension implements vscode.Disposable {
 
   private changed(): void {
     this.attention.update();
+    this.updateToolBudget();
     this.serversView.refresh();
     this.updateStatusBar();
     this.stateEmitter.fire();
@@ -302,8 +308,26 @@ export class GatekitExtension implements vscode.Disposable {
     });
   }
 
+  private updateToolBudget(): void {
+    const { exposed, limit, byServer } = this.toolBudget();
+    if (this.serversTree) this.serversTree.description = exposed > 0 ? `${exposed}/${limit} tools` : undefined;
+    const over = exposed > limit;
+    if (over && !this.overBudget) {
+      const largest = [...byServer].sort((a, b) => b.exposed - a.exposed)[0];
+      const message = `Gatekit exposes ${exposed} tools, more than the ${limit} VS Code sends with a chat request: some are left out. Hide the tools of a server you do not need${largest ? ` (${largest.server} has ${largest.exposed})` : ''}.`;
+      this.log.warn(message);
+      this.attention.notifications.push({ message, actions: ['Show Servers'] });
+      void vscode.window.showWarningMessage(message, 'Show Servers').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('gatekit.showServers');
+      });
+    }
+    this.overBudget = over;
+  }
+
   private notices(): { text: string; icon: string }[] {
     const notices: { text: string; icon: string }[] = [];
+    const budget = this.toolBudget();
+    if (budget.exposed > budget.limit) notices.push({ text: `${budget.exposed} tools exposed, over VS Code's ${budget.limit} per request: hide a server's tools (right-click it)`, icon: 'warning' });
     if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers and plugins are ignored until you trust this workspace', icon: 'workspace-untrusted' });
     if (this.settings.effective.state === 'invalid' && this.lastGood) notices.push({ text: 'Gateways keep running the last valid configuration', icon: 'info' });
     return notices;
@@ -319,14 +343,37 @@ export class GatekitExtension implements vscode.Disposable {
    * definition the views gateway's process does not).
    */
   toolsOf(name: string): ToolInventoryEntry[] | undefined {
-    let tools = this.statusSession()?.inventories.get(name);
-    for (const session of this.controlServer.sessions()) tools ??= session.inventories.get(name);
-    if (tools === undefined) return undefined;
+    const preferred = this.statusSession();
+    // Every gateway's list counts: a chat's server process may offer tools the views gateway's does
+    // not (tools that depend on the client's capabilities, tools added later), and the model sees those.
+    const sessions = [...(preferred ? [preferred] : []), ...[...this.controlServer.sessions()].reverse().filter((s) => s !== preferred)];
+    let merged: ToolInventoryEntry[] | undefined;
+    const seen = new Set<string>();
+    for (const session of sessions) {
+      const inventory = session.inventories.get(name);
+      if (inventory === undefined) continue;
+      merged ??= [];
+      for (const tool of inventory) {
+        if (seen.has(tool.name)) continue;
+        seen.add(tool.name);
+        merged.push(tool);
+      }
+    }
+    if (merged === undefined) return undefined;
     const pending = this.attention.changesOf(name);
-    if (pending.length === 0) return tools;
-    const merged = tools.map((tool) => pending.find((c) => c.tool.name === tool.name)?.tool ?? tool);
-    for (const change of pending) if (!merged.some((t) => t.name === change.tool.name)) merged.push(change.tool);
-    return merged;
+    if (pending.length === 0) return merged;
+    const withPending = merged.map((tool) => pending.find((c) => c.tool.name === tool.name)?.tool ?? tool);
+    for (const change of pending) if (!seen.has(change.tool.name)) withPending.push(change.tool);
+    return withPending;
+  }
+
+  /** Tools the model gets through Gatekit (visible or renamed, every configured server) against VS Code's per-request limit. */
+  toolBudget(): { exposed: number; limit: number; byServer: { server: string; exposed: number }[] } {
+    const byServer = (this.lastGood?.serverNames ?? []).map((server) => ({
+      server,
+      exposed: (this.toolsOf(server) ?? []).filter((t) => (t.visibility === 'visible' || t.visibility === 'renamed') && t.pin !== 'changed' && t.pin !== 'new').length,
+    }));
+    return { exposed: byServer.reduce((sum, s) => sum + s.exposed, 0), limit: VSCODE_TOOL_LIMIT, byServer };
   }
 
   /** `server__tool (hidden)` for the tools of a server (every server when empty) the model does not get. */

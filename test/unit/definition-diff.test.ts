@@ -29,6 +29,7 @@ describe('tool definition review (word diff, hidden characters)', () => {
     assert.ok(!/[\u200B\u202E\u00A0]/u.test(html), 'no raw invisible character left');
     assert.equal(countHidden(sneaky), 4);
     assert.equal(countHidden('plain text\nwith a newline'), 0);
+    assert.equal(countHidden('x\uFE0F\u{E0100}'), 2, 'variation selectors smuggle data too');
   });
 
   it('renders an added hidden instruction inside <ins>, a __proto__ key included', () => {

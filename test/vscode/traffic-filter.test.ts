@@ -64,7 +64,9 @@ describe('traffic rows say why, and filter', () => {
     if (session === undefined) return [];
     return extension.trafficView.getChildren(session).map((node) => {
       const item = extension.trafficView.getTreeItem(node);
-      const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
+      // appendText escapes Markdown and spaces: compare the text a reader sees.
+      const markdown = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
+      const tooltip = markdown.replace(/&nbsp;/g, ' ').replace(/\\(.)/g, '$1');
       return { node: node as EntryNode, label: labelText(item), description: String(item.description ?? ''), tooltip };
     });
   }
