@@ -68,7 +68,7 @@ export class AttentionCenter implements vscode.Disposable {
 
   constructor(private readonly deps: AttentionDeps) {
     this.disposables.push(
-      vscode.languages.registerCodeActionsProvider({ scheme: TOOL_DEFINITION_SCHEME }, { provideCodeActions: (_document, _range, context) => this.quickFixes(context) }, {
+      vscode.languages.registerCodeActionsProvider({ scheme: TOOL_DEFINITION_SCHEME }, { provideCodeActions: (document, _range, context) => this.quickFixes(document.uri, context) }, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
     );
@@ -128,26 +128,18 @@ export class AttentionCenter implements vscode.Disposable {
     }
   }
 
-  private quickFixes(context: vscode.CodeActionContext): vscode.CodeAction[] {
+  private quickFixes(uri: vscode.Uri, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const change = this.pending.find((c) => toolDefinitionUri(c.server, c.tool.name, 'offered').toString() === uri.toString());
+    if (change === undefined) return [];
     return context.diagnostics
       .filter((d) => d.source === 'Gatekit')
-      .flatMap((diagnostic) => {
-        const change = this.pending.find((c) => toolDefinitionUri(c.server, c.tool.name, 'offered').toString() === this.uriOf(diagnostic)?.toString());
-        if (change === undefined) return [];
+      .map((diagnostic) => {
         const action = new vscode.CodeAction(`Review ${namespacedName(change.server, change.tool.name)}`, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [diagnostic];
         action.isPreferred = true;
         action.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server: change.server, tool: change.tool.name }] };
-        return [action];
+        return action;
       });
-  }
-
-  private uriOf(diagnostic: vscode.Diagnostic): vscode.Uri | undefined {
-    let found: vscode.Uri | undefined;
-    this.diagnostics.forEach((uri, list) => {
-      if (list.includes(diagnostic)) found = uri;
-    });
-    return found;
   }
 
   private announce(fresh: PendingToolChange[]): void {

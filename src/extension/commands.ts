@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EffectiveConfig } from './effective-config';
+import { inputIdsOf, type EffectiveConfig } from './effective-config';
+import { inputSecretKey } from './settings';
 import type { GatekitExtension } from './gatekit-extension';
 import type { ImportOptions, RestoreOptions } from './mcp-import';
 import { allowTool, hideAllTools, hideTool, showAllTools } from './tool-allowlist';
@@ -79,7 +80,9 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
     }),
     register('gatekit.importMcpJson', (options?: ImportOptions) => extension.importer.import(options ?? {})),
     register('gatekit.restoreMcpJson', (options?: RestoreOptions) => extension.importer.restore(options ?? {})),
-    register('gatekit.copyGatewayCommand', () => copyGatewayCommand(extension)),
+    register('gatekit.copyGatewayCommand', (options?: unknown) =>
+      copyGatewayCommand(extension, isRecord(options) && (options.secrets === 'omit' || options.secrets === 'include') ? { secrets: options.secrets } : {}),
+    ),
     // From a view menu the second argument is VS Code's (selected nodes); only an options object counts.
     register('gatekit.approveToolChanges', (node?: ToolTarget, options?: unknown) => approveToolChanges(extension, node, isApproveOptions(options) ? options : {})),
     register('gatekit.hideTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'hide')),
@@ -129,12 +132,34 @@ async function openAuditLog(extension: GatekitExtension, file: string | undefine
   return document;
 }
 
+/** Options of `gatekit.copyGatewayCommand`: what to do with `${input:…}` secrets (otherwise it asks). */
+export interface CopyCommandOptions {
+  secrets?: 'omit' | 'include';
+}
+
+/** `MCP_INPUT_API_KEY` for `${input:api-key}`: the variable a standalone gateway reads instead. */
+export function inputVariable(id: string): string {
+  return `MCP_INPUT_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** Replaces every occurrence of each secret value in the configuration's strings by `${VARIABLE}`. */
+function withoutSecrets(value: unknown, secrets: readonly [string, string][]): unknown {
+  if (typeof value === 'string') return secrets.reduce((text, [secret, variable]) => (secret ? text.split(secret).join(`\${${variable}}`) : text), value);
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, secrets));
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(value)) copy[key] = withoutSecrets(v, secrets);
+  return copy;
+}
+
 /**
  * Copies a command line that runs this gateway for another MCP client (Claude Code, Cline, ...).
  * With settings only, the configuration is exported to a file first (settings do not exist
- * outside VS Code). Returns the command line.
+ * outside VS Code). A secret entered for `${input:…}` is never written without asking: by default
+ * it becomes `${MCP_INPUT_…}`, which the gateway expands from its environment in `env` and `cwd`.
+ * Returns the command line (undefined when cancelled).
  */
-async function copyGatewayCommand(extension: GatekitExtension): Promise<string | undefined> {
+async function copyGatewayCommand(extension: GatekitExtension, options: CopyCommandOptions): Promise<string | undefined> {
   const config = extension.lastGood;
   if (config === undefined) {
     void vscode.window.showWarningMessage('Gatekit has no valid configuration to run yet.');
@@ -142,17 +167,37 @@ async function copyGatewayCommand(extension: GatekitExtension): Promise<string |
   }
   let configFile = config.configFile;
   const fromSettingsOnly = configFile === undefined;
+  let note = '';
   if (configFile === undefined || config.config === undefined) {
+    const ids = inputIdsOf(vscode.workspace.getConfiguration('gatekit').get('upstreams'));
+    const secrets: [string, string][] = [];
+    for (const id of ids) {
+      const value = await extension.context.secrets.get(inputSecretKey(id));
+      // The configuration holds a value with '$' doubled (the gateway expands $VAR in env values).
+      if (value) secrets.push([value.replace(/\$/g, '$$$$'), inputVariable(id)], [value, inputVariable(id)]);
+    }
+    let include = options.secrets === 'include';
+    if (secrets.length > 0 && options.secrets === undefined) {
+      const omit = `Use \${${secrets[0]![1]}}${ids.length > 1 ? ' etc.' : ''} instead`;
+      const choice = await vscode.window.showWarningMessage(
+        `Your servers use ${ids.map((id) => `\${input:${id}}`).join(', ')}. Exporting the configuration for the command line would write ${ids.length === 1 ? 'that secret' : 'those secrets'} to a file.`,
+        omit,
+        'Write the secrets (file readable only by you)',
+      );
+      if (choice === undefined) return undefined;
+      include = choice !== omit;
+    }
+    const exported = include ? config.config : withoutSecrets(config.config, secrets);
+    if (!include && secrets.length > 0) note = ` Set ${[...new Set(secrets.map(([, variable]) => variable))].join(', ')} in the environment of the client that runs it.`;
     configFile = path.join(extension.context.globalStorageUri.fsPath, 'exported-gatekit.json');
     await mkdir(path.dirname(configFile), { recursive: true, mode: 0o700 });
-    // Mode 0600: resolved ${input:...} secrets may be part of it.
-    await writeFile(configFile, `${JSON.stringify(config.config, null, 2)}\n`, { mode: 0o600 });
+    // Mode 0600 either way: paths and other settings are the user's business too.
+    await writeFile(configFile, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600 });
+    if (include && secrets.length > 0) note = ' It contains your secrets (readable only by you).';
   }
   const command = ['node', extension.gatewayScript, '--config', configFile].map(shellWord).join(' ');
   await vscode.env.clipboard.writeText(command);
-  void vscode.window.showInformationMessage(
-    fromSettingsOnly ? `Copied. Your settings were exported to ${configFile} for it (secrets included, readable only by you).` : 'Copied the gateway command line.',
-  );
+  void vscode.window.showInformationMessage(fromSettingsOnly ? `Copied. Your settings were exported to ${configFile} for it.${note}` : 'Copied the gateway command line.');
   return command;
 }
 

@@ -2,6 +2,7 @@
 // the views' own gateway, views, status bar. Everything it creates is disposed through it.
 import * as vscode from 'vscode';
 import { AttentionCenter } from './attention';
+import { BypassWatch } from './bypass-watch';
 import { ControlServer, type GatewaySession } from './control-server';
 import type { EffectiveConfig } from './effective-config';
 import { HostGateway } from './host-gateway';
@@ -33,6 +34,8 @@ export class GatekitExtension implements vscode.Disposable {
   readonly provider: GatekitServerProvider;
   readonly hostGateway: HostGateway;
   readonly importer: McpJsonImporter;
+  /** Servers of mcp.json files that VS Code runs directly, past Gatekit. */
+  readonly bypass: BypassWatch;
   readonly statusBar: vscode.StatusBarItem;
   /** Tool changes waiting for review: notification, badge, Problems entries. */
   readonly attention: AttentionCenter;
@@ -92,10 +95,11 @@ export class GatekitExtension implements vscode.Disposable {
       log: (level, message) => this.log[level](message),
     });
     this.importer = new McpJsonImporter(context, settings, log);
+    this.bypass = new BypassWatch(this.importer, log);
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -214,6 +218,8 @@ export class GatekitExtension implements vscode.Disposable {
     controlServer.onServerStatus(() => this.changed());
     controlServer.onToolInventory(() => this.changed());
     this.hostGateway.onDidExit(() => this.changed());
+    this.disposables.push(this.bypass.onDidChange(() => this.changed()));
+    void this.bypass.scan();
     void this.configChanged(settings.effective);
   }
 
@@ -236,8 +242,12 @@ export class GatekitExtension implements vscode.Disposable {
     if (config.state === 'ready') this.lastGood = config;
     else if (config.state === 'empty') this.lastGood = undefined;
     if (this.lastGood?.version !== previous?.version) {
-      this.log.info(this.lastGood ? `configuration ${this.lastGood.version}: ${this.lastGood.serverNames.join(', ')}` : 'no MCP servers configured');
-      this.provider.changed();
+      const relaunch = this.provider.changed();
+      this.log.info(
+        this.lastGood
+          ? `configuration ${this.lastGood.version}: ${this.lastGood.serverNames.join(', ')}${relaunch ? '' : ' (applied live: the server definition VS Code runs is unchanged)'}`
+          : 'no MCP servers configured',
+      );
       if (this.lastGood === undefined) {
         await this.hostGateway.stop();
       } else if (!this.hostGateway.running) {
@@ -324,8 +334,11 @@ export class GatekitExtension implements vscode.Disposable {
     this.overBudget = over;
   }
 
-  private notices(): { text: string; icon: string }[] {
-    const notices: { text: string; icon: string }[] = [];
+  private notices(): { text: string; icon: string; command?: string }[] {
+    const notices: { text: string; icon: string; command?: string }[] = [];
+    for (const { label, servers } of this.bypass.bypassing) {
+      notices.push({ text: `${servers.length} server${servers.length === 1 ? '' : 's'} in ${label} bypass${servers.length === 1 ? 'es' : ''} Gatekit: import`, icon: 'warning', command: 'gatekit.importMcpJson' });
+    }
     const budget = this.toolBudget();
     if (budget.exposed > budget.limit) notices.push({ text: `${budget.exposed} tools exposed, over VS Code's ${budget.limit} per request: hide a server's tools (right-click it)`, icon: 'warning' });
     if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers and plugins are ignored until you trust this workspace', icon: 'workspace-untrusted' });

@@ -16,7 +16,7 @@ import { TOOL_DEFINITION_SCHEME } from '../../src/extension/views/tool-definitio
 import { renderEntry } from '../../src/extension/views/traffic-document';
 import type { TrafficNode } from '../../src/extension/views/traffic-view';
 import type { ToolInventoryEntry } from '../../src/shared/protocol';
-import { fixtureServer, gatekit, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { fixtureServer, gatekit, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor, configVersionOf } from './helpers';
 
 describe('tool_manager allowlist edits (Hide Tool / Allow Tool)', () => {
   const known = ['echo', 'whoami', 'slow'];
@@ -205,7 +205,7 @@ describe('context actions of the views, against the real gateway', function () {
       chat = await startLikeVsCode(definition);
       session = await waitFor(
         'the chat gateway on the control link',
-        () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.startedByExtension && s.identity.configVersion === definition.version),
+        () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.startedByExtension && s.identity.configVersion === configVersionOf(definition)),
         stateEvents(extension),
       );
     });

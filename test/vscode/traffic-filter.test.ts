@@ -10,7 +10,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 import type { TrafficFilter } from '../../src/extension/traffic-filter';
 import type { TrafficNode } from '../../src/extension/views/traffic-view';
-import { gatekit, labelText, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { gatekit, labelText, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor, configVersionOf } from './helpers';
 
 type EntryNode = Extract<TrafficNode, { kind: 'entry' }>;
 
@@ -43,7 +43,7 @@ describe('traffic rows say why, and filter', () => {
     const definition = extension.provider.definition();
     assert.ok(definition);
     chat = await startLikeVsCode(definition);
-    sessionId = (await waitFor('the chat gateway', () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.configVersion === definition.version), stateEvents(extension))).identity.sessionId;
+    sessionId = (await waitFor('the chat gateway', () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.configVersion === configVersionOf(definition)), stateEvents(extension))).identity.sessionId;
     await chat.client.listTools();
     await chat.client.callTool({ name: 'memory__read_graph', arguments: {} });
     await chat.client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'deploy', entityType: 'doc', observations: ['key AKIAZ3MHQW7XKT2LPQ5R'] }] } }).catch(() => undefined);

@@ -101,7 +101,7 @@ describe('views fed over the control link', function () {
         startedByExtension: true,
         cwd: process.cwd(),
         startedAt: Date.now(),
-        configVersion: String(definition.version),
+        configVersion: String(definition.env.GATEKIT_CONFIG_VERSION),
       },
       log: () => undefined,
     });

@@ -9,14 +9,14 @@ export const SERVERS_VIEW_ID = 'gatekit.servers';
 
 export type ServersNode =
   | { kind: 'problem'; problem: LocatedConfigProblem }
-  | { kind: 'notice'; text: string; icon: string }
+  | { kind: 'notice'; text: string; icon: string; command?: string }
   | { kind: 'server'; name: string }
   | { kind: 'tool'; server: string; tool: ToolInventoryEntry };
 
 /** What the view shows, supplied by the extension. */
 export interface ServersSource {
   problems(): readonly LocatedConfigProblem[];
-  notices(): readonly { text: string; icon: string }[];
+  notices(): readonly { text: string; icon: string; command?: string }[];
   /** Configured server names, in config order. */
   serverNames(): readonly string[];
   status(server: string): ServerStatus | undefined;
@@ -98,8 +98,10 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       }
       case 'notice': {
         const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.iconPath = new vscode.ThemeIcon(node.icon, node.icon === 'warning' ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
+        item.tooltip = node.text;
         item.contextValue = 'notice';
+        if (node.command) item.command = { command: node.command, title: node.text };
         return item;
       }
       case 'server':
