@@ -336,7 +336,8 @@ export class GatekitExtension implements vscode.Disposable {
 
   private notices(): { text: string; icon: string; command?: string }[] {
     const notices: { text: string; icon: string; command?: string }[] = [];
-    for (const { label, servers } of this.bypass.bypassing) {
+    // With nothing configured the view stays empty so VS Code shows the welcome (Import) instead.
+    for (const { label, servers } of this.settings.effective.state === 'empty' ? [] : this.bypass.bypassing) {
       notices.push({ text: `${servers.length} server${servers.length === 1 ? '' : 's'} in ${label} bypass${servers.length === 1 ? 'es' : ''} Gatekit: import`, icon: 'warning', command: 'gatekit.importMcpJson' });
     }
     const budget = this.toolBudget();
