@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { inputIdsOf, type EffectiveConfig } from './effective-config';
 import { inputSecretKey } from './settings';
 import type { GatekitExtension } from './gatekit-extension';
-import type { ImportOptions, RestoreOptions } from './mcp-import';
+import type { ImportOptions, ImportResult, RestoreOptions } from './mcp-import';
 import { allowTool, hideAllTools, hideTool, showAllTools } from './tool-allowlist';
 import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { SERVERS_VIEW_ID } from './views/servers-view';
@@ -78,8 +78,8 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
       if (!options?.quiet) showValidation(config);
       return config;
     }),
-    register('gatekit.importMcpJson', (options?: ImportOptions) => extension.importer.import(options ?? {})),
-    register('gatekit.restoreMcpJson', (options?: RestoreOptions) => extension.importer.restore(options ?? {})),
+    register('gatekit.importMcpJson', (options?: ImportOptions) => importMcpJson(extension, options)),
+    register('gatekit.restoreMcpJson', (options?: RestoreOptions) => restoreMcpJson(extension, options)),
     register('gatekit.copyGatewayCommand', (options?: unknown) =>
       copyGatewayCommand(extension, isRecord(options) && (options.secrets === 'omit' || options.secrets === 'include') ? { secrets: options.secrets } : {}),
     ),
@@ -91,6 +91,48 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
     register('gatekit.showServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'show')),
     register('gatekit.copyTrafficEntry', (target?: TrafficNode | number) => copyTrafficEntry(extension, target)),
   ];
+}
+
+/** Shows a notification and keeps it in the extension's list (the log and the integration tests read it). */
+function notify(extension: GatekitExtension, level: 'info' | 'warning', message: string, ...actions: string[]): Thenable<string | undefined> {
+  extension.attention.notifications.push({ message, actions });
+  extension.log.info(message);
+  return level === 'info' ? vscode.window.showInformationMessage(message, ...actions) : vscode.window.showWarningMessage(message, ...actions);
+}
+
+/** Import, then say what happened, with Undo when servers were moved out of mcp.json. */
+async function importMcpJson(extension: GatekitExtension, options: ImportOptions | undefined): Promise<ImportResult | undefined> {
+  const result = await extension.importer.import(options ?? {});
+  if (result === undefined || result.imported.length === 0) return result;
+  const names = result.imported.join(', ');
+  const message = `Gatekit now runs ${names} (${result.target} settings)${result.moved ? ` and took ${result.imported.length === 1 ? 'it' : 'them'} out of ${path.basename(result.file)}` : ''}.`;
+  void notify(extension, 'info', message, ...(result.moved ? ['Undo'] : []), 'Show Servers').then((choice) => {
+    if (choice === 'Undo') void vscode.commands.executeCommand('gatekit.restoreMcpJson', { file: result.file });
+    if (choice === 'Show Servers') void vscode.commands.executeCommand('gatekit.showServers');
+  });
+  return result;
+}
+
+/**
+ * Restore mcp.json: asked first when run by hand (options objects are automation), then says that
+ * the servers bypass Gatekit again.
+ */
+async function restoreMcpJson(extension: GatekitExtension, options: RestoreOptions | undefined): Promise<string[] | undefined> {
+  if (options === undefined) {
+    const choice = await vscode.window.showWarningMessage(
+      'Put the servers Gatekit imported back into mcp.json?',
+      { modal: true, detail: 'VS Code then starts them directly: the model reaches them without Gatekit\'s filters, pinning and audit.' },
+      'Restore',
+    );
+    if (choice !== 'Restore') return undefined;
+  }
+  const restored = await extension.importer.restore(options ?? {});
+  if (restored?.length) {
+    void notify(extension, 'warning', `${restored.join(', ')} ${restored.length === 1 ? 'is' : 'are'} back in mcp.json and bypass${restored.length === 1 ? 'es' : ''} Gatekit.`, 'Import Again').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('gatekit.importMcpJson');
+    });
+  }
+  return restored;
 }
 
 function showValidation(config: EffectiveConfig): void {

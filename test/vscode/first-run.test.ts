@@ -53,12 +53,16 @@ describe('first run', () => {
     const result = await vscode.commands.executeCommand<ImportResult>('gatekit.importMcpJson', { file: mcpJson, servers: ['Memory Server'], move: true, inputs: { 'memory-token': 'x' } });
     try {
       assert.deepEqual(result.imported, ['memory-server']);
+      const said = extension.attention.notifications.find((n) => n.message.startsWith('Gatekit now runs memory-server'));
+      assert.ok(said, 'the import says what it did');
+      assert.deepEqual(said.actions, ['Undo', 'Show Servers']);
       // The file watcher sees the edit; the http server is still outside Gatekit.
       await waitFor('one server left bypassing', () => /^1 server in .*bypasses Gatekit/.test(notice()?.text ?? ''), [(l) => extension.bypass.onDidChange(l)]);
       assert.equal(extension.serversView.getTreeItem(notice()!).command?.command, 'gatekit.importMcpJson', 'a click imports');
     } finally {
       await vscode.commands.executeCommand('gatekit.restoreMcpJson', { file: mcpJson });
     }
+    assert.ok(extension.attention.notifications.some((n) => /^Memory Server is back in mcp\.json and bypasses Gatekit/.test(n.message)), 'the restore says the server bypasses Gatekit now');
     await waitFor('both bypassing again', () => extension.bypass.bypassing[0]?.servers.length === 2, [(l) => extension.bypass.onDidChange(l)]);
   });
 });
