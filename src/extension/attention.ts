@@ -64,6 +64,8 @@ export class AttentionCenter implements vscode.Disposable {
   private pending: PendingToolChange[] = [];
   /** Changes already announced: a definition is announced once, not on every inventory report. */
   private readonly announced = new Set<string>();
+  /** The pending changes the Problems entries show (see updateDiagnostics). */
+  private diagnosticsKey = '';
   private readonly disposables: vscode.Disposable[] = [this.diagnostics];
 
   constructor(private readonly deps: AttentionDeps) {
@@ -111,6 +113,10 @@ export class AttentionCenter implements vscode.Disposable {
   }
 
   private updateDiagnostics(): void {
+    // Rewritten only when the pending changes differ: every state change calls update().
+    const key = this.pending.map(changeKey).join('\n');
+    if (key === this.diagnosticsKey) return;
+    this.diagnosticsKey = key;
     this.diagnostics.clear();
     for (const { server, tool } of this.pending) {
       const uri = this.deps.definitions.set(server, tool.name, 'offered', tool.currentDefinition ?? {});
@@ -128,18 +134,19 @@ export class AttentionCenter implements vscode.Disposable {
     }
   }
 
+  /**
+   * The quick fix of a pending change's Problems entry: offered on its document whatever the
+   * context holds (the markers reach the main thread asynchronously; the document is ours).
+   */
   private quickFixes(uri: vscode.Uri, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const change = this.pending.find((c) => toolDefinitionUri(c.server, c.tool.name, 'offered').toString() === uri.toString());
     if (change === undefined) return [];
-    return context.diagnostics
-      .filter((d) => d.source === 'Gatekit')
-      .map((diagnostic) => {
-        const action = new vscode.CodeAction(`Review ${namespacedName(change.server, change.tool.name)}`, vscode.CodeActionKind.QuickFix);
-        action.diagnostics = [diagnostic];
-        action.isPreferred = true;
-        action.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server: change.server, tool: change.tool.name }] };
-        return action;
-      });
+    const action = new vscode.CodeAction(`Review ${namespacedName(change.server, change.tool.name)}`, vscode.CodeActionKind.QuickFix);
+    const ours = context.diagnostics.filter((d) => d.source === 'Gatekit');
+    action.diagnostics = ours.length > 0 ? ours : [...(this.diagnostics.get(uri) ?? [])];
+    action.isPreferred = true;
+    action.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server: change.server, tool: change.tool.name }] };
+    return [action];
   }
 
   private announce(fresh: PendingToolChange[]): void {
