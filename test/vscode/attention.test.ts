@@ -97,7 +97,8 @@ describe('a changed tool definition needs the user (alert, badge, Problems, revi
     const [uri, diagnostic] = entry;
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(diagnostic.message, /fixture__echo: the definition changed/);
-    await vscode.workspace.openTextDocument(uri);
+    // Shown, so the workbench holds the document the code-action request is about.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
     const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
     const fix = fixes.find((a) => a.title === 'Review fixture__echo');
     assert.ok(fix, `a quick fix opens the review; offered: ${fixes.map((a) => a.title).join(', ')}`);
