@@ -7,7 +7,7 @@
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 
 const env = process.env;
@@ -16,6 +16,9 @@ const SCREENSHOT_READY = '[gatekit-screenshot] ready';
 // extension API grants trust, so the driver clicks "Trust" as a user would.
 const GRANT_TRUST = '[gatekit-trust] grant';
 const screenshotTakenFile = join(env.RUN_DIR ?? tmpdir(), 'screenshot-taken');
+// `[gatekit-screenshot] shot NAME`: photograph the workbench as it is to <dir of SCREENSHOT>/NAME.png,
+// then write RUN_DIR/screenshot-taken-NAME (the module waits for it before changing the scene).
+const SCREENSHOT_SHOT = /\[gatekit-screenshot\] shot ([\w-]+)/;
 // Workbench chatter that says nothing about our tests (offline marketplace, GitHub auth, ...).
 const NOISE =
   /AgentHost|ChatModelSelection|AccountPolicyGate|open-vsx\.org|github' to register|api\.github\.com|ENOTFOUND|^Canceled|Creating a socket|connection token|grace time|Service Worker|builtin extensions cache|Ignoring the error while validating workspace folder/;
@@ -95,6 +98,20 @@ async function takeScreenshot() {
   }
 }
 
+async function takeNamedShot(name) {
+  const file = join(dirname(env.SCREENSHOT), `${name}.png`);
+  try {
+    // Let notifications slide in and editors render.
+    await page.waitForTimeout(1200);
+    await page.screenshot({ path: file });
+    console.log(`[drive] screenshot saved: ${file}`);
+  } catch (error) {
+    console.log(`[drive] screenshot ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    writeFileSync(`${screenshotTakenFile}-${name}`, 'done');
+  }
+}
+
 async function grantTrust() {
   try {
     // The grant button's text is its label and its key binding ("Trust", "Ctrl+Enter"); not "Don't Trust".
@@ -111,6 +128,8 @@ page.on('pageerror', (e) => console.log('[browser:pageerror]', e.message));
 await page.exposeFunction('codeAutomationLog', (type, args) => {
   const text = format(...(args ?? []));
   if (env.SCREENSHOT && text.includes(SCREENSHOT_READY)) void takeScreenshot();
+  const shot = env.SCREENSHOT ? SCREENSHOT_SHOT.exec(text) : null;
+  if (shot) void takeNamedShot(shot[1]);
   if (text.includes(GRANT_TRUST)) void grantTrust();
   if (!env.VERBOSE && NOISE.test(text.split('\n')[0])) return;
   const shown = env.VERBOSE ? text : text.split('\n').filter((l) => !/^\s+at /.test(l)).join('\n');

@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EffectiveConfig } from './effective-config';
+import { inputIdsOf, type EffectiveConfig } from './effective-config';
+import { inputSecretKey } from './settings';
 import type { GatekitExtension } from './gatekit-extension';
-import type { ImportOptions, RestoreOptions } from './mcp-import';
-import { allowTool, hideTool } from './tool-allowlist';
+import type { ImportOptions, ImportResult, RestoreOptions } from './mcp-import';
+import { allowTool, hideAllTools, hideTool, showAllTools } from './tool-allowlist';
 import { exchangeTitle, OPEN_ENTRY_COMMAND, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
 import { SERVERS_VIEW_ID } from './views/servers-view';
 import { renderEntry, trafficEntryUri } from './views/traffic-document';
+import { ToolReviewPanels, type ToolReview } from './views/tool-review-panel';
 import type { GatewaySession } from './control-server';
 import { renderDefinition } from '../shared/definition-text';
 import type { ToolInventoryEntry } from '../shared/protocol';
@@ -41,7 +43,14 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
   // unchecked; each handler declares what it expects and tolerates the rest.
   const register = <A extends unknown[]>(id: string, run: (...args: A) => unknown): vscode.Disposable =>
     vscode.commands.registerCommand(id, run as (...args: unknown[]) => unknown);
+  const reviews = new ToolReviewPanels({
+    approve: (server, tool, offered) => approveOne(extension, server, tool, offered),
+    openJsonDiff: (server, tool) => openJsonDiff(extension, server, tool),
+  });
+  extension.reviews = reviews;
   return [
+    reviews,
+    register('gatekit.reviewToolChange', (target?: ToolTarget) => reviewToolChange(extension, reviews, target)),
     register('gatekit.showTraffic', () => vscode.commands.executeCommand(`${TRAFFIC_VIEW_ID}.focus`)),
     register('gatekit.showServers', () => vscode.commands.executeCommand(`${SERVERS_VIEW_ID}.focus`)),
     register('gatekit.clearTraffic', () => {
@@ -69,15 +78,61 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
       if (!options?.quiet) showValidation(config);
       return config;
     }),
-    register('gatekit.importMcpJson', (options?: ImportOptions) => extension.importer.import(options ?? {})),
-    register('gatekit.restoreMcpJson', (options?: RestoreOptions) => extension.importer.restore(options ?? {})),
-    register('gatekit.copyGatewayCommand', () => copyGatewayCommand(extension)),
+    register('gatekit.importMcpJson', (options?: ImportOptions) => importMcpJson(extension, options)),
+    register('gatekit.restoreMcpJson', (options?: RestoreOptions) => restoreMcpJson(extension, options)),
+    register('gatekit.copyGatewayCommand', (options?: unknown) =>
+      copyGatewayCommand(extension, isRecord(options) && (options.secrets === 'omit' || options.secrets === 'include') ? { secrets: options.secrets } : {}),
+    ),
     // From a view menu the second argument is VS Code's (selected nodes); only an options object counts.
     register('gatekit.approveToolChanges', (node?: ToolTarget, options?: unknown) => approveToolChanges(extension, node, isApproveOptions(options) ? options : {})),
     register('gatekit.hideTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'hide')),
     register('gatekit.allowTool', (target?: ToolTarget) => changeToolVisibility(extension, target, 'allow')),
+    register('gatekit.hideServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'hide')),
+    register('gatekit.showServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'show')),
     register('gatekit.copyTrafficEntry', (target?: TrafficNode | number) => copyTrafficEntry(extension, target)),
   ];
+}
+
+/** Shows a notification and keeps it in the extension's list (the log and the integration tests read it). */
+function notify(extension: GatekitExtension, level: 'info' | 'warning', message: string, ...actions: string[]): Thenable<string | undefined> {
+  extension.attention.notifications.push({ message, actions });
+  extension.log.info(message);
+  return level === 'info' ? vscode.window.showInformationMessage(message, ...actions) : vscode.window.showWarningMessage(message, ...actions);
+}
+
+/** Import, then say what happened, with Undo when servers were moved out of mcp.json. */
+async function importMcpJson(extension: GatekitExtension, options: ImportOptions | undefined): Promise<ImportResult | undefined> {
+  const result = await extension.importer.import(options ?? {});
+  if (result === undefined || result.imported.length === 0) return result;
+  const names = result.imported.join(', ');
+  const message = `Gatekit now runs ${names} (${result.target} settings)${result.moved ? ` and took ${result.imported.length === 1 ? 'it' : 'them'} out of ${path.basename(result.file)}` : ''}.`;
+  void notify(extension, 'info', message, ...(result.moved ? ['Undo'] : []), 'Show Servers').then((choice) => {
+    if (choice === 'Undo') void vscode.commands.executeCommand('gatekit.restoreMcpJson', { file: result.file });
+    if (choice === 'Show Servers') void vscode.commands.executeCommand('gatekit.showServers');
+  });
+  return result;
+}
+
+/**
+ * Restore mcp.json: asked first when run by hand (options objects are automation), then says that
+ * the servers bypass Gatekit again.
+ */
+async function restoreMcpJson(extension: GatekitExtension, options: RestoreOptions | undefined): Promise<string[] | undefined> {
+  if (options === undefined) {
+    const choice = await vscode.window.showWarningMessage(
+      'Put the servers Gatekit imported back into mcp.json?',
+      { modal: true, detail: 'VS Code then starts them directly: the model reaches them without Gatekit\'s filters, pinning and audit.' },
+      'Restore',
+    );
+    if (choice !== 'Restore') return undefined;
+  }
+  const restored = await extension.importer.restore(options ?? {});
+  if (restored?.length) {
+    void notify(extension, 'warning', `${restored.join(', ')} ${restored.length === 1 ? 'is' : 'are'} back in mcp.json and bypass${restored.length === 1 ? 'es' : ''} Gatekit.`, 'Import Again').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('gatekit.importMcpJson');
+    });
+  }
+  return restored;
 }
 
 function showValidation(config: EffectiveConfig): void {
@@ -119,12 +174,34 @@ async function openAuditLog(extension: GatekitExtension, file: string | undefine
   return document;
 }
 
+/** Options of `gatekit.copyGatewayCommand`: what to do with `${input:…}` secrets (otherwise it asks). */
+export interface CopyCommandOptions {
+  secrets?: 'omit' | 'include';
+}
+
+/** `MCP_INPUT_API_KEY` for `${input:api-key}`: the variable a standalone gateway reads instead. */
+export function inputVariable(id: string): string {
+  return `MCP_INPUT_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** Replaces every occurrence of each secret value in the configuration's strings by `${VARIABLE}`. */
+function withoutSecrets(value: unknown, secrets: readonly [string, string][]): unknown {
+  if (typeof value === 'string') return secrets.reduce((text, [secret, variable]) => (secret ? text.split(secret).join(`\${${variable}}`) : text), value);
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, secrets));
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(value)) copy[key] = withoutSecrets(v, secrets);
+  return copy;
+}
+
 /**
  * Copies a command line that runs this gateway for another MCP client (Claude Code, Cline, ...).
  * With settings only, the configuration is exported to a file first (settings do not exist
- * outside VS Code). Returns the command line.
+ * outside VS Code). A secret entered for `${input:…}` is never written without asking: by default
+ * it becomes `${MCP_INPUT_…}`, which the gateway expands from its environment in `env` and `cwd`.
+ * Returns the command line (undefined when cancelled).
  */
-async function copyGatewayCommand(extension: GatekitExtension): Promise<string | undefined> {
+async function copyGatewayCommand(extension: GatekitExtension, options: CopyCommandOptions): Promise<string | undefined> {
   const config = extension.lastGood;
   if (config === undefined) {
     void vscode.window.showWarningMessage('Gatekit has no valid configuration to run yet.');
@@ -132,70 +209,101 @@ async function copyGatewayCommand(extension: GatekitExtension): Promise<string |
   }
   let configFile = config.configFile;
   const fromSettingsOnly = configFile === undefined;
+  let note = '';
   if (configFile === undefined || config.config === undefined) {
+    const ids = inputIdsOf(vscode.workspace.getConfiguration('gatekit').get('upstreams'));
+    const secrets: [string, string][] = [];
+    for (const id of ids) {
+      const value = await extension.context.secrets.get(inputSecretKey(id));
+      // The configuration holds a value with '$' doubled (the gateway expands $VAR in env values).
+      if (value) secrets.push([value.replace(/\$/g, '$$$$'), inputVariable(id)], [value, inputVariable(id)]);
+    }
+    let include = options.secrets === 'include';
+    if (secrets.length > 0 && options.secrets === undefined) {
+      const omit = `Use \${${secrets[0]![1]}}${ids.length > 1 ? ' etc.' : ''} instead`;
+      const choice = await vscode.window.showWarningMessage(
+        `Your servers use ${ids.map((id) => `\${input:${id}}`).join(', ')}. Exporting the configuration for the command line would write ${ids.length === 1 ? 'that secret' : 'those secrets'} to a file.`,
+        omit,
+        'Write the secrets (file readable only by you)',
+      );
+      if (choice === undefined) return undefined;
+      include = choice !== omit;
+    }
+    const exported = include ? config.config : withoutSecrets(config.config, secrets);
+    if (!include && secrets.length > 0) note = ` Set ${[...new Set(secrets.map(([, variable]) => variable))].join(', ')} in the environment of the client that runs it.`;
     configFile = path.join(extension.context.globalStorageUri.fsPath, 'exported-gatekit.json');
     await mkdir(path.dirname(configFile), { recursive: true, mode: 0o700 });
-    // Mode 0600: resolved ${input:...} secrets may be part of it.
-    await writeFile(configFile, `${JSON.stringify(config.config, null, 2)}\n`, { mode: 0o600 });
+    // Mode 0600 either way: paths and other settings are the user's business too.
+    await writeFile(configFile, `${JSON.stringify(exported, null, 2)}\n`, { mode: 0o600 });
+    if (include && secrets.length > 0) note = ' It contains your secrets (readable only by you).';
   }
   const command = ['node', extension.gatewayScript, '--config', configFile].map(shellWord).join(' ');
   await vscode.env.clipboard.writeText(command);
-  void vscode.window.showInformationMessage(
-    fromSettingsOnly ? `Copied. Your settings were exported to ${configFile} for it (secrets included, readable only by you).` : 'Copied the gateway command line.',
-  );
+  void vscode.window.showInformationMessage(fromSettingsOnly ? `Copied. Your settings were exported to ${configFile} for it.${note}` : 'Copied the gateway command line.');
   return command;
 }
 
 /**
- * Approves changed or new tool definitions: one tool (after showing what changed and asking), one
- * server's, or those picked from every gateway's. Returns how many were pinned anew.
+ * Approve Tool Changes. Without `{confirm: false}` nothing is approved here: a tool (or the one
+ * picked among the pending ones) opens its review, whose own button approves. `{confirm: false}`
+ * (automation) approves the tool, the server's pending tools, or every pending one. Returns how many
+ * were pinned anew.
  */
 async function approveToolChanges(extension: GatekitExtension, node: ToolTarget | undefined, options: ApproveOptions): Promise<number> {
-  if (node?.kind === 'tool' && node.server && typeof node.tool === 'object') {
-    if (!(await reviewToolChange(extension, node.server, node.tool, options.confirm !== false))) return 0;
-    return sendApproval(extension, node.server, [node.tool.name], node.tool.currentDefinition);
+  const target = toolOf(node);
+  const server = target?.server ?? (node?.kind === 'server' ? node.name : node?.server);
+  if (options.confirm !== false) {
+    await reviewToolChange(extension, extension.reviews, target ?? (server ? { server } : undefined));
+    return 0;
   }
-  let server: string | undefined;
-  if (node?.kind === 'server' && node.name) {
-    server = node.name;
-  } else if (node?.server) {
-    server = node.server;
-  } else {
-    const pending: { server: string; tool: ToolInventoryEntry }[] = [];
-    const seen = new Set<string>();
-    for (const session of extension.sessions()) {
-      for (const [name, inventory] of session.inventories) {
-        for (const tool of inventory) {
-          if ((tool.pin === 'changed' || tool.pin === 'new') && !seen.has(`${name}\0${tool.name}`)) {
-            seen.add(`${name}\0${tool.name}`);
-            pending.push({ server: name, tool });
-          }
-        }
-      }
-    }
-    if (pending.length === 0) {
-      void vscode.window.showInformationMessage('No tool definitions are waiting for approval.');
-      return 0;
-    }
-    const picked = await vscode.window.showQuickPick(
-      pending.map((p) => ({ label: namespacedName(p.server, p.tool.name), description: p.tool.pin === 'new' ? 'new' : 'changed', detail: p.tool.reason ?? p.tool.description, picked: true, pending: p })),
-      { title: 'Approve these tool definitions?', canPickMany: true },
-    );
-    if (picked === undefined || picked.length === 0) return 0;
-    let approved = 0;
-    const byServer = new Map<string, string[]>();
-    for (const p of picked) byServer.set(p.pending.server, [...(byServer.get(p.pending.server) ?? []), p.pending.tool.name]);
-    for (const [name, list] of byServer) approved += await sendApproval(extension, name, list);
-    return approved;
-  }
-  return sendApproval(extension, server, undefined);
+  const changes = extension.attention.changes.filter((c) => (server === undefined || c.server === server) && (target === undefined || c.tool.name === target.tool));
+  let approved = 0;
+  for (const change of changes) approved += await approveOne(extension, change.server, change.tool.name, change.tool.currentDefinition);
+  return approved;
 }
 
 /**
- * Shows the approved and the offered definition side by side (a new tool: the offered one), then
- * asks unless `ask` is false. Resolves true to go ahead.
+ * Opens the review of a pending tool change: the named tool, or one picked among the pending
+ * changes (of one server when named). Resolves with the open review.
  */
-async function reviewToolChange(extension: GatekitExtension, server: string, tool: ToolInventoryEntry, ask: boolean): Promise<boolean> {
+async function reviewToolChange(extension: GatekitExtension, reviews: ToolReviewPanels | undefined, target: ToolTarget | undefined): Promise<ToolReview | undefined> {
+  if (reviews === undefined) return undefined;
+  const named = toolOf(target);
+  if (named) {
+    const change = extension.attention.find(named.server, named.tool);
+    if (change === undefined) {
+      void vscode.window.showInformationMessage(`${namespacedName(named.server, named.tool)} has no definition change waiting for review.`);
+      return undefined;
+    }
+    return reviews.show(change.server, change.tool);
+  }
+  const server = target?.kind === 'server' ? target.name : target?.server;
+  const changes = extension.attention.changes.filter((c) => server === undefined || c.server === server);
+  if (changes.length === 0) {
+    void vscode.window.showInformationMessage('No tool definitions are waiting for review.');
+    return undefined;
+  }
+  const picked =
+    changes.length === 1
+      ? changes[0]
+      : (
+          await vscode.window.showQuickPick(
+            changes.map((c) => ({ label: namespacedName(c.server, c.tool.name), description: c.tool.pin === 'new' ? 'new' : 'changed', detail: c.tool.reason ?? c.tool.description, change: c })),
+            { title: 'Review which tool definition?' },
+          )
+        )?.change;
+  return picked ? reviews.show(picked.server, picked.tool) : undefined;
+}
+
+/** Approves one reviewed definition and shows the tool pinned at once. */
+async function approveOne(extension: GatekitExtension, server: string, tool: string, offered: Record<string, unknown> | undefined): Promise<number> {
+  const approved = await sendApproval(extension, server, [tool], offered);
+  if (approved > 0) extension.markApproved(server, tool, offered);
+  return approved;
+}
+
+/** The approved and the offered definition side by side as JSON (a new tool: the offered one). */
+async function openJsonDiff(extension: GatekitExtension, server: string, tool: ToolInventoryEntry): Promise<void> {
   const label = namespacedName(server, tool.name);
   const definitions = extension.toolDefinitions;
   if (tool.pin === 'changed' && tool.pinnedDefinition && tool.currentDefinition) {
@@ -206,19 +314,6 @@ async function reviewToolChange(extension: GatekitExtension, server: string, too
     const offered = definitions.set(server, tool.name, 'offered', tool.currentDefinition);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(offered), { preview: true });
   }
-  if (!ask) return true;
-  const isNew = tool.pin === 'new';
-  const choice = await vscode.window.showWarningMessage(
-    isNew ? `Approve the new tool ${label}?` : `Approve the changed definition of ${label}?`,
-    {
-      modal: true,
-      detail: isNew
-        ? 'Gatekit pins the definition the server offers now; calls to the tool are refused until then.'
-        : 'The diff shows the approved definition (left) and the one the server offers now (right). Approving pins the new one; calls to the tool are refused until then.',
-    },
-    'Approve',
-  );
-  return choice === 'Approve';
 }
 
 /**
@@ -293,6 +388,35 @@ async function changeToolVisibility(extension: GatekitExtension, target: ToolTar
   }
   const level = await extension.settings.writeServerPlugins('middleware', server, next);
   extension.log.info(`${change === 'hide' ? 'hid' : 'allowed'} ${namespacedName(server, tool)}: gatekit.plugins.middleware.${server} in ${level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings`);
+  return true;
+}
+
+/**
+ * Hide Server's Tools / Show Server's Tools (the tool budget's one click): an empty `tool_manager`
+ * allowlist for the server, or dropping it again. Resolves true when the settings were written.
+ */
+async function changeServerTools(extension: GatekitExtension, target: ToolTarget | string | undefined, change: 'hide' | 'show'): Promise<boolean> {
+  const server = typeof target === 'string' ? target : target?.kind === 'server' ? target.name : target?.server;
+  const config = extension.settings.effective;
+  if (typeof server !== 'string' || config.state !== 'ready' || !config.serverNames.includes(server)) {
+    void vscode.window.showInformationMessage(`Choose a configured server in the Gatekit Servers view to ${change} its tools.`);
+    return false;
+  }
+  const list = extension.settings.serverPlugins('middleware', server);
+  const next = change === 'hide' ? hideAllTools(list) : showAllTools(list);
+  if (next === undefined) {
+    void vscode.window.showInformationMessage(change === 'hide' ? `Every tool of ${server} is hidden already.` : `No empty allowlist of ${server} to remove: allow its tools one by one.`);
+    return false;
+  }
+  const level = await extension.settings.writeServerPlugins('middleware', server, next);
+  const where = level === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
+  extension.log.info(`${change === 'hide' ? 'hid' : 'showed'} every tool of ${server}: gatekit.plugins.middleware.${server} in ${where} settings`);
+  const undo = change === 'hide' ? 'Undo' : undefined;
+  void vscode.window
+    .showInformationMessage(change === 'hide' ? `The model no longer gets the tools of ${server} (${where} settings).` : `The model gets the tools of ${server} again.`, ...(undo ? [undo] : []))
+    .then((choice) => {
+      if (choice === 'Undo') void vscode.commands.executeCommand('gatekit.showServerTools', server);
+    });
   return true;
 }
 

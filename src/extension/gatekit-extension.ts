@@ -1,6 +1,8 @@
 // The one lifecycle owner in the extension host: configuration, control server, MCP server provider,
 // the views' own gateway, views, status bar. Everything it creates is disposed through it.
 import * as vscode from 'vscode';
+import { AttentionCenter } from './attention';
+import { BypassWatch } from './bypass-watch';
 import { ControlServer, type GatewaySession } from './control-server';
 import type { EffectiveConfig } from './effective-config';
 import { HostGateway } from './host-gateway';
@@ -11,8 +13,14 @@ import { TrafficStore } from './traffic-store';
 import { ServersTreeProvider, SERVERS_VIEW_ID, type ServersNode } from './views/servers-view';
 import { ToolDefinitionProvider, TOOL_DEFINITION_SCHEME } from './views/tool-definition-document';
 import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
+import type { ToolReviewPanels } from './views/tool-review-panel';
 import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
+import { renderDefinition } from '../shared/definition-text';
+import { namespacedName } from '../shared/namespacing';
 import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
+
+/** VS Code sends at most this many tools with one chat request; more are left out. */
+export const VSCODE_TOOL_LIMIT = 128;
 
 /** Largest request/response body per traffic event the gateways send (characters of JSON). */
 const MAX_BODY_CHARS = 256 * 1024;
@@ -26,7 +34,13 @@ export class GatekitExtension implements vscode.Disposable {
   readonly provider: GatekitServerProvider;
   readonly hostGateway: HostGateway;
   readonly importer: McpJsonImporter;
+  /** Servers of mcp.json files that VS Code runs directly, past Gatekit. */
+  readonly bypass: BypassWatch;
   readonly statusBar: vscode.StatusBarItem;
+  /** Tool changes waiting for review: notification, badge, Problems entries. */
+  readonly attention: AttentionCenter;
+  /** Open reviews of changed tool definitions; the approve action is set by the commands. */
+  reviews: ToolReviewPanels | undefined;
   trafficTree: vscode.TreeView<TrafficNode> | undefined;
   serversTree: vscode.TreeView<ServersNode> | undefined;
   /** The configuration gateways run: the last valid one (an invalid edit does not stop the tools). */
@@ -39,6 +53,8 @@ export class GatekitExtension implements vscode.Disposable {
   /** The last queued configuration push per session (sessionId → settles when it is done). */
   private readonly pushQueues = new Map<string, Promise<void>>();
   private lastNotifiedProblems = '';
+  /** The tool budget was exceeded at the last update (announced once per crossing). */
+  private overBudget = false;
 
   /** Something the views show changed (configuration, sessions, status, inventories, traffic). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -51,13 +67,20 @@ export class GatekitExtension implements vscode.Disposable {
   ) {
     this.disposables.push(this.stateEmitter);
     this.traffic = new TrafficStore(settings.trafficMaxEntries());
-    this.trafficView = new TrafficTreeProvider(this.traffic);
+    this.trafficView = new TrafficTreeProvider(this.traffic, { withheldTools: (server) => this.withheldTools(server) });
     this.serversView = new ServersTreeProvider({
       problems: () => this.settings.effective.problems,
       notices: () => this.notices(),
       serverNames: () => (this.settings.effective.state === 'ready' ? this.settings.effective.serverNames : (this.lastGood?.serverNames ?? [])),
       status: (name) => this.serverStatus(name),
       tools: (name) => this.toolsOf(name),
+      pendingChanges: (name) => this.attention.changesOf(name).length,
+    });
+    this.attention = new AttentionCenter({
+      sessions: () => this.controlServer.sessions(),
+      definitions: this.toolDefinitions,
+      badgeTarget: () => this.serversTree as vscode.TreeView<unknown> | undefined,
+      log,
     });
     this.provider = new GatekitServerProvider({
       gatewayScript: this.gatewayScript,
@@ -72,10 +95,11 @@ export class GatekitExtension implements vscode.Disposable {
       log: (level, message) => this.log[level](message),
     });
     this.importer = new McpJsonImporter(context, settings, log);
+    this.bypass = new BypassWatch(this.importer, log);
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.traffic, this.trafficView, this.serversView, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -121,6 +145,28 @@ export class GatekitExtension implements vscode.Disposable {
     await restart;
   }
 
+  /**
+   * After an approval the gateways report the tool pinned again in a moment; the views show it
+   * pinned now (the approving gateways' entries of exactly that definition), so nothing still says
+   * "refused until approved".
+   */
+  markApproved(server: string, tool: string, offered: Record<string, unknown> | undefined): void {
+    const shown = offered === undefined ? undefined : renderDefinition(offered);
+    for (const session of this.controlServer.sessions()) {
+      const inventory = session.inventories.get(server);
+      if (inventory === undefined) continue;
+      session.inventories.set(
+        server,
+        inventory.map((entry) =>
+          entry.name === tool && (entry.pin === 'changed' || entry.pin === 'new') && (shown === undefined || (entry.currentDefinition !== undefined && renderDefinition(entry.currentDefinition) === shown))
+            ? { name: entry.name, ...(entry.exposedName ? { exposedName: entry.exposedName } : {}), visibility: entry.visibility === 'blocked' && !entry.exposedName ? 'visible' : entry.visibility, pin: 'pinned', ...(entry.description ? { description: entry.description } : {}) }
+            : entry,
+        ),
+      );
+    }
+    this.changed();
+  }
+
   dispose(): void {
     void this.hostGateway.dispose();
     for (const disposable of this.disposables) disposable.dispose();
@@ -164,13 +210,22 @@ export class GatekitExtension implements vscode.Disposable {
       this.changed();
     });
     controlServer.onTraffic(({ session, params }) => this.traffic.add(session.identity.sessionId, params.events, params.dropped));
+    const showFilter = (): void => {
+      if (this.trafficTree) this.trafficTree.message = this.trafficView.message();
+      void vscode.commands.executeCommand('setContext', 'gatekit.trafficFiltered', this.trafficView.filtering);
+    };
+    this.disposables.push(this.trafficView.onDidChangeTreeData(showFilter), this.trafficView.onDidChangeFilter(showFilter));
     controlServer.onServerStatus(() => this.changed());
     controlServer.onToolInventory(() => this.changed());
     this.hostGateway.onDidExit(() => this.changed());
+    this.disposables.push(this.bypass.onDidChange(() => this.changed()));
+    void this.bypass.scan();
     void this.configChanged(settings.effective);
   }
 
   private changed(): void {
+    this.attention.update();
+    this.updateToolBudget();
     this.serversView.refresh();
     this.updateStatusBar();
     this.stateEmitter.fire();
@@ -187,8 +242,12 @@ export class GatekitExtension implements vscode.Disposable {
     if (config.state === 'ready') this.lastGood = config;
     else if (config.state === 'empty') this.lastGood = undefined;
     if (this.lastGood?.version !== previous?.version) {
-      this.log.info(this.lastGood ? `configuration ${this.lastGood.version}: ${this.lastGood.serverNames.join(', ')}` : 'no MCP servers configured');
-      this.provider.changed();
+      const relaunch = this.provider.changed();
+      this.log.info(
+        this.lastGood
+          ? `configuration ${this.lastGood.version}: ${this.lastGood.serverNames.join(', ')}${relaunch ? '' : ' (applied live: the server definition VS Code runs is unchanged)'}`
+          : 'no MCP servers configured',
+      );
       if (this.lastGood === undefined) {
         await this.hostGateway.stop();
       } else if (!this.hostGateway.running) {
@@ -259,8 +318,30 @@ export class GatekitExtension implements vscode.Disposable {
     });
   }
 
-  private notices(): { text: string; icon: string }[] {
-    const notices: { text: string; icon: string }[] = [];
+  private updateToolBudget(): void {
+    const { exposed, limit, byServer } = this.toolBudget();
+    if (this.serversTree) this.serversTree.description = exposed > 0 ? `${exposed}/${limit} tools` : undefined;
+    const over = exposed > limit;
+    if (over && !this.overBudget) {
+      const largest = [...byServer].sort((a, b) => b.exposed - a.exposed)[0];
+      const message = `Gatekit exposes ${exposed} tools, more than the ${limit} VS Code sends with a chat request: some are left out. Hide the tools of a server you do not need${largest ? ` (${largest.server} has ${largest.exposed})` : ''}.`;
+      this.log.warn(message);
+      this.attention.notifications.push({ message, actions: ['Show Servers'] });
+      void vscode.window.showWarningMessage(message, 'Show Servers').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('gatekit.showServers');
+      });
+    }
+    this.overBudget = over;
+  }
+
+  private notices(): { text: string; icon: string; command?: string }[] {
+    const notices: { text: string; icon: string; command?: string }[] = [];
+    // With nothing configured the view stays empty so VS Code shows the welcome (Import) instead.
+    for (const { label, servers } of this.settings.effective.state === 'empty' ? [] : this.bypass.bypassing) {
+      notices.push({ text: `${servers.length} server${servers.length === 1 ? '' : 's'} in ${label} bypass${servers.length === 1 ? 'es' : ''} Gatekit: import`, icon: 'warning', command: 'gatekit.importMcpJson' });
+    }
+    const budget = this.toolBudget();
+    if (budget.exposed > budget.limit) notices.push({ text: `${budget.exposed} tools exposed, over VS Code's ${budget.limit} per request: hide a server's tools (right-click it)`, icon: 'warning' });
     if (this.settings.ignoringUntrustedWorkspaceValues) notices.push({ text: 'Workspace servers and plugins are ignored until you trust this workspace', icon: 'workspace-untrusted' });
     if (this.settings.effective.state === 'invalid' && this.lastGood) notices.push({ text: 'Gateways keep running the last valid configuration', icon: 'info' });
     return notices;
@@ -270,15 +351,51 @@ export class GatekitExtension implements vscode.Disposable {
     return this.statusSession()?.servers.find((s) => s.name === name);
   }
 
-  /** A server's tools as the Servers view shows them (the views gateway's inventory first). */
+  /**
+   * A server's tools as the Servers view shows them: the views gateway's inventory first, with any
+   * gateway's pending change of a tool in its place (a chat's server process may offer a changed
+   * definition the views gateway's process does not).
+   */
   toolsOf(name: string): ToolInventoryEntry[] | undefined {
-    const preferred = this.statusSession()?.inventories.get(name);
-    if (preferred) return preferred;
-    for (const session of this.controlServer.sessions()) {
-      const tools = session.inventories.get(name);
-      if (tools) return tools;
+    const preferred = this.statusSession();
+    // Every gateway's list counts: a chat's server process may offer tools the views gateway's does
+    // not (tools that depend on the client's capabilities, tools added later), and the model sees those.
+    const sessions = [...(preferred ? [preferred] : []), ...[...this.controlServer.sessions()].reverse().filter((s) => s !== preferred)];
+    let merged: ToolInventoryEntry[] | undefined;
+    const seen = new Set<string>();
+    for (const session of sessions) {
+      const inventory = session.inventories.get(name);
+      if (inventory === undefined) continue;
+      merged ??= [];
+      for (const tool of inventory) {
+        if (seen.has(tool.name)) continue;
+        seen.add(tool.name);
+        merged.push(tool);
+      }
     }
-    return undefined;
+    if (merged === undefined) return undefined;
+    const pending = this.attention.changesOf(name);
+    if (pending.length === 0) return merged;
+    const withPending = merged.map((tool) => pending.find((c) => c.tool.name === tool.name)?.tool ?? tool);
+    for (const change of pending) if (!seen.has(change.tool.name)) withPending.push(change.tool);
+    return withPending;
+  }
+
+  /** Tools the model gets through Gatekit (visible or renamed, every configured server) against VS Code's per-request limit. */
+  toolBudget(): { exposed: number; limit: number; byServer: { server: string; exposed: number }[] } {
+    const byServer = (this.lastGood?.serverNames ?? []).map((server) => ({
+      server,
+      exposed: (this.toolsOf(server) ?? []).filter((t) => (t.visibility === 'visible' || t.visibility === 'renamed') && t.pin !== 'changed' && t.pin !== 'new').length,
+    }));
+    return { exposed: byServer.reduce((sum, s) => sum + s.exposed, 0), limit: VSCODE_TOOL_LIMIT, byServer };
+  }
+
+  /** `server__tool (hidden)` for the tools of a server (every server when empty) the model does not get. */
+  private withheldTools(server: string): string[] {
+    const names = server ? [server] : (this.lastGood?.serverNames ?? []);
+    return names.flatMap((name) =>
+      (this.toolsOf(name) ?? []).filter((t) => t.visibility === 'hidden' || t.visibility === 'blocked').map((t) => `${namespacedName(name, t.name)} (${t.visibility}${t.reason ? `: ${t.reason.slice(0, 120)}` : ''})`),
+    );
   }
 
   private updateStatusBar(): void {
@@ -296,11 +413,17 @@ export class GatekitExtension implements vscode.Disposable {
       item.text = '$(warning) Gatekit';
       item.tooltip = `Gatekit: ${config.problems.length} configuration problem${config.problems.length === 1 ? '' : 's'}`;
       item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (this.attention.changes.length > 0) {
+      const count = this.attention.changes.length;
+      item.text = `$(warning) Gatekit ${running}/${names.length} · ${count} to review`;
+      item.tooltip = `Gatekit: ${count} tool definition${count === 1 ? '' : 's'} changed or new, blocked until you review ${count === 1 ? 'it' : 'them'} (click to review)`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
       item.text = `$(shield) Gatekit ${running}/${names.length}`;
       item.tooltip = `Gatekit: ${running} of ${names.length} servers running${failed ? `, ${failed} failed` : ''}; ${this.controlServer.sessions().filter((s) => s.identity.mode !== 'control-only').length} chat session(s)`;
       item.backgroundColor = failed > 0 ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     }
+    item.command = config.state === 'ready' && this.attention.changes.length > 0 ? 'gatekit.reviewToolChange' : 'gatekit.showServers';
     item.show();
   }
 }

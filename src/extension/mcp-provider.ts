@@ -1,5 +1,10 @@
 // Tells VS Code how to start the Gatekit gateway as an MCP server: one stdio server definition
-// running dist/gateway.js on the extension host's own Node, versioned by the config hash.
+// running dist/gateway.js on the extension host's own Node. Its version changes only with what a
+// running gateway cannot take over live (program, arguments, working folder): VS Code stops and
+// restarts a server whose definition changed, and every configuration change reaches running
+// gateways by hot reload instead. The configuration itself travels in the environment, read when
+// VS Code starts the server (resolveMcpServerDefinition), so a new start gets the newest.
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { ControlEnv } from '../shared/protocol';
 import type { EffectiveConfig } from './effective-config';
@@ -41,18 +46,27 @@ export class GatekitServerProvider implements vscode.McpServerDefinitionProvider
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeMcpServerDefinitions = this.changeEmitter.event;
 
+  /** The launch version VS Code was last told about (undefined: no definition). */
+  private announcedLaunch: string | undefined;
+
   constructor(private readonly sources: ServerProviderSources) {}
+
+  /** Hash of what only a new process can change: the program, its arguments and its working folder. */
+  private static launchVersion(command: string, args: readonly string[], cwd: string): string {
+    return createHash('sha256').update(JSON.stringify([command, args, cwd])).digest('hex').slice(0, 16);
+  }
 
   /** The definition VS Code gets now, or undefined when there is nothing to run. */
   definition(): vscode.McpStdioServerDefinition | undefined {
     const config = this.sources.config();
     if (config === undefined || config.config === undefined) return undefined;
+    const args = gatewayNodeArgs(this.sources.gatewayScript);
     const definition = new vscode.McpStdioServerDefinition(
       SERVER_LABEL,
       process.execPath,
-      gatewayNodeArgs(this.sources.gatewayScript),
+      args,
       gatewayEnvironment(config, this.sources.controlEnvironment()),
-      config.version,
+      GatekitServerProvider.launchVersion(process.execPath, args, config.workingFolder),
     );
     definition.cwd = vscode.Uri.file(config.workingFolder);
     return definition;
@@ -68,9 +82,17 @@ export class GatekitServerProvider implements vscode.McpServerDefinitionProvider
     return this.definition() ?? (server.label === SERVER_LABEL ? undefined : server);
   }
 
-  /** The definition changed (new configuration version, or none any more). */
-  changed(): void {
+  /**
+   * The configuration changed. VS Code hears of it only when the server must start anew (a new
+   * launch version, or a definition appearing or going): anything else the gateways apply live.
+   * Returns true when VS Code was told.
+   */
+  changed(): boolean {
+    const launch = this.definition()?.version;
+    if (launch === this.announcedLaunch) return false;
+    this.announcedLaunch = launch;
     this.changeEmitter.fire();
+    return true;
   }
 
   dispose(): void {

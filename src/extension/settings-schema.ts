@@ -1,6 +1,7 @@
 // The `gatekit.*` settings as zod schemas (built from the one config schema), and the
 // `contributes.configuration` JSON schema generated from them for package.json. Plain Node.
 import * as z from 'zod';
+import { pluginsJsonSchema } from './plugin-schema';
 import { oauthSchema, pluginsSchema, sandboxSchema, upstreamNameSchema } from '../config/schema';
 import { remoteUrlProblem } from '../shared/remote-url';
 
@@ -126,7 +127,10 @@ export function configurationContribution(): { title: string; properties: Record
   const properties: Record<string, Record<string, unknown>> = {};
   let order = 0;
   for (const [key, definition] of Object.entries(SETTINGS) as [SettingKey, SettingDefinition][]) {
-    const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const { $schema: _ignored, ...generated } = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    const sections = (generated.properties ?? {}) as Record<string, { description?: string }>;
+    // Handler names offered with their descriptions (the zod schema only knows "a string").
+    const jsonSchema = key === 'gatekit.plugins' ? pluginsJsonSchema((section) => sections[section]?.description, true) : generated;
     properties[key] = {
       ...jsonSchema,
       default: definition.default,

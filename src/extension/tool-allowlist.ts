@@ -97,3 +97,36 @@ export function allowTool(list: readonly unknown[] | undefined, tool: string, kn
   next[index] = withTools(entry, allowed);
   return next;
 }
+
+/**
+ * The server's middleware list with an empty allowlist: none of its tools reach the model (the tool
+ * budget's one-click "hide this server's tools"). Tools are then allowed back one by one, or all
+ * at once with {@link showAllTools}. Returns undefined when the allowlist is empty already.
+ */
+export function hideAllTools(list: readonly unknown[] | undefined): unknown[] | undefined {
+  const next = [...(list ?? [])];
+  const index = activeAllowlistIndex(next);
+  if (index >= 0) {
+    if (toolsOf(next[index] as PluginEntry).length === 0) return undefined;
+    next[index] = withTools(next[index] as PluginEntry, []);
+    return next;
+  }
+  const disabled = next.findIndex(isAllowlistPlugin);
+  if (disabled >= 0) {
+    const entry = next[disabled] as PluginEntry;
+    const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
+    next[disabled] = { ...entry, config: { ...config, [LIST_OPTION]: [] } };
+  } else {
+    next.push({ handler: ALLOWLIST_HANDLER, config: { [LIST_OPTION]: [] } });
+  }
+  return next;
+}
+
+/** Undoes {@link hideAllTools}: drops an empty allowlist. Undefined when the active allowlist is not empty (or there is none). */
+export function showAllTools(list: readonly unknown[] | undefined): unknown[] | undefined {
+  const next = [...(list ?? [])];
+  const index = activeAllowlistIndex(next);
+  if (index < 0 || toolsOf(next[index] as PluginEntry).length > 0) return undefined;
+  next.splice(index, 1);
+  return next;
+}

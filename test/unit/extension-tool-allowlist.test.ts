@@ -1,7 +1,7 @@
 // Hide Tool / Allow Tool edit the allowlist of whichever plugin's descriptor declares one
 // (`offers.toolAllowlist`); the extension names no plugin. These pin down the edits.
 import assert from 'node:assert/strict';
-import { allowTool, hideTool, isToolAllowed } from '../../src/extension/tool-allowlist';
+import { allowTool, hideAllTools, hideTool, isToolAllowed, showAllTools } from '../../src/extension/tool-allowlist';
 import { toolAllowlistPlugin } from '../../src/plugins/descriptors';
 
 describe('extension: tool allowlist edits', () => {
@@ -37,5 +37,15 @@ describe('extension: tool allowlist edits', () => {
     const list = [{ handler: 'tool_manager', config: { enabled: false, tools: [] } }];
     assert.equal(isToolAllowed(list, 'anything'), true);
     assert.deepEqual(hideTool(list, 'b', ['a', 'b']), [{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]);
+  });
+});
+
+describe('hiding and showing all tools of a server (tool budget)', () => {
+  it('writes an empty allowlist, switches a disabled one on, and removes it again', () => {
+    assert.deepEqual(hideAllTools(undefined), [{ handler: 'tool_manager', config: { tools: [] } }]);
+    assert.deepEqual(hideAllTools([{ handler: 'tool_manager', config: { enabled: false, tools: [{ tool: 'a' }] } }]), [{ handler: 'tool_manager', config: { tools: [] } }]);
+    assert.equal(hideAllTools([{ handler: 'tool_manager', config: { tools: [] } }]), undefined, 'hidden already');
+    assert.deepEqual(showAllTools([{ handler: 'other' }, { handler: 'tool_manager', config: { tools: [] } }]), [{ handler: 'other' }]);
+    assert.equal(showAllTools([{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]), undefined, 'a real allowlist is not thrown away');
   });
 });

@@ -1,5 +1,5 @@
 // The views' context actions against the real gateway: Hide Tool / Allow Tool (tool_manager settings,
-// carried to the running views gateway by hot reload), the diff shown before approving a changed tool
+// carried to the running views gateway by hot reload), the JSON diff the review of a changed tool opens, approving a changed tool
 // definition, and Copy as JSON of an exchange.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,11 +11,12 @@ import type { GatewaySession } from '../../src/extension/control-server';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 import { allowTool, hideTool, isToolAllowed } from '../../src/extension/tool-allowlist';
 import type { ServersNode } from '../../src/extension/views/servers-view';
+import type { ToolReview } from '../../src/extension/views/tool-review-panel';
 import { TOOL_DEFINITION_SCHEME } from '../../src/extension/views/tool-definition-document';
 import { renderEntry } from '../../src/extension/views/traffic-document';
 import type { TrafficNode } from '../../src/extension/views/traffic-view';
 import type { ToolInventoryEntry } from '../../src/shared/protocol';
-import { fixtureServer, gatekit, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { fixtureServer, gatekit, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor, configVersionOf } from './helpers';
 
 describe('tool_manager allowlist edits (Hide Tool / Allow Tool)', () => {
   const known = ['echo', 'whoami', 'slow'];
@@ -204,7 +205,7 @@ describe('context actions of the views, against the real gateway', function () {
       chat = await startLikeVsCode(definition);
       session = await waitFor(
         'the chat gateway on the control link',
-        () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.startedByExtension && s.identity.configVersion === definition.version),
+        () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.startedByExtension && s.identity.configVersion === configVersionOf(definition)),
         stateEvents(extension),
       );
     });
@@ -229,8 +230,9 @@ describe('context actions of the views, against the real gateway', function () {
 
       const node: ServersNode = { kind: 'tool', server: 'fixture', tool: echo };
       assert.equal(extension.serversView.getTreeItem(node).contextValue, 'tool.blocked.pinChanged');
-      const approved = await vscode.commands.executeCommand<number>('gatekit.approveToolChanges', node, { confirm: false });
-      assert.equal(approved, 1);
+      const review = await vscode.commands.executeCommand<ToolReview>('gatekit.reviewToolChange', node);
+      assert.ok(review, 'the review opens');
+      await review.handleMessage({ type: 'jsonDiff' });
 
       const diff = await waitFor('the diff editor of the two definitions', () => {
         const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.scheme === TOOL_DEFINITION_SCHEME);
@@ -245,6 +247,7 @@ describe('context actions of the views, against the real gateway', function () {
       assert.equal(JSON.parse(original.getText()).description, 'Echoes the given text back.');
       assert.equal(JSON.parse(modified.getText()).description, 'Echoes the given text back. (changed)');
       assert.notEqual(vscode.workspace.fs.isWritableFileSystem(TOOL_DEFINITION_SCHEME), true, 'read-only documents');
+      assert.equal(await vscode.commands.executeCommand<number>('gatekit.approveToolChanges', node, { confirm: false }), 1);
 
       const afterApproval = await toolNames();
       assert.ok(afterApproval.includes('fixture__echo'), `approved: listed again; tools: ${afterApproval.join(', ')}; inventories: ${JSON.stringify(extension.sessions().map((s) => [s.identity.mode, s.inventories.get('fixture')?.find((t) => t.name === 'echo')]))}; gateway stderr: ${chat.stderr()}`);

@@ -137,3 +137,8 @@ export function fixtureServer(extension: GatekitExtension, name = 'fixture', ...
     env: { ELECTRON_RUN_AS_NODE: '1' },
   };
 }
+
+/** The configuration version a definition starts the gateway with (its `version` is the launch version). */
+export function configVersionOf(definition: vscode.McpStdioServerDefinition): string {
+  return String(definition.env.GATEKIT_CONFIG_VERSION);
+}

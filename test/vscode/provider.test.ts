@@ -1,11 +1,11 @@
 // The MCP server definition VS Code gets, started exactly as VS Code starts it and driven by the MCP
 // SDK client against the real memory server; its traffic reaches the views over the control link.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
-import { gatekit, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { configVersionOf, gatekit, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
 
 describe('MCP server definition provider', () => {
   let extension: GatekitExtension;
@@ -39,31 +39,44 @@ describe('MCP server definition provider', () => {
     // The V8 flag the gateway's shebang declares comes along (a busy gateway stays near 80 MB).
     assert.deepEqual(definition.args, ['--max-semi-space-size=2', path.join(extension.context.extensionPath, 'dist', 'gateway.js')]);
     assert.equal(definition.env.ELECTRON_RUN_AS_NODE, '1');
-    assert.equal(definition.version, extension.settings.effective.version);
-    assert.equal(definition.env.GATEKIT_CONFIG_VERSION, definition.version);
+    assert.equal(definition.env.GATEKIT_CONFIG_VERSION, extension.settings.effective.version);
+    assert.match(String(definition.version), /^[0-9a-f]{16}$/, 'the launch version');
     assert.equal(typeof definition.env.GATEKIT_CONTROL_TOKEN, 'string');
     assert.deepEqual(JSON.parse(String(definition.env.GATEKIT_CONFIG_JSON)).proxy.upstreams.map((u: { name: string }) => u.name), ['memory']);
   });
 
-  it('gives a new version, and says so, when the configuration changes', async () => {
-    const before = extension.provider.definition()!.version;
-    const fired = new Promise<void>((resolve) => {
-      const subscription = extension.provider.onDidChangeMcpServerDefinitions(() => {
-        subscription.dispose();
-        resolve();
+  it('keeps the definition VS Code runs when a change applies live, and starts anew with the newest configuration', async () => {
+    const before = extension.provider.definition()!;
+    let fired = 0;
+    const subscription = extension.provider.onDidChangeMcpServerDefinitions(() => fired++);
+    try {
+      // New filters, an audit log and a second server: all applied by hot reload.
+      await setUserSettings(extension, {
+        upstreams: [memoryServer(extension), memoryServer(extension, 'memory-two')],
+        plugins: {
+          security: { _global: [{ handler: 'basic_secrets_filter', config: { action: 'redact' } }] },
+          auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: auditFile } }] },
+        },
       });
-    });
-    await setUserSettings(extension, {
-      upstreams: [memoryServer(extension)],
-      plugins: {
-        security: { _global: [{ handler: 'basic_secrets_filter', config: { action: 'redact' } }] },
-        auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: auditFile } }] },
-      },
-    });
-    await fired;
-    const after = extension.provider.definition()!.version;
-    assert.notEqual(after, before);
-    assert.equal(after, extension.settings.effective.version);
+      await setUserSettings(extension, {
+        upstreams: [memoryServer(extension)],
+        plugins: {
+          security: { _global: [{ handler: 'basic_secrets_filter', config: { action: 'redact' } }] },
+          auditing: { _global: [{ handler: 'audit_jsonl', config: { output_file: auditFile } }] },
+        },
+      });
+    } finally {
+      subscription.dispose();
+    }
+    assert.equal(fired, 0, 'VS Code was not told to restart its server');
+    const after = extension.provider.definition()!;
+    assert.equal(after.version, before.version, 'the same launch version');
+    assert.notEqual(configVersionOf(after), configVersionOf(before), 'a new configuration');
+    assert.equal(configVersionOf(after), extension.settings.effective.version);
+    // Started now (resolveMcpServerDefinition runs right before a start), a gateway gets the newest configuration.
+    const resolved = extension.provider.resolveMcpServerDefinition(before);
+    assert.equal(configVersionOf(resolved!), extension.settings.effective.version);
+    assert.deepEqual(JSON.parse(String(resolved!.env.GATEKIT_CONFIG_JSON)).plugins.auditing._global[0].config.output_file, auditFile);
   });
 
   it('keeps offering the last valid definition while the settings are invalid', async () => {
@@ -134,5 +147,25 @@ describe('MCP server definition provider', () => {
   it('copies a command line that runs the gateway for other MCP clients', async () => {
     const command = await vscode.commands.executeCommand<string>('gatekit.copyGatewayCommand');
     assert.match(command, /^node \S*gateway\.js --config \S+\.json$/);
+  });
+
+  it('never writes an ${input:} secret into the exported configuration unless told to', async () => {
+    const secret = `sek$rit-${Date.now()}`;
+    await extension.settings.storeInput('api-token', secret);
+    await setUserSettings(extension, { upstreams: [{ ...memoryServer(extension), env: { ...(memoryServer(extension).env as Record<string, string>), API_TOKEN: '${input:api-token}' } }] });
+    // In env values the configuration holds '$' doubled (the gateway expands $VAR there).
+    const asConfigured = secret.replace('$', '$$$$');
+    await waitFor('the stored secret in the configuration', () => JSON.stringify(extension.lastGood?.config ?? {}).includes(asConfigured), stateEvents(extension));
+    const command = await vscode.commands.executeCommand<string>('gatekit.copyGatewayCommand', { secrets: 'omit' });
+    const file = /--config (\S+\.json)$/.exec(command)?.[1];
+    assert.ok(file, command);
+    const exported = readFileSync(file, 'utf8');
+    assert.ok(!exported.includes(secret) && !exported.includes(asConfigured), 'the secret is not in the file');
+    assert.equal(JSON.parse(exported).proxy.upstreams[0].env.API_TOKEN, '${MCP_INPUT_API_TOKEN}');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    await vscode.commands.executeCommand<string>('gatekit.copyGatewayCommand', { secrets: 'include' });
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).proxy.upstreams[0].env.API_TOKEN, asConfigured, 'written only when told to');
+    rmSync(file, { force: true });
   });
 });

@@ -4,7 +4,10 @@
 import { existsSync, watch } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { gatekit, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import type { GatekitExtension } from '../../src/extension/gatekit-extension';
+import { configVersionOf, fixtureServer, gatekit, memoryServer, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
 
 function waitForFile(file: string, ms: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -56,8 +59,48 @@ export async function run(): Promise<void> {
     if (serverNode) await extension.serversTree?.reveal(serverNode, { expand: true, focus: false, select: false });
     console.log('[gatekit-screenshot] ready');
     await waitForFile(path.join(runDir, 'screenshot-taken'), 90_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The filtered traffic: what Gatekit changed, list calls hidden.
+    await vscode.commands.executeCommand('gatekit.filterTraffic', { decisions: ['redacted', 'blocked'] });
+    await shot(runDir, 'gatekit-traffic-filtered');
+    await vscode.commands.executeCommand('gatekit.clearTrafficFilter');
   } finally {
     await client.close();
     await resetSettings(extension);
+  }
+  await changedToolScenes(extension, runDir);
+}
+
+/** Asks the driver for a picture of the workbench as it is, and waits until it is taken. */
+async function shot(runDir: string, name: string): Promise<void> {
+  console.log(`[gatekit-screenshot] shot ${name}`);
+  await waitForFile(path.join(runDir, `screenshot-taken-${name}`), 60_000);
+}
+
+/** A tool definition changes under a chat session: the alert, then its review. */
+async function changedToolScenes(extension: GatekitExtension, runDir: string): Promise<void> {
+  const pinDir = mkdtempSync(path.join(os.tmpdir(), 'gatekit-shot-pins-'));
+  await setUserSettings(extension, {
+    upstreams: [fixtureServer(extension, 'fixture', '--mutate-description', '--description', 'Echoes the given text back.\u200B')],
+    plugins: { security: { _global: [{ handler: 'tool_pinning', config: { lockfile: path.join(pinDir, 'pins.json') } }] } },
+  });
+  const definition = extension.provider.definition()!;
+  const { client } = await startLikeVsCode(definition);
+  try {
+    await waitFor('the chat gateway', () => extension.sessions().some((s) => s.identity.configVersion === configVersionOf(definition) && s.identity.mode === 'stdio'), stateEvents(extension));
+    await client.listTools();
+    await client.callTool({ name: 'fixture__change_tools', arguments: {} });
+    await client.listTools();
+    await waitFor('echo waiting for review', () => extension.attention.find('fixture', 'echo'), stateEvents(extension), 30_000);
+    await vscode.commands.executeCommand('gatekit.showServers');
+    const server = extension.serversView.getChildren().find((n) => n.kind === 'server');
+    if (server) await extension.serversTree?.reveal(server, { expand: true, focus: false, select: false });
+    await shot(runDir, 'gatekit-alert');
+    await vscode.commands.executeCommand('gatekit.reviewToolChange', { server: 'fixture', tool: 'echo' });
+    await shot(runDir, 'gatekit-review');
+  } finally {
+    await client.close();
+    await resetSettings(extension);
+    rmSync(pinDir, { recursive: true, force: true });
   }
 }

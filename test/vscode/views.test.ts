@@ -101,7 +101,7 @@ describe('views fed over the control link', function () {
         startedByExtension: true,
         cwd: process.cwd(),
         startedAt: Date.now(),
-        configVersion: String(definition.version),
+        configVersion: String(definition.env.GATEKIT_CONFIG_VERSION),
       },
       log: () => undefined,
     });
@@ -126,10 +126,12 @@ describe('views fed over the control link', function () {
   it('shows server health and what the policy does to each tool', async () => {
     const item = await waitFor('memory running', () => {
       const candidate = extension.serversView.getTreeItem(serverNode());
-      return String(candidate.description).startsWith('running') ? candidate : undefined;
+      return String(candidate.description).includes('running') ? candidate : undefined;
     }, stateEvents(extension));
     assert.equal(item.label, 'memory');
-    assert.equal(item.description, 'running · 3 tools, 1 hidden, 1 changed');
+    // write_graph waits for review: that comes first, and the server is a warning.
+    assert.equal(item.description, '1 to review · running · 3 tools, 1 hidden, 1 changed');
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
     const tools = extension.serversView.getChildren(serverNode()).map((node) => extension.serversView.getTreeItem(node));
     const byLabel = new Map(tools.map((t) => [labelText(t), t]));
     assert.deepEqual([...byLabel.keys()].sort(), ['memory__add', 'memory__delete_entities', 'memory__read_graph', 'memory__write_graph']);
@@ -140,7 +142,7 @@ describe('views fed over the control link', function () {
     assert.equal(byLabel.get('memory__delete_entities')!.contextValue, 'tool.hidden');
     assert.equal(byLabel.get('memory__add')!.contextValue, 'tool.renamed');
     assert.equal(byLabel.get('memory__read_graph')!.contextValue, 'tool.visible');
-    assert.equal(extension.statusBar.text, '$(shield) Gatekit 1/1');
+    assert.equal(extension.statusBar.text, '$(warning) Gatekit 1/1 · 1 to review');
   });
 
   it('warns on a server that offers resources another server offers too', async () => {
@@ -150,7 +152,7 @@ describe('views fed over the control link', function () {
       const candidate = extension.serversView.getTreeItem(serverNode());
       return String(candidate.description).includes('ambiguous') ? candidate : undefined;
     }, stateEvents(extension));
-    assert.equal(item.description, 'running · 3 tools, 1 hidden, 1 changed · 2 ambiguous resources');
+    assert.equal(item.description, '1 to review · running · 3 tools, 1 hidden, 1 changed · 2 ambiguous resources');
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'warning');
     const tooltip = (item.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
     // appendText escapes Markdown (and spaces): compare the parts without special characters.
@@ -164,6 +166,7 @@ describe('views fed over the control link', function () {
     // This stand-in sends no definitions, so there is no diff; `confirm: false` skips the modal prompt.
     const approved = await vscode.commands.executeCommand<number>('gatekit.approveToolChanges', toolNode, { confirm: false });
     assert.equal(approved, 1);
+    assert.equal(extension.statusBar.text, '$(shield) Gatekit 1/1', 'nothing left to review');
     assert.deepEqual(gateway.approvals, [{ server: 'memory', tools: ['write_graph'] }]);
   });
 
@@ -179,7 +182,8 @@ describe('views fed over the control link', function () {
     const items = extension.trafficView.getChildren(session).map((n) => extension.trafficView.getTreeItem(n));
     assert.deepEqual(items.map((i) => (i.iconPath as vscode.ThemeIcon).id), ['circle-slash', 'shield', 'pass']);
     assert.equal(items[0]!.label, 'tools/call memory__read_graph');
-    assert.match(String(items[0]!.description), /^blocked by basic_secrets_filter · 3\.5 ms$/);
+    // The reason the gateway answered with, and the side that was stopped (no request reached the server).
+    assert.match(String(items[0]!.description), /^request blocked by basic_secrets_filter: Request blocked: Basic Secrets Filter · 3\.5 ms$/);
     assert.equal(items[0]!.command?.command, 'gatekit.openTrafficEntry');
   });
 

@@ -9,18 +9,20 @@ export const SERVERS_VIEW_ID = 'gatekit.servers';
 
 export type ServersNode =
   | { kind: 'problem'; problem: LocatedConfigProblem }
-  | { kind: 'notice'; text: string; icon: string }
+  | { kind: 'notice'; text: string; icon: string; command?: string }
   | { kind: 'server'; name: string }
   | { kind: 'tool'; server: string; tool: ToolInventoryEntry };
 
 /** What the view shows, supplied by the extension. */
 export interface ServersSource {
   problems(): readonly LocatedConfigProblem[];
-  notices(): readonly { text: string; icon: string }[];
+  notices(): readonly { text: string; icon: string; command?: string }[];
   /** Configured server names, in config order. */
   serverNames(): readonly string[];
   status(server: string): ServerStatus | undefined;
   tools(server: string): readonly ToolInventoryEntry[] | undefined;
+  /** How many of the server's tool definitions wait for review (any gateway's report). */
+  pendingChanges(server: string): number;
 }
 
 const STATE_ICONS: Record<ServerState, [string, string | undefined]> = {
@@ -96,8 +98,10 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       }
       case 'notice': {
         const item = new vscode.TreeItem(node.text);
-        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.iconPath = new vscode.ThemeIcon(node.icon, node.icon === 'warning' ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
+        item.tooltip = node.text;
         item.contextValue = 'notice';
+        if (node.command) item.command = { command: node.command, title: node.text };
         return item;
       }
       case 'server':
@@ -118,10 +122,13 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     item.id = `server:${name}`;
     const state = status?.state;
     const ambiguous = ambiguousResources(status);
-    // A running server that shares resources with another is a warning: those reads are refused.
-    const [icon, color] = state === 'running' && ambiguous.length ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    const pending = this.source.pendingChanges(name);
+    // A running server that shares resources with another, or has tool changes to review, is a
+    // warning: those reads and calls are refused.
+    const [icon, color] = state === 'running' && (ambiguous.length || pending) ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [state ?? 'not started'];
+    if (pending) parts.unshift(`${pending} to review`);
     if (tools) parts.push(toolSummary(tools));
     if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
     if (status?.detail && state !== 'running') parts.push(status.detail);
@@ -131,7 +138,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${namespacedName(name, '<uri>')}):\n`);
       item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
     }
-    const changed = tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false;
+    if (pending) item.tooltip.appendText(`\n\n${pending} tool definition${pending === 1 ? '' : 's'} changed or new: calls are refused until you review and approve ${pending === 1 ? 'it' : 'them'}.`);
+    const changed = pending > 0 || (tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false);
     item.contextValue = changed ? 'server.pinChanged' : 'server';
     return item;
   }
@@ -189,6 +197,9 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   item.tooltip = tooltip;
   // `tool.<visibility>[.pinChanged]`: the menus offer Hide on visible and renamed tools, Allow on
   // hidden ones, Approve on changed or new definitions.
-  item.contextValue = `tool.${tool.visibility}${tool.pin === 'changed' || tool.pin === 'new' ? '.pinChanged' : ''}`;
+  const pending = tool.pin === 'changed' || tool.pin === 'new';
+  item.contextValue = `tool.${tool.visibility}${pending ? '.pinChanged' : ''}`;
+  // Clicking a changed tool opens its review.
+  if (pending) item.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server, tool: tool.name }] };
   return item;
 }

@@ -4,6 +4,13 @@ import * as vscode from 'vscode';
 import type { TrafficDecision, TrafficEvent } from '../../shared/protocol';
 import { namespacedName } from '../../shared/namespacing';
 import type { TrafficEntry, TrafficSession, TrafficStore } from '../traffic-store';
+import { describeFilter, explainChange, isFilterActive, matchesFilter, type TrafficFilter } from '../traffic-filter';
+
+/** What the view needs beyond the traffic itself: the tools the policy withholds (for tools/list rows). */
+export interface TrafficContext {
+  /** `server__tool (hidden)` for each tool of `server` (every server when empty) the model does not get. */
+  withheldTools(server: string): string[];
+}
 
 export const TRAFFIC_VIEW_ID = 'gatekit.traffic';
 /** Command run when an exchange is selected. */
@@ -31,14 +38,24 @@ export function exchangeTitle(event: TrafficEvent): string {
   return event.method;
 }
 
-/** `server · blocked by plugin · 12 ms`: the decision in one short line. */
+/** `response blocked by basic_pii_filter: PII detected (email) · 12 ms`: the decision in one short line. */
 export function exchangeSummary(event: TrafficEvent): string {
   const parts: string[] = [];
   if (event.server && event.tool === undefined) parts.push(event.server);
-  if (event.decision === 'allowed') parts.push(event.direction.startsWith('notification') ? 'notification' : 'allowed');
-  else parts.push(event.plugin ? `${event.decision} by ${event.plugin}` : event.decision);
+  if (event.decision === 'allowed') {
+    parts.push(event.direction.startsWith('notification') ? 'notification' : 'allowed');
+  } else {
+    const { side, reason } = explainChange(event);
+    parts.push(`${side ? `${side} ` : ''}${event.decision}${event.plugin ? ` by ${event.plugin}` : ''}${reason ? `: ${reason}` : ''}`);
+  }
   if (event.durationMs !== undefined) parts.push(`${event.durationMs < 10 ? event.durationMs.toFixed(1) : Math.round(event.durationMs)} ms`);
   return parts.join(' · ');
+}
+
+/** Who sent the side of the exchange where the change happened. */
+function sideDirection(event: TrafficEvent, side: 'request' | 'response'): string {
+  const clientAsks = event.direction === 'client_to_server' || event.direction === 'notification_to_server';
+  return (side === 'request') === clientAsks ? 'client → server' : 'server → client';
 }
 
 function sessionLabel(session: TrafficSession): string {
@@ -53,11 +70,53 @@ export class TrafficTreeProvider implements vscode.TreeDataProvider<TrafficNode>
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly sessionNodes = new Map<string, TrafficNode>();
   private readonly subscription: { dispose(): void };
+  private filterState: TrafficFilter = {};
+  private readonly filterEmitter = new vscode.EventEmitter<TrafficFilter>();
 
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  /** The filter changed (the view's message and context keys follow it). */
+  readonly onDidChangeFilter = this.filterEmitter.event;
 
-  constructor(private readonly store: TrafficStore) {
+  constructor(
+    private readonly store: TrafficStore,
+    private readonly context: TrafficContext = { withheldTools: () => [] },
+  ) {
     this.subscription = store.onDidChange(() => this.scheduleRefresh());
+  }
+
+  get filter(): TrafficFilter {
+    return this.filterState;
+  }
+
+  /** Replaces the filter and repaints at once. */
+  setFilter(filter: TrafficFilter): void {
+    this.filterState = { ...filter };
+    this.filterEmitter.fire(this.filterState);
+    this.refresh();
+  }
+
+  /** `Showing 3 of 40 exchanges (blocked · "secret")`, or undefined when nothing is filtered out. */
+  message(): string | undefined {
+    let total = 0;
+    let shown = 0;
+    for (const session of this.visibleSessions()) {
+      total += session.entries.length;
+      shown += session.entries.filter((e) => matchesFilter(e.event, this.filterState)).length;
+    }
+    if (total === shown) return undefined;
+    const what = describeFilter(this.filterState);
+    const lists = this.filterState.showListCalls ? '' : 'list calls hidden';
+    return `Showing ${shown} of ${total} exchanges${what || lists ? ` (${[what, lists].filter(Boolean).join('; ')})` : ''}`;
+  }
+
+  /** True when an exchange passes the current filter. */
+  shows(entry: TrafficEntry): boolean {
+    return matchesFilter(entry.event, this.filterState);
+  }
+
+  /** True while a decision/server/tool/text filter is set (list calls aside). */
+  get filtering(): boolean {
+    return isFilterActive(this.filterState);
   }
 
   /** Sessions with traffic (or a connected chat session), newest first. */
@@ -75,6 +134,7 @@ export class TrafficTreeProvider implements vscode.TreeDataProvider<TrafficNode>
     const children: TrafficNode[] = [];
     for (let i = session.entries.length - 1; i >= 0; i--) {
       const entry = session.entries[i]!;
+      if (!matchesFilter(entry.event, this.filterState)) continue;
       children.push({ kind: 'entry', entryId: entry.id, sessionId: session.id });
     }
     return children;
@@ -106,7 +166,7 @@ export class TrafficTreeProvider implements vscode.TreeDataProvider<TrafficNode>
     }
     const entry = this.store.entry(node.entryId);
     if (entry === undefined) return new vscode.TreeItem('(dropped)');
-    return entryItem(entry);
+    return entryItem(entry, this.context);
   }
 
   /** Re-reads everything now (tests; the Clear command). */
@@ -122,6 +182,7 @@ export class TrafficTreeProvider implements vscode.TreeDataProvider<TrafficNode>
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
     this.subscription.dispose();
     this.changeEmitter.dispose();
+    this.filterEmitter.dispose();
   }
 
   private sessionNode(sessionId: string): TrafficNode {
@@ -143,7 +204,7 @@ export class TrafficTreeProvider implements vscode.TreeDataProvider<TrafficNode>
   }
 }
 
-function entryItem(entry: TrafficEntry): vscode.TreeItem {
+function entryItem(entry: TrafficEntry, context: TrafficContext): vscode.TreeItem {
   const event = entry.event;
   const item = new vscode.TreeItem(exchangeTitle(event), vscode.TreeItemCollapsibleState.None);
   item.id = `entry:${entry.id}`;
@@ -156,7 +217,13 @@ function entryItem(entry: TrafficEntry): vscode.TreeItem {
   tooltip.appendMarkdown(`${new Date(event.timestamp).toLocaleString()} · ${event.direction.replaceAll('_', ' ')}\n\n`);
   if (event.server) tooltip.appendMarkdown(`server: \`${event.server}\`\n\n`);
   if (event.plugin) tooltip.appendMarkdown(`plugin: \`${event.plugin}\`\n\n`);
-  if (event.reason) tooltip.appendText(`reason: ${event.reason}\n\n`);
+  const { side, reason } = explainChange(event);
+  if (side) tooltip.appendText(`${event.decision} in the ${side} (${sideDirection(event, side)})\n\n`);
+  if (reason) tooltip.appendText(`reason: ${reason}\n\n`);
+  if (event.method === 'tools/list' && event.direction === 'client_to_server') {
+    const withheld = context.withheldTools(event.server);
+    if (withheld.length) tooltip.appendText(`withheld from the model by the policy: ${withheld.slice(0, 30).join(', ')}${withheld.length > 30 ? `, and ${withheld.length - 30} more` : ''}\n\n`);
+  }
   if (event.errorCode !== undefined) tooltip.appendMarkdown(`error code: ${event.errorCode}\n\n`);
   if (event.durationMs !== undefined) tooltip.appendMarkdown(`duration: ${event.durationMs} ms`);
   item.tooltip = tooltip;

@@ -1,0 +1,26 @@
+// The schema of gatekit.yaml that editors validate with: every built-in plugin's options, and the
+// committed file in step with the descriptors.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { gatekitFileJsonSchema, pluginEntryJsonSchema } from '../../src/extension/plugin-schema';
+import { descriptorHandlers } from '../../src/plugins/descriptors';
+
+describe('gatekit.yaml JSON schema', () => {
+  it('has the options of every built-in plugin, closed to unknown keys, common options included', () => {
+    const entry = pluginEntryJsonSchema() as { allOf: { if: { properties: { handler: { const: string } } }; then: { properties: { config: { properties: Record<string, unknown>; additionalProperties: boolean } } } }[] };
+    assert.deepEqual(entry.allOf.map((a) => a.if.properties.handler.const).sort(), descriptorHandlers());
+    for (const branch of entry.allOf) {
+      const config = branch.then.properties.config;
+      assert.equal(config.additionalProperties, false);
+      for (const common of ['enabled', 'priority', 'critical']) assert.ok(common in config.properties, `${branch.if.properties.handler.const}: ${common}`);
+    }
+    const pii = entry.allOf.find((a) => a.if.properties.handler.const === 'basic_pii_filter')!.then.properties.config.properties.action as { enum: string[] };
+    assert.deepEqual(pii.enum, ['block', 'redact', 'audit_only']);
+  });
+
+  it('is what media/schemas/gatekit.schema.json holds (npm run gen:settings-schema)', () => {
+    const committed = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'media', 'schemas', 'gatekit.schema.json'), 'utf8'));
+    assert.deepEqual(committed, JSON.parse(JSON.stringify(gatekitFileJsonSchema())));
+  });
+});

@@ -1,0 +1,44 @@
+// The schema of gatekit.yaml / gatekit.json (issue #16 item 9, in part) in the real host: VS Code's
+// own JSON language service validates a gatekit.json against it (contributes.jsonValidation), so a
+// wrong plugin option is underlined before the gateway ever reads the file; the gatekit.plugins
+// setting offers the handler names with their descriptions.
+import * as assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor, workspaceFolder } from './helpers';
+
+describe('configuration schemas', () => {
+  const file = path.join(workspaceFolder(), 'gatekit.json');
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    rmSync(file, { force: true });
+  });
+
+  it('underlines an unknown action and an unknown option of a built-in plugin in gatekit.json', async () => {
+    writeFileSync(
+      file,
+      JSON.stringify({ plugins: { security: { _global: [{ handler: 'basic_pii_filter', config: { action: 'explode', pii_typoes: {} } }, { handler: 'basic_secrets_filter', config: { action: 'redact' } }] } } }, null, 2),
+    );
+    const document = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(document);
+    const diagnostics = await waitFor('the JSON language service\'s diagnostics', () => {
+      const list = vscode.languages.getDiagnostics(document.uri);
+      return list.length >= 2 ? list : undefined;
+    }, [(l) => vscode.languages.onDidChangeDiagnostics(l)], 30_000);
+    const lineOf = (text: string): number => document.getText().split('\n').findIndex((line) => line.includes(text));
+    const lines = diagnostics.map((d) => d.range.start.line);
+    assert.ok(lines.includes(lineOf('"explode"')), `the bad action is marked: ${JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message]))}`);
+    assert.ok(lines.includes(lineOf('pii_typoes')), 'the unknown option is marked');
+    assert.ok(!lines.includes(lineOf('"redact"')), 'a valid entry is not');
+  });
+
+  it('offers the built-in handler names with descriptions in the gatekit.plugins setting', () => {
+    const properties = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.configuration.properties;
+    const handler = properties['gatekit.plugins'].properties.security.additionalProperties.items.properties.handler;
+    const [names] = handler.anyOf as [{ enum: string[]; markdownEnumDescriptions: string[] }];
+    assert.ok(names.enum.includes('basic_pii_filter') && names.enum.includes('tool_manager'));
+    assert.equal(names.markdownEnumDescriptions.length, names.enum.length);
+  });
+});
