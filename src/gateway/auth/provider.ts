@@ -1,0 +1,310 @@
+// The OAuth client of one remote upstream in the standalone gateway: the SDK's OAuthClientProvider
+// (its `auth()` does discovery, registration, PKCE, the resource indicator and refresh), plus what
+// that SDK version leaves out: the metadata `issuer` echo (RFC 8414 §3.3) and the authorization
+// response `iss` check (RFC 9207), step-up on `insufficient_scope` even when a refresh token exists,
+// the union of scopes on re-authorization, and the sign-in itself (loopback redirect, browser, a
+// clear error for the client until the user has signed in).
+import { randomBytes } from 'node:crypto';
+import { auth, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { openInBrowser } from './browser';
+import { freeLoopbackPort, listenForRedirect, loopbackRedirectUrl, type RedirectListener } from './loopback';
+import type { OAuthTokenStore } from './token-store';
+
+/** The upstream's `oauth` options as the gateway uses them (config keys in snake_case map onto these). */
+export interface OAuthSettings {
+  /** A client registered by hand with the authorization server: no registration then. */
+  readonly clientId?: string | undefined;
+  readonly clientSecret?: string | undefined;
+  /** Scopes asked for when neither the server's challenge nor its metadata names any. */
+  readonly scopes?: readonly string[] | undefined;
+  /** The loopback port of the redirect URI; a free one is chosen (and kept with the registration) when absent. */
+  readonly redirectPort?: number | undefined;
+  /** An HTTPS URL serving our client ID metadata document, used where the server supports those. */
+  readonly clientMetadataUrl?: string | undefined;
+  /** Open the sign-in page in a browser (else only print it). */
+  readonly openBrowser: boolean;
+  /** How long a sign-in link stays valid before a new one is made. */
+  readonly signInTimeoutMs: number;
+}
+
+/** The upstream needs the user to sign in: the message is the one its client sees. */
+export class SignInRequiredError extends Error {
+  constructor(readonly authorizationUrl: string) {
+    super(`sign in: open ${authorizationUrl}`);
+    // The transport reports errors by name (it cannot import this chunk's classes from the core).
+    this.name = 'SignInRequiredError';
+  }
+}
+
+/** An authorization server that does not prove to be the one discovery named (RFC 8414 §3.3, RFC 9207). */
+export class IssuerMismatchError extends Error {
+  override name = 'IssuerMismatchError';
+}
+
+interface PendingSignIn {
+  readonly url: string;
+  readonly state: string;
+  readonly codeVerifier: string;
+  readonly listener: RedirectListener;
+}
+
+export interface OAuthProviderOptions {
+  readonly server: string;
+  readonly serverUrl: string;
+  readonly settings: OAuthSettings;
+  readonly store: OAuthTokenStore;
+  readonly log: (line: string) => void;
+  /** Sign-in completed and tokens are stored: reconnect the server (no gateway restart). */
+  readonly onAuthorized: () => void;
+  /** The upstream's own fetch (TLS and redirect policies), for the code exchange after sign-in. */
+  readonly fetch?: FetchLike | undefined;
+}
+
+export class GatewayOAuthProvider implements OAuthClientProvider {
+  private discovery: OAuthDiscoveryState | undefined;
+  /** The issuer whose record holds this server's grant (known after discovery, or from the store). */
+  private issuer: string | undefined;
+  private redirectPort: number | undefined;
+  private pending: PendingSignIn | undefined;
+  private stagedState: string | undefined;
+  private stagedVerifier: string | undefined;
+  /** Scope the server asked for in a 403 `insufficient_scope` challenge: refreshing cannot grant it. */
+  private stepUpScope: string | undefined;
+  /** Every scope asked for so far, so that re-authorization keeps what was granted (SEP-2350). */
+  private readonly requestedScopes = new Set<string>();
+  private disposed = false;
+
+  constructor(private readonly options: OAuthProviderOptions) {
+    this.redirectPort = options.settings.redirectPort;
+  }
+
+  get redirectUrl(): string {
+    // Read by auth() only after clientInformation(), which chooses the port when none is configured.
+    return loopbackRedirectUrl(this.redirectPort ?? 0);
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.options.settings.clientMetadataUrl;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    const scopes = this.options.settings.scopes;
+    return {
+      client_name: 'Gatekit',
+      redirect_uris: [this.redirectUrl],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: this.options.settings.clientSecret ? 'client_secret_basic' : 'none',
+      ...(scopes && scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
+    };
+  }
+
+  state(): string {
+    this.stagedState = randomBytes(24).toString('base64url');
+    return this.stagedState;
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    const { clientId, clientSecret } = this.options.settings;
+    if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
+    const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
+    if (issuer === undefined) return undefined;
+    const clients = this.options.store.read(issuer).clients;
+    if (this.redirectPort === undefined) {
+      // A dynamic registration names its redirect URI: reuse the port of one made earlier.
+      const earlier = Object.keys(clients).map(portOfLoopbackRedirect).find((p) => p !== undefined);
+      this.redirectPort = earlier ?? (await freeLoopbackPort());
+    }
+    return clients[this.redirectUrl];
+  }
+
+  saveClientInformation(information: OAuthClientInformationMixed): void {
+    if (this.options.settings.clientId) return; // configured, not ours to store
+    const issuer = information.issuer ?? this.discovery?.authorizationServerUrl;
+    if (issuer === undefined) return;
+    this.options.store.update(issuer, (record) => (record.clients[this.redirectUrl] = information));
+  }
+
+  tokens(): OAuthTokens | undefined {
+    const tokens = this.findGrant();
+    // A refresh keeps the scope it was granted: dropping the refresh token makes auth() authorize anew.
+    if (tokens && this.stepUpScope !== undefined) {
+      const { refresh_token: _dropped, ...rest } = tokens;
+      return rest;
+    }
+    return tokens;
+  }
+
+  saveTokens(tokens: OAuthTokens): void {
+    const issuer = tokens.issuer ?? this.discovery?.authorizationServerUrl;
+    if (issuer === undefined) throw new Error('OAuth tokens without an issuer cannot be stored');
+    this.issuer = issuer;
+    this.stepUpScope = undefined;
+    for (const scope of (tokens.scope ?? '').split(' ')) if (scope) this.requestedScopes.add(scope);
+    this.options.store.update(issuer, (record) => (record.grants[this.options.serverUrl] = tokens));
+  }
+
+  saveCodeVerifier(codeVerifier: string): void {
+    this.stagedVerifier = codeVerifier;
+  }
+
+  codeVerifier(): string {
+    const verifier = this.pending?.codeVerifier;
+    if (verifier === undefined) throw new Error('no sign-in is under way');
+    return verifier;
+  }
+
+  /** RFC 8414 §3.3: the metadata must name the issuer it was fetched for, or it is someone else's. */
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    const metadata = state.authorizationServerMetadata;
+    const expected = state.authorizationServerUrl;
+    if (metadata && !(metadata.issuer === expected || (expected.endsWith('/') && metadata.issuer === expected.slice(0, -1)))) {
+      throw new IssuerMismatchError(`the authorization server metadata of ${expected} names another issuer (${String(metadata.issuer).slice(0, 200)}): refused`);
+    }
+    this.discovery = state;
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
+  }
+
+  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
+    const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
+    if ((scope === 'all' || scope === 'client' || scope === 'tokens') && issuer !== undefined) {
+      this.options.store.update(issuer, (record) => {
+        if (scope !== 'client') delete record.grants[this.options.serverUrl];
+        if (scope !== 'tokens') delete record.clients[this.redirectUrl];
+      });
+    }
+    if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
+  }
+
+  /**
+   * Starts (or repeats) the sign-in and throws {@link SignInRequiredError}: auth() then rejects with
+   * it, so the connection attempt fails with the URL and the client's calls get it as their error.
+   */
+  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    if (this.pending) {
+      // A link already shown stays the one to open: a second one would make the first fail.
+      this.stagedVerifier = undefined;
+      throw new SignInRequiredError(this.pending.url);
+    }
+    checkAuthorizationEndpoint(authorizationUrl);
+    const state = this.stagedState;
+    const codeVerifier = this.stagedVerifier;
+    if (state === undefined || codeVerifier === undefined || authorizationUrl.searchParams.get('state') !== state) {
+      throw new Error('the sign-in could not be prepared (state or PKCE verifier missing)');
+    }
+    this.widenScope(authorizationUrl);
+    const url = authorizationUrl.href;
+    const listener = await listenForRedirect(this.redirectPort ?? 0, state, this.options.settings.signInTimeoutMs);
+    this.pending = { url, state, codeVerifier, listener };
+    this.options.log(`[${this.options.server}] sign in: open ${url}`);
+    if (this.options.settings.openBrowser) void openInBrowser(url);
+    void this.completeSignIn(this.pending);
+    throw new SignInRequiredError(url);
+  }
+
+  /**
+   * A fetch that notices 403 `insufficient_scope` challenges (the SDK's transport then calls auth(),
+   * which would only refresh the token at its old scope), so the next authorization asks for more.
+   */
+  observeChallenges(fetch: FetchLike): FetchLike {
+    return async (url, init) => {
+      const response = await fetch(url, init);
+      if (response.status === 403) {
+        const challenge = response.headers.get('www-authenticate') ?? '';
+        if (/error\s*=\s*"?insufficient_scope"?/i.test(challenge)) this.stepUpScope = /scope\s*=\s*"([^"]*)"/i.exec(challenge)?.[1] ?? '';
+      }
+      return response;
+    };
+  }
+
+  /** Whether a sign-in link is waiting for the user. */
+  get signInPending(): boolean {
+    return this.pending !== undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.pending?.listener.close();
+    this.pending = undefined;
+  }
+
+  private async completeSignIn(pending: PendingSignIn): Promise<void> {
+    try {
+      const { code, iss } = await pending.listener.response;
+      this.checkResponseIssuer(iss);
+      await auth(this, {
+        serverUrl: this.options.serverUrl,
+        authorizationCode: code,
+        ...(this.discovery?.resourceMetadataUrl ? { resourceMetadataUrl: new URL(this.discovery.resourceMetadataUrl) } : {}),
+        ...(this.options.fetch ? { fetchFn: this.options.fetch } : {}),
+      });
+      if (this.pending !== pending) return;
+      this.pending = undefined;
+      if (this.disposed) return;
+      this.options.log(`[${this.options.server}] signed in; connecting`);
+      this.options.onAuthorized();
+    } catch (err) {
+      if (this.pending === pending) this.pending = undefined;
+      if (!this.disposed) this.options.log(`[${this.options.server}] sign-in failed: ${describe(err)}`);
+    }
+  }
+
+  /** RFC 9207 §2.4 with the MCP decision table: a present `iss` must equal the issuer; an advertised one must be present. */
+  private checkResponseIssuer(iss: string | undefined): void {
+    const metadata = this.discovery?.authorizationServerMetadata;
+    const expected = metadata?.issuer;
+    if (expected === undefined) return;
+    const advertised = (metadata as { authorization_response_iss_parameter_supported?: unknown }).authorization_response_iss_parameter_supported === true;
+    if (iss === undefined) {
+      if (advertised) throw new IssuerMismatchError(`the authorization response carries no 'iss' although ${expected} announces it (RFC 9207): refused`);
+      return;
+    }
+    if (iss !== expected) throw new IssuerMismatchError(`the authorization response came from another issuer than ${expected} (RFC 9207 'iss' mismatch): refused`);
+  }
+
+  /** Re-authorization asks for what was asked before plus what is asked now (SEP-2350). */
+  private widenScope(authorizationUrl: URL): void {
+    const asked = (authorizationUrl.searchParams.get('scope') ?? '').split(' ').filter(Boolean);
+    if (asked.length === 0) return;
+    for (const scope of asked) this.requestedScopes.add(scope);
+    authorizationUrl.searchParams.set('scope', [...this.requestedScopes].join(' '));
+  }
+
+  private findGrant(): OAuthTokens | undefined {
+    const serverUrl = this.options.serverUrl;
+    if (this.issuer !== undefined) return this.options.store.read(this.issuer).grants[serverUrl];
+    for (const [issuer, record] of this.options.store.all()) {
+      const grant = record.grants[serverUrl];
+      if (grant) {
+        this.issuer = issuer;
+        return grant;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The authorization endpoint comes from a server's metadata: only a web page may be opened. */
+function checkAuthorizationEndpoint(url: URL): void {
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost';
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
+  throw new Error(`the authorization server's sign-in page is not an https URL (${url.protocol}//${url.host}): refused`);
+}
+
+function portOfLoopbackRedirect(redirectUri: string): number | undefined {
+  const match = /^http:\/\/127\.0\.0\.1:(\d{1,5})\/callback$/.exec(redirectUri);
+  const port = match ? Number(match[1]) : NaN;
+  return port > 0 && port < 65536 ? port : undefined;
+}
+
+/** Our words only: SDK errors quote response bodies, which may carry anything (never a token of ours). */
+function describe(err: unknown): string {
+  if (err instanceof IssuerMismatchError || err instanceof SignInRequiredError) return err.message;
+  const text = err instanceof Error ? err.message : String(err);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
