@@ -75,6 +75,7 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   /** Every scope asked for so far, so that re-authorization keeps what was granted (SEP-2350). */
   private readonly requestedScopes = new Set<string>();
   private disposed = false;
+  private readonly refreshesInFlight = new Map<string, Promise<Response>>();
 
   constructor(private readonly options: OAuthProviderOptions) {
     this.redirectPort = options.settings.redirectPort;
@@ -213,6 +214,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
    */
   observeChallenges(fetch: FetchLike): FetchLike {
     return async (url, init) => {
+      const refresh = refreshRequestKey(url, init);
+      if (refresh !== undefined) return this.refreshOnce(refresh, () => fetch(url, init));
       const response = await fetch(url, init);
       if (response.status === 403) {
         const challenge = response.headers.get('www-authenticate') ?? '';
@@ -220,6 +223,21 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       }
       return response;
     };
+  }
+
+  /**
+   * A POST request and a GET stream that both meet an expired token both call auth(), which both
+   * present the same refresh token; an authorization server that rotates refresh tokens answers
+   * the second `invalid_grant`, and the SDK would then throw the new tokens away and ask the user to
+   * sign in again. Identical refresh requests in flight share one answer instead.
+   */
+  private refreshOnce(key: string, send: () => Promise<Response>): Promise<Response> {
+    let shared = this.refreshesInFlight.get(key);
+    if (!shared) {
+      shared = send().finally(() => this.refreshesInFlight.delete(key));
+      this.refreshesInFlight.set(key, shared);
+    }
+    return shared.then((response) => response.clone());
   }
 
   /** Whether a sign-in link is waiting for the user. */
@@ -294,6 +312,14 @@ function checkAuthorizationEndpoint(url: URL): void {
   const loopback = url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost';
   if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
   throw new Error(`the authorization server's sign-in page is not an https URL (${url.protocol}//${url.host}): refused`);
+}
+
+/** For a token request that refreshes: its URL and body (the same refresh token gives the same key); else undefined. */
+function refreshRequestKey(url: string | URL, init: RequestInit | undefined): string | undefined {
+  if (init?.method !== 'POST') return undefined;
+  const body = init.body instanceof URLSearchParams ? init.body.toString() : typeof init.body === 'string' ? init.body : undefined;
+  if (body === undefined || new URLSearchParams(body).get('grant_type') !== 'refresh_token') return undefined;
+  return `${String(url)}\n${body}`;
 }
 
 function portOfLoopbackRedirect(redirectUri: string): number | undefined {
