@@ -22,6 +22,7 @@ import {
   type PluginEntry,
   type PluginSection,
   type TimeoutsConfig,
+  type OAuthConfig,
   type UpstreamConfig,
 } from './schema';
 import { parseConfigSource, type ConfigFormat, type ParsedSource } from './source';
@@ -43,10 +44,22 @@ export interface PluginRegistry {
  */
 export const builtinPluginRegistry: PluginRegistry = { find: findDescriptor, handlers: descriptorHandlers };
 
+/** How to reach a remote upstream (transport http or sse); its url was checked by the schema. */
+export interface ResolvedRemote {
+  readonly transport: 'http' | 'sse';
+  readonly url: string;
+  /** Values expanded (`${VAR}`); secrets, never logged. */
+  readonly headers: Record<string, string>;
+  readonly tls_verify: boolean;
+  readonly oauth?: OAuthConfig;
+}
+
 /** An upstream with defaults applied and user strings expanded. */
 export interface ResolvedUpstream {
   readonly name: string;
   readonly enabled: boolean;
+  /** Present for a remote server, which has no command (empty), env or cwd. */
+  readonly remote?: ResolvedRemote;
   /** Program and arguments; a one-string command has been split. Never passed through a shell. */
   readonly command: string[];
   /** Extra variables for the child (on top of the gateway's own environment), expanded. */
@@ -361,6 +374,7 @@ function missingVariable(warnings: string[], at: PropertyKey[]): (name: string) 
 }
 
 function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
+  if (upstream.transport === 'http' || upstream.transport === 'sse') return resolveRemoteUpstream(upstream, upstream.transport, at, context, issues, warnings);
   let command: string[];
   if (typeof upstream.command === 'string') {
     try {
@@ -376,7 +390,7 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
       });
     }
   } else {
-    command = [...upstream.command];
+    command = [...(upstream.command ?? [])];
   }
 
   const env: Record<string, string> = {};
@@ -402,6 +416,30 @@ function resolveUpstream(upstream: UpstreamConfig, at: PropertyKey[], context: V
     command,
     env,
     ...(upstream.cwd === undefined ? {} : { cwd: resolveUserPath(upstream.cwd, context.configDir, context.env, missingVariable(warnings, [...at, 'cwd'])) }),
+    restart_on_failure: upstream.restart_on_failure,
+    max_restart_attempts: upstream.max_restart_attempts,
+    ...(identity ? { server_identity: identity } : {}),
+  };
+}
+
+function resolveRemoteUpstream(upstream: UpstreamConfig, transport: 'http' | 'sse', at: PropertyKey[], context: ValidationContext, issues: RawIssue[], warnings: string[]): ResolvedUpstream {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(upstream.headers ?? {})) {
+    const expanded = expandVariables(value, context.env, missingVariable(warnings, [...at, 'headers', name]));
+    // A variable's value is as hostile as the file: a line break in it would inject another header.
+    if (/[\r\n\0]/.test(expanded)) {
+      issues.push({ code: ErrorCode.ConfigInvalid, path: [...at, 'headers', name], preferKey: false, message: `Header '${name}' expands to a value with a line break or NUL.`, fixInstructions: 'Check the variables used in this header value.' });
+    }
+    Object.defineProperty(headers, name, { value: expanded, enumerable: true, writable: true, configurable: true });
+  }
+  const oauth = upstream.oauth?.client_secret === undefined ? upstream.oauth : { ...upstream.oauth, client_secret: expandVariables(upstream.oauth.client_secret, context.env, missingVariable(warnings, [...at, 'oauth', 'client_secret'])) };
+  const identity = upstream.server_identity?.trim();
+  return {
+    name: upstream.name,
+    enabled: upstream.enabled,
+    remote: { transport, url: upstream.url ?? '', headers, tls_verify: upstream.tls_verify, ...(oauth ? { oauth } : {}) },
+    command: [],
+    env: {},
     restart_on_failure: upstream.restart_on_failure,
     max_restart_attempts: upstream.max_restart_attempts,
     ...(identity ? { server_identity: identity } : {}),

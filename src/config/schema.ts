@@ -2,6 +2,7 @@
 // validates with it, the settings JSON schema is generated from it, and the config types come from it.
 import * as z from 'zod';
 import { hasNamespaceSeparator } from '../shared/namespacing';
+import { remoteUrlProblem } from '../shared/remote-url';
 
 /** Plugin sections under `plugins`, in the order the pipeline runs them on a request. */
 export const PLUGIN_SECTIONS = ['security', 'middleware', 'auditing'] as const;
@@ -53,25 +54,79 @@ const sandboxSchema = z
   })
   .describe('Accepted for compatibility with Gatekit configs; OS sandboxing is not available here, so `enabled: true` is rejected rather than silently ignored.');
 
-/** One upstream MCP server, started as a child process speaking MCP over stdio. */
-export const upstreamSchema = z.strictObject({
-  name: upstreamNameSchema,
-  transport: z
-    .literal('stdio', { error: "Only 'stdio' upstreams are supported (the server is started as a child process)." })
-    .optional()
-    .describe("Always 'stdio' (the default)."),
-  enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start the server.'),
-  command: commandSchema,
-  env: z
-    .record(z.string().regex(/^[^=\0]+$/, { error: 'Environment variable names must be non-empty and must not contain "=".' }), z.string())
-    .optional()
-    .describe('Extra environment variables for the server. Values may use `${VAR}`, `$VAR` and a leading `~`.'),
-  cwd: z.string().min(1).optional().describe('Working folder of the server; relative to the config file, `~` and `${VAR}` expanded.'),
-  restart_on_failure: z.boolean().default(true).describe('Restart the server when it exits unexpectedly.'),
-  max_restart_attempts: z.number().int().min(0).default(3).describe('How many restarts to try before giving up on the server.'),
-  server_identity: z.string().optional().describe('The name the server reports in its MCP handshake (informational).'),
-  sandbox: sandboxSchema.optional(),
-});
+/** Header names a configuration may not set: the transport sets them itself (session, version, framing). */
+const RESERVED_HEADERS = ['mcp-session-id', 'mcp-protocol-version', 'last-event-id', 'content-type', 'content-length', 'accept', 'host', 'connection', 'transfer-encoding'];
+
+/** An HTTP header name (RFC 9110 token) that the transport does not own. */
+const headerNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'Header names must be HTTP tokens (letters, digits and !#$%&\'*+.^_`|~-).' })
+  .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), { error: (issue) => `Header '${String(issue.input)}' is set by the transport and cannot be configured.` });
+
+/** OAuth options for a remote server that requires authorization (used by src/gateway/auth). */
+export const oauthSchema = z
+  .strictObject({
+    client_id: z.string().min(1).optional().describe('A client id registered with the authorization server; without one Gatekit registers itself (client ID metadata document or dynamic registration).'),
+    client_secret: z.string().min(1).optional().describe('For a confidential client; may use `${VAR}`.'),
+    scopes: z.array(z.string().min(1)).optional().describe('Scopes to ask for; by default those the server advertises.'),
+    redirect_port: z.number().int().min(1).max(65535).optional().describe('Loopback port for the sign-in redirect (http://127.0.0.1:PORT/callback); a free port by default.'),
+    client_metadata_url: z.url({ protocol: /^https$/, error: 'client_metadata_url must be an https:// URL.' }).optional().describe('An https URL of a client ID metadata document to use as the client id.'),
+  })
+  .describe('OAuth 2.1 sign-in for a server that answers 401 (MCP authorization).');
+
+/** One upstream MCP server: a child process speaking MCP over stdio, or a remote server reached by URL. */
+export const upstreamSchema = z
+  .strictObject({
+    name: upstreamNameSchema,
+    transport: z
+      .enum(['stdio', 'http', 'sse'], { error: "transport must be 'stdio' (a local process), 'http' (Streamable HTTP, with HTTP+SSE fallback) or 'sse' (legacy HTTP+SSE only)." })
+      .optional()
+      .describe("'stdio' (the default: `command` is started as a child process), 'http' (a remote server at `url`, Streamable HTTP with the legacy HTTP+SSE fallback) or 'sse' (legacy HTTP+SSE only)."),
+    enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start the server.'),
+    command: commandSchema.optional(),
+    env: z
+      .record(z.string().regex(/^[^=\0]+$/, { error: 'Environment variable names must be non-empty and must not contain "=".' }), z.string())
+      .optional()
+      .describe('Extra environment variables for the server. Values may use `${VAR}`, `$VAR` and a leading `~`.'),
+    cwd: z.string().min(1).optional().describe('Working folder of the server; relative to the config file, `~` and `${VAR}` expanded.'),
+    url: z.string({ error: 'url must be a string such as "https://example.com/mcp".' }).optional().describe('Address of a remote server (transport http or sse), e.g. `https://example.com/mcp`.'),
+    headers: z
+      .record(headerNameSchema, z.string().regex(/^[^\r\n\0]*$/, { error: 'Header values must not contain line breaks or NUL.' }))
+      .optional()
+      .describe('HTTP headers sent with every request to a remote server (e.g. `Authorization: Bearer ${TOKEN}`); values may use `${VAR}`. Never logged.'),
+    tls_verify: z.boolean().default(true).describe('Verify the remote server\'s TLS certificate (default true). false accepts self-signed certificates; the certificate seen first is still pinned.'),
+    allow_insecure_http: z.boolean().default(false).describe('Allow a plain http:// URL to a host other than this machine (everything, headers included, travels unencrypted).'),
+    oauth: oauthSchema.optional(),
+    restart_on_failure: z.boolean().default(true).describe('Restart the server (reconnect, for a remote one) when it exits or the connection is lost.'),
+    max_restart_attempts: z.number().int().min(0).default(3).describe('How many restarts to try before giving up on the server.'),
+    server_identity: z.string().optional().describe('The name the server must report in its MCP handshake (serverInfo.name); a server reporting another name is refused.'),
+    sandbox: sandboxSchema.optional(),
+  })
+  .superRefine((upstream, ctx) => {
+    const remote = upstream.transport === 'http' || upstream.transport === 'sse';
+    const problem = (key: string, message: string): void => ctx.addIssue({ code: 'custom', path: [key], message, input: (upstream as Record<string, unknown>)[key] });
+    // Reported as a missing key, like any other required key (the loader words it and finds its line).
+    const missing = (key: string): void => ctx.addIssue({ code: 'invalid_type', expected: 'string', path: [key], input: undefined });
+    if (!remote) {
+      if (upstream.command === undefined) missing('command');
+      for (const key of ['url', 'headers', 'oauth'] as const) {
+        if (upstream[key] !== undefined) problem(key, `'${key}' is for remote servers: set transport: http (or sse) to use it.`);
+      }
+      return;
+    }
+    for (const key of ['command', 'env', 'cwd', 'sandbox'] as const) {
+      if (upstream[key] !== undefined) problem(key, `'${key}' is for local (stdio) servers; a remote server (transport: ${upstream.transport}) is reached by its url.`);
+    }
+    if (upstream.url === undefined) return missing('url');
+    const urlProblem = remoteUrlProblem(upstream.url, upstream.allow_insecure_http);
+    if (urlProblem) problem('url', urlProblem);
+    if (upstream.oauth && upstream.headers && Object.keys(upstream.headers).some((name) => name.toLowerCase() === 'authorization')) {
+      problem('headers', 'Set either oauth or an Authorization header, not both.');
+    }
+    // Only on an entry with no other problem (an unknown key first: 'comand' is a typo, not a missing command).
+  }, { when: (payload) => payload.issues.length === 0 })
+  // For editors: a local server needs `command`, a remote one `url` (the refinement above says it in words).
+  .meta({ anyOf: [{ required: ['command'] }, { required: ['url'], properties: { transport: { enum: ['http', 'sse'] } } }] });
 
 /** Seconds; both default to 60. */
 export const timeoutsSchema = z.strictObject({
@@ -154,6 +209,7 @@ export const gatekitConfigSchema = z.strictObject({
 /** A configuration after schema validation, with the schema's defaults applied. */
 export type GatekitConfig = z.output<typeof gatekitConfigSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type OAuthConfig = z.output<typeof oauthSchema>;
 export type PluginEntry = z.output<typeof pluginEntrySchema>;
 export type TimeoutsConfig = z.output<typeof timeoutsSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 import { backlogLimit, isUnserializable, type ClientTransport, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
+import { createHttpUpstreamTransport, isRemoteSpec } from './transport/http-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import type { RawText } from '../shared/received';
 import { Router, type TrafficEvent } from './router';
@@ -296,7 +297,11 @@ export class Gateway {
   private createUpstream(spec: UpstreamSpec): Upstream {
     const log = this.io.log;
     const connect = this.io.connectUpstream;
-    const openTransport: UpstreamTransportFactory = connect ? () => connect(spec, log) : () => new StdioUpstreamTransport(spec, log);
+    const openTransport: UpstreamTransportFactory = connect
+      ? () => connect(spec, log)
+      : isRemoteSpec(spec)
+        ? () => createHttpUpstreamTransport(spec, log)
+        : () => new StdioUpstreamTransport(spec, log);
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {
       const status = this.statusOf(spec.name, state, detail);

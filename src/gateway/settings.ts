@@ -30,17 +30,21 @@ export function settingsFromConfig(loaded: LoadedConfig, options: SettingsOption
   const timeouts = config.proxy.timeouts;
   const upstreams: UpstreamSpec[] = config.proxy.upstreams
     .filter((u) => u.enabled !== false)
-    .map((u) => ({
-      name: u.name,
-      command: u.command,
-      env: u.env,
-      ...(u.cwd ? { cwd: u.cwd } : {}),
-      restartOnFailure: u.restart_on_failure,
-      maxRestartAttempts: u.max_restart_attempts,
-      connectionTimeoutMs: timeouts.connection_timeout * 1000,
-      requestTimeoutMs: timeouts.request_timeout * 1000,
-      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-    }));
+    .map((u): UpstreamSpec => {
+      const policy = {
+        restartOnFailure: u.restart_on_failure,
+        maxRestartAttempts: u.max_restart_attempts,
+        connectionTimeoutMs: timeouts.connection_timeout * 1000,
+        requestTimeoutMs: timeouts.request_timeout * 1000,
+        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        ...(u.server_identity ? { serverIdentity: u.server_identity } : {}),
+      };
+      const remote = u.remote;
+      if (remote) {
+        return { name: u.name, transport: remote.transport, url: remote.url, headers: remote.headers, tlsVerify: remote.tls_verify, ...(remote.oauth ? { oauth: remote.oauth } : {}), ...policy };
+      }
+      return { name: u.name, command: u.command, env: u.env, ...(u.cwd ? { cwd: u.cwd } : {}), ...policy };
+    });
   for (const warning of loaded.warnings) options.log(`config: ${warning}`);
   return {
     upstreams,

@@ -2,8 +2,9 @@
 // it (ids, timeouts, cancellation: correlation lives here and nowhere else), calls held while it
 // restarts, and restarting it with back-off when its connection ends.
 import { EventEmitter } from 'node:events';
-import { backlogLimit, isUnserializable, type CloseReason, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
+import { backlogLimit, isUnserializable, UndeliveredError, type CloseReason, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import type { StdioServerSpec } from './transport/stdio-upstream';
+import type { HttpServerSpec } from './transport/http-upstream';
 import type { RawText, Received } from '../shared/received';
 import {
   classifyMessage,
@@ -21,14 +22,18 @@ import {
 import type { ServerState as UpstreamState } from '../shared/vocabulary';
 export type { UpstreamState };
 
-/** What an upstream needs from its configuration: how to reach it (stdio today), and its policy. */
-export interface UpstreamSpec extends StdioServerSpec {
+/** What an upstream needs from its configuration: how to reach it (a process or a URL), and its policy. */
+export type UpstreamSpec = (StdioServerSpec | HttpServerSpec) & UpstreamPolicy;
+
+export interface UpstreamPolicy {
   readonly restartOnFailure: boolean;
   readonly maxRestartAttempts: number;
   /** Milliseconds to wait for the process to answer `initialize`. */
   readonly connectionTimeoutMs: number;
   /** Milliseconds before an unanswered request is failed and cancelled. */
   readonly requestTimeoutMs: number;
+  /** The name the server must report in its handshake (`serverInfo.name`); another name fails it. */
+  readonly serverIdentity?: string;
 }
 
 /** The parts of the client's `initialize` that every upstream handshake carries. */
@@ -71,6 +76,8 @@ const MAX_HELD_REQUESTS = 1000;
 /** A connection that stayed up this long counts as healthy again: its restart budget is renewed. */
 const HEALTHY_AFTER_MS = 30_000;
 const MAX_BACKOFF_MS = 8_000;
+/** Sessions a remote server may end in a row (no answer in between) before that counts as a crash. */
+const MAX_SESSION_RENEWALS = 3;
 
 /** Raised for requests that cannot be sent (server down, stopping). */
 export function unavailable(id: JsonRpcId, server: string, why: string): JsonRpcResponse {
@@ -89,6 +96,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   private restartUnderWay = false;
   private nextId = 1;
   private restartAttempts = 0;
+  /** Sessions renewed since the last answer (see MAX_SESSION_RENEWALS). */
+  private sessionRenewals = 0;
   private handshake: ClientHandshake | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -206,18 +215,22 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       return Promise.resolve({ message: unavailable(id, this.name, `is ${this.stateValue} and ${MAX_HELD_REQUESTS} calls are already waiting for it`) });
     }
     return new Promise<Received<JsonRpcResponse>>((resolve) => {
-      const timeoutMs = this.spec.requestTimeoutMs;
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              if (!this.held.delete(id)) return;
-              resolve({ message: makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }) });
-            }, timeoutMs)
-          : undefined;
-      this.held.set(id, { method, params, resolve, timer, heldAt: performance.now() });
+      this.holdCall(id, method, params, resolve);
       // Known to the caller now, so a cancellation can withdraw it before it is sent.
       onSent?.(id);
     });
+  }
+
+  private holdCall(id: number, method: string, params: Record<string, unknown> | undefined, resolve: (response: Received<JsonRpcResponse>) => void): void {
+    const timeoutMs = this.spec.requestTimeoutMs;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            if (!this.held.delete(id)) return;
+            resolve({ message: makeError(id, ErrorCode.UpstreamUnavailable, `Upstream '${this.name}' was not back within ${timeoutMs / 1000}s to answer '${method}' (${this.stateValue})`, { server: this.name, reason: 'timeout' }) });
+          }, timeoutMs)
+        : undefined;
+    this.held.set(id, { method, params, resolve, timer, heldAt: performance.now() });
   }
 
   /** The server is running again: send what waited, in order, with what is left of each one's time. */
@@ -272,9 +285,20 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (!this.transport) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
     this.transport.send({ message }, (err) => {
       if (!err) return;
+      if (err instanceof UndeliveredError && typeof message.id === 'number') return this.holdUndelivered(message);
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       fail(isUnserializable(err) ? ErrorCode.InternalError : ErrorCode.UpstreamUnavailable, errorText(err));
     });
+  }
+
+  /** A request the server never saw (it lost our session): held and sent again on the next connection. */
+  private holdUndelivered(message: JsonRpcRequest): void {
+    const id = message.id as number;
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (pending.timer) clearTimeout(pending.timer);
+    this.holdCall(id, message.method, message.params, ({ message: response, raw }) => pending.resolve(response, raw));
   }
 
   /**
@@ -382,13 +406,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       throw err;
     }
     const { message: response } = await answer;
-    if ('error' in response) {
-      // The server's own words may carry secrets or instructions: reports quote only its error code.
-      const why = `initialize failed: ${describeError(response.error)}`;
-      this.lastErrorValue = why;
-      this.setState('failed', why);
+    // The server's own words may carry secrets or instructions: reports quote only its error code.
+    const refused = 'error' in response ? `initialize failed: ${describeError(response.error)}` : this.identityProblem(response.result);
+    if (refused !== undefined || 'error' in response) {
+      this.lastErrorValue = refused;
+      this.setState('failed', refused);
       this.killQuietly();
-      throw new Error(why);
+      throw new Error(refused);
     }
     this.initializeResult = response.result;
     this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -396,6 +420,17 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (this.healthyTimer) clearTimeout(this.healthyTimer);
     this.healthyTimer = setTimeout(() => (this.restartAttempts = 0), HEALTHY_AFTER_MS);
     this.healthyTimer.unref();
+  }
+
+  /** Why the handshake's `serverInfo.name` is not the configured `server_identity`, or undefined when it is (or none is set). */
+  private identityProblem(result: Record<string, unknown>): string | undefined {
+    const expected = this.spec.serverIdentity;
+    if (expected === undefined) return undefined;
+    const reported = isRecord(result['serverInfo']) ? result['serverInfo']['name'] : undefined;
+    if (reported === expected) return undefined;
+    // The reported name is the server's words: logged (escaped, cut short), never in the state shown to clients.
+    this.log(`[${this.name}] reports server name ${typeof reported === 'string' ? JSON.stringify(reported.slice(0, 80)) : '(none)'}`);
+    return `refused: the server does not report the name '${expected}' set in server_identity`;
   }
 
   private onMessage(received: Received): void {
@@ -416,6 +451,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         }
         this.pending.delete(id);
         if (pending.timer) clearTimeout(pending.timer);
+        this.sessionRenewals = 0;
         pending.resolve(classified.message, raw);
         return;
       }
@@ -449,6 +485,10 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       this.setState('stopped');
       return;
     }
+    if (reason.kind === 'session_expired' && this.stateValue === 'running' && this.handshake && this.sessionRenewals < MAX_SESSION_RENEWALS) {
+      this.renewSession(why);
+      return;
+    }
     this.lastErrorValue = why;
     this.failPending(`crashed (${why})`);
     const wasRunning = this.stateValue === 'running';
@@ -462,32 +502,49 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     this.scheduleRestart();
   }
 
+  /**
+   * The server forgot our session (a remote server restarted or expired it): a new connection with
+   * a new handshake, at once, not counted as a crash. Requests it never saw are sent again on the
+   * new session; those it had taken are failed, since it may have acted on them.
+   */
+  private renewSession(why: string): void {
+    this.sessionRenewals++;
+    this.log(`[${this.name}] ${why}: opening a new session`);
+    this.failPending(`lost its session while this call was in flight (${why}); the server may or may not have carried it out`);
+    this.setState('restarting', 'opening a new session');
+    this.reconnect();
+  }
+
   private scheduleRestart(): void {
     const attempt = ++this.restartAttempts;
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1));
     this.setState('restarting', `attempt ${attempt}/${this.spec.maxRestartAttempts} in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
-      if (this.stopping) return;
-      this.restartUnderWay = true;
-      let opening: Promise<void>;
-      try {
-        opening = this.open();
-      } catch (err) {
+      if (!this.stopping) this.reconnect();
+    }, delay);
+  }
+
+  /** Opens a new connection and shakes hands again (a restart, a renewed session). */
+  private reconnect(): void {
+    this.restartUnderWay = true;
+    let opening: Promise<void>;
+    try {
+      opening = this.open();
+    } catch (err) {
+      this.restartUnderWay = false;
+      this.onRestartFailed(errorText(err));
+      return;
+    }
+    void this.performHandshake(opening).then(
+      () => {
+        this.restartUnderWay = false;
+        this.emit('restarted');
+      },
+      (err: unknown) => {
         this.restartUnderWay = false;
         this.onRestartFailed(errorText(err));
-        return;
-      }
-      void this.performHandshake(opening).then(
-        () => {
-          this.restartUnderWay = false;
-          this.emit('restarted');
-        },
-        (err: unknown) => {
-          this.restartUnderWay = false;
-          this.onRestartFailed(errorText(err));
-        },
-      );
-    }, delay);
+      },
+    );
   }
 
   private onRestartFailed(why: string): void {

@@ -121,3 +121,9 @@ export function backlogLimit(maxLineBytes: number): number {
 export function isUnserializable(err: unknown): boolean {
   return err instanceof RangeError || err instanceof TypeError;
 }
+
+/**
+ * A send failure after which the peer certainly never saw the message (a Streamable HTTP server
+ * that answered 404 for a session it forgot): its owner may send it again on the next connection.
+ */
+export class UndeliveredError extends Error {}

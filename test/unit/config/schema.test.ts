@@ -25,7 +25,9 @@ describe('config schema', () => {
     assert.deepEqual(json.required, ['proxy']);
     assert.equal(json.additionalProperties, false);
     assert.deepEqual(proxy.required, ['transport', 'upstreams']);
-    assert.deepEqual(upstream.required, ['name', 'command']);
+    // `command` for a local server, `url` for a remote one: either, in anyOf.
+    assert.deepEqual(upstream.required, ['name']);
+    assert.deepEqual(upstream.anyOf?.map((branch) => branch.required), [['command'], ['url']]);
     assert.equal(upstream.additionalProperties, false);
   });
 
