@@ -300,7 +300,7 @@ export class Gateway {
     const openTransport: UpstreamTransportFactory = connect
       ? () => connect(spec, log)
       : isRemoteSpec(spec)
-        ? () => createHttpUpstreamTransport(spec, log)
+        ? () => createHttpUpstreamTransport(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
         : () => new StdioUpstreamTransport(spec, log);
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {

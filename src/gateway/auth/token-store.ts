@@ -23,7 +23,9 @@ interface TokenFile {
 }
 
 /** The store refused its file (or could not use it): the message names the path and the fix, never a token. */
-export class TokenStoreError extends Error {}
+export class TokenStoreError extends Error {
+  override name = 'TokenStoreError';
+}
 
 const FILE_NAME = 'oauth-tokens.json';
 /** A token file beyond this is not ours (or is an attack on memory): refused rather than parsed. */

@@ -32,6 +32,8 @@ export interface HttpServerSpec {
 export interface HttpTransportOptions {
   /** Handles 401s (discovery, registration, tokens); without one a 401 is an error. */
   readonly authProvider?: OAuthClientProvider;
+  /** Sign-in for the upstream's `oauth` completed (src/gateway/auth): reconnect it. */
+  readonly onAuthorized?: () => void;
 }
 
 /** Whether an upstream spec describes a remote server rather than a process. */
@@ -41,6 +43,7 @@ export function isRemoteSpec(spec: object): spec is HttpServerSpec {
 
 /** The pins of each upstream spec, kept across its reconnects (a spec object lives as long as its configuration). */
 const pinsBySpec = new WeakMap<HttpServerSpec, CertificatePins>();
+const authBySpec = new WeakMap<HttpServerSpec, OAuthClientProvider>();
 
 /** A new connection to a remote server (the http chunk is loaded on the first call). */
 export function createHttpUpstreamTransport(spec: HttpServerSpec, log: (line: string) => void, options: HttpTransportOptions = {}): UpstreamTransport {
@@ -50,5 +53,12 @@ export function createHttpUpstreamTransport(spec: HttpServerSpec, log: (line: st
     pins = new chunk.CertificatePins();
     pinsBySpec.set(spec, pins);
   }
-  return new chunk.HttpUpstreamConnection(spec, log, { ...options, pins });
+  // One OAuth provider per spec, like the pins: a sign-in under way outlives the connection that started it.
+  let authProvider = options.authProvider ?? authBySpec.get(spec);
+  if (!authProvider && spec.oauth) {
+    const fetch = chunk.remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins }).fetch;
+    authProvider = chunk.createUpstreamOAuthProvider({ server: spec.name, url: spec.url, oauth: spec.oauth, log, onAuthorized: () => options.onAuthorized?.(), fetch });
+    authBySpec.set(spec, authProvider);
+  }
+  return new chunk.HttpUpstreamConnection(spec, log, { ...options, pins, ...(authProvider ? { authProvider } : {}) });
 }
