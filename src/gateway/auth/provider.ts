@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { auth, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { signInRequiredText } from '../../shared/sign-in';
 import { openInBrowser } from './browser';
 import { freeLoopbackPort, listenForRedirect, loopbackRedirectUrl, type RedirectListener } from './loopback';
 import type { OAuthTokenStore } from './token-store';
@@ -32,7 +33,7 @@ export interface OAuthSettings {
 /** The upstream needs the user to sign in: the message is the one its client sees. */
 export class SignInRequiredError extends Error {
   constructor(readonly authorizationUrl: string) {
-    super(`sign in: open ${authorizationUrl}`);
+    super(signInRequiredText(authorizationUrl));
     // The transport reports errors by name (it cannot import this chunk's classes from the core).
     this.name = 'SignInRequiredError';
   }
