@@ -102,13 +102,30 @@ async function main() {
     for (const tool of tools) {
       const bare = tool.name.slice(`${SERVER}__`.length);
       const args = bare === 'add_numbers' ? { a: 5, b: 3 } : {};
-      const result = await client.callTool({ name: tool.name, arguments: args });
+      const result = await callAfterStepUp(client, tool.name, args);
       log(`${bare}: ${result.isError ? 'error' : 'ok'}`);
     }
   } finally {
     await pendingBrowser;
     await client.close().catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Calls a tool; a call the server refuses for want of scope (step-up) fails with a new sign-in
+ * link, which the stderr watcher opens: the call is made again once the server is back.
+ */
+async function callAfterStepUp(client, name, args) {
+  const deadline = Date.now() + UPSTREAM_DEADLINE_MS;
+  for (;;) {
+    try {
+      return await client.callTool({ name, arguments: args });
+    } catch (err) {
+      if (!/sign in: open |is (starting|restarting|stopped)/.test(String(err?.message)) || Date.now() > deadline) throw err;
+      log(`${name}: ${String(err.message).slice(0, 80)}…; trying again after sign-in`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
   }
 }
 

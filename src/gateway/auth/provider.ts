@@ -95,6 +95,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     const scopes = this.options.settings.scopes;
     return {
       client_name: 'Gatekit',
+      // A loopback redirect makes us a native application (SEP-837; OpenID Dynamic Registration).
+      application_type: 'native',
       redirect_uris: [this.redirectUrl],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -110,15 +112,14 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
 
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const { clientId, clientSecret } = this.options.settings;
-    if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
     const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
-    if (issuer === undefined) return undefined;
-    const clients = this.options.store.read(issuer).clients;
+    const clients = issuer === undefined ? {} : this.options.store.read(issuer).clients;
     if (this.redirectPort === undefined) {
       // A dynamic registration names its redirect URI: reuse the port of one made earlier.
       const earlier = Object.keys(clients).map(portOfLoopbackRedirect).find((p) => p !== undefined);
       this.redirectPort = earlier ?? (await freeLoopbackPort());
     }
+    if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
     return clients[this.redirectUrl];
   }
 
