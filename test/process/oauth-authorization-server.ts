@@ -17,6 +17,8 @@ export interface AuthorizationServerOptions {
   advertiseIss?: boolean;
   /** Access token lifetime in seconds announced (expiry itself is driven by expireAccessTokens()). */
   expiresIn?: number;
+  /** The admin tool refuses for want of scope whatever the token holds (a server that never accepts). */
+  neverEnoughScope?: boolean;
 }
 
 interface Grant {
@@ -176,7 +178,7 @@ export class TestAuthorizationServer {
     }
     const body = JSON.parse(await readBody(req)) as { method?: string; params?: { name?: string } };
     // Step-up: one tool needs a scope the first sign-in did not ask for.
-    if (body.method === 'tools/call' && body.params?.name === 'admin' && !grant.scope.split(' ').includes('mcp:admin')) {
+    if (body.method === 'tools/call' && body.params?.name === 'admin' && (this.options.neverEnoughScope || !grant.scope.split(' ').includes('mcp:admin'))) {
       this.log.push('mcp 403');
       res.writeHead(403, { 'www-authenticate': `Bearer error="insufficient_scope", scope="mcp:admin", resource_metadata="${this.origin}/.well-known/oauth-protected-resource/mcp"` }).end();
       return;

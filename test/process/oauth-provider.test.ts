@@ -139,6 +139,27 @@ describe('OAuth provider with the SDK transport and an in-process authorization 
     await Promise.all([client.close(), upgraded.close()]);
   });
 
+  it('gives up a step-up the server never accepts after two sign-ins for the same scope', async () => {
+    const s = await make({ neverEnoughScope: true });
+    await playBrowser(await signInUrl(s));
+    await eventually(() => s.authorized() === 1, 10000, 'signed in');
+    let last = '';
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const client = await connect(s);
+      last = await client.callTool({ name: 'admin', arguments: {} }).then(
+        () => 'succeeded',
+        (err: unknown) => (err as Error).message,
+      );
+      await client.close();
+      const link = /sign in: open (\S+)/.exec(last)?.[1];
+      if (!link) break;
+      await playBrowser(link);
+      await eventually(() => s.authorized() === attempt + 1, 10000, `step-up sign-in ${attempt}`);
+    }
+    assert.match(last, /still refuses for want of scope 'mcp:admin' after 2 sign-ins/);
+    assert.equal(s.as.count('authorize'), 3, 'one sign-in and two step-ups, no more');
+  });
+
   it('refuses metadata that names another issuer (RFC 8414 §3.3) before registering', async () => {
     const s = await make({ metadataIssuer: 'https://attacker.example' });
     const error = await connect(s).then(

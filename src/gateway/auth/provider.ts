@@ -39,6 +39,14 @@ export class SignInRequiredError extends Error {
   }
 }
 
+/** A server that keeps refusing for want of scope after the user granted it: not asked again. */
+export class StepUpLimitError extends Error {
+  override name = 'StepUpLimitError';
+}
+
+/** Sign-ins asked for the same missing scope before giving up (a server that never accepts would loop forever). */
+const MAX_STEP_UPS_PER_SCOPE = 2;
+
 /** An authorization server that does not prove to be the one discovery named (RFC 8414 §3.3, RFC 9207). */
 export class IssuerMismatchError extends Error {
   override name = 'IssuerMismatchError';
@@ -73,6 +81,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   private stagedVerifier: string | undefined;
   /** Scope the server asked for in a 403 `insufficient_scope` challenge: refreshing cannot grant it. */
   private stepUpScope: string | undefined;
+  /** How many times each scope was asked for by an insufficient_scope challenge. */
+  private readonly challenges = new Map<string, number>();
   /** Every scope asked for so far, so that re-authorization keeps what was granted (SEP-2350). */
   private readonly requestedScopes = new Set<string>();
   private disposed = false;
@@ -195,6 +205,10 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       throw new SignInRequiredError(this.pending.url);
     }
     checkAuthorizationEndpoint(authorizationUrl);
+    const challenged = this.stepUpScope === undefined ? 0 : (this.challenges.get(this.stepUpScope) ?? 0);
+    if (challenged > MAX_STEP_UPS_PER_SCOPE) {
+      throw new StepUpLimitError(`the server still refuses for want of scope '${this.stepUpScope!.slice(0, 100)}' after ${MAX_STEP_UPS_PER_SCOPE} sign-ins granting it: not asking again`);
+    }
     const state = this.stagedState;
     const codeVerifier = this.stagedVerifier;
     if (state === undefined || codeVerifier === undefined || authorizationUrl.searchParams.get('state') !== state) {
@@ -221,7 +235,11 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       const response = await fetch(url, init);
       if (response.status === 403) {
         const challenge = response.headers.get('www-authenticate') ?? '';
-        if (/error\s*=\s*"?insufficient_scope"?/i.test(challenge)) this.stepUpScope = /scope\s*=\s*"([^"]*)"/i.exec(challenge)?.[1] ?? '';
+        if (/error\s*=\s*"?insufficient_scope"?/i.test(challenge)) {
+          const scope = /scope\s*=\s*"([^"]*)"/i.exec(challenge)?.[1] ?? '';
+          this.stepUpScope = scope;
+          this.challenges.set(scope, (this.challenges.get(scope) ?? 0) + 1);
+        }
       }
       return response;
     };
@@ -332,7 +350,7 @@ function portOfLoopbackRedirect(redirectUri: string): number | undefined {
 
 /** Our words only: SDK errors quote response bodies, which may carry anything (never a token of ours). */
 function describe(err: unknown): string {
-  if (err instanceof IssuerMismatchError || err instanceof SignInRequiredError) return err.message;
+  if (err instanceof IssuerMismatchError || err instanceof SignInRequiredError || err instanceof StepUpLimitError) return err.message;
   const text = err instanceof Error ? err.message : String(err);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

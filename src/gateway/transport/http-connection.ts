@@ -267,7 +267,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   }
 }
 
-const OUR_AUTH_ERRORS = new Set(['SignInRequiredError', 'IssuerMismatchError', 'TokenStoreError']);
+const OUR_AUTH_ERRORS = new Set(['SignInRequiredError', 'IssuerMismatchError', 'TokenStoreError', 'StepUpLimitError']);
 
 /** A failure in our words: HTTP statuses and our own messages, never the server's text or a header. */
 function describeFailure(server: string, err: unknown): string {
