@@ -101,7 +101,10 @@ async function main() {
     log(`tools: ${tools.map((t) => t.name).join(', ') || '(none)'}`);
     for (const tool of tools) {
       const bare = tool.name.slice(`${SERVER}__`.length);
-      const args = bare === 'add_numbers' ? { a: 5, b: 3 } : {};
+      // add_numbers wants numbers; json_schema_echo wants back the inputSchema of the focal tool as it
+      // arrived through the gateway (the suite then checks that no JSON Schema 2020-12 keyword was lost).
+      const focal = tools.find((t) => t.name === `${SERVER}__json_schema_2020_12_tool`);
+      const args = bare === 'add_numbers' ? { a: 5, b: 3 } : bare === 'json_schema_echo' ? { schema: focal?.inputSchema ?? {} } : {};
       const result = await callAfterStepUp(client, tool.name, args);
       log(`${bare}: ${result.isError ? 'error' : 'ok'}`);
     }

@@ -44,6 +44,9 @@ export class StepUpLimitError extends Error {
   override name = 'StepUpLimitError';
 }
 
+/** Longer sign-in links are refused: ours are a few hundred characters (PKCE challenge, state, redirect, resource). */
+const MAX_AUTHORIZATION_URL_LENGTH = 4096;
+
 /** Sign-ins asked for the same missing scope before giving up (a server that never accepts would loop forever). */
 const MAX_STEP_UPS_PER_SCOPE = 2;
 
@@ -86,6 +89,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   /** Every scope asked for so far, so that re-authorization keeps what was granted (SEP-2350). */
   private readonly requestedScopes = new Set<string>();
   private disposed = false;
+  /** Set while completeSignIn exchanges the code. */
+  private exchanging = false;
   private readonly refreshesInFlight = new Map<string, Promise<Response>>();
 
   constructor(private readonly options: OAuthProviderOptions) {
@@ -177,10 +182,16 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       throw new IssuerMismatchError(`the authorization server metadata of ${expected} names another issuer (${String(metadata.issuer).slice(0, 200)}): refused`);
     }
     this.discovery = state;
+    this.issuer = state.authorizationServerUrl;
   }
 
+  /**
+   * Only the code exchange reuses the discovery that started its sign-in (the resource metadata URL
+   * may have come from a 401's header). Every other auth() discovers afresh: a server that moved to
+   * another authorization server is then registered with anew (SEP-2352), not asked with old tokens.
+   */
   discoveryState(): OAuthDiscoveryState | undefined {
-    return this.discovery;
+    return this.exchanging ? this.discovery : undefined;
   }
 
   invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
@@ -275,18 +286,21 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     try {
       const { code, iss } = await pending.listener.response;
       this.checkResponseIssuer(iss);
+      this.exchanging = true;
       await auth(this, {
         serverUrl: this.options.serverUrl,
         authorizationCode: code,
         ...(this.discovery?.resourceMetadataUrl ? { resourceMetadataUrl: new URL(this.discovery.resourceMetadataUrl) } : {}),
         ...(this.options.fetch ? { fetchFn: this.options.fetch } : {}),
       });
+      this.exchanging = false;
       if (this.pending !== pending) return;
       this.pending = undefined;
       if (this.disposed) return;
       this.options.log(`[${this.options.server}] signed in; connecting`);
       this.options.onAuthorized();
     } catch (err) {
+      this.exchanging = false;
       if (this.pending === pending) this.pending = undefined;
       if (!this.disposed) this.options.log(`[${this.options.server}] sign-in failed: ${describe(err)}`);
     }
@@ -329,6 +343,9 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
 
 /** The authorization endpoint comes from a server's metadata: only a web page may be opened. */
 function checkAuthorizationEndpoint(url: URL): void {
+  // The link reaches the client (and the model) in error messages: a server must not fill it with text of its choosing.
+  if (url.href.length > MAX_AUTHORIZATION_URL_LENGTH) throw new Error(`the authorization server's sign-in link is longer than ${MAX_AUTHORIZATION_URL_LENGTH} characters: refused`);
+  if (url.username || url.password) throw new Error("the authorization server's sign-in link carries credentials: refused");
   const loopback = url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost';
   if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return;
   throw new Error(`the authorization server's sign-in page is not an https URL (${url.protocol}//${url.host}): refused`);
