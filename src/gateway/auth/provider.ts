@@ -108,7 +108,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
 
   get clientMetadata(): OAuthClientMetadata {
     const scopes = this.options.settings.scopes;
-    return {
+    // This SDK version's type does not know `application_type` yet; registration sends every field given.
+    const metadata: OAuthClientMetadata & { application_type: string } = {
       client_name: 'Gatekit',
       // A loopback redirect makes us a native application (SEP-837; OpenID Dynamic Registration).
       application_type: 'native',
@@ -118,6 +119,7 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       token_endpoint_auth_method: this.options.settings.clientSecret ? 'client_secret_basic' : 'none',
       ...(scopes && scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
     };
+    return metadata;
   }
 
   state(): string {
