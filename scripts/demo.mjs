@@ -3,7 +3,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +35,42 @@ async function call(client, name, args) {
   }
 }
 
+/** A port nothing listens on right now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The remote server of the demo: server-everything in its Streamable HTTP mode, on a free loopback port. */
+async function startRemoteServer() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js'), 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (chunk) => {
+      seen += chunk;
+      if (/listening on port/i.test(seen)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the remote demo server exited (${code}): ${seen}`)));
+  });
+  return { port, child };
+}
+
+const remoteServer = await startRemoteServer();
 const transport = new StdioClientTransport({
   command: process.execPath,
   args: [path.join(root, 'dist', 'gateway.js'), '--config', path.join(root, 'demo', 'gatekit.yaml')],
   // The demo's audit log and lockfile go to a scratch folder outside demo/: allowed the way a user would.
-  env: { ...process.env, GATEKIT_DEMO_DIR: work, GATEKIT_WRITABLE_ROOTS: work },
+  env: { ...process.env, GATEKIT_DEMO_DIR: work, GATEKIT_WRITABLE_ROOTS: work, GATEKIT_DEMO_REMOTE_PORT: String(remoteServer.port) },
   stderr: 'pipe',
 });
 const gatewayLog = [];
@@ -45,7 +78,7 @@ transport.stderr?.on('data', (chunk) => gatewayLog.push(chunk.toString()));
 const client = new Client({ name: 'gatekit-demo', version: '1.0.0' }, { capabilities: {} });
 
 try {
-  step('1. Connect: one MCP server in front of three (everything, memory, crm)');
+  step('1. Connect: one MCP server in front of four (everything, memory, crm local; remote over Streamable HTTP)');
   await client.connect(transport);
   show('server', client.getServerVersion());
   show('caps', Object.keys(client.getServerCapabilities() ?? {}).join(', '));
@@ -61,6 +94,9 @@ try {
   const sum = await call(client, 'everything__add_numbers', { a: 20, b: 22 });
   show('result', text(sum.result));
   expect(/42/.test(text(sum.result)), 'add_numbers reached get-sum on the everything server');
+  const remoteEcho = await call(client, 'remote__echo', { message: 'hello over HTTP' });
+  show('remote', text(remoteEcho.result) || remoteEcho.error?.message);
+  expect(/hello over HTTP/.test(text(remoteEcho.result)), `remote__echo reached the remote server at http://127.0.0.1:${remoteServer.port}/mcp, through the same plugins`);
 
   step('4. A hidden tool is refused without reaching its server');
   const hidden = await call(client, 'everything__get-env', {});
@@ -106,6 +142,7 @@ try {
   failures++;
 } finally {
   await client.close().catch(() => undefined);
+  remoteServer.child.kill();
   rmSync(work, { recursive: true, force: true });
 }
 console.log(failures ? `\n${failures} check(s) failed` : '\nAll demo checks passed.');

@@ -6,6 +6,7 @@ import { descriptorHandlers, findDescriptor } from '../plugins/descriptors';
 import type { PluginDescriptor, PluginEntryConfig } from '../plugins/types';
 import { ErrorCode, isRecord } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
+import { remoteUrlProblem } from '../shared/remote-url';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
 import { expandHome, expandVariables, resolveUserPath, splitCommandLine, type Environment } from './paths';
@@ -433,11 +434,14 @@ function resolveRemoteUpstream(upstream: UpstreamConfig, transport: 'http' | 'ss
     Object.defineProperty(headers, name, { value: expanded, enumerable: true, writable: true, configurable: true });
   }
   const oauth = upstream.oauth?.client_secret === undefined ? upstream.oauth : { ...upstream.oauth, client_secret: expandVariables(upstream.oauth.client_secret, context.env, missingVariable(warnings, [...at, 'oauth', 'client_secret'])) };
+  const url = expandVariables(upstream.url ?? '', context.env, missingVariable(warnings, [...at, 'url']));
+  const urlProblem = url === upstream.url ? undefined : remoteUrlProblem(url, upstream.allow_insecure_http);
+  if (urlProblem) issues.push({ code: ErrorCode.ConfigInvalid, path: [...at, 'url'], preferKey: false, message: `${urlProblem} (after expanding variables)`, fixInstructions: 'Check the url and the variables it uses.' });
   const identity = upstream.server_identity?.trim();
   return {
     name: upstream.name,
     enabled: upstream.enabled,
-    remote: { transport, url: upstream.url ?? '', headers, tls_verify: upstream.tls_verify, ...(oauth ? { oauth } : {}) },
+    remote: { transport, url, headers, tls_verify: upstream.tls_verify, ...(oauth ? { oauth } : {}) },
     command: [],
     env: {},
     restart_on_failure: upstream.restart_on_failure,

@@ -90,7 +90,7 @@ export const upstreamSchema = z
       .optional()
       .describe('Extra environment variables for the server. Values may use `${VAR}`, `$VAR` and a leading `~`.'),
     cwd: z.string().min(1).optional().describe('Working folder of the server; relative to the config file, `~` and `${VAR}` expanded.'),
-    url: z.string({ error: 'url must be a string such as "https://example.com/mcp".' }).optional().describe('Address of a remote server (transport http or sse), e.g. `https://example.com/mcp`.'),
+    url: z.string({ error: 'url must be a string such as "https://example.com/mcp".' }).optional().describe('Address of a remote server (transport http or sse), e.g. `https://example.com/mcp`; may use `${VAR}`.'),
     headers: z
       .record(headerNameSchema, z.string().regex(/^[^\r\n\0]*$/, { error: 'Header values must not contain line breaks or NUL.' }))
       .optional()
@@ -119,7 +119,8 @@ export const upstreamSchema = z
       if (upstream[key] !== undefined) problem(key, `'${key}' is for local (stdio) servers; a remote server (transport: ${upstream.transport}) is reached by its url.`);
     }
     if (upstream.url === undefined) return missing('url');
-    const urlProblem = remoteUrlProblem(upstream.url, upstream.allow_insecure_http);
+    // A url with variables is checked by the loader once they are expanded.
+    const urlProblem = upstream.url.includes('$') ? undefined : remoteUrlProblem(upstream.url, upstream.allow_insecure_http);
     if (urlProblem) problem('url', urlProblem);
     if (upstream.oauth && upstream.headers && Object.keys(upstream.headers).some((name) => name.toLowerCase() === 'authorization')) {
       problem('headers', 'Set either oauth or an Authorization header, not both.');

@@ -211,7 +211,8 @@ function toGatekitUpstream(
   sources: VariableSources,
   report: (field: PropertyKey[]) => { missingInput(id: string): void; problem(message: string): void },
 ): Record<string, unknown> {
-  const command = [resolveVariables(upstream.command, sources, report(['command']), false)];
+  if (upstream.url !== undefined) return toRemoteGatekitUpstream(upstream, upstream.url, sources, report);
+  const command = [resolveVariables(upstream.command ?? '', sources, report(['command']), false)];
   (upstream.args ?? []).forEach((arg, index) => command.push(resolveVariables(arg, sources, report(['args', index]), false)));
   const out: Record<string, unknown> = { name: upstream.name, command };
   if (upstream.env !== undefined) {
@@ -230,6 +231,27 @@ function toGatekitUpstream(
   if (upstream.enabled !== undefined) out.enabled = upstream.enabled;
   if (upstream.restart_on_failure !== undefined) out.restart_on_failure = upstream.restart_on_failure;
   if (upstream.max_restart_attempts !== undefined) out.max_restart_attempts = upstream.max_restart_attempts;
+  return out;
+}
+
+/** A remote `gatekit.upstreams` entry as a Gatekit upstream; header values escaped (the gateway expands `${VAR}` in them). */
+function toRemoteGatekitUpstream(
+  upstream: SettingsUpstream,
+  url: string,
+  sources: VariableSources,
+  report: (field: PropertyKey[]) => { missingInput(id: string): void; problem(message: string): void },
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: upstream.name, transport: upstream.type === 'sse' ? 'sse' : 'http', url: resolveVariables(url, sources, report(['url']), false) };
+  if (upstream.headers !== undefined) {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      Object.defineProperty(headers, name, { value: resolveVariables(value, sources, report(['headers', name]), true), enumerable: true, writable: true, configurable: true });
+    }
+    out.headers = headers;
+  }
+  for (const key of ['tls_verify', 'allow_insecure_http', 'oauth', 'enabled', 'restart_on_failure', 'max_restart_attempts'] as const) {
+    if (upstream[key] !== undefined) out[key] = upstream[key];
+  }
   return out;
 }
 

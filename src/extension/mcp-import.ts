@@ -169,7 +169,7 @@ export class McpJsonImporter {
     const picked = await vscode.window.showQuickPick(
       importable.map((c) => ({
         label: c.key,
-        description: [c.upstream.command, ...(c.upstream.args ?? [])].join(' '),
+        description: c.upstream.url ?? [c.upstream.command, ...(c.upstream.args ?? [])].join(' '),
         detail: c.name !== c.key ? `becomes '${c.name}'` : undefined,
         picked: true,
         candidate: c,

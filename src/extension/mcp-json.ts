@@ -5,6 +5,7 @@ import * as jsonc from 'jsonc-parser';
 import { UPSTREAM_NAME_PATTERN } from '../config/schema';
 import type { SettingsUpstream } from './settings-schema';
 import { isRecord } from '../shared/jsonrpc';
+import { remoteUrlProblem } from '../shared/remote-url';
 
 /** An `inputs` entry of mcp.json (`promptString` asks the user; `password` hides the typing). */
 export interface McpJsonInput {
@@ -31,7 +32,7 @@ export interface ImportCandidate {
   name: string;
   /** The `gatekit.upstreams` entry; absent when the server cannot run behind Gatekit. */
   upstream?: SettingsUpstream;
-  /** Why it cannot be imported (an HTTP server, no command). */
+  /** Why it cannot be imported (no command, no usable url). */
   skipReason?: string;
   /** `${input:ID}` references it uses. */
   inputIds: string[];
@@ -112,8 +113,16 @@ export function importCandidates(document: McpJsonDocument, existingNames: Reado
       continue;
     }
     const type = typeof entry.type === 'string' ? entry.type : undefined;
-    if ((type !== undefined && type !== 'stdio') || (type === undefined && typeof entry.url === 'string')) {
-      candidate.skipReason = `${type ?? 'http'} servers cannot run behind Gatekit (it starts stdio servers)`;
+    if (type === 'http' || type === 'sse' || (type === undefined && entry.url !== undefined)) {
+      const remote = remoteUpstream(name, type === 'sse' ? 'sse' : 'http', entry, candidate);
+      if (remote === undefined) continue;
+      taken.add(name);
+      if (name !== key) candidate.warnings.push(`renamed '${key}' to '${name}' (Gatekit names are lowercase without '__')`);
+      candidate.upstream = remote;
+      continue;
+    }
+    if (type !== undefined && type !== 'stdio') {
+      candidate.skipReason = `'${type.slice(0, 40)}' servers cannot run behind Gatekit (it takes stdio, http and sse servers)`;
       continue;
     }
     if (typeof entry.command !== 'string' || entry.command.trim() === '') {
@@ -138,6 +147,34 @@ export function importCandidates(document: McpJsonDocument, existingNames: Reado
     candidate.upstream = upstream;
   }
   return candidates;
+}
+
+/**
+ * The `gatekit.upstreams` form of an mcp.json `http` / `sse` entry, or undefined (with the reason on
+ * the candidate) when it has no usable url. Header values keep their `${input:…}` / `${env:…}`
+ * references: resolved, like a stdio server's env, when the configuration is built.
+ */
+function remoteUpstream(name: string, type: 'http' | 'sse', entry: Record<string, unknown>, candidate: ImportCandidate): SettingsUpstream | undefined {
+  if (typeof entry.url !== 'string' || entry.url.trim() === '') {
+    candidate.skipReason = 'no url';
+    return undefined;
+  }
+  // Variables are resolved later; a literal url must already be one Gatekit accepts.
+  const problem = entry.url.includes('${') ? undefined : remoteUrlProblem(entry.url, false);
+  if (problem) {
+    candidate.skipReason = problem;
+    return undefined;
+  }
+  const upstream: SettingsUpstream = { name, type, url: entry.url };
+  if (isRecord(entry.headers)) {
+    const headers: Record<string, string> = {};
+    for (const [header, value] of Object.entries(entry.headers)) {
+      if (typeof value === 'string' || typeof value === 'number') Object.defineProperty(headers, header, { value: String(value), enumerable: true, writable: true, configurable: true });
+      else candidate.warnings.push(`header ${header.slice(0, 60)} is not a string and was left out`);
+    }
+    upstream.headers = headers;
+  }
+  return upstream;
 }
 
 function formattingOf(text: string): jsonc.FormattingOptions {

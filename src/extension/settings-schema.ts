@@ -1,25 +1,43 @@
 // The `gatekit.*` settings as zod schemas (built from the one config schema), and the
 // `contributes.configuration` JSON schema generated from them for package.json. Plain Node.
 import * as z from 'zod';
-import { pluginsSchema, upstreamNameSchema } from '../config/schema';
+import { oauthSchema, pluginsSchema, upstreamNameSchema } from '../config/schema';
+import { remoteUrlProblem } from '../shared/remote-url';
 
 /**
- * One server in `gatekit.upstreams`, in the shape of a stdio server of VS Code's mcp.json
- * (`command` + `args`), plus Gatekit's per-server options. Values may use `${workspaceFolder}`,
- * `${userHome}`, `${env:NAME}` and `${input:ID}` (a secret entered once and kept in VS Code's
- * secret storage).
+ * One server in `gatekit.upstreams`, in the shape of a server of VS Code's mcp.json (a stdio one:
+ * `command` + `args`; a remote one: `type: http` or `sse` + `url` + `headers`), plus Gatekit's
+ * per-server options. Values may use `${workspaceFolder}`, `${userHome}`, `${env:NAME}` and
+ * `${input:ID}` (a secret entered once and kept in VS Code's secret storage).
  */
-export const settingsUpstreamSchema = z.strictObject({
+export const settingsUpstreamSchema = z
+  .strictObject({
   name: upstreamNameSchema,
-  type: z.literal('stdio', { error: "Only 'stdio' servers can run behind Gatekit" }).optional().describe("Always 'stdio' (as in mcp.json)."),
-  command: z.string().regex(/\S/, { error: 'command must not be empty' }).describe('The program to start, e.g. `npx`, `node`, `uvx` (no shell is involved).'),
+  type: z.enum(['stdio', 'http', 'sse'], { error: "type must be 'stdio', 'http' or 'sse'" }).optional().describe("'stdio' (the default, as in mcp.json), or 'http' / 'sse' for a remote server at `url`."),
+  command: z.string().regex(/\S/, { error: 'command must not be empty' }).optional().describe('The program to start, e.g. `npx`, `node`, `uvx` (no shell is involved).'),
+  url: z.string().optional().describe('Address of a remote server (type http or sse), e.g. `https://example.com/mcp`.'),
+  headers: z.record(z.string(), z.string()).optional().describe('HTTP headers for a remote server, e.g. `{"Authorization": "Bearer ${input:token}"}`.'),
+  tls_verify: z.boolean().optional().describe("Verify a remote server's TLS certificate (default true)."),
+  allow_insecure_http: z.boolean().optional().describe('Allow a plain http:// URL to a host other than this machine.'),
+  oauth: oauthSchema.optional(),
   args: z.array(z.string()).optional().describe('Arguments of the program.'),
   env: z.record(z.string().regex(/^[^=\0]+$/), z.string()).optional().describe('Extra environment variables for the server.'),
   cwd: z.string().optional().describe('Working folder of the server.'),
   enabled: z.boolean().optional().describe('Set to false to keep the entry without starting the server.'),
   restart_on_failure: z.boolean().optional().describe('Restart the server when it exits unexpectedly (default true).'),
   max_restart_attempts: z.number().int().min(0).optional().describe('Restarts to try before giving up (default 3).'),
-});
+  })
+  .superRefine((upstream, ctx) => {
+    const remote = upstream.type === 'http' || upstream.type === 'sse';
+    if (!remote && upstream.command === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['command'], input: undefined });
+    if (remote && upstream.url === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['url'], input: undefined });
+    if (remote && upstream.command !== undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: `'command' is for stdio servers; a ${upstream.type} server is reached by its url`, input: upstream.command });
+    if (!remote && upstream.url !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: "'url' is for remote servers: set type to 'http' (or 'sse')", input: upstream.url });
+    // A url with variables is checked by the config schema once they are resolved.
+    const urlProblem = remote && upstream.url !== undefined && !upstream.url.includes('${') ? remoteUrlProblem(upstream.url, upstream.allow_insecure_http === true) : undefined;
+    if (urlProblem) ctx.addIssue({ code: 'custom', path: ['url'], message: urlProblem, input: upstream.url });
+  }, { when: (payload) => payload.issues.length === 0 })
+  .meta({ anyOf: [{ required: ['command'] }, { required: ['url'] }] });
 
 export type SettingsUpstream = z.output<typeof settingsUpstreamSchema>;
 

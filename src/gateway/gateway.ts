@@ -5,7 +5,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './transport/ndjson';
 import { backlogLimit, isUnserializable, type ClientTransport, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import { StdioClientTransport } from './transport/stdio-client';
 import { StdioUpstreamTransport } from './transport/stdio-upstream';
-import { createHttpUpstreamTransport, isRemoteSpec } from './transport/http-upstream';
+import { httpTransportFactory, isRemoteSpec } from './transport/http-upstream';
 import { Upstream, type ClientHandshake, type UpstreamSpec, type UpstreamState } from './upstream';
 import type { RawText } from '../shared/received';
 import { Router, type TrafficEvent } from './router';
@@ -300,7 +300,7 @@ export class Gateway {
     const openTransport: UpstreamTransportFactory = connect
       ? () => connect(spec, log)
       : isRemoteSpec(spec)
-        ? () => createHttpUpstreamTransport(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
+        ? httpTransportFactory(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
         : () => new StdioUpstreamTransport(spec, log);
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {

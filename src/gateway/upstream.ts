@@ -2,7 +2,7 @@
 // it (ids, timeouts, cancellation: correlation lives here and nowhere else), calls held while it
 // restarts, and restarting it with back-off when its connection ends.
 import { EventEmitter } from 'node:events';
-import { backlogLimit, isUnserializable, UndeliveredError, type CloseReason, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
+import { backlogLimit, isUndelivered, isUnserializable, type CloseReason, type UpstreamTransport, type UpstreamTransportFactory } from './transport/transport';
 import type { StdioServerSpec } from './transport/stdio-upstream';
 import type { HttpServerSpec } from './transport/http-upstream';
 import type { RawText, Received } from '../shared/received';
@@ -285,7 +285,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     if (!this.transport) return fail(ErrorCode.UpstreamUnavailable, 'its input is closed');
     this.transport.send({ message }, (err) => {
       if (!err) return;
-      if (err instanceof UndeliveredError && typeof message.id === 'number') return this.holdUndelivered(message);
+      if (isUndelivered(err) && typeof message.id === 'number') return this.holdUndelivered(message);
       this.log(`[${this.name}] write failed: ${errorText(err)}`);
       fail(isUnserializable(err) ? ErrorCode.InternalError : ErrorCode.UpstreamUnavailable, errorText(err));
     });
@@ -408,13 +408,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     const { message: response } = await answer;
     // The server's own words may carry secrets or instructions: reports quote only its error code.
     const refused = 'error' in response ? `initialize failed: ${describeError(response.error)}` : this.identityProblem(response.result);
-    if (refused !== undefined || 'error' in response) {
+    if (refused !== undefined) {
       this.lastErrorValue = refused;
       this.setState('failed', refused);
       this.killQuietly();
       throw new Error(refused);
     }
-    this.initializeResult = response.result;
+    this.initializeResult = 'result' in response ? response.result : undefined;
     this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     this.setState('running');
     if (this.healthyTimer) clearTimeout(this.healthyTimer);

@@ -24,7 +24,7 @@ describe('extension mcp.json import', () => {
     assert.match(parseMcpJson('{ "servers": { ').errors[0]!, /^1:\d+ /);
   });
 
-  it('imports stdio servers only, renamed to valid unique Gatekit names', () => {
+  it('imports stdio and remote servers, renamed to valid unique Gatekit names', () => {
     const candidates = importCandidates(parseMcpJson(sample), new Set(['github']));
     const byKey = new Map(candidates.map((c) => [c.key, c]));
     assert.deepEqual(byKey.get('GitHub')!.upstream, { name: 'github-2', command: 'npx', args: ['-y', 'gh-mcp'], env: { TOKEN: '${input:gh}', N: '3' } });
@@ -32,9 +32,49 @@ describe('extension mcp.json import', () => {
     assert.ok(byKey.get('GitHub')!.warnings.some((w) => /GONE/.test(w)));
     assert.equal(byKey.get('my__fs')!.upstream!.name, 'my_fs');
     assert.ok(byKey.get('my__fs')!.warnings.some((w) => /envFile/.test(w)));
-    assert.match(byKey.get('web')!.skipReason!, /http/);
-    assert.match(byKey.get('sse')!.skipReason!, /http/);
+    assert.deepEqual(byKey.get('web')!.upstream, { name: 'web', type: 'http', url: 'https://example.invalid' });
+    // No type but a url: VS Code treats it as http (Streamable HTTP, then SSE), and so does Gatekit.
+    assert.deepEqual(byKey.get('sse')!.upstream, { name: 'sse', type: 'http', url: 'https://example.invalid/sse' });
     assert.equal(byKey.get('broken')!.skipReason, 'no command');
+  });
+
+  it('imports http and sse entries with their headers, ${input:} references kept for the secret store', () => {
+    const document = parseMcpJson(`{
+      "inputs": [{ "type": "promptString", "id": "token", "password": true }],
+      "servers": {
+        "gh": { "type": "http", "url": "https://api.example.com/mcp/", "headers": { "Authorization": "Bearer \${input:token}", "X-N": 7, "X-Obj": {} } },
+        "legacy": { "type": "sse", "url": "http://localhost:3001/sse" }
+      }
+    }`);
+    const byKey = new Map(importCandidates(document, new Set()).map((c) => [c.key, c]));
+    assert.deepEqual(byKey.get('gh')!.upstream, { name: 'gh', type: 'http', url: 'https://api.example.com/mcp/', headers: { Authorization: 'Bearer ${input:token}', 'X-N': '7' } });
+    assert.deepEqual(byKey.get('gh')!.inputIds, ['token']);
+    assert.ok(byKey.get('gh')!.warnings.some((w) => /X-Obj/.test(w)));
+    assert.deepEqual(byKey.get('legacy')!.upstream, { name: 'legacy', type: 'sse', url: 'http://localhost:3001/sse' });
+  });
+
+  it('skips remote entries an attacker could write: no url, url not a string, javascript:, plain http elsewhere, credentials, unknown types', () => {
+    const document = parseMcpJson(`{ "servers": {
+      "none": { "type": "http" },
+      "num": { "type": "http", "url": 42 },
+      "js": { "type": "http", "url": "javascript:alert(1)" },
+      "plain": { "type": "http", "url": "http://example.com/mcp" },
+      "creds": { "type": "sse", "url": "https://u:p@example.com/sse" },
+      "proto": { "type": "http", "url": "https://example.com/mcp", "headers": { "__proto__": "x" } },
+      "ws": { "type": "websocket", "url": "wss://example.com" }
+    } }`);
+    const byKey = new Map(importCandidates(document, new Set()).map((c) => [c.key, c]));
+    assert.equal(byKey.get('none')!.skipReason, 'no url');
+    assert.equal(byKey.get('num')!.skipReason, 'no url');
+    assert.match(byKey.get('js')!.skipReason!, /https:\/\//);
+    assert.match(byKey.get('plain')!.skipReason!, /plain http:\/\/ to example\.com/);
+    assert.match(byKey.get('creds')!.skipReason!, /user name or password/);
+    assert.match(byKey.get('ws')!.skipReason!, /'websocket' servers cannot run behind Gatekit/);
+    // A `__proto__` header is dropped by the JSON parser; nothing reaches a prototype.
+    const headers = byKey.get('proto')!.upstream!.headers!;
+    assert.equal(Object.getPrototypeOf(headers), Object.prototype);
+    assert.deepEqual(Object.keys(headers), []);
+    assert.equal(({} as Record<string, unknown>)['x'], undefined);
   });
 
   it('derives names that satisfy the upstream name rule', () => {

@@ -19,8 +19,9 @@ describe('extension package contents', function () {
     assert.ok(files.includes('dist/extension.js'), files.join(', '));
     assert.ok(files.includes('dist/gateway.js'));
     assert.ok(files.includes('dist/gateway-core.js'), 'the loader without the bundle it runs');
+    assert.ok(files.includes('dist/gateway-http.js'), 'remote upstreams need the http chunk');
     assert.ok(files.includes('package.json'));
-    const unexpected = files.filter((f) => !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt|\.md)?|dist\/(extension|gateway|gateway-core)\.js|media\/.+|docs\/images\/.+)$/.test(f));
+    const unexpected = files.filter((f) => !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE(\.txt|\.md)?|dist\/(extension|gateway|gateway-[a-z]+)\.js|media\/.+|docs\/images\/.+)$/.test(f));
     assert.deepEqual(unexpected, []);
   });
 

@@ -27,8 +27,21 @@ describe('extension settings schema', () => {
     assert.equal(pattern.test('memory'), true);
     assert.equal(pattern.test('my__server'), false);
     assert.equal(pattern.test('Memory'), false);
-    assert.deepEqual(upstreams.items.required, ['name', 'command']);
+    // A stdio server needs `command`, a remote one `url`.
+    assert.deepEqual(upstreams.items.required, ['name']);
+    assert.deepEqual(upstreams.items.anyOf.map((branch: { required: string[] }) => branch.required), [['command'], ['url']]);
     assert.equal(upstreams.items.additionalProperties, false);
+  });
+
+  it('accepts the mcp.json remote shape and refuses mixed or unsafe remote entries', () => {
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http', url: 'https://api.example.com/mcp', headers: { Authorization: 'Bearer ${input:t}' } }).success, true);
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'old', type: 'sse', url: 'http://localhost:3001/sse' }).success, true);
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http' }).success, false, 'no url');
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http', url: 'https://x.example/mcp', command: 'npx' }).success, false, 'command on a remote server');
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', url: 'https://x.example/mcp', command: 'npx' }).success, false, 'url on a stdio server');
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http', url: 'javascript:alert(1)' }).success, false);
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http', url: 'http://example.com/mcp' }).success, false, 'plain http elsewhere');
+    assert.equal(settingsUpstreamSchema.safeParse({ name: 'gh', type: 'http', url: 'http://example.com/mcp', allow_insecure_http: true }).success, true);
   });
 
   it('accepts the mcp.json stdio shape and rejects unknown keys and duplicate names', () => {

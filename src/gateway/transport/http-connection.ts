@@ -4,13 +4,13 @@
 // refuse it, the legacy SSEClientTransport. Ids, timeouts, restarts and the handshake stay with the
 // Upstream that owns it, as for stdio. Bundled into the http chunk only.
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { isUnserializable, UndeliveredError, type CloseReason, type Received, type SendCallback, type UpstreamReceiver, type UpstreamTransport } from './transport';
 import { remoteFetch, RemoteFetchError, type CertificatePins } from './http-fetch';
-import type { HttpServerSpec, HttpTransportOptions } from './http-upstream';
+import type { HttpServerSpec, HttpTransportOptions } from './http-spec';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
 export interface HttpConnectionOptions extends HttpTransportOptions {
@@ -37,6 +37,8 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   private buffered: Received[] = [];
   private receivedAny = false;
   private ended = false;
+  /** Sends not yet settled: a lost session found by the GET stream waits for them (see streamError). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Errors a failed send already handled: the SDK reports each one to onerror as well. */
   private readonly handled = new WeakSet<object>();
 
@@ -90,6 +92,12 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     this.backlogChars += size;
     const sending = isInitialize && this.streamable && this.sdk === this.streamable ? this.initialize(message) : this.ready.then(() => this.sdk!.send(message as JSONRPCMessage));
     if (isInitialize) this.ready = sending.catch(() => undefined);
+    const settled = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
     sending.then(
       () => {
         this.backlogChars -= size;
@@ -232,13 +240,15 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   /** An error outside a POST: the GET stream, or the legacy event stream. */
   private streamError(err: Error): void {
     if (this.sessionExpired(err)) {
-      this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' });
+      // POSTs under way will meet the same 404: let them come back first, so those the server
+      // never saw are handed back as undelivered (sent again) instead of failed with the session.
+      void Promise.allSettled([...this.inFlight]).then(() => this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' }));
       return;
     }
     const why = describeFailure(this.spec.name, err);
     // The GET stream could not be re-opened, or the legacy stream broke: the server went away or
     // forgot us, and only a new session (the Upstream's reconnect) can tell which.
-    if (/Maximum reconnection attempts|Failed to reconnect/.test(err.message) || err.name === 'SseError') {
+    if (/Maximum reconnection attempts|Failed to reconnect/.test(err.message) || err instanceof SseError) {
       this.end({ kind: 'exited', description: `the event stream was lost (${why})` });
       return;
     }
@@ -281,9 +291,8 @@ function describeFailure(server: string, err: unknown): string {
     if (err.code === -1) return `Upstream '${server}' answered with an unexpected content type`;
     return `Upstream '${server}' answered HTTP ${err.code}`;
   }
-  if (err instanceof Error && err.name === 'SseError') {
-    const code = (err as Error & { code?: unknown }).code;
-    return `Upstream '${server}' event stream failed${typeof code === 'number' ? ` (HTTP ${code})` : ''}`;
+  if (err instanceof SseError) {
+    return `Upstream '${server}' event stream failed${typeof err.code === 'number' ? ` (HTTP ${err.code})` : ''}`;
   }
   if (err instanceof Error && err.cause instanceof RemoteFetchError) return err.cause.message;
   if (err instanceof Error && err.name === 'ZodError') return `Upstream '${server}' sent a message that is not JSON-RPC`;

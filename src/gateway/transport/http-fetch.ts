@@ -17,7 +17,8 @@ export interface RemoteFetchOptions {
 
 /**
  * SHA-256 fingerprints of the certificate each host:port showed first. Kept in memory for the life
- * of the gateway (one per upstream, across its reconnects and restarts), never on disk: a
+ * of the upstream's configuration (one set per upstream, shared by its reconnects and restarts; a
+ * reloaded configuration starts afresh), never on disk: a
  * certificate that changes under a running gateway is refused, while one renewed between two runs
  * (Let's Encrypt renews every 60–90 days) is accepted again once verification passes.
  */
@@ -47,7 +48,9 @@ export function remoteFetch(options: RemoteFetchOptions): { fetch: FetchLike; di
     connect(connectOptions, callback) {
       connectTls(connectOptions, (err, socket) => {
         if (err || !socket) return callback(err ?? new Error('no socket'), null);
-        if (connectOptions.protocol !== 'https:') return callback(null, socket);
+        // A resumed TLS session shows no certificate, and needs none: only the server that holds
+        // the secret of the session we made with the pinned certificate can resume it.
+        if (connectOptions.protocol !== 'https:' || (socket as TLSSocket).isSessionReused()) return callback(null, socket);
         const certificate = (socket as TLSSocket).getPeerCertificate();
         const fingerprint = certificate && typeof certificate.fingerprint256 === 'string' ? certificate.fingerprint256 : '';
         const refused = options.pins.check(`${connectOptions.hostname}:${connectOptions.port}`, fingerprint);

@@ -23,7 +23,8 @@ export type SendCallback = (error: Error | undefined) => void;
  * Why a connection ended. `exited`: the peer went away (a process exited, a stream or socket
  * closed). `unreachable`: it could not be reached at all (a command that does not exist, a refused
  * connection). `session_expired`: the peer forgot our session (Streamable HTTP answers 404): a new
- * connection with a new handshake brings it back. The Upstream treats all three as a crash today.
+ * connection with a new handshake brings it back: the Upstream opens one at once, not counted as a
+ * crash (docs/remote-servers.md); the other two are crashes, restarted with back-off.
  */
 export interface CloseReason {
   readonly kind: 'exited' | 'unreachable' | 'session_expired';
@@ -125,5 +126,12 @@ export function isUnserializable(err: unknown): boolean {
 /**
  * A send failure after which the peer certainly never saw the message (a Streamable HTTP server
  * that answered 404 for a session it forgot): its owner may send it again on the next connection.
+ * Recognised by {@link isUndelivered}, not `instanceof`: a transport in a chunk has its own copy of this class.
  */
-export class UndeliveredError extends Error {}
+export class UndeliveredError extends Error {
+  readonly undelivered = true;
+}
+
+export function isUndelivered(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { undelivered?: unknown }).undelivered === true;
+}
