@@ -74,6 +74,7 @@ export const oauthSchema = z
     client_secret: z.string().min(1).optional().describe('For a confidential client; may use `${VAR}`.'),
     scopes: z.array(z.string().min(1)).optional().describe('Scopes to ask for; by default those the server advertises.'),
     redirect_port: z.number().int().min(1).max(65535).optional().describe('Loopback port for the sign-in redirect (http://127.0.0.1:PORT/callback); a free port by default.'),
+    open_browser: z.boolean().optional().describe('Open the sign-in page in a browser (default true); the link is printed on stderr either way.'),
     client_metadata_url: z.url({ protocol: /^https$/, error: 'client_metadata_url must be an https:// URL.' }).optional().describe('An https URL of a client ID metadata document to use as the client id.'),
   })
   .describe('OAuth 2.1 sign-in for a server that answers 401 (MCP authorization).');

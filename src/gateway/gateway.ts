@@ -378,7 +378,7 @@ export class Gateway {
     const connectTo: UpstreamTransportFactory = connect
       ? () => connect(spec, log)
       : isRemoteSpec(spec)
-        ? httpTransportFactory(spec, log)
+        ? httpTransportFactory(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
         : () => new StdioUpstreamTransport(spec, log);
     // A stdio server's protocol era is probed once per connection (server/discover before initialize);
     // the verdict outlives restarts. Remote servers are spoken to in the legacy era for now

@@ -1,5 +1,6 @@
 // The session's handshake: answers the client's `initialize` (starting the upstreams with its
 // capabilities, merging theirs, screening their instructions), and holds requests pipelined behind it.
+import { isSignInRequiredText } from '../shared/sign-in';
 import { ErrorCode, isRecord, makeError, makeResult, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { MessageContext } from '../plugins/types';
 import type { ClientHandshake, Upstream } from './upstream';
@@ -88,7 +89,9 @@ export class SessionHandshake {
 
     const running = [...this.host.upstreams.values()].filter((u) => u.state === 'running');
     const failed = [...this.host.upstreams.values()].filter((u) => u.state !== 'running');
-    if (running.length === 0) {
+    // A server waiting for the user to sign in comes up later (tools/list_changed): not a failed start.
+    const awaitingSignIn = failed.some((u) => isSignInRequiredText(u.lastError));
+    if (running.length === 0 && !awaitingSignIn) {
       const detail = failed.map((u) => `${u.name}: ${u.lastError ?? u.state}`).join('; ');
       const servers = await Promise.all(failed.map(async (u) => ({ name: u.name, error: u.lastError ?? u.state, ...(await this.screenStderr(u, request)) })));
       this.initializing = false;

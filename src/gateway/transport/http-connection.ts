@@ -5,7 +5,7 @@
 // Upstream that owns it, as for stdio. Bundled into the http chunk only.
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { isUnserializable, UndeliveredError, type CloseReason, type Received, type SendCallback, type UpstreamReceiver, type UpstreamTransport } from './transport';
@@ -47,7 +47,10 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     private readonly log: (line: string) => void,
     private readonly options: HttpConnectionOptions,
   ) {
-    this.fetcher = remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins: options.pins });
+    const fetcher = remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins: options.pins });
+    // Gatekit's OAuth provider watches for insufficient_scope challenges (step-up) on the way.
+    const auth = options.authProvider as { observeChallenges?: (fetch: FetchLike) => FetchLike } | undefined;
+    this.fetcher = auth?.observeChallenges ? { ...fetcher, fetch: auth.observeChallenges(fetcher.fetch) } : fetcher;
   }
 
   async connect(receiver: UpstreamReceiver): Promise<void> {
@@ -274,9 +277,13 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   }
 }
 
+const OUR_AUTH_ERRORS = new Set(['SignInRequiredError', 'IssuerMismatchError', 'TokenStoreError', 'StepUpLimitError']);
+
 /** A failure in our words: HTTP statuses and our own messages, never the server's text or a header. */
 function describeFailure(server: string, err: unknown): string {
   if (err instanceof RemoteFetchError) return err.message;
+  // src/gateway/auth's errors are worded for the user (the sign-in link, a refused issuer, a refused token file).
+  if (err instanceof Error && OUR_AUTH_ERRORS.has(err.name)) return `Upstream '${server}': ${err.message}`;
   if (err instanceof UnauthorizedError) return `Upstream '${server}' requires authorization (HTTP 401); configure oauth or an Authorization header`;
   if (err instanceof StreamableHTTPError) {
     if (err.code === 401) return `Upstream '${server}' requires authorization (HTTP 401); configure oauth or an Authorization header`;

@@ -23,4 +23,6 @@ export interface HttpServerSpec {
 export interface HttpTransportOptions {
   /** Handles 401s (discovery, registration, tokens); without one a 401 is an error. */
   readonly authProvider?: OAuthClientProvider;
+  /** Sign-in for the upstream's `oauth` completed (src/gateway/auth): reconnect it. */
+  readonly onAuthorized?: () => void;
 }

@@ -23,5 +23,11 @@ export function isRemoteSpec(spec: object): spec is HttpServerSpec {
 export function httpTransportFactory(spec: HttpServerSpec, log: (line: string) => void, options: HttpTransportOptions = {}): UpstreamTransportFactory {
   const chunk = loadChunk<typeof HttpChunk>('http');
   const pins = new chunk.CertificatePins();
-  return () => new chunk.HttpUpstreamConnection(spec, log, { ...options, pins });
+  // One OAuth provider per server, like the pins: a sign-in under way outlives the connection that started it.
+  const authProvider =
+    options.authProvider ??
+    (spec.oauth
+      ? chunk.createUpstreamOAuthProvider({ server: spec.name, url: spec.url, oauth: spec.oauth, log, onAuthorized: () => options.onAuthorized?.(), fetch: chunk.remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins }).fetch })
+      : undefined);
+  return () => new chunk.HttpUpstreamConnection(spec, log, { ...options, pins, ...(authProvider ? { authProvider } : {}) });
 }
