@@ -7,6 +7,7 @@
 # Usage:  bash scripts/conformance.sh              (npm run test:conformance)
 #         bash scripts/conformance.sh --if-ci      (npm test: only on CI or with GATEKIT_CONFORMANCE_TESTS=1)
 #         bash scripts/conformance.sh auth/iss-supported initialize   (only these scenarios)
+#         bash scripts/conformance.sh --server [scenario ...]          (npm run test:conformance-server: the server scenarios)
 # Environment (all optional):
 #   GATEKIT_VSCODE_CACHE   tool cache shared with the VS Code tests (default $HOME/.cache/gatekit-vscode-tests)
 #   NODE24_VERSION         default 24.21.0
@@ -17,6 +18,8 @@
 # that passes (remove it from the list).
 set -euo pipefail
 
+SERVER_MODE=""
+if [ "${1:-}" = "--server" ]; then SERVER_MODE=1; shift; fi
 if [ "${1:-}" = "--if-ci" ]; then
   if [ -z "${CI:-}" ] && [ -z "${GATEKIT_CONFORMANCE_TESTS:-}" ]; then
     echo "[conformance] skipped: set GATEKIT_CONFORMANCE_TESTS=1 (or run npm run test:conformance) to run the conformance client scenarios" >&2
@@ -62,6 +65,11 @@ if [ -z "${SKIP_BUILD:-}" ]; then (cd "$ROOT" && npm run --silent build >/dev/nu
 
 RESULTS="${RESULTS_DIR:-$(mktemp -d)}"
 mkdir -p "$RESULTS"
+# `--server`: the SERVER scenarios instead, against the gateway serving HTTP in front of the
+# conformance upstream (test/conformance/gateway-server.mjs; baseline test/conformance/baseline-server.json).
+if [ "${SERVER_MODE:-}" = 1 ]; then
+  exec node "$ROOT/test/conformance/gateway-server.mjs" --node24 "$NODE24" --results "$RESULTS" "$@"
+fi
 BASELINE="$ROOT/test/conformance/baseline-client.json"
 CLIENT="$NODE24 $ROOT/test/conformance/gateway-client.mjs"
 cd "$ROOT"

@@ -78,7 +78,7 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
     // A request a plugin answered (blocked, completed by middleware) gets its response record too,
     // as in the original: the request's pipeline, and the answer the client got.
     if (!failure && pipeline.audits) {
-      let responseFailure = auditOutcome(pipeline.record(auditEvent('response', serverName, origin, request, pre, answer, performance.now() - exchange.startedAt)), request.id);
+      let responseFailure = auditOutcome(pipeline.record(auditEvent('response', serverName, origin, request, pre, answer, performance.now() - exchange.startedAt, requestEvent)), request.id);
       if (isThenable(responseFailure)) responseFailure = await responseFailure;
       if (responseFailure) answer = responseFailure;
     }
@@ -168,7 +168,8 @@ export async function auditRefusal(pipeline: ServerPipeline, request: JsonRpcReq
     stages: [{ handler: 'gatekit', displayName: 'Gatekit', kind: 'middleware', outcome: 'blocked', reason, durationMs: 0 }],
     durationMs: 0,
   };
-  for (const event of [auditEvent('request', pipeline.serverName, 'client', request, refused, undefined, undefined), auditEvent('response', pipeline.serverName, 'client', request, refused, answer, 0)]) {
+  const requestEvent = auditEvent('request', pipeline.serverName, 'client', request, refused, undefined, undefined);
+  for (const event of [requestEvent, auditEvent('response', pipeline.serverName, 'client', request, refused, answer, 0, requestEvent)]) {
     const failure = await auditOutcome(pipeline.record(event), request.id);
     if (failure) return failure;
   }

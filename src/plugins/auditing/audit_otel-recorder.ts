@@ -43,6 +43,8 @@ const TRUNCATION_MARKER = '...[truncated]';
 export class OtelAuditRecorder implements AuditingPlugin {
   private readonly open = new Map<AuditEvent, OpenExchange>();
   private readonly calls: Counter;
+  /** Requests whose exchange ended when they were recorded (blocked, answered by a plugin): their answer's record adds nothing. */
+  private readonly endedAtRequest = new WeakSet<AuditEvent>();
   private readonly blocks: Counter;
   private readonly redactions: Counter;
   private readonly notifications: Counter;
@@ -113,10 +115,14 @@ export class OtelAuditRecorder implements AuditingPlugin {
     // Blocked, answered by middleware or failed: no answer will come from the server, the exchange ends here.
     if (outcome === 'blocked' || outcome === 'error' || outcome === 'completed_by_middleware') {
       this.closeOpen(event, outcome === 'completed_by_middleware' ? 'completed' : outcome, undefined);
+      this.endedAtRequest.add(event);
     }
   }
 
   private onResponse(event: AuditEvent): void {
+    // The record of the answer a plugin made (audit parity with the original): the exchange already
+    // ended, span, log and counts included, when its request was recorded.
+    if (event.answers && this.endedAtRequest.has(event.answers)) return;
     const open = event.answers ? this.open.get(event.answers) : undefined;
     if (event.answers) this.open.delete(event.answers);
     const span = open?.span ?? this.signals.tracer.startSpan(spanName(event), { kind: SpanKind.SERVER, startTime: event.timestamp.getTime() - (event.durationMs ?? 0), attributes: this.commonAttributes(event) });
