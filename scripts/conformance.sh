@@ -34,29 +34,8 @@ NODE24_VERSION="${NODE24_VERSION:-24.21.0}"
 log() { echo "[conformance] $*" >&2; }
 fail() { log "$*"; exit 3; }
 
-case "$(uname -m)" in
-  x86_64 | amd64) NODE_ARCH=x64 ;;
-  aarch64 | arm64) NODE_ARCH=arm64 ;;
-  *) fail "unsupported CPU architecture $(uname -m)" ;;
-esac
-case "$(uname -s)" in
-  Linux) NODE_OS=linux ;;
-  Darwin) NODE_OS=darwin ;;
-  *) fail "unsupported OS $(uname -s)" ;;
-esac
-
-# npm sets npm_* variables for scripts; an inner npm install must not inherit the outer one's.
-without_outer_npm() { env $(env | grep -o '^npm_[^=]*' | sed 's/^/-u /') "$@"; }
-
-NODE24_PKG="node-${NODE_OS}-${NODE_ARCH}"
-NODE24_ROOT="$CACHE/node24/node_modules/$NODE24_PKG"
-if [ ! -x "$NODE24_ROOT/bin/node" ] || [ "$("$NODE24_ROOT/bin/node" -v)" != "v$NODE24_VERSION" ]; then
-  log "npm install $NODE24_PKG@$NODE24_VERSION (Node 24 for the conformance suite)"
-  rm -rf "$CACHE/node24"; mkdir -p "$CACHE/node24"
-  (cd "$CACHE/node24" && echo '{"private":true}' >package.json &&
-    without_outer_npm npm install --no-audit --no-fund --loglevel=error "$NODE24_PKG@$NODE24_VERSION" >/dev/null) || fail "installing Node 24 failed"
-fi
-NODE24="$NODE24_ROOT/bin/node"
+# shellcheck source=node24.sh
+source "$ROOT/scripts/node24.sh"
 SUITE="$ROOT/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 [ -f "$SUITE" ] || fail "@modelcontextprotocol/conformance is not installed (npm install)"
 

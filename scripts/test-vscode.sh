@@ -45,11 +45,6 @@ log() { echo "[test-vscode] $*" >&2; }
 fail() { log "$*"; exit 3; }
 t_start=$(date +%s)
 
-case "$(uname -m)" in
-  x86_64 | amd64) NODE_ARCH=x64 ;;
-  aarch64 | arm64) NODE_ARCH=arm64 ;;
-  *) fail "unsupported CPU architecture $(uname -m)" ;;
-esac
 [ "$(uname -s)" = Linux ] || fail "this runner needs Linux (code-server + Debian chromium); on a desktop use @vscode/test-electron"
 
 find_chromium() {
@@ -83,28 +78,8 @@ fi
 CHROMIUM="$(find_chromium)" || fail "no chromium found (install Debian's chromium or set CHROMIUM)"
 
 # ------------------------------------------------------------------ 2. Node 24 from the npm registry
-# Installs below run without the npm_* variables of an outer `npm test`: code-server's postinstall
-# reads the Node version from npm_config_user_agent, which would still name the outer Node 20.
-without_outer_npm() {
-  local unset=()
-  while IFS='=' read -r name _; do
-    case "$name" in npm_* | NODE) unset+=(-u "$name") ;; esac
-  done < <(env)
-  env "${unset[@]}" "$@"
-}
-mkdir -p "$CACHE"
-NODE24_PKG="node-linux-${NODE_ARCH}"
-NODE24_ROOT="$CACHE/node24/node_modules/$NODE24_PKG"
-if [ ! -x "$NODE24_ROOT/bin/node" ] || [ "$("$NODE24_ROOT/bin/node" -v)" != "v$NODE24_VERSION" ]; then
-  log "npm install $NODE24_PKG@$NODE24_VERSION (Node 24 binary and headers)"
-  rm -rf "$CACHE/node24"; mkdir -p "$CACHE/node24"
-  (cd "$CACHE/node24" && echo '{"private":true}' >package.json &&
-    without_outer_npm npm install --no-audit --no-fund --loglevel=error "$NODE24_PKG@$NODE24_VERSION" >/dev/null) || fail "installing Node 24 failed"
-fi
-mkdir -p "$CACHE/node24-bin"
-ln -sf "$NODE24_ROOT/bin/node" "$CACHE/node24-bin/node"
-# npm and code-server's '#!/usr/bin/env node' scripts then run on Node 24.
-NODE24_PATH="$CACHE/node24-bin:$PATH"
+# shellcheck source=node24.sh
+source "$ROOT/scripts/node24.sh"
 
 # ------------------------------------------------------------------ 3. code-server (compiles native modules once)
 CS_BIN="$CACHE/code-server/node_modules/.bin/code-server"
