@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { sandboxServer } from './sandbox-command';
 import { inputIdsOf, type EffectiveConfig } from './effective-config';
 import { inputSecretKey } from './settings';
 import type { GatekitExtension } from './gatekit-extension';
@@ -90,6 +91,10 @@ export function registerCommands(extension: GatekitExtension): vscode.Disposable
     register('gatekit.hideServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'hide')),
     register('gatekit.showServerTools', (target?: ToolTarget | string) => changeServerTools(extension, target, 'show')),
     register('gatekit.copyTrafficEntry', (target?: TrafficNode | number) => copyTrafficEntry(extension, target)),
+    register('gatekit.sandboxServer', (target?: { name?: unknown } | string) => {
+      const name = typeof target === 'string' ? target : typeof target?.name === 'string' ? target.name : undefined;
+      return name === undefined ? undefined : sandboxServer(name, (message) => void notify(extension, 'info', message));
+    }),
   ];
 }
 

@@ -98,6 +98,13 @@ export const SETTINGS = {
     scope: 'window',
     markdownDescription: 'How many exchanges the Traffic view keeps (oldest are dropped first). The audit logs keep everything.',
   },
+  'gatekit.toolTokenWarning': {
+    schema: z.number().int().min(0),
+    default: 5000,
+    scope: 'window',
+    markdownDescription:
+      'Tokens of tool definitions per server past which the Servers view warns (0: never). Every chat request carries the definitions of every tool it offers: 5000 tokens is about 4% of a 128k context.',
+  },
   'gatekit.trace': {
     schema: z.enum(TRACE_LEVELS),
     default: 'off',

@@ -251,7 +251,9 @@ export class Gateway {
 
   private statusOf(name: string, state: UpstreamState, detail: string | undefined): ServerStatus {
     const ambiguous = this.ambiguousResources.get(name);
-    return { name, state, ...(detail === undefined ? {} : { detail }), ...(ambiguous?.length ? { ambiguousResources: ambiguous } : {}) };
+    const spec = this.settings.upstreams.find((u) => u.name === name);
+    const sandboxed = spec !== undefined && 'sandbox' in spec && spec.sandbox !== undefined;
+    return { name, state, ...(detail === undefined ? {} : { detail }), ...(ambiguous?.length ? { ambiguousResources: ambiguous } : {}), ...(sandboxed ? { sandboxed } : {}) };
   }
 
   private recordAmbiguity(server: string, claims: readonly string[]): void {

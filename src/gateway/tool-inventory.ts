@@ -7,6 +7,8 @@ import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol
 import type { LeftOut } from './list-items';
 import { namespacedName } from '../shared/namespacing';
 import { toolApprovalAnnotation } from '../plugins/capabilities';
+import { loadChunk } from './chunks';
+import type * as Tokenizer from './chunks/tokenizer';
 
 /** One plugin's change to a tools/list answer: the tools it left. */
 interface ListChange {
@@ -50,7 +52,10 @@ export class ToolListTrace {
         visibility: exposed ? (exposed.name === name ? 'visible' : 'renamed') : remover?.kind === 'security' ? 'blocked' : 'hidden',
         pin: approval.pin,
       };
-      if (exposed) entry.exposedName = namespacedName(server, String(exposed.name));
+      if (exposed) {
+        entry.exposedName = namespacedName(server, String(exposed.name));
+        entry.tokens = definitionTokens({ ...exposed, name: entry.exposedName });
+      }
       const description = exposed?.description ?? tool.description;
       if (typeof description === 'string') entry.description = description;
       if (remover) entry.reason = `${remover.kind === 'security' ? 'removed' : 'hidden'} by ${remover.handler}`;
@@ -59,6 +64,19 @@ export class ToolListTrace {
     // Left out by the router before any plugin: shown as blocked, with the router's reason.
     for (const { name, reason } of leftOut) if (name !== undefined) entries.push({ name, visibility: 'blocked', pin: 'none', reason });
     return { server, tools: entries };
+  }
+}
+
+/**
+ * Tokens of a tool definition as the client is sent it (its JSON), counted with the token_usage
+ * plugin's tokenizer chunk, loaded the first time an inventory is made (only the views ask for one).
+ */
+function definitionTokens(definition: Record<string, unknown>): number | undefined {
+  try {
+    return loadChunk<typeof Tokenizer>('tokenizer').countTextTokens(JSON.stringify(definition)).tokens;
+  } catch {
+    // A definition that cannot be serialized (too deep) has no count; the view shows none.
+    return undefined;
   }
 }
 

@@ -159,6 +159,11 @@ export interface ToolInventoryEntry {
   description?: string;
   /** Why hidden, blocked or changed, for the tooltip. */
   reason?: string;
+  /**
+   * What the definition the model sees costs in every chat request, in cl100k_base tokens of its
+   * JSON (visible and renamed tools only).
+   */
+  tokens?: number;
   /** When `pin` is `changed`: the approved definition (what was pinned), for a diff before approving. */
   pinnedDefinition?: Record<string, unknown>;
   /** When `pin` is `changed` or `new`: the definition the server offers now, as pinning hashes it. */

@@ -17,6 +17,8 @@ export interface ServerStatus {
    * <servers>)`, at most 20: reads of them are refused as ambiguous unless named `server__uri`.
    */
   readonly ambiguousResources?: readonly string[];
+  /** The server runs in the operating system's sandbox (`sandbox.enabled`; docs/sandbox.md). */
+  readonly sandboxed?: boolean;
 }
 
 /** What the gateway did with an exchange: `redacted` means a security plugin changed content. */

@@ -145,14 +145,14 @@ describe('context actions of the views, against the real gateway', function () {
       assert.equal((hidden.get('slow')!.item.iconPath as vscode.ThemeIcon).id, 'eye-closed');
       assert.ok([...hidden].filter(([name]) => name !== 'slow').every(([, t]) => t.item.contextValue === 'tool.visible'), 'the other tools stay visible');
       const server = extension.serversView.getTreeItem(fixtureNode());
-      assert.equal(server.description, `running · ${known.length - 1} tools, 1 hidden`);
+      assert.match(String(server.description), new RegExp(`^running · ${known.length - 1} tools, 1 hidden, ~[\\d.]+k? tokens$`), 'the tools the model sees, and what their definitions cost');
       assertSameViewsGateway();
 
       assert.equal(await vscode.commands.executeCommand<boolean>('gatekit.allowTool', hidden.get('slow')!.node), true);
       assert.deepEqual(pluginsAt(), { user: undefined, workspace: undefined }, 'allowing every tool again leaves no allowlist behind');
       const allowed = await waitForTool('slow', 'tool.visible');
       assert.ok([...allowed.values()].every((t) => t.item.contextValue === 'tool.visible'));
-      assert.equal(extension.serversView.getTreeItem(fixtureNode()).description, `running · ${known.length} tools`);
+      assert.match(String(extension.serversView.getTreeItem(fixtureNode()).description), new RegExp(`^running · ${known.length} tools, ~[\\d.]+k? tokens$`));
       assertSameViewsGateway();
     });
 

@@ -82,7 +82,7 @@ export async function setUserSettings(extension: GatekitExtension, values: Recor
 /** Removes every gatekit.* value the tests may have written (user and workspace). */
 export async function resetSettings(extension: GatekitExtension): Promise<void> {
   const config = vscode.workspace.getConfiguration('gatekit');
-  for (const key of ['upstreams', 'plugins', 'configFile', 'traffic.maxEntries', 'trace']) {
+  for (const key of ['upstreams', 'plugins', 'configFile', 'traffic.maxEntries', 'trace', 'toolTokenWarning']) {
     await config.update(key, undefined, vscode.ConfigurationTarget.Global);
     if (vscode.workspace.workspaceFolders?.length) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
   }

@@ -81,17 +81,17 @@ describe('hot reload of the real gateway', function () {
     await setUserSettings(extension, { upstreams: [memoryServer(extension), fixtureServer(extension)] });
     const item = await waitFor('fixture running with its tools', () => {
       const candidate = serverItem('fixture');
-      return candidate && /^running · \d+ tools$/.test(String(candidate.description)) ? candidate : undefined;
+      return candidate && /^running · \d+ tools, ~[\d.]+k? tokens$/.test(String(candidate.description)) ? candidate : undefined;
     }, stateEvents(extension), 30_000);
     assertSameViewsGateway();
     const tools = toolItems('fixture');
     assert.ok(tools.has('echo') && tools.has('count_calls'), `fixture tools: ${[...tools.keys()].join(', ')}`);
     assert.equal(tools.get('echo')!.label, 'fixture__echo');
-    assert.equal(item.description, `running · ${tools.size} tools`);
+    assert.match(String(item.description), new RegExp(`^running · ${tools.size} tools, ~[\\d.]+k? tokens$`));
     assert.ok([...tools.values()].every((t) => (t.iconPath as vscode.ThemeIcon).id === 'tools'), 'no policy yet: every tool visible');
     // The server whose definition did not change kept running throughout.
     assert.deepEqual(statesSeen.get('memory') ?? ['running'], ['running']);
-    assert.match(String(serverItem('memory')!.description), /^running · \d+ tools$/);
+    assert.match(String(serverItem('memory')!.description), /^running · \d+ tools, ~[\d.]+k? tokens$/);
     assert.equal(extension.statusBar.text, '$(shield) Gatekit 2/2');
   });
 
@@ -110,7 +110,7 @@ describe('hot reload of the real gateway', function () {
     const hidden = [...tools].filter(([, t]) => (t.iconPath as vscode.ThemeIcon).id === 'eye-closed').map(([name]) => name);
     assert.ok(hidden.includes('slow') && hidden.includes('count_calls'), `hidden: ${hidden.join(', ')}`);
     assert.equal(hidden.length, tools.size - 2, 'everything but echo and whoami is hidden');
-    assert.equal(serverItem('fixture')!.description, `running · 2 tools, ${tools.size - 2} hidden`);
+    assert.match(String(serverItem('fixture')!.description), new RegExp(`^running · 2 tools, ${tools.size - 2} hidden, ~[\\d.]+k? tokens$`));
     // A policy change restarts no server: neither reported anything but running.
     assert.deepEqual(statesSeen.get('memory') ?? ['running'], ['running']);
     assert.ok(!(statesSeen.get('fixture') ?? []).some((s) => ['stopped', 'restarting', 'crashed'].includes(s)), `fixture states: ${statesSeen.get('fixture')?.join(' → ')}`);

@@ -47,7 +47,23 @@ export function toolSummary(tools: readonly ToolInventoryEntry[]): string {
   if (blocked) parts.push(`${blocked} blocked`);
   if (changed) parts.push(`${changed} changed`);
   if (fresh) parts.push(`${fresh} new`);
+  const tokens = definitionTokens(tools);
+  if (tokens > 0) parts.push(`~${formatTokens(tokens)} tokens`);
   return parts.join(', ');
+}
+
+/** A reported token count, if well-formed (it comes from another process). */
+function tokensOf(tool: ToolInventoryEntry): number {
+  return Number.isSafeInteger(tool.tokens) && (tool.tokens as number) >= 0 ? (tool.tokens as number) : 0;
+}
+
+/** What the definitions of the tools the model sees cost in every chat request. */
+export function definitionTokens(tools: readonly ToolInventoryEntry[]): number {
+  return tools.filter((t) => t.visibility === 'visible' || t.visibility === 'renamed').reduce((sum, t) => sum + tokensOf(t), 0);
+}
+
+function formatTokens(tokens: number): string {
+  return tokens >= 10_000 ? `${Math.round(tokens / 1000)}k` : tokens >= 1000 ? `${(tokens / 1000).toFixed(1)}k` : String(tokens);
 }
 
 function problemLocation(problem: LocatedConfigProblem): string {
@@ -123,15 +139,21 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     const state = status?.state;
     const ambiguous = ambiguousResources(status);
     const pending = this.source.pendingChanges(name);
+    const tokens = tools ? definitionTokens(tools) : 0;
+    const tokenLimit = vscode.workspace.getConfiguration('gatekit').get<number>('toolTokenWarning', 5000);
+    const costly = tokenLimit > 0 && tokens > tokenLimit;
     // A running server that shares resources with another, or has tool changes to review, is a
-    // warning: those reads and calls are refused.
-    const [icon, color] = state === 'running' && (ambiguous.length || pending) ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    // warning: those reads and calls are refused. So is one whose tool definitions alone cost more
+    // than the configured share of every chat request.
+    const [icon, color] = state === 'running' && (ambiguous.length || pending || costly) ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [state ?? 'not started'];
     if (pending) parts.unshift(`${pending} to review`);
     if (tools) parts.push(toolSummary(tools));
     if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
     if (status?.detail && state !== 'running') parts.push(status.detail);
+    const sandboxed = status?.sandboxed === true;
+    if (sandboxed) parts.push('sandboxed');
     item.description = parts.join(' · ');
     item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
     if (ambiguous.length) {
@@ -139,8 +161,14 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
     }
     if (pending) item.tooltip.appendText(`\n\n${pending} tool definition${pending === 1 ? '' : 's'} changed or new: calls are refused until you review and approve ${pending === 1 ? 'it' : 'them'}.`);
+    if (sandboxed) item.tooltip.appendText('\n\nRuns in the operating system sandbox: home hidden except its listed paths, credential folders never visible.');
+    if (costly) {
+      item.tooltip.appendText(
+        `\n\nIts tool definitions cost about ${formatTokens(tokens)} tokens in every chat request (over gatekit.toolTokenWarning, ${formatTokens(tokenLimit)}): hide the tools you do not need.`,
+      );
+    }
     const changed = pending > 0 || (tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false);
-    item.contextValue = changed ? 'server.pinChanged' : 'server';
+    item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}`;
     return item;
   }
 }
@@ -189,6 +217,8 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   } else if (tool.pin === 'pinned') {
     notes.push('pinned');
   }
+  const tokens = tool.visibility === 'visible' || tool.visibility === 'renamed' ? tokensOf(tool) : 0;
+  if (tokens > 0) notes.push(`~${formatTokens(tokens)} tokens`);
   item.description = notes.join(' · ');
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   const tooltip = new vscode.MarkdownString().appendMarkdown(`**${item.label as string}**`);
