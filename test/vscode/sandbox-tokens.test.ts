@@ -70,7 +70,7 @@ describe('sandboxed servers and tool-definition tokens in the Servers view', fun
       return candidate && /sandboxed/.test(String(candidate.description)) ? candidate : undefined;
     }, stateEvents(extension), 30_000);
     assert.match(String(after.contextValue), /\.sandboxed$/, 'the menu no longer offers to sandbox it');
-    assert.match((after.tooltip as vscode.MarkdownString).value, /operating system sandbox/);
+    assert.match((after.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' '), /operating system sandbox/);
 
     const unknown = await vscode.commands.executeCommand<{ changed: string }>('gatekit.sandboxServer', 'no-such-server');
     assert.equal(unknown.changed, 'unknown');

@@ -129,6 +129,7 @@ function toWireStatus(status: UpstreamStatus): ServerStatus {
     state: status.state,
     ...(status.detail === undefined ? {} : { detail: status.detail }),
     ...(status.ambiguousResources?.length ? { ambiguousResources: [...status.ambiguousResources] } : {}),
+    ...(status.sandboxed ? { sandboxed: true } : {}),
   };
 }
 
