@@ -226,7 +226,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     if (this.sessionExpired(err)) {
       // The server never saw this message: its owner may send it again on the next session.
       done?.(new UndeliveredError(`the server ended the session of '${this.spec.name}'`));
-      this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' });
+      this.end({ kind: 'session_expired', description: 'the server no longer knows the session (HTTP 404 or 400)' });
       return;
     }
     const why = describeFailure(this.spec.name, err);
@@ -242,7 +242,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     if (this.sessionExpired(err)) {
       // POSTs under way will meet the same 404: let them come back first, so those the server
       // never saw are handed back as undelivered (sent again) instead of failed with the session.
-      void Promise.allSettled([...this.inFlight]).then(() => this.end({ kind: 'session_expired', description: 'the server ended the session (HTTP 404)' }));
+      void Promise.allSettled([...this.inFlight]).then(() => this.end({ kind: 'session_expired', description: 'the server no longer knows the session (HTTP 404 or 400)' }));
       return;
     }
     const why = describeFailure(this.spec.name, err);
@@ -255,8 +255,15 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     this.log(`[${this.spec.name}] ${why}`);
   }
 
+  /**
+   * The server no longer knows our session. The spec answers an unknown session with 404; servers
+   * built on older SDKs (server-everything among them) answer 400 "no valid session ID", and a 400
+   * under a session means the same: the request was refused unseen, and only a new session brings the
+   * server back (three renewals without an answer in between still count as a crash, so a server that
+   * refuses every request cannot loop).
+   */
   private sessionExpired(err: unknown): boolean {
-    return err instanceof StreamableHTTPError && err.code === 404 && this.streamable?.sessionId !== undefined;
+    return err instanceof StreamableHTTPError && (err.code === 404 || err.code === 400) && this.streamable?.sessionId !== undefined;
   }
 
   private end(reason: CloseReason | undefined): void {
