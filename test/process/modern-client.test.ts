@@ -258,6 +258,23 @@ describe('servers of MCP 2026-07-28 (modern era) behind the gateway', function (
     }
   });
 
+  it('bounds a modern server that asks for input forever: ten rounds, then the call fails in our words', async () => {
+    const session = await connectSdk(modernUpstreamConfig(), { capabilities: { elicitation: {} } });
+    try {
+      const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
+      let asked = 0;
+      session.client.setRequestHandler(ElicitRequestSchema, async () => {
+        asked++;
+        return { action: 'accept', content: { ok: true } };
+      });
+      const forever = await session.client.callTool({ name: 'modern__ask_forever', arguments: {} }).then(() => 'answered', (err: Error) => err.message);
+      assert.match(forever, /more than 10 times/);
+      assert.equal(asked, 10, 'ten rounds, then the call ends');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('serves a modern client in front of a modern server (both sides translated)', async () => {
     const { client, asked, close } = await modernClient(modernUpstreamConfig());
     try {
