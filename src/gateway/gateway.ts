@@ -382,12 +382,13 @@ export class Gateway {
       : isRemoteSpec(spec)
         ? httpTransportFactory(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
         : () => new StdioUpstreamTransport(spec, log);
-    // A stdio server's protocol era is probed once per connection (server/discover before initialize);
-    // the verdict outlives restarts. Remote servers are spoken to in the legacy era for now
-    // (docs/protocol-eras.md: the HTTP probe is a request of its own kind).
+    // A server's protocol era is probed once per connection (server/discover before initialize; over
+    // HTTP the wire part is in transport/http-modern.ts); the verdict outlives restarts. HTTP+SSE
+    // (`transport: sse`) servers predate the modern era: no probe.
     const era: EraMemory = {};
     const probeTimeoutMs = Math.min(MAX_ERA_PROBE_MS, spec.connectionTimeoutMs / 2);
-    const openTransport: UpstreamTransportFactory = isRemoteSpec(spec) ? connectTo : () => new DualEraUpstreamTransport(connectTo(), era, { log: (line) => log(`[${spec.name}] ${line}`), probeTimeoutMs });
+    const probed = !(isRemoteSpec(spec) && spec.transport === 'sse');
+    const openTransport: UpstreamTransportFactory = probed ? () => new DualEraUpstreamTransport(connectTo(), era, { log: (line) => log(`[${spec.name}] ${line}`), probeTimeoutMs }) : connectTo;
     const upstream = new Upstream(spec, log, openTransport);
     upstream.on('state', (state, detail) => {
       const status = this.statusOf(spec.name, state, detail);

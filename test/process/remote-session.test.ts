@@ -41,9 +41,14 @@ describe('remote upstreams: sessions, restarts, server_identity', function () {
     const server = await sdkServer();
     const session = await gateway([remote('far', server.url)]);
     await session.client.callTool({ name: 'far__echo', arguments: { message: 'x' } });
+    // The era probe (server/discover, answered 400 by this legacy server) comes first: it names the
+    // modern version in its headers, and the handshake after it names none.
     const posts = server.requests.filter((r) => r.method === 'POST');
-    assert.equal(posts[0]!.headers['mcp-protocol-version'], undefined, 'initialize carries no version header');
-    for (const later of posts.slice(1)) {
+    assert.equal(posts[0]!.headers['mcp-method'], 'server/discover');
+    assert.equal(posts[0]!.headers['mcp-protocol-version'], '2026-07-28');
+    assert.equal(posts[1]!.headers['mcp-protocol-version'], undefined, 'initialize carries no version header');
+    assert.equal(posts[1]!.headers['mcp-method'], undefined, 'no modern header on legacy traffic');
+    for (const later of posts.slice(2)) {
       assert.match(String(later.headers['mcp-protocol-version']), /^\d{4}-\d{2}-\d{2}$/);
       assert.match(String(later.headers['mcp-session-id']), /^[0-9a-f-]{36}$/);
     }

@@ -51,6 +51,8 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
   private mode: Mode = 'unknown';
   private receiver!: UpstreamReceiver;
   private initialize: JsonRpcRequest | undefined;
+  /** Upstream's callback for its `initialize`: told once the handshake left (or could not). */
+  private initializeDone: SendCallback | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   /** Sent by Upstream while the probe was out: sent on once the era is known. */
   private held: [Received<JsonRpcMessage>, SendCallback | undefined][] = [];
@@ -126,9 +128,29 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
   private probe(initialize: JsonRpcRequest, done: SendCallback | undefined): void {
     this.mode = 'probing';
     this.initialize = initialize;
-    this.inner.send({ message: { jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: this.envelope() } } }, done);
-    this.probeTimer = setTimeout(() => this.settle('legacy', undefined), this.options.probeTimeoutMs);
+    this.initializeDone = done;
+    this.inner.send({ message: { jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: this.envelope() } } }, (err) => {
+      // Not an answer but a failure to ask (a broken pipe; over HTTP no connection, a sign-in needed, a
+      // 5xx): the era is still unknown, and the handshake fails with the reason.
+      if (err && this.mode === 'probing') this.probeFailed(err);
+    });
+    this.probeTimer = setTimeout(() => {
+      // Withdrawn, so that a server that hangs does not keep a request (over HTTP: a stream) open.
+      this.inner.send({ message: { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: PROBE_ID, reason: 'no answer to server/discover in time' } } });
+      this.settle('legacy', undefined);
+    }, this.options.probeTimeoutMs);
     this.probeTimer.unref?.();
+  }
+
+  private probeFailed(err: Error): void {
+    clearTimeout(this.probeTimer);
+    this.mode = 'unknown';
+    const done = this.initializeDone;
+    this.initializeDone = undefined;
+    const held = this.held;
+    this.held = [];
+    done?.(err);
+    for (const [, heldDone] of held) heldDone?.(err);
   }
 
   private settle(era: 'legacy' | 'modern', discovered: Record<string, unknown> | undefined): void {
@@ -137,21 +159,25 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
     this.mode = era;
     this.memory.era = era;
     const initialize = this.initialize!;
+    const done = this.initializeDone;
+    this.initializeDone = undefined;
     if (era === 'legacy') {
-      this.inner.send({ message: initialize });
+      this.inner.send({ message: initialize }, done);
     } else {
-      const info = isRecord(discovered!._meta) ? discovered!._meta[ModernMeta.serverInfo] : undefined;
+      // serverInfo sits in the result's _meta (2026-07-28); some servers put it beside the capabilities.
+      const info = isRecord(discovered!._meta) && isRecord(discovered!._meta[ModernMeta.serverInfo]) ? discovered!._meta[ModernMeta.serverInfo] : discovered!.serverInfo;
       const result: Record<string, unknown> = {
         protocolVersion: initialize.params?.protocolVersion,
         capabilities: isRecord(discovered!.capabilities) ? discovered!.capabilities : {},
         serverInfo: isRecord(info) ? info : { name: 'unknown', version: '0' },
       };
       if (typeof discovered!.instructions === 'string') result.instructions = discovered!.instructions;
+      done?.(undefined);
       this.receiver.message({ message: makeResult(initialize.id, result) });
     }
     const held = this.held;
     this.held = [];
-    for (const [outgoing, done] of held) this.send(outgoing, done);
+    for (const [outgoing, heldDone] of held) this.send(outgoing, heldDone);
   }
 
   /** The per-request `_meta` a modern server needs: who the client is and what it can do. */

@@ -10,6 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { isUnserializable, UndeliveredError, type CloseReason, type Received, type SendCallback, type UpstreamReceiver, type UpstreamTransport } from './transport';
 import { remoteFetch, RemoteFetchError, type CertificatePins } from './http-fetch';
+import { ModernHttpWire } from './http-modern';
 import type { HttpServerSpec, HttpTransportOptions } from './http-spec';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
@@ -41,6 +42,8 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   private readonly inFlight = new Set<Promise<void>>();
   /** Errors a failed send already handled: the SDK reports each one to onerror as well. */
   private readonly handled = new WeakSet<object>();
+  /** What MCP 2026-07-28 asks of the wire, for the requests the era decorator sends a modern server. */
+  private readonly modern: ModernHttpWire;
 
   constructor(
     private readonly spec: HttpServerSpec,
@@ -50,7 +53,9 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     const fetcher = remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins: options.pins });
     // Gatekit's OAuth provider watches for insufficient_scope challenges (step-up) on the way.
     const auth = options.authProvider as { observeChallenges?: (fetch: FetchLike) => FetchLike } | undefined;
-    this.fetcher = auth?.observeChallenges ? { ...fetcher, fetch: auth.observeChallenges(fetcher.fetch) } : fetcher;
+    const observed = auth?.observeChallenges ? auth.observeChallenges(fetcher.fetch) : fetcher.fetch;
+    this.modern = new ModernHttpWire(observed);
+    this.fetcher = { ...fetcher, fetch: this.modern.fetch };
   }
 
   async connect(receiver: UpstreamReceiver): Promise<void> {
@@ -85,6 +90,11 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     }
     if (this.ended || !this.receiver) {
       if (done) process.nextTick(done, new Error('the connection is closed'));
+      return;
+    }
+    // A modern request is cancelled by ending its stream (2026-07-28); the server never gets the notification.
+    if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message) && this.modern.cancel(message.params?.requestId)) {
+      if (done) process.nextTick(done, undefined);
       return;
     }
     const isInitialize = 'method' in message && message.method === 'initialize' && 'id' in message;
@@ -181,6 +191,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     sdk.onmessage = (message) => {
       if (this.sdk !== sdk) return;
       this.receivedAny = true;
+      if (!('method' in message) && 'id' in message) this.modern.answered(message.id);
       this.noteProtocolVersion(message);
       this.deliver({ message });
     };
@@ -272,6 +283,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     const sdk = this.sdk;
     this.sdk = undefined;
     this.buffered = [];
+    this.modern.endAll();
     if (sdk) {
       sdk.onmessage = undefined;
       sdk.onerror = undefined;
