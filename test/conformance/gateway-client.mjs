@@ -105,8 +105,13 @@ async function main() {
       // arrived through the gateway (the suite then checks that no JSON Schema 2020-12 keyword was lost).
       const focal = tools.find((t) => t.name === `${SERVER}__json_schema_2020_12_tool`);
       const args = bare === 'add_numbers' ? { a: 5, b: 3 } : bare === 'json_schema_echo' ? { schema: focal?.inputSchema ?? {} } : {};
-      const result = await callAfterStepUp(client, tool.name, args);
-      log(`${bare}: ${result.isError ? 'error' : 'ok'}`);
+      const result = await callAfterStepUp(client, tool.name, args).catch((err) => {
+        // Some scenario servers list tools without serving tools/call (json-schema-ref-no-deref):
+        // the server's -32601, passed through by the gateway, is their answer, not a failure of ours.
+        if (err?.code === -32601) return { notServed: true };
+        throw err;
+      });
+      log(`${bare}: ${result.notServed ? 'tools/call not served by the scenario' : result.isError ? 'error' : 'ok'}`);
     }
   } finally {
     await pendingBrowser;

@@ -12,7 +12,7 @@
 // The verdict is remembered for the server (EraMemory), so a restart does not probe again.
 import { ErrorCode, isRecord, makeError, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { CloseReason, Received, SendCallback, UpstreamReceiver, UpstreamTransport } from '../transport/transport';
-import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, MODERN_PROTOCOL_VERSIONS, ModernMeta } from './modern-meta';
+import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta } from './modern-meta';
 
 /** What the gateway learnt of a server's era, kept across its restarts. */
 export interface EraMemory {
@@ -54,6 +54,7 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
   /** Upstream's callback for its `initialize`: told once the handshake left (or could not). */
   private initializeDone: SendCallback | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  private probeRetried = false;
   /** Sent by Upstream while the probe was out: sent on once the era is known. */
   private held: [Received<JsonRpcMessage>, SendCallback | undefined][] = [];
   private logLevel: string | undefined;
@@ -129,17 +130,21 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
     this.mode = 'probing';
     this.initialize = initialize;
     this.initializeDone = done;
-    this.inner.send({ message: { jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: this.envelope() } } }, (err) => {
-      // Not an answer but a failure to ask (a broken pipe; over HTTP no connection, a sign-in needed, a
-      // 5xx): the era is still unknown, and the handshake fails with the reason.
-      if (err && this.mode === 'probing') this.probeFailed(err);
-    });
+    this.sendProbe();
     this.probeTimer = setTimeout(() => {
       // Withdrawn, so that a server that hangs does not keep a request (over HTTP: a stream) open.
       this.inner.send({ message: { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: PROBE_ID, reason: 'no answer to server/discover in time' } } });
       this.settle('legacy', undefined);
     }, this.options.probeTimeoutMs);
     this.probeTimer.unref?.();
+  }
+
+  private sendProbe(): void {
+    this.inner.send({ message: { jsonrpc: '2.0', id: PROBE_ID, method: 'server/discover', params: { _meta: this.envelope() } } }, (err) => {
+      // Not an answer but a failure to ask (a broken pipe; over HTTP no connection, a sign-in needed, a
+      // 5xx): the era is still unknown, and the handshake fails with the reason.
+      if (err && this.mode === 'probing') this.probeFailed(err);
+    });
   }
 
   private probeFailed(err: Error): void {
@@ -285,11 +290,18 @@ export class DualEraUpstreamTransport implements UpstreamTransport {
   }
 
   private probeAnswered(answer: Record<string, unknown>): void {
+    // Late (after the probe's time ran out) or repeated: the era is settled already.
+    if (this.mode !== 'probing') return;
     const result = answer.result;
     const modern = isRecord(result) && Array.isArray(result.supportedVersions) && result.supportedVersions.includes(MODERN_PROTOCOL_VERSIONS[0]);
     if (!modern) {
       const error = isRecord(answer.error) ? answer.error : undefined;
       const supported = error && isRecord(error.data) && Array.isArray(error.data.supported) ? error.data.supported : undefined;
+      if (error?.code === ModernErrorCode.UnsupportedProtocolVersion && !this.probeRetried && supported?.some((v) => (MODERN_PROTOCOL_VERSIONS as readonly unknown[]).includes(v))) {
+        // It refused the version we asked in but lists one we speak (the spec's negotiation): ask once more.
+        this.probeRetried = true;
+        return this.sendProbe();
+      }
       if (supported && supported.some((v) => typeof v === 'string' && v >= MODERN_PROTOCOL_VERSIONS[0])) {
         // A modern server of revisions we do not speak: say so rather than fall back to a handshake it refuses.
         this.options.log(`the server speaks MCP ${supported.filter((v) => typeof v === 'string').join(', ').slice(0, 200)} only; Gatekit speaks ${MODERN_PROTOCOL_VERSIONS.join(', ')} and the earlier revisions`);
