@@ -104,7 +104,7 @@ async function main() {
       // add_numbers wants numbers; json_schema_echo wants back the inputSchema of the focal tool as it
       // arrived through the gateway (the suite then checks that no JSON Schema 2020-12 keyword was lost).
       const focal = tools.find((t) => t.name === `${SERVER}__json_schema_2020_12_tool`);
-      const args = bare === 'add_numbers' ? { a: 5, b: 3 } : bare === 'json_schema_echo' ? { schema: focal?.inputSchema ?? {} } : {};
+      const args = bare === 'add_numbers' ? { a: 5, b: 3 } : bare === 'json_schema_echo' ? { schema: focal?.inputSchema ?? {} } : sampleArguments(tool.inputSchema);
       const result = await callAfterStepUp(client, tool.name, args).catch((err) => {
         // Some scenario servers list tools without serving tools/call (json-schema-ref-no-deref):
         // the server's -32601, passed through by the gateway, is their answer, not a failure of ours.
@@ -118,6 +118,24 @@ async function main() {
     await client.close().catch(() => undefined);
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * Arguments an assistant would fill in for a tool's required primitive properties. Strings carry a
+ * non-ASCII character, as user text does (http-custom-headers then sees them Base64-encoded in their
+ * Mcp-Param-* headers).
+ */
+function sampleArguments(schema) {
+  const args = {};
+  const properties = schema?.properties ?? {};
+  for (const name of Array.isArray(schema?.required) ? schema.required : []) {
+    const type = properties[name]?.type;
+    if (type === 'string') args[name] = `${name} ✓`;
+    else if (type === 'integer') args[name] = 7;
+    else if (type === 'number') args[name] = 1.5;
+    else if (type === 'boolean') args[name] = true;
+  }
+  return args;
 }
 
 /**

@@ -54,7 +54,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     // Gatekit's OAuth provider watches for insufficient_scope challenges (step-up) on the way.
     const auth = options.authProvider as { observeChallenges?: (fetch: FetchLike) => FetchLike } | undefined;
     const observed = auth?.observeChallenges ? auth.observeChallenges(fetcher.fetch) : fetcher.fetch;
-    this.modern = new ModernHttpWire(observed);
+    this.modern = new ModernHttpWire(observed, (line) => log(`[${spec.name}] ${line}`));
     this.fetcher = { ...fetcher, fetch: this.modern.fetch };
   }
 
@@ -188,10 +188,10 @@ export class HttpUpstreamConnection implements UpstreamTransport {
 
   private attach(sdk: Transport): void {
     this.sdk = sdk;
-    sdk.onmessage = (message) => {
+    sdk.onmessage = (received) => {
       if (this.sdk !== sdk) return;
       this.receivedAny = true;
-      if (!('method' in message) && 'id' in message) this.modern.answered(message.id);
+      const message = this.modern.received(received);
       this.noteProtocolVersion(message);
       this.deliver({ message });
     };

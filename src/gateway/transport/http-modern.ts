@@ -9,12 +9,15 @@
 //     JSON-RPC answer to the request instead of a transport failure, and a 4xx with no such body
 //     (a legacy server refusing a request without a session) becomes one in our words: the probe
 //     reads both as "not modern", a call reads them as the server's refusal;
+//   - SEP-2243: a tool's `x-mcp-header` arguments go in `Mcp-Param-*` headers of its calls, and a tool
+//     whose marks break the rules is left out of the list (http-param-headers.ts);
 //   - cancellation is the end of the request's stream (no `notifications/cancelled` POST), and the
 //     SSE event ids are dropped so that a stream we end is never resumed by a GET the server lacks.
 // Bundled into the http chunk only.
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, isRecord, isValidId, type JsonRpcId } from '../../shared/jsonrpc';
 import { ModernMeta } from '../eras/modern-meta';
+import { paramHeaderValues, scanParamHeaders, type ParamHeader } from './http-param-headers';
 
 /** The body field `Mcp-Name` mirrors, per method (2026-07-28 Streamable HTTP, "Standard headers"). */
 const MCP_NAME_SOURCE: Readonly<Record<string, string>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
@@ -101,8 +104,15 @@ function withoutEventIds(body: ReadableStream<Uint8Array>, ended: AbortSignal): 
 /** The modern wire for one connection: its fetch, and the streams of the requests under way. */
 export class ModernHttpWire {
   private readonly underWay = new Map<JsonRpcId, AbortController>();
+  /** The method of each modern request not yet answered: the answer to a tools/list is screened. */
+  private readonly methods = new Map<JsonRpcId, string>();
+  /** Each listed tool's marked arguments, by the server's tool name. */
+  private readonly paramHeaders = new Map<string, readonly ParamHeader[]>();
 
-  constructor(private readonly base: FetchLike) {}
+  constructor(
+    private readonly base: FetchLike,
+    private readonly log: (line: string) => void,
+  ) {}
 
   readonly fetch: FetchLike = async (url, init) => {
     const request = init?.method === 'POST' ? modernRequestOf(init.body) : undefined;
@@ -113,6 +123,10 @@ export class ModernHttpWire {
     const nameField = Object.hasOwn(MCP_NAME_SOURCE, request.method) ? MCP_NAME_SOURCE[request.method] : undefined;
     const name = nameField === undefined ? undefined : request.params[nameField];
     if (typeof name === 'string') headers.set('mcp-name', encodeHeaderValue(name));
+    if (request.method === 'tools/call' && typeof name === 'string') {
+      for (const [header, value] of paramHeaderValues(this.paramHeaders.get(name) ?? [], request.params.arguments, encodeHeaderValue)) headers.set(header, value);
+    }
+    this.methods.set(request.id, request.method);
     const stream = new AbortController();
     init!.signal?.addEventListener('abort', () => stream.abort(), { once: true });
     this.underWay.get(request.id)?.abort();
@@ -124,6 +138,7 @@ export class ModernHttpWire {
       // Withdrawn before the server answered: nothing went wrong with the connection.
       if (stream.signal.aborted && !init!.signal?.aborted) return new Response(null, { status: 202 });
       this.underWay.delete(request.id);
+      this.methods.delete(request.id);
       throw err;
     }
     if (response.ok) {
@@ -143,19 +158,48 @@ export class ModernHttpWire {
     const stream = this.underWay.get(id);
     if (!stream) return false;
     this.underWay.delete(id);
+    this.methods.delete(id);
     stream.abort();
     return true;
   }
 
-  /** Request `id` was answered: its stream is no longer ours to end. */
-  answered(id: unknown): void {
-    if (isValidId(id)) this.underWay.delete(id);
+  /**
+   * A message from the server, before anyone else sees it. The answer to a modern request ends its
+   * stream's tracking; a tools/list answer loses the tools whose `x-mcp-header` marks are invalid
+   * (SEP-2243: a client must not call them) and teaches us the marks of the others.
+   */
+  received<T>(message: T): T {
+    if (!isRecord(message) || 'method' in message || !isValidId(message.id)) return message;
+    const id = message.id;
+    this.underWay.delete(id);
+    const method = this.methods.get(id);
+    this.methods.delete(id);
+    if (method !== 'tools/list' || !isRecord(message.result) || !Array.isArray(message.result.tools)) return message;
+    const request = message.result;
+    const kept: unknown[] = [];
+    for (const tool of request.tools as unknown[]) {
+      if (!isRecord(tool) || typeof tool.name !== 'string') {
+        kept.push(tool); // the router's own checks refuse it
+        continue;
+      }
+      const scan = scanParamHeaders(tool.inputSchema);
+      if ('invalid' in scan) {
+        this.paramHeaders.delete(tool.name);
+        this.log(`left out tool '${tool.name.slice(0, 100)}': ${scan.invalid.slice(0, 200)}`);
+        continue;
+      }
+      if (scan.headers.length) this.paramHeaders.set(tool.name, scan.headers);
+      else this.paramHeaders.delete(tool.name);
+      kept.push(tool);
+    }
+    return { ...message, result: { ...request, tools: kept } };
   }
 
   /** The connection ends: every stream with it. */
   endAll(): void {
     for (const stream of this.underWay.values()) stream.abort();
     this.underWay.clear();
+    this.methods.clear();
   }
 }
 
