@@ -181,3 +181,52 @@ export function selfSignedCertificate(): { key: string; cert: string } {
 export function remote(name: string, url: string, extra: Record<string, unknown> = {}): UpstreamEntry {
   return { name, transport: 'http', url, ...extra } as unknown as UpstreamEntry;
 }
+
+/** What the modern fixture saw of one request (its `mcp-*` headers), or of one that the client ended early. */
+export interface ModernRequestSeen {
+  readonly http: string;
+  readonly method?: string;
+  readonly headers: Record<string, string>;
+  readonly closedEarly?: boolean;
+}
+
+export interface ModernHttpServer {
+  readonly url: string;
+  readonly requests: ModernRequestSeen[];
+  stop(): Promise<void>;
+}
+
+/**
+ * test/fixtures/servers/modern-server.mjs serving MCP 2026-07-28 over Streamable HTTP (the 2.x
+ * server SDK's createMcpHandler, legacy refused); `hostile` is its MODERN_HOSTILE misbehaviour.
+ */
+export async function startModernHttp(hostile = ''): Promise<ModernHttpServer> {
+  const script = path.join(__dirname, '..', 'fixtures', 'servers', 'modern-server.mjs');
+  const child = spawn(process.execPath, [script, '--http'], { env: { ...process.env, PORT: '0', MODERN_HOSTILE: hostile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const requests: ModernRequestSeen[] = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) requests.push(JSON.parse(line) as ModernRequestSeen);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const match = /listening on port (\d+)/.exec(seen);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the modern fixture exited (${code}) before listening: ${seen.slice(-500)}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    requests,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
