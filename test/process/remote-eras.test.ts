@@ -71,6 +71,22 @@ describe('remote upstreams of both protocol eras (HTTP era probe)', function () 
     assert.match(textOf(await session.client.callTool({ name: 'modern__sample', arguments: { prompt: 'p' } })), /from the model/);
   });
 
+  it('cancels a call to a modern HTTP server by ending its request’s stream (no notifications/cancelled POST)', async () => {
+    const modernServer = await modern();
+    const session = await gateway([remote('modern', modernServer.url)]);
+    const abort = new AbortController();
+    const call = session.client.callTool({ name: 'modern__wait', arguments: {} }, undefined, { signal: abort.signal }).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
+    await eventually(() => modernServer.requests.some((r) => r.method === 'tools/call' && !r.closedEarly), 20000, 'the call reaching the server');
+    abort.abort('the user changed their mind');
+    assert.match(await call, /changed their mind|abort/i);
+    await eventually(() => modernServer.requests.some((r) => r.method === 'tools/call' && r.closedEarly === true), 20000, 'the call’s stream ended by the gateway');
+    assert.ok(!modernServer.requests.some((r) => r.method === 'notifications/cancelled'), 'the modern era cancels by closing the stream');
+    assert.match(textOf(await session.client.callTool({ name: 'modern__echo', arguments: { text: 'after' } })), /echo: after/);
+  });
+
   it('attacker: a modern HTTP server that asks for input forever is stopped after ten rounds', async () => {
     const modernServer = await modern();
     const session = await gateway([remote('modern', modernServer.url)], { elicitation: {} });

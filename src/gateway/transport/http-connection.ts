@@ -11,6 +11,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { isUnserializable, UndeliveredError, type CloseReason, type Received, type SendCallback, type UpstreamReceiver, type UpstreamTransport } from './transport';
 import { remoteFetch, RemoteFetchError, type CertificatePins } from './http-fetch';
 import { ModernHttpWire } from './http-modern';
+import { ReadGate } from './http-backpressure';
 import type { HttpServerSpec, HttpTransportOptions } from './http-spec';
 import type { JsonRpcMessage } from '../../shared/jsonrpc';
 
@@ -44,6 +45,8 @@ export class HttpUpstreamConnection implements UpstreamTransport {
   private readonly handled = new WeakSet<object>();
   /** What MCP 2026-07-28 asks of the wire, for the requests the era decorator sends a modern server. */
   private readonly modern: ModernHttpWire;
+  /** Closed while the client is not reading: the server's event streams are not read either. */
+  private readonly gate = new ReadGate();
 
   constructor(
     private readonly spec: HttpServerSpec,
@@ -54,7 +57,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     // Gatekit's OAuth provider watches for insufficient_scope challenges (step-up) on the way.
     const auth = options.authProvider as { observeChallenges?: (fetch: FetchLike) => FetchLike } | undefined;
     const observed = auth?.observeChallenges ? auth.observeChallenges(fetcher.fetch) : fetcher.fetch;
-    this.modern = new ModernHttpWire(observed, (line) => log(`[${spec.name}] ${line}`));
+    this.modern = new ModernHttpWire(this.gate.wrap(observed), (line) => log(`[${spec.name}] ${line}`));
     this.fetcher = { ...fetcher, fetch: this.modern.fetch };
   }
 
@@ -124,13 +127,18 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     return this.backlogChars;
   }
 
-  /** HTTP has no pipe to fill: the server's messages are kept here until the client reads again. */
+  /**
+   * The client is not reading: event streams stop being read (ReadGate), and the few messages already
+   * read are kept here until it reads again.
+   */
   pauseReceiving(): void {
     this.paused = true;
+    this.gate.close();
   }
 
   resumeReceiving(): void {
     this.paused = false;
+    this.gate.open();
     const waiting = this.buffered;
     this.buffered = [];
     for (const received of waiting) this.receiver?.message(received);
@@ -284,6 +292,7 @@ export class HttpUpstreamConnection implements UpstreamTransport {
     this.sdk = undefined;
     this.buffered = [];
     this.modern.endAll();
+    this.gate.open(); // streams waiting at the gate see their cancellation
     if (sdk) {
       sdk.onmessage = undefined;
       sdk.onerror = undefined;
