@@ -68,5 +68,5 @@ export const toolManagerDescriptor: PluginDescriptor<ToolManagerOptions> = {
   configSchema,
   serverOnly: true,
   // The extension's Hide Tool / Allow Tool edit this list (src/extension/tool-allowlist.ts).
-  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool' } },
+  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool', displayNameKey: 'display_name' } },
 };
