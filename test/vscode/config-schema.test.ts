@@ -35,12 +35,14 @@ describe('configuration schemas', () => {
     assert.ok(!lines.includes(lineOf('"redact"')), 'a valid entry is not');
   });
 
-  it('offers the built-in handler names with descriptions in the gatekit.plugins setting', () => {
+  it('offers the built-in handler names of each section with descriptions in the gatekit.plugins setting', () => {
     const properties = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.configuration.properties;
-    const handler = properties['gatekit.plugins'].properties.security.additionalProperties.items.properties.handler;
-    const [names] = handler.anyOf as [{ enum: string[]; markdownEnumDescriptions: string[] }];
-    assert.ok(names.enum.includes('basic_pii_filter') && names.enum.includes('tool_manager'));
-    assert.equal(names.markdownEnumDescriptions.length, names.enum.length);
+    const namesOf = (section: string): { enum: string[]; markdownEnumDescriptions: string[] } =>
+      properties['gatekit.plugins'].properties[section].additionalProperties.items.properties.handler.anyOf[0];
+    const security = namesOf('security');
+    assert.ok(security.enum.includes('basic_pii_filter') && !security.enum.includes('tool_manager'), 'a section offers the plugins of its kind');
+    assert.ok(namesOf('middleware').enum.includes('tool_manager'));
+    assert.equal(security.markdownEnumDescriptions.length, security.enum.length);
   });
 
   it("offers a handler's action values in settings.json once the handler is chosen", async () => {
