@@ -26,6 +26,17 @@ describe('gatekit.yaml JSON schema', () => {
     assert.deepEqual(pii.enum, ['block', 'redact', 'audit_only']);
   });
 
+  it('describes every option of every built-in plugin (the editors show it on hover and completion)', () => {
+    const undocumented = PLUGIN_SECTIONS.flatMap((section) =>
+      (pluginEntryJsonSchema(section) as { allOf: { if: { properties: { handler: { const: string } } }; then: { properties: { config: { properties: Record<string, { description?: string }> } } } }[] }).allOf.flatMap((branch) =>
+        Object.entries(branch.then.properties.config.properties)
+          .filter(([, option]) => !option.description)
+          .map(([name]) => `${branch.if.properties.handler.const}.${name}`),
+      ),
+    );
+    assert.deepEqual(undocumented, []);
+  });
+
   it('is what media/schemas/gatekit.schema.json holds (npm run gen:settings-schema)', () => {
     const committed = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'media', 'schemas', 'gatekit.schema.json'), 'utf8'));
     assert.deepEqual(committed, JSON.parse(JSON.stringify(gatekitFileJsonSchema())));

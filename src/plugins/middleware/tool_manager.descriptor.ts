@@ -18,7 +18,7 @@ const toolEntrySchema = z.strictObject({
 
 const configSchema = z
   .strictObject({
-    tools: z.array(toolEntrySchema),
+    tools: z.array(toolEntrySchema).describe('The tools the client sees (every other tool of the server is hidden), each optionally shown under `display_name` with `display_description`.'),
   })
   .superRefine((config, ctx) => {
     const listed = new Set(config.tools.map((entry) => entry.tool));
