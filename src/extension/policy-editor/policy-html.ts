@@ -3,6 +3,7 @@
 // vscode), so the page can be rendered and driven in a plain browser by the tests.
 import type { FilterChoice, PolicyFilter, PolicyServer, PolicyTool, PolicyView } from './policy-model';
 import { GLOBAL_SCOPE } from '../../config/schema';
+import { namespacedName } from '../../shared/namespacing';
 
 /** What the page needs besides the view. */
 export interface PolicyPageOptions {
@@ -35,7 +36,8 @@ function toolState(tool: PolicyTool): string {
 
 function toolRow(server: string, tool: PolicyTool): string {
   const hidden = tool.hidden ? '1' : '0';
-  const shownAs = tool.exposedName ? `<div class="muted">model sees <code>${escapeHtml(tool.exposedName)}</code></div>` : '';
+  // Only worth a line when it is not the usual `<server>__<tool>`.
+  const shownAs = tool.exposedName && tool.exposedName !== namespacedName(server, tool.name) ? `<div class="muted">model sees <code>${escapeHtml(tool.exposedName)}</code></div>` : '';
   return `<tr class="tool${tool.hidden ? ' is-hidden' : ''}" data-server="${escapeHtml(server)}" data-tool="${escapeHtml(tool.name)}" data-hidden="${hidden}" data-initial-hidden="${hidden}" data-initial-name="${escapeHtml(tool.displayName ?? '')}">
   <td><code>${escapeHtml(tool.name)}</code>${shownAs}</td>
   <td><input class="rename" type="text" aria-label="Show ${escapeHtml(tool.name)} as" placeholder="${escapeHtml(tool.name)}" value="${escapeHtml(tool.displayName ?? '')}"${tool.hidden ? ' disabled' : ''}></td>
@@ -80,10 +82,10 @@ function serverSection(server: PolicyServer, choices: readonly FilterChoice[]): 
       : `<table class="tools"><thead><tr><th>Tool</th><th>Show as</th><th>State</th><th></th></tr></thead><tbody>${server.tools.map((t) => toolRow(server.name, t)).join('')}</tbody></table>`;
   return `<section class="server" data-server="${escapeHtml(server.name)}">
 <h2>${escapeHtml(server.name)}</h2>
-<h3>Tools</h3>
-${tools}
 <h3>Filters</h3>
 ${filtersTable(server.name, server.filters, server.inherited, choices)}
+<h3>Tools</h3>
+${tools}
 </section>`;
 }
 
@@ -109,6 +111,9 @@ ${view.servers.map((s) => serverSection(s, view.choices)).join('\n')}
 <title>Gatekit policy</title>
 <style nonce="${nonce}">
   body { font-family: var(--vscode-font-family, sans-serif); color: var(--vscode-foreground, #333); padding: 0 16px 24px; }
+  h1 { font-size: 1.5em; margin: 12px 0 4px; }
+  h2 { font-size: 1.25em; margin: 12px 0 4px; }
+  h3 { font-size: 1em; margin: 10px 0 4px; }
   code { font-family: var(--vscode-editor-font-family, monospace); }
   table { border-collapse: collapse; width: 100%; margin-bottom: 8px; }
   th { text-align: left; font-weight: 600; }
@@ -122,6 +127,8 @@ ${view.servers.map((s) => serverSection(s, view.choices)).join('\n')}
   .badge.changed { color: var(--vscode-editorWarning-foreground, #a60); }
   .badge.pinned { color: var(--vscode-testing-iconPassed, #383); }
   section.server { border-top: 1px solid var(--vscode-widget-border, #ccc); margin-top: 12px; }
+  input.rename { width: 12em; max-width: 100%; box-sizing: border-box; }
+  select { max-width: 100%; }
   input, select { font: inherit; color: var(--vscode-input-foreground, inherit); background: var(--vscode-input-background, #fff); border: 1px solid var(--vscode-input-border, #999); }
   .actions { display: flex; gap: 8px; align-items: center; margin-top: 16px; position: sticky; bottom: 0; padding: 8px 0; background: var(--vscode-editor-background, #fff); }
   button { font: inherit; padding: 2px 10px; border: 1px solid var(--vscode-button-border, transparent); border-radius: 2px; cursor: pointer; }
