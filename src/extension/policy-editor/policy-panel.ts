@@ -31,6 +31,8 @@ export class PolicyEditor implements vscode.Disposable {
   lastResult: PolicySaveResult | undefined;
   /** The page holds unsaved edits: a configuration change does not re-render it under the user. */
   private dirty = false;
+  /** What the page shows (view and options, as JSON), to skip re-rendering the same. */
+  private shown = '';
   private readonly disposables: vscode.Disposable[] = [];
 
   static show(extension: GatekitExtension): PolicyEditor {
@@ -58,8 +60,9 @@ export class PolicyEditor implements vscode.Disposable {
     this.disposables.push(
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((message: unknown) => void this.handleMessage(message)),
+      // Traffic changes the state too: only a different view is worth a new page (it resets scroll and focus).
       extension.onDidChangeState(() => {
-        if (!this.dirty) this.render();
+        if (!this.dirty) this.render(false);
       }),
     );
     this.render();
@@ -87,12 +90,17 @@ export class PolicyEditor implements vscode.Disposable {
     return undefined;
   }
 
-  /** Renders the page from the current configuration and inventory (drops the page's draft). */
-  render(): void {
-    this.view = buildPolicyView(this.source());
-    this.dirty = false;
+  /** Renders the page from the current configuration and inventory (drops the page's draft); unless `always`, only when that changed. */
+  render(always = true): void {
+    const view = buildPolicyView(this.source());
     const unavailable = this.unavailable();
-    this.panel.webview.html = renderPolicyPage(this.view, { nonce: randomBytes(16).toString('base64'), writesTo: this.writesTo(), ...(unavailable ? { unavailable } : {}) });
+    const options = { writesTo: this.writesTo(), ...(unavailable ? { unavailable } : {}) };
+    const shown = JSON.stringify([view, options]);
+    if (!always && shown === this.shown) return;
+    this.shown = shown;
+    this.view = view;
+    this.dirty = false;
+    this.panel.webview.html = renderPolicyPage(view, { nonce: randomBytes(16).toString('base64'), ...options });
   }
 
   /** Handles a message of the page (public: the integration tests drive the editor through it). */
