@@ -31,6 +31,7 @@ export class PolicyEditor implements vscode.Disposable {
   lastResult: PolicySaveResult | undefined;
   /** The page holds unsaved edits: a configuration change does not re-render it under the user. */
   private dirty = false;
+  private saving = false;
   /** What the page shows (view and options, as JSON), to skip re-rendering the same. */
   private shown = '';
   private readonly disposables: vscode.Disposable[] = [];
@@ -115,12 +116,22 @@ export class PolicyEditor implements vscode.Disposable {
       return undefined;
     }
     if (message.type !== 'save') return undefined;
-    const result = await this.save(Object.hasOwn(message, 'edits') ? message.edits : undefined);
+    // Edits are checked against the configuration as it is: a second save must wait for the first's write.
+    const result = this.saving ? { ok: false, message: 'Not saved: the previous save is still being written.' } : await this.saveOnce(Object.hasOwn(message, 'edits') ? message.edits : undefined);
     this.lastResult = result;
     if (result.ok) this.render();
     void this.panel.webview.postMessage({ type: 'result', ok: result.ok, message: result.message });
     if (!result.ok) this.extension.log.warn(`policy editor: nothing saved: ${result.message}`);
     return result;
+  }
+
+  private async saveOnce(rawEdits: unknown): Promise<PolicySaveResult> {
+    this.saving = true;
+    try {
+      return await this.save(rawEdits);
+    } finally {
+      this.saving = false;
+    }
   }
 
   private async save(rawEdits: unknown): Promise<PolicySaveResult> {
