@@ -136,8 +136,8 @@ export function configurationContribution(): { title: string; properties: Record
   for (const [key, definition] of Object.entries(SETTINGS) as [SettingKey, SettingDefinition][]) {
     const { $schema: _ignored, ...generated } = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     const sections = (generated.properties ?? {}) as Record<string, { description?: string }>;
-    // Handler names offered with their descriptions (the zod schema only knows "a string").
-    const jsonSchema = key === 'gatekit.plugins' ? pluginsJsonSchema((section) => sections[section]?.description, true) : generated;
+    // Handler names and each handler's options (the zod schema only knows "a string" and "an object").
+    const jsonSchema = key === 'gatekit.plugins' ? pluginsJsonSchema((section) => sections[section]?.description) : generated;
     properties[key] = {
       ...jsonSchema,
       default: definition.default,

@@ -114,25 +114,35 @@ export class GatekitSettings implements vscode.Disposable {
 
   /**
    * Writes one server's plugin list of one section (`plugins.middleware.<server>`) into
-   * `gatekit.plugins` at the level that defines `gatekit.plugins` (workspace if set there, else user),
-   * then re-reads. An empty list is removed from the settings unless something else still defines a
-   * list for that server (the other level, the config file): then `[]` has to stay to replace it.
-   * Returns the level written.
+   * `gatekit.plugins`; see {@link writePluginLists}. Returns the level written.
    */
   async writeServerPlugins(section: string, server: string, list: readonly unknown[]): Promise<vscode.ConfigurationTarget> {
+    return this.writePluginLists([{ section, scope: server, list }]);
+  }
+
+  /**
+   * Writes plugin lists (section, scope → list) into `gatekit.plugins` in one update, at the level
+   * that defines `gatekit.plugins` (workspace if set there, else user), then re-reads. An empty list
+   * is removed from the settings unless something else still defines a list for that scope (the
+   * other level, the config file): then `[]` has to stay to replace it. Returns the level written.
+   */
+  async writePluginLists(lists: readonly { section: string; scope: string; list: readonly unknown[] }[]): Promise<vscode.ConfigurationTarget> {
     const config = vscode.workspace.getConfiguration('gatekit');
     const inspected = config.inspect<unknown>('plugins');
     // An untrusted workspace's value is ignored, so a change written there would have no effect.
     const inWorkspace = vscode.workspace.isTrusted && inspected?.workspaceValue !== undefined;
     const target = inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     const plugins = { ...asObject(inWorkspace ? inspected?.workspaceValue : inspected?.globalValue) };
-    const scopes = { ...asObject(plugins[section]) };
-    const otherLevel = inWorkspace ? asObject(asObject(inspected?.globalValue)[section]) : {};
-    const definedElsewhere = Object.hasOwn(otherLevel, server) || this.current.configFile !== undefined;
-    if (list.length > 0 || definedElsewhere) scopes[server] = list;
-    else delete scopes[server];
-    if (Object.keys(scopes).length > 0) plugins[section] = scopes;
-    else delete plugins[section];
+    for (const { section, scope, list } of lists) {
+      const scopes = { ...asObject(plugins[section]) };
+      const otherLevel = inWorkspace ? asObject(asObject(inspected?.globalValue)[section]) : {};
+      const definedElsewhere = Object.hasOwn(otherLevel, scope) || this.current.configFile !== undefined;
+      // defineProperty: a scope named `__proto__` must become a key, never the object's prototype.
+      if (list.length > 0 || definedElsewhere) Object.defineProperty(scopes, scope, { value: list, enumerable: true, writable: true, configurable: true });
+      else delete scopes[scope];
+      if (Object.keys(scopes).length > 0) plugins[section] = scopes;
+      else delete plugins[section];
+    }
     await config.update('plugins', Object.keys(plugins).length > 0 ? plugins : undefined, target);
     await this.refresh();
     return target;

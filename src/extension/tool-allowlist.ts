@@ -11,8 +11,8 @@ type ToolEntry = Record<string, unknown>;
 const allowlistPlugin = toolAllowlistPlugin();
 // A fact of the built-in descriptors (test/unit/extension-tool-allowlist.test.ts), checked once at load.
 if (allowlistPlugin === undefined) throw new Error('No built-in plugin declares a tool allowlist');
-/** The allowlist plugin's handler, the option holding its list, and the key naming a tool in an entry. */
-const { handler: ALLOWLIST_HANDLER, option: LIST_OPTION, toolKey: TOOL_KEY } = allowlistPlugin;
+/** The allowlist plugin's handler, the option holding its list, the key naming a tool in an entry, and the key renaming it. */
+const { handler: ALLOWLIST_HANDLER, option: LIST_OPTION, toolKey: TOOL_KEY, displayNameKey: DISPLAY_NAME_KEY } = allowlistPlugin;
 
 function isAllowlistPlugin(entry: unknown): entry is PluginEntry {
   return isRecord(entry) && entry.handler === ALLOWLIST_HANDLER;
@@ -88,14 +88,18 @@ export function allowTool(list: readonly unknown[] | undefined, tool: string, kn
   const tools = toolsOf(entry);
   if (tools.some((t) => toolName(t) === tool)) return undefined;
   const allowed: ToolEntry[] = [...tools, { [TOOL_KEY]: tool }];
-  const plain = allowed.every((t) => Object.keys(t).length === 1);
-  const names = new Set(allowed.map(toolName));
-  if (plain && knownTools.every((name) => names.has(name))) {
+  if (filtersNothing(allowed, knownTools)) {
     next.splice(index, 1);
     return next;
   }
   next[index] = withTools(entry, allowed);
   return next;
+}
+
+/** True when an allowlist holds every one of `knownTools` and nothing but plain names (no display names or descriptions to keep). */
+function filtersNothing(tools: readonly ToolEntry[], knownTools: readonly string[]): boolean {
+  const names = new Set(tools.map(toolName));
+  return tools.every((t) => Object.keys(t).length === 1) && knownTools.every((name) => names.has(name));
 }
 
 /**
@@ -128,5 +132,61 @@ export function showAllTools(list: readonly unknown[] | undefined): unknown[] | 
   const index = activeAllowlistIndex(next);
   if (index < 0 || toolsOf(next[index] as PluginEntry).length > 0) return undefined;
   next.splice(index, 1);
+  return next;
+}
+
+/** The name `tool` is shown under by the active allowlist (its display name), or undefined when shown under its own. */
+export function toolDisplayName(list: readonly unknown[] | undefined, tool: string): string | undefined {
+  const index = activeAllowlistIndex(list ?? []);
+  if (index < 0) return undefined;
+  const entry = toolsOf((list ?? [])[index] as PluginEntry).find((t) => toolName(t) === tool);
+  const shown = DISPLAY_NAME_KEY === undefined ? undefined : entry?.[DISPLAY_NAME_KEY];
+  return typeof shown === 'string' ? shown : undefined;
+}
+
+/**
+ * The server's middleware list with `tool` shown as `displayName` (its own name again when
+ * `displayName` is undefined or the tool's name). Renaming needs the allowlist, so a server without
+ * one gets an allowlist of all `knownTools` (as {@link hideTool} does), and loses it again when the
+ * last rename is undone. Other keys of the tool's entry (a display description) are kept. Returns undefined when nothing changes, and throws when
+ * the tool is hidden (show it first: a hidden tool has no name the model sees).
+ */
+export function renameTool(list: readonly unknown[] | undefined, tool: string, displayName: string | undefined, knownTools: readonly string[]): unknown[] | undefined {
+  const wanted = displayName === tool ? undefined : displayName;
+  if (DISPLAY_NAME_KEY === undefined) throw new Error(`${ALLOWLIST_HANDLER} cannot rename tools`);
+  const next = [...(list ?? [])];
+  let index = activeAllowlistIndex(next);
+  if (index < 0) {
+    if (wanted === undefined) return undefined;
+    const withAll = allowlistOf(next, [...new Set([...knownTools, tool])]);
+    next.splice(0, next.length, ...withAll);
+    index = activeAllowlistIndex(next);
+  }
+  const entry = next[index] as PluginEntry;
+  const tools = toolsOf(entry);
+  const position = tools.findIndex((t) => toolName(t) === tool);
+  if (position < 0) throw new Error(`${tool} is hidden: show it before renaming it`);
+  const { [DISPLAY_NAME_KEY]: current, ...rest } = tools[position]!;
+  if (current === wanted) return undefined;
+  const renamed = [...tools];
+  renamed[position] = wanted === undefined ? rest : { ...rest, [DISPLAY_NAME_KEY]: wanted };
+  // Renamed back, the allowlist may filter nothing any more: then it goes, as after an allow.
+  if (wanted === undefined && filtersNothing(renamed, knownTools)) next.splice(index, 1);
+  else next[index] = withTools(entry, renamed);
+  return next;
+}
+
+/** `list` with an active allowlist of `names`: a disabled entry is switched on with them, else one is appended. */
+function allowlistOf(list: readonly unknown[], names: readonly string[]): unknown[] {
+  const next = [...list];
+  const allowlist = names.map((name): ToolEntry => ({ [TOOL_KEY]: name }));
+  const disabled = next.findIndex(isAllowlistPlugin);
+  if (disabled >= 0) {
+    const entry = next[disabled] as PluginEntry;
+    const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
+    next[disabled] = { ...entry, config: { ...config, [LIST_OPTION]: allowlist } };
+  } else {
+    next.push({ handler: ALLOWLIST_HANDLER, config: { [LIST_OPTION]: allowlist } });
+  }
   return next;
 }

@@ -1,7 +1,7 @@
 // Hide Tool / Allow Tool edit the allowlist of whichever plugin's descriptor declares one
 // (`offers.toolAllowlist`); the extension names no plugin. These pin down the edits.
 import assert from 'node:assert/strict';
-import { allowTool, hideAllTools, hideTool, isToolAllowed, showAllTools } from '../../src/extension/tool-allowlist';
+import { allowTool, hideAllTools, hideTool, isToolAllowed, renameTool, showAllTools, toolDisplayName } from '../../src/extension/tool-allowlist';
 import { toolAllowlistPlugin } from '../../src/plugins/descriptors';
 
 describe('extension: tool allowlist edits', () => {
@@ -47,5 +47,28 @@ describe('hiding and showing all tools of a server (tool budget)', () => {
     assert.equal(hideAllTools([{ handler: 'tool_manager', config: { tools: [] } }]), undefined, 'hidden already');
     assert.deepEqual(showAllTools([{ handler: 'other' }, { handler: 'tool_manager', config: { tools: [] } }]), [{ handler: 'other' }]);
     assert.equal(showAllTools([{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]), undefined, 'a real allowlist is not thrown away');
+  });
+});
+
+describe('extension: renaming a tool (policy editor)', () => {
+  it('renames through the display-name key the descriptor offers, and drops the allowlist when the last rename is undone', () => {
+    assert.equal(toolAllowlistPlugin()?.displayNameKey, 'display_name');
+    const renamed = renameTool(undefined, 'read', 'fetch', ['read', 'write']);
+    assert.deepEqual(renamed, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 'write' }] } }]);
+    assert.equal(toolDisplayName(renamed, 'read'), 'fetch');
+    assert.equal(toolDisplayName(renamed, 'write'), undefined);
+    assert.equal(renameTool(renamed, 'read', 'fetch', ['read', 'write']), undefined, 'renamed already');
+    assert.deepEqual(renameTool(renamed, 'read', 'read', ['read', 'write']), [], 'its own name again: the allowlist filtered nothing else');
+    assert.equal(renameTool(undefined, 'read', undefined, ['read']), undefined, 'nothing to undo');
+  });
+
+  it('keeps a renamed entry\'s other keys and an allowlist that still hides, and refuses to rename a hidden tool', () => {
+    const list = [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch', display_description: 'Reads.' }] } }];
+    assert.deepEqual(renameTool(list, 'read', undefined, ['read', 'write']), [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_description: 'Reads.' }] } }]);
+    assert.throws(() => renameTool(list, 'write', 'put', ['read', 'write']), /write is hidden: show it before renaming it/);
+    // A disabled allowlist is switched on with every known tool, as Hide Tool does.
+    assert.deepEqual(renameTool([{ handler: 'tool_manager', config: { enabled: false, tools: [] } }], 'write', 'put', ['read', 'write']), [
+      { handler: 'tool_manager', config: { tools: [{ tool: 'read' }, { tool: 'write', display_name: 'put' }] } },
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // The schema of gatekit.yaml / gatekit.json (issue #16 item 9, in part) in the real host: VS Code's
 // own JSON language service validates a gatekit.json against it (contributes.jsonValidation), so a
 // wrong plugin option is underlined before the gateway ever reads the file; the gatekit.plugins
-// setting offers the handler names with their descriptions.
+// setting offers the handler names with their descriptions, and in settings.json each handler's
+// option values.
 import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -34,11 +35,40 @@ describe('configuration schemas', () => {
     assert.ok(!lines.includes(lineOf('"redact"')), 'a valid entry is not');
   });
 
-  it('offers the built-in handler names with descriptions in the gatekit.plugins setting', () => {
+  it('offers the built-in handler names of each section with descriptions in the gatekit.plugins setting', () => {
     const properties = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.configuration.properties;
-    const handler = properties['gatekit.plugins'].properties.security.additionalProperties.items.properties.handler;
-    const [names] = handler.anyOf as [{ enum: string[]; markdownEnumDescriptions: string[] }];
-    assert.ok(names.enum.includes('basic_pii_filter') && names.enum.includes('tool_manager'));
-    assert.equal(names.markdownEnumDescriptions.length, names.enum.length);
+    const namesOf = (section: string): { enum: string[]; markdownEnumDescriptions: string[] } =>
+      properties['gatekit.plugins'].properties[section].additionalProperties.items.properties.handler.anyOf[0];
+    const security = namesOf('security');
+    assert.ok(security.enum.includes('basic_pii_filter') && !security.enum.includes('tool_manager'), 'a section offers the plugins of its kind');
+    assert.ok(namesOf('middleware').enum.includes('tool_manager'));
+    assert.equal(security.markdownEnumDescriptions.length, security.enum.length);
+  });
+
+  it("offers a handler's action values in settings.json once the handler is chosen", async () => {
+    await vscode.commands.executeCommand('workbench.action.openSettingsJson');
+    const editor = await waitFor('the user settings.json editor', () => {
+      const active = vscode.window.activeTextEditor;
+      return active?.document.uri.path.endsWith('settings.json') ? active : undefined;
+    }, [(l) => vscode.window.onDidChangeActiveTextEditor(l)]);
+    const document = editor.document;
+    // Typed, not saved: the settings never change, and the editor is reverted below.
+    const text = JSON.stringify({ 'gatekit.plugins': { security: { _global: [{ handler: 'basic_pii_filter', config: { action: '' } }] } } }, null, 2);
+    try {
+      await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, document.lineCount, 0), text));
+      const line = document.getText().split('\n').findIndex((l) => l.includes('"action"'));
+      const position = new vscode.Position(line, document.lineAt(line).text.indexOf('""') + 1);
+      const labels = async (): Promise<string[]> => {
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, position);
+        return list.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label).replace(/^"|"$/g, ''));
+      };
+      // The JSON language server loads the settings schema asynchronously: ask until it answers with values.
+      let offered: string[] = [];
+      for (let attempt = 0; attempt < 20 && !offered.includes('redact'); attempt++) offered = await labels();
+      assert.deepEqual(offered.filter((l) => ['block', 'redact', 'audit_only'].includes(l)).sort(), ['audit_only', 'block', 'redact'], `offered: ${offered.join(', ')}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
   });
 });

@@ -69,6 +69,35 @@ export async function run(): Promise<void> {
     await resetSettings(extension);
   }
   await changedToolScenes(extension, runDir);
+  await policyEditorScene(extension, runDir);
+}
+
+/** The policy editor on a server with a renamed and a hidden tool, a filter for every server and one of its own. */
+async function policyEditorScene(extension: GatekitExtension, runDir: string): Promise<void> {
+  await setUserSettings(extension, {
+    upstreams: [memoryServer(extension, 'memory')],
+    plugins: {
+      security: {
+        _global: [{ handler: 'basic_pii_filter', config: { action: 'redact' } }],
+        memory: [{ handler: 'basic_secrets_filter', config: { action: 'block' } }],
+      },
+    },
+  });
+  try {
+    await waitFor('the memory tools', () => (extension.toolsOf('memory')?.length ?? 0) > 0, stateEvents(extension), 30_000);
+    const known = extension.toolsOf('memory')!.map((t) => t.name);
+    await extension.settings.writePluginLists([
+      { section: 'middleware', scope: 'memory', list: [{ handler: 'tool_manager', config: { tools: known.filter((t) => t !== 'delete_entities').map((tool) => (tool === 'read_graph' ? { tool, display_name: 'graph' } : { tool })) } }] },
+    ]);
+    await waitFor('the rename reported', () => extension.toolsOf('memory')?.some((t) => t.name === 'read_graph' && t.visibility === 'renamed'), stateEvents(extension), 30_000);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    await vscode.commands.executeCommand('gatekit.editPolicy');
+    await shot(runDir, 'policy-editor');
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await resetSettings(extension);
+  }
 }
 
 /** Asks the driver for a picture of the workbench as it is, and waits until it is taken. */

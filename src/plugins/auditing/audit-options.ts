@@ -12,9 +12,9 @@ export const AUDIT_LOG_OFFERS: PluginOffers = { auditLog: { fileOption: AUDIT_FI
 /** Gatekit's file keys, shared by every audit format (defaults as its Python handler had them). */
 export function fileOptionsShape(defaultOutputFile: string) {
   return {
-    output_file: z.string().min(1).default(defaultOutputFile),
-    max_file_size_mb: z.number().positive().default(10),
-    backup_count: z.int().min(0).default(5),
+    output_file: z.string().min(1).default(defaultOutputFile).describe('The log file (`~`, `${VAR}`, relative to the config folder).'),
+    max_file_size_mb: z.number().positive().default(10).describe('Size in MB past which the file is rotated.'),
+    backup_count: z.int().min(0).default(5).describe('Rotated files kept (`file.1` … `file.N`).'),
   };
 }
 

@@ -27,7 +27,7 @@ const csvConfigSchema = z.strictObject({
 
 const configSchema = z.strictObject({
   ...fileOptionsShape('logs/gatekit_audit.csv'),
-  csv_config: csvConfigSchema.prefault({}),
+  csv_config: csvConfigSchema.prefault({}).describe('The CSV dialect: delimiter, quoting, escape character and the text of empty fields.'),
 });
 
 /** Parsed `audit_csv` options. */

@@ -29,27 +29,29 @@ const endpoint = z
   .default('http://localhost:4318');
 
 const configSchema = z.strictObject({
-  /** OTLP/HTTP base URL; signals go to `<endpoint>/v1/traces`, `/v1/logs`, `/v1/metrics`. */
-  endpoint,
-  /** Sent with every export. Keep secrets out of the repository: the exporters also read OTEL_EXPORTER_OTLP_HEADERS. */
-  headers,
-  service_name: z.string().min(1).max(256).default('gatekit-gateway'),
-  /** Extra resource attributes (team, environment, developer). */
-  resource_attributes: z.record(z.string().min(1).max(256), z.string().max(1024)).refine((a) => Object.keys(a).length <= 64, 'at most 64 resource attributes').default({}),
-  include_request_body: z.boolean().default(false),
-  include_response_body: z.boolean().default(false),
-  include_notification_body: z.boolean().default(false),
-  max_body_size: z.int().min(0).max(1048576).default(10240),
-  /** Records waiting for the collector, per signal; past this, new ones are dropped and counted. */
-  max_queue_size: z.int().min(1).max(100000).default(2048),
-  max_batch_size: z.int().min(1).max(100000).default(512),
-  /** How long records wait to fill a batch. */
-  batch_delay_ms: z.int().min(10).max(60000).default(1000),
-  /** One export's deadline, retries included (the OTLP exporter retries 429/502/503/504 and network errors with backoff). */
-  export_timeout_ms: z.int().min(100).max(60000).default(10000),
-  metrics_interval_ms: z.int().min(100).max(3600000).default(60000),
-  /** Continue a client's `_meta.traceparent` and pass the gateway's span to the server. */
-  trace_context: z.boolean().default(true),
+  endpoint: endpoint.describe('OTLP/HTTP base URL; signals go to `<endpoint>/v1/traces`, `/v1/logs`, `/v1/metrics`.'),
+  headers: headers.describe('Sent with every export. Keep secrets out of the repository: the exporters also read OTEL_EXPORTER_OTLP_HEADERS.'),
+  service_name: z.string().min(1).max(256).default('gatekit-gateway').describe('The `service.name` resource attribute.'),
+  resource_attributes: z
+    .record(z.string().min(1).max(256), z.string().max(1024))
+    .refine((a) => Object.keys(a).length <= 64, 'at most 64 resource attributes')
+    .default({})
+    .describe('Extra resource attributes (team, environment, developer).'),
+  include_request_body: z.boolean().default(false).describe('Record request bodies (as the filters left them: redacted).'),
+  include_response_body: z.boolean().default(false).describe('Record response bodies (as the filters left them: redacted).'),
+  include_notification_body: z.boolean().default(false).describe('Record notification bodies (as the filters left them: redacted).'),
+  max_body_size: z.int().min(0).max(1048576).default(10240).describe('Characters of a body recorded before it is cut (0: unlimited).'),
+  max_queue_size: z.int().min(1).max(100000).default(2048).describe('Records waiting for the collector, per signal; past this, new ones are dropped and counted.'),
+  max_batch_size: z.int().min(1).max(100000).default(512).describe('Most records sent in one export.'),
+  batch_delay_ms: z.int().min(10).max(60000).default(1000).describe('How long records wait to fill a batch.'),
+  export_timeout_ms: z
+    .int()
+    .min(100)
+    .max(60000)
+    .default(10000)
+    .describe("One export's deadline, retries included (the OTLP exporter retries 429/502/503/504 and network errors with backoff)."),
+  metrics_interval_ms: z.int().min(100).max(3600000).default(60000).describe('How often metrics are exported.'),
+  trace_context: z.boolean().default(true).describe("Continue a client's `_meta.traceparent` and pass the gateway's span to the server."),
 });
 
 /** Parsed `audit_otel` options. */

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { PluginDescriptor } from '../types';
 
 const configSchema = z.strictObject({
-  max_param_length: z.int().min(0).default(200),
+  max_param_length: z.int().min(0).default(200).describe('Characters of the call arguments (as JSON) the trace shows; longer arguments are cut.'),
   trace_fields: z
     .strictObject({
       server: z.boolean().default(true),
@@ -14,7 +14,8 @@ const configSchema = z.strictObject({
       request_id: z.boolean().default(true),
       timestamp: z.boolean().default(true),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Which facts the trace appended to each tool result carries (each on by default).'),
 });
 
 /** Parsed `call_trace` options. */

@@ -18,7 +18,7 @@ const toolEntrySchema = z.strictObject({
 
 const configSchema = z
   .strictObject({
-    tools: z.array(toolEntrySchema),
+    tools: z.array(toolEntrySchema).describe('The tools the client sees (every other tool of the server is hidden), each optionally shown under `display_name` with `display_description`.'),
   })
   .superRefine((config, ctx) => {
     const listed = new Set(config.tools.map((entry) => entry.tool));
@@ -68,5 +68,5 @@ export const toolManagerDescriptor: PluginDescriptor<ToolManagerOptions> = {
   configSchema,
   serverOnly: true,
   // The extension's Hide Tool / Allow Tool edit this list (src/extension/tool-allowlist.ts).
-  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool' } },
+  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool', displayNameKey: 'display_name' } },
 };

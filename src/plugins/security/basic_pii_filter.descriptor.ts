@@ -6,7 +6,7 @@ import type { PluginDescriptor } from '../types';
 const typeSwitch = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
 const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact').describe('What to do with personal data found. block: refuse the message; redact: replace what was found and let it through; audit_only: record the finding, change nothing.'),
   pii_types: z
     .strictObject({
       email: typeSwitch,
@@ -16,12 +16,12 @@ const configSchema = z.strictObject({
       national_id: typeSwitch,
       iban: typeSwitch,
     })
-    .prefault({}),
-  /**
-   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
-   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
-   */
-  scan_base64: z.boolean().default(false),
+    .prefault({})
+    .describe('Which kinds of personal data to look for (each on by default).'),
+  scan_base64: z
+    .boolean()
+    .default(false)
+    .describe('Decode base64 runs inside any string and scan them too; a finding there blocks even with `action: redact`. (`blob` members of resources are decoded and scanned either way.)'),
 });
 
 /** Parsed `basic_pii_filter` options. */

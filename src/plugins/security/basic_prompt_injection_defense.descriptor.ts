@@ -6,13 +6,16 @@ import type { PluginDescriptor } from '../types';
 const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
 const configSchema = z.strictObject({
-  /**
-   * `spotlight` (ours): tool and resource text reaches the model inside delimited, datamarked blocks
-   * that say it is data; findings are reported as with audit_only; poisoned tools are still removed.
-   */
-  action: z.enum(['block', 'redact', 'audit_only', 'spotlight']).default('redact'),
-  /** relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives. */
-  sensitivity: z.enum(['relaxed', 'standard', 'strict']).default('standard'),
+  action: z
+    .enum(['block', 'redact', 'audit_only', 'spotlight'])
+    .default('redact')
+    .describe(
+      'What to do with injected instructions found. block: refuse the message; redact: replace what was found and let it through; audit_only: record the finding, change nothing. spotlight (ours): tool and resource text reaches the model inside delimited, datamarked blocks that say it is data; findings are reported as with audit_only; poisoned tools are still removed.',
+    ),
+  sensitivity: z
+    .enum(['relaxed', 'standard', 'strict'])
+    .default('standard')
+    .describe('relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives.'),
   detection_methods: z
     .strictObject({
       delimiter_injection: enabledByDefault,
@@ -22,7 +25,8 @@ const configSchema = z.strictObject({
       tool_poisoning: enabledByDefault,
       hidden_unicode: enabledByDefault,
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Which kinds of injection to look for (each on by default).'),
 });
 
 /** Parsed `basic_prompt_injection_defense` options. */

@@ -6,7 +6,7 @@ import type { PluginDescriptor } from '../types';
 const enabledByDefault = z.strictObject({ enabled: z.boolean().default(true) }).prefault({});
 
 const configSchema = z.strictObject({
-  action: z.enum(['block', 'redact', 'audit_only']).default('redact'),
+  action: z.enum(['block', 'redact', 'audit_only']).default('redact').describe('What to do with secrets found. block: refuse the message; redact: replace what was found and let it through; audit_only: record the finding, change nothing.'),
   secret_types: z
     .strictObject({
       aws_access_keys: enabledByDefault,
@@ -35,19 +35,20 @@ const configSchema = z.strictObject({
       facebook_tokens: enabledByDefault,
       command_line_credentials: enabledByDefault,
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Which kinds of secrets to look for (each on by default).'),
   entropy_detection: z
     .strictObject({
       enabled: z.boolean().default(false),
       threshold: z.number().min(4).max(5).default(5),
       min_length: z.int().min(10).default(20),
     })
-    .prefault({}),
-  /**
-   * Decode base64 runs inside any string and scan them too; a finding there blocks even with
-   * `action: redact`. (`blob` members of resources are decoded and scanned either way.)
-   */
-  scan_base64: z.boolean().default(false),
+    .prefault({})
+    .describe('Also report long random-looking strings (Shannon entropy of at least `threshold` bits per character, `min_length` characters or more); off by default.'),
+  scan_base64: z
+    .boolean()
+    .default(false)
+    .describe('Decode base64 runs inside any string and scan them too; a finding there blocks even with `action: redact`. (`blob` members of resources are decoded and scanned either way.)'),
 });
 
 /** Parsed `basic_secrets_filter` options. */

@@ -4,12 +4,9 @@ import * as z from 'zod';
 import type { PluginDescriptor } from '../types';
 
 const configSchema = z.strictObject({
-  /** Lockfile path (`~`, `${VAR}`, relative to the config folder). Default: gatekit.lock.json beside the config file. */
-  lockfile: z.string().min(1).optional(),
-  /** `block` withholds changed tools and refuses their calls; `audit_only` records and reports, changes nothing. */
-  action: z.enum(['block', 'audit_only']).default('block'),
-  /** Pin tools never seen before automatically. When false, new tools wait for `pins approve` too. */
-  trust_on_first_use: z.boolean().default(true),
+  lockfile: z.string().min(1).optional().describe('Lockfile path (`~`, `${VAR}`, relative to the config folder). Default: gatekit.lock.json beside the config file.'),
+  action: z.enum(['block', 'audit_only']).default('block').describe('block withholds changed tools and refuses their calls; audit_only records and reports, changes nothing.'),
+  trust_on_first_use: z.boolean().default(true).describe('Pin tools never seen before automatically. When false, new tools wait for `pins approve` too.'),
 });
 
 /** Parsed `tool_pinning` options. */
