@@ -13,11 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, isRecord, makeError, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { SendCallback } from '../transport/transport';
-import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, withModernResultFields } from './modern-meta';
+import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, LOG_LEVELS, withModernResultFields, type ModernEnvelope } from './modern-meta';
 
 export interface InputRoundsHost {
   readonly toRouter: (message: JsonRpcMessage) => void;
-  readonly toClient: (message: JsonRpcMessage, done?: SendCallback) => void;
+  /** `related`: the client's id of the request the message belongs to (a log message of its call). */
+  readonly toClient: (message: JsonRpcMessage, done?: SendCallback, related?: JsonRpcId) => void;
   readonly log: (line: string) => void;
   readonly inputTimeoutMs: number;
 }
@@ -46,6 +47,8 @@ interface Call {
   /** Canonical text of method and params, computed when the client is first asked for input. */
   fingerprint?: string;
   capabilities: Record<string, unknown>;
+  /** The least severe log level the client wants for this request (LOG_LEVELS index); undefined: no logs. */
+  logLevel: number | undefined;
   /** By the key the client sees in `inputRequests`. */
   readonly asked: Map<string, Asked>;
   /** The token the client must send back, while it owes us a retry. */
@@ -68,20 +71,21 @@ export class InputRounds {
    * A client request (a retry or a new one) with its envelope removed from `params`: forwards it to
    * the router, or returns the error that refuses it.
    */
-  forward(request: JsonRpcRequest, capabilities: Record<string, unknown>, params: Record<string, unknown> | undefined): JsonRpcResponse | undefined {
+  forward(request: JsonRpcRequest, envelope: Pick<ModernEnvelope, 'capabilities' | 'logLevel'>, params: Record<string, unknown> | undefined): JsonRpcResponse | undefined {
+    const { capabilities, logLevel } = envelope;
     const { requestState, inputResponses, ...rest } = params ?? {};
-    if (requestState !== undefined) return this.retry(request, capabilities, rest, requestState, inputResponses);
+    if (requestState !== undefined) return this.retry(request, envelope, rest, requestState, inputResponses);
     if (inputResponses !== undefined) return makeError(request.id, ErrorCode.InvalidParams, 'inputResponses without requestState: Gatekit always sends a requestState with input_required');
     if (this.byClientId.has(request.id)) return makeError(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use by a request not yet answered`);
     const routerId = this.nextRouterId++;
-    const call: Call = { routerId, clientId: request.id, method: request.method, params: rest, capabilities, asked: new Map() };
+    const call: Call = { routerId, clientId: request.id, method: request.method, params: rest, capabilities, logLevel, asked: new Map() };
     this.calls.set(routerId, call);
     this.byClientId.set(request.id, call);
     this.host.toRouter({ jsonrpc: '2.0', id: routerId, method: request.method, ...(params ? { params: rest } : {}) });
     return undefined;
   }
 
-  private retry(request: JsonRpcRequest, capabilities: Record<string, unknown>, rest: Record<string, unknown>, state: unknown, inputs: unknown): JsonRpcResponse | undefined {
+  private retry(request: JsonRpcRequest, envelope: Pick<ModernEnvelope, 'capabilities' | 'logLevel'>, rest: Record<string, unknown>, state: unknown, inputs: unknown): JsonRpcResponse | undefined {
     const call = typeof state === 'string' ? this.byToken.get(state) : undefined;
     if (!call) return makeError(request.id, ErrorCode.InvalidParams, 'requestState is not one Gatekit issued, or it was already used or has expired: send the request again without it');
     if (call.fingerprint !== fingerprintOf(request.method, rest)) {
@@ -94,7 +98,8 @@ export class InputRounds {
     call.token = undefined;
     call.timer = undefined;
     call.clientId = request.id;
-    call.capabilities = capabilities;
+    call.capabilities = envelope.capabilities;
+    call.logLevel = envelope.logLevel;
     this.byClientId.set(request.id, call);
     for (const [key, asked] of call.asked) {
       if (!asked.shown || !inputs || !Object.hasOwn(inputs, key)) continue;
@@ -164,11 +169,31 @@ export class InputRounds {
       }
       return true;
     }
-    // Log messages are sent only for requests that ask for them (_meta logLevel), which Gatekit does not
-    // pass on yet; everything else (progress) goes to the client.
-    if (notification.method === 'notifications/message') return true;
+    if (notification.method === 'notifications/message') {
+      this.deliverLog(notification, done);
+      return true;
+    }
+    // Everything else (progress) goes to the client.
     this.host.toClient(notification, done);
     return true;
+  }
+
+  /**
+   * A server's log message reaches the request that asked for it (`_meta` logLevel) when its level is
+   * at or above the one asked. A legacy server's message does not say which call it comes from, so it
+   * is delivered only while exactly one call is running: with several, it could be another client's
+   * (over HTTP, modern clients share this adapter), and it is withheld.
+   */
+  private deliverLog(notification: JsonRpcNotification, done: SendCallback | undefined): void {
+    const level = notification.params?.level;
+    const index = typeof level === 'string' ? LOG_LEVELS.indexOf(level) : -1;
+    const running = [...this.calls.values()].filter((call) => call.clientId !== undefined);
+    const call = running.length === 1 ? running[0]! : undefined;
+    if (index === -1 || call?.logLevel === undefined || index < call.logLevel) {
+      done?.(undefined);
+      return;
+    }
+    this.host.toClient(notification, done, call.clientId);
   }
 
   /** The client is gone: stop every timer. */

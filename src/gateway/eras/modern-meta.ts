@@ -20,12 +20,18 @@ export const ModernMeta = {
 /** The per-request keys that describe the client: consumed by the gateway, never passed to a server. */
 const CLIENT_ENVELOPE_KEYS: readonly string[] = [ModernMeta.protocolVersion, ModernMeta.clientInfo, ModernMeta.clientCapabilities, ModernMeta.logLevel];
 
+/** Syslog severities of MCP logging (`logging/setLevel`, `_meta` logLevel), least severe first. */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
 /** Error codes the modern era defines (spec page basic/index, "Error Codes"). */
 export const ModernErrorCode = {
   HeaderMismatch: -32020,
   MissingRequiredClientCapability: -32021,
   UnsupportedProtocolVersion: -32022,
 } as const;
+
+/** Methods of the earlier revisions that the modern era removed: a modern request naming one is answered -32601. */
+export const REMOVED_IN_MODERN: ReadonlySet<string> = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 
 /** Requests a server may answer with `resultType: "input_required"` (spec page basic/patterns/mrtr). */
 export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -71,6 +77,8 @@ export interface ModernEnvelope {
   readonly protocolVersion: string | undefined;
   readonly clientInfo: Record<string, unknown> | undefined;
   readonly capabilities: Record<string, unknown>;
+  /** The least severe log level the request wants `notifications/message` for (index into LOG_LEVELS); undefined: none. */
+  readonly logLevel: number | undefined;
 }
 
 /** Reads the modern envelope of a request's params; a missing or non-string version reads as undefined. */
@@ -79,7 +87,10 @@ export function envelopeOf(params: unknown): ModernEnvelope {
   const version = meta?.[ModernMeta.protocolVersion];
   const info = meta?.[ModernMeta.clientInfo];
   const capabilities = meta?.[ModernMeta.clientCapabilities];
+  const level = meta?.[ModernMeta.logLevel];
+  const logLevel = typeof level === 'string' ? LOG_LEVELS.indexOf(level) : -1;
   return {
+    logLevel: logLevel === -1 ? undefined : logLevel,
     protocolVersion: typeof version === 'string' ? version : undefined,
     clientInfo: isRecord(info) ? info : undefined,
     capabilities: isRecord(capabilities) ? capabilities : {},
