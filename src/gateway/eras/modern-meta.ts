@@ -105,3 +105,36 @@ export function withoutEnvelope(params: Record<string, unknown> | undefined): Re
   const { _meta: _dropped, ...rest } = params;
   return Object.keys(meta).length ? { ...rest, _meta: meta } : rest;
 }
+
+/**
+ * The caching hints of a result merged from several servers' answers (SEP-2549): it may be kept no
+ * longer than the shortest `ttlMs` among them, and only shared (`public`) when every one of them is.
+ * An answer without a valid hint (every legacy server's) leaves the merged result without one, which
+ * a modern client then gets as 0 / "private" (withModernResultFields).
+ */
+export class MergedCacheHints {
+  private answers = 0;
+  private shortestTtlMs = Number.MAX_SAFE_INTEGER;
+  private ttlUnknown = false;
+  private anyPrivate = false;
+  private scopeUnknown = false;
+
+  /** One server's answer (a page of its list). */
+  note(result: Record<string, unknown>): void {
+    this.answers++;
+    const ttl = result.ttlMs;
+    if (Number.isSafeInteger(ttl) && (ttl as number) >= 0) this.shortestTtlMs = Math.min(this.shortestTtlMs, ttl as number);
+    else this.ttlUnknown = true;
+    if (result.cacheScope === 'private') this.anyPrivate = true;
+    else if (result.cacheScope !== 'public') this.scopeUnknown = true;
+  }
+
+  /** The merged hints to put on the result: only those every answer supports. */
+  merged(): { ttlMs?: number; cacheScope?: 'public' | 'private' } {
+    const hints: { ttlMs?: number; cacheScope?: 'public' | 'private' } = {};
+    if (this.answers > 0 && !this.ttlUnknown) hints.ttlMs = this.shortestTtlMs;
+    if (this.anyPrivate) hints.cacheScope = 'private';
+    else if (this.answers > 0 && !this.scopeUnknown) hints.cacheScope = 'public';
+    return hints;
+  }
+}

@@ -14,7 +14,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, isRecord, isValidId, makeError } from '../../shared/jsonrpc';
-import { envelopeOf, isModernVersion, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta } from '../eras/modern-meta';
+import { envelopeOf, isModernVersion, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta, REMOVED_IN_MODERN } from '../eras/modern-meta';
 import { checkRequestHeaders } from './modern-headers';
 import { ModernEndpoint } from './modern-endpoint';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../handshake';
@@ -247,6 +247,11 @@ export class GatewayHttpServer {
     if (typeof version !== 'string' || !isRecord(meta?.[ModernMeta.clientCapabilities])) {
       return jsonError(res, 400, id, ErrorCode.InvalidParams, `Invalid params: every request of MCP ${MODERN_PROTOCOL_VERSIONS[0]} carries _meta["${ModernMeta.protocolVersion}"] and _meta["${ModernMeta.clientCapabilities}"]`);
     }
+    const progressToken = meta.progressToken;
+    if (progressToken !== undefined && typeof progressToken !== 'string' && !Number.isSafeInteger(progressToken)) {
+      // A server's SDK drops a request it cannot parse, which would leave this POST waiting for its timeout.
+      return jsonError(res, 400, id, ErrorCode.InvalidParams, 'Invalid params: _meta.progressToken must be a string or an integer');
+    }
     const headerVersion = req.headers[PROTOCOL_HEADER];
     if (typeof headerVersion !== 'string' || headerVersion.trim() !== version) {
       return jsonError(res, 400, id, ModernErrorCode.HeaderMismatch, `Header mismatch: the MCP-Protocol-Version header must be sent and equal _meta["${ModernMeta.protocolVersion}"]`);
@@ -254,6 +259,7 @@ export class GatewayHttpServer {
     if (!(MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
       return jsonError(res, 400, id, ModernErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', {}, { supported: [...MODERN_PROTOCOL_VERSIONS], requested: version.slice(0, 100) });
     }
+    if (REMOVED_IN_MODERN.has(method)) return jsonError(res, 404, id, ErrorCode.MethodNotFound, `Method not found: '${method}' does not exist in MCP ${version}`);
     const modern = this.modernEndpoint(endpoint);
     const refusal = checkRequestHeaders(req.headers, method, params, method === 'tools/call' ? modern.mirroredParamsOf(params?.name) : []);
     if (refusal) return jsonError(res, refusal.status, id, refusal.code, refusal.message);
@@ -416,8 +422,11 @@ function jsonError(res: ServerResponse, status: number, id: string | number | nu
  * `server/discover`. Anything else without a session is a legacy client that must initialize first.
  */
 function isModernMessage(record: Record<string, unknown>, headers: IncomingMessage['headers']): boolean {
-  if (typeof record.method !== 'string' || record.method === 'initialize') return false;
-  if (record.method === 'server/discover' || envelopeOf(record.params).protocolVersion !== undefined) return true;
+  if (typeof record.method !== 'string') return false;
+  const version = envelopeOf(record.params).protocolVersion;
+  // An `initialize` is a legacy client's, unless its envelope says it is a modern client trying a removed method.
+  if (record.method === 'initialize') return version !== undefined && isModernVersion(version);
+  if (record.method === 'server/discover' || version !== undefined) return true;
   const header = headers[PROTOCOL_HEADER];
   return typeof header === 'string' && isModernVersion(header.trim());
 }
