@@ -4,6 +4,7 @@
 // the body, forged and replayed requestState, `__proto__` and non-string envelopes, colliding ids and
 // progress tokens of two clients, oversize bodies).
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
 import { realServer, textOf } from './harness';
 import { connectHttpClient, rawRequest, startHttpGateway, type HttpGateway } from './http-server-harness';
@@ -235,5 +236,26 @@ describe('HTTP server: clients of MCP 2026-07-28 (per-request, no session)', fun
     const big = await modernPost(gateway, 1, 'tools/call', { name: 'everything__echo', arguments: { message: 'x'.repeat(100_000) }, _meta: envelope() });
     assert.equal(big.status, 413);
     assert.match(textOf(resultOf(await modernPost(gateway, 2, 'tools/call', { name: 'everything__echo', arguments: { message: 'small' }, _meta: envelope() }))), /small/);
+  });
+});
+
+describe('HTTP server: caching hints of lists merged across servers (SEP-2549)', function () {
+  this.timeout(60000);
+  const MODERN_SERVER = path.resolve(__dirname, '..', 'fixtures', 'servers', 'modern-server.mjs');
+  const modernUpstream = (name: string, hint: Record<string, unknown>) => ({ name, command: [process.execPath, MODERN_SERVER], env: { GATEKIT_FIXTURE_TOOLS_CACHE: JSON.stringify(hint) } });
+
+  it('keeps a merged list no longer than the shortest upstream ttlMs, and private when any upstream is', async () => {
+    const gateway = await startHttpGateway([modernUpstream('slow', { ttlMs: 60000, cacheScope: 'public' }), modernUpstream('fast', { ttlMs: 5000, cacheScope: 'public' }), modernUpstream('mine', { ttlMs: 90000, cacheScope: 'private' })]);
+    try {
+      const all = resultOf(await modernPost(gateway, 1, 'tools/list', { _meta: envelope() }));
+      assert.ok((all.tools as { name: string }[]).some((t) => t.name === 'fast__echo'));
+      assert.equal(all.ttlMs, 5000, 'the shortest of 60000, 5000 and 90000');
+      assert.equal(all.cacheScope, 'private', 'one upstream answers for this user only');
+      const one = resultOf(await modernPost(gateway, 2, 'tools/list', { _meta: envelope() }, {}, '/servers/slow/mcp'));
+      assert.equal(one.ttlMs, 60000);
+      assert.equal(one.cacheScope, 'public');
+    } finally {
+      await gateway.stop();
+    }
   });
 });
