@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, isRecord, makeError, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { SendCallback } from '../transport/transport';
-import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, LOG_LEVELS, withModernResultFields, type ModernEnvelope } from './modern-meta';
+import { INPUT_CAPABLE_METHODS, INPUT_KEY_META, INPUT_REQUEST_CAPABILITY, LOG_LEVELS, withModernResultFields, type ModernEnvelope } from './modern-meta';
 
 export interface InputRoundsHost {
   readonly toRouter: (message: JsonRpcMessage) => void;
@@ -155,8 +155,8 @@ export class InputRounds {
     const call = calls[0]!;
     if (!isRecord(call.capabilities[capability])) return refuse(`The client did not declare the '${capability}' capability for this request`);
     if (this.byToken.size >= MAX_WAITING_ROUNDS && call.clientId !== undefined) return refuse('Too many calls are waiting for the client’s input');
-    const key = `input-${String(request.id)}`;
-    call.asked.set(key, { routerId: request.id, method: request.method, params: request.params, shown: false });
+    const { key, params } = inputKeyOf(request, call.asked);
+    call.asked.set(key, { routerId: request.id, method: request.method, params, shown: false });
     this.scheduleShow(call);
   }
 
@@ -208,11 +208,13 @@ export class InputRounds {
     setImmediate(() => {
       call.showScheduled = false;
       if (call.clientId === undefined || !this.calls.has(call.routerId)) return;
-      const inputRequests: Record<string, unknown> = {};
-      for (const [key, asked] of call.asked) {
-        asked.shown = true;
-        inputRequests[key] = { method: asked.method, ...(asked.params ? { params: asked.params } : {}) };
-      }
+      // fromEntries defines own properties: a server naming its key `__proto__` gets a key, not a prototype.
+      const inputRequests: Record<string, unknown> = Object.fromEntries(
+        [...call.asked].map(([key, asked]) => {
+          asked.shown = true;
+          return [key, { method: asked.method, ...(asked.params ? { params: asked.params } : {}) }];
+        }),
+      );
       if (!Object.keys(inputRequests).length) return;
       call.fingerprint ??= fingerprintOf(call.method, call.params);
       const token = randomBytes(24).toString('base64url');
@@ -251,6 +253,24 @@ export class InputRounds {
     if (!('result' in response)) return { ...response, id: clientId };
     return { ...response, id: clientId, result: withModernResultFields(call.method, response.result) };
   }
+}
+
+/**
+ * The key a server's request is shown under in `inputRequests`, and its params as the client sees
+ * them. A legacy server's request has no key of its own; one may name it in
+ * `_meta["dev.gatekit/inputKey"]` (a modern server's own keys travel this way through the gateway),
+ * taken when it is a short plain name not already used by this call, and removed from what the
+ * client is shown. Otherwise the key is ours, from the request's id.
+ */
+function inputKeyOf(request: JsonRpcRequest, asked: ReadonlyMap<string, Asked>): { key: string; params: Record<string, unknown> | undefined } {
+  const meta = request.params?._meta;
+  const named = isRecord(meta) ? meta[INPUT_KEY_META] : undefined;
+  if (!isRecord(meta) || !Object.hasOwn(meta, INPUT_KEY_META)) return { key: `input-${String(request.id)}`, params: request.params };
+  const { [INPUT_KEY_META]: _key, ...otherMeta } = meta;
+  const { _meta: _all, ...rest } = request.params!;
+  const params = Object.keys(otherMeta).length ? { ...rest, _meta: otherMeta } : rest;
+  const usable = typeof named === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(named) && !asked.has(named);
+  return { key: usable ? named : `input-${String(request.id)}`, params };
 }
 
 /**

@@ -23,6 +23,9 @@ const CLIENT_ENVELOPE_KEYS: readonly string[] = [ModernMeta.protocolVersion, Mod
 /** Syslog severities of MCP logging (`logging/setLevel`, `_meta` logLevel), least severe first. */
 export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
+/** Where a server names the `inputRequests` key of its request for input (Gatekit's own `_meta` key). */
+export const INPUT_KEY_META = 'dev.gatekit/inputKey';
+
 /** Error codes the modern era defines (spec page basic/index, "Error Codes"). */
 export const ModernErrorCode = {
   HeaderMismatch: -32020,

@@ -33,3 +33,26 @@ describe('log messages for a modern client (_meta logLevel)', () => {
     assert.equal(toClient.length, 0);
   });
 });
+
+describe('the key a server names for its request for input', () => {
+  function ask(key: unknown, id: number) {
+    const shown: Record<string, unknown>[] = [];
+    const subject = new InputRounds({ toRouter: () => undefined, toClient: (message) => shown.push(message as unknown as Record<string, unknown>), log: () => undefined, inputTimeoutMs: 1000 });
+    subject.forward({ jsonrpc: '2.0', id: 'c', method: 'tools/call' }, { capabilities: { elicitation: {} }, logLevel: undefined }, { name: 't' });
+    subject.serverAsks({ jsonrpc: '2.0', id, method: 'elicitation/create', params: { message: 'm', _meta: { 'dev.gatekit/inputKey': key, other: 1 } } }, undefined);
+    return new Promise<Record<string, unknown>>((resolve) => setImmediate(() => resolve((shown[0]!.result as Record<string, unknown>).inputRequests as Record<string, unknown>)));
+  }
+
+  it('is used when it is a short plain name, and removed from what the client is shown', async () => {
+    const requests = await ask('user_name', 7);
+    assert.deepEqual(Object.keys(requests), ['user_name']);
+    assert.deepEqual((requests.user_name as { params: unknown }).params, { message: 'm', _meta: { other: 1 } });
+  });
+
+  it('falls back to our own key for anything else, and a `__proto__` key stays a key', async () => {
+    for (const hostile of [42, 'has space', 'x'.repeat(65), '../x', { a: 1 }]) assert.deepEqual(Object.keys(await ask(hostile, 3)), ['input-3'], String(hostile));
+    const proto = await ask('__proto__', 4);
+    assert.ok(Object.hasOwn(proto, '__proto__'));
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  });
+});
