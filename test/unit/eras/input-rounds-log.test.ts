@@ -50,7 +50,7 @@ describe('the key a server names for its request for input', () => {
   });
 
   it('falls back to our own key for anything else, and a `__proto__` key stays a key', async () => {
-    for (const hostile of [42, 'has space', 'x'.repeat(65), '../x', { a: 1 }]) assert.deepEqual(Object.keys(await ask(hostile, 3)), ['input-3'], String(hostile));
+    for (const hostile of [42, 'has space', 'x'.repeat(65), '../x', { a: 1 }]) assert.deepEqual(Object.keys(await ask(hostile, 3)), ['input-3'], JSON.stringify(hostile));
     const proto = await ask('__proto__', 4);
     assert.ok(Object.hasOwn(proto, '__proto__'));
     assert.equal(Object.getPrototypeOf(proto), Object.prototype);
