@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpTransport } from '@modelcontextprotocol/client';
-import { realServer, textOf } from './harness';
+import { RawSession, realServer, textOf, writeConfig } from './harness';
 import { connectHttpClient, rawRequest, startHttpGateway, type HttpGateway } from './http-server-harness';
 
 const VERSION = '2026-07-28';
@@ -256,6 +256,45 @@ describe('HTTP server: caching hints of lists merged across servers (SEP-2549)',
       assert.equal(one.cacheScope, 'public');
     } finally {
       await gateway.stop();
+    }
+  });
+});
+
+describe('log messages for a modern client follow its _meta logLevel, on stdio and HTTP', function () {
+  this.timeout(60000);
+  const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'servers', 'conformance-upstream.mjs');
+  const upstream = { name: 'fixture', command: [process.execPath, FIXTURE] };
+  const call = (extra: Record<string, unknown>, name = 'test_tool_with_logging') => ({ name, arguments: {}, _meta: envelope({}, extra) });
+  const logsOf = (messages: Record<string, unknown>[]) => messages.filter((m) => m.method === 'notifications/message').map((m) => (m.params as { data: string }).data);
+  const LOGS = ['Tool execution started', 'Tool processing data', 'Tool execution completed'];
+
+  it('HTTP: the request that asks for info gets the server’s info messages on its own stream; one asking for warnings, or nothing, gets none', async () => {
+    const gateway = await startHttpGateway([upstream]);
+    try {
+      const endpoint = '/servers/fixture/mcp';
+      const info = await modernPost(gateway, 1, 'tools/call', call({ 'io.modelcontextprotocol/logLevel': 'info' }), {}, endpoint);
+      assert.deepEqual(logsOf(info.messages), LOGS);
+      assert.match(textOf(resultOf(info)), /executed successfully/);
+      const warning = await modernPost(gateway, 2, 'tools/call', call({ 'io.modelcontextprotocol/logLevel': 'warning' }), {}, endpoint);
+      assert.deepEqual(logsOf(warning.messages), []);
+      const none = await modernPost(gateway, 3, 'tools/call', call({}), {}, endpoint);
+      assert.deepEqual(logsOf(none.messages), []);
+      assert.equal(none.contentType, 'application/json');
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('stdio: the same rule for a modern client on stdin/stdout', async () => {
+    const raw = new RawSession(writeConfig([upstream]));
+    try {
+      raw.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: call({ 'io.modelcontextprotocol/logLevel': 'debug' }, 'fixture__test_tool_with_logging') });
+      await raw.response(1);
+      raw.send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: call({}, 'fixture__test_tool_with_logging') });
+      await raw.response(2);
+      assert.deepEqual(logsOf(raw.messages), LOGS, 'the three of the first call, none of the second');
+    } finally {
+      await raw.end();
     }
   });
 });
