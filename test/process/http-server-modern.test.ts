@@ -298,3 +298,36 @@ describe('log messages for a modern client follow its _meta logLevel, on stdio a
     }
   });
 });
+
+describe('HTTP server: a server’s request for input, among modern calls on several servers', function () {
+  this.timeout(60000);
+  const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'servers', 'conformance-upstream.mjs');
+
+  it('is attributed among the calls on the server that asks, so a long call on another server does not block it', async () => {
+    const gateway = await startHttpGateway([
+      { name: 'everything', command: realServer('everything', 'stdio') },
+      { name: 'fixture', command: [process.execPath, FIXTURE] },
+    ]);
+    try {
+      const long = modernPost(gateway, 1, 'tools/call', { name: 'everything__trigger-long-running-operation', arguments: { duration: 3, steps: 1 }, _meta: envelope({ elicitation: {} }) });
+      // The long call is running (its server has it) before the other one starts.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const asked = resultOf(await modernPost(gateway, 2, 'tools/call', { name: 'fixture__test_input_required_result_elicitation', arguments: {}, _meta: envelope({ elicitation: {} }) }));
+      assert.equal(asked.resultType, 'input_required', JSON.stringify(asked));
+      assert.deepEqual(Object.keys(asked.inputRequests as Record<string, unknown>), ['user_name']);
+      const done = resultOf(
+        await modernPost(gateway, 3, 'tools/call', {
+          name: 'fixture__test_input_required_result_elicitation',
+          arguments: {},
+          requestState: asked.requestState,
+          inputResponses: { user_name: { action: 'accept', content: { name: 'Grace' } } },
+          _meta: envelope({ elicitation: {} }),
+        }),
+      );
+      assert.match(textOf(done), /Hello, Grace/);
+      assert.match(textOf(resultOf(await long)), /Long running operation completed/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

@@ -28,6 +28,8 @@ export interface DualEraOptions {
    * may stand for all (each request's own capabilities still decide what it can be asked).
    */
   readonly handshake?: { readonly capabilities: Record<string, unknown>; readonly clientInfo: Record<string, unknown> };
+  /** The router's ids of the requests calling `server` (see InputRoundsHost.callsOn). */
+  readonly callsOn?: (server: string) => readonly JsonRpcId[];
 }
 
 /**
@@ -76,6 +78,7 @@ export class DualEraClientTransport implements ClientTransport {
       toClient: (message, done, related) => (related !== undefined && isRequestScoped(this.inner) ? this.inner.sendRelated(message, related, done) : this.inner.send({ message }, done)),
       log: options.log,
       inputTimeoutMs: options.inputTimeoutMs,
+      ...(options.callsOn ? { callsOn: options.callsOn } : {}),
     });
     this.subscriptions = new Subscriptions({
       toClient: (message) => this.inner.send({ message }),
@@ -104,6 +107,12 @@ export class DualEraClientTransport implements ClientTransport {
   send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     if (this.era !== 'modern') return this.inner.send(outgoing, done);
     this.fromRouter(outgoing.message, done);
+  }
+
+  /** A message the router sends on behalf of `server` (a request it relays): attributed among the calls on that server. */
+  sendFromServer(outgoing: Received<JsonRpcMessage>, server: string, done?: SendCallback): void {
+    if (this.era !== 'modern') return this.inner.send(outgoing, done);
+    this.fromRouter(outgoing.message, done, server);
   }
 
   get backlog(): number {
@@ -250,9 +259,9 @@ export class DualEraClientTransport implements ClientTransport {
 
   // ---- router → client ----
 
-  private fromRouter(message: JsonRpcMessage, done: SendCallback | undefined): void {
+  private fromRouter(message: JsonRpcMessage, done: SendCallback | undefined, server?: string): void {
     if ('method' in message) {
-      if ('id' in message) return this.rounds.serverAsks(message, done);
+      if ('id' in message) return this.rounds.serverAsks(message, done, server);
       if (!this.subscriptions.deliver(message, done)) this.rounds.serverNotifies(message, done);
       return;
     }

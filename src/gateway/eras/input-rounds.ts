@@ -21,6 +21,11 @@ export interface InputRoundsHost {
   readonly toClient: (message: JsonRpcMessage, done?: SendCallback, related?: JsonRpcId) => void;
   readonly log: (line: string) => void;
   readonly inputTimeoutMs: number;
+  /**
+   * The router's ids of the requests that are calling `server` (when the host can tell): a server's
+   * request for input is then attributed among those calls only, not among every running call.
+   */
+  readonly callsOn?: (server: string) => readonly JsonRpcId[];
 }
 
 /** Calls a client may keep waiting for its input at once; beyond, new rounds are refused. */
@@ -140,13 +145,14 @@ export class InputRounds {
     this.host.toClient(this.finish(call, response), done);
   }
 
-  /** A server's request, relayed by the router: becomes input the calling client is asked for. */
-  serverAsks(request: JsonRpcRequest, _done: SendCallback | undefined): void {
+  /** A server's request, relayed by the router: becomes input the calling client is asked for. `server`: which one sent it, when known. */
+  serverAsks(request: JsonRpcRequest, _done: SendCallback | undefined, server?: string): void {
     if (request.method === 'ping') return this.host.toRouter(makeResult(request.id, {}));
     const capability = INPUT_REQUEST_CAPABILITY[request.method];
     const refuse = (why: string): void => this.host.toRouter(makeError(request.id, ErrorCode.MethodNotFound, why));
     if (capability === undefined) return refuse(`'${request.method}' cannot reach a client of MCP 2026-07-28 (servers ask it for elicitation, sampling and roots only, during a request)`);
-    const calls = [...this.calls.values()].filter((call) => INPUT_CAPABLE_METHODS.has(call.method));
+    const onServer = server !== undefined && this.host.callsOn ? new Set(this.host.callsOn(server)) : undefined;
+    const calls = [...this.calls.values()].filter((call) => INPUT_CAPABLE_METHODS.has(call.method) && (!onServer || onServer.has(call.routerId)));
     if (calls.length !== 1) {
       // Legacy servers do not say which call a request belongs to; guessing could show one request's
       // question in another's answer, so only an unambiguous call is asked.

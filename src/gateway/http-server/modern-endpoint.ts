@@ -63,6 +63,8 @@ export class ModernEndpoint implements RequestScopedTransport {
       inputTimeoutMs: host.inputTimeoutMs,
       // Every client may be asked for input; each request's own capabilities decide whether it is.
       handshake: { capabilities: { sampling: {}, elicitation: {}, roots: {} }, clientInfo: { name: 'gatekit-modern-http-clients', version: '1' } },
+      // A server's request for input is attributed among the calls on that server only.
+      callsOn: (server) => this.session?.router.requestsCalling(server) ?? [],
     });
   }
 
@@ -115,7 +117,9 @@ export class ModernEndpoint implements RequestScopedTransport {
   private open(): boolean {
     if (this.closed) return false;
     if (this.session) return true;
-    const session = this.host.openSession({ send: (message) => this.adapter.send({ message }) });
+    const session = this.host.openSession({
+      send: (message, _raw, related) => (related.server !== undefined ? this.adapter.sendFromServer({ message }, related.server) : this.adapter.send({ message })),
+    });
     if (!session) return false;
     this.session = session;
     this.adapter.listen({
