@@ -259,6 +259,7 @@ export class GatewayHttpServer {
     if (!(MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
       return jsonError(res, 400, id, ModernErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', {}, { supported: [...MODERN_PROTOCOL_VERSIONS], requested: version.slice(0, 100) });
     }
+    if (method === 'subscriptions/listen' && !acceptsSse) return jsonError(res, 406, id, ErrorCode.InvalidRequest, 'subscriptions/listen answers with a stream: send Accept: text/event-stream');
     if (REMOVED_IN_MODERN.has(method)) return jsonError(res, 404, id, ErrorCode.MethodNotFound, `Method not found: '${method}' does not exist in MCP ${version}`);
     const modern = this.modernEndpoint(endpoint);
     const refusal = checkRequestHeaders(req.headers, method, params, method === 'tools/call' ? modern.mirroredParamsOf(params?.name) : []);
