@@ -75,6 +75,8 @@ export class Gateway {
   private reloading: Promise<unknown> = Promise.resolve();
   /** Control-only mode: takes what the router sends the client (there is none). */
   private clientless: ControlOnlySession | undefined;
+  /** How long a call waits for a modern client to come back with the input a server asked for. */
+  private readonly inputTimeoutMs: number;
   /** Settles when the gateway has shut down; resolves with the process exit code. */
   readonly finished: Promise<number>;
   private finish!: (code: number) => void;
@@ -87,8 +89,8 @@ export class Gateway {
     const client = 'client' in io ? io.client : 'input' in io ? new StdioClientTransport({ input: io.input, output: io.output, maxLineBytes: this.maxLineBytes, log: io.log }) : undefined;
     // Clients of both protocol eras: a modern (2026-07-28) client is translated at the seam, so the
     // router and the plugins serve it as the legacy client they know (docs/protocol-eras.md).
-    const inputTimeoutMs = settings.upstreams.length ? Math.max(...settings.upstreams.map((u) => u.requestTimeoutMs)) : DEFAULT_INPUT_TIMEOUT_MS;
-    this.client = client && new DualEraClientTransport(client, { legacyVersions: SUPPORTED_PROTOCOL_VERSIONS, log: io.log, inputTimeoutMs });
+    this.inputTimeoutMs = settings.upstreams.length ? Math.max(...settings.upstreams.map((u) => u.requestTimeoutMs)) : DEFAULT_INPUT_TIMEOUT_MS;
+    this.client = client && new DualEraClientTransport(client, { legacyVersions: SUPPORTED_PROTOCOL_VERSIONS, log: io.log, inputTimeoutMs: this.inputTimeoutMs });
     for (const spec of settings.upstreams) this.upstreams.set(spec.name, this.createUpstream(spec));
     // The servers are started first, so their own start-up overlaps with creating the plugins (the
     // filters take tens of milliseconds). Their handshake still waits for the client's.
@@ -154,6 +156,7 @@ export class Gateway {
     const hub = new SessionHub({
       upstreams: this.upstreams,
       log: this.io.log,
+      inputTimeoutMs: this.inputTimeoutMs,
       createRouter: (sendToClient, server) =>
         new Router(
           this.routerHost({

@@ -5,6 +5,7 @@ import { ResourceIndex, isValidToolName } from './namespacing';
 import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
 import { screenList, type LeftOut, type NamedListKey } from './list-items';
 import { ToolListTrace } from './tool-inventory';
+import { MergedCacheHints } from './eras/modern-meta';
 import { hasCapability, META_UNAVAILABLE, running, type ClientRequestState, type Forward, type RouterHost } from './routing';
 
 /** Pages followed per server for one list request, so a server that loops its cursor cannot hang us. */
@@ -54,7 +55,8 @@ export class ListAggregator {
     }
     const targets = running(this.host.upstreams).filter((u) => hasCapability(u, list.capability));
     const skipped = [...this.host.upstreams.values()].filter((u) => u.state !== 'running').map((u) => ({ server: u.name, error: u.lastError ?? u.state }));
-    const pages = await Promise.all(targets.map((u) => this.collectPages(list, u.name, request, state)));
+    const hints = new MergedCacheHints();
+    const pages = await Promise.all(targets.map((u) => this.collectPages(list, u.name, request, state, hints)));
     const items: Record<string, unknown>[] = [];
     const unavailable = [...skipped];
     pages.forEach((outcome, i) => {
@@ -99,15 +101,17 @@ export class ListAggregator {
       }
     });
     if (list.namespace) items.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
-    const result: Record<string, unknown> = { [list.key]: items };
+    // A list missing a server's part changes when it is back: no caching hint then (a modern client gets 0).
+    const result: Record<string, unknown> = { [list.key]: items, ...(unavailable.length ? {} : hints.merged()) };
     if (unavailable.length) result._meta = { [META_UNAVAILABLE]: unavailable };
     return makeResult(request.id, result);
   }
 
-  private async collectPages(list: ListKind, server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<Collected> {
-    if (list.key === 'tools' || list.key === 'prompts') return this.collectNamedList(list, list.key, server, request, state);
+  private async collectPages(list: ListKind, server: string, request: JsonRpcRequest, state: ClientRequestState, hints: MergedCacheHints): Promise<Collected> {
+    if (list.key === 'tools' || list.key === 'prompts') return this.collectNamedList(list, list.key, server, request, state, hints);
     const items: Record<string, unknown>[] = [];
     const failure = await this.followPages(server, list.method, request.params, (params) => this.forward(server, { ...request, params }, state), (result) => {
+      hints.note(result);
       const pageItems = result[list.key];
       if (Array.isArray(pageItems)) for (const item of pageItems) if (isRecord(item)) items.push(item);
     });
@@ -148,7 +152,7 @@ export class ListAggregator {
    * each plugin judges the same tools as the router and sees all of them together. The tool
    * inventory is read from that same run.
    */
-  private async collectNamedList(list: ListKind, key: NamedListKey, server: string, request: JsonRpcRequest, state: ClientRequestState): Promise<Collected> {
+  private async collectNamedList(list: ListKind, key: NamedListKey, server: string, request: JsonRpcRequest, state: ClientRequestState, hints: MergedCacheHints): Promise<Collected> {
     const upstream = this.host.upstreams.get(server)!;
     let leftOut: LeftOut[] = [];
     let screenedTools: readonly Record<string, unknown>[] | undefined;
@@ -159,6 +163,7 @@ export class ListAggregator {
           ? Promise.resolve(makeError(sent.id, ErrorCode.UpstreamUnavailable, 'Request was cancelled'))
           : upstream.request(sent.method, params, (upstreamId) => state.calls.push({ upstream, upstreamId })).then((got) => got.message);
       const failure = await this.followPages(server, list.method, sent.params, fetchPage, (result) => {
+        hints.note(result);
         const pageItems = result[key];
         if (Array.isArray(pageItems)) raw.push(...(pageItems as unknown[]));
       });

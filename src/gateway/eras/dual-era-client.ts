@@ -10,9 +10,9 @@
 //   - a server's request for input during a call (elicitation, sampling, roots) becomes an
 //     `input_required` result, and the client's retry with `inputResponses` answers it (input-rounds.ts);
 //   - notifications outside a request reach the client only through a `subscriptions/listen` stream.
-import { ErrorCode, isRecord, isValidId, makeError, makeResult, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, isValidId, makeError, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { ClientReceiver, ClientTransport, Received, SendCallback } from '../transport/transport';
-import { envelopeOf, isModernVersion, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta, withModernResultFields, withoutEnvelope } from './modern-meta';
+import { envelopeOf, isModernVersion, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta, REMOVED_IN_MODERN, withModernResultFields, withoutEnvelope } from './modern-meta';
 import { InputRounds } from './input-rounds';
 import { Subscriptions } from './subscriptions';
 
@@ -22,6 +22,26 @@ export interface DualEraOptions {
   readonly log: (line: string) => void;
   /** How long a call waits for a client to come back with the input a server asked for. */
   readonly inputTimeoutMs: number;
+  /**
+   * What the router is told about the client instead of the first request's envelope: over HTTP one
+   * adapter serves every modern client of an endpoint, so no one client's identity or capabilities
+   * may stand for all (each request's own capabilities still decide what it can be asked).
+   */
+  readonly handshake?: { readonly capabilities: Record<string, unknown>; readonly clientInfo: Record<string, unknown> };
+  /** The router's ids of the requests calling `server` (see InputRoundsHost.callsOn). */
+  readonly callsOn?: (server: string) => readonly JsonRpcId[];
+}
+
+/**
+ * A client transport that can carry a message as part of the answer to one request (the HTTP
+ * per-request model: a log message goes on that request's own response stream).
+ */
+export interface RequestScopedTransport extends ClientTransport {
+  sendRelated(message: JsonRpcMessage, clientRequestId: JsonRpcId, done?: SendCallback): void;
+}
+
+function isRequestScoped(transport: ClientTransport): transport is RequestScopedTransport {
+  return typeof (transport as Partial<RequestScopedTransport>).sendRelated === 'function';
 }
 
 type Era = 'undecided' | 'legacy' | 'modern';
@@ -55,9 +75,10 @@ export class DualEraClientTransport implements ClientTransport {
   ) {
     this.rounds = new InputRounds({
       toRouter: (message) => this.toRouter(message),
-      toClient: (message, done) => this.inner.send({ message }, done),
+      toClient: (message, done, related) => (related !== undefined && isRequestScoped(this.inner) ? this.inner.sendRelated(message, related, done) : this.inner.send({ message }, done)),
       log: options.log,
       inputTimeoutMs: options.inputTimeoutMs,
+      ...(options.callsOn ? { callsOn: options.callsOn } : {}),
     });
     this.subscriptions = new Subscriptions({
       toClient: (message) => this.inner.send({ message }),
@@ -86,6 +107,12 @@ export class DualEraClientTransport implements ClientTransport {
   send(outgoing: Received<JsonRpcMessage>, done?: SendCallback): void {
     if (this.era !== 'modern') return this.inner.send(outgoing, done);
     this.fromRouter(outgoing.message, done);
+  }
+
+  /** A message the router sends on behalf of `server` (a request it relays): attributed among the calls on that server. */
+  sendFromServer(outgoing: Received<JsonRpcMessage>, server: string, done?: SendCallback): void {
+    if (this.era !== 'modern') return this.inner.send(outgoing, done);
+    this.fromRouter(outgoing.message, done, server);
   }
 
   get backlog(): number {
@@ -171,13 +198,15 @@ export class DualEraClientTransport implements ClientTransport {
       if (handshake.instructions !== undefined) result.instructions = handshake.instructions;
       return this.answer(makeResult(request.id, result), request.method);
     }
+    if (REMOVED_IN_MODERN.has(request.method)) {
+      return this.answer(makeError(request.id, ErrorCode.MethodNotFound, `Method not found: '${request.method}' does not exist in MCP ${MODERN_PROTOCOL_VERSIONS.join(', ')}`));
+    }
     if (request.method === 'subscriptions/listen') {
       const refusal = this.subscriptions.listen(request);
       if (refusal) this.answer(refusal);
       return;
     }
-    const capabilities = envelopeOf(request.params).capabilities;
-    const refusal = this.rounds.forward(request, capabilities, withoutEnvelope(request.params));
+    const refusal = this.rounds.forward(request, envelopeOf(request.params), withoutEnvelope(request.params));
     if (refusal) this.answer(refusal);
   }
 
@@ -186,10 +215,11 @@ export class DualEraClientTransport implements ClientTransport {
     this.handshaking = true;
     const envelope = envelopeOf(first.params);
     const legacy = this.options.legacyVersions;
+    const fixed = this.options.handshake;
     void this.ownRequest('initialize', {
       protocolVersion: legacy[legacy.length - 1],
-      capabilities: envelope.capabilities,
-      clientInfo: envelope.clientInfo ?? { name: 'unknown', version: '0' },
+      capabilities: fixed?.capabilities ?? envelope.capabilities,
+      clientInfo: fixed?.clientInfo ?? envelope.clientInfo ?? { name: 'unknown', version: '0' },
     }).then((response) => {
       this.handshaking = false;
       const waiting = this.waiting;
@@ -229,9 +259,9 @@ export class DualEraClientTransport implements ClientTransport {
 
   // ---- router → client ----
 
-  private fromRouter(message: JsonRpcMessage, done: SendCallback | undefined): void {
+  private fromRouter(message: JsonRpcMessage, done: SendCallback | undefined, server?: string): void {
     if ('method' in message) {
-      if ('id' in message) return this.rounds.serverAsks(message, done);
+      if ('id' in message) return this.rounds.serverAsks(message, done, server);
       if (!this.subscriptions.deliver(message, done)) this.rounds.serverNotifies(message, done);
       return;
     }

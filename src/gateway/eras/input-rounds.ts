@@ -13,13 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, isRecord, makeError, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { SendCallback } from '../transport/transport';
-import { INPUT_CAPABLE_METHODS, INPUT_REQUEST_CAPABILITY, withModernResultFields } from './modern-meta';
+import { INPUT_CAPABLE_METHODS, INPUT_KEY_META, INPUT_REQUEST_CAPABILITY, LOG_LEVELS, withModernResultFields, type ModernEnvelope } from './modern-meta';
 
 export interface InputRoundsHost {
   readonly toRouter: (message: JsonRpcMessage) => void;
-  readonly toClient: (message: JsonRpcMessage, done?: SendCallback) => void;
+  /** `related`: the client's id of the request the message belongs to (a log message of its call). */
+  readonly toClient: (message: JsonRpcMessage, done?: SendCallback, related?: JsonRpcId) => void;
   readonly log: (line: string) => void;
   readonly inputTimeoutMs: number;
+  /**
+   * The router's ids of the requests that are calling `server` (when the host can tell): a server's
+   * request for input is then attributed among those calls only, not among every running call.
+   */
+  readonly callsOn?: (server: string) => readonly JsonRpcId[];
 }
 
 /** Calls a client may keep waiting for its input at once; beyond, new rounds are refused. */
@@ -46,6 +52,8 @@ interface Call {
   /** Canonical text of method and params, computed when the client is first asked for input. */
   fingerprint?: string;
   capabilities: Record<string, unknown>;
+  /** The least severe log level the client wants for this request (LOG_LEVELS index); undefined: no logs. */
+  logLevel: number | undefined;
   /** By the key the client sees in `inputRequests`. */
   readonly asked: Map<string, Asked>;
   /** The token the client must send back, while it owes us a retry. */
@@ -68,20 +76,21 @@ export class InputRounds {
    * A client request (a retry or a new one) with its envelope removed from `params`: forwards it to
    * the router, or returns the error that refuses it.
    */
-  forward(request: JsonRpcRequest, capabilities: Record<string, unknown>, params: Record<string, unknown> | undefined): JsonRpcResponse | undefined {
+  forward(request: JsonRpcRequest, envelope: Pick<ModernEnvelope, 'capabilities' | 'logLevel'>, params: Record<string, unknown> | undefined): JsonRpcResponse | undefined {
+    const { capabilities, logLevel } = envelope;
     const { requestState, inputResponses, ...rest } = params ?? {};
-    if (requestState !== undefined) return this.retry(request, capabilities, rest, requestState, inputResponses);
+    if (requestState !== undefined) return this.retry(request, envelope, rest, requestState, inputResponses);
     if (inputResponses !== undefined) return makeError(request.id, ErrorCode.InvalidParams, 'inputResponses without requestState: Gatekit always sends a requestState with input_required');
     if (this.byClientId.has(request.id)) return makeError(request.id, ErrorCode.InvalidRequest, `Request id ${JSON.stringify(request.id)} is already in use by a request not yet answered`);
     const routerId = this.nextRouterId++;
-    const call: Call = { routerId, clientId: request.id, method: request.method, params: rest, capabilities, asked: new Map() };
+    const call: Call = { routerId, clientId: request.id, method: request.method, params: rest, capabilities, logLevel, asked: new Map() };
     this.calls.set(routerId, call);
     this.byClientId.set(request.id, call);
     this.host.toRouter({ jsonrpc: '2.0', id: routerId, method: request.method, ...(params ? { params: rest } : {}) });
     return undefined;
   }
 
-  private retry(request: JsonRpcRequest, capabilities: Record<string, unknown>, rest: Record<string, unknown>, state: unknown, inputs: unknown): JsonRpcResponse | undefined {
+  private retry(request: JsonRpcRequest, envelope: Pick<ModernEnvelope, 'capabilities' | 'logLevel'>, rest: Record<string, unknown>, state: unknown, inputs: unknown): JsonRpcResponse | undefined {
     const call = typeof state === 'string' ? this.byToken.get(state) : undefined;
     if (!call) return makeError(request.id, ErrorCode.InvalidParams, 'requestState is not one Gatekit issued, or it was already used or has expired: send the request again without it');
     if (call.fingerprint !== fingerprintOf(request.method, rest)) {
@@ -94,7 +103,8 @@ export class InputRounds {
     call.token = undefined;
     call.timer = undefined;
     call.clientId = request.id;
-    call.capabilities = capabilities;
+    call.capabilities = envelope.capabilities;
+    call.logLevel = envelope.logLevel;
     this.byClientId.set(request.id, call);
     for (const [key, asked] of call.asked) {
       if (!asked.shown || !inputs || !Object.hasOwn(inputs, key)) continue;
@@ -135,13 +145,14 @@ export class InputRounds {
     this.host.toClient(this.finish(call, response), done);
   }
 
-  /** A server's request, relayed by the router: becomes input the calling client is asked for. */
-  serverAsks(request: JsonRpcRequest, _done: SendCallback | undefined): void {
+  /** A server's request, relayed by the router: becomes input the calling client is asked for. `server`: which one sent it, when known. */
+  serverAsks(request: JsonRpcRequest, _done: SendCallback | undefined, server?: string): void {
     if (request.method === 'ping') return this.host.toRouter(makeResult(request.id, {}));
     const capability = INPUT_REQUEST_CAPABILITY[request.method];
     const refuse = (why: string): void => this.host.toRouter(makeError(request.id, ErrorCode.MethodNotFound, why));
     if (capability === undefined) return refuse(`'${request.method}' cannot reach a client of MCP 2026-07-28 (servers ask it for elicitation, sampling and roots only, during a request)`);
-    const calls = [...this.calls.values()].filter((call) => INPUT_CAPABLE_METHODS.has(call.method));
+    const onServer = server !== undefined && this.host.callsOn ? new Set(this.host.callsOn(server)) : undefined;
+    const calls = [...this.calls.values()].filter((call) => INPUT_CAPABLE_METHODS.has(call.method) && (!onServer || onServer.has(call.routerId)));
     if (calls.length !== 1) {
       // Legacy servers do not say which call a request belongs to; guessing could show one request's
       // question in another's answer, so only an unambiguous call is asked.
@@ -150,8 +161,8 @@ export class InputRounds {
     const call = calls[0]!;
     if (!isRecord(call.capabilities[capability])) return refuse(`The client did not declare the '${capability}' capability for this request`);
     if (this.byToken.size >= MAX_WAITING_ROUNDS && call.clientId !== undefined) return refuse('Too many calls are waiting for the client’s input');
-    const key = `input-${String(request.id)}`;
-    call.asked.set(key, { routerId: request.id, method: request.method, params: request.params, shown: false });
+    const { key, params } = inputKeyOf(request, call.asked);
+    call.asked.set(key, { routerId: request.id, method: request.method, params, shown: false });
     this.scheduleShow(call);
   }
 
@@ -164,11 +175,31 @@ export class InputRounds {
       }
       return true;
     }
-    // Log messages are sent only for requests that ask for them (_meta logLevel), which Gatekit does not
-    // pass on yet; everything else (progress) goes to the client.
-    if (notification.method === 'notifications/message') return true;
+    if (notification.method === 'notifications/message') {
+      this.deliverLog(notification, done);
+      return true;
+    }
+    // Everything else (progress) goes to the client.
     this.host.toClient(notification, done);
     return true;
+  }
+
+  /**
+   * A server's log message reaches the request that asked for it (`_meta` logLevel) when its level is
+   * at or above the one asked. A legacy server's message does not say which call it comes from, so it
+   * is delivered only while exactly one call is running: with several, it could be another client's
+   * (over HTTP, modern clients share this adapter), and it is withheld.
+   */
+  private deliverLog(notification: JsonRpcNotification, done: SendCallback | undefined): void {
+    const level = notification.params?.level;
+    const index = typeof level === 'string' ? LOG_LEVELS.indexOf(level) : -1;
+    const running = [...this.calls.values()].filter((call) => call.clientId !== undefined);
+    const call = running.length === 1 ? running[0]! : undefined;
+    if (index === -1 || call?.logLevel === undefined || index < call.logLevel) {
+      done?.(undefined);
+      return;
+    }
+    this.host.toClient(notification, done, call.clientId);
   }
 
   /** The client is gone: stop every timer. */
@@ -183,11 +214,13 @@ export class InputRounds {
     setImmediate(() => {
       call.showScheduled = false;
       if (call.clientId === undefined || !this.calls.has(call.routerId)) return;
-      const inputRequests: Record<string, unknown> = {};
-      for (const [key, asked] of call.asked) {
-        asked.shown = true;
-        inputRequests[key] = { method: asked.method, ...(asked.params ? { params: asked.params } : {}) };
-      }
+      // fromEntries defines own properties: a server naming its key `__proto__` gets a key, not a prototype.
+      const inputRequests: Record<string, unknown> = Object.fromEntries(
+        [...call.asked].map(([key, asked]) => {
+          asked.shown = true;
+          return [key, { method: asked.method, ...(asked.params ? { params: asked.params } : {}) }];
+        }),
+      );
       if (!Object.keys(inputRequests).length) return;
       call.fingerprint ??= fingerprintOf(call.method, call.params);
       const token = randomBytes(24).toString('base64url');
@@ -226,6 +259,24 @@ export class InputRounds {
     if (!('result' in response)) return { ...response, id: clientId };
     return { ...response, id: clientId, result: withModernResultFields(call.method, response.result) };
   }
+}
+
+/**
+ * The key a server's request is shown under in `inputRequests`, and its params as the client sees
+ * them. A legacy server's request has no key of its own; one may name it in
+ * `_meta["dev.gatekit/inputKey"]` (a modern server's own keys travel this way through the gateway),
+ * taken when it is a short plain name not already used by this call, and removed from what the
+ * client is shown. Otherwise the key is ours, from the request's id.
+ */
+function inputKeyOf(request: JsonRpcRequest, asked: ReadonlyMap<string, Asked>): { key: string; params: Record<string, unknown> | undefined } {
+  const meta = request.params?._meta;
+  const named = isRecord(meta) ? meta[INPUT_KEY_META] : undefined;
+  if (!isRecord(meta) || !Object.hasOwn(meta, INPUT_KEY_META)) return { key: `input-${String(request.id)}`, params: request.params };
+  const { [INPUT_KEY_META]: _key, ...otherMeta } = meta;
+  const { _meta: _all, ...rest } = request.params!;
+  const params = Object.keys(otherMeta).length ? { ...rest, _meta: otherMeta } : rest;
+  const usable = typeof named === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(named) && !asked.has(named);
+  return { key: usable ? named : `input-${String(request.id)}`, params };
 }
 
 /**

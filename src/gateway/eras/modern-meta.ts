@@ -20,12 +20,21 @@ export const ModernMeta = {
 /** The per-request keys that describe the client: consumed by the gateway, never passed to a server. */
 const CLIENT_ENVELOPE_KEYS: readonly string[] = [ModernMeta.protocolVersion, ModernMeta.clientInfo, ModernMeta.clientCapabilities, ModernMeta.logLevel];
 
+/** Syslog severities of MCP logging (`logging/setLevel`, `_meta` logLevel), least severe first. */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Where a server names the `inputRequests` key of its request for input (Gatekit's own `_meta` key). */
+export const INPUT_KEY_META = 'dev.gatekit/inputKey';
+
 /** Error codes the modern era defines (spec page basic/index, "Error Codes"). */
 export const ModernErrorCode = {
   HeaderMismatch: -32020,
   MissingRequiredClientCapability: -32021,
   UnsupportedProtocolVersion: -32022,
 } as const;
+
+/** Methods of the earlier revisions that the modern era removed: a modern request naming one is answered -32601. */
+export const REMOVED_IN_MODERN: ReadonlySet<string> = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 
 /** Requests a server may answer with `resultType: "input_required"` (spec page basic/patterns/mrtr). */
 export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -71,6 +80,8 @@ export interface ModernEnvelope {
   readonly protocolVersion: string | undefined;
   readonly clientInfo: Record<string, unknown> | undefined;
   readonly capabilities: Record<string, unknown>;
+  /** The least severe log level the request wants `notifications/message` for (index into LOG_LEVELS); undefined: none. */
+  readonly logLevel: number | undefined;
 }
 
 /** Reads the modern envelope of a request's params; a missing or non-string version reads as undefined. */
@@ -79,7 +90,10 @@ export function envelopeOf(params: unknown): ModernEnvelope {
   const version = meta?.[ModernMeta.protocolVersion];
   const info = meta?.[ModernMeta.clientInfo];
   const capabilities = meta?.[ModernMeta.clientCapabilities];
+  const level = meta?.[ModernMeta.logLevel];
+  const logLevel = typeof level === 'string' ? LOG_LEVELS.indexOf(level) : -1;
   return {
+    logLevel: logLevel === -1 ? undefined : logLevel,
     protocolVersion: typeof version === 'string' ? version : undefined,
     clientInfo: isRecord(info) ? info : undefined,
     capabilities: isRecord(capabilities) ? capabilities : {},
@@ -93,4 +107,37 @@ export function withoutEnvelope(params: Record<string, unknown> | undefined): Re
   const meta = Object.fromEntries(Object.entries(params._meta).filter(([key]) => !CLIENT_ENVELOPE_KEYS.includes(key)));
   const { _meta: _dropped, ...rest } = params;
   return Object.keys(meta).length ? { ...rest, _meta: meta } : rest;
+}
+
+/**
+ * The caching hints of a result merged from several servers' answers (SEP-2549): it may be kept no
+ * longer than the shortest `ttlMs` among them, and only shared (`public`) when every one of them is.
+ * An answer without a valid hint (every legacy server's) leaves the merged result without one, which
+ * a modern client then gets as 0 / "private" (withModernResultFields).
+ */
+export class MergedCacheHints {
+  private answers = 0;
+  private shortestTtlMs = Number.MAX_SAFE_INTEGER;
+  private ttlUnknown = false;
+  private anyPrivate = false;
+  private scopeUnknown = false;
+
+  /** One server's answer (a page of its list). */
+  note(result: Record<string, unknown>): void {
+    this.answers++;
+    const ttl = result.ttlMs;
+    if (Number.isSafeInteger(ttl) && (ttl as number) >= 0) this.shortestTtlMs = Math.min(this.shortestTtlMs, ttl as number);
+    else this.ttlUnknown = true;
+    if (result.cacheScope === 'private') this.anyPrivate = true;
+    else if (result.cacheScope !== 'public') this.scopeUnknown = true;
+  }
+
+  /** The merged hints to put on the result: only those every answer supports. */
+  merged(): { ttlMs?: number; cacheScope?: 'public' | 'private' } {
+    const hints: { ttlMs?: number; cacheScope?: 'public' | 'private' } = {};
+    if (this.answers > 0 && !this.ttlUnknown) hints.ttlMs = this.shortestTtlMs;
+    if (this.anyPrivate) hints.cacheScope = 'private';
+    else if (this.answers > 0 && !this.scopeUnknown) hints.cacheScope = 'public';
+    return hints;
+  }
 }

@@ -7,6 +7,7 @@
 import { classifyMessage, isRecord, makeResult, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest } from '../../shared/jsonrpc';
 import type { RawText } from '../../shared/received';
 import type { Router } from '../router';
+import { LOG_LEVELS } from '../eras/modern-meta';
 
 /** What a session's messages for its client are handed to (the HTTP session picks the stream). */
 export interface SessionOutput {
@@ -25,9 +26,6 @@ export interface SessionRegistry {
   /** Whether a session other than `session` is subscribed to `uri` (then the upstream's subscription must stay). */
   subscribedElsewhere(session: ClientSession, uri: string): boolean;
 }
-
-/** Syslog severities of MCP's `logging/setLevel`, least severe first. */
-const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 /** Keys requests are tracked under: a number and a string with the same digits are different ids. */
 export function requestKey(id: JsonRpcId): string {

@@ -13,7 +13,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ErrorCode, isRecord, makeError } from '../../shared/jsonrpc';
+import { ErrorCode, isRecord, isValidId, makeError } from '../../shared/jsonrpc';
+import { envelopeOf, isModernVersion, MODERN_PROTOCOL_VERSIONS, ModernErrorCode, ModernMeta, REMOVED_IN_MODERN } from '../eras/modern-meta';
+import { checkRequestHeaders } from './modern-headers';
+import { ModernEndpoint } from './modern-endpoint';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../handshake';
 import type { SessionHub } from './session-hub';
 import { ALL_SERVERS, HttpSession, SESSION_HEADER, type Endpoint } from './http-session';
@@ -48,6 +51,8 @@ const PROTOCOL_HEADER = 'mcp-protocol-version';
 export class GatewayHttpServer {
   private readonly server: http.Server;
   private readonly httpSessions = new Map<string, HttpSession>();
+  /** Per endpoint, the session that serves its modern (sessionless) clients; made on first use. */
+  private readonly modernEndpoints = new Map<Endpoint, ModernEndpoint>();
   private readonly tokenDigest: Buffer;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -105,6 +110,7 @@ export class GatewayHttpServer {
     clearInterval(this.sweeper);
     for (const session of this.httpSessions.values()) session.closeStreams();
     this.httpSessions.clear();
+    for (const modern of this.modernEndpoints.values()) modern.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -207,6 +213,7 @@ export class GatewayHttpServer {
     const isRequest = record !== undefined && typeof record.method === 'string' && 'id' in record;
     const id = isRequest && (typeof record.id === 'string' || typeof record.id === 'number') ? record.id : null;
     const sessionId = req.headers[SESSION_HEADER];
+    if (sessionId === undefined && record !== undefined && isModernMessage(record, req.headers)) return this.modernPost(req, res, endpoint, record, acceptsSse);
     if (isRequest && record.method === 'initialize') {
       if (sessionId !== undefined) return jsonError(res, 400, id, ErrorCode.InvalidRequest, 'initialize starts a new session: send it without an Mcp-Session-Id header');
       const session = this.openSession(endpoint);
@@ -217,6 +224,61 @@ export class GatewayHttpServer {
     if (!session) return;
     if (!this.protocolAccepted(req, res, id)) return;
     this.deliver(session, value, id, res, acceptsSse);
+  }
+
+  /**
+   * A POST of a modern (2026-07-28) client: no session, everything in the request. Its envelope and
+   * headers are checked here (400 with the specification's error codes), then the endpoint's modern
+   * session serves it and answers on this POST.
+   */
+  private modernPost(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint, record: Record<string, unknown>, acceptsSse: boolean): void {
+    if (!('id' in record)) {
+      // This revision defines no client notifications over HTTP (closing a response cancels its request).
+      res.writeHead(202, { 'content-length': '0' }).end();
+      return;
+    }
+    if (!isValidId(record.id)) return jsonError(res, 400, null, ErrorCode.InvalidRequest, 'Invalid request: the id must be a string or an integer');
+    const id = record.id;
+    const method = record.method as string;
+    const params = record.params;
+    if (params !== undefined && !isRecord(params)) return jsonError(res, 400, id, ErrorCode.InvalidParams, 'Invalid params: params must be an object');
+    const meta = isRecord(params?._meta) ? params._meta : undefined;
+    const version = meta?.[ModernMeta.protocolVersion];
+    if (typeof version !== 'string' || !isRecord(meta?.[ModernMeta.clientCapabilities])) {
+      return jsonError(res, 400, id, ErrorCode.InvalidParams, `Invalid params: every request of MCP ${MODERN_PROTOCOL_VERSIONS[0]} carries _meta["${ModernMeta.protocolVersion}"] and _meta["${ModernMeta.clientCapabilities}"]`);
+    }
+    const progressToken = meta.progressToken;
+    if (progressToken !== undefined && typeof progressToken !== 'string' && !Number.isSafeInteger(progressToken)) {
+      // A server's SDK drops a request it cannot parse, which would leave this POST waiting for its timeout.
+      return jsonError(res, 400, id, ErrorCode.InvalidParams, 'Invalid params: _meta.progressToken must be a string or an integer');
+    }
+    const headerVersion = req.headers[PROTOCOL_HEADER];
+    if (typeof headerVersion !== 'string' || headerVersion.trim() !== version) {
+      return jsonError(res, 400, id, ModernErrorCode.HeaderMismatch, `Header mismatch: the MCP-Protocol-Version header must be sent and equal _meta["${ModernMeta.protocolVersion}"]`);
+    }
+    if (!(MODERN_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
+      return jsonError(res, 400, id, ModernErrorCode.UnsupportedProtocolVersion, 'Unsupported protocol version', {}, { supported: [...MODERN_PROTOCOL_VERSIONS], requested: version.slice(0, 100) });
+    }
+    if (method === 'subscriptions/listen' && !acceptsSse) return jsonError(res, 406, id, ErrorCode.InvalidRequest, 'subscriptions/listen answers with a stream: send Accept: text/event-stream');
+    if (REMOVED_IN_MODERN.has(method)) return jsonError(res, 404, id, ErrorCode.MethodNotFound, `Method not found: '${method}' does not exist in MCP ${version}`);
+    const modern = this.modernEndpoint(endpoint);
+    const refusal = checkRequestHeaders(req.headers, method, params, method === 'tools/call' ? modern.mirroredParamsOf(params?.name) : []);
+    if (refusal) return jsonError(res, refusal.status, id, refusal.code, refusal.message);
+    modern.serve({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }, res, acceptsSse);
+  }
+
+  private modernEndpoint(endpoint: Endpoint): ModernEndpoint {
+    let modern = this.modernEndpoints.get(endpoint);
+    if (!modern) {
+      modern = new ModernEndpoint({
+        openSession: (output) => this.hub.open(output, endpoint === ALL_SERVERS ? undefined : endpoint),
+        legacyVersions: SUPPORTED_PROTOCOL_VERSIONS,
+        inputTimeoutMs: this.hub.inputTimeoutMs,
+        log: this.log,
+      });
+      this.modernEndpoints.set(endpoint, modern);
+    }
+    return modern;
   }
 
   /** The body as one JSON value; otherwise answers 415, 413, -32700 or -32600 and returns undefined. */
@@ -351,8 +413,23 @@ function plain(res: ServerResponse, status: number, text: string, req: IncomingM
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
 }
 
-function jsonError(res: ServerResponse, status: number, id: string | number | null, code: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(makeError(id, code, message)));
+function jsonError(res: ServerResponse, status: number, id: string | number | null, code: number, message: string, headers: Record<string, string> = {}, data?: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(makeError(id, code, message, data)));
+}
+
+/**
+ * Whether a POST without a session is a modern client's: its body names a protocol version in
+ * `_meta` (a legacy client never does), its `MCP-Protocol-Version` header is a modern one, or it is
+ * `server/discover`. Anything else without a session is a legacy client that must initialize first.
+ */
+function isModernMessage(record: Record<string, unknown>, headers: IncomingMessage['headers']): boolean {
+  if (typeof record.method !== 'string') return false;
+  const version = envelopeOf(record.params).protocolVersion;
+  // An `initialize` is a legacy client's, unless its envelope says it is a modern client trying a removed method.
+  if (record.method === 'initialize') return version !== undefined && isModernVersion(version);
+  if (record.method === 'server/discover' || version !== undefined) return true;
+  const header = headers[PROTOCOL_HEADER];
+  return typeof header === 'string' && isModernVersion(header.trim());
 }
 
 /** `http(s)://localhost`, `127.0.0.1` or `[::1]`, with any port, and nothing else (no path, no user). */

@@ -30,6 +30,8 @@ export const MAX_SESSIONS = 256;
 export interface SessionHubOptions {
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly log: (line: string) => void;
+  /** How long a modern client's call waits for the input a server asked for (its retry). */
+  readonly inputTimeoutMs: number;
   /** A router over the shared upstreams that sends its client's messages to `sendToClient`. */
   /** `server`: the session sees that one upstream under its own names (the per-server endpoint). */
   readonly createRouter: (sendToClient: (message: JsonRpcMessage, raw?: RawText, server?: string) => void, server?: string) => Router;
@@ -42,6 +44,10 @@ export class SessionHub implements SessionRegistry {
   private closed = false;
 
   constructor(private readonly options: SessionHubOptions) {}
+
+  get inputTimeoutMs(): number {
+    return this.options.inputTimeoutMs;
+  }
 
   get size(): number {
     return this.sessions.size;

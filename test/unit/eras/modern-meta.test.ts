@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { envelopeOf, isModernVersion, withModernResultFields, withoutEnvelope } from '../../../src/gateway/eras/modern-meta';
+import { envelopeOf, isModernVersion, MergedCacheHints, withModernResultFields, withoutEnvelope } from '../../../src/gateway/eras/modern-meta';
 
 describe('the modern era’s per-request envelope', () => {
   it('reads only well-typed fields of a hostile _meta', () => {
@@ -7,7 +7,10 @@ describe('the modern era’s per-request envelope', () => {
       protocolVersion: undefined,
       clientInfo: undefined,
       capabilities: {},
+      logLevel: undefined,
     });
+    assert.equal(envelopeOf({ _meta: { 'io.modelcontextprotocol/logLevel': 'warning' } }).logLevel, 3);
+    assert.equal(envelopeOf({ _meta: { 'io.modelcontextprotocol/logLevel': 'toString' } }).logLevel, undefined, 'only the syslog names');
     assert.equal(envelopeOf(null).protocolVersion, undefined);
     assert.equal(envelopeOf({ _meta: 'not an object' }).protocolVersion, undefined);
   });
@@ -38,5 +41,19 @@ describe('the modern era’s per-request envelope', () => {
     assert.ok(isModernVersion('2026-07-28'));
     assert.ok(isModernVersion('2099-01-01'));
     assert.ok(!isModernVersion('2025-11-25'));
+  });
+
+  it('merges caching hints: the shortest ttlMs, private when any is, nothing when one answer has none', () => {
+    const merged = (...results: Record<string, unknown>[]) => {
+      const hints = new MergedCacheHints();
+      for (const result of results) hints.note(result);
+      return hints.merged();
+    };
+    assert.deepEqual(merged({ ttlMs: 60000, cacheScope: 'public' }, { ttlMs: 5000, cacheScope: 'public' }), { ttlMs: 5000, cacheScope: 'public' });
+    assert.deepEqual(merged({ ttlMs: 60000, cacheScope: 'public' }, { ttlMs: 90000, cacheScope: 'private' }), { ttlMs: 60000, cacheScope: 'private' });
+    assert.deepEqual(merged({ ttlMs: 60000, cacheScope: 'public' }, {}), { }, 'a legacy server says nothing: no hint survives');
+    assert.deepEqual(merged({ ttlMs: 60000, cacheScope: 'private' }, {}), { cacheScope: 'private' });
+    assert.deepEqual(merged({ ttlMs: -5, cacheScope: 'public' }, { ttlMs: 1e300, cacheScope: 'PUBLIC' }, { ttlMs: '10', cacheScope: null }), {}, 'hostile values count as none');
+    assert.deepEqual(merged(), {});
   });
 });
