@@ -73,6 +73,8 @@ export class Gateway {
   /** Per server, what it claims together with another server (see Router's resourceAmbiguity). */
   private readonly ambiguousResources = new Map<string, readonly string[]>();
   private reloading: Promise<unknown> = Promise.resolve();
+  /** Who is asked to approve tool calls before a client's own elicitation (VS Code, through the control link). */
+  private approvalAsker: RouterHost['askApproval'];
   /** Control-only mode: takes what the router sends the client (there is none). */
   private clientless: ControlOnlySession | undefined;
   /** Settles when the gateway has shut down; resolves with the process exit code. */
@@ -137,6 +139,7 @@ export class Gateway {
         return listeners.size ? traffic : undefined;
       },
       resourceAmbiguity: (server, claims) => this.recordAmbiguity(server, claims),
+      askApproval: (question, signal) => this.approvalAsker?.(question, signal),
       get toolInventory() {
         return inventoryListeners.size ? recordInventory : undefined;
       },
@@ -171,6 +174,11 @@ export class Gateway {
     for (const upstream of this.upstreams.values()) hub.attach(upstream);
     this.hub = hub;
     return hub;
+  }
+
+  /** Asks `asker` (VS Code over the control link) to approve tool calls, before any client's elicitation. */
+  askApprovalsThrough(asker: RouterHost['askApproval']): void {
+    this.approvalAsker = asker;
   }
 
   get plugins(): PluginHost {
