@@ -285,14 +285,20 @@ class CallApproval implements InterceptorPlugin {
   }
 
   private allowed(decidedBy: ApprovalDecider, rule: CompiledRule, askedVia: string): PluginDecision<JsonRpcRequest> {
-    const how = decidedBy === 'no-asker' ? 'allowed without asking (no_asker: allow)' : decidedBy === 'session-grant' ? 'allowed for this session earlier' : `approved by the user (${decidedBy === 'user-once' ? 'once' : 'for this session'})`;
-    return { reason: `Call ${how}; ${rule.description}`, metadata: { approval: decidedBy, asked_via: askedVia, rule: rule.index + 1 } };
+    // The decider's tag is in the reason itself: audit logs keep reasons, never plugin metadata.
+    const how =
+      decidedBy === 'no-asker'
+        ? 'Allowed without asking (no-asker; no_asker is allow)'
+        : decidedBy === 'session-grant'
+          ? 'Allowed for this session earlier (session-grant)'
+          : `Approved by the user ${decidedBy === 'user-once' ? 'once' : 'for this session'} (${decidedBy} via ${askedVia})`;
+    return { reason: `${how}; ${rule.description}`, metadata: { approval: decidedBy, asked_via: askedVia, rule: rule.index + 1 } };
   }
 
   private denied(request: ReadonlyRequest, decidedBy: Exclude<ApprovalDecider, 'user-once' | 'user-session' | 'session-grant'>, rule: CompiledRule, askedVia: string, detail?: string): PluginDecision<JsonRpcRequest> {
     const why = decidedBy === 'timeout' ? `no answer within ${this.options.timeout_seconds} s` : REASONS[decidedBy];
-    const tail = detail ? ` (${detail.slice(0, 200)})` : '';
-    const message = `Call denied by ${callApprovalDescriptor.displayName}: ${why}${tail}; ${rule.description}`;
+    const tail = detail ? `: ${detail.slice(0, 200)}` : '';
+    const message = `Call denied by ${callApprovalDescriptor.displayName}: ${why}${tail} (${decidedBy}${askedVia === 'policy' || askedVia === 'gatekit' ? '' : ` via ${askedVia}`}); ${rule.description}`;
     const response: JsonRpcResponse = makeError(request.id, ErrorCode.SecurityBlocked, message, { plugin: callApprovalDescriptor.handler, reason: 'approval_denied', decided_by: decidedBy, rule: rule.index + 1 });
     return { completedResponse: response, reason: message, metadata: { approval: decidedBy, asked_via: askedVia, rule: rule.index + 1 } };
   }

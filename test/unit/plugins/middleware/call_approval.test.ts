@@ -130,7 +130,7 @@ describe('call_approval plugin', () => {
     const p = plugin({ rules: [{ tools: ['write_*'] }], timeout_seconds: 5 });
     const decision = await p.onRequest(call('write_file', { path: '/a', content: 'x' }), asking({ decision: 'allow_once', by: 'vscode' }, questions));
     assert.equal(decision?.completedResponse, undefined);
-    assert.match(decision?.reason ?? '', /approved by the user \(once\); rule 1: tool "write_\*"/);
+    assert.match(decision?.reason ?? '', /^Approved by the user once \(user-once via vscode\); rule 1: tool "write_\*"$/);
     assert.deepEqual(decision?.metadata, { approval: 'user-once', asked_via: 'vscode', rule: 1 });
     assert.deepEqual(questions[0], { server: 'fs', tool: 'write_file', arguments: { path: '/a', content: 'x' }, reason: 'rule 1: tool "write_*"', timeoutMs: 5000, offerSession: true });
     await p.onRequest(call('write_file', {}), asking({ decision: 'deny', by: 'vscode' }, questions));
@@ -140,7 +140,7 @@ describe('call_approval plugin', () => {
   it('deny, no one to ask, an invalid answer and a broken asker each deny with who decided', async () => {
     const p = plugin({ rules: [{ tools: ['*'] }] });
     const denied = denial(await p.onRequest(call('rm', {}), asking({ decision: 'deny', by: 'vscode' })));
-    assert.match(denied.message, /^Call denied by Call Approval: the user denied the call; rule 1/);
+    assert.match(denied.message, /^Call denied by Call Approval: the user denied the call \(user-deny via vscode\); rule 1: tool "\*"$/);
     assert.deepEqual(denied.data, { plugin: 'call_approval', reason: 'approval_denied', decided_by: 'user-deny', rule: 1 });
     const nobody = denial(await p.onRequest(call('rm', {}), asking(undefined)));
     assert.match(nobody.message, /no one can be asked/);
