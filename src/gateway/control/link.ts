@@ -226,6 +226,8 @@ export class ControlLink {
     signal.addEventListener('abort', cancel, { once: true });
     return connection.sendRequest(AskApprovalRequest.type, approvalParams(question), source.token).then(
       (result): ApprovalAnswer => {
+        // An answer to a withdrawn question allows nothing, whatever it says.
+        if (signal.aborted) return { decision: 'cancelled', by: 'vscode', detail: 'answered after the question was withdrawn' };
         const decision: unknown = (result as { decision?: unknown } | null)?.decision;
         if (decision === 'deny' || decision === 'allow_once' || (decision === 'allow_session' && question.offerSession)) return { decision, by: 'vscode' };
         return { decision: 'invalid', by: 'vscode', detail: `VS Code answered ${String(JSON.stringify(decision)).slice(0, 50)}` };
