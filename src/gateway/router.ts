@@ -5,7 +5,9 @@
 import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { auditRefusal, exchangeNotification, exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
 import type { ApprovalAnswer, ApprovalQuestion, RequestOrigin } from '../plugins/types';
-import { ClientElicitor } from './approval-asking';
+import type { ClientElicitor } from './approval-asking';
+import { loadChunk } from './chunks';
+import type * as approvalChunk from './chunks/approval';
 import { renameInMessage } from './namespacing';
 import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
@@ -40,11 +42,15 @@ export class Router {
   private readonly isClosed = (): boolean => this.closed;
   /** Whether a configured upstream has this name (a namespaced name is split after one). */
   private readonly isServer = (name: string): boolean => this.host.upstreams.has(name);
-  /** Questions a plugin asks this client's user through elicitation (when no VS Code window can be asked). */
-  private readonly elicitor = new ClientElicitor((message, server) => this.host.sendToClient(message, undefined, server));
+  /** Questions a plugin asks this client's user through elicitation (made at the first question). */
+  private elicitor: ClientElicitor | undefined;
   /** VS Code first (it asks the same person for every client), else this client's elicitation, else no one. */
-  private readonly askApproval = (question: ApprovalQuestion, signal: AbortSignal): Promise<ApprovalAnswer> | undefined =>
-    this.host.askApproval?.(question, signal) ?? (this.clientSupports('elicitation') && !this.closed ? this.elicitor.ask(question, signal) : undefined);
+  private readonly askApproval = (question: ApprovalQuestion, signal: AbortSignal): Promise<ApprovalAnswer> | undefined => {
+    const vscode = this.host.askApproval?.(question, signal);
+    if (vscode !== undefined || !this.clientSupports('elicitation') || this.closed) return vscode;
+    this.elicitor ??= new (loadChunk<typeof approvalChunk>('approval').ClientElicitor)((message, server) => this.host.sendToClient(message, undefined, server));
+    return this.elicitor.ask(question, signal);
+  };
 
   constructor(private readonly host: RouterHost) {
     this.handshake = new SessionHandshake(host);
@@ -65,7 +71,7 @@ export class Router {
       state.abort?.abort();
       this.answer(state, makeError(state.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
     }
-    this.elicitor.close();
+    this.elicitor?.close();
   }
 
   /**
@@ -88,7 +94,7 @@ export class Router {
         // A malformed answer is not a request: answering it could collide with one of the client's
         // own ids. The server that asked is told instead, so it does not wait forever.
         if (isRecord(raw) && !('method' in raw) && ('result' in raw || 'error' in raw)) {
-          if (this.elicitor.onInvalidClientResponse(raw.id, classified.reason)) return;
+          if (this.elicitor?.onInvalidClientResponse(raw.id, classified.reason)) return;
           return this.serverTraffic.onInvalidClientResponse(raw.id, classified.reason);
         }
         this.host.sendToClient(makeError(classified.id, classified.code, classified.reason));
@@ -100,7 +106,7 @@ export class Router {
         void this.onClientNotification(classified.message);
         return;
       case 'response':
-        if (!this.elicitor.onClientResponse(classified.message)) this.serverTraffic.onClientResponse(classified.message);
+        if (!this.elicitor?.onClientResponse(classified.message)) this.serverTraffic.onClientResponse(classified.message);
     }
   }
 

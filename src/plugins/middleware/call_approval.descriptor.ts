@@ -1,9 +1,7 @@
 // `call_approval`'s descriptor: the policy's options and display facts (asking is in call_approval.ts).
 import * as z from 'zod';
 import type { PluginDescriptor } from '../types';
-
-/** The tool annotations a rule may test (MCP `ToolAnnotations`); each is compared with the spec's default when absent. */
-export const ANNOTATION_HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
+import { ANNOTATION_HINTS, CALL_APPROVAL_DISPLAY_NAME, CALL_APPROVAL_HANDLER } from './call_approval-facts.descriptor';
 
 const annotationsSchema = z
   .strictObject(Object.fromEntries(ANNOTATION_HINTS.map((hint) => [hint, z.boolean().optional()])) as Record<(typeof ANNOTATION_HINTS)[number], z.ZodOptional<z.ZodBoolean>>)
@@ -65,9 +63,9 @@ export const CALL_APPROVAL_DEFAULT_PRIORITY = 80;
 
 /** Human approval of risky tool calls. */
 export const callApprovalDescriptor: PluginDescriptor<CallApprovalOptions> = {
-  handler: 'call_approval',
+  handler: CALL_APPROVAL_HANDLER,
   kind: 'middleware',
-  displayName: 'Call Approval',
+  displayName: CALL_APPROVAL_DISPLAY_NAME,
   description: 'Ask a person before risky tool calls run (by tool name, annotations or arguments); deny when no one answers.',
   configSchema,
   defaultPriority: CALL_APPROVAL_DEFAULT_PRIORITY,

@@ -1,7 +1,8 @@
 // Tests of call_approval: the policy (names, annotations, arguments), what is asked and what each
 // answer does, session grants keyed to the tool's definition, and the attacks on each of them.
 import assert from 'node:assert/strict';
-import { callApproval, compileRules, globToRegExp, matchingRule, MAX_JUDGED_CHARS, type CallApprovalOptions } from '../../../../src/plugins/middleware/call_approval';
+import { callApproval, type CallApprovalOptions } from '../../../../src/plugins/middleware/call_approval';
+import { compileRules, globToRegExp, matchingRule, MAX_JUDGED_CHARS } from '../../../../src/plugins/middleware/call_approval-policy';
 import type { ApprovalAnswer, ApprovalQuestion, MessageContext, PluginDecision } from '../../../../src/plugins/types';
 import type { JsonRpcRequest, JsonRpcResponse } from '../../../../src/shared/jsonrpc';
 
