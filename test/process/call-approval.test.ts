@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { connectSdk, eventually, fixtureServer, RawSession, realServer, textOf, writeConfig, type SdkSession } from './harness';
+import { connectHttpClient, startHttpGateway } from './http-server-harness';
 
 // No VS Code window of another test may be asked: the control link is off in every gateway here.
 const NO_CONTROL = { GATEKIT_CONTROL: 'off' };
@@ -234,5 +235,45 @@ describe('call_approval with a raw client', function () {
     const after = await raw.response('c3');
     assert.equal((after.error as { data: { decided_by: string } }).data.decided_by, 'user-deny');
     assert.equal(raw.messages.filter(isQuestion).length, questions + 1);
+  });
+});
+
+describe('call_approval over the gateway\'s HTTP server', function () {
+  this.timeout(90000);
+
+  it('each client is asked about its own calls, on its own session, and its answer decides only them', async () => {
+    const gateway = await startHttpGateway([{ name: 'everything', command: realServer('everything') }], {
+      env: NO_CONTROL,
+      extra: { plugins: { middleware: { _global: [{ handler: 'call_approval', config: { rules: [{ tools: ['get-sum'] }] } }] } } },
+    });
+    try {
+      const asked: Record<string, string[]> = { yes: [], no: [] };
+      const clients = await Promise.all(
+        (['yes', 'no'] as const).map(async (who) => {
+          const client = await connectHttpClient(gateway, { elicitation: {} }, who);
+          client.setRequestHandler(ElicitRequestSchema, async (request) => {
+            asked[who]!.push(request.params.message);
+            return who === 'yes' ? { action: 'accept', content: { decision: 'allow_once' } } : { action: 'decline' };
+          });
+          return client;
+        }),
+      );
+      const [yes, no] = clients as [typeof clients[0], typeof clients[0]];
+      const [allowed, refused] = await Promise.allSettled([
+        yes.callTool({ name: 'everything__get-sum', arguments: { a: 1, b: 2 } }),
+        no.callTool({ name: 'everything__get-sum', arguments: { a: 3, b: 4 } }),
+      ]);
+      assert.equal(allowed.status, 'fulfilled', JSON.stringify(allowed));
+      assert.match(textOf((allowed as PromiseFulfilledResult<unknown>).value), /3/);
+      assert.equal(refused.status, 'rejected');
+      assert.match(String((refused as PromiseRejectedResult).reason), /user-deny via client/);
+      assert.equal(asked.yes.length, 1);
+      assert.equal(asked.no.length, 1);
+      assert.match(asked.yes[0]!, /a: 1/);
+      assert.match(asked.no[0]!, /a: 3/);
+      await Promise.allSettled(clients.map((c) => c.close()));
+    } finally {
+      await gateway.stop();
+    }
   });
 });

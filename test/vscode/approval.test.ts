@@ -41,6 +41,15 @@ describe('call approval prompt', () => {
     return waitFor('the prompt to close', () => extension.approvals.shown === undefined || undefined, [(l) => extension.approvals.onDidChange(l)], 30_000);
   }
 
+  /** The traffic row whose reason matches: every decision is visible where the user looks. */
+  function trafficRow(reason: RegExp): Promise<{ plugin?: string; reason: string }> {
+    return waitFor(
+      `a traffic row with ${reason}`,
+      () => extension.traffic.sessions().flatMap((s) => s.entries).map((e) => e.event).find((e) => e.method === 'tools/call' && reason.test(e.reason)),
+      stateEvents(extension),
+    );
+  }
+
   /** Answers the quick pick as a user would: `down` times the Down key, then Enter. */
   async function choose(down: number): Promise<void> {
     for (let i = 0; i < down; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
@@ -57,6 +66,8 @@ describe('call approval prompt', () => {
     await choose(0);
     await assert.rejects(calling, /Call denied by Call Approval: the user denied the call \(user-deny via vscode\)/);
     await promptGone();
+    const row = await trafficRow(/user-deny via vscode/);
+    assert.equal(row.plugin, 'call_approval');
   });
 
   it('Allow once runs this call only', async () => {
@@ -66,6 +77,7 @@ describe('call approval prompt', () => {
     const result = await calling;
     assert.match(JSON.stringify(result.content), /once/);
     await promptGone();
+    await trafficRow(/Approved by the user once \(user-once via vscode\)/);
     const again = chat.client.callTool({ name: 'fixture__echo', arguments: { text: 'twice' } });
     await prompt();
     await choose(0);
