@@ -246,7 +246,9 @@ function trafficRecord(
   record.decision = decision;
   const plugin = result.decidedBy ?? requestResult?.decidedBy;
   if (plugin) record.plugin = plugin;
-  record.reason = result.reason;
+  // A request a plugin let through with a reason (an approval) says so when the answer has none;
+  // a request whose content was found sensitive keeps its reason out (the answer's own is reduced).
+  record.reason = result.reason || (requestResult && !requestResult.sensitive ? requestResult.reason : '');
   record.durationMs = performance.now() - startedAt;
   if (shownRequest) record.request = shownRequest;
   if (response) record.response = response;
