@@ -11,6 +11,9 @@ import { escapeHidden, renderArgumentsInFull, summarizeArguments } from '../shar
 
 type Decision = AskApprovalResult['decision'];
 
+/** Questions waiting behind the one shown; beyond, a question is denied at once (a client flooding calls must not bury the user). */
+export const MAX_WAITING_QUESTIONS = 50;
+
 interface PendingQuestion {
   readonly question: AskApprovalParams;
   readonly session: GatewaySession;
@@ -62,7 +65,8 @@ export class ApprovalPrompt implements vscode.Disposable {
       };
       // A withdrawn question leaves the line, or closes its prompt if shown.
       const cancelled = token.onCancellationRequested(() => this.withdraw(pending));
-      if (token.isCancellationRequested) {
+      if (token.isCancellationRequested || this.queue.length >= MAX_WAITING_QUESTIONS) {
+        if (!token.isCancellationRequested) this.log.warn(`approval: ${MAX_WAITING_QUESTIONS} questions are already waiting; denied ${question.server}/${question.tool} without asking`);
         pending.settle('deny');
         return;
       }

@@ -3,7 +3,7 @@
 // call, each under its own id; a withdrawn question is cancelled at the client. The client's answer
 // is hostile like any input: only an `accept` carrying one of the offered choices allows anything.
 import { isRecord, type JsonRpcMessage, type JsonRpcResponse } from '../shared/jsonrpc';
-import { summarizeArguments } from '../shared/approval-text';
+import { escapeHidden, summarizeArguments } from '../shared/approval-text';
 import type { ApprovalAnswer, ApprovalQuestion } from '../plugins/types';
 
 /** Ids of our own questions: strings of ours, so they never collide with the numeric ids the router relays server requests under. */
@@ -25,7 +25,8 @@ export function elicitationParams(question: ApprovalQuestion): Record<string, un
   const summary = summarizeArguments(question.arguments);
   const choices = question.offerSession ? CHOICES : CHOICES.filter((c) => c !== 'allow_session');
   const message = [
-    `Gatekit: allow the tool '${question.tool}' of server '${question.server}' to run?`,
+    // Names come from the client and the configuration: shown with hidden characters escaped, cut to a line.
+    `Gatekit: allow the tool '${shortName(question.tool)}' of server '${shortName(question.server)}' to run?`,
     `Why asked: ${question.reason}.`,
     'Arguments:',
     ...summary.lines.map((line) => `  ${line}`),
@@ -42,6 +43,11 @@ export function elicitationParams(question: ApprovalQuestion): Record<string, un
       required: ['decision'],
     },
   };
+}
+
+function shortName(name: string): string {
+  const shown = escapeHidden(name);
+  return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
 /** What a client's answer to our elicitation means; anything but a valid `accept` allows nothing. */

@@ -202,9 +202,9 @@ const REASONS: Record<Exclude<ApprovalDecider, 'user-once' | 'user-session' | 's
 class CallApproval implements InterceptorPlugin {
   private readonly rules: CompiledRule[];
   private readonly timeoutMs: number;
-  /** `server\0tool` → what its last listing said. */
+  /** `["server","tool"]` (JSON, so no name can forge another's key) → what its last listing said. */
   private readonly known = new Map<string, KnownTool>();
-  /** `server\0tool\0definition hash` of tools allowed for the session. */
+  /** `["server","tool","definition hash"]` of tools allowed for the session. */
   private readonly grants = new Set<string>();
 
   constructor(private readonly options: CallApprovalOptions) {
@@ -217,12 +217,12 @@ class CallApproval implements InterceptorPlugin {
     const tool = request.params?.name;
     // A missing or malformed name is the router's to answer (-32602).
     if (typeof tool !== 'string' || tool === '') return undefined;
-    const toolKey = `${ctx.serverName}\0${tool}`;
+    const toolKey = JSON.stringify([ctx.serverName, tool]);
     const known = this.known.get(toolKey);
     const args = request.params?.arguments;
     const rule = matchingRule(this.rules, { tool, arguments: args, ...(known ? { annotations: known.annotations } : {}) });
     if (!rule) return undefined;
-    const grant = `${toolKey}\0${known?.hash ?? UNLISTED}`;
+    const grant = JSON.stringify([ctx.serverName, tool, known?.hash ?? UNLISTED]);
     if (this.grants.has(grant)) return this.allowed('session-grant', rule, 'gatekit');
     return this.ask(request, ctx, { server: ctx.serverName, tool, arguments: args, reason: rule.description, timeoutMs: this.timeoutMs, offerSession: this.options.allow_session }, rule, grant);
   }
@@ -233,7 +233,7 @@ class CallApproval implements InterceptorPlugin {
     if (!Array.isArray(tools)) return undefined;
     for (const tool of tools as unknown[]) {
       if (!isRecord(tool) || typeof tool.name !== 'string' || tool.name === '') continue;
-      const key = `${ctx.serverName}\0${tool.name}`;
+      const key = JSON.stringify([ctx.serverName, tool.name]);
       const before = this.known.get(key);
       const annotations = annotationsOf(tool);
       if (!before && this.known.size >= MAX_REMEMBERED_TOOLS) this.known.clear();
