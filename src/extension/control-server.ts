@@ -7,18 +7,22 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  CancellationTokenSource,
   createMessageConnection,
   Emitter,
   ResponseError,
   SocketMessageReader,
   SocketMessageWriter,
   Trace,
+  type CancellationToken,
+  type Disposable,
   type Event,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
   ApplyConfigRequest,
   ApproveToolChangesRequest,
+  AskApprovalRequest,
   CONTROL_PROTOCOL_VERSION,
   ControlErrorCode,
   HelloRequest,
@@ -31,6 +35,8 @@ import {
   type ApplyConfigResult,
   type ApproveToolChangesParams,
   type ApproveToolChangesResult,
+  type AskApprovalParams,
+  type AskApprovalResult,
   type DiscoveryRecord,
   type GatewayIdentity,
   type LogParams,
@@ -91,6 +97,36 @@ interface Peer {
   connection: MessageConnection;
   socket: net.Socket;
   session?: GatewaySession;
+  /** Questions of this gateway being asked now: withdrawn when it goes away. */
+  readonly questions: Set<CancellationTokenSource>;
+}
+
+/**
+ * Answers a gateway's question whether a tool call may run. `token` is cancelled when the gateway
+ * withdraws it (the call was cancelled or timed out) or goes away; the answer is then ignored.
+ */
+export type ApprovalHandler = (question: AskApprovalParams, session: GatewaySession, token: CancellationToken) => Promise<AskApprovalResult>;
+
+/** Limits on what a gateway's question may carry, checked before anyone sees it. */
+const MAX_QUESTION_NAME_CHARS = 512;
+const MAX_QUESTION_REASON_CHARS = 2000;
+const MAX_QUESTION_TIMEOUT_MS = 86_400_000;
+
+/** The question if it has the documented shape (strings cut to size), else undefined. */
+export function validQuestion(params: unknown): AskApprovalParams | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const p = params as Record<string, unknown>;
+  if (typeof p.server !== 'string' || typeof p.tool !== 'string' || typeof p.reason !== 'string' || typeof p.timeoutMs !== 'number' || !(p.timeoutMs > 0)) return undefined;
+  const question: AskApprovalParams = {
+    server: p.server.slice(0, MAX_QUESTION_NAME_CHARS),
+    tool: p.tool.slice(0, MAX_QUESTION_NAME_CHARS),
+    reason: p.reason.slice(0, MAX_QUESTION_REASON_CHARS),
+    timeoutMs: Math.min(p.timeoutMs, MAX_QUESTION_TIMEOUT_MS),
+    offerSession: p.offerSession === true,
+  };
+  if (Object.hasOwn(p, 'arguments')) question.arguments = p.arguments;
+  if (typeof p.argumentsOmitted === 'number') question.argumentsOmitted = p.argumentsOmitted;
+  return question;
 }
 
 /**
@@ -101,6 +137,7 @@ export class ControlServer {
   readonly token = newToken();
   private readonly peers = new Set<Peer>();
   private trace: TraceSetting = 'off';
+  private approvalHandler: ApprovalHandler | undefined;
   private discoveryFile: string | undefined;
   private disposed = false;
 
@@ -209,6 +246,12 @@ export class ControlServer {
     for (const peer of this.peers) this.applyTrace(peer);
   }
 
+  /** Who answers gateways' questions about tool calls (the approval prompt); while none is set, every call asked about is denied. */
+  onApprovalRequest(handler: ApprovalHandler): Disposable {
+    this.approvalHandler = handler;
+    return { dispose: () => (this.approvalHandler === handler ? (this.approvalHandler = undefined) : undefined) };
+  }
+
   /** Pushes a configuration to every connected gateway (hot reload). */
   applyConfig(params: ApplyConfigParams, filter?: (session: GatewaySession) => boolean): Promise<BroadcastResult<ApplyConfigResult>[]> {
     return this.broadcast((c) => c.sendRequest(ApplyConfigRequest.type, params), filter);
@@ -263,7 +306,7 @@ export class ControlServer {
       return;
     }
     const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-    const peer: Peer = { connection, socket };
+    const peer: Peer = { connection, socket, questions: new Set() };
     this.peers.add(peer);
     socket.on('error', () => undefined);
     const deadline = setTimeout(() => {
@@ -275,6 +318,7 @@ export class ControlServer {
       closed = true;
       clearTimeout(deadline);
       this.peers.delete(peer);
+      for (const question of peer.questions) question.cancel();
       connection.dispose();
       if (peer.session) this.disconnectEmitter.fire(peer.session);
     };
@@ -302,6 +346,22 @@ export class ControlServer {
         if (!closed) this.connectEmitter.fire(session);
       });
       return { extensionVersion: this.options.extensionVersion, maxBodyChars: this.options.maxBodyChars };
+    });
+    connection.onRequest(AskApprovalRequest.type, async (params, token): Promise<AskApprovalResult> => {
+      if (!peer.session) throw new ResponseError(ControlErrorCode.NotReady, 'hello first');
+      const question = validQuestion(params);
+      const handler = this.approvalHandler;
+      if (!question || !handler) return { decision: 'deny' };
+      const withdrawn = new CancellationTokenSource();
+      const forward = token.onCancellationRequested(() => withdrawn.cancel());
+      peer.questions.add(withdrawn);
+      try {
+        return await handler(question, peer.session, withdrawn.token);
+      } finally {
+        peer.questions.delete(withdrawn);
+        forward.dispose();
+        withdrawn.dispose();
+      }
     });
     connection.onNotification(TrafficNotification.type, (params) => {
       if (peer.session && Array.isArray(params?.events)) this.trafficEmitter.fire({ session: peer.session, params });

@@ -1,6 +1,7 @@
 // The one lifecycle owner in the extension host: configuration, control server, MCP server provider,
 // the views' own gateway, views, status bar. Everything it creates is disposed through it.
 import * as vscode from 'vscode';
+import { ApprovalPrompt } from './approval-prompt';
 import { AttentionCenter } from './attention';
 import { BypassWatch } from './bypass-watch';
 import { ControlServer, type GatewaySession } from './control-server';
@@ -39,6 +40,8 @@ export class GatekitExtension implements vscode.Disposable {
   readonly statusBar: vscode.StatusBarItem;
   /** Tool changes waiting for review: notification, badge, Problems entries. */
   readonly attention: AttentionCenter;
+  /** Answers the call_approval plugin's questions (a quick pick per tool call). */
+  readonly approvals: ApprovalPrompt;
   /** Open reviews of changed tool definitions; the approve action is set by the commands. */
   reviews: ToolReviewPanels | undefined;
   trafficTree: vscode.TreeView<TrafficNode> | undefined;
@@ -94,6 +97,8 @@ export class GatekitExtension implements vscode.Disposable {
       cwd: () => this.lastGood?.workingFolder,
       log: (level, message) => this.log[level](message),
     });
+    this.approvals = new ApprovalPrompt(log);
+    this.disposables.push(this.approvals, controlServer.onApprovalRequest((question, session, token) => this.approvals.ask(question, session, token)));
     this.importer = new McpJsonImporter(context, settings, log);
     this.bypass = new BypassWatch(this.importer, log);
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);

@@ -73,6 +73,8 @@ export class Gateway {
   /** Per server, what it claims together with another server (see Router's resourceAmbiguity). */
   private readonly ambiguousResources = new Map<string, readonly string[]>();
   private reloading: Promise<unknown> = Promise.resolve();
+  /** Who is asked to approve tool calls before a client's own elicitation (VS Code, through the control link). */
+  private approvalAsker: RouterHost['askApproval'];
   /** Control-only mode: takes what the router sends the client (there is none). */
   private clientless: ControlOnlySession | undefined;
   /** How long a call waits for a modern client to come back with the input a server asked for. */
@@ -139,6 +141,7 @@ export class Gateway {
         return listeners.size ? traffic : undefined;
       },
       resourceAmbiguity: (server, claims) => this.recordAmbiguity(server, claims),
+      askApproval: (question, signal) => this.approvalAsker?.(question, signal),
       get toolInventory() {
         return inventoryListeners.size ? recordInventory : undefined;
       },
@@ -174,6 +177,11 @@ export class Gateway {
     for (const upstream of this.upstreams.values()) hub.attach(upstream);
     this.hub = hub;
     return hub;
+  }
+
+  /** Asks `asker` (VS Code over the control link) to approve tool calls, before any client's elicitation. */
+  askApprovalsThrough(asker: RouterHost['askApproval']): void {
+    this.approvalAsker = asker;
   }
 
   get plugins(): PluginHost {

@@ -207,6 +207,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } else gateway.start();
   const link = startControlLink(gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
+  if (link) gateway.askApprovalsThrough((question, signal) => link.askApproval(question, signal));
   const code = await gateway.finished;
   await httpServer?.close();
   await link?.dispose();

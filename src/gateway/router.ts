@@ -4,7 +4,10 @@
 // lists and what the servers start live beside this file, and this class owns the session's state.
 import { ErrorCode, isRecord, makeError, makeResult, type Classified, type JsonRpcId, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import { auditRefusal, exchangeNotification, exchangeRequest, Unsent, type TrafficEvent } from '../plugins/exchange';
-import type { RequestOrigin } from '../plugins/types';
+import type { ApprovalAnswer, ApprovalQuestion, RequestOrigin } from '../plugins/types';
+import type { ClientElicitor } from './approval-asking';
+import { loadChunk } from './chunks';
+import type * as approvalChunk from './chunks/approval';
 import { renameInMessage } from './namespacing';
 import { namespacedName, splitNamespacedAmong } from '../shared/namespacing';
 import type { ClientHandshake, Upstream } from './upstream';
@@ -39,6 +42,15 @@ export class Router {
   private readonly isClosed = (): boolean => this.closed;
   /** Whether a configured upstream has this name (a namespaced name is split after one). */
   private readonly isServer = (name: string): boolean => this.host.upstreams.has(name);
+  /** Questions a plugin asks this client's user through elicitation (made at the first question). */
+  private elicitor: ClientElicitor | undefined;
+  /** VS Code first (it asks the same person for every client), else this client's elicitation, else no one. */
+  private readonly askApproval = (question: ApprovalQuestion, signal: AbortSignal): Promise<ApprovalAnswer> | undefined => {
+    const vscode = this.host.askApproval?.(question, signal);
+    if (vscode !== undefined || !this.clientSupports('elicitation') || this.closed) return vscode;
+    this.elicitor ??= new (loadChunk<typeof approvalChunk>('approval').ClientElicitor)((message, server) => this.host.sendToClient(message, undefined, server));
+    return this.elicitor.ask(question, signal);
+  };
 
   constructor(private readonly host: RouterHost) {
     this.handshake = new SessionHandshake(host);
@@ -56,8 +68,10 @@ export class Router {
   close(): void {
     this.closed = true;
     for (const state of this.inFlight.values()) {
+      state.abort?.abort();
       this.answer(state, makeError(state.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
     }
+    this.elicitor?.close();
   }
 
   /**
@@ -79,7 +93,10 @@ export class Router {
       case 'invalid':
         // A malformed answer is not a request: answering it could collide with one of the client's
         // own ids. The server that asked is told instead, so it does not wait forever.
-        if (isRecord(raw) && !('method' in raw) && ('result' in raw || 'error' in raw)) return this.serverTraffic.onInvalidClientResponse(raw.id, classified.reason);
+        if (isRecord(raw) && !('method' in raw) && ('result' in raw || 'error' in raw)) {
+          if (this.elicitor?.onInvalidClientResponse(raw.id, classified.reason)) return;
+          return this.serverTraffic.onInvalidClientResponse(raw.id, classified.reason);
+        }
         this.host.sendToClient(makeError(classified.id, classified.code, classified.reason));
         return;
       case 'request':
@@ -89,7 +106,7 @@ export class Router {
         void this.onClientNotification(classified.message);
         return;
       case 'response':
-        this.serverTraffic.onClientResponse(classified.message);
+        if (!this.elicitor?.onClientResponse(classified.message)) this.serverTraffic.onClientResponse(classified.message);
     }
   }
 
@@ -344,6 +361,7 @@ export class Router {
       // An answer that came with its text keeps it, with the client's id spliced in.
       underId: withReplacedId,
       ...(options?.observeResponse ? { observeResponse: options.observeResponse } : {}),
+      ...(request.method === 'tools/call' ? { askApproval: this.askApproval, signal: (state.abort ??= new AbortController()).signal } : {}),
     } as const;
     const { answer, record, raw } = await exchangeRequest(exchange, request, send);
     if (record) this.host.traffic?.(record);
@@ -373,6 +391,7 @@ export class Router {
         if (!state) return;
         // The client will ignore any answer now; stop tracking it and tell each upstream at once.
         this.finish(state);
+        state.abort?.abort();
         const reason = typeof params.reason === 'string' ? params.reason : undefined;
         for (const call of state.calls) call.upstream.cancel(call.upstreamId, reason);
         return;

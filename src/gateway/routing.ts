@@ -2,6 +2,7 @@
 // few facts about upstreams each part asks. The Router owns the state; its parts are handed it.
 import { isRecord, type JsonRpcId, type JsonRpcMessage, type JsonRpcRequest, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { PluginHost } from '../plugins/pipeline';
+import type { ApprovalAnswer, ApprovalQuestion } from '../plugins/types';
 import type { TrafficEvent } from '../plugins/exchange';
 import type { ClientHandshake, Upstream } from './upstream';
 import type { ToolInventoryParams } from '../shared/protocol';
@@ -45,6 +46,8 @@ export interface RouterHost {
   resourceAmbiguity?: (server: string, claims: readonly string[]) => void;
   /** Called when the client's initialize could not be served by any upstream (the process exits 1). */
   fatal(reason: string): void;
+  /** Asks VS Code to approve a tool call (the control link), or undefined when no window is connected. */
+  askApproval?(question: ApprovalQuestion, signal: AbortSignal): Promise<ApprovalAnswer> | undefined;
 }
 
 /** One client request the router is serving. */
@@ -59,6 +62,8 @@ export interface ClientRequestState {
   progressToken?: string | number;
   /** The last answer `forward` got with its text as received: written from that text if it is the answer. */
   answerText?: Received<JsonRpcResponse>;
+  /** For tools/call: aborted when the client cancels it (withdraws a question a plugin asks about it). */
+  abort?: AbortController;
 }
 
 /** Fetches what a request asks of its server in place of one upstream request (all pages of a list). */

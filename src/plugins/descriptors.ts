@@ -6,6 +6,7 @@ import { auditCsvDescriptor } from './auditing/audit_csv.descriptor';
 import { auditHumanReadableDescriptor } from './auditing/audit_human_readable.descriptor';
 import { auditJsonlDescriptor } from './auditing/audit_jsonl.descriptor';
 import { auditOtelDescriptor } from './auditing/audit_otel.descriptor';
+import { callApprovalDescriptor } from './middleware/call_approval.descriptor';
 import { callTraceDescriptor } from './middleware/call_trace.descriptor';
 import { toolManagerDescriptor } from './middleware/tool_manager.descriptor';
 import { basicPiiFilterDescriptor } from './security/basic_pii_filter.descriptor';
@@ -20,6 +21,7 @@ import type { PluginDescriptor, PluginKind, PluginOffers } from './types';
 export const builtinDescriptors = {
   tool_manager: toolManagerDescriptor,
   call_trace: callTraceDescriptor,
+  call_approval: callApprovalDescriptor,
   audit_jsonl: auditJsonlDescriptor,
   audit_csv: auditCsvDescriptor,
   audit_human_readable: auditHumanReadableDescriptor,

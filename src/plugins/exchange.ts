@@ -39,6 +39,10 @@ export interface RequestExchange {
   readonly underId: (answer: Received<JsonRpcResponse>, id: JsonRpcId) => Received<JsonRpcResponse>;
   /** Told of each plugin that changed the answer (the tool inventory follows the tools through it). */
   readonly observeResponse?: StageObserver<JsonRpcResponse>;
+  /** For a client's request: who a plugin may ask to approve it (see {@link MessageContext.askApproval}). */
+  readonly askApproval?: MessageContext['askApproval'];
+  /** For a client's request: aborted when the client cancels it. */
+  readonly signal?: AbortSignal;
 }
 
 /** How an exchange ended: the answer for the asker (none when it is gone) and its traffic record. */
@@ -65,7 +69,10 @@ async function exchangeFiltered(exchange: RequestExchange, request: JsonRpcReque
   const { pipeline } = exchange;
   const origin: RequestOrigin = exchange.direction === 'client_to_server' ? 'client' : 'server';
   const serverName = pipeline.serverName;
-  const ctx: MessageContext = { serverName, origin, requestId: request.id };
+  const ctx: MessageContext =
+    exchange.askApproval || exchange.signal
+      ? { serverName, origin, requestId: request.id, ...(exchange.askApproval ? { askApproval: exchange.askApproval } : {}), ...(exchange.signal ? { signal: exchange.signal } : {}) }
+      : { serverName, origin, requestId: request.id };
   const staged = pipeline.requestStage(request, ctx);
   const pre = isThenable(staged) ? await staged : staged;
   const passed = passedMessage(pre);
@@ -239,7 +246,9 @@ function trafficRecord(
   record.decision = decision;
   const plugin = result.decidedBy ?? requestResult?.decidedBy;
   if (plugin) record.plugin = plugin;
-  record.reason = result.reason;
+  // A request a plugin let through with a reason (an approval) says so when the answer has none;
+  // a request whose content was found sensitive keeps its reason out (the answer's own is reduced).
+  record.reason = result.reason || (requestResult && !requestResult.sensitive ? requestResult.reason : '');
   record.durationMs = performance.now() - startedAt;
   if (shownRequest) record.request = shownRequest;
   if (response) record.response = response;

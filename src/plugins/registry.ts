@@ -13,6 +13,7 @@ import type * as auditCsvModule from './auditing/audit_csv';
 import type * as auditHumanReadableModule from './auditing/audit_human_readable';
 import type * as auditJsonlModule from './auditing/audit_jsonl';
 import type * as auditOtelModule from './auditing/audit_otel';
+import type * as callApprovalModule from './middleware/call_approval';
 import type * as callTraceModule from './middleware/call_trace';
 import type * as toolManagerModule from './middleware/tool_manager';
 import type * as basicPiiFilterModule from './security/basic_pii_filter';
@@ -29,6 +30,7 @@ type Load = () => PluginDefinition;
 const builtins: Record<BuiltinHandler, Load> = {
   tool_manager: () => (require('./middleware/tool_manager') as typeof toolManagerModule).toolManager,
   call_trace: () => (require('./middleware/call_trace') as typeof callTraceModule).callTrace,
+  call_approval: () => (require('./middleware/call_approval') as typeof callApprovalModule).callApproval,
   audit_jsonl: () => (require('./auditing/audit_jsonl') as typeof auditJsonlModule).auditJsonl,
   audit_csv: () => (require('./auditing/audit_csv') as typeof auditCsvModule).auditCsv,
   audit_human_readable: () => (require('./auditing/audit_human_readable') as typeof auditHumanReadableModule).auditHumanReadable,

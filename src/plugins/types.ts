@@ -44,7 +44,40 @@ export interface MessageContext {
   readonly requestId?: JsonRpcId;
   /** For responses: milliseconds since the request entered the gateway. */
   readonly durationMs?: number;
+  /**
+   * For a client's request: asks the person behind the client whether a call may go ahead (VS
+   * Code's prompt over the control link, else the client's elicitation). Returns undefined when no
+   * one can be asked. Aborting `signal` withdraws the question (it then resolves as `cancelled`).
+   */
+  readonly askApproval?: (question: ApprovalQuestion, signal: AbortSignal) => Promise<ApprovalAnswer> | undefined;
+  /** For a client's request: aborted when the client cancels it or the session ends. */
+  readonly signal?: AbortSignal;
 }
+
+/** What a plugin asks a person about one tool call (see {@link MessageContext.askApproval}). */
+export interface ApprovalQuestion {
+  /** The upstream server, by its configured name. */
+  readonly server: string;
+  /** The tool as the server names it. */
+  readonly tool: string;
+  /** The call's arguments, as the request hooks before this plugin left them. */
+  readonly arguments: unknown;
+  /** Why the call needs approval (which rule matched), in words. */
+  readonly reason: string;
+  /** How long the question stays open before the call is denied. */
+  readonly timeoutMs: number;
+  /** Whether "allow for this session" is offered. */
+  readonly offerSession: boolean;
+}
+
+/**
+ * The answer to an {@link ApprovalQuestion}: the person's `decision`, or why there is none
+ * (`cancelled`: withdrawn; `invalid`: an answer that means nothing; `failed`: the asker broke).
+ * `by` names who was asked (`vscode`, `client`); `detail` says more for the audit.
+ */
+export type ApprovalAnswer =
+  | { readonly decision: 'allow_once' | 'allow_session' | 'deny'; readonly by: string }
+  | { readonly decision: 'cancelled' | 'invalid' | 'failed'; readonly by: string; readonly detail: string };
 
 /**
  * What a middleware or security hook returns. Returning `undefined` means "no opinion, pass it on".

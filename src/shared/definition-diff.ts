@@ -15,7 +15,8 @@ export interface DiffPart {
  * characters (zero-width, bidi overrides, tag characters), controls other than newline, private use,
  * unusual spaces and variation selectors. JSON.stringify escapes only the C0 controls.
  */
-const HIDDEN_CHARACTER = /[\p{Cf}\p{Co}\p{Zl}\p{Zp}\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00A0\u1680\u180E\u2000-\u200A\u202F\u205F\u3000]|\p{Variation_Selector}/gu;
+/** A character a reader cannot see: zero-width, bidi controls, tag characters, odd spaces, control characters. */
+export const HIDDEN_CHARACTER = /[\p{Cf}\p{Co}\p{Zl}\p{Zp}\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00A0\u1680\u180E\u2000-\u200A\u202F\u205F\u3000]|\p{Variation_Selector}/gu;
 
 /** Word diffs of larger inputs (token count product) fall back to "all removed, all added". */
 const MAX_DIFF_CELLS = 4_000_000;

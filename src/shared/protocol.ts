@@ -246,3 +246,33 @@ export namespace RestartUpstreamsRequest {
   export const method = 'gatekit/restartUpstreams';
   export const type = new RequestType<RestartUpstreamsParams, void, void>(method);
 }
+
+export interface AskApprovalParams {
+  /** The upstream server, by its configured name. */
+  server: string;
+  /** The tool as the server names it. */
+  tool: string;
+  /** The call's arguments (absent when their JSON is too large to send; see `argumentsOmitted`). */
+  arguments?: unknown;
+  /** Set instead of `arguments` when they were too large: how many characters their JSON has. */
+  argumentsOmitted?: number;
+  /** Why the call needs approval (the policy rule that matched), in words. */
+  reason: string;
+  /** How long the gateway waits; it cancels this request then (and denies the call). */
+  timeoutMs: number;
+  /** Whether "Allow for this session" may be offered. */
+  offerSession: boolean;
+}
+
+export interface AskApprovalResult {
+  decision: 'allow_once' | 'allow_session' | 'deny';
+}
+
+/**
+ * Sent by the gateway when a plugin (call_approval) needs a person to allow a tool call; the
+ * gateway cancels it (`$/cancelRequest`) when the call is cancelled or times out.
+ */
+export namespace AskApprovalRequest {
+  export const method = 'gatekit/askApproval';
+  export const type = new RequestType<AskApprovalParams, AskApprovalResult, void>(method);
+}

@@ -70,6 +70,7 @@ export async function run(): Promise<void> {
   }
   await changedToolScenes(extension, runDir);
   await policyEditorScene(extension, runDir);
+  await approvalScene(extension, runDir);
 }
 
 /** The policy editor on a server with a renamed and a hidden tool, a filter for every server and one of its own. */
@@ -131,5 +132,28 @@ async function changedToolScenes(extension: GatekitExtension, runDir: string): P
     await client.close();
     await resetSettings(extension);
     rmSync(pinDir, { recursive: true, force: true });
+  }
+}
+
+/** A call the call_approval policy holds: the prompt, with its arguments (one hiding an RTL override). */
+async function approvalScene(extension: GatekitExtension, runDir: string): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await setUserSettings(extension, {
+    upstreams: [fixtureServer(extension, 'files', '--named-tool', 'delete_file')],
+    plugins: { middleware: { _global: [{ handler: 'call_approval', config: { rules: [{ tools: ['delete_*'] }] } }] } },
+  });
+  const definition = extension.provider.definition()!;
+  const { client } = await startLikeVsCode(definition);
+  try {
+    await waitFor('the chat gateway', () => extension.sessions().some((s) => s.identity.configVersion === configVersionOf(definition) && s.identity.mode === 'stdio'), stateEvents(extension));
+    await client.listTools();
+    const calling = client.callTool({ name: 'files__delete_file', arguments: { path: '/home/dev/project/invoice\u202Efdp.exe', recursive: true } }).catch(() => undefined);
+    await waitFor('the approval prompt', () => extension.approvals.shown, [(l) => extension.approvals.onDidChange(l)], 30_000);
+    await shot(runDir, 'approval-prompt');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await calling;
+  } finally {
+    await client.close();
+    await resetSettings(extension);
   }
 }

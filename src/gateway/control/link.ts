@@ -3,6 +3,7 @@
 // on it: every failure here is logged and retried, never thrown into the gateway.
 import * as net from 'node:net';
 import {
+  CancellationTokenSource,
   createMessageConnection,
   SocketMessageReader,
   SocketMessageWriter,
@@ -11,9 +12,12 @@ import {
 import type { ServerStatus as UpstreamStatus } from '../gateway';
 import type { TrafficEvent as ExchangeEvent } from '../router';
 import { findControlServers } from './discovery';
+import type { ApprovalAnswer, ApprovalQuestion } from '../../plugins/types';
 import {
   ApplyConfigRequest,
   ApproveToolChangesRequest,
+  AskApprovalRequest,
+  type AskApprovalParams,
   CONTROL_PROTOCOL_VERSION,
   HelloRequest,
   LogNotification,
@@ -133,6 +137,22 @@ function toWireStatus(status: UpstreamStatus): ServerStatus {
   };
 }
 
+/** Arguments whose JSON is longer are not sent to VS Code (the prompt says how long they were). */
+const MAX_APPROVAL_ARGUMENT_CHARS = 1_000_000;
+
+function approvalParams(question: ApprovalQuestion): AskApprovalParams {
+  const params: AskApprovalParams = { server: question.server, tool: question.tool, reason: question.reason, timeoutMs: question.timeoutMs, offerSession: question.offerSession };
+  let length: number;
+  try {
+    length = JSON.stringify(question.arguments ?? null).length;
+  } catch {
+    length = Number.POSITIVE_INFINITY;
+  }
+  if (length <= MAX_APPROVAL_ARGUMENT_CHARS) params.arguments = question.arguments;
+  else params.argumentsOmitted = Number.isFinite(length) ? length : -1;
+  return params;
+}
+
 interface Target {
   socket: string;
   token: string;
@@ -191,6 +211,32 @@ export class ControlLink {
     const connection = this.connection;
     if (connection === undefined) return;
     connection.sendNotification(LogNotification.type, { level, message }).catch(() => undefined);
+  }
+
+  /**
+   * Asks the extension's user to approve a tool call; undefined when not connected (then someone
+   * else must be asked). Aborting `signal` cancels the question in VS Code. An answer that is not
+   * one of the three decisions, or a broken link, allows nothing.
+   */
+  askApproval(question: ApprovalQuestion, signal: AbortSignal): Promise<ApprovalAnswer> | undefined {
+    const connection = this.connection;
+    if (connection === undefined) return undefined;
+    const source = new CancellationTokenSource();
+    const cancel = (): void => source.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    return connection.sendRequest(AskApprovalRequest.type, approvalParams(question), source.token).then(
+      (result): ApprovalAnswer => {
+        // An answer to a withdrawn question allows nothing, whatever it says.
+        if (signal.aborted) return { decision: 'cancelled', by: 'vscode', detail: 'answered after the question was withdrawn' };
+        const decision: unknown = (result as { decision?: unknown } | null)?.decision;
+        if (decision === 'deny' || decision === 'allow_once' || (decision === 'allow_session' && question.offerSession)) return { decision, by: 'vscode' };
+        return { decision: 'invalid', by: 'vscode', detail: `VS Code answered ${String(JSON.stringify(decision)).slice(0, 50)}` };
+      },
+      (error: unknown): ApprovalAnswer => ({ decision: signal.aborted ? 'cancelled' : 'failed', by: 'vscode', detail: error instanceof Error ? error.message : String(error) }),
+    ).finally(() => {
+      signal.removeEventListener('abort', cancel);
+      source.dispose();
+    });
   }
 
   /** Disconnects for good. Pending events are dropped: the audit logs are the durable record. */
