@@ -262,9 +262,10 @@ export interface PluginOffers {
   readonly toolApprovals?: { readonly lockfileOption: string; readonly checkOptions: Readonly<Record<string, unknown>> };
   /**
    * The plugin decides which tools a server shows from an allowlist: option `option` is a list of
-   * objects whose `toolKey` member is the upstream tool's name.
+   * objects whose `toolKey` member is the upstream tool's name. Option `hiddenOption`, a list of
+   * upstream tool names, hides single tools and leaves the rest (and tools added later) visible.
    */
-  readonly toolAllowlist?: { readonly option: string; readonly toolKey: string };
+  readonly toolAllowlist?: { readonly option: string; readonly toolKey: string; readonly hiddenOption: string };
   /** The plugin writes an audit log a user may open; option `fileOption` names the file. */
   readonly auditLog?: { readonly fileOption: string };
 }
