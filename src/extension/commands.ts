@@ -150,7 +150,7 @@ function showValidation(config: EffectiveConfig): void {
   } else {
     const lines = config.problems.map((p) => `${p.origin === 'file' ? `${p.file ?? ''}${p.line ? `:${p.line}` : ''} ` : ''}${p.path}: ${p.message}`);
     void vscode.window.showErrorMessage(`Gatekit configuration invalid: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`, { detail: lines.join('\n') }, 'Show Problems').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('gatekit.showServers');
+      if (choice) void vscode.commands.executeCommand('gatekit.showProblems');
     });
   }
 }
