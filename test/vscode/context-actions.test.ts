@@ -169,13 +169,13 @@ describe('context actions of the views, against the real gateway', function () {
         workspace: { middleware: { fixture: [{ handler: 'tool_manager', config: { tools: [{ tool: 'echo', display_name: 'say' }, { tool: 'whoami' }, { tool: 'slow' }] } }] } },
       });
       const allowed = await waitForTool('slow', 'tool.visible');
-      assert.equal(allowed.get('echo')!.item.label, 'fixture__say', 'the display name stays');
+      assert.equal(allowed.get('echo')!.item.label, 'say', 'the display name stays');
 
       // A renamed tool can be hidden too: every name it is shown under goes.
       assert.equal(await vscode.commands.executeCommand<boolean>('gatekit.hideTool', allowed.get('echo')!.node), true);
       assert.deepEqual(pluginsAt().workspace, { middleware: { fixture: [{ handler: 'tool_manager', config: { tools: [{ tool: 'whoami' }, { tool: 'slow' }] } }] } });
       const hidden = await waitForTool('echo', 'tool.hidden');
-      assert.equal(hidden.get('echo')!.item.label, 'fixture__echo');
+      assert.equal(hidden.get('echo')!.item.label, 'echo');
       assert.equal(hidden.get('slow')!.item.contextValue, 'tool.visible');
       assertSameViewsGateway();
 
