@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseFormattedPath, type LocatedConfigProblem } from './effective-config';
-import { configFileSpot, settingSpot, settingsFileOf, type ConfigSpot } from './config-files';
+import { configFileSpot, settingSpot, settingsFileOf, USER_DATA_SCHEME, type ConfigSpot } from './config-files';
 import { settingsJsonPath, splitSettingPath } from './config-locations';
 import { repairChoices } from './config-repair';
 import { oneLine } from './views/untrusted-text';
@@ -36,7 +36,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.disposables.push(
-      vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, { provideCodeActions: (document, range) => this.quickFixes(document, range) }, {
+      vscode.languages.registerCodeActionsProvider([{ scheme: 'file' }, { scheme: USER_DATA_SCHEME }], { provideCodeActions: (document, range) => this.quickFixes(document, range) }, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
     );

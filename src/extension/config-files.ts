@@ -22,12 +22,22 @@ export interface ConfigSpot {
 
 /**
  * The user's settings.json: VS Code keeps it two folders above every extension's global storage
- * (`<user data>/User/globalStorage/<extension>`). Undefined when that is not a local file.
+ * (`<user data>/User/globalStorage/<extension>`). Diagnostics and quick fixes must be on the
+ * resource the workbench opens it as: a document open at that path says which; otherwise desktop VS
+ * Code opens it as `vscode-userdata:` and a browser workbench served with the extension host
+ * (code-server) as `file:`. Undefined when the storage is not a local file.
  */
 export function userSettingsUri(context: vscode.ExtensionContext): vscode.Uri | undefined {
   const storage = context.globalStorageUri;
-  return storage.scheme === 'file' ? vscode.Uri.file(path.join(storage.fsPath, '..', '..', 'settings.json')) : undefined;
+  if (storage.scheme !== 'file') return undefined;
+  const file = path.join(storage.fsPath, '..', '..', 'settings.json');
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme !== 'untitled' && path.resolve(d.uri.fsPath) === file);
+  if (open) return open.uri;
+  return vscode.env.uiKind === vscode.UIKind.Web ? vscode.Uri.file(file) : vscode.Uri.file(file).with({ scheme: USER_DATA_SCHEME });
 }
+
+/** The scheme VS Code gives the user's settings and other user data. */
+export const USER_DATA_SCHEME = 'vscode-userdata';
 
 /**
  * The settings file holding the value of `key` (`gatekit.upstreams`) that takes effect: the
@@ -47,6 +57,15 @@ export function settingsFileOf(context: vscode.ExtensionContext, key: string): S
   return user && { uri: user, workspaceFile: false };
 }
 
+/**
+ * A config or settings file's text as the user sees it: the open editor's (unsaved edits included,
+ * so a spot lies inside what is shown), else the file's (small regular files only).
+ */
+function currentText(uri: vscode.Uri): string | undefined {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  return open ? open.getText() : readSmallTextFile(uri.fsPath);
+}
+
 /** The value of `key` that takes effect, from the level {@link settingsFileOf} names. */
 function effectiveSettingValue(key: string): unknown {
   const inspected = vscode.workspace.getConfiguration().inspect(key);
@@ -56,7 +75,7 @@ function effectiveSettingValue(key: string): unknown {
 /** The spot of `key` + `rest` in the settings file that defines it (the deepest part found). */
 export function settingSpot(context: vscode.ExtensionContext, key: string, rest: readonly (string | number)[], preferKey = false): ConfigSpot | undefined {
   const file = settingsFileOf(context, key);
-  const text = file && readSmallTextFile(file.uri.fsPath);
+  const text = file && currentText(file.uri);
   if (file === undefined || text === undefined) return undefined;
   const spot = locateInJson(text, settingsJsonPath(key, rest, file.workspaceFile), preferKey);
   return spot && { uri: file.uri, spot };
@@ -64,9 +83,10 @@ export function settingSpot(context: vscode.ExtensionContext, key: string, rest:
 
 /** The spot of a 1-based `line` of a config file (clamped into the file: the line may come from anywhere). */
 export function configFileSpot(file: string, line: number | undefined): ConfigSpot | undefined {
-  const text = readSmallTextFile(file);
+  const uri = vscode.Uri.file(file);
+  const text = currentText(uri);
   if (text === undefined) return undefined;
-  return { uri: vscode.Uri.file(file), spot: lineSpot(text, (line ?? 1) - 1) };
+  return { uri, spot: lineSpot(text, (line ?? 1) - 1) };
 }
 
 /**

@@ -3,7 +3,7 @@
 // each tool is followed through every plugin that changed the list, so no plugin runs twice.
 import { isRecord, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { PluginHost } from '../plugins/pipeline';
-import { MAX_INVENTORY_DEFINITION_CHARS, type ToolInventoryEntry, type ToolInventoryParams } from '../shared/protocol';
+import { MAX_INVENTORY_DEFINITION_CHARS, MAX_INVENTORY_DEFINITIONS_CHARS, type ToolInventoryEntry, type ToolInventoryParams } from '../shared/protocol';
 import type { LeftOut } from './list-items';
 import { namespacedName } from '../shared/namespacing';
 import { toolApprovalAnnotation } from '../plugins/capabilities';
@@ -34,6 +34,13 @@ export class ToolListTrace {
   inventory(server: string, tools: readonly Record<string, unknown>[], plugins: PluginHost, leftOut: readonly LeftOut[]): ToolInventoryParams {
     const entries: ToolInventoryEntry[] = [];
     const interceptors = plugins.interceptors();
+    // A server listing thousands of big tools must not make one control message of hundreds of MiB.
+    let definitionBudget = MAX_INVENTORY_DEFINITIONS_CHARS;
+    const keepDefinition = (entry: ToolInventoryEntry, definition: Record<string, unknown>, text: string | undefined): void => {
+      if (text === undefined || text.length > MAX_INVENTORY_DEFINITION_CHARS || text.length > definitionBudget) return;
+      definitionBudget -= text.length;
+      entry.definition = definition;
+    };
     for (const tool of tools) {
       if (typeof tool.name !== 'string') continue;
       const name = tool.name;
@@ -58,10 +65,9 @@ export class ToolListTrace {
         const text = jsonOf(sent);
         const tokens = text === undefined ? undefined : countTokens(text);
         if (tokens !== undefined) entry.tokens = tokens;
-        if (text !== undefined && text.length <= MAX_INVENTORY_DEFINITION_CHARS) entry.definition = sent;
+        keepDefinition(entry, sent, text);
       } else {
-        const text = jsonOf(tool);
-        if (text !== undefined && text.length <= MAX_INVENTORY_DEFINITION_CHARS) entry.definition = tool;
+        keepDefinition(entry, tool, jsonOf(tool));
       }
       const description = exposed?.description ?? tool.description;
       if (typeof description === 'string') entry.description = description;

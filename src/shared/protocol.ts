@@ -178,6 +178,9 @@ export interface ToolInventoryEntry {
 /** Largest tool definition (characters of JSON) an inventory entry carries for the details view. */
 export const MAX_INVENTORY_DEFINITION_CHARS = 64 * 1024;
 
+/** All definitions of one server's inventory together (characters of JSON); later tools go without. */
+export const MAX_INVENTORY_DEFINITIONS_CHARS = 1024 * 1024;
+
 export interface ToolInventoryParams {
   server: string;
   tools: ToolInventoryEntry[];

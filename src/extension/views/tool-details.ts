@@ -86,7 +86,7 @@ export function renderToolDetails(server: string, tool: ToolInventoryEntry): str
     body = json.replace(INVISIBLE_IN_JSON, jsonEscape);
   } else {
     body = JSON.stringify({ description: typeof tool.description === 'string' ? tool.description : undefined }, null, 2).replace(INVISIBLE_IN_JSON, jsonEscape);
-    comments.push('The gateway did not send the whole definition (over 64 KiB, or an older gateway): only the description is shown.');
+    comments.push('The gateway did not send the whole definition (over 64 KiB, past 1 MiB for the server, or an older gateway): only the description is shown.');
   }
   return `${comments.map((line) => `// ${line}`).join('\n')}\n${body}\n`;
 }
