@@ -5,6 +5,7 @@ import { ErrorCode } from '../shared/jsonrpc';
 import type { ConfigErrorCode } from './errors';
 import { formatPath } from './errors';
 import { didYouMean, closestMatch } from './suggest';
+import type { ConfigRepair } from '../shared/vocabulary';
 
 /** An issue before its path is formatted and its line looked up. */
 export interface RawIssue {
@@ -18,6 +19,8 @@ export interface RawIssue {
   missing?: boolean;
   /** Set on unknown-key issues with a suggestion: the key it probably meant. */
   renameTo?: string;
+  /** The fix as data, when it is mechanical. */
+  repair?: ConfigRepair;
 }
 
 /**
@@ -187,6 +190,12 @@ function numberBound(issue: { minimum?: unknown; maximum?: unknown; inclusive?: 
   return issue.inclusive ? `at most ${bound}` : `less than ${bound}`;
 }
 
+/** `values` with the one closest to `input` first (when one is close), the rest in their order. */
+export function closestFirst(input: string, values: readonly string[]): string[] {
+  const closest = closestMatch(input, values);
+  return closest === undefined ? [...values] : [closest, ...values.filter((value) => value !== closest)];
+}
+
 /** Converts the issues of one `safeParse` into readable issues with absolute paths. */
 export function describeZodIssues(issues: readonly z.core.$ZodIssue[], context: IssueContext): RawIssue[] {
   const out: RawIssue[] = [];
@@ -238,7 +247,10 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[], 
           : `Unknown key '${key}' ${place}.${hint ? ` ${hint}` : didYouMean(key, known)} Valid keys: ${known.join(', ')}.`;
         const fix = hint ?? (suggestion !== undefined ? `Rename '${key}' to '${suggestion}'.` : `Remove '${key}'.`);
         push(message, fix, [...path, key], true);
-        if (suggestion !== undefined) out[out.length - 1]!.renameTo = suggestion;
+        const pushed = out[out.length - 1]!;
+        if (suggestion !== undefined) pushed.renameTo = suggestion;
+        // A misplaced key (hint) belongs elsewhere: removing or renaming it here would lose it.
+        if (hint === undefined) pushed.repair = { kind: 'unknownKey', key, ...(suggestion !== undefined ? { suggestion } : {}) };
       }
       return;
     }
@@ -283,8 +295,10 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[], 
         push(issue.message, `Use ${values.join(' or ')}.`);
         return;
       }
-      const suggestion = typeof input === 'string' ? didYouMean(input, issue.values.filter((v): v is string => typeof v === 'string')) : '';
+      const choices = issue.values.filter((v): v is string => typeof v === 'string');
+      const suggestion = typeof input === 'string' ? didYouMean(input, choices) : '';
       push(`Invalid value: ${describeValue(input)}.${suggestion} Valid values: ${values.join(', ')}.${pluginSuffix}`, `Use one of: ${values.join(', ')}.`);
+      if (choices.length > 0 && choices.length === issue.values.length) out[out.length - 1]!.repair = { kind: 'replaceValue', values: closestFirst(typeof input === 'string' ? input : '', choices) };
       return;
     }
     case 'too_small':

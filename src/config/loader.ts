@@ -8,7 +8,7 @@ import { ErrorCode, isRecord } from '../shared/jsonrpc';
 import { ControlEnv } from '../shared/protocol';
 import { remoteUrlProblem } from '../shared/remote-url';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
-import { describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
+import { closestFirst, describeZodIssues, knownKeysAt, PARSE_PARAMS, type RawIssue } from './issues';
 import { expandHome, expandVariables, resolveUserPath, splitCommandLine, type Environment } from './paths';
 import {
   COMMON_PLUGIN_OPTIONS,
@@ -296,6 +296,7 @@ function fail(issues: RawIssue[], context: ValidationContext): never {
       ...(line === undefined ? {} : { line }),
       message: issue.message,
       fixInstructions: issue.fixInstructions,
+      ...(issue.repair ? { repair: issue.repair } : {}),
     };
   });
   // Document order, so "the first error" is the first one in the file.
@@ -547,6 +548,7 @@ function resolvePluginEntry(
       preferKey: false,
       message: `Unknown ${section} plugin '${entry.handler}'.${didYouMean(entry.handler, sameKind)} Valid ${section} handlers: ${valid}.`,
       fixInstructions: suggestion ? `Change the handler to '${suggestion}'.` : `Use one of the ${section} handlers: ${valid}.`,
+      ...(sameKind.length > 0 ? { repair: { kind: 'replaceValue', values: closestFirst(entry.handler, sameKind) } as const } : {}),
     });
     return undefined;
   }

@@ -150,7 +150,7 @@ function showValidation(config: EffectiveConfig): void {
   } else {
     const lines = config.problems.map((p) => `${p.origin === 'file' ? `${p.file ?? ''}${p.line ? `:${p.line}` : ''} ` : ''}${p.path}: ${p.message}`);
     void vscode.window.showErrorMessage(`Gatekit configuration invalid: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`, { detail: lines.join('\n') }, 'Show Problems').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('gatekit.showServers');
+      if (choice) void vscode.commands.executeCommand('gatekit.showProblems');
     });
   }
 }
@@ -380,15 +380,15 @@ async function changeToolVisibility(extension: GatekitExtension, target: ToolTar
   }
   const list = extension.settings.serverPlugins('middleware', server);
   const known = (extension.toolsOf(server) ?? []).map((t) => t.name);
-  // The allowlist is built from (or checked against) the tools the server offers: without them a
-  // hide would hide everything and an allow could drop the allowlist.
+  // An allow is checked against the tools the server offers (without them it could drop the
+  // allowlist); a hide of a name the server does not offer would be a typo kept in the settings.
   if (!known.includes(tool)) {
     void vscode.window.showWarningMessage(`Gatekit does not know a tool ${tool} of ${server} (is the server running?).`);
     return false;
   }
-  const next = change === 'hide' ? hideTool(list, tool, known) : allowTool(list, tool, known);
+  const next = change === 'hide' ? hideTool(list, tool) : allowTool(list, tool, known);
   if (next === undefined) {
-    void vscode.window.showInformationMessage(change === 'hide' ? `${namespacedName(server, tool)} is hidden already.` : `No tool_manager allowlist of ${server} hides ${tool}.`);
+    void vscode.window.showInformationMessage(change === 'hide' ? `${namespacedName(server, tool)} is hidden already.` : `No tool_manager entry of ${server} hides ${tool}.`);
     return false;
   }
   const level = await extension.settings.writeServerPlugins('middleware', server, next);

@@ -15,7 +15,7 @@ import { auditLogFileOf } from '../plugins/descriptors';
 import { parseConfigSource, type ParsedSource } from '../config/source';
 import { SETTINGS, type SettingsUpstream } from './settings-schema';
 import { isRecord } from '../shared/jsonrpc';
-import type { ConfigProblem } from '../shared/vocabulary';
+import type { ConfigProblem, ConfigRepair } from '../shared/vocabulary';
 
 /** A workspace folder as the variables see it. */
 export interface WorkspaceFolderInfo {
@@ -274,8 +274,14 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
   const readFile = options.readFile ?? ((file: string) => readFileSync(file, 'utf8'));
 
   // 1. The settings on their own, so their problems carry their own paths.
-  const settingProblem = (key: string) => (issue: { path: PropertyKey[]; message: string; fixInstructions?: string }) =>
-    problems.push({ origin: 'setting', path: settingPath(key, issue.path), message: issue.message, ...(issue.fixInstructions ? { fixInstructions: issue.fixInstructions } : {}) });
+  const settingProblem = (key: string) => (issue: { path: PropertyKey[]; message: string; fixInstructions?: string; repair?: ConfigRepair }) =>
+    problems.push({
+      origin: 'setting',
+      path: settingPath(key, issue.path),
+      message: issue.message,
+      ...(issue.fixInstructions ? { fixInstructions: issue.fixInstructions } : {}),
+      ...(issue.repair ? { repair: issue.repair } : {}),
+    });
   const parseSetting = <T>(key: keyof typeof SETTINGS, value: unknown, fallback: T): T => {
     const schema = SETTINGS[key].schema;
     const parsed = schema.safeParse(value ?? fallback, PARSE_PARAMS);
@@ -308,7 +314,7 @@ export function buildEffectiveConfig(values: SettingsValues, sources: VariableSo
         source = parseConfigSource(readFile(configFile), { fileName: configFile });
       } catch (error) {
         if (error instanceof ConfigError) {
-          for (const issue of error.issues) problems.push({ origin: 'file', path: issue.path, message: issue.message, fixInstructions: issue.fixInstructions, file: configFile, ...(issue.line ? { line: issue.line } : {}) });
+          for (const issue of error.issues) problems.push({ origin: 'file', path: issue.path, message: issue.message, fixInstructions: issue.fixInstructions, file: configFile, ...(issue.line ? { line: issue.line } : {}), ...(issue.repair ? { repair: issue.repair } : {}) });
         } else {
           problems.push({ origin: 'setting', path: 'gatekit.configFile', message: `Cannot read ${configFile}: ${(error as Error).message}` });
         }
@@ -470,14 +476,15 @@ export function workspaceWriteRoots(folders: readonly WorkspaceFolderInfo[]): st
 }
 
 function locateIssue(
-  issue: { path: string; message: string; fixInstructions: string },
+  issue: { path: string; message: string; fixInstructions: string; repair?: ConfigRepair },
   origins: readonly Origin[],
   pluginOrigins: ReadonlyMap<string, 'file' | 'setting'>,
   source: ParsedSource | undefined,
   configFile: string | undefined,
 ): LocatedConfigProblem {
   const segments = parseFormattedPath(issue.path);
-  const fromSetting = (key: string, rest: PropertyKey[]): LocatedConfigProblem => ({ origin: 'setting', path: settingPath(key, rest), message: issue.message, fixInstructions: issue.fixInstructions });
+  const repair = issue.repair ? { repair: issue.repair } : {};
+  const fromSetting = (key: string, rest: PropertyKey[]): LocatedConfigProblem => ({ origin: 'setting', path: settingPath(key, rest), message: issue.message, fixInstructions: issue.fixInstructions, ...repair });
   const fromFile = (filePath: PropertyKey[]): LocatedConfigProblem => {
     const line = source?.locate(filePath, false);
     return {
@@ -485,6 +492,7 @@ function locateIssue(
       path: formatPath(filePath),
       message: issue.message,
       fixInstructions: issue.fixInstructions,
+      ...repair,
       ...(configFile === undefined ? {} : { file: configFile }),
       ...(line === undefined ? {} : { line }),
     };

@@ -16,6 +16,10 @@ import { ToolDefinitionProvider, TOOL_DEFINITION_SCHEME } from './views/tool-def
 import { TrafficDocumentProvider, TRAFFIC_SCHEME } from './views/traffic-document';
 import type { ToolReviewPanels } from './views/tool-review-panel';
 import { TrafficTreeProvider, TRAFFIC_VIEW_ID, type TrafficNode } from './views/traffic-view';
+import { ToolDetailsProvider, TOOL_DETAILS_SCHEME } from './views/tool-details';
+import { ServerLogBook, SERVER_LOG_SCHEME } from './server-log';
+import { ConfigDiagnostics } from './config-diagnostics';
+import { describeLaunch } from './config-locations';
 import { renderDefinition } from '../shared/definition-text';
 import { namespacedName } from '../shared/namespacing';
 import type { ServerStatus, ToolInventoryEntry } from '../shared/protocol';
@@ -48,6 +52,10 @@ export class GatekitExtension implements vscode.Disposable {
   serversTree: vscode.TreeView<ServersNode> | undefined;
   /** The configuration gateways run: the last valid one (an invalid edit does not stop the tools). */
   lastGood: EffectiveConfig | undefined;
+  /** The read-only details documents of tools (a click on a tool). */
+  readonly toolDetails = new ToolDetailsProvider((server) => this.toolsOf(server));
+  /** Configuration problems in the Problems panel, on their file and line, with quick fixes. */
+  readonly configDiagnostics: ConfigDiagnostics;
 
   private readonly disposables: vscode.Disposable[] = [];
   private readonly stateEmitter = new vscode.EventEmitter<void>();
@@ -67,8 +75,11 @@ export class GatekitExtension implements vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
     readonly settings: GatekitSettings,
     readonly controlServer: ControlServer,
+    /** Log lines about each server (Show Log), fed by the gateways' log callbacks. */
+    readonly serverLogs: ServerLogBook,
   ) {
     this.disposables.push(this.stateEmitter);
+    this.configDiagnostics = new ConfigDiagnostics(context);
     this.traffic = new TrafficStore(settings.trafficMaxEntries());
     this.trafficView = new TrafficTreeProvider(this.traffic, { withheldTools: (server) => this.withheldTools(server) });
     this.serversView = new ServersTreeProvider({
@@ -78,6 +89,12 @@ export class GatekitExtension implements vscode.Disposable {
       status: (name) => this.serverStatus(name),
       tools: (name) => this.toolsOf(name),
       pendingChanges: (name) => this.attention.changesOf(name).length,
+      launch: (name) => {
+        const upstreams = vscode.workspace.getConfiguration('gatekit').inspect('upstreams');
+        const fromSettings = vscode.workspace.isTrusted ? (upstreams?.workspaceValue ?? upstreams?.globalValue) : upstreams?.globalValue;
+        const proxy = this.lastGood?.config?.proxy;
+        return describeLaunch(name, fromSettings, typeof proxy === 'object' && proxy !== null ? (proxy as Record<string, unknown>).upstreams : undefined);
+      },
     });
     this.attention = new AttentionCenter({
       sessions: () => this.controlServer.sessions(),
@@ -95,7 +112,10 @@ export class GatekitExtension implements vscode.Disposable {
       nodePath: process.execPath,
       environment: () => (this.lastGood ? gatewayEnvironment(this.lastGood, this.controlServer.gatewayEnvironment()) : {}),
       cwd: () => this.lastGood?.workingFolder,
-      log: (level, message) => this.log[level](message),
+      log: (level, message) => {
+        serverLogs.record(level, message);
+        this.log[level](message);
+      },
     });
     this.approvals = new ApprovalPrompt(log);
     this.disposables.push(this.approvals, controlServer.onApprovalRequest((question, session, token) => this.approvals.ask(question, session, token)));
@@ -105,6 +125,7 @@ export class GatekitExtension implements vscode.Disposable {
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
     this.disposables.push(this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.toolDetails, serverLogs, this.configDiagnostics);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -115,12 +136,17 @@ export class GatekitExtension implements vscode.Disposable {
   /** Starts everything; the caller registers the commands. */
   static async start(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<GatekitExtension> {
     const settings = await GatekitSettings.create(context);
+    const serverLogs = new ServerLogBook(() => settings.effective.serverNames);
     const controlServer = await ControlServer.listen({
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
       maxBodyChars: MAX_BODY_CHARS,
-      log: (level, message) => (level === 'debug' ? log.info(message) : log[level](message)),
+      log: (level, message) => {
+        serverLogs.record(level, message);
+        if (level === 'debug') log.info(message);
+        else log[level](message);
+      },
     });
-    const extension = new GatekitExtension(context, log, settings, controlServer);
+    const extension = new GatekitExtension(context, log, settings, controlServer, serverLogs);
     extension.wire();
     return extension;
   }
@@ -193,6 +219,8 @@ export class GatekitExtension implements vscode.Disposable {
       (this.serversTree = vscode.window.createTreeView(SERVERS_VIEW_ID, { treeDataProvider: this.serversView, showCollapseAll: true })),
       vscode.workspace.registerTextDocumentContentProvider(TRAFFIC_SCHEME, new TrafficDocumentProvider(this.traffic)),
       vscode.workspace.registerTextDocumentContentProvider(TOOL_DEFINITION_SCHEME, this.toolDefinitions),
+      vscode.workspace.registerTextDocumentContentProvider(TOOL_DETAILS_SCHEME, this.toolDetails),
+      vscode.workspace.registerTextDocumentContentProvider(SERVER_LOG_SCHEME, this.serverLogs),
       settings.onDidChange((config) => void this.configChanged(config)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('gatekit.traffic.maxEntries')) this.traffic.setMaxEntries(settings.trafficMaxEntries());
@@ -232,11 +260,13 @@ export class GatekitExtension implements vscode.Disposable {
     this.attention.update();
     this.updateToolBudget();
     this.serversView.refresh();
+    this.toolDetails.refresh();
     this.updateStatusBar();
     this.stateEmitter.fire();
   }
 
   private async configChanged(config: EffectiveConfig): Promise<void> {
+    this.configDiagnostics.update(config.problems);
     if (config.state === 'invalid') {
       for (const problem of config.problems) this.log.error(`configuration: ${problem.path}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`);
       this.notifyProblems(config);
@@ -318,7 +348,7 @@ export class GatekitExtension implements vscode.Disposable {
     const more = config.problems.length > 1 ? ` (and ${config.problems.length - 1} more)` : '';
     const where = first.origin === 'file' ? `${first.file ?? 'config file'}${first.line ? `:${first.line}` : ''}` : first.path;
     void vscode.window.showWarningMessage(`Gatekit configuration: ${where}: ${first.message}${more}`, 'Show Problems', 'Open Settings').then((choice) => {
-      if (choice === 'Show Problems') void vscode.commands.executeCommand('gatekit.showServers');
+      if (choice === 'Show Problems') void vscode.commands.executeCommand('gatekit.showProblems');
       if (choice === 'Open Settings') void vscode.commands.executeCommand('gatekit.openSettings');
     });
   }

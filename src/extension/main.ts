@@ -5,6 +5,7 @@ import { registerCommands } from './commands';
 import { GatekitExtension } from './gatekit-extension';
 import { registerTrafficCommands } from './traffic-commands';
 import { registerPolicyEditor } from './policy-editor/policy-panel';
+import { registerServerActions } from './server-actions';
 import { couldNotStartMessage } from '../shared/messages';
 
 /**
@@ -37,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gateki
   context.subscriptions.push(log);
   try {
     const extension = await GatekitExtension.start(context, log);
-    context.subscriptions.push(extension, ...registerCommands(extension), ...registerTrafficCommands(extension), ...registerPolicyEditor(extension));
+    context.subscriptions.push(extension, ...registerCommands(extension), ...registerTrafficCommands(extension), ...registerPolicyEditor(extension), ...registerServerActions(extension));
     const activationTimings: ActivationTimings = {
       ...(typeof GATEKIT_BUNDLE_START === 'number' ? { bundleEvaluationMs: bundleEvaluatedAt - GATEKIT_BUNDLE_START } : {}),
       activateMs: performance.now() - activateCalledAt,

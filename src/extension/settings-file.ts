@@ -9,26 +9,33 @@ import { isRecord } from '../shared/jsonrpc';
 export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
 
 /**
- * A settings file's top-level object, or {} when it is missing, unreadable, not a regular file
- * (a device or FIFO would never end or never answer) or over MAX_SETTINGS_FILE_BYTES. The file is
- * checked through the descriptor that is read, so it cannot be swapped in between.
+ * A settings (or config) file's text, or undefined when it is missing, unreadable, not a regular
+ * file (a device or FIFO would never end or never answer) or over MAX_SETTINGS_FILE_BYTES. The file
+ * is checked through the descriptor that is read, so it cannot be swapped in between.
  */
-export function readSettingsFile(file: string): Record<string, unknown> {
+export function readSmallTextFile(file: string): string | undefined {
   let fd: number;
   try {
     // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
-    return {};
+    return undefined;
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > MAX_SETTINGS_FILE_BYTES) return {};
-    const value: unknown = jsonc.parse(readFileSync(fd, 'utf8'), [], { allowTrailingComma: true });
-    return isRecord(value) ? value : {};
+    if (!stats.isFile() || stats.size > MAX_SETTINGS_FILE_BYTES) return undefined;
+    return readFileSync(fd, 'utf8');
   } catch {
-    return {};
+    return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** A settings file's top-level object, or {} when it cannot be read (see {@link readSmallTextFile}) or holds no object. */
+export function readSettingsFile(file: string): Record<string, unknown> {
+  const text = readSmallTextFile(file);
+  if (text === undefined) return {};
+  const value: unknown = jsonc.parse(text, [], { allowTrailingComma: true });
+  return isRecord(value) ? value : {};
 }

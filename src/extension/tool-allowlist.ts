@@ -1,7 +1,8 @@
-// Edits one server's middleware plugin list so that a tool is hidden from, or allowed back into, its
-// allowlist (the Servers view's Hide Tool / Allow Tool). Which plugin keeps the allowlist, and under
-// which option and key, is what its descriptor declares (`offers.toolAllowlist`): no plugin is named
-// here. Pure: no vscode, no I/O.
+// Edits one server's middleware plugin list so that a tool is hidden or allowed back (the Servers
+// view's Hide Tool / Allow Tool). Hiding writes the plugin's hidden list, so every other tool — and
+// any tool the server adds later — stays visible; an allowlist the user already has is edited as
+// such. Which plugin keeps the lists, under which options and key, is what its descriptor declares
+// (`offers.toolAllowlist`): no plugin is named here. Pure: no vscode, no I/O.
 import { isRecord } from '../shared/jsonrpc';
 import { toolAllowlistPlugin } from '../plugins/descriptors';
 
@@ -11,8 +12,11 @@ type ToolEntry = Record<string, unknown>;
 const allowlistPlugin = toolAllowlistPlugin();
 // A fact of the built-in descriptors (test/unit/extension-tool-allowlist.test.ts), checked once at load.
 if (allowlistPlugin === undefined) throw new Error('No built-in plugin declares a tool allowlist');
-/** The allowlist plugin's handler, the option holding its list, the key naming a tool in an entry, and the key renaming it. */
-const { handler: ALLOWLIST_HANDLER, option: LIST_OPTION, toolKey: TOOL_KEY, displayNameKey: DISPLAY_NAME_KEY } = allowlistPlugin;
+/**
+ * The allowlist plugin's handler, the option holding its allowlist, the key naming a tool in an
+ * entry, the key renaming it, and the option holding the names of single hidden tools.
+ */
+const { handler: ALLOWLIST_HANDLER, option: LIST_OPTION, toolKey: TOOL_KEY, displayNameKey: DISPLAY_NAME_KEY, hiddenOption: HIDDEN_OPTION } = allowlistPlugin;
 
 function isAllowlistPlugin(entry: unknown): entry is PluginEntry {
   return isRecord(entry) && entry.handler === ALLOWLIST_HANDLER;
@@ -38,66 +42,95 @@ function withTools(entry: PluginEntry, tools: ToolEntry[]): PluginEntry {
   return { ...entry, config: { ...config, [LIST_OPTION]: tools } };
 }
 
+/** Whether the entry has an allowlist at all (without one, every tool not hidden is shown). */
+function hasAllowlist(entry: PluginEntry): boolean {
+  return isRecord(entry.config) && Array.isArray(entry.config[LIST_OPTION]);
+}
+
+/** The names in the entry's hidden list (strings only: the settings are the user's to mistype). */
+function hiddenOf(entry: PluginEntry): string[] {
+  const hidden: unknown = isRecord(entry.config) ? entry.config[HIDDEN_OPTION] : undefined;
+  return (Array.isArray(hidden) ? hidden : []).filter((name): name is string => typeof name === 'string');
+}
+
+/** The entry with its config rebuilt by `edit` (`enabled: false` dropped: the entry is the active one now). */
+function withConfig(entry: PluginEntry, edit: (config: Record<string, unknown>) => Record<string, unknown>): PluginEntry {
+  const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
+  return { ...entry, config: edit(config) };
+}
+
 /** True when the server lists `tool` under any name (its own or a display name). */
 export function isToolAllowed(list: readonly unknown[] | undefined, tool: string): boolean {
   const index = activeAllowlistIndex(list ?? []);
   if (index < 0) return true;
-  return toolsOf((list ?? [])[index] as PluginEntry).some((t) => toolName(t) === tool);
+  const entry = (list ?? [])[index] as PluginEntry;
+  if (hiddenOf(entry).includes(tool)) return false;
+  return !hasAllowlist(entry) || toolsOf(entry).some((t) => toolName(t) === tool);
 }
 
 /**
- * The server's middleware list with `tool` taken out of its allowlist (every name it
- * is shown under). A server without an active allowlist gets one of all `knownTools` but `tool`, so
- * the others stay visible: a disabled entry is switched on with that list, else one is appended.
- * Returns undefined when the tool is hidden already.
+ * The server's middleware list with `tool` hidden. An active allowlist loses the tool (every name
+ * it is shown under), as Gatekit's own configuration would say it; otherwise the tool goes into the
+ * hidden list of the active entry, of a disabled one (switched on) or of a new one, so the other
+ * tools, and tools the server adds later, stay visible. Returns undefined when it is hidden already.
  */
-export function hideTool(list: readonly unknown[] | undefined, tool: string, knownTools: readonly string[]): unknown[] | undefined {
+export function hideTool(list: readonly unknown[] | undefined, tool: string): unknown[] | undefined {
   const next = [...(list ?? [])];
   const index = activeAllowlistIndex(next);
   if (index >= 0) {
     const entry = next[index] as PluginEntry;
-    const tools = toolsOf(entry);
-    const kept = tools.filter((t) => toolName(t) !== tool);
-    if (kept.length === tools.length) return undefined;
-    next[index] = withTools(entry, kept);
+    if (hiddenOf(entry).includes(tool)) return undefined;
+    if (hasAllowlist(entry)) {
+      const tools = toolsOf(entry);
+      const kept = tools.filter((t) => toolName(t) !== tool);
+      if (kept.length === tools.length) return undefined;
+      next[index] = withTools(entry, kept);
+      return next;
+    }
+    next[index] = withConfig(entry, (config) => ({ ...config, [HIDDEN_OPTION]: [...hiddenOf(entry), tool] }));
     return next;
   }
-  const allowlist = [...new Set(knownTools)].filter((name) => name !== tool).map((name): ToolEntry => ({ [TOOL_KEY]: name }));
   const disabled = next.findIndex(isAllowlistPlugin);
   if (disabled >= 0) {
-    const entry = next[disabled] as PluginEntry;
-    const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
-    next[disabled] = { ...entry, config: { ...config, [LIST_OPTION]: allowlist } };
+    // The disabled entry's allowlist was not in force: switching it on must not bring it back.
+    next[disabled] = withConfig(next[disabled] as PluginEntry, ({ [LIST_OPTION]: _list, ...config }) => ({ ...config, [HIDDEN_OPTION]: [tool] }));
   } else {
-    next.push({ handler: ALLOWLIST_HANDLER, config: { [LIST_OPTION]: allowlist } });
+    next.push({ handler: ALLOWLIST_HANDLER, config: { [HIDDEN_OPTION]: [tool] } });
   }
   return next;
 }
 
 /**
- * The server's middleware list with `tool` added back to its allowlist under its own
- * name. When the allowlist then holds every one of `knownTools` and nothing but plain names (no
- * display names or descriptions to keep), the allowlist plugin's entry goes: it would filter nothing.
- * Returns undefined when no allowlist hides the tool.
+ * The server's middleware list with `tool` shown again: out of the hidden list, and added to an
+ * allowlist under its own name. An entry left filtering nothing goes: an empty hidden list and no
+ * allowlist, or an allowlist holding every one of `knownTools` under plain names only (no display
+ * names or descriptions to keep). Returns undefined when nothing hides the tool.
  */
 export function allowTool(list: readonly unknown[] | undefined, tool: string, knownTools: readonly string[]): unknown[] | undefined {
   const next = [...(list ?? [])];
   const index = activeAllowlistIndex(next);
   if (index < 0) return undefined;
-  const entry = next[index] as PluginEntry;
-  const tools = toolsOf(entry);
-  if (tools.some((t) => toolName(t) === tool)) return undefined;
-  const allowed: ToolEntry[] = [...tools, { [TOOL_KEY]: tool }];
-  if (filtersNothing(allowed, knownTools)) {
-    next.splice(index, 1);
-    return next;
+  let entry = next[index] as PluginEntry;
+  const hidden = hiddenOf(entry);
+  const wasHidden = hidden.includes(tool);
+  const wasUnlisted = hasAllowlist(entry) && !toolsOf(entry).some((t) => toolName(t) === tool);
+  if (!wasHidden && !wasUnlisted) return undefined;
+  if (wasHidden) {
+    const rest = hidden.filter((name) => name !== tool);
+    entry = withConfig(entry, ({ [HIDDEN_OPTION]: _hidden, ...config }) => (rest.length > 0 ? { ...config, [HIDDEN_OPTION]: rest } : config));
   }
-  next[index] = withTools(entry, allowed);
+  if (wasUnlisted) entry = withTools(entry, [...toolsOf(entry), { [TOOL_KEY]: tool }]);
+  if (filtersNothing(entry, knownTools)) next.splice(index, 1);
+  else next[index] = entry;
   return next;
 }
 
-/** True when an allowlist holds every one of `knownTools` and nothing but plain names (no display names or descriptions to keep). */
-function filtersNothing(tools: readonly ToolEntry[], knownTools: readonly string[]): boolean {
+/** True when the entry hides no tool: no hidden list, no options but the lists, and no allowlist or a plain one of every known tool. */
+function filtersNothing(entry: PluginEntry, knownTools: readonly string[]): boolean {
+  const config = isRecord(entry.config) ? entry.config : {};
+  if (hiddenOf(entry).length > 0 || Object.keys(config).some((key) => key !== LIST_OPTION && key !== HIDDEN_OPTION)) return false;
+  if (!hasAllowlist(entry)) return true;
+  const tools = toolsOf(entry);
   const names = new Set(tools.map(toolName));
   return tools.every((t) => Object.keys(t).length === 1) && knownTools.every((name) => names.has(name));
 }
@@ -111,15 +144,14 @@ export function hideAllTools(list: readonly unknown[] | undefined): unknown[] | 
   const next = [...(list ?? [])];
   const index = activeAllowlistIndex(next);
   if (index >= 0) {
-    if (toolsOf(next[index] as PluginEntry).length === 0) return undefined;
-    next[index] = withTools(next[index] as PluginEntry, []);
+    const entry = next[index] as PluginEntry;
+    if (hasAllowlist(entry) && toolsOf(entry).length === 0) return undefined;
+    next[index] = withTools(entry, []);
     return next;
   }
   const disabled = next.findIndex(isAllowlistPlugin);
   if (disabled >= 0) {
-    const entry = next[disabled] as PluginEntry;
-    const { enabled: _off, ...config } = isRecord(entry.config) ? entry.config : {};
-    next[disabled] = { ...entry, config: { ...config, [LIST_OPTION]: [] } };
+    next[disabled] = withConfig(next[disabled] as PluginEntry, (config) => ({ ...config, [LIST_OPTION]: [] }));
   } else {
     next.push({ handler: ALLOWLIST_HANDLER, config: { [LIST_OPTION]: [] } });
   }
@@ -130,8 +162,11 @@ export function hideAllTools(list: readonly unknown[] | undefined): unknown[] | 
 export function showAllTools(list: readonly unknown[] | undefined): unknown[] | undefined {
   const next = [...(list ?? [])];
   const index = activeAllowlistIndex(next);
-  if (index < 0 || toolsOf(next[index] as PluginEntry).length > 0) return undefined;
-  next.splice(index, 1);
+  const entry = next[index] as PluginEntry | undefined;
+  if (entry === undefined || !hasAllowlist(entry) || toolsOf(entry).length > 0) return undefined;
+  // Single tools hidden before stay hidden.
+  if (hiddenOf(entry).length > 0) next[index] = withConfig(entry, ({ [LIST_OPTION]: _list, ...config }) => config);
+  else next.splice(index, 1);
   return next;
 }
 
@@ -156,11 +191,15 @@ export function renameTool(list: readonly unknown[] | undefined, tool: string, d
   if (DISPLAY_NAME_KEY === undefined) throw new Error(`${ALLOWLIST_HANDLER} cannot rename tools`);
   const next = [...(list ?? [])];
   let index = activeAllowlistIndex(next);
+  const everyTool = [...new Set([...knownTools, tool])];
   if (index < 0) {
     if (wanted === undefined) return undefined;
-    const withAll = allowlistOf(next, [...new Set([...knownTools, tool])]);
-    next.splice(0, next.length, ...withAll);
+    next.splice(0, next.length, ...allowlistOf(next, everyTool));
     index = activeAllowlistIndex(next);
+  } else if (!hasAllowlist(next[index] as PluginEntry)) {
+    // An entry that only hides single tools: renaming needs the allowlist beside its hidden list.
+    if (wanted === undefined) return undefined;
+    next[index] = withTools(next[index] as PluginEntry, everyTool.map((name): ToolEntry => ({ [TOOL_KEY]: name })));
   }
   const entry = next[index] as PluginEntry;
   const tools = toolsOf(entry);
@@ -170,9 +209,14 @@ export function renameTool(list: readonly unknown[] | undefined, tool: string, d
   if (current === wanted) return undefined;
   const renamed = [...tools];
   renamed[position] = wanted === undefined ? rest : { ...rest, [DISPLAY_NAME_KEY]: wanted };
-  // Renamed back, the allowlist may filter nothing any more: then it goes, as after an allow.
-  if (wanted === undefined && filtersNothing(renamed, knownTools)) next.splice(index, 1);
-  else next[index] = withTools(entry, renamed);
+  let updated = withTools(entry, renamed);
+  // Renamed back, the allowlist may list every tool under its own name: then it goes (and the entry
+  // with it when it hides nothing else), so tools the server adds later are not frozen out.
+  if (wanted === undefined && renamed.every((t) => Object.keys(t).length === 1) && knownTools.every((name) => renamed.some((t) => toolName(t) === name))) {
+    updated = withConfig(updated, ({ [LIST_OPTION]: _list, ...config }) => config);
+  }
+  if (filtersNothing(updated, knownTools)) next.splice(index, 1);
+  else next[index] = updated;
   return next;
 }
 

@@ -3,7 +3,7 @@
 // each tool is followed through every plugin that changed the list, so no plugin runs twice.
 import { isRecord, type JsonRpcResponse } from '../shared/jsonrpc';
 import type { PluginHost } from '../plugins/pipeline';
-import type { ToolInventoryEntry, ToolInventoryParams } from '../shared/protocol';
+import { MAX_INVENTORY_DEFINITION_CHARS, MAX_INVENTORY_DEFINITIONS_CHARS, type ToolInventoryEntry, type ToolInventoryParams } from '../shared/protocol';
 import type { LeftOut } from './list-items';
 import { namespacedName } from '../shared/namespacing';
 import { toolApprovalAnnotation } from '../plugins/capabilities';
@@ -34,6 +34,13 @@ export class ToolListTrace {
   inventory(server: string, tools: readonly Record<string, unknown>[], plugins: PluginHost, leftOut: readonly LeftOut[]): ToolInventoryParams {
     const entries: ToolInventoryEntry[] = [];
     const interceptors = plugins.interceptors();
+    // A server listing thousands of big tools must not make one control message of hundreds of MiB.
+    let definitionBudget = MAX_INVENTORY_DEFINITIONS_CHARS;
+    const keepDefinition = (entry: ToolInventoryEntry, definition: Record<string, unknown>, text: string | undefined): void => {
+      if (text === undefined || text.length > MAX_INVENTORY_DEFINITION_CHARS || text.length > definitionBudget) return;
+      definitionBudget -= text.length;
+      entry.definition = definition;
+    };
     for (const tool of tools) {
       if (typeof tool.name !== 'string') continue;
       const name = tool.name;
@@ -54,7 +61,13 @@ export class ToolListTrace {
       };
       if (exposed) {
         entry.exposedName = namespacedName(server, String(exposed.name));
-        entry.tokens = definitionTokens({ ...exposed, name: entry.exposedName });
+        const sent = { ...exposed, name: entry.exposedName };
+        const text = jsonOf(sent);
+        const tokens = text === undefined ? undefined : countTokens(text);
+        if (tokens !== undefined) entry.tokens = tokens;
+        keepDefinition(entry, sent, text);
+      } else {
+        keepDefinition(entry, tool, jsonOf(tool));
       }
       const description = exposed?.description ?? tool.description;
       if (typeof description === 'string') entry.description = description;
@@ -67,15 +80,24 @@ export class ToolListTrace {
   }
 }
 
+/** A definition's JSON, or undefined when it cannot be serialized (too deep): no count, no details. */
+function jsonOf(definition: Record<string, unknown>): string | undefined {
+  try {
+    return JSON.stringify(definition);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Tokens of a tool definition as the client is sent it (its JSON), counted with the token_usage
+ * Tokens of a tool definition as the client is sent it (its JSON text), counted with the token_usage
  * plugin's tokenizer chunk, loaded the first time an inventory is made (only the views ask for one).
  */
-function definitionTokens(definition: Record<string, unknown>): number | undefined {
+function countTokens(json: string): number | undefined {
   try {
-    return loadChunk<typeof Tokenizer>('tokenizer').countTextTokens(JSON.stringify(definition)).tokens;
+    return loadChunk<typeof Tokenizer>('tokenizer').countTextTokens(json).tokens;
   } catch {
-    // A definition that cannot be serialized (too deep) has no count; the view shows none.
+    // Without its chunk there is no count; the view shows none.
     return undefined;
   }
 }

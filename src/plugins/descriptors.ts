@@ -75,7 +75,7 @@ export function offerOf<K extends keyof PluginOffers>(entry: EntryLike, key: K, 
  * entry that names the tool. Undefined when no plugin offers one.
  */
 export function toolAllowlistPlugin(lookup: { handlers(): string[]; find(handler: string): PluginDescriptor | undefined } = { handlers: descriptorHandlers, find: findDescriptor }):
-  | { readonly handler: string; readonly kind: PluginKind; readonly option: string; readonly toolKey: string; readonly displayNameKey?: string }
+  | { readonly handler: string; readonly kind: PluginKind; readonly option: string; readonly toolKey: string; readonly displayNameKey?: string; readonly hiddenOption: string }
   | undefined {
   for (const handler of lookup.handlers()) {
     const descriptor = lookup.find(handler);

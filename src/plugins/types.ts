@@ -296,9 +296,10 @@ export interface PluginOffers {
   /**
    * The plugin decides which tools a server shows from an allowlist: option `option` is a list of
    * objects whose `toolKey` member is the upstream tool's name (and `displayNameKey` member, when
-   * the plugin renames, the name the client sees instead).
+   * the plugin renames, the name the client sees instead). Option `hiddenOption`, a list of
+   * upstream tool names, hides single tools and leaves the rest (and tools added later) visible.
    */
-  readonly toolAllowlist?: { readonly option: string; readonly toolKey: string; readonly displayNameKey?: string };
+  readonly toolAllowlist?: { readonly option: string; readonly toolKey: string; readonly displayNameKey?: string; readonly hiddenOption: string };
   /** The plugin writes an audit log a user may open; option `fileOption` names the file. */
   readonly auditLog?: { readonly fileOption: string };
 }

@@ -83,6 +83,11 @@ export function escapeForReader(character: string): string {
   return `\\u{${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`;
 }
 
+/** The text with every hidden character replaced by its `\u{200B}` escape (for plain-text views). */
+export function escapeHidden(text: string): string {
+  return text.replace(HIDDEN_CHARACTER, escapeForReader);
+}
+
 /** HTML of a text with every hidden character replaced by a marked escape. */
 export function revealHidden(text: string): string {
   let html = '';

@@ -168,7 +168,18 @@ export interface ToolInventoryEntry {
   pinnedDefinition?: Record<string, unknown>;
   /** When `pin` is `changed` or `new`: the definition the server offers now, as pinning hashes it. */
   currentDefinition?: Record<string, unknown>;
+  /**
+   * The definition for the tool's details view: as the model is sent it when shown (first name it
+   * is shown under), else as the server offers it. Absent when over {@link MAX_INVENTORY_DEFINITION_CHARS}.
+   */
+  definition?: Record<string, unknown>;
 }
+
+/** Largest tool definition (characters of JSON) an inventory entry carries for the details view. */
+export const MAX_INVENTORY_DEFINITION_CHARS = 64 * 1024;
+
+/** All definitions of one server's inventory together (characters of JSON); later tools go without. */
+export const MAX_INVENTORY_DEFINITIONS_CHARS = 1024 * 1024;
 
 export interface ToolInventoryParams {
   server: string;

@@ -68,4 +68,15 @@ export interface ConfigProblem {
   readonly line?: number;
   /** What to change. */
   readonly fixInstructions?: string;
+  /** The change as data, when it is mechanical (an editor offers it as a quick fix). */
+  readonly repair?: ConfigRepair;
 }
+
+/**
+ * A mechanical fix of one config problem, at the problem's path: `unknownKey` — the last segment
+ * is a key that does not belong there (remove it, or rename it to `suggestion`); `replaceValue` —
+ * the value there should be one of `values` (the closest first).
+ */
+export type ConfigRepair =
+  | { readonly kind: 'unknownKey'; readonly key: string; readonly suggestion?: string }
+  | { readonly kind: 'replaceValue'; readonly values: readonly string[] };

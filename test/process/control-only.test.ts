@@ -64,6 +64,10 @@ describe('control-only gateway process (the views gateway)', function () {
       assert.equal(session.identity.pid, gateway.pid);
       const echo = tools.find((t) => t.name === 'echo');
       assert.deepEqual([echo?.exposedName, echo?.visibility], ['everything__echo', 'visible'], JSON.stringify(tools.map((t) => t.name)));
+      // The definition the Servers view's details show: as the model is sent it.
+      assert.equal(echo?.definition?.name, 'everything__echo');
+      assert.equal((echo?.definition?.inputSchema as { type?: unknown } | undefined)?.type, 'object');
+      assert.ok(Number.isSafeInteger(echo?.tokens) && echo!.tokens! > 0);
 
       // A hot reload that adds a server: the gateway lists again and reports it.
       const added = inventoryOf('extra', stderr);

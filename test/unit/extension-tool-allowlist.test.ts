@@ -8,21 +8,53 @@ describe('extension: tool allowlist edits', () => {
   const offer = toolAllowlistPlugin();
 
   it('finds the allowlist through the descriptors: tool_manager, its `tools` option, keyed by `tool`', () => {
-    assert.deepEqual(offer && { handler: offer.handler, kind: offer.kind, option: offer.option, toolKey: offer.toolKey }, { handler: 'tool_manager', kind: 'middleware', option: 'tools', toolKey: 'tool' });
+    assert.deepEqual(offer && { handler: offer.handler, kind: offer.kind, option: offer.option, toolKey: offer.toolKey, hiddenOption: offer.hiddenOption }, {
+      handler: 'tool_manager',
+      kind: 'middleware',
+      option: 'tools',
+      toolKey: 'tool',
+      hiddenOption: 'hidden',
+    });
   });
 
-  it('hides a tool from a server without an allowlist by adding one of every other known tool', () => {
-    const next = hideTool(undefined, 'delete', ['read', 'delete', 'write']);
-    assert.deepEqual(next, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read' }, { tool: 'write' }] } }]);
+  it('hides a tool from a server without an allowlist through the hidden list, so tools added later stay visible', () => {
+    const next = hideTool(undefined, 'delete');
+    assert.deepEqual(next, [{ handler: 'tool_manager', config: { hidden: ['delete'] } }]);
     assert.equal(isToolAllowed(next, 'delete'), false);
     assert.equal(isToolAllowed(next, 'read'), true);
+    assert.equal(isToolAllowed(next, 'added_later'), true);
+    const two = hideTool(next, 'write');
+    assert.deepEqual(two, [{ handler: 'tool_manager', config: { hidden: ['delete', 'write'] } }]);
+    assert.equal(hideTool(two, 'write'), undefined, 'hidden already');
+  });
+
+  it('allows a hidden tool back by taking it out of the hidden list, and drops an entry that then filters nothing', () => {
+    const list = [{ handler: 'audit_jsonl' }, { handler: 'tool_manager', config: { hidden: ['delete', 'write'] } }];
+    const one = allowTool(list, 'write', ['read', 'write', 'delete']);
+    assert.deepEqual(one, [{ handler: 'audit_jsonl' }, { handler: 'tool_manager', config: { hidden: ['delete'] } }]);
+    assert.deepEqual(allowTool(one, 'delete', ['read', 'write', 'delete']), [{ handler: 'audit_jsonl' }]);
+    assert.equal(allowTool(one, 'read', ['read', 'write', 'delete']), undefined, 'not hidden');
+    const withPriority = [{ handler: 'tool_manager', config: { priority: 10, hidden: ['x'] } }];
+    assert.deepEqual(allowTool(withPriority, 'x', ['x']), [{ handler: 'tool_manager', config: { priority: 10 } }], 'other options are the user\'s: kept');
+  });
+
+  it('allows a tool hidden by both lists back into both, and tolerates junk in the hidden list', () => {
+    const list = [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }], hidden: ['write', 42, { x: 1 }] } }];
+    assert.equal(isToolAllowed(list, 'write'), false);
+    assert.deepEqual(allowTool(list, 'write', ['read', 'write']), [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 'write' }] } }]);
+  });
+
+  it('switches a disabled entry on with only the hidden list (its old allowlist was not in force)', () => {
+    const list = [{ handler: 'tool_manager', config: { enabled: false, tools: [{ tool: 'a' }], priority: 20 } }];
+    assert.equal(isToolAllowed(list, 'anything'), true);
+    assert.deepEqual(hideTool(list, 'b'), [{ handler: 'tool_manager', config: { priority: 20, hidden: ['b'] } }]);
   });
 
   it('keeps display names, ignores entries that are not tools, and says when nothing changes', () => {
     const list = [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 42 }, 'junk', { tool: 'write' }] } }];
-    const hidden = hideTool(list, 'write', ['read', 'write']);
-    assert.deepEqual(hidden, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }] } }]);
-    assert.equal(hideTool(hidden, 'write', ['read', 'write']), undefined, 'hidden already');
+    const hidden = hideTool(list, 'write');
+    assert.deepEqual(hidden, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }] } }], 'an existing allowlist is edited as such');
+    assert.equal(hideTool(hidden, 'write'), undefined, 'hidden already');
     const allowed = allowTool(hidden, 'write', ['read', 'write']);
     assert.deepEqual(allowed, [{ handler: 'tool_manager', config: { tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 'write' }] } }]);
     assert.equal(allowTool(allowed, 'write', ['read', 'write']), undefined, 'allowed already');
@@ -33,11 +65,6 @@ describe('extension: tool allowlist edits', () => {
     assert.deepEqual(allowTool(list, 'write', ['read', 'write']), [{ handler: 'audit_jsonl' }]);
   });
 
-  it('treats a disabled allowlist as allowing everything and switches it on when hiding', () => {
-    const list = [{ handler: 'tool_manager', config: { enabled: false, tools: [] } }];
-    assert.equal(isToolAllowed(list, 'anything'), true);
-    assert.deepEqual(hideTool(list, 'b', ['a', 'b']), [{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]);
-  });
 });
 
 describe('hiding and showing all tools of a server (tool budget)', () => {
@@ -47,6 +74,13 @@ describe('hiding and showing all tools of a server (tool budget)', () => {
     assert.equal(hideAllTools([{ handler: 'tool_manager', config: { tools: [] } }]), undefined, 'hidden already');
     assert.deepEqual(showAllTools([{ handler: 'other' }, { handler: 'tool_manager', config: { tools: [] } }]), [{ handler: 'other' }]);
     assert.equal(showAllTools([{ handler: 'tool_manager', config: { tools: [{ tool: 'a' }] } }]), undefined, 'a real allowlist is not thrown away');
+  });
+
+  it('keeps single hidden tools hidden across hide all / show all', () => {
+    const hiddenAll = hideAllTools([{ handler: 'tool_manager', config: { hidden: ['x'] } }]);
+    assert.deepEqual(hiddenAll, [{ handler: 'tool_manager', config: { hidden: ['x'], tools: [] } }]);
+    assert.deepEqual(showAllTools(hiddenAll), [{ handler: 'tool_manager', config: { hidden: ['x'] } }]);
+    assert.equal(showAllTools([{ handler: 'tool_manager', config: { hidden: ['x'] } }]), undefined, 'no empty allowlist to remove');
   });
 });
 

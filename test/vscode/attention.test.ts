@@ -152,7 +152,7 @@ describe('a changed tool definition needs the user (alert, badge, Problems, revi
     const item = extension.serversView.getTreeItem(node);
     assert.doesNotMatch(String(item.description), /refused/);
     assert.equal(item.contextValue, 'tool.visible');
-    assert.equal(labelText(item), 'fixture__echo');
+    assert.equal(labelText(item), 'echo');
     assert.equal(badge(), undefined);
     assert.doesNotMatch(extension.statusBar.text, /review/);
     assert.deepEqual(gatekitDiagnostics(), []);

@@ -86,7 +86,7 @@ describe('hot reload of the real gateway', function () {
     assertSameViewsGateway();
     const tools = toolItems('fixture');
     assert.ok(tools.has('echo') && tools.has('count_calls'), `fixture tools: ${[...tools.keys()].join(', ')}`);
-    assert.equal(tools.get('echo')!.label, 'fixture__echo');
+    assert.equal(tools.get('echo')!.label, 'echo');
     assert.match(String(item.description), new RegExp(`^running · ${tools.size} tools, ~[\\d.]+k? tokens$`));
     assert.ok([...tools.values()].every((t) => (t.iconPath as vscode.ThemeIcon).id === 'tools'), 'no policy yet: every tool visible');
     // The server whose definition did not change kept running throughout.
@@ -100,12 +100,12 @@ describe('hot reload of the real gateway', function () {
     assert.equal(extension.settings.effective.state, 'ready', JSON.stringify(extension.settings.effective.problems));
     const tools = await waitFor('the allowlist in the fixture inventory', () => {
       const candidate = toolItems('fixture');
-      return candidate.get('echo')?.label === 'fixture__say' ? candidate : undefined;
+      return candidate.get('echo')?.label === 'say' ? candidate : undefined;
     }, stateEvents(extension), 30_000);
     assertSameViewsGateway();
     assert.match(String(tools.get('echo')!.description), /renamed from echo/);
     assert.equal((tools.get('echo')!.iconPath as vscode.ThemeIcon).id, 'symbol-field');
-    assert.equal(tools.get('whoami')!.label, 'fixture__whoami');
+    assert.equal(tools.get('whoami')!.label, 'whoami');
     assert.equal((tools.get('whoami')!.iconPath as vscode.ThemeIcon).id, 'tools');
     const hidden = [...tools].filter(([, t]) => (t.iconPath as vscode.ThemeIcon).id === 'eye-closed').map(([name]) => name);
     assert.ok(hidden.includes('slow') && hidden.includes('count_calls'), `hidden: ${hidden.join(', ')}`);
@@ -167,7 +167,7 @@ describe('hot reload of the real gateway', function () {
       assertSameViewsGateway();
       const viewsTools = await waitFor('the views gateway on the new config', () => {
         const tools = toolItems('fixture');
-        return tools.get('echo')?.label === 'fixture__shout' ? tools : undefined;
+        return tools.get('echo')?.label === 'shout' ? tools : undefined;
       }, stateEvents(extension), 30_000);
       assert.equal((viewsTools.get('slow')!.iconPath as vscode.ThemeIcon).id, 'tools');
       assert.equal((viewsTools.get('whoami')!.iconPath as vscode.ThemeIcon).id, 'eye-closed');

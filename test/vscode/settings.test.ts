@@ -57,7 +57,10 @@ describe('settings and gatekit.configFile', () => {
     const item = extension.serversView.getTreeItem(extension.serversView.getChildren()[0]!);
     assert.match(labelText(item), /gatekit\.yaml:7/);
     // Selecting the problem opens the file at that line.
-    assert.equal(item.command?.command, 'vscode.open');
+    assert.equal(item.command?.command, 'gatekit.openConfigProblem');
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('gatekit.openConfigProblem', ...(item.command?.arguments ?? []));
+    assert.equal(editor.document.uri.fsPath, file);
+    assert.equal(editor.selection.start.line, 6);
   });
 
   it('reports invalid settings with their paths through "Validate Configuration"', async () => {

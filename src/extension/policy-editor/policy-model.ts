@@ -261,7 +261,7 @@ export function applyPolicyEdits(source: PolicySource, edits: readonly PolicyEdi
     if (edit.op === 'hideTool' || edit.op === 'showTool' || edit.op === 'renameTool') {
       const write = listOf(TOOLS_SECTION, edit.server);
       const known = (source.tools(edit.server) ?? []).map((t) => t.name);
-      if (edit.op === 'hideTool') replace(write, hideTool(write.list, edit.tool, known));
+      if (edit.op === 'hideTool') replace(write, hideTool(write.list, edit.tool));
       else if (edit.op === 'showTool') replace(write, allowTool(write.list, edit.tool, known));
       else {
         try {

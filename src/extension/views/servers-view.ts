@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { ServerState, ServerStatus, ToolInventoryEntry } from '../../shared/protocol';
 import { namespacedName } from '../../shared/namespacing';
 import type { LocatedConfigProblem } from '../effective-config';
+import { literalMarkdown, oneLine } from './untrusted-text';
 
 export const SERVERS_VIEW_ID = 'gatekit.servers';
 
@@ -23,6 +24,8 @@ export interface ServersSource {
   tools(server: string): readonly ToolInventoryEntry[] | undefined;
   /** How many of the server's tool definitions wait for review (any gateway's report). */
   pendingChanges(server: string): number;
+  /** How the server is started or reached, as written (secrets stay `${input:…}`), for the hover. */
+  launch?(server: string): string | undefined;
 }
 
 const STATE_ICONS: Record<ServerState, [string, string | undefined]> = {
@@ -67,18 +70,29 @@ function formatTokens(tokens: number): string {
 }
 
 function problemLocation(problem: LocatedConfigProblem): string {
-  if (problem.origin === 'file') return `${problem.file ? vscode.workspace.asRelativePath(problem.file) : 'config file'}${problem.line ? `:${problem.line}` : ''}${problem.path ? ` ${problem.path}` : ''}`;
-  return problem.path;
+  if (problem.origin === 'file') return oneLine(`${problem.file ? vscode.workspace.asRelativePath(problem.file) : 'config file'}${problem.line ? `:${problem.line}` : ''}${problem.path ? ` ${problem.path}` : ''}`);
+  return oneLine(problem.path);
 }
 
 export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ServersNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  /** Each server's last error (the detail of its last crash or failure), kept after it runs again, for the hover. */
+  private readonly lastErrors = new Map<string, string>();
 
   constructor(private readonly source: ServersSource) {}
 
   refresh(): void {
+    for (const name of this.source.serverNames()) {
+      const status = this.source.status(name);
+      if ((status?.state === 'crashed' || status?.state === 'failed') && typeof status.detail === 'string' && status.detail !== '') this.lastErrors.set(name, status.detail);
+    }
     this.changeEmitter.fire(undefined);
+  }
+
+  /** The last error of a server, if it had one since the extension started. */
+  lastError(server: string): string | undefined {
+    return this.lastErrors.get(server);
   }
 
   getChildren(node?: ServersNode): ServersNode[] {
@@ -102,18 +116,16 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     switch (node.kind) {
       case 'problem': {
         const item = new vscode.TreeItem(problemLocation(node.problem));
-        item.description = node.problem.message;
-        item.tooltip = new vscode.MarkdownString().appendText(`${node.problem.message}${node.problem.fixInstructions ? `\n\n${node.problem.fixInstructions}` : ''}`);
+        item.description = oneLine(node.problem.message);
+        item.tooltip = new vscode.MarkdownString(literalMarkdown(`${node.problem.message}${node.problem.fixInstructions ? `\n\n${node.problem.fixInstructions}` : ''}`));
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.contextValue = 'configProblem';
-        item.command =
-          node.problem.origin === 'file' && node.problem.file
-            ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.problem.file), { selection: new vscode.Range((node.problem.line ?? 1) - 1, 0, (node.problem.line ?? 1) - 1, 0) }] }
-            : { command: 'gatekit.openSettings', title: 'Open Settings', arguments: [node.problem.path.replace(/[[.].*$/, '')] };
+        // Opens the file or settings file at the line at fault, where the Problems entry and its quick fixes are.
+        item.command = { command: 'gatekit.openConfigProblem', title: 'Open', arguments: [node.problem] };
         return item;
       }
       case 'notice': {
-        const item = new vscode.TreeItem(node.text);
+        const item = new vscode.TreeItem(oneLine(node.text));
         item.iconPath = new vscode.ThemeIcon(node.icon, node.icon === 'warning' ? new vscode.ThemeColor('editorWarning.foreground') : undefined);
         item.tooltip = node.text;
         item.contextValue = 'notice';
@@ -151,26 +163,54 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     if (pending) parts.unshift(`${pending} to review`);
     if (tools) parts.push(toolSummary(tools));
     if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
-    if (status?.detail && state !== 'running') parts.push(status.detail);
+    if (status?.detail && state !== 'running') parts.push(oneLine(status.detail, 120));
     const sandboxed = status?.sandboxed === true;
     if (sandboxed) parts.push('sandboxed');
     item.description = parts.join(' · ');
-    item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
-    if (ambiguous.length) {
-      item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${namespacedName(name, '<uri>')}):\n`);
-      item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
-    }
-    if (pending) item.tooltip.appendText(`\n\n${pending} tool definition${pending === 1 ? '' : 's'} changed or new: calls are refused until you review and approve ${pending === 1 ? 'it' : 'them'}.`);
-    if (sandboxed) item.tooltip.appendText('\n\nRuns in the operating system sandbox: home hidden except its listed paths, credential folders never visible.');
-    if (costly) {
-      item.tooltip.appendText(
-        `\n\nIts tool definitions cost about ${formatTokens(tokens)} tokens in every chat request (over gatekit.toolTokenWarning, ${formatTokens(tokenLimit)}): hide the tools you do not need.`,
-      );
-    }
+    item.tooltip = this.serverTooltip(name, status, tools, { ambiguous, pending, sandboxed, tokens, tokenLimit, costly });
     const changed = pending > 0 || (tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false);
     item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}`;
     return item;
   }
+
+  /**
+   * The server's hover: state, how it is started or reached, its tools, its last error, sandbox, and
+   * the warnings of the line. Everything that is not ours renders literally (never trusted, no links).
+   */
+  private serverTooltip(name: string, status: ServerStatus | undefined, tools: readonly ToolInventoryEntry[] | undefined, facts: ServerFacts): vscode.MarkdownString {
+    const lines: string[] = [`**${literalMarkdown(name, 100)}** — ${literalMarkdown(status?.state ?? 'not started')}`];
+    const launch = this.source.launch?.(name);
+    if (launch) lines.push(`Runs: ${literalMarkdown(launch, 1000)}`);
+    if (tools) {
+      const shown = tools.filter((t) => t.visibility === 'visible' || t.visibility === 'renamed').length;
+      const hidden = tools.filter((t) => t.visibility === 'hidden').length;
+      const blocked = tools.filter((t) => t.visibility === 'blocked').length;
+      lines.push(`Tools: ${shown} visible to the model, ${hidden} hidden by policy, ${blocked} blocked${facts.tokens > 0 ? ` · ~${formatTokens(facts.tokens)} tokens per chat request` : ''}`);
+    }
+    if (status?.detail && status.state !== 'running') lines.push(literalMarkdown(status.detail, 1000));
+    const lastError = this.lastErrors.get(name);
+    if (lastError && status?.state === 'running') lines.push(`Last error: ${literalMarkdown(lastError, 1000)}`);
+    lines.push(facts.sandboxed ? 'Sandboxed: runs in the operating system sandbox (home hidden except its listed paths, credential folders never visible).' : 'Not sandboxed.');
+    if (facts.ambiguous.length) {
+      lines.push(literalMarkdown(`Another server offers these resources too, so reads of them are refused as ambiguous (read them as ${namespacedName(name, '<uri>')}):\n${facts.ambiguous.map((a) => `• ${a}`).join('\n')}`));
+    }
+    if (facts.pending) lines.push(`${facts.pending} tool definition${facts.pending === 1 ? '' : 's'} changed or new: calls are refused until you review and approve ${facts.pending === 1 ? 'it' : 'them'}.`);
+    if (facts.costly) {
+      lines.push(`Its tool definitions cost about ${formatTokens(facts.tokens)} tokens in every chat request (over gatekit.toolTokenWarning, ${formatTokens(facts.tokenLimit)}): hide the tools you do not need.`);
+    }
+    // Not trusted (the default): no command links even if something slipped through.
+    return new vscode.MarkdownString(lines.join('\n\n'));
+  }
+}
+
+/** Facts of the server line the hover repeats. */
+interface ServerFacts {
+  ambiguous: string[];
+  pending: number;
+  sandboxed: boolean;
+  tokens: number;
+  tokenLimit: number;
+  costly: boolean;
 }
 
 /** The gateway reports at most this many ambiguous resources per server. */
@@ -182,8 +222,15 @@ function ambiguousResources(status: ServerStatus | undefined): string[] {
   return Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string').slice(0, MAX_LISTED_AMBIGUITIES).map((entry) => entry.slice(0, 500)) : [];
 }
 
+/** The name a tool is shown under in its server's branch: the name the model sees, without the server prefix. */
+export function toolLabel(server: string, tool: ToolInventoryEntry): string {
+  const prefix = namespacedName(server, '');
+  const shown = typeof tool.exposedName === 'string' && tool.exposedName.startsWith(prefix) ? tool.exposedName.slice(prefix.length) : tool.name;
+  return oneLine(shown, 128);
+}
+
 function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
-  const item = new vscode.TreeItem(tool.exposedName ?? namespacedName(server, tool.name));
+  const item = new vscode.TreeItem(toolLabel(server, tool));
   item.id = `tool:${server}:${tool.name}`;
   const notes: string[] = [];
   let icon = 'tools';
@@ -191,7 +238,7 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   switch (tool.visibility) {
     case 'renamed':
       icon = 'symbol-field';
-      notes.push(`renamed from ${tool.name}`);
+      notes.push(`renamed from ${oneLine(tool.name, 128)}`);
       break;
     case 'hidden':
       icon = 'eye-closed';
@@ -221,15 +268,19 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   if (tokens > 0) notes.push(`~${formatTokens(tokens)} tokens`);
   item.description = notes.join(' · ');
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  const tooltip = new vscode.MarkdownString().appendMarkdown(`**${item.label as string}**`);
-  if (tool.description) tooltip.appendText(`\n\n${tool.description}`);
-  if (tool.reason) tooltip.appendText(`\n\n${tool.reason}`);
-  item.tooltip = tooltip;
+  const shownAs = typeof tool.exposedName === 'string' ? tool.exposedName : namespacedName(server, tool.name);
+  const lines = [`**${literalMarkdown(shownAs, 200)}**`];
+  if (typeof tool.description === 'string' && tool.description !== '') lines.push(literalMarkdown(tool.description));
+  if (typeof tool.reason === 'string' && tool.reason !== '') lines.push(literalMarkdown(tool.reason, 500));
+  // Not trusted (the default): a description cannot bring a command link.
+  item.tooltip = new vscode.MarkdownString(lines.join('\n\n'));
   // `tool.<visibility>[.pinChanged]`: the menus offer Hide on visible and renamed tools, Allow on
   // hidden ones, Approve on changed or new definitions.
   const pending = tool.pin === 'changed' || tool.pin === 'new';
   item.contextValue = `tool.${tool.visibility}${pending ? '.pinChanged' : ''}`;
-  // Clicking a changed tool opens its review.
-  if (pending) item.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server, tool: tool.name }] };
+  // Clicking a changed tool opens its review; any other shows its definition.
+  item.command = pending
+    ? { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server, tool: tool.name }] }
+    : { command: 'gatekit.showToolDetails', title: 'Show Tool Details', arguments: [{ server, tool: tool.name }] };
   return item;
 }

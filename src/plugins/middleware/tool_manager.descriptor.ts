@@ -16,14 +16,35 @@ const toolEntrySchema = z.strictObject({
   display_description: z.string().optional(),
 });
 
+const toolNameSchema = z.string().regex(UPSTREAM_TOOL_NAME, 'Tool names use letters, digits, "_", "-" and "." (at most 128)');
+
+// `tools` is the original Gatekit allowlist; `hidden` (ours) hides single tools and leaves every
+// other one, including tools the server adds later, visible. Given both, `hidden` wins.
 const configSchema = z
   .strictObject({
-    tools: z.array(toolEntrySchema).describe('The tools the client sees (every other tool of the server is hidden), each optionally shown under `display_name` with `display_description`.'),
+    tools: z
+      .array(toolEntrySchema)
+      .optional()
+      .describe('Allowlist: only these tools are shown (tools the server adds later stay hidden); each may get a display_name and display_description. `[]` hides every tool.'),
+    hidden: z
+      .array(toolNameSchema)
+      .optional()
+      .describe('Tools to hide, by the server\'s own names; every other tool stays visible, including tools the server adds later. Wins over `tools`.'),
   })
   .superRefine((config, ctx) => {
-    const listed = new Set(config.tools.map((entry) => entry.tool));
+    if (config.tools === undefined && config.hidden === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tools'], message: "Give 'tools' (the tools to show: an allowlist) or 'hidden' (the tools to hide), or both." });
+      return;
+    }
+    const seenHidden = new Set<string>();
+    (config.hidden ?? []).forEach((name, index) => {
+      if (seenHidden.has(name)) ctx.addIssue({ code: 'custom', path: ['hidden', index], message: `'${name}' is listed twice in hidden` });
+      seenHidden.add(name);
+    });
+    const tools = config.tools ?? [];
+    const listed = new Set(tools.map((entry) => entry.tool));
     const exposedBy = new Map<string, string>();
-    config.tools.forEach((entry, index) => {
+    tools.forEach((entry, index) => {
       const path = ['tools', index];
       const shown = entry.display_name ?? entry.tool;
       if (entry.display_name !== undefined) {
@@ -68,5 +89,5 @@ export const toolManagerDescriptor: PluginDescriptor<ToolManagerOptions> = {
   configSchema,
   serverOnly: true,
   // The extension's Hide Tool / Allow Tool edit this list (src/extension/tool-allowlist.ts).
-  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool', displayNameKey: 'display_name' } },
+  offers: { toolAllowlist: { option: 'tools', toolKey: 'tool', displayNameKey: 'display_name', hiddenOption: 'hidden' } },
 };

@@ -1,6 +1,6 @@
-// `tool_manager`: a per-server allowlist of tools, with optional display names and descriptions.
-// Filters and renames one upstream's tools/list, translates calls back, and answers calls to hidden
-// tools itself.
+// `tool_manager`: a per-server allowlist of tools (`tools`, with optional display names and
+// descriptions) and/or a list of single tools to hide (`hidden`). Filters and renames one upstream's
+// tools/list, translates calls back, and answers calls to hidden tools itself.
 import { ErrorCode, isRecord, makeError, type JsonRpcRequest, type JsonRpcResponse } from '../../shared/jsonrpc';
 import type { InterceptorPlugin, MessageContext, PluginDecision, PluginDefinition, ReadonlyRequest, ReadonlyResponse } from '../types';
 import { toolManagerDescriptor, type ToolManagerOptions } from './tool_manager.descriptor';
@@ -23,18 +23,26 @@ export interface ToolPolicy {
   readonly exposures: readonly ToolExposure[];
 }
 
-/** The allowlist compiled for lookups in both directions. */
+/**
+ * The configuration compiled for lookups in both directions. Without an allowlist (`tools` absent)
+ * every tool not in `hidden` is shown under its own name.
+ */
 interface CompiledPolicy {
-  /** Upstream name → the names it is shown under, in configuration order. */
-  readonly exposuresByTool: ReadonlyMap<string, readonly ToolExposure[]>;
-  /** Name shown to the client → upstream name. */
+  /** Upstream name → the names it is shown under, in configuration order; undefined: no allowlist. */
+  readonly exposuresByTool: ReadonlyMap<string, readonly ToolExposure[]> | undefined;
+  /** Name shown to the client → upstream name (allowlist only). */
   readonly toolByShownName: ReadonlyMap<string, string>;
+  /** Upstream names hidden under every name, whatever the allowlist says. */
+  readonly hidden: ReadonlySet<string>;
 }
 
 function compile(options: ToolManagerOptions): CompiledPolicy {
-  const exposuresByTool = new Map<string, ToolExposure[]>();
+  const hidden = new Set(options.hidden ?? []);
   const toolByShownName = new Map<string, string>();
+  if (options.tools === undefined) return { exposuresByTool: undefined, toolByShownName, hidden };
+  const exposuresByTool = new Map<string, ToolExposure[]>();
   for (const entry of options.tools) {
+    if (hidden.has(entry.tool)) continue;
     const exposure: ToolExposure = {
       name: entry.display_name ?? entry.tool,
       ...(entry.display_description !== undefined ? { description: entry.display_description } : {}),
@@ -44,13 +52,28 @@ function compile(options: ToolManagerOptions): CompiledPolicy {
     else exposuresByTool.set(entry.tool, [exposure]);
     toolByShownName.set(exposure.name, entry.tool);
   }
-  return { exposuresByTool, toolByShownName };
+  return { exposuresByTool, toolByShownName, hidden };
+}
+
+/** The names an upstream tool is shown under ([] when hidden). */
+function exposuresOf(compiled: CompiledPolicy, toolName: string): readonly ToolExposure[] {
+  if (compiled.hidden.has(toolName)) return [];
+  return compiled.exposuresByTool === undefined ? [{ name: toolName }] : (compiled.exposuresByTool.get(toolName) ?? []);
 }
 
 function policyOf(compiled: CompiledPolicy, toolName: string): ToolPolicy {
-  const exposures = compiled.exposuresByTool.get(toolName) ?? [];
+  const exposures = exposuresOf(compiled, toolName);
   if (exposures.length === 0) return { state: 'hidden', exposures };
   return { state: exposures.some((e) => e.name === toolName) ? 'visible' : 'renamed', exposures };
+}
+
+/**
+ * The upstream tool a client's name calls, or undefined when that name is not shown. With an
+ * allowlist only its names are; without, a tool's own name is, unless `hidden` names it.
+ */
+function toolCalledAs(compiled: CompiledPolicy, shownName: string): string | undefined {
+  if (compiled.exposuresByTool !== undefined) return compiled.toolByShownName.get(shownName);
+  return compiled.hidden.has(shownName) ? undefined : shownName;
 }
 
 /**
@@ -75,15 +98,16 @@ class ToolManager implements InterceptorPlugin {
     // A missing or malformed name is the router's to answer (-32602).
     if (typeof shownName !== 'string' || shownName === '') return undefined;
     // The whole name is looked up, so names containing '__' translate as a unit.
-    const toolName = this.policy.toolByShownName.get(shownName);
+    const toolName = toolCalledAs(this.policy, shownName);
     if (toolName === undefined) {
+      const policy = this.policy.hidden.has(shownName) ? 'hidden_list' : 'allowlist';
       return {
         completedResponse: makeError(request.id, ErrorCode.MethodNotFound, `Tool '${shownName}' is not available`, {
           reason: 'hidden_by_policy',
           plugin: 'tool_manager',
         }),
-        reason: `Tool '${shownName}' hidden by allowlist policy`,
-        metadata: { hidden_tool: shownName, policy: 'allowlist' },
+        reason: policy === 'allowlist' ? `Tool '${shownName}' hidden by allowlist policy` : `Tool '${shownName}' hidden by tool_manager's hidden list`,
+        metadata: { hidden_tool: shownName, policy },
       };
     }
     if (toolName === shownName) return undefined;
@@ -109,8 +133,8 @@ class ToolManager implements InterceptorPlugin {
         invalid++;
         continue;
       }
-      const exposures = this.policy.exposuresByTool.get(name);
-      if (!exposures) {
+      const exposures = exposuresOf(this.policy, name);
+      if (exposures.length === 0) {
         hidden++;
         continue;
       }
@@ -130,7 +154,7 @@ class ToolManager implements InterceptorPlugin {
     }
     if (hidden === 0 && invalid === 0 && renamed === 0 && described === 0 && shown.length === tools.length) return undefined;
     const notes: string[] = [];
-    if (hidden > 0) notes.push(`Hidden ${hidden} tools based on allowlist policy`);
+    if (hidden > 0) notes.push(`Hidden ${hidden} tools based on ${this.policy.exposuresByTool === undefined ? 'the hidden list' : 'allowlist policy'}`);
     if (invalid > 0) notes.push(`Removed ${invalid} invalid tools`);
     if (renamed > 0) notes.push(`Renamed ${renamed} tools`);
     if (described > 0) notes.push(`Updated descriptions for ${described} tools`);
@@ -142,7 +166,7 @@ class ToolManager implements InterceptorPlugin {
   }
 }
 
-/** Gatekit's tool allowlist middleware (per server only). */
+/** Gatekit's tool allowlist (and hidden list) middleware (per server only). */
 export const toolManager: PluginDefinition<ToolManagerOptions> = {
   ...toolManagerDescriptor,
   create: (options) => new ToolManager(options),

@@ -41,7 +41,7 @@ describe('plugin descriptors', () => {
   });
 
   it('finds what plugins offer by key, never by name', () => {
-    assert.deepEqual(toolAllowlistPlugin(), { handler: 'tool_manager', kind: 'middleware', option: 'tools', toolKey: 'tool', displayNameKey: 'display_name' });
+    assert.deepEqual(toolAllowlistPlugin(), { handler: 'tool_manager', kind: 'middleware', option: 'tools', toolKey: 'tool', displayNameKey: 'display_name', hiddenOption: 'hidden' });
     assert.deepEqual(offerOf({ handler: 'tool_pinning' }, 'toolApprovals'), { lockfileOption: 'lockfile', checkOptions: { trust_on_first_use: false, action: 'audit_only' } });
     assert.equal(offerOf({ handler: 'basic_pii_filter' }, 'auditLog'), undefined);
     assert.equal(offerOf({ handler: 'no_such_plugin' }, 'auditLog'), undefined);

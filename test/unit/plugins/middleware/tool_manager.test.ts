@@ -215,6 +215,62 @@ describe('tool_manager', () => {
     });
   });
 
+  describe('hidden (single tools, no allowlist)', () => {
+    const withOptions = (options: unknown): SyncInterceptor =>
+      toolManager.create(toolManager.configSchema.parse(options), { configDir: '/', resolvePath: (p) => p, log: () => undefined }) as unknown as SyncInterceptor;
+    const hiddenError = (name: string) => ({
+      jsonrpc: '2.0',
+      id: 3,
+      error: { code: -32601, message: `Tool '${name}' is not available`, data: { reason: 'hidden_by_policy', plugin: 'tool_manager' } },
+    });
+
+    it('needs tools or hidden, and rejects bad or repeated names in hidden', () => {
+      const none = toolManager.configSchema.safeParse({});
+      assert.equal(none.success, false);
+      assert.match(none.error!.issues[0]!.message, /Give 'tools'.*or 'hidden'/);
+      assert.equal(toolManager.configSchema.safeParse({ hidden: [] }).success, true);
+      for (const hidden of [['bad name'], [42], 'delete_file', ['a', 'a'], [{ tool: 'a' }], ['x'.repeat(129)]]) {
+        assert.equal(toolManager.configSchema.safeParse({ hidden }).success, false, JSON.stringify(hidden));
+      }
+    });
+
+    it('hides only the named tools and keeps every other one, including tools the server adds later, as the same objects', () => {
+      const p = withOptions({ hidden: ['delete_file'] });
+      const tools = upstreamTools();
+      assert.deepEqual(listed(p, list(tools)).map((t) => t.name), ['read_file', 'write_file', 'read__raw']);
+      assert.equal(listed(p, list(tools))[0], tools[0], 'untouched object');
+      const later = [...upstreamTools(), { name: 'added_later', inputSchema: { type: 'object' } }];
+      assert.deepEqual(listed(p, list(later)).map((t) => t.name), ['read_file', 'write_file', 'read__raw', 'added_later']);
+      assert.equal(withOptions({ hidden: [] }).onResponse(list(), { ...CLIENT, request: LIST_REQUEST }), undefined, 'nothing hidden: no decision');
+    });
+
+    it('refuses calls to a hidden tool and passes the others untouched', () => {
+      const p = withOptions({ hidden: ['delete_file', '__proto__', 'constructor'] });
+      const decision = p.onRequest(call('delete_file'), CLIENT);
+      assert.deepEqual(decision?.completedResponse, hiddenError('delete_file'));
+      assert.deepEqual(decision?.metadata, { hidden_tool: 'delete_file', policy: 'hidden_list' });
+      assert.deepEqual(p.onRequest(call('__proto__'), CLIENT)?.completedResponse, hiddenError('__proto__'));
+      assert.equal(p.onRequest(call('read_file'), CLIENT), undefined);
+      assert.equal(p.onRequest(call('toString'), CLIENT), undefined, 'an Object.prototype name is just another tool name');
+      assert.equal(p.onRequest(call('added_later'), CLIENT), undefined);
+    });
+
+    it('wins over the allowlist: a listed tool that is also hidden is hidden under every name', () => {
+      const p = withOptions({ tools: [{ tool: 'read_file', display_name: 'read' }, { tool: 'read_file' }, { tool: 'write_file' }], hidden: ['read_file'] });
+      assert.deepEqual(listed(p).map((t) => t.name), ['write_file']);
+      assert.deepEqual(p.onRequest(call('read'), CLIENT)?.completedResponse, hiddenError('read'));
+      assert.deepEqual(p.onRequest(call('read_file'), CLIENT)?.completedResponse, hiddenError('read_file'));
+      assert.deepEqual(p.onRequest(call('delete_file'), CLIENT)?.completedResponse, hiddenError('delete_file'), 'the allowlist still applies to unlisted tools');
+      assert.equal(p.onRequest(call('write_file'), CLIENT), undefined);
+    });
+
+    it('describes the policy of single hidden tools', () => {
+      const options = toolManager.configSchema.parse({ hidden: ['delete_file'] });
+      assert.deepEqual(describeToolPolicy(options, 'delete_file'), { state: 'hidden', exposures: [] });
+      assert.deepEqual(describeToolPolicy(options, 'anything_else'), { state: 'visible', exposures: [{ name: 'anything_else' }] });
+    });
+  });
+
   describe('describeToolPolicy', () => {
     it('says visible, hidden or renamed for one tool', () => {
       const options = parse([
