@@ -9,7 +9,9 @@ import { detectSecrets, SECRET_TYPES, type SecretType } from '../../../../src/pl
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 import { cpuMs } from './cpu-time';
 
-export type Part = 'tuning' | 'heldout';
+/** The first batch (`tuning`, `heldout`) and the second, written in wave 4 before any rule change (`-b`). */
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b'];
 
 interface InjectionSample {
   id: string;
@@ -87,7 +89,7 @@ export function measurePart(part: Part): PartReport {
   };
   return {
     secrets: tally(secrets, (s) => s.type, (s) => s.id, secretFound, false),
-    pii: tally(pii, (s) => s.id.replace(/-\d+$/, ''), (s) => s.id, piiFound, false),
+    pii: tally(pii, (s) => s.id.replace(/-b?\d+$/, ''), (s) => s.id, piiFound, false),
     injection: bySensitivity(attacks, false),
     benign: tally(benign, (s) => s.category, (s) => s.id, flaggedBenign, true),
     injectionBenign: bySensitivity(lookalikes, true),
@@ -130,7 +132,7 @@ export function formatReport(part: Part, r: PartReport): string {
 }
 
 if (require.main === module) {
-  for (const part of ['tuning', 'heldout'] as const) console.log(formatReport(part, measurePart(part)) + '\n');
+  for (const part of PARTS) console.log(formatReport(part, measurePart(part)) + '\n');
   const speed = speedPerMiB();
   console.log(`CPU ms per MiB: secrets ${speed.secrets.toFixed(1)}, pii ${speed.pii.toFixed(1)}, injection ${speed.injection.toFixed(1)}`);
 }
