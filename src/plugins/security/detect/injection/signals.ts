@@ -14,70 +14,97 @@ import type { Emit, InjectionCategory } from './types';
 type Signal =
   | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
   | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
-  | 'restricted_ask' | 'about';
+  | 'restricted_ask' | 'directive' | 'about';
 
 const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   leak_verb: [
-    'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me', 'what were you told',
-    '告诉我', '显示', '输出', '表示して', '見せて', '教えて', 'gib mir', 'zeig', 'ausgeben', 'affiche', 'montre', 'révèle', 'revela', 'muestra',
-    'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'покажи', 'выведи', 'раскрой', 'mostre', 'revele', 'mostrami', 'mostra', 'rivela',
+    'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me',
+    'what were you told', '告诉我', '显示', '输出', '表示して', '見せて', '教えて', 'gib mir', 'zeig', 'ausgeben', 'affiche', 'montre', 'révèle', 'revela',
+    'muestra', 'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'покажи', 'выведи', 'раскрой', 'mostre', 'revele', 'mostrami', 'mostra', 'rivela',
+    'verbatim', 'word for word', 'wörtlich', 'mot pour mot', 'palabra por palabra', 'дословно', '逐字', 'そのまま表示', '보여', 'göster',
   ],
   leak_target: [
     'system prompt', 'system message', 'initial instructions', 'original instructions', 'your instructions', 'text you were given',
     'rules you were', 'configuration message', 'first message in your context', 'everything above this line', 'hidden setup',
     'before my first message', 'developers wrote for you', '系统提示', 'システムプロンプト', 'systemprompt', 'system-prompt', 'prompt système',
-    'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку', 'prompt di sistema',
+    'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку',
+    'prompt di sistema', 'systemanweisung*', '시스템 프롬프트', 'sistem komut*', 'sistem istem*', 'системные инструкции',
   ],
   drop_verb: [
-    'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida',
-    'تجاهل', 'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'dimentica',
+    'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida', 'تجاهل',
+    'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'dimentica', '무시', 'yok say', 'görmezden gel',
   ],
   instructions: [
     'instructions', 'instruction', 'prompt', '指令', '指示', 'anweisungen', 'instrucciones', 'التعليمات', 'hướng dẫn', 'инструкции',
-    'instruções', 'istruzioni', 'consignes',
+    'instruções', 'istruzioni', 'consignes', '지시', '명령', 'talimat*',
   ],
   persona: [
     'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
     'enter developer mode', "let's play a game", 'let us play a game', 'you are stan', 'you are aim', '从现在开始，你是', '从现在开始你是', '你现在是',
     'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'du bist jetzt', 'tu es maintenant', 'désormais tu es', 'a partir de ahora eres',
-    'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты', 'a partir de agora você é', 'agora você é', 'da ora in poi sei',
-    'ora sei',
+    'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты', 'a partir de agora você é', 'agora você é',
+    'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen',
   ],
   unrestricted: [
     'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'without filtering', 'no rules', 'no limits',
-    'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
-    '没有任何限制', '无限制', '不受限制', '制限のない', '制限なし', 'ohne einschränkungen', 'sans restrictions', 'sin restricciones', 'بلا قيود',
-    'không có giới hạn', 'без ограничений', 'sem restrições', 'senza restrizioni',
+    'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai', '没有任何限制',
+    '无限制', '不受限制', '制限のない', '制限なし', 'ohne einschränkungen', 'sans restrictions', 'sin restricciones', 'بلا قيود', 'không có giới hạn',
+    'без ограничений', 'sem restrições', 'senza restrizioni', '제한 없는', '제한이 없는', 'sınırsız', 'kısıtlama olmadan', 'ограничения сняты',
+    'все ограничения', 'restrictions are lifted', 'all restrictions',
   ],
-  mode: ['developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak'],
+  mode: [
+    'developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak', 'unrestricted mode', 'diagnostic mode',
+    'режиме разработчика', 'режим разработчика', 'modo desarrollador', 'mode développeur', 'entwicklermodus', '开发者模式', '開発者モード',
+    'modalità sviluppatore', 'modo de desenvolvedor', 'chế độ nhà phát triển', 'وضع المطور', '개발자 모드', 'geliştirici modu',
+  ],
   address_ai: [
     'note to ai', 'ai screening', 'automated systems processing', 'automated recruiter', 'note to language models', 'language models:',
     'llm agent', 'any llm', 'attention ai', 'for the assistant', 'assistant,', 'assistants reading', 'ai assistants', 'code review bot',
     'if you are an automated', 'to the ai', 'ai agents', 'ai model', "l'assistant ia", 'ki-assistent', 'asistente de ia', 'assistente ia',
-    'ai 助手', '人工智能助手', 'aiアシスタント',
+    'ai 助手', '人工智能助手', 'aiアシスタント', 'automated assistants', 'ai systems', 'ai system', 'coding agents', 'coding agent', 'ai agent',
+    'for assistants', 'if you are an ai', 'language model processing', 'ai screening tools', 'ai助手', '致ai', 'ki-systeme', 'ai 어시스턴트',
+    'yapay zeka asistan',
   ],
   secrecy: [
     'do not mention', "don't mention", 'do not tell', "don't tell", 'without telling', 'nothing to the user', 'silently', 'secretly',
-    'do not inform', 'never mention', '不要告诉', '言わないで', 'sag ihm nichts', 'sag nichts', 'ne dis rien', 'no le digas', 'ولا تخبر',
-    'لا تخبر', 'đừng nói', 'не говори', 'não conta nada', 'não diga', 'non dire nulla', 'non dirlo',
+    'do not inform', 'never mention', '不要告诉', '言わないで', 'sag ihm nichts', 'sag nichts', 'ne dis rien', 'no le digas', 'ولا تخبر', 'لا تخبر',
+    'đừng nói', 'не говори', 'não conta nada', 'não diga', 'non dire nulla', 'non dirlo', 'no need to ask', 'without asking',
+    'don\'t ask the user', 'do not ask the user', '不要提及', '말하지 마', 'söyleme',
   ],
   condition: [
-    'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks', 'if someone asks',
-    'when the user asks', 'if asked', 'wenn der nutzer fragt', "si l'utilisateur demande", 'si el usuario pregunta', '如果用户问',
+    'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks',
+    'if someone asks', 'when the user asks', 'if asked', 'wenn der nutzer fragt', "si l'utilisateur demande", 'si el usuario pregunta',
+    '如果用户问', 'should the user', 'should anyone', 'if the user questions', 'wenn jemand fragt', 'si alguien pregunta', '如果有人问',
   ],
   reply_only: [
-    'reply only', 'respond only', 'reply with only', 'respond with only', 'answer with just', 'with just the word', 'nothing else', 'no other words',
-    'say it is', 'tell them there is', 'change the subject', 'and stop', 'answer only',
+    'reply only', 'respond only', 'reply with only', 'respond with only', 'answer with just', 'with just the word', 'nothing else',
+    'no other words', 'say it is', 'tell them there is', 'change the subject', 'and stop', 'answer only', 'end the conversation',
+    'reply that it is', 'and nothing more', 'únicamente',
   ],
-  send_verb: ['send', 'post', 'upload', 'email', 'append', 'forward', 'open http', 'put it in', 'include the', '发送', 'sende', 'envoie', 'envía', 'envie', 'invia', 'отправь', 'gửi', 'أرسل'],
-  destination: ['http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', '](http', 'to the url', 'shared drive', '@', 'title of the next'],
+  send_verb: [
+    'send', 'post', 'upload', 'email', 'append', 'forward', 'open http', 'put it in', 'include the', '发送', 'sende', 'envoie', 'envía',
+    'envie', 'invia', 'отправь', 'gửi', 'أرسل',
+  ],
+  destination: [
+    'http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', '](http', 'to the url', 'shared drive', '@',
+    'title of the next',
+  ],
   data: [
     'conversation', 'chat history', 'api key', 'password', 'session token', '.env', 'credentials', 'documents', 'email address', 'mailbox',
     'messages', 'zugangsdaten', '聊天记录', 'données', 'datos', 'dados', 'dati', 'данные',
   ],
-  tool_offer: ['tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve', 'enhance your algorithm'],
+  tool_offer: [
+    'tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve',
+    'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
+    'add this snippet to your',
+  ],
   disable: ['safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable'],
   execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
+  directive: [
+    'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
+    'rank this', 'rank them', 'must be hired', 'approve this', '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario',
+    'empfiehl', 'di\' che', 'diga que', 'скажи пользователю', 'أخبر المستخدم', 'hãy nói',
+  ],
   restricted_ask: ['activation keys', 'license keys', 'product keys', 'serial keys', 'how to make a bomb', 'napalm'],
   about: [
     'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'mitigation', 'red-team', 'red team', 'exercise:', 'the paper', 'owasp',
@@ -101,6 +128,7 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['mode'], score: 1, category: 'role_manipulation', id: 'signals.special_mode' },
   { all: ['unrestricted'], score: 1, category: 'role_manipulation', id: 'signals.unrestricted' },
   { all: ['address_ai', 'execute'], score: 2, category: 'tool_poisoning', id: 'signals.command_for_ai' },
+  { all: ['address_ai', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
   { all: ['persona', 'restricted_ask'], score: 2, category: 'role_manipulation', id: 'signals.persona_for_restricted' },
   { all: ['address_ai'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
   { all: ['secrecy'], score: 1, category: 'tool_poisoning', id: 'signals.secrecy' },
@@ -117,22 +145,28 @@ const BY_SIZE: readonly Combination[] = [...COMBINATIONS].sort((a, b) => b.all.l
 interface Compiled {
   readonly search: RegExp;
   readonly signalOf: ReadonlyMap<string, readonly Signal[]>;
+  /** Stems (written with a final `*`): letters may follow them (Turkish `talimatları`, German `Systemanweisungen`). */
+  readonly stems: ReadonlySet<string>;
 }
 
 let compiled: Compiled | undefined;
 
 function compile(): Compiled {
   const signalOf = new Map<string, Signal[]>();
+  const stems = new Set<string>();
   for (const [signal, phrases] of Object.entries(VOCABULARY) as [Signal, readonly string[]][]) {
-    for (const written of phrases) {
+    for (const entry of phrases) {
+      const stem = entry.endsWith('*');
+      const written = stem ? entry.slice(0, -1) : entry;
       // Phrases are matched in normalised text (../normalize: Cyrillic and Greek look-alikes folded
       // to Latin, so Russian words are partly Latin there): the vocabulary goes through the same reading.
       const phrase = (normalizeForScan(written)?.text ?? written).toLowerCase();
+      if (stem) stems.add(phrase);
       signalOf.set(phrase, [...(signalOf.get(phrase) ?? []), signal]);
     }
   }
   const alternatives = [...signalOf.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return { search: new RegExp(alternatives.join('|'), 'g'), signalOf };
+  return { search: new RegExp(alternatives.join('|'), 'g'), signalOf, stems };
 }
 
 function isAsciiLetter(c: number): boolean {
@@ -151,15 +185,19 @@ function isSentenceEnd(text: string, i: number): boolean {
 
 const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 
+/** A possessive that is not the reader's ("its", "my", "their" … system prompt), just before a leak target. */
+const OWNED_BY_SOMEONE_ELSE = /(?:^|[^a-z])(?:its|my|their|his|her|our|bot's|model's) $/;
+
 /**
  * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
  * least one point, over the span of the signals that scored. Linear: one alternation search, one pass over the sentence ends.
+ * Returns whether the text talks *about* injection (the phrase rules use it to read quoted attacks as quotations).
  */
-export function detectSignals(text: string, emit: Emit): void {
-  if (text.length < 4) return;
+export function detectSignals(text: string, emit: Emit): boolean {
+  if (text.length < 4) return false;
   const lowerCased = text.toLowerCase();
   // Offsets must stay those of the original; a lower-casing that changes lengths is rare (İ): skip it.
-  if (lowerCased.length !== text.length) return;
+  if (lowerCased.length !== text.length) return false;
   // Lower-cased first, then normalised like the vocabulary (look-alike folding is not case-symmetric:
   // `Т` folds to `T`, `т` does not), and findings mapped back through the normalisation's offsets.
   const normalized = normalizeForScan(lowerCased);
@@ -169,7 +207,7 @@ export function detectSignals(text: string, emit: Emit): void {
     emit = (category, rule, strength, start, end) => inner(category, rule, strength, normalized.originalStart(start), normalized.originalEnd(end));
   }
   compiled ??= compile();
-  const { search, signalOf } = compiled;
+  const { search, signalOf, stems } = compiled;
   // Sentence index of each hit.
   const hits: Hit[] = [];
   let sentence = 0;
@@ -184,14 +222,20 @@ export function detectSignals(text: string, emit: Emit): void {
       next = m.index + 1;
       continue;
     }
-    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !m[0].endsWith('instruction')) {
+    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !m[0].endsWith('instruction') && !stems.has(m[0])) {
       next = m.index + 1;
       continue;
     }
     for (; scannedTo < m.index; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
-    hits.push({ signals: signalOf.get(m[0])!, start: m.index, end: next, sentence });
+    let signals = signalOf.get(m[0])!;
+    // "reveal its system prompt", "my system prompt": someone else's prompt is talked about, not asked for.
+    if (signals.includes('leak_target') && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, m.index - 12), m.index))) {
+      signals = signals.filter((signal) => signal !== 'leak_target');
+      if (signals.length === 0) continue;
+    }
+    hits.push({ signals, start: m.index, end: next, sentence });
   }
-  if (hits.length === 0) return;
+  if (hits.length === 0) return false;
   const aboutInjection = hits.some((h) => h.signals.includes('about'));
   // Each sentence scores its own combinations (a pair of signals counts only inside one sentence).
   const sentences: SentenceScore[] = [];
@@ -211,6 +255,7 @@ export function detectSignals(text: string, emit: Emit): void {
     if (score < 1) continue;
     emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
   }
+  return aboutInjection;
 }
 
 interface Hit {
