@@ -1,7 +1,7 @@
 // Structural signals of an injection, scored together: what a passage asks of its reader rather
 // than one phrase list. Each signal is a vocabulary of short phrases in eleven languages (en, zh,
-// ja, de, fr, es, ar, vi, ru, pt, it), found by one literal alternation over the lower-cased text
-// (linear: no quantifier). Hits are grouped by sentence, and a sentence with its neighbour scores
+// ja, de, fr, es, ar, vi, ru, pt, it, ko, tr), found by one literal alternation over the lower-cased
+// text (linear: no quantifier). Hits are grouped by sentence, and a sentence with its neighbour scores
 // the combination: asking for the system prompt, dropping earlier instructions, a new persona
 // without limits, words addressed to an AI inside data, a demand for secrecy, "if asked, reply
 // only …", a destination for data, code offered to switch protections off. Text that talks
@@ -139,12 +139,21 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['tool_offer'], score: 1, category: 'tool_poisoning', id: 'signals.tool_offer' },
 ];
 
+/** Each signal's bit (fewer than 31 signals): a sentence's signals are one number, a combination's test two `&`s. */
+const SIGNAL_BIT = new Map((Object.keys(VOCABULARY) as Signal[]).map((signal, i) => [signal, 1 << i]));
+const maskOf = (signals: readonly Signal[]): number => signals.reduce((mask, signal) => mask | SIGNAL_BIT.get(signal)!, 0);
+const ABOUT = maskOf(['about']);
+
 /** Combinations of more signals are tried first, so a pair is not lost to one of its members alone. */
-const BY_SIZE: readonly Combination[] = [...COMBINATIONS].sort((a, b) => b.all.length - a.all.length || b.score - a.score);
+const BY_SIZE: readonly (Combination & { readonly mask: number })[] = [...COMBINATIONS]
+  .sort((a, b) => b.all.length - a.all.length || b.score - a.score)
+  .map((c) => ({ ...c, mask: maskOf(c.all) }));
 
 interface Compiled {
+  /** Every phrase, longest first, as one alternation (a trie of them was no faster in irregexp, nor a search by hand in JavaScript). */
   readonly search: RegExp;
-  readonly signalOf: ReadonlyMap<string, readonly Signal[]>;
+  /** The signals of each phrase, as bits (SIGNAL_BIT). */
+  readonly signalOf: ReadonlyMap<string, number>;
   /** Stems (written with a final `*`): letters may follow them (Turkish `talimatları`, German `Systemanweisungen`). */
   readonly stems: ReadonlySet<string>;
 }
@@ -152,7 +161,7 @@ interface Compiled {
 let compiled: Compiled | undefined;
 
 function compile(): Compiled {
-  const signalOf = new Map<string, Signal[]>();
+  const signalOf = new Map<string, number>();
   const stems = new Set<string>();
   for (const [signal, phrases] of Object.entries(VOCABULARY) as [Signal, readonly string[]][]) {
     for (const entry of phrases) {
@@ -162,11 +171,16 @@ function compile(): Compiled {
       // to Latin, so Russian words are partly Latin there): the vocabulary goes through the same reading.
       const phrase = (normalizeForScan(written)?.text ?? written).toLowerCase();
       if (stem) stems.add(phrase);
-      signalOf.set(phrase, [...(signalOf.get(phrase) ?? []), signal]);
+      signalOf.set(phrase, (signalOf.get(phrase) ?? 0) | SIGNAL_BIT.get(signal)!);
     }
   }
-  const alternatives = [...signalOf.keys()].sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return { search: new RegExp(alternatives.join('|'), 'g'), signalOf, stems };
+  const escaped = (phrases: string[]): string => phrases.sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const phrases = [...signalOf.keys()];
+  const wordLed = phrases.filter((p) => isAsciiLetter(p.charCodeAt(0)));
+  const otherLed = phrases.filter((p) => !isAsciiLetter(p.charCodeAt(0)));
+  // A phrase that starts with an ASCII letter must not be glued to one on its left: the lookbehind
+  // says so first, so inside a word (most positions) no alternative is tried at all.
+  return { search: new RegExp(`(?<![A-Za-z])(?:${escaped(wordLed)})|${escaped(otherLed)}`, 'g'), signalOf, stems };
 }
 
 function isAsciiLetter(c: number): boolean {
@@ -187,10 +201,11 @@ const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 
 /** A possessive that is not the reader's ("its", "my", "their" … system prompt), just before a leak target. */
 const OWNED_BY_SOMEONE_ELSE = /(?:^|[^a-z])(?:its|my|their|his|her|our|bot's|model's) $/;
+const LEAK_TARGET = maskOf(['leak_target']);
 
 /**
  * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
- * least one point, over the span of the signals that scored. Linear: one alternation search, one pass over the sentence ends.
+ * least one point, over the span of the signals that scored. Linear: one alternation search, one pass  over the sentence ends.
  * Returns whether the text talks *about* injection (the phrase rules use it to read quoted attacks as quotations).
  */
 export function detectSignals(text: string, emit: Emit): boolean {
@@ -214,35 +229,38 @@ export function detectSignals(text: string, emit: Emit): boolean {
   let scannedTo = 0;
   let next = 0;
   for (let m = execAt(search, lower, next); m !== null; m = execAt(search, lower, next)) {
-    next = m.index + m[0].length;
+    const phrase = m[0];
+    const start = m.index;
+    next = start + phrase.length;
     // An ASCII word must not be glued to letters on either side ("post" in "poster", "ai" in "said").
-    const first = m[0].charCodeAt(0);
-    const last = m[0].charCodeAt(m[0].length - 1);
-    if (isAsciiLetter(first) && isAsciiLetter(lower.charCodeAt(m.index - 1))) {
-      next = m.index + 1;
+    const first = phrase.charCodeAt(0);
+    const last = phrase.charCodeAt(phrase.length - 1);
+    if (isAsciiLetter(first) && isAsciiLetter(lower.charCodeAt(start - 1))) {
+      next = start + 1;
       continue;
     }
-    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !m[0].endsWith('instruction') && !stems.has(m[0])) {
-      next = m.index + 1;
+    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !phrase.endsWith('instruction') && !stems.has(phrase)) {
+      next = start + 1;
       continue;
     }
-    for (; scannedTo < m.index; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
-    let signals = signalOf.get(m[0])!;
+    for (; scannedTo < start; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
+    let signals = signalOf.get(phrase)!;
     // "reveal its system prompt", "my system prompt": someone else's prompt is talked about, not asked for.
-    if (signals.includes('leak_target') && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, m.index - 12), m.index))) {
-      signals = signals.filter((signal) => signal !== 'leak_target');
-      if (signals.length === 0) continue;
+    if ((signals & LEAK_TARGET) !== 0 && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, start - 12), start))) {
+      signals &= ~LEAK_TARGET;
+      if (signals === 0) continue;
     }
-    hits.push({ signals, start: m.index, end: next, sentence });
+    hits.push({ signals, start, end: start + phrase.length, sentence });
   }
   if (hits.length === 0) return false;
-  const aboutInjection = hits.some((h) => h.signals.includes('about'));
+  let aboutInjection = false;
+  for (const hit of hits) if ((hit.signals & ABOUT) !== 0) aboutInjection = true;
   // Each sentence scores its own combinations (a pair of signals counts only inside one sentence).
   const sentences: SentenceScore[] = [];
   for (let h = 0; h < hits.length; ) {
     let end = h;
     while (end < hits.length && hits[end]!.sentence === hits[h]!.sentence) end++;
-    const scored = scoreSentence(hits.slice(h, end));
+    const scored = scoreSentence(hits, h, end);
     if (scored !== undefined) sentences.push(scored);
     h = end;
   }
@@ -259,7 +277,8 @@ export function detectSignals(text: string, emit: Emit): boolean {
 }
 
 interface Hit {
-  readonly signals: readonly Signal[];
+  /** Bits of SIGNAL_BIT. */
+  readonly signals: number;
   readonly start: number;
   readonly end: number;
   readonly sentence: number;
@@ -274,26 +293,27 @@ interface SentenceScore {
   readonly end: number;
 }
 
-/** The combinations one sentence's hits make (each signal used once), their score and span. */
-function scoreSentence(hits: readonly Hit[]): SentenceScore | undefined {
-  const present = new Set<Signal>();
-  for (const hit of hits) for (const signal of hit.signals) present.add(signal);
-  const used = new Set<Signal>();
+/** The combinations one sentence's hits, hits[from, to), make (each signal used once), their score and span. */
+function scoreSentence(hits: readonly Hit[], from: number, to: number): SentenceScore | undefined {
+  let present = 0;
+  for (let h = from; h < to; h++) present |= hits[h]!.signals;
+  let used = 0;
   let score = 0;
   let best: Combination | undefined;
   for (const c of BY_SIZE) {
-    if (!c.all.every((signal) => present.has(signal)) || c.all.some((signal) => used.has(signal))) continue;
-    for (const signal of c.all) used.add(signal);
+    if ((present & c.mask) !== c.mask || (used & c.mask) !== 0) continue;
+    used |= c.mask;
     score += c.score;
     if (best === undefined || c.score > best.score) best = c;
   }
   if (best === undefined) return undefined;
   let start = Infinity;
   let end = -1;
-  for (const hit of hits) {
-    if (!hit.signals.some((signal) => used.has(signal))) continue;
+  for (let h = from; h < to; h++) {
+    const hit = hits[h]!;
+    if ((hit.signals & used) === 0) continue;
     start = Math.min(start, hit.start);
     end = Math.max(end, hit.end);
   }
-  return { sentence: hits[0]!.sentence, score, best, start, end };
+  return { sentence: hits[from]!.sentence, score, best, start, end };
 }

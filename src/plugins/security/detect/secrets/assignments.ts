@@ -4,7 +4,7 @@ import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
 import type { SecretFindingType } from './types';
 import { shannonEntropy } from '../entropy';
-import { codeAt, isAlnum, isDigit, isLower, isUpper, looksLikePlaceholder } from './text';
+import { codeAt, hasRepeatedRun, isAlnum, isDigit, isLower, isUpper } from './text';
 
 /** Keywords that end a credential-bearing key name. */
 export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|auth(?!e|o)|signing|[_-]key/gi;
@@ -103,7 +103,8 @@ const REFERENCE_PREFIXES = [
 
 /**
  * Whether a value is a placeholder, a reference or empty rather than a literal credential:
- * `${VAR}`, `$VAR`, `%VAR%`, `<your-key>`, `{{ secret }}`, `xxx…`, `****`, `changeme`, `your_token_here`.
+ * `${VAR}`, `$VAR`, `%VAR%`, `<your-key>`, `{{ secret }}`, `xxx…`, `****`, `changeme`, `your_token_here`,
+ * `AIzaSyAAAAAAAA…` (a run of one character).
  */
 export function isPlaceholderValue(value: string): boolean {
   const v = value.trim();
@@ -117,7 +118,7 @@ export function isPlaceholderValue(value: string): boolean {
   if (/change[_-]?me|your[_-]|_here$|-here$|placeholder|example|redacted|dummy|replace|insert|sample|fixme|todo|xxx|\*\*\*|\.\.\./.test(lower)) return true;
   for (const prefix of REFERENCE_PREFIXES) if (lower.startsWith(prefix)) return true;
   const distinct = new Set(v).size;
-  return distinct <= 2 || looksLikePlaceholder(v);
+  return distinct <= 2 || hasRepeatedRun(v);
 }
 
 function isKeyChar(c: number): boolean {
