@@ -9,7 +9,9 @@ import { detectSecrets, SECRET_TYPES, type SecretType } from '../../../../src/pl
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 import { cpuMs } from './cpu-time';
 
-export type Part = 'tuning' | 'heldout';
+/** The first batch (`tuning`, `heldout`) and the second, written in wave 4 before any rule change (`-b`). */
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b'];
 
 interface InjectionSample {
   id: string;
@@ -87,15 +89,34 @@ export function measurePart(part: Part): PartReport {
   };
   return {
     secrets: tally(secrets, (s) => s.type, (s) => s.id, secretFound, false),
-    pii: tally(pii, (s) => s.id.replace(/-\d+$/, ''), (s) => s.id, piiFound, false),
+    pii: tally(pii, (s) => s.id.replace(/-b?\d+$/, ''), (s) => s.id, piiFound, false),
     injection: bySensitivity(attacks, false),
     benign: tally(benign, (s) => s.category, (s) => s.id, flaggedBenign, true),
     injectionBenign: bySensitivity(lookalikes, true),
   };
 }
 
-/** Milliseconds of CPU per MiB for each detector over the existing corpora's texts repeated to 1 MiB (best of `runs`). */
-export function speedPerMiB(runs = 3): Record<'secrets' | 'pii' | 'injection', number> {
+/** The detectors a speed measurement runs: this tree's, or another release's (speed-compare.ts). */
+export interface Detectors {
+  detectSecrets: (text: string, types: ReadonlySet<never>) => unknown[];
+  detectPii: (text: string, types: ReadonlySet<never>) => unknown[];
+  newInjectionDetector: () => { scan: (text: string) => unknown[] };
+  secretTypes: ReadonlySet<string>;
+  piiTypes: ReadonlySet<string>;
+}
+
+export const CURRENT: Detectors = {
+  detectSecrets: detectSecrets as Detectors['detectSecrets'],
+  detectPii: detectPii as Detectors['detectPii'],
+  newInjectionDetector: () => new InjectionDetector({ sensitivity: 'standard' }),
+  secretTypes: DEFAULT_SECRET_TYPES,
+  piiTypes: ALL_PII,
+};
+
+export type SpeedClass = 'secrets' | 'pii' | 'injection';
+
+/** The project corpora's texts (not the issue #15 parts, which grow), repeated to 1 MiB: the lines a speed run scans. */
+export function speedLines(): string[] {
   const texts = ['secrets.jsonl', 'pii.jsonl', 'benign.jsonl', 'injection.jsonl', 'injection-benign.jsonl'].flatMap((f) => loadCorpus<{ text: string }>(f).map((s) => s.text));
   const lines: string[] = [];
   let size = 0;
@@ -104,14 +125,26 @@ export function speedPerMiB(runs = 3): Record<'secrets' | 'pii' | 'injection', n
     lines.push(t);
     size += t.length + 1;
   }
-  const detector = new InjectionDetector({ sensitivity: 'standard' });
-  const best = (work: () => void): number => Math.min(...Array.from({ length: runs }, () => cpuMs(work).ms));
-  // Scanned line by line, as strings of a message are.
+  return lines;
+}
+
+/** CPU milliseconds one pass of each detector over `lines` takes (scanned line by line, as strings of a message are). */
+export function speedOnce(lines: readonly string[], d: Detectors): Record<SpeedClass, number> {
+  const detector = d.newInjectionDetector();
+  const secretTypes = d.secretTypes as ReadonlySet<never>;
+  const piiTypes = d.piiTypes as ReadonlySet<never>;
   return {
-    secrets: best(() => lines.forEach((l) => detectSecrets(l, DEFAULT_SECRET_TYPES))),
-    pii: best(() => lines.forEach((l) => detectPii(l, ALL_PII))),
-    injection: best(() => lines.forEach((l) => detector.scan(l))),
+    secrets: cpuMs(() => lines.forEach((l) => d.detectSecrets(l, secretTypes))).ms,
+    pii: cpuMs(() => lines.forEach((l) => d.detectPii(l, piiTypes))).ms,
+    injection: cpuMs(() => lines.forEach((l) => detector.scan(l))).ms,
   };
+}
+
+/** Milliseconds of CPU per MiB for each detector over the existing corpora's texts repeated to 1 MiB (best of `runs`). */
+export function speedPerMiB(runs = 3): Record<SpeedClass, number> {
+  const lines = speedLines();
+  const all = Array.from({ length: runs }, () => speedOnce(lines, CURRENT));
+  return { secrets: Math.min(...all.map((r) => r.secrets)), pii: Math.min(...all.map((r) => r.pii)), injection: Math.min(...all.map((r) => r.injection)) };
 }
 
 const pct = (t: { hit: number; total: number }): string => `${((100 * t.hit) / t.total).toFixed(1)}% (${t.hit}/${t.total})`;
@@ -130,7 +163,7 @@ export function formatReport(part: Part, r: PartReport): string {
 }
 
 if (require.main === module) {
-  for (const part of ['tuning', 'heldout'] as const) console.log(formatReport(part, measurePart(part)) + '\n');
+  for (const part of PARTS) console.log(formatReport(part, measurePart(part)) + '\n');
   const speed = speedPerMiB();
   console.log(`CPU ms per MiB: secrets ${speed.secrets.toFixed(1)}, pii ${speed.pii.toFixed(1)}, injection ${speed.injection.toFixed(1)}`);
 }

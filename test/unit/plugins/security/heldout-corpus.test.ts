@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { formatReport, measurePart, type PartReport } from './corpus-report';
+import { formatReport, measurePart, PARTS, type Part, type PartReport } from './corpus-report';
 
 const rate = (t: { hit: number; total: number }): number => t.hit / t.total;
 
@@ -14,11 +14,11 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
   this.timeout(60_000);
   const reports = new Map<string, PartReport>();
   before(() => {
-    for (const part of ['tuning', 'heldout'] as const) reports.set(part, measurePart(part));
+    for (const part of PARTS) reports.set(part, measurePart(part));
   });
 
   it('prints both parts', () => {
-    for (const [part, report] of reports) console.log(formatReport(part as 'tuning' | 'heldout', report).replace(/^/gm, '      '));
+    for (const [part, report] of reports) console.log(formatReport(part as Part, report).replace(/^/gm, '      '));
   });
 
   it('holds the held-out part to its measured figures', () => {
@@ -36,6 +36,23 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
     assert.deepEqual(r.pii.ids, []);
     assert.deepEqual(r.benign.ids, []);
     assert.ok(rate(r.injection.standard) >= 0.95, `injection ${rate(r.injection.standard)}`);
+  });
+
+  // The second batch (wave 4), measured once after the rule changes made on tuning-b: these are
+  // those figures, as floors and ceilings.
+  it('holds the second held-out part (heldout-b) to its measured figures', () => {
+    const r = reports.get('heldout-b')!;
+    assert.ok(rate(r.secrets) >= 0.9, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.pii) >= 0.9, `personal data ${rate(r.pii)}`);
+    assert.ok(rate(r.injection.standard) >= 0.7, `injection ${rate(r.injection.standard)}`);
+    assert.ok(rate(r.injectionBenign.standard) <= 0.12, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
+    assert.ok(rate(r.benign) <= 0.03, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+  });
+
+  it('finds everything in the second tuning part (tuning-b) and flags no look-alike there', () => {
+    const r = reports.get('tuning-b')!;
+    assert.deepEqual([...r.secrets.ids, ...r.pii.ids, ...r.injection.standard.ids], []);
+    assert.deepEqual([...r.benign.ids, ...r.injectionBenign.standard.ids], []);
   });
 
   it('trades recall for precision predictably: each sensitivity finds and flags at least what the one below does', () => {

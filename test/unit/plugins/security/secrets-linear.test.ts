@@ -61,6 +61,13 @@ const INPUTS: Record<string, string> = {
   'generated prefixes': repeat('gsk_dckr_pat_hvs.ntn_shpat_'),
   'hvs. bodies too long': repeat('hvs.' + 'a'.repeat(130) + ' '),
   '_key= runs': repeat('user_auth=a1b2c3d4e5f6g7h8 '),
+  'redis-cli without -a': repeat('redis-cli -h a '),
+  'redis-cli then -a runs': 'redis-cli ' + repeat('-a '),
+  'htpasswd flag runs': repeat('htpasswd -b -c -B -m -s -p -i '),
+  'htpasswd without value': repeat('htpasswd -b f u'),
+  'hv prefixes': repeat('hvs.hvb.hvr.hv'),
+  'hvs. bodies inside bodies': repeat('hvs.aB3' + 'hvs'),
+  'key attribute runs': repeat('<add key="ApiSecret" value="'),
 };
 
 const ALL = new Set<SecretType>(SECRET_TYPES);

@@ -23,6 +23,7 @@ import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
+import type { SignalStrength } from '../unicode';
 import { MIN_RANK, STRENGTH_RANK, type Emit, type InjectionCategory, type InjectionDetectorOptions, type InjectionFinding, type ScanOptions } from './types';
 
 export { INJECTION_CATEGORIES } from './types';
@@ -97,9 +98,18 @@ export class InjectionDetector {
     const read = normalized?.text ?? text;
     const emitRead: Emit =
       normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
-    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitRead, spares);
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
-    detectSignals(text, emit);
+    // They run first (the phrase rules need to know whether the text is about injection) but are
+    // reported after the phrases, so a phrase rule names a span both found.
+    const signalFindings: Parameters<Emit>[] = [];
+    const aboutInjection = detectSignals(text, (...finding) => signalFindings.push(finding));
+    // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
+    // counts two levels lower (a strong phrase still shows at `strict`).
+    const emitPhrase: Emit = aboutInjection
+      ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
+      : emitRead;
+    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
+    for (const finding of signalFindings) emit(...finding);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
@@ -136,6 +146,38 @@ export class InjectionDetector {
       });
     }
   }
+}
+
+const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
+const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';
+/** How far a quotation may reach before and after the phrase found inside it. */
+const QUOTE_REACH = 160;
+
+/** Whether [start, end) lies inside a quotation on one line: an opening mark before it and a closing one after, none between. */
+function insideQuotes(text: string, start: number, end: number): boolean {
+  let open = -1;
+  for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
+    const c = text[i]!;
+    if (c === '\n') return false;
+    if (OPENING_QUOTES.includes(c)) {
+      open = i;
+      break;
+    }
+  }
+  if (open === -1) return false;
+  for (let i = start; i < end; i++) if (CLOSING_QUOTES.includes(text[i]!)) return false;
+  for (let i = end; i < text.length && i - end <= QUOTE_REACH; i++) {
+    const c = text[i]!;
+    if (c === '\n') return false;
+    if (CLOSING_QUOTES.includes(c)) return true;
+  }
+  return false;
+}
+
+const STRENGTHS: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
+
+function demoted(strength: SignalStrength, levels: number): SignalStrength {
+  return STRENGTHS[Math.max(0, STRENGTH_RANK[strength] - levels)]!;
 }
 
 /** Sorts by position and drops findings of a category lying inside another of the same category. */

@@ -75,7 +75,9 @@ const PHRASE_RULES: readonly RuleSpec[] = [
   rule(C, 'context.ignore_system_prompt', 'strong', '$IGNORE $DET{0,3} $SYSTEM_QUAL $INSTR_STRONG'),
   rule(C, 'context.ignore_everything_before', 'strong', '$IGNORE everything|anything|all above|before|previously|prior|earlier|said|written|stated|you|that|i|we'),
   rule(C, 'context.ignore_instructions_above', 'strong', '$IGNORE $DET{0,3} $INSTR above|before|earlier|previously|given|provided|so'),
-  rule(C, 'context.ignore_what_you_were_told', 'strong', '$IGNORE (what|whatever|anything|everything|all) (you were|you\'ve been|you have been|i|we|they) (told|given|instructed|said|taught)'),
+  rule(C, 'context.ignore_what_you_were_told', 'strong', '$IGNORE (what|whatever|anything|everything|all) (you were|you\'ve been|you have been|they) (told|given|instructed|said|taught)'),
+  // "Forget what I said earlier about Tuesday" is how people correct themselves in chat.
+  rule(C, 'context.ignore_what_i_said', 'weak', '$IGNORE (what|whatever|anything|everything|all) (i|we) (told|instructed|said)'),
   rule(C, 'context.ignore_the_user', 'medium', '$IGNORE (the user\'s|user\'s|the users\'|the human\'s|their) (question|questions|request|requests|message|instructions|query|prompt|input)'),
   rule(C, 'context.ignore_what_user_said', 'medium', '$IGNORE (what|whatever|anything|everything) (the user|user|they|he|she) (said|says|asked|asks|wants|wrote|writes|requested|requests|typed)'),
   rule(C, 'context.real_instructions_follow', 'medium', 'the (real|actual|true|genuine|correct) (instructions|instruction|task|orders|directives) (follow|follows|are|is|begin|start|below)'),

@@ -150,6 +150,13 @@ function checkPhone(text: string, run: PhoneRun, from: number, to: number, verdi
   return true;
 }
 
+/** Five two-digit groups, the first `0[1-9]`: how a French number is written with dots. */
+function frenchPairs(text: string, run: PhoneRun, groupCount: number): boolean {
+  if (groupCount !== 5 || text.charCodeAt(run.groups[0]!) !== 0x30 || text.charCodeAt(run.groups[0]! + 1) === 0x30) return false;
+  for (let g = 0; g < groupCount; g++) if (run.groups[2 * g + 1]! - run.groups[2 * g]! !== 2) return false;
+  return true;
+}
+
 /**
  * Phone numbers: a cheap linear pre-scan finds runs of digits with phone punctuation, then
  * libphonenumber validates them (international with `+`/`00`, national for NATIONAL_SHAPES).
@@ -203,7 +210,8 @@ export function detectPhones(text: string, out: TextFinding<PiiType>[] = [], dig
     if (digitCount < 7 || digitCount > 30) continue;
     const groupCount = run.groups.length / 2;
     // Dotted quads and longer dotted runs of short groups are addresses and versions.
-    if (run.dotted && groupCount >= 4) {
+    // The French write their numbers in dotted pairs (07.81.23.45.67): five pairs from 0[1-9] pass.
+    if (run.dotted && groupCount >= 4 && !frenchPairs(text, run, groupCount)) {
       let short = true;
       for (let g = 0; g < groupCount; g++) if (run.groups[2 * g + 1]! - run.groups[2 * g]! > 3) short = false;
       if (short) continue;

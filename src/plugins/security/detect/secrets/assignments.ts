@@ -4,7 +4,7 @@ import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
 import type { SecretFindingType } from './types';
 import { shannonEntropy } from '../entropy';
-import { codeAt, isAlnum, isDigit, isLower, isUpper } from './text';
+import { codeAt, hasRepeatedRun, isAlnum, isDigit, isLower, isUpper } from './text';
 
 /** Keywords that end a credential-bearing key name. */
 export const KEYWORD = /pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?|authorization|auth(?!e|o)|signing|[_-]key/gi;
@@ -103,7 +103,8 @@ const REFERENCE_PREFIXES = [
 
 /**
  * Whether a value is a placeholder, a reference or empty rather than a literal credential:
- * `${VAR}`, `$VAR`, `%VAR%`, `<your-key>`, `{{ secret }}`, `xxx…`, `****`, `changeme`, `your_token_here`.
+ * `${VAR}`, `$VAR`, `%VAR%`, `<your-key>`, `{{ secret }}`, `xxx…`, `****`, `changeme`, `your_token_here`,
+ * `AIzaSyAAAAAAAA…` (a run of one character).
  */
 export function isPlaceholderValue(value: string): boolean {
   const v = value.trim();
@@ -117,7 +118,7 @@ export function isPlaceholderValue(value: string): boolean {
   if (/change[_-]?me|your[_-]|_here$|-here$|placeholder|example|redacted|dummy|replace|insert|sample|fixme|todo|xxx|\*\*\*|\.\.\./.test(lower)) return true;
   for (const prefix of REFERENCE_PREFIXES) if (lower.startsWith(prefix)) return true;
   const distinct = new Set(v).size;
-  return distinct <= 2;
+  return distinct <= 2 || hasRepeatedRun(v);
 }
 
 function isKeyChar(c: number): boolean {
@@ -179,6 +180,8 @@ export function detectAssignments(text: string, out: TextFinding<SecretFindingTy
  * is set to how far an unquoted value was read, whether or not it was accepted.
  */
 function assignedValue(text: string, keyStart: number, keyEnd: number, key: string, scanned: { until: number }): { start: number; end: number } | undefined {
+  const attribute = attributeValue(text, keyStart, keyEnd, key);
+  if (attribute !== null) return attribute;
   let i = keyEnd;
   if (isQuote(codeAt(text, i)) && isQuote(codeAt(text, keyStart - 1))) {
     i++;
@@ -254,10 +257,36 @@ function assignedValue(text: string, keyStart: number, keyEnd: number, key: stri
   return { start, end: start + value.length };
 }
 
+// `<add key="ApiSecret" value="…"/>` (.NET appSettings), `<param name="password" value="…">`: the
+// key name is an attribute and the value the next one.
+const VALUE_ATTRIBUTE = /^[ \t]{1,8}value=(["'])/;
+
+/** The `value` attribute after a quoted `key=`/`name=` attribute naming the key; null when the key is not written so. */
+function attributeValue(text: string, keyStart: number, keyEnd: number, key: string): { start: number; end: number } | undefined | null {
+  const quote = codeAt(text, keyStart - 1);
+  if (!isQuote(quote) || codeAt(text, keyEnd) !== quote || codeAt(text, keyStart - 2) !== 0x3d) return null;
+  const attribute = text.slice(Math.max(0, keyStart - 6), keyStart - 2).toLowerCase();
+  if (!attribute.endsWith('key') && !attribute.endsWith('name')) return null;
+  const next = VALUE_ATTRIBUTE.exec(text.slice(keyEnd + 1, keyEnd + 20));
+  if (next === null) return null;
+  const start = keyEnd + 1 + next[0].length;
+  const close = next[1]!.charCodeAt(0);
+  const limit = Math.min(text.length, start + MAX_VALUE_LENGTH);
+  let end = start;
+  while (end < limit && text.charCodeAt(end) !== close && text.charCodeAt(end) !== 0x0a) end++;
+  if (text.charCodeAt(end) !== close) return undefined;
+  return acceptableValue(text.slice(start, end), true, '=', key) ? { start, end } : undefined;
+}
+
+const PATH_OR_URL = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\|[a-z][a-z0-9+.-]{1,16}:\/\/)/;
+
 function acceptableValue(value: string, quoted: boolean, operator: string, key: string): boolean {
   if (value.length < MIN_VALUE_LENGTH || isPlaceholderValue(value)) return false;
   // Prose and type annotations, not credentials.
   if (/\s/.test(value)) return false;
+  // A path or a URL names where the secret is (`master_key: /etc/app/master.key`,
+  // `--ask-password https://…`), not the secret; credentials inside URLs are embedded.ts's.
+  if (PATH_OR_URL.test(value)) return false;
   if (operator === '==' || operator === '=>') return quoted;
   if (/^\d+$/.test(value)) return false;
   if (!quoted) {

@@ -1,5 +1,6 @@
 // Credentials written on a command line: `curl -u user:pass`, `--password pass`, `-ppass` after
-// mysql, `sshpass -p pass`, `-p pass` next to a user option, `smbclient -U user%pass`. Each search
+// mysql, `sshpass -p pass`, `-p pass` next to a user option, `smbclient -U user%pass`, `redis-cli -a pass`,
+// `htpasswd -b file user pass`. Each search
 // starts from a literal option and reads a bounded value; references (`$PASS`), prompts (`-p` alone)
 // and files (`--password-file`) are not values.
 import type { TextFinding } from '../findings';
@@ -14,9 +15,14 @@ const PASSWORD_OPTION = /(?<![\w-])--(?:[a-z]{1,16}-)?(?:password|passwd|pass)(?
 // `-p pass` / `-p'pass'` / `-ppass` where a user option or a password-taking command is on the line.
 const SHORT_PASSWORD = /(?<![\w-])-p(?: {1,4})?(['"]?)([^\s'"-][^\s'"]{0,127})/g;
 const TAKES_SHORT_PASSWORD = /\b(?:sshpass|mysql|mysqldump|mysqladmin|mariadb)\b|(?<![\w-])(?:-u|--user(?:name)?)[ =]/;
+// `redis-cli -a pass` (and `--pass`, read above): the one command whose `-a` is a bare password.
+const REDIS_PASSWORD = /\bredis-cli\b[^\n]{0,256}?(?<![\w-])-a (['"]?)([^\s'"-][^\s'"]{0,127})/g;
+// `htpasswd -b[c…] [-options] file user password`: batch mode takes the password as an argument.
+const HTPASSWD = /\bhtpasswd((?: {1,4}-[a-zA-Z]{1,8}){1,6}) {1,4}\S{1,256} {1,4}[\w.@-]{1,64} {1,4}(['"]?)([^\s'"]{1,128})/g;
+const BATCH_FLAG = /-[a-zA-Z]{0,7}b/;
 
-/** What every rule here needs: a short option with a value or a long password option. */
-const CLI_OPTION = /-[upaU][ =']|-p\S|--[a-z-]{0,16}pass/;
+/** What every rule here needs: a short option with a value, `--user`, a long password option, or htpasswd. */
+const CLI_OPTION = /-[upaU][ =']|-p\S|--user[ =]|--[a-z-]{0,16}pass|htpasswd/;
 
 function lineAround(text: string, at: number): string {
   const start = text.lastIndexOf('\n', at) + 1;
@@ -47,6 +53,16 @@ export function detectCommandLineCredentials(text: string, out: TextFinding<Secr
     const value = m[2]!;
     if (!credible(value)) continue;
     out.push({ type: 'command_line_credentials', start: next - value.length, end: next });
+  }
+  next = 0;
+  for (let m = execAt(REDIS_PASSWORD, text, next); m !== null; m = execAt(REDIS_PASSWORD, text, next)) {
+    next = m.index + m[0].length;
+    if (credible(m[2]!)) out.push({ type: 'command_line_credentials', start: next - m[2]!.length, end: next });
+  }
+  next = 0;
+  for (let m = execAt(HTPASSWD, text, next); m !== null; m = execAt(HTPASSWD, text, next)) {
+    next = m.index + m[0].length;
+    if (BATCH_FLAG.test(m[1]!) && credible(m[3]!)) out.push({ type: 'command_line_credentials', start: next - m[3]!.length, end: next });
   }
   next = 0;
   for (let m = execAt(SHORT_PASSWORD, text, next); m !== null; m = execAt(SHORT_PASSWORD, text, next)) {

@@ -34,7 +34,7 @@ function eitherCase(source: string): string {
  * context), an Azure key name, `://`, the private key markers, the Slack webhook host.
  */
 const ANY_SECRET_LITERAL = new RegExp(
-  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/', ':AA', '\\d\\|[0-9a-f]', '\\.[\\w-]{6}\\.[\\w-]{27}', '-[upaU] ', '-p\\S', '--[a-z-]{0,16}pass', 'kind["\']?\\s{0,4}:\\s{0,4}["\']?Secret', '\\bs\\.[A-Za-z0-9]{24}'].join('|'),
+  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/', ':AA', '\\d\\|[0-9a-f]', '\\.[\\w-]{6}\\.[\\w-]{27}', '-[upaU] ', '-p\\S', '--user[ =]', '--[a-z-]{0,16}pass', 'kind["\']?\\s{0,4}:\\s{0,4}["\']?Secret', '\\bs\\.[A-Za-z0-9]{24}'].join('|'),
 );
 
 /** When findings overlap, prefer the most specific kind; entropy comes last. */

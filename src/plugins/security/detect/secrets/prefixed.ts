@@ -171,6 +171,8 @@ export function detectPrefixedTokens(text: string, enabled: ReadonlySet<SecretTy
     if (length < rule.minBody || length > rule.maxBody) continue;
     // The token must end at a word boundary, or it is part of something longer.
     if (continuesToken(codeAt(text, end))) continue;
+    // Cut off with an ellipsis (`xoxb-123-456-abc…`): a documentation excerpt, not a key.
+    if (text.charCodeAt(end) === 0x2026 || text.startsWith('...', end)) continue;
     const accepted = rule.check === undefined ? end : rule.check(text, start, bodyStart, end);
     if (accepted === -1) continue;
     out.push({ type: rule.type, start, end: accepted });

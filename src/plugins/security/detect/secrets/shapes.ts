@@ -76,9 +76,25 @@ function detectVaultLegacy(text: string, out: TextFinding<SecretFindingType>[]):
   }
 }
 
+// Vault's current tokens: `hvs.` (service), `hvb.` (batch), `hvr.` (recovery). The generated rules
+// know only the long forms (90+ and 138+ characters); dev-server root tokens and the examples people
+// paste are `hvs.` + 24, so any random-looking body of 24 or more counts here.
+const VAULT_KINDS = 'sbr';
+function detectVaultPrefixed(text: string, out: TextFinding<SecretFindingType>[]): void {
+  for (let at = text.indexOf('hv'); at !== -1; at = text.indexOf('hv', at + 2)) {
+    if (!VAULT_KINDS.includes(text[at + 2] ?? '') || text.charCodeAt(at + 3) !== 0x2e || continuesToken(codeAt(text, at - 1))) continue;
+    let end = at + 4;
+    while (end < text.length && end - at <= 304 && isUrlSafe(text.charCodeAt(end))) end++;
+    if (end - at - 4 < 24 || end - at - 4 > 300 || continuesToken(codeAt(text, end))) continue;
+    if (!mixedCharacters(text, at + 4, end) || looksLikePlaceholder(text, at + 4, end)) continue;
+    out.push({ type: 'provider_tokens', start: at, end });
+  }
+}
+
 export function detectShapedTokens(text: string, enabled: ReadonlySet<SecretType>, out: TextFinding<SecretFindingType>[]): void {
   if (enabled.has('telegram_bot_tokens') && text.includes(':AA')) detectTelegram(text, out);
   if (enabled.has('discord_bot_tokens') && DISCORD_MIDDLE.test(text)) detectDiscord(text, out);
   if (enabled.has('facebook_tokens') && text.includes('|')) detectFacebookAppTokens(text, out);
   if (enabled.has('provider_tokens') && text.includes('s.')) detectVaultLegacy(text, out);
+  if (enabled.has('provider_tokens') && text.includes('hv')) detectVaultPrefixed(text, out);
 }

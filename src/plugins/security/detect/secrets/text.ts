@@ -53,21 +53,37 @@ export function mixedCharacters(text: string, start: number, end: number): boole
   return upper && lower && digit;
 }
 
+/** Eight equal characters in a row: a generated key of any usual length holds them with odds far below one in a billion. */
+const PLACEHOLDER_RUN = 8;
+
+/** Whether [start, end) holds a run of PLACEHOLDER_RUN equal characters (`AIzaSyAAAAAAAA…`, `sk_live_0000…`). */
+export function hasRepeatedRun(text: string, start = 0, end = text.length): boolean {
+  let repeated = 1;
+  for (let i = start + 1; i < end; i++) {
+    repeated = text.charCodeAt(i) === text.charCodeAt(i - 1) ? repeated + 1 : 1;
+    if (repeated >= PLACEHOLDER_RUN) return true;
+  }
+  return false;
+}
+
 const PLACEHOLDER_WORDS = /example|placeholder|replace|dummy|sample|your|xxxx|\*\*\*|\.\.\.|redacted|insert|changeme/i;
 
 /**
  * Whether a token body is a documentation placeholder rather than a key: few distinct characters
- * (`xxxx…`, `0000…`), an ascending run (`abcdefgh`, `12345678`), or a placeholder word.
+ * (`xxxx…`, `0000…`), an ascending run (`abcdefgh`, `12345678`), a run of one repeated character
+ * (`hasRepeatedRun`), or a placeholder word.
  */
 export function looksLikePlaceholder(text: string, start = 0, end = text.length): boolean {
   if (end - start === 0) return true;
   const distinct = new Set<number>();
   let ascending = 1;
+  let repeated = 1;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     distinct.add(c);
     ascending = i > start && c === text.charCodeAt(i - 1) + 1 ? ascending + 1 : 1;
-    if (ascending >= 8) return true;
+    repeated = i > start && c === text.charCodeAt(i - 1) ? repeated + 1 : 1;
+    if (ascending >= 8 || repeated >= PLACEHOLDER_RUN) return true;
   }
   if (distinct.size < Math.min(8, Math.ceil((end - start) / 3))) return true;
   return PLACEHOLDER_WORDS.test(text.slice(start, end));
