@@ -78,7 +78,10 @@ describe('benchmark smoke run (bench/run.mjs --quick)', function () {
       assert.ok(calls.p99.value >= calls.p50.value, `${key}: p99 below p50`);
       for (const inFlight of output.settings.inFlight) assertPositive(calls.throughput[inFlight]!.value, `${key} throughput at ${inFlight}`);
       if (key === 'direct') continue;
-      assertPositive(calls.cpuPerCallUs.value, `${key} CPU per call`);
+      // CPU time comes from /proc in clock ticks (10 ms): the relay, a bare pipe, can spend less than
+      // one tick in a quick run on a loaded machine, so for it only a measured, non-negative figure is required.
+      if (key === 'relay') assert.ok(Number.isFinite(calls.cpuPerCallUs.value) && calls.cpuPerCallUs.value >= 0, `relay CPU per call ${calls.cpuPerCallUs.value}`);
+      else assertPositive(calls.cpuPerCallUs.value, `${key} CPU per call`);
       // Peak RSS of a Node process: more than a few MB and less than a few GB.
       assert.ok(calls.rssCallsKb! > 10_000 && calls.rssCallsKb! < 4_000_000, `${key} peak RSS ${calls.rssCallsKb} kB`);
     }
