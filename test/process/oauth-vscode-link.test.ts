@@ -133,3 +133,42 @@ describe('process: OAuth sign-in under the VS Code extension (control link)', fu
     }
   });
 });
+
+describe('process: two gateways of one VS Code window waiting for the same sign-in', function () {
+  this.timeout(60000);
+  let as: TestAuthorizationServer;
+  let control: ControlServer;
+  const sessions: SdkSession[] = [];
+  const states: { pid: number; params: SignInStateParams }[] = [];
+
+  before(async () => {
+    as = await new TestAuthorizationServer({ issInRedirect: 'right', advertiseIss: true }).start();
+    const temp = mkdtempSync(path.join(tmpdir(), 'gatekit-vscode-oauth2-'));
+    control = await ControlServer.listen({ extensionVersion: 'test', maxBodyChars: 1000, log: () => undefined, socketParentDir: temp, oauthVault: new OAuthVault(new MemorySecrets()) });
+    control.onSignInState(({ session, params }) => states.push({ pid: session.identity.pid, params }));
+    const config = writeConfig([{ name: 'remote', transport: 'http', url: as.url, oauth: { open_browser: false } } as never]);
+    const env = { XDG_CONFIG_HOME: path.join(temp, 'xdg'), GATEKIT_CONTROL_SOCKET: control.socketPath, GATEKIT_CONTROL_TOKEN: control.token };
+    sessions.push(await connectSdk(config, { env }));
+    sessions.push(await connectSdk(config, { env }));
+  });
+
+  after(async () => {
+    for (const session of sessions) await session.close();
+    control?.dispose();
+    await as?.stop();
+  });
+
+  it('connects both once the user completes the link of one of them', async () => {
+    await eventually(() => new Set(states.filter((s) => s.params.state === 'needs-sign-in').map((s) => s.pid)).size === 2, 20000, 'both gateways ask for sign-in');
+    const first = states.find((s) => s.params.state === 'needs-sign-in')!;
+    const page = await fetch(first.params.authorizationUrl!, { redirect: 'manual' });
+    assert.equal((await fetch(page.headers.get('location')!)).status, 200);
+    for (const session of sessions) {
+      await eventually(async () => (await session.client.listTools()).tools.some((t) => t.name === 'remote__whoami'), 20000, 'the remote tools in each gateway');
+    }
+    const pids = new Set(states.filter((s) => s.params.state === 'signed-in').map((s) => s.pid));
+    assert.equal(pids.size, 2, 'both report signed in');
+    assert.ok(!states.some((s) => s.params.state === 'failed'), 'the abandoned link is no failure');
+    assert.equal(as.count('token authorization_code'), 1, 'one sign-in, one code exchange');
+  });
+});

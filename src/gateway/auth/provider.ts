@@ -11,7 +11,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { SignInStateParams } from '../../shared/protocol';
 import { signInRequiredText } from '../../shared/sign-in';
 import { openInBrowser } from './browser';
-import { freeLoopbackPort, listenForRedirect, loopbackRedirectUrl, type RedirectListener } from './loopback';
+import { freeLoopbackPort, listenForRedirect, loopbackPortIsFree, loopbackRedirectUrl, type RedirectListener } from './loopback';
 import type { SignInServices } from './sign-in-services';
 import type { TokenStore } from './token-store';
 
@@ -98,6 +98,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   private readonly refreshesInFlight = new Map<string, Promise<Response>>();
   /** An access token of a VS Code account the user chose for this server: used first, never stored. */
   private sessionToken: OAuthTokens | undefined;
+  /** The access token tokens() last handed out: the one the server may have refused. */
+  private offeredAccessToken: string | undefined;
   /** The state last reported to the editor, so each change is reported once. */
   private reported: SignInStateParams['state'] | undefined;
 
@@ -106,6 +108,7 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     options.signIn?.register(options.server, {
       signOut: () => this.signOut(),
       useSessionToken: (accessToken) => this.useSessionToken(accessToken),
+      recordChanged: (issuer) => void this.recordChanged(issuer),
     });
   }
 
@@ -144,8 +147,15 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
     const clients = issuer === undefined ? {} : (await this.options.store.read(issuer)).clients;
     if (this.redirectPort === undefined) {
-      // A dynamic registration names its redirect URI: reuse the port of one made earlier.
-      const earlier = Object.keys(clients).map(portOfLoopbackRedirect).find((p) => p !== undefined);
+      // A dynamic registration names its redirect URI: reuse the port of one made earlier, unless
+      // another gateway (the same user's, sharing the store) is waiting on it: then register anew.
+      let earlier: number | undefined;
+      for (const port of Object.keys(clients).map(portOfLoopbackRedirect)) {
+        if (port !== undefined && (await loopbackPortIsFree(port))) {
+          earlier = port;
+          break;
+        }
+      }
       this.redirectPort = earlier ?? (await freeLoopbackPort());
     }
     if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
@@ -162,6 +172,7 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   async tokens(): Promise<OAuthTokens | undefined> {
     if (this.sessionToken) return this.sessionToken;
     const tokens = await this.findGrant();
+    this.offeredAccessToken = tokens?.access_token;
     if (tokens && this.pending === undefined) this.report('signed-in');
     // A refresh keeps the scope it was granted: dropping the refresh token makes auth() authorize anew.
     if (tokens && this.stepUpScope !== undefined) {
@@ -247,7 +258,17 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     }
     this.widenScope(authorizationUrl);
     const url = authorizationUrl.href;
-    const listener = await listenForRedirect(this.redirectPort ?? 0, state, this.options.settings.signInTimeoutMs);
+    let listener: RedirectListener;
+    const port = this.redirectPort ?? 0;
+    try {
+      listener = await listenForRedirect(port, state, this.options.settings.signInTimeoutMs);
+    } catch (err) {
+      // Taken meanwhile (another gateway's sign-in): the next attempt chooses a port anew, unless one is configured.
+      if (this.options.settings.redirectPort === undefined) this.redirectPort = undefined;
+      const detail = `cannot listen for the sign-in redirect on 127.0.0.1:${port}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`;
+      this.report('failed', { detail });
+      throw new Error(detail);
+    }
     this.pending = { url, state, codeVerifier, listener };
     this.options.log(`[${this.options.server}] sign in: open ${url}`);
     // Under VS Code the editor offers the page (and opens it with its own openExternal).
@@ -324,8 +345,10 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       this.options.onAuthorized();
     } catch (err) {
       this.exchanging = false;
-      if (this.pending === pending) this.pending = undefined;
-      if (!this.disposed) {
+      // A sign-in ended on purpose (signed in elsewhere, a VS Code account chosen, disposed) is no failure.
+      const current = this.pending === pending;
+      if (current) this.pending = undefined;
+      if (!this.disposed && current) {
         this.options.log(`[${this.options.server}] sign-in failed: ${describe(err)}`);
         this.report('failed', { detail: describe(err) });
       }
@@ -341,6 +364,22 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     if (issuer !== undefined) await this.options.store.update(issuer, (record) => delete record.grants[this.options.serverUrl]);
     this.options.log(`[${this.options.server}] signed out; reconnecting`);
     this.reported = undefined;
+    this.options.onAuthorized();
+  }
+
+  /**
+   * Another gateway of the same VS Code window completed a sign-in this one waits for too (each shows
+   * its own link; the user opens one): tokens it had not offered before end the wait here as well.
+   */
+  private async recordChanged(issuer: string): Promise<void> {
+    const pending = this.pending;
+    if (!pending || issuer !== (this.discovery?.authorizationServerUrl ?? this.issuer)) return;
+    const grant = await this.findGrant().catch(() => undefined);
+    if (!grant || grant.access_token === this.offeredAccessToken || this.pending !== pending || this.stepUpScope !== undefined) return;
+    pending.listener.close();
+    this.pending = undefined;
+    this.options.log(`[${this.options.server}] signed in elsewhere in this VS Code window; connecting`);
+    this.report('signed-in');
     this.options.onAuthorized();
   }
 

@@ -11,6 +11,8 @@ export interface SignInHandle {
   signOut(): Promise<void>;
   /** Uses an access token of a VS Code account as the server's bearer (memory only) and reconnects. */
   useSessionToken(accessToken: string): void;
+  /** The record of `issuer` was changed by someone else (another gateway of the window signed in). */
+  recordChanged(issuer: string): void;
 }
 
 export interface SignInServices {

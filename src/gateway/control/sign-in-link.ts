@@ -103,7 +103,9 @@ export class ExtensionSignIn implements SignInServices, TokenStore {
     // A new connection may be another extension host (its own SecretStorage): nothing read before holds.
     this.cache.clear();
     connection.onNotification(OAuthRecordChangedNotification.type, (params) => {
-      if (typeof params?.issuer === 'string') this.cache.delete(params.issuer);
+      if (typeof params?.issuer !== 'string') return;
+      this.cache.delete(params.issuer);
+      for (const handle of this.handles.values()) handle.recordChanged(params.issuer);
     });
     connection.onRequest(SignOutRequest.type, async (params) => {
       const handle = typeof params?.server === 'string' ? this.handles.get(params.server) : undefined;

@@ -150,7 +150,7 @@ describe('sign-in over the control link (token store seam)', () => {
   it('reports sign-in states to the extension and routes Sign out to the server it names', async () => {
     const { signIn, session } = await gateway();
     const signedOut: string[] = [];
-    signIn.register('remote', { signOut: async () => void signedOut.push('remote'), useSessionToken: () => undefined });
+    signIn.register('remote', { signOut: async () => void signedOut.push('remote'), useSessionToken: () => undefined, recordChanged: () => undefined });
     const state: SignInStateParams = { server: 'remote', serverUrl: SERVER, state: 'needs-sign-in', authorizationUrl: 'https://as.example/authorize?x=1' };
     const seen = new Promise<SignInStateParams>((resolve) => server.onSignInState(({ params }) => resolve(params)));
     signIn.report(state);
@@ -168,7 +168,7 @@ describe('sign-in over the control link (token store seam)', () => {
   it('refuses a session token that is not a bearer token (whitespace, huge) and passes a good one', async () => {
     const { signIn } = await gateway();
     const used: string[] = [];
-    signIn.register('remote', { signOut: async () => undefined, useSessionToken: (t) => void used.push(t) });
+    signIn.register('remote', { signOut: async () => undefined, useSessionToken: (t) => void used.push(t), recordChanged: () => undefined });
     for (const bad of ['', 'a b', 'x'.repeat(20000), 'tok\r\nX-Evil: 1']) assert.deepEqual((await server.useSessionToken('remote', bad)).map((r) => r.result), [{ used: false }]);
     assert.deepEqual((await server.useSessionToken('remote', 'gho_SECRET')).map((r) => r.result), [{ used: true }]);
     assert.deepEqual(used, ['gho_SECRET']);
