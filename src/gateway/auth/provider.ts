@@ -267,7 +267,7 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       if (this.options.settings.redirectPort === undefined) this.redirectPort = undefined;
       const detail = `cannot listen for the sign-in redirect on 127.0.0.1:${port}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`;
       this.report('failed', { detail });
-      throw new Error(detail);
+      throw new Error(detail, { cause: err });
     }
     this.pending = { url, state, codeVerifier, listener };
     this.options.log(`[${this.options.server}] sign in: open ${url}`);
