@@ -185,6 +185,11 @@ export class ControlServer {
     return new ControlServer(server, socketPath, socketDir, options);
   }
 
+  /** Where gateways started by this extension keep their OAuth tokens, if it keeps them. */
+  get oauthVault(): OAuthVault | undefined {
+    return this.options.oauthVault;
+  }
+
   /** Gateways currently connected and authenticated, oldest first. */
   sessions(): GatewaySession[] {
     const sessions: GatewaySession[] = [];

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import { AttentionCenter } from './attention';
 import { BypassWatch } from './bypass-watch';
+import { OAuthVault } from './auth/oauth-vault';
+import { SignInController } from './auth/sign-in-controller';
 import { ControlServer, type GatewaySession } from './control-server';
 import type { EffectiveConfig } from './effective-config';
 import { HostGateway } from './host-gateway';
@@ -39,6 +41,8 @@ export class GatekitExtension implements vscode.Disposable {
   readonly statusBar: vscode.StatusBarItem;
   /** Tool changes waiting for review: notification, badge, Problems entries. */
   readonly attention: AttentionCenter;
+  /** Sign-in of remote servers (OAuth): states, notification, Sign in / Sign out. */
+  readonly signIns: SignInController;
   /** Open reviews of changed tool definitions; the approve action is set by the commands. */
   reviews: ToolReviewPanels | undefined;
   trafficTree: vscode.TreeView<TrafficNode> | undefined;
@@ -75,7 +79,10 @@ export class GatekitExtension implements vscode.Disposable {
       status: (name) => this.serverStatus(name),
       tools: (name) => this.toolsOf(name),
       pendingChanges: (name) => this.attention.changesOf(name).length,
+      signIn: (name) => this.signIns.stateOf(name),
+      remoteUrl: (name) => this.remoteUrlOf(name),
     });
+    this.signIns = new SignInController({ controlServer, log, changed: () => this.changed(), serverNames: () => this.lastGood?.serverNames ?? [] });
     this.attention = new AttentionCenter({
       sessions: () => this.controlServer.sessions(),
       definitions: this.toolDefinitions,
@@ -99,7 +106,7 @@ export class GatekitExtension implements vscode.Disposable {
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.signIns, this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
   }
 
   /** Absolute path of the bundled gateway. */
@@ -114,10 +121,18 @@ export class GatekitExtension implements vscode.Disposable {
       extensionVersion: String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'),
       maxBodyChars: MAX_BODY_CHARS,
       log: (level, message) => (level === 'debug' ? log.info(message) : log[level](message)),
+      oauthVault: new OAuthVault(context.secrets, (message) => log.warn(message)),
     });
     const extension = new GatekitExtension(context, log, settings, controlServer);
     extension.wire();
     return extension;
+  }
+
+  /** The URL of a remote server as configured (variables resolved), for the Servers view. */
+  private remoteUrlOf(name: string): string | undefined {
+    const upstreams = (this.lastGood?.config?.proxy as { upstreams?: unknown } | undefined)?.upstreams;
+    const entry = Array.isArray(upstreams) ? (upstreams as unknown[]).find((u): u is { name: string; url: unknown } => typeof u === 'object' && u !== null && (u as { name?: unknown }).name === name) : undefined;
+    return typeof entry?.url === 'string' ? entry.url : undefined;
   }
 
   /** Sessions of connected gateways. */

@@ -1,7 +1,7 @@
 // The Servers view: configuration problems first, then each upstream server with its health and its
 // tools as the policy shows them (visible, renamed, hidden, blocked, pin changed).
 import * as vscode from 'vscode';
-import type { ServerState, ServerStatus, ToolInventoryEntry } from '../../shared/protocol';
+import type { ServerState, ServerStatus, SignInStateParams, ToolInventoryEntry } from '../../shared/protocol';
 import { namespacedName } from '../../shared/namespacing';
 import type { LocatedConfigProblem } from '../effective-config';
 
@@ -23,7 +23,18 @@ export interface ServersSource {
   tools(server: string): readonly ToolInventoryEntry[] | undefined;
   /** How many of the server's tool definitions wait for review (any gateway's report). */
   pendingChanges(server: string): number;
+  /** A remote server's OAuth sign-in state, when it signs in (src/extension/auth). */
+  signIn?(server: string): SignInStateParams | undefined;
+  /** A remote server's URL. */
+  remoteUrl?(server: string): string | undefined;
 }
+
+/** How each sign-in state reads on the server line, and the suffix of its contextValue (menus: Sign in / Sign out). */
+const SIGN_IN_LABELS: Record<SignInStateParams['state'], { text: string; context: string }> = {
+  'signed-in': { text: 'signed in', context: 'signIn-ok' },
+  'needs-sign-in': { text: 'needs sign-in', context: 'signIn-needed' },
+  failed: { text: 'sign-in failed', context: 'signIn-failed' },
+};
 
 const STATE_ICONS: Record<ServerState, [string, string | undefined]> = {
   idle: ['circle-outline', undefined],
@@ -145,17 +156,36 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     // A running server that shares resources with another, or has tool changes to review, is a
     // warning: those reads and calls are refused. So is one whose tool definitions alone cost more
     // than the configured share of every chat request.
-    const [icon, color] = state === 'running' && (ambiguous.length || pending || costly) ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    const signIn = this.source.signIn?.(name);
+    const signInLabel = signIn ? SIGN_IN_LABELS[signIn.state] : undefined;
+    const waitsForSignIn = signIn !== undefined && signIn.state !== 'signed-in' && state !== 'running';
+    const [icon, color] = waitsForSignIn
+      ? ['key', 'editorWarning.foreground']
+      : state === 'running' && (ambiguous.length || pending || costly)
+        ? ['warning', 'editorWarning.foreground']
+        : state
+          ? STATE_ICONS[state]
+          : ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [state ?? 'not started'];
+    const url = this.source.remoteUrl?.(name) ?? signIn?.serverUrl;
+    const remoteHost = url ? hostOf(url) : undefined;
+    if (remoteHost) parts.push(remoteHost);
+    if (signInLabel) parts.unshift(signInLabel.text);
     if (pending) parts.unshift(`${pending} to review`);
     if (tools) parts.push(toolSummary(tools));
     if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
-    if (status?.detail && state !== 'running') parts.push(status.detail);
+    // The sign-in link is long and shown by the Sign in action: not repeated on the line.
+    if (status?.detail && state !== 'running' && !waitsForSignIn) parts.push(status.detail);
     const sandboxed = status?.sandboxed === true;
     if (sandboxed) parts.push('sandboxed');
     item.description = parts.join(' · ');
     item.tooltip = new vscode.MarkdownString().appendMarkdown(`**${name}** — ${state ?? 'not started'}`).appendText(status?.detail ? `\n\n${status.detail}` : '');
+    if (url) item.tooltip.appendText(`\n\nRemote server: ${url.slice(0, 500)}`);
+    if (signIn && signInLabel) {
+      item.tooltip.appendText(`\n\nOAuth: ${signInLabel.text}${signIn.issuer ? ` with ${signIn.issuer.slice(0, 300)}` : ''}${signIn.detail ? ` (${signIn.detail.slice(0, 300)})` : ''}`);
+      if (signIn.state !== 'signed-in') item.tooltip.appendText('. Use "Sign in" on this server.');
+    }
     if (ambiguous.length) {
       item.tooltip.appendText(`\n\nAnother server offers these resources too, so reads of them are refused as ambiguous (read them as ${namespacedName(name, '<uri>')}):\n`);
       item.tooltip.appendText(ambiguous.map((a) => `• ${a}`).join('\n'));
@@ -168,7 +198,7 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
       );
     }
     const changed = pending > 0 || (tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false);
-    item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}`;
+    item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}${signInLabel ? `.${signInLabel.context}` : ''}`;
     return item;
   }
 }
@@ -232,4 +262,13 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
   // Clicking a changed tool opens its review.
   if (pending) item.command = { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server, tool: tool.name }] };
   return item;
+}
+
+/** The host of a remote server's URL, for its line (the whole URL is in the tooltip). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
 }
