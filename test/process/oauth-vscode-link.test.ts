@@ -124,6 +124,20 @@ describe('process: OAuth sign-in under the VS Code extension (control link)', fu
     assert.match(textOf(await session.client.callTool({ name: 'local__echo', arguments: { message: 'still here' } })), /still here/);
   });
 
+  it("uses a VS Code account's token the extension hands over (memory only), and asks for sign-in again when the server refuses one", async () => {
+    // A token the authorization server still accepts stands in for the VS Code account's.
+    const accountToken = as.issuedSecrets.at(-2)!;
+    const before = states.length;
+    assert.deepEqual((await control.useSessionToken('remote', accountToken)).map((r) => r.result), [{ used: true }]);
+    await eventually(async () => (await session.client.listTools()).tools.some((t) => t.name === 'remote__whoami'), 20000, 'the remote tools with the account token');
+    assert.match(textOf(await session.client.callTool({ name: 'remote__whoami', arguments: {} })), /signed in/);
+    assert.ok(![...secrets.values.values()].join('\n').includes(accountToken), 'the account token is not stored');
+    assert.ok(states.slice(before).some((s) => s.state === 'signed-in'));
+    const refused = states.length;
+    assert.deepEqual((await control.useSessionToken('remote', 'not-a-token-of-this-server')).map((r) => r.result), [{ used: true }]);
+    await eventually(() => states.slice(refused).some((s) => s.state === 'needs-sign-in'), 20000, 'needs-sign-in after a refused account token');
+  });
+
   it('never shows a token in stderr, the extension log, traffic events or the client', async () => {
     assert.ok(extensionLog.some((l) => l.includes('gatekit/oauth/')), 'the extension traced the OAuth messages (without bodies)');
     assert.ok(traffic.length > 0, 'traffic reached the extension');
