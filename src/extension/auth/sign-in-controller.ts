@@ -105,7 +105,10 @@ export class SignInController implements vscode.Disposable {
       await this.options.controlServer.restartUpstreams([params.server]);
       return;
     }
-    const opened = await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
+    // As text, not a vscode.Uri: a Uri re-encodes the query (an encoded redirect_uri or resource
+    // would reach the authorization server changed); the extension host opens a string as given
+    // (microsoft/vscode#173239, #85930).
+    const opened = await vscode.env.openExternal(url.href as unknown as vscode.Uri);
     if (!opened) this.options.log.warn(`[${params.server}] the sign-in page could not be opened; open it yourself: ${url.href}`);
   }
 
