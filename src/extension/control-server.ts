@@ -253,9 +253,12 @@ export class ControlServer {
     return this.broadcast((c) => c.sendRequest(SignOutRequest.type, { server }));
   }
 
-  /** Hands the access token of a VS Code account to the gateways for `server` (never logged). */
+  /**
+   * Hands the access token of a VS Code account to the gateways for `server` (never logged); only
+   * to those this extension started, not to other clients' gateways that found the window.
+   */
   useSessionToken(server: string, accessToken: string): Promise<BroadcastResult<{ used: boolean }>[]> {
-    return this.broadcast((c) => c.sendRequest(UseSessionTokenRequest.type, { server, accessToken }));
+    return this.broadcast((c) => c.sendRequest(UseSessionTokenRequest.type, { server, accessToken }), (session) => session.identity.startedByExtension);
   }
 
   /** Tells every gateway but `except` that an issuer's record changed, so none keeps using what it read before. */

@@ -47,13 +47,13 @@ describe('sign-in over the control link (token store seam)', () => {
   const logs: string[] = [];
   const links: ControlLink[] = [];
 
-  async function gateway(): Promise<{ signIn: ExtensionSignIn; link: ControlLink; session: GatewaySession }> {
+  async function gateway(startedByExtension = true): Promise<{ signIn: ExtensionSignIn; link: ControlLink; session: GatewaySession }> {
     const signIn = new ExtensionSignIn();
     const link = new ControlLink(idleGateway, {
       socket: server.socketPath,
       token: server.token,
       discoveryDirs: [],
-      identity: { sessionId: `s-${links.length}`, pid: process.pid, mode: 'stdio', version: 'test', startedByExtension: true, cwd: temp, startedAt: Date.now() },
+      identity: { sessionId: `s-${links.length}`, pid: process.pid, mode: 'stdio', version: 'test', startedByExtension, cwd: temp, startedAt: Date.now() },
       log: (m) => logs.push(m),
       retryDelayMs: 20,
     });
@@ -165,10 +165,13 @@ describe('sign-in over the control link (token store seam)', () => {
     assert.equal(session.signIns.get('remote')?.state, 'needs-sign-in');
   });
 
-  it('refuses a session token that is not a bearer token (whitespace, huge) and passes a good one', async () => {
+  it('refuses a session token that is not a bearer token (whitespace, huge) and passes a good one, only to gateways it started', async () => {
     const { signIn } = await gateway();
     const used: string[] = [];
     signIn.register('remote', { signOut: async () => undefined, useSessionToken: (t) => void used.push(t), recordChanged: () => undefined });
+    // Another client's gateway that found this window through the discovery files.
+    const external = await gateway(false);
+    external.signIn.register('remote', { signOut: async () => undefined, useSessionToken: (t) => void used.push(`external ${t}`), recordChanged: () => undefined });
     for (const bad of ['', 'a b', 'x'.repeat(20000), 'tok\r\nX-Evil: 1']) assert.deepEqual((await server.useSessionToken('remote', bad)).map((r) => r.result), [{ used: false }]);
     assert.deepEqual((await server.useSessionToken('remote', 'gho_SECRET')).map((r) => r.result), [{ used: true }]);
     assert.deepEqual(used, ['gho_SECRET']);
