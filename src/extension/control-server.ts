@@ -44,6 +44,17 @@ import {
   type ToolInventoryEntry,
   type TrafficParams,
 } from '../shared/protocol';
+import {
+  ListOAuthIssuersRequest,
+  OAuthRecordChangedNotification,
+  ReadOAuthRecordRequest,
+  SignInStateNotification,
+  SignOutRequest,
+  UseSessionTokenRequest,
+  WriteOAuthRecordRequest,
+  type SignInStateParams,
+} from '../shared/protocol';
+import type { OAuthVault } from './auth/oauth-vault';
 
 /** A gateway that completed the hello handshake. */
 export interface GatewaySession {
@@ -54,6 +65,8 @@ export interface GatewaySession {
   servers: ServerStatus[];
   /** Latest tool inventory per server. */
   readonly inventories: Map<string, ToolInventoryEntry[]>;
+  /** Latest sign-in state per remote server that signs in with OAuth. */
+  readonly signIns: Map<string, SignInStateParams>;
 }
 
 /** Trace levels of the `gatekit.trace` setting. */
@@ -67,6 +80,8 @@ export interface ControlServerOptions {
   log(level: LogParams['level'], message: string): void;
   /** Where the Unix socket's private folder is created (default: the OS temp folder). */
   socketParentDir?: string;
+  /** Where gateways started by this extension keep their OAuth tokens (SecretStorage); without it their requests fail. */
+  oauthVault?: OAuthVault;
 }
 
 /** The outcome of a request sent to every connected gateway. */
@@ -155,6 +170,9 @@ export class ControlServer {
   readonly onTraffic: Event<{ session: GatewaySession; params: TrafficParams }> = this.trafficEmitter.event;
   /** A gateway reported a new status list (already stored in `session.servers`). */
   readonly onServerStatus: Event<GatewaySession> = this.statusEmitter.event;
+  /** A gateway reported a server's sign-in state (already stored in `session.signIns`). */
+  readonly onSignInState: Event<{ session: GatewaySession; params: SignInStateParams }>;
+  private readonly signInEmitter = new Emitter<{ session: GatewaySession; params: SignInStateParams }>();
   /** A gateway reported one server's tools (already stored in `session.inventories`). */
   readonly onToolInventory: Event<{ session: GatewaySession; server: string }> = this.inventoryEmitter.event;
 
@@ -165,6 +183,7 @@ export class ControlServer {
     private readonly socketDir: string | undefined,
     private readonly options: ControlServerOptions,
   ) {
+    this.onSignInState = this.signInEmitter.event;
     server.on('connection', (socket) => this.accept(socket));
     server.on('error', (error) => options.log('error', `control server: ${error.message}`));
   }
@@ -201,6 +220,11 @@ export class ControlServer {
       throw error;
     }
     return new ControlServer(server, socketPath, socketDir, options);
+  }
+
+  /** Where gateways started by this extension keep their OAuth tokens, if it keeps them. */
+  get oauthVault(): OAuthVault | undefined {
+    return this.options.oauthVault;
   }
 
   /** Gateways currently connected and authenticated, oldest first. */
@@ -267,6 +291,26 @@ export class ControlServer {
     return this.broadcast((c) => c.sendRequest(RestartUpstreamsRequest.type, servers === undefined ? {} : { servers }));
   }
 
+  /** Asks every connected gateway to sign `server` out (delete its tokens, reconnect). */
+  signOut(server: string): Promise<BroadcastResult<{ signedOut: boolean }>[]> {
+    return this.broadcast((c) => c.sendRequest(SignOutRequest.type, { server }));
+  }
+
+  /**
+   * Hands the access token of a VS Code account to the gateways for `server` (never logged); only
+   * to those this extension started, not to other clients' gateways that found the window.
+   */
+  useSessionToken(server: string, accessToken: string): Promise<BroadcastResult<{ used: boolean }>[]> {
+    return this.broadcast((c) => c.sendRequest(UseSessionTokenRequest.type, { server, accessToken }), (session) => session.identity.startedByExtension);
+  }
+
+  /** Tells every gateway but `except` that an issuer's record changed, so none keeps using what it read before. */
+  notifyOAuthRecordChanged(issuer: string, except?: GatewaySession): void {
+    for (const peer of this.peers) {
+      if (peer.session && peer.session !== except) void peer.connection.sendNotification(OAuthRecordChangedNotification.type, { issuer }).catch(() => undefined);
+    }
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -279,6 +323,7 @@ export class ControlServer {
     this.trafficEmitter.dispose();
     this.statusEmitter.dispose();
     this.inventoryEmitter.dispose();
+    this.signInEmitter.dispose();
   }
 
   private async broadcast<R>(send: (connection: MessageConnection) => Promise<R>, filter?: (session: GatewaySession) => boolean): Promise<BroadcastResult<R>[]> {
@@ -339,7 +384,7 @@ export class ControlServer {
         throw new ResponseError(ControlErrorCode.IncompatibleVersion, `control protocol ${CONTROL_PROTOCOL_VERSION} expected, got ${String(params.protocolVersion)}`);
       }
       clearTimeout(deadline);
-      const session: GatewaySession = { identity: params.gateway, connectedAt: Date.now(), servers: [], inventories: new Map() };
+      const session: GatewaySession = { identity: params.gateway, connectedAt: Date.now(), servers: [], inventories: new Map(), signIns: new Map() };
       peer.session = session;
       // Connected listeners run after the hello answer is queued, so requests they send come after it.
       setImmediate(() => {
@@ -381,12 +426,64 @@ export class ControlServer {
         this.options.log(params.level ?? 'info', `[gateway ${peer.session.identity.pid}] ${params.message}`);
       }
     });
+    this.acceptSignIn(peer);
     this.applyTrace(peer);
     connection.listen();
   }
 
+  /**
+   * OAuth for remote upstreams: tokens kept in SecretStorage for gateways this extension started
+   * (their hello proved it with the token of its environment), sign-in states for the views.
+   */
+  private acceptSignIn(peer: Peer): void {
+    const { connection } = peer;
+    const vault = (): OAuthVault => {
+      if (!peer.session) throw new ResponseError(ControlErrorCode.NotReady, 'hello first');
+      const found = this.options.oauthVault;
+      if (!found) throw new ResponseError(ControlErrorCode.NotReady, 'this extension keeps no OAuth tokens');
+      return found;
+    };
+    const refusal = (error: unknown): ResponseError<void> => new ResponseError(ControlErrorCode.NotReady, error instanceof Error ? error.message : String(error));
+    connection.onRequest(ReadOAuthRecordRequest.type, async (params) => {
+      try {
+        return { record: await vault().read(params?.issuer) };
+      } catch (error) {
+        throw error instanceof ResponseError ? error : refusal(error);
+      }
+    });
+    connection.onRequest(ListOAuthIssuersRequest.type, async () => ({ issuers: await vault().list() }));
+    connection.onRequest(WriteOAuthRecordRequest.type, async (params) => {
+      try {
+        await vault().write(params?.issuer, params?.record ?? null);
+      } catch (error) {
+        throw error instanceof ResponseError ? error : refusal(error);
+      }
+      this.notifyOAuthRecordChanged(params.issuer, peer.session);
+    });
+    connection.onNotification(SignInStateNotification.type, (params) => {
+      if (!peer.session || !isSignInState(params)) return;
+      peer.session.signIns.set(params.server, params);
+      this.signInEmitter.fire({ session: peer.session, params });
+    });
+  }
+
   private applyTrace(peer: Peer): void {
     const level = this.trace === 'verbose' ? Trace.Verbose : this.trace === 'messages' ? Trace.Messages : Trace.Off;
-    void peer.connection.trace(level, { log: (message: string, data?: string) => this.options.log('debug', data ? `${message}\n${data}` : message) });
+    // Bodies of the OAuth messages carry tokens: their trace lines keep the method, never the data.
+    const log = (message: string, data?: string): void => this.options.log('debug', data && !SECRET_METHODS.test(message) ? `${message}\n${data}` : message);
+    void peer.connection.trace(level, { log });
   }
+}
+
+/** Methods whose bodies (or answers) carry OAuth tokens: never traced with their data. */
+const SECRET_METHODS = /gatekit\/(oauth\/|useSessionToken)/;
+
+const SIGN_IN_STATES: ReadonlySet<unknown> = new Set(['signed-in', 'needs-sign-in', 'failed']);
+
+/** A sign-in state as far as it can be trusted from another process: known state, strings of sane length. */
+function isSignInState(params: unknown): params is SignInStateParams {
+  if (typeof params !== 'object' || params === null) return false;
+  const p = params as Record<string, unknown>;
+  const text = (value: unknown, max: number, optional = true): boolean => (value === undefined && optional) || (typeof value === 'string' && value.length <= max);
+  return text(p.server, 200, false) && text(p.serverUrl, 4096, false) && SIGN_IN_STATES.has(p.state) && text(p.authorizationUrl, 4096) && text(p.issuer, 2048) && text(p.scope, 2000) && text(p.detail, 2000);
 }

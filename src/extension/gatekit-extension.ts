@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { ApprovalPrompt } from './approval-prompt';
 import { AttentionCenter } from './attention';
 import { BypassWatch } from './bypass-watch';
+import { OAuthVault } from './auth/oauth-vault';
+import { SignInController } from './auth/sign-in-controller';
 import { ControlServer, type GatewaySession } from './control-server';
 import type { EffectiveConfig } from './effective-config';
 import { HostGateway } from './host-gateway';
@@ -46,6 +48,8 @@ export class GatekitExtension implements vscode.Disposable {
   readonly attention: AttentionCenter;
   /** Answers the call_approval plugin's questions (a quick pick per tool call). */
   readonly approvals: ApprovalPrompt;
+  /** Sign-in of remote servers (OAuth): states, notification, Sign in / Sign out. */
+  readonly signIns: SignInController;
   /** Open reviews of changed tool definitions; the approve action is set by the commands. */
   reviews: ToolReviewPanels | undefined;
   trafficTree: vscode.TreeView<TrafficNode> | undefined;
@@ -95,7 +99,10 @@ export class GatekitExtension implements vscode.Disposable {
         const proxy = this.lastGood?.config?.proxy;
         return describeLaunch(name, fromSettings, typeof proxy === 'object' && proxy !== null ? (proxy as Record<string, unknown>).upstreams : undefined);
       },
+      signIn: (name) => this.signIns.stateOf(name),
+      remoteUrl: (name) => this.remoteUrlOf(name),
     });
+    this.signIns = new SignInController({ controlServer, log, changed: () => this.changed(), serverNames: () => this.lastGood?.serverNames ?? [] });
     this.attention = new AttentionCenter({
       sessions: () => this.controlServer.sessions(),
       definitions: this.toolDefinitions,
@@ -124,7 +131,7 @@ export class GatekitExtension implements vscode.Disposable {
     this.statusBar = vscode.window.createStatusBarItem('gatekit.status', vscode.StatusBarAlignment.Left, 50);
     this.statusBar.name = 'Gatekit';
     this.statusBar.command = 'gatekit.showServers';
-    this.disposables.push(this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
+    this.disposables.push(this.signIns, this.bypass, this.traffic, this.trafficView, this.serversView, this.attention, this.toolDefinitions, this.provider, this.statusBar, settings, controlServer);
     this.disposables.push(this.toolDetails, serverLogs, this.configDiagnostics);
   }
 
@@ -145,10 +152,18 @@ export class GatekitExtension implements vscode.Disposable {
         if (level === 'debug') log.info(message);
         else log[level](message);
       },
+      oauthVault: new OAuthVault(context.secrets, (message) => log.warn(message)),
     });
     const extension = new GatekitExtension(context, log, settings, controlServer, serverLogs);
     extension.wire();
     return extension;
+  }
+
+  /** The URL of a remote server as configured (variables resolved), for the Servers view. */
+  private remoteUrlOf(name: string): string | undefined {
+    const upstreams = (this.lastGood?.config?.proxy as { upstreams?: unknown } | undefined)?.upstreams;
+    const entry = Array.isArray(upstreams) ? (upstreams as unknown[]).find((u): u is { name: string; url: unknown } => typeof u === 'object' && u !== null && (u as { name?: unknown }).name === name) : undefined;
+    return typeof entry?.url === 'string' ? entry.url : undefined;
   }
 
   /** Sessions of connected gateways. */

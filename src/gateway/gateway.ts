@@ -24,6 +24,7 @@ import { ControlOnlySession } from './control/control-only';
 import { DualEraClientTransport } from './eras/dual-era-client';
 import { DualEraUpstreamTransport, type EraMemory } from './eras/dual-era-upstream';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './handshake';
+import type { SignInServices } from './auth/sign-in-services';
 
 /**
  * The gateway's connections to the outside. The client is a transport, or a pair of byte streams
@@ -40,6 +41,8 @@ export type GatewayIo = (
   readonly singleServer?: string;
   /** Makes a new connection to an upstream (at its start and each restart); a child process on stdio when not given. */
   readonly connectUpstream?: (spec: UpstreamSpec, log: (line: string) => void) => UpstreamTransport;
+  /** Under VS Code: remote upstreams keep OAuth tokens in its SecretStorage and let it open sign-in pages. */
+  readonly signIn?: SignInServices;
 };
 
 /** Health of one upstream, for the control link and logs (defined in src/shared/vocabulary). */
@@ -391,7 +394,10 @@ export class Gateway {
     const connectTo: UpstreamTransportFactory = connect
       ? () => connect(spec, log)
       : isRemoteSpec(spec)
-        ? httpTransportFactory(spec, log, { onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)) })
+        ? httpTransportFactory(spec, log, {
+            onAuthorized: () => void upstream.restart().catch((err: unknown) => log(`[${spec.name}] reconnect after sign-in failed: ${errorText(err)}`)),
+            ...(this.io.signIn ? { signIn: this.io.signIn } : {}),
+          })
         : () => new StdioUpstreamTransport(spec, log);
     // A server's protocol era is probed once per connection (server/discover before initialize; over
     // HTTP the wire part is in transport/http-modern.ts); the verdict outlives restarts. HTTP+SSE

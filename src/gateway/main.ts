@@ -14,6 +14,7 @@ import { openForAppendSync } from '../plugins/safe-file';
 import { configuredLockfile, runPinsCommand } from './pins-cli';
 import { runAuditCommand } from './audit-cli';
 import { configFromEnvironment, startControlLink } from './control/environment';
+import { extensionSignIn, type ExtensionSignIn } from './control/sign-in-link';
 import { controlOnlyHandshake } from './control/control-only';
 import { escapeLogLine } from './log-line';
 import { httpOptionsFor, serveHttp } from './http-server/start';
@@ -167,6 +168,8 @@ async function main(argv: string[]): Promise<number> {
 
   configureLogging(loaded.config.logging);
   let gateway: Gateway;
+  // Under VS Code (it started us): OAuth tokens in its SecretStorage, sign-in pages opened by it.
+  let extensionSignInServices: ExtensionSignIn | undefined;
   const controlOnly = values['control-only'] === true;
   // proxy.transport: http serves sessions over HTTP (control-only stays the views' stdio gateway).
   const overHttp = loaded.config.proxy.transport === 'http' && !controlOnly;
@@ -177,7 +180,9 @@ async function main(argv: string[]): Promise<number> {
     let settings = settingsFromConfig(loaded, { log, ...(maxLineBytes ? { maxLineBytes } : {}) });
     const single = values.server;
     if (single !== undefined && !overHttp) settings = onlyServer(settings, single);
-    gateway = new Gateway(settings, overHttp ? { sessions: true, log } : { input: process.stdin, output: process.stdout, log, ...(single !== undefined ? { singleServer: single } : {}) });
+    extensionSignInServices = extensionSignIn();
+    const signIn = extensionSignInServices ? { signIn: extensionSignInServices } : {};
+    gateway = new Gateway(settings, overHttp ? { sessions: true, log, ...signIn } : { input: process.stdin, output: process.stdout, log, ...signIn, ...(single !== undefined ? { singleServer: single } : {}) });
   } catch (err) {
     if (overHttp) {
       log(`cannot serve HTTP: ${err instanceof Error ? err.message : String(err)}`);
@@ -208,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
   } else gateway.start();
   const link = startControlLink(gateway, { mode: controlOnly ? 'control-only' : 'stdio', version: gatekitVersion, ...(loaded.configPath ? { configPath: loaded.configPath } : {}) }, log);
   if (link) gateway.askApprovalsThrough((question, signal) => link.askApproval(question, signal));
+  if (link) extensionSignInServices?.attach(link);
   const code = await gateway.finished;
   await httpServer?.close();
   await link?.dispose();

@@ -287,3 +287,95 @@ export namespace AskApprovalRequest {
   export const method = 'gatekit/askApproval';
   export const type = new RequestType<AskApprovalParams, AskApprovalResult, void>(method);
 }
+
+// ---------------------------------------------------------------------------------------------
+// OAuth sign-in of remote upstreams under VS Code (docs/oauth.md "In VS Code"): the gateway keeps
+// its tokens in the extension's SecretStorage and lets the extension open sign-in pages. Tokens
+// cross this link only; nothing here is logged or traced (the trace setting logs message bodies:
+// the extension's tracer skips these methods).
+
+/** The sign-in state of one remote upstream: `needs-sign-in` waits for the user to open `authorizationUrl`. */
+export type SignInState = 'signed-in' | 'needs-sign-in' | 'failed';
+
+export interface SignInStateParams {
+  /** The upstream's name. */
+  server: string;
+  /** The MCP server's URL (the resource the tokens are for). */
+  serverUrl: string;
+  state: SignInState;
+  /** `needs-sign-in`: the page the user signs in on (its redirect comes back to the gateway's loopback listener). */
+  authorizationUrl?: string;
+  /** The authorization server, when discovery named it. */
+  issuer?: string;
+  /** The scopes the sign-in asks for, space-separated. */
+  scope?: string;
+  /** `failed`: why, in our words. */
+  detail?: string;
+}
+
+/** Sent by the gateway whenever an upstream's sign-in state changes, and for every upstream again after (re)connecting. */
+export namespace SignInStateNotification {
+  export const method = 'gatekit/signInState';
+  export const type = new NotificationType<SignInStateParams>(method);
+}
+
+export interface OAuthRecordParams {
+  /** The authorization server's issuer URL: the record's key. */
+  issuer: string;
+}
+
+export interface OAuthRecordResult {
+  /** The issuer's stored record (client registrations and tokens), or null when none. */
+  record: unknown;
+}
+
+/** Sent by a gateway the extension started: the stored record of one issuer. */
+export namespace ReadOAuthRecordRequest {
+  export const method = 'gatekit/oauth/read';
+  export const type = new RequestType<OAuthRecordParams, OAuthRecordResult, void>(method);
+}
+
+/** Sent by a gateway the extension started: every issuer that has a stored record. */
+export namespace ListOAuthIssuersRequest {
+  export const method = 'gatekit/oauth/list';
+  export const type = new RequestType<Record<string, never>, { issuers: string[] }, void>(method);
+}
+
+export interface WriteOAuthRecordParams extends OAuthRecordParams {
+  /** The whole new record of the issuer; null deletes it. */
+  record: unknown;
+}
+
+/** Sent by a gateway the extension started: replaces (or deletes) one issuer's record. */
+export namespace WriteOAuthRecordRequest {
+  export const method = 'gatekit/oauth/write';
+  export const type = new RequestType<WriteOAuthRecordParams, void, void>(method);
+}
+
+/** Sent by the extension to every gateway when an issuer's record changed (another gateway signed in, the user signed out). */
+export namespace OAuthRecordChangedNotification {
+  export const method = 'gatekit/oauth/changed';
+  export const type = new NotificationType<OAuthRecordParams>(method);
+}
+
+export interface SignOutParams {
+  server: string;
+}
+
+/** Sent by the extension (Sign out): forget the server's tokens and reconnect it, which asks for a new sign-in. */
+export namespace SignOutRequest {
+  export const method = 'gatekit/signOut';
+  export const type = new RequestType<SignOutParams, { signedOut: boolean }, void>(method);
+}
+
+export interface UseSessionTokenParams {
+  server: string;
+  /** An access token of one of VS Code's authentication sessions (GitHub, Microsoft), chosen by the user. Kept in memory only. */
+  accessToken: string;
+}
+
+/** Sent by the extension when the user signs a server in with a VS Code account: the upstream's bearer from now on. */
+export namespace UseSessionTokenRequest {
+  export const method = 'gatekit/useSessionToken';
+  export const type = new RequestType<UseSessionTokenParams, { used: boolean }, void>(method);
+}

@@ -1,7 +1,7 @@
 // The Servers view: configuration problems first, then each upstream server with its health and its
 // tools as the policy shows them (visible, renamed, hidden, blocked, pin changed).
 import * as vscode from 'vscode';
-import type { ServerState, ServerStatus, ToolInventoryEntry } from '../../shared/protocol';
+import type { ServerState, ServerStatus, SignInStateParams, ToolInventoryEntry } from '../../shared/protocol';
 import { namespacedName } from '../../shared/namespacing';
 import type { LocatedConfigProblem } from '../effective-config';
 import { literalMarkdown, oneLine } from './untrusted-text';
@@ -26,7 +26,18 @@ export interface ServersSource {
   pendingChanges(server: string): number;
   /** How the server is started or reached, as written (secrets stay `${input:…}`), for the hover. */
   launch?(server: string): string | undefined;
+  /** A remote server's OAuth sign-in state, when it signs in (src/extension/auth). */
+  signIn?(server: string): SignInStateParams | undefined;
+  /** A remote server's URL. */
+  remoteUrl?(server: string): string | undefined;
 }
+
+/** How each sign-in state reads on the server line, and the suffix of its contextValue (menus: Sign in / Sign out). */
+const SIGN_IN_LABELS: Record<SignInStateParams['state'], { text: string; context: string }> = {
+  'signed-in': { text: 'signed in', context: 'signIn-ok' },
+  'needs-sign-in': { text: 'needs sign-in', context: 'signIn-needed' },
+  failed: { text: 'sign-in failed', context: 'signIn-failed' },
+};
 
 const STATE_ICONS: Record<ServerState, [string, string | undefined]> = {
   idle: ['circle-outline', undefined],
@@ -157,19 +168,36 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     // A running server that shares resources with another, or has tool changes to review, is a
     // warning: those reads and calls are refused. So is one whose tool definitions alone cost more
     // than the configured share of every chat request.
-    const [icon, color] = state === 'running' && (ambiguous.length || pending || costly) ? ['warning', 'editorWarning.foreground'] : state ? STATE_ICONS[state] : ['circle-outline', undefined];
+    const signIn = this.source.signIn?.(name);
+    const signInLabel = signIn ? SIGN_IN_LABELS[signIn.state] : undefined;
+    const waitsForSignIn = signIn !== undefined && signIn.state !== 'signed-in' && state !== 'running';
+    const [icon, color] = waitsForSignIn
+      ? ['key', 'editorWarning.foreground']
+      : state === 'running' && (ambiguous.length || pending || costly)
+        ? ['warning', 'editorWarning.foreground']
+        : state
+          ? STATE_ICONS[state]
+          : ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const parts = [state ?? 'not started'];
+    const url = this.source.remoteUrl?.(name) ?? signIn?.serverUrl;
+    const remoteHost = url ? hostOf(url) : undefined;
+    if (remoteHost) parts.push(remoteHost);
+    if (signInLabel) parts.unshift(signInLabel.text);
     if (pending) parts.unshift(`${pending} to review`);
     if (tools) parts.push(toolSummary(tools));
     if (ambiguous.length) parts.push(`${ambiguous.length}${ambiguous.length >= MAX_LISTED_AMBIGUITIES ? '+' : ''} ambiguous resource${ambiguous.length === 1 ? '' : 's'}`);
-    if (status?.detail && state !== 'running') parts.push(oneLine(status.detail, 120));
+    // The sign-in link is long and shown by the Sign in action: not repeated on the line.
+    if (status?.detail && state !== 'running' && !waitsForSignIn) parts.push(oneLine(status.detail, 120));
     const sandboxed = status?.sandboxed === true;
     if (sandboxed) parts.push('sandboxed');
     item.description = parts.join(' · ');
-    item.tooltip = this.serverTooltip(name, status, tools, { ambiguous, pending, sandboxed, tokens, tokenLimit, costly });
+    const signInText = signIn && signInLabel
+      ? `OAuth: ${signInLabel.text}${signIn.issuer ? ` with ${signIn.issuer}` : ''}${signIn.detail ? ` (${signIn.detail})` : ''}${signIn.state !== 'signed-in' ? '. Use "Sign in" on this server.' : ''}`
+      : undefined;
+    item.tooltip = this.serverTooltip(name, status, tools, { ambiguous, pending, sandboxed, tokens, tokenLimit, costly, url, signInText });
     const changed = pending > 0 || (tools?.some((t) => t.pin === 'changed' || t.pin === 'new') ?? false);
-    item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}`;
+    item.contextValue = `${changed ? 'server.pinChanged' : 'server'}${sandboxed ? '.sandboxed' : ''}${signInLabel ? `.${signInLabel.context}` : ''}`;
     return item;
   }
 
@@ -181,6 +209,8 @@ export class ServersTreeProvider implements vscode.TreeDataProvider<ServersNode>
     const lines: string[] = [`**${literalMarkdown(name, 100)}** — ${literalMarkdown(status?.state ?? 'not started')}`];
     const launch = this.source.launch?.(name);
     if (launch) lines.push(`Runs: ${literalMarkdown(launch, 1000)}`);
+    else if (facts.url) lines.push(`Remote server: ${literalMarkdown(facts.url, 500)}`);
+    if (facts.signInText) lines.push(literalMarkdown(facts.signInText, 1000));
     if (tools) {
       const shown = tools.filter((t) => t.visibility === 'visible' || t.visibility === 'renamed').length;
       const hidden = tools.filter((t) => t.visibility === 'hidden').length;
@@ -211,6 +241,10 @@ interface ServerFacts {
   tokens: number;
   tokenLimit: number;
   costly: boolean;
+  /** A remote server's URL. */
+  url: string | undefined;
+  /** A remote server's sign-in state in words, when it signs in. */
+  signInText: string | undefined;
 }
 
 /** The gateway reports at most this many ambiguous resources per server. */
@@ -283,4 +317,13 @@ function toolItem(server: string, tool: ToolInventoryEntry): vscode.TreeItem {
     ? { command: 'gatekit.reviewToolChange', title: 'Review', arguments: [{ server, tool: tool.name }] }
     : { command: 'gatekit.showToolDetails', title: 'Show Tool Details', arguments: [{ server, tool: tool.name }] };
   return item;
+}
+
+/** The host of a remote server's URL, for its line (the whole URL is in the tooltip). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,18 @@ export async function freeLoopbackPort(): Promise<number> {
   return port;
 }
 
+/** Whether `port` can be bound on loopback now (another gateway waiting for a sign-in may hold it). */
+export async function loopbackPortIsFree(port: number): Promise<boolean> {
+  const server = http.createServer();
+  try {
+    await listen(server, port);
+  } catch {
+    return false;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return true;
+}
+
 /** The redirect URI for a port: always the IP literal, never `localhost` (which may resolve elsewhere). */
 export function loopbackRedirectUrl(port: number): string {
   return `http://127.0.0.1:${port}${CALLBACK_PATH}`;

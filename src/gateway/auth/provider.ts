@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { auth, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { SignInStateParams } from '../../shared/protocol';
 import { signInRequiredText } from '../../shared/sign-in';
 import { openInBrowser } from './browser';
-import { freeLoopbackPort, listenForRedirect, loopbackRedirectUrl, type RedirectListener } from './loopback';
-import type { OAuthTokenStore } from './token-store';
+import { freeLoopbackPort, listenForRedirect, loopbackPortIsFree, loopbackRedirectUrl, type RedirectListener } from './loopback';
+import type { SignInServices } from './sign-in-services';
+import type { TokenStore } from './token-store';
 
 /** The upstream's `oauth` options as the gateway uses them (config keys in snake_case map onto these). */
 export interface OAuthSettings {
@@ -66,8 +68,10 @@ export interface OAuthProviderOptions {
   readonly server: string;
   readonly serverUrl: string;
   readonly settings: OAuthSettings;
-  readonly store: OAuthTokenStore;
+  readonly store: TokenStore;
   readonly log: (line: string) => void;
+  /** Under VS Code: the editor opens the sign-in page and shows the state (no browser of ours). */
+  readonly signIn?: SignInServices | undefined;
   /** Sign-in completed and tokens are stored: reconnect the server (no gateway restart). */
   readonly onAuthorized: () => void;
   /** The upstream's own fetch (TLS and redirect policies), for the code exchange after sign-in. */
@@ -92,9 +96,20 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   /** Set while completeSignIn exchanges the code. */
   private exchanging = false;
   private readonly refreshesInFlight = new Map<string, Promise<Response>>();
+  /** An access token of a VS Code account the user chose for this server: used first, never stored. */
+  private sessionToken: OAuthTokens | undefined;
+  /** The access token tokens() last handed out: the one the server may have refused. */
+  private offeredAccessToken: string | undefined;
+  /** The state last reported to the editor, so each change is reported once. */
+  private reported: SignInStateParams['state'] | undefined;
 
   constructor(private readonly options: OAuthProviderOptions) {
     this.redirectPort = options.settings.redirectPort;
+    options.signIn?.register(options.server, {
+      signOut: () => this.signOut(),
+      useSessionToken: (accessToken) => this.useSessionToken(accessToken),
+      recordChanged: (issuer) => void this.recordChanged(issuer),
+    });
   }
 
   get redirectUrl(): string {
@@ -130,25 +145,35 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const { clientId, clientSecret } = this.options.settings;
     const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
-    const clients = issuer === undefined ? {} : this.options.store.read(issuer).clients;
+    const clients = issuer === undefined ? {} : (await this.options.store.read(issuer)).clients;
     if (this.redirectPort === undefined) {
-      // A dynamic registration names its redirect URI: reuse the port of one made earlier.
-      const earlier = Object.keys(clients).map(portOfLoopbackRedirect).find((p) => p !== undefined);
+      // A dynamic registration names its redirect URI: reuse the port of one made earlier, unless
+      // another gateway (the same user's, sharing the store) is waiting on it: then register anew.
+      let earlier: number | undefined;
+      for (const port of Object.keys(clients).map(portOfLoopbackRedirect)) {
+        if (port !== undefined && (await loopbackPortIsFree(port))) {
+          earlier = port;
+          break;
+        }
+      }
       this.redirectPort = earlier ?? (await freeLoopbackPort());
     }
     if (clientId) return clientSecret ? { client_id: clientId, client_secret: clientSecret } : { client_id: clientId };
     return clients[this.redirectUrl];
   }
 
-  saveClientInformation(information: OAuthClientInformationMixed): void {
+  async saveClientInformation(information: OAuthClientInformationMixed): Promise<void> {
     if (this.options.settings.clientId) return; // configured, not ours to store
     const issuer = information.issuer ?? this.discovery?.authorizationServerUrl;
     if (issuer === undefined) return;
-    this.options.store.update(issuer, (record) => (record.clients[this.redirectUrl] = information));
+    await this.options.store.update(issuer, (record) => (record.clients[this.redirectUrl] = information));
   }
 
-  tokens(): OAuthTokens | undefined {
-    const tokens = this.findGrant();
+  async tokens(): Promise<OAuthTokens | undefined> {
+    if (this.sessionToken) return this.sessionToken;
+    const tokens = await this.findGrant();
+    this.offeredAccessToken = tokens?.access_token;
+    if (tokens && this.pending === undefined) this.report('signed-in');
     // A refresh keeps the scope it was granted: dropping the refresh token makes auth() authorize anew.
     if (tokens && this.stepUpScope !== undefined) {
       const { refresh_token: _dropped, ...rest } = tokens;
@@ -157,13 +182,14 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     return tokens;
   }
 
-  saveTokens(tokens: OAuthTokens): void {
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
     const issuer = tokens.issuer ?? this.discovery?.authorizationServerUrl;
     if (issuer === undefined) throw new Error('OAuth tokens without an issuer cannot be stored');
     this.issuer = issuer;
     this.stepUpScope = undefined;
+    this.sessionToken = undefined;
     for (const scope of (tokens.scope ?? '').split(' ')) if (scope) this.requestedScopes.add(scope);
-    this.options.store.update(issuer, (record) => (record.grants[this.options.serverUrl] = tokens));
+    await this.options.store.update(issuer, (record) => (record.grants[this.options.serverUrl] = tokens));
   }
 
   saveCodeVerifier(codeVerifier: string): void {
@@ -196,10 +222,11 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     return this.exchanging ? this.discovery : undefined;
   }
 
-  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
+    if (scope === 'all' || scope === 'tokens') this.sessionToken = undefined;
     if ((scope === 'all' || scope === 'client' || scope === 'tokens') && issuer !== undefined) {
-      this.options.store.update(issuer, (record) => {
+      await this.options.store.update(issuer, (record) => {
         if (scope !== 'client') delete record.grants[this.options.serverUrl];
         if (scope !== 'tokens') delete record.clients[this.redirectUrl];
       });
@@ -212,6 +239,8 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
    * it, so the connection attempt fails with the URL and the client's calls get it as their error.
    */
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
+    // A token of a VS Code account that the server refuses is not offered again.
+    this.sessionToken = undefined;
     if (this.pending) {
       // A link already shown stays the one to open: a second one would make the first fail.
       this.stagedVerifier = undefined;
@@ -229,10 +258,22 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     }
     this.widenScope(authorizationUrl);
     const url = authorizationUrl.href;
-    const listener = await listenForRedirect(this.redirectPort ?? 0, state, this.options.settings.signInTimeoutMs);
+    let listener: RedirectListener;
+    const port = this.redirectPort ?? 0;
+    try {
+      listener = await listenForRedirect(port, state, this.options.settings.signInTimeoutMs);
+    } catch (err) {
+      // Taken meanwhile (another gateway's sign-in): the next attempt chooses a port anew, unless one is configured.
+      if (this.options.settings.redirectPort === undefined) this.redirectPort = undefined;
+      const detail = `cannot listen for the sign-in redirect on 127.0.0.1:${port}: ${(err as NodeJS.ErrnoException).code ?? describe(err)}`;
+      this.report('failed', { detail });
+      throw new Error(detail, { cause: err });
+    }
     this.pending = { url, state, codeVerifier, listener };
     this.options.log(`[${this.options.server}] sign in: open ${url}`);
-    if (this.options.settings.openBrowser) void openInBrowser(url);
+    // Under VS Code the editor offers the page (and opens it with its own openExternal).
+    if (this.options.signIn) this.report('needs-sign-in', { authorizationUrl: url, scope: authorizationUrl.searchParams.get('scope') ?? undefined });
+    else if (this.options.settings.openBrowser) void openInBrowser(url);
     void this.completeSignIn(this.pending);
     throw new SignInRequiredError(url);
   }
@@ -300,12 +341,64 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
       this.pending = undefined;
       if (this.disposed) return;
       this.options.log(`[${this.options.server}] signed in; connecting`);
+      this.report('signed-in');
       this.options.onAuthorized();
     } catch (err) {
       this.exchanging = false;
-      if (this.pending === pending) this.pending = undefined;
-      if (!this.disposed) this.options.log(`[${this.options.server}] sign-in failed: ${describe(err)}`);
+      // A sign-in ended on purpose (signed in elsewhere, a VS Code account chosen, disposed) is no failure.
+      const current = this.pending === pending;
+      if (current) this.pending = undefined;
+      if (!this.disposed && current) {
+        this.options.log(`[${this.options.server}] sign-in failed: ${describe(err)}`);
+        this.report('failed', { detail: describe(err) });
+      }
     }
+  }
+
+  /** Sign out (asked by the editor): the grant is deleted from the store, and the reconnect asks for a new sign-in. */
+  private async signOut(): Promise<void> {
+    this.sessionToken = undefined;
+    this.stepUpScope = undefined;
+    await this.findGrant();
+    const issuer = this.issuer;
+    if (issuer !== undefined) await this.options.store.update(issuer, (record) => delete record.grants[this.options.serverUrl]);
+    this.options.log(`[${this.options.server}] signed out; reconnecting`);
+    this.reported = undefined;
+    this.options.onAuthorized();
+  }
+
+  /**
+   * Another gateway of the same VS Code window completed a sign-in this one waits for too (each shows
+   * its own link; the user opens one): tokens it had not offered before end the wait here as well.
+   */
+  private async recordChanged(issuer: string): Promise<void> {
+    const pending = this.pending;
+    if (!pending || issuer !== (this.discovery?.authorizationServerUrl ?? this.issuer)) return;
+    const grant = await this.findGrant().catch(() => undefined);
+    if (!grant || grant.access_token === this.offeredAccessToken || this.pending !== pending || this.stepUpScope !== undefined) return;
+    pending.listener.close();
+    this.pending = undefined;
+    this.options.log(`[${this.options.server}] signed in elsewhere in this VS Code window; connecting`);
+    this.report('signed-in');
+    this.options.onAuthorized();
+  }
+
+  private useSessionToken(accessToken: string): void {
+    this.sessionToken = { access_token: accessToken, token_type: 'Bearer' };
+    this.pending?.listener.close();
+    this.pending = undefined;
+    this.options.log(`[${this.options.server}] using the VS Code account chosen for it; connecting`);
+    this.report('signed-in');
+    this.options.onAuthorized();
+  }
+
+  /** Tells the editor (when there is one) about a change of state: never a token, only the link and our words. */
+  private report(state: SignInStateParams['state'], extra: Pick<SignInStateParams, 'authorizationUrl' | 'scope' | 'detail'> = {}): void {
+    const services = this.options.signIn;
+    if (!services || (state === this.reported && state !== 'needs-sign-in')) return;
+    this.reported = state;
+    const issuer = this.discovery?.authorizationServerUrl ?? this.issuer;
+    services.report({ server: this.options.server, serverUrl: this.options.serverUrl, state, ...(issuer ? { issuer } : {}), ...dropUndefined(extra) });
   }
 
   /** RFC 9207 §2.4 with the MCP decision table: a present `iss` must equal the issuer; an advertised one must be present. */
@@ -329,10 +422,10 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     authorizationUrl.searchParams.set('scope', [...this.requestedScopes].join(' '));
   }
 
-  private findGrant(): OAuthTokens | undefined {
+  private async findGrant(): Promise<OAuthTokens | undefined> {
     const serverUrl = this.options.serverUrl;
-    if (this.issuer !== undefined) return this.options.store.read(this.issuer).grants[serverUrl];
-    for (const [issuer, record] of this.options.store.all()) {
+    if (this.issuer !== undefined) return (await this.options.store.read(this.issuer)).grants[serverUrl];
+    for (const [issuer, record] of await this.options.store.all()) {
       const grant = record.grants[serverUrl];
       if (grant) {
         this.issuer = issuer;
@@ -341,6 +434,10 @@ export class GatewayOAuthProvider implements OAuthClientProvider {
     }
     return undefined;
   }
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The authorization endpoint comes from a server's metadata: only a web page may be opened. */

@@ -17,6 +17,20 @@ export interface IssuerRecord {
   grants: Record<string, OAuthTokens>;
 }
 
+/**
+ * Where a gateway keeps its issuers' records: the token file standalone ({@link OAuthTokenStore}),
+ * VS Code's SecretStorage through the control link when the extension started the gateway
+ * (src/gateway/control/sign-in-link.ts). Each member may answer now or later.
+ */
+export interface TokenStore {
+  /** The record of `issuer` (empty when nothing is stored). */
+  read(issuer: string): IssuerRecord | Promise<IssuerRecord>;
+  /** Every issuer's record (to find the tokens of a server before discovery has named its issuer). */
+  all(): ReadonlyArray<[string, IssuerRecord]> | Promise<ReadonlyArray<[string, IssuerRecord]>>;
+  /** Changes the record of `issuer` and stores it. */
+  update(issuer: string, change: (record: IssuerRecord) => void): void | Promise<void>;
+}
+
 interface TokenFile {
   version: 1;
   issuers: Record<string, IssuerRecord>;
@@ -47,7 +61,7 @@ export function userConfigDirectory(env: Environment, platform: NodeJS.Platform 
 }
 
 /** The token file of one config folder. Reads and writes are synchronous: they are small and rare (sign-in, refresh). */
-export class OAuthTokenStore {
+export class OAuthTokenStore implements TokenStore {
   readonly filePath: string;
   /** POSIX ownership and modes mean nothing on Windows (ACLs protect %APPDATA%): checked elsewhere only. */
   private readonly checkModes = process.platform !== 'win32';
@@ -59,7 +73,7 @@ export class OAuthTokenStore {
   /** The record of `issuer` (empty when nothing is stored). Throws {@link TokenStoreError} when the file is refused. */
   read(issuer: string): IssuerRecord {
     const record = this.load().issuers[issuer];
-    return record ?? { clients: {}, grants: {} };
+    return record ?? emptyIssuerRecord();
   }
 
   /** Every issuer's record (to find the tokens of a server before discovery has named its issuer). */
@@ -70,7 +84,7 @@ export class OAuthTokenStore {
   /** Changes the record of `issuer` and writes the file atomically (a temporary file renamed over it). */
   update(issuer: string, change: (record: IssuerRecord) => void): void {
     const file = this.load();
-    const record = file.issuers[issuer] ?? { clients: Object.create(null) as IssuerRecord['clients'], grants: Object.create(null) as IssuerRecord['grants'] };
+    const record = file.issuers[issuer] ?? emptyIssuerRecord();
     change(record);
     file.issuers[issuer] = record;
     this.write(file);
@@ -173,9 +187,23 @@ function parseTokenFile(text: string, where: string): TokenFile {
   const file = emptyFile();
   for (const [issuer, value] of Object.entries(parsed.issuers)) {
     if (!isRecord(value)) continue;
-    file.issuers[issuer] = { clients: copyRecords(value.clients) as IssuerRecord['clients'], grants: copyRecords(value.grants) as IssuerRecord['grants'] };
+    file.issuers[issuer] = issuerRecordFrom(value);
   }
   return file;
+}
+
+/** An empty record, safe to fill with any key (no prototype). */
+export function emptyIssuerRecord(): IssuerRecord {
+  return { clients: Object.create(null) as IssuerRecord['clients'], grants: Object.create(null) as IssuerRecord['grants'] };
+}
+
+/**
+ * A record as far as its shape can be trusted (it was read from a file or came from another
+ * process): objects only, copied onto prototype-less maps, so `__proto__` keys stay plain keys.
+ */
+export function issuerRecordFrom(value: unknown): IssuerRecord {
+  if (!isRecord(value)) return emptyIssuerRecord();
+  return { clients: copyRecords(value.clients) as IssuerRecord['clients'], grants: copyRecords(value.grants) as IssuerRecord['grants'] };
 }
 
 function copyRecords(value: unknown): Record<string, Record<string, unknown>> {

@@ -3,6 +3,7 @@
 import { GatewayOAuthProvider, type OAuthSettings } from './provider';
 import { OAuthTokenStore, userConfigDirectory } from './token-store';
 import type { Environment } from '../../config/paths';
+import type { SignInServices } from './sign-in-services';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 /** How long a sign-in link printed on stderr stays valid. */
@@ -17,9 +18,11 @@ export interface UpstreamOAuthRequest {
   readonly onAuthorized: () => void;
   readonly fetch?: FetchLike | undefined;
   readonly env?: Environment;
+  /** Under VS Code: tokens in its SecretStorage, the sign-in page opened by the editor. */
+  readonly signIn?: SignInServices | undefined;
 }
 
-/** The provider for one upstream; its tokens live in the user's config folder, per issuer. */
+/** The provider for one upstream; its tokens live in the user's config folder (or VS Code's SecretStorage), per issuer. */
 export function createUpstreamOAuthProvider(request: UpstreamOAuthRequest): GatewayOAuthProvider {
   const o = request.oauth;
   const text = (key: string): string | undefined => (typeof o[key] === 'string' && o[key] !== '' ? (o[key] as string) : undefined);
@@ -38,7 +41,8 @@ export function createUpstreamOAuthProvider(request: UpstreamOAuthRequest): Gate
     server: request.server,
     serverUrl: request.url,
     settings,
-    store: new OAuthTokenStore(userConfigDirectory(request.env ?? process.env)),
+    store: request.signIn?.tokenStore ?? new OAuthTokenStore(userConfigDirectory(request.env ?? process.env)),
+    signIn: request.signIn,
     log: request.log,
     onAuthorized: request.onAuthorized,
     fetch: request.fetch,

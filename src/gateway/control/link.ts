@@ -8,6 +8,7 @@ import {
   SocketMessageReader,
   SocketMessageWriter,
   type MessageConnection,
+  type RequestType,
 } from 'vscode-jsonrpc/node';
 import type { ServerStatus as UpstreamStatus } from '../gateway';
 import type { TrafficEvent as ExchangeEvent } from '../router';
@@ -178,6 +179,8 @@ export class ControlLink {
   private disposed = false;
   private connecting = false;
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  /** Handlers of extension requests added by other parts of the gateway (sign-in), installed on every connection. */
+  private readonly handlerInstallers: ((connection: MessageConnection) => void)[] = [];
 
   constructor(
     private readonly host: ControlLinkHost,
@@ -204,6 +207,39 @@ export class ControlLink {
   onDidChangeConnection(listener: (connected: boolean) => void): Disposable {
     this.connectionListeners.add(listener);
     return { dispose: () => this.connectionListeners.delete(listener) };
+  }
+
+  /** Adds handlers of extension requests or notifications: installed on the current connection and every later one. */
+  addHandlers(install: (connection: MessageConnection) => void): void {
+    this.handlerInstallers.push(install);
+    if (this.connection !== undefined) install(this.connection);
+  }
+
+  /**
+   * Sends a request to the extension, waiting up to `waitMs` for the link to (re)connect first:
+   * for what only the extension has (its SecretStorage), so the caller cannot do without it.
+   */
+  async request<P, R>(type: RequestType<P, R, void>, params: P, waitMs: number): Promise<R> {
+    if (this.connection === undefined && !this.disposed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, waitMs);
+        timer.unref();
+        const subscription = this.onDidChangeConnection((connected) => connected && done());
+        function done(): void {
+          clearTimeout(timer);
+          subscription.dispose();
+          resolve();
+        }
+      });
+    }
+    const connection = this.connection;
+    if (connection === undefined) throw new Error(`the VS Code extension that started this gateway did not answer within ${Math.round(waitMs / 1000)} s`);
+    return connection.sendRequest<R>(type.method, params);
+  }
+
+  /** Sends a notification when connected (dropped otherwise: the caller resends what matters on reconnect). */
+  notify(method: string, params: object): void {
+    this.send(method, params);
   }
 
   /** Mirrors a diagnostic line to the extension's log channel when connected (dropped otherwise). */
@@ -355,6 +391,7 @@ export class ControlLink {
       if (!host.restartUpstreams) throw new Error('This gateway cannot restart its servers.');
       return host.restartUpstreams(params.servers);
     });
+    for (const install of this.handlerInstallers) install(connection);
     this.statuses.clear();
     for (const status of host.serverStatuses()) this.statuses.set(status.name, toWireStatus(status));
     this.subscriptions.push(

@@ -1,5 +1,6 @@
 // What it takes to reach a remote upstream: shared by the core (http-upstream.ts) and the http chunk.
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { SignInServices } from '../auth/sign-in-services';
 
 /** `http`: Streamable HTTP, falling back to HTTP+SSE when the server refuses it; `sse`: HTTP+SSE only. */
 export type RemoteTransportKind = 'http' | 'sse';
@@ -25,4 +26,6 @@ export interface HttpTransportOptions {
   readonly authProvider?: OAuthClientProvider;
   /** Sign-in for the upstream's `oauth` completed (src/gateway/auth): reconnect it. */
   readonly onAuthorized?: () => void;
+  /** Under VS Code: where tokens are kept and who opens the sign-in page (src/gateway/auth/sign-in-services.ts). */
+  readonly signIn?: SignInServices;
 }

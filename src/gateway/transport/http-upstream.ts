@@ -27,7 +27,7 @@ export function httpTransportFactory(spec: HttpServerSpec, log: (line: string) =
   const authProvider =
     options.authProvider ??
     (spec.oauth
-      ? chunk.createUpstreamOAuthProvider({ server: spec.name, url: spec.url, oauth: spec.oauth, log, onAuthorized: () => options.onAuthorized?.(), fetch: chunk.remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins }).fetch })
+      ? chunk.createUpstreamOAuthProvider({ server: spec.name, url: spec.url, oauth: spec.oauth, log, onAuthorized: () => options.onAuthorized?.(), signIn: options.signIn, fetch: chunk.remoteFetch({ server: spec.name, tlsVerify: spec.tlsVerify, pins }).fetch })
       : undefined);
   return () => new chunk.HttpUpstreamConnection(spec, log, { ...options, pins, ...(authProvider ? { authProvider } : {}) });
 }
