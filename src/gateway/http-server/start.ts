@@ -5,6 +5,7 @@ import type { ClientHandshake } from '../upstream';
 import type { HttpServerConfig } from '../../config/schema';
 import type { GatewayHttpServer } from './server';
 import { loadChunk } from '../chunks';
+import type * as HttpServerChunk from '../chunks/http-server';
 import { resolveHttpOptions, type HttpServeOptions } from './options';
 
 /**
@@ -30,7 +31,7 @@ export function httpOptionsFor(config: HttpServerConfig | undefined, context: Ht
 
 /** Starts serving; resolves with the running server once it listens (rejects when it cannot, e.g. the port is taken). */
 export async function serveHttp(gateway: Gateway, options: HttpServeOptions, context: HttpStartContext): Promise<GatewayHttpServer> {
-  const { GatewayHttpServer, MCP_PATH } = loadChunk<typeof import('../chunks/http-server')>('http-server');
+  const { GatewayHttpServer, MCP_PATH } = loadChunk<typeof HttpServerChunk>('http-server');
   const hub = gateway.startSessions(sessionsHandshake(context.version));
   const server = new GatewayHttpServer(hub, options, context.log);
   const address = await server.listen();
