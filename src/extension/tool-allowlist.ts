@@ -199,7 +199,9 @@ export function renameTool(list: readonly unknown[] | undefined, tool: string, d
   } else if (!hasAllowlist(next[index] as PluginEntry)) {
     // An entry that only hides single tools: renaming needs the allowlist beside its hidden list.
     if (wanted === undefined) return undefined;
-    next[index] = withTools(next[index] as PluginEntry, everyTool.map((name): ToolEntry => ({ [TOOL_KEY]: name })));
+    // Its hidden tools stay out of the allowlist too, so the written config says the same thing twice over.
+    const hidden = hiddenOf(next[index] as PluginEntry);
+    next[index] = withTools(next[index] as PluginEntry, everyTool.filter((name) => !hidden.includes(name)).map((name): ToolEntry => ({ [TOOL_KEY]: name })));
   }
   const entry = next[index] as PluginEntry;
   const tools = toolsOf(entry);
@@ -212,7 +214,9 @@ export function renameTool(list: readonly unknown[] | undefined, tool: string, d
   let updated = withTools(entry, renamed);
   // Renamed back, the allowlist may list every tool under its own name: then it goes (and the entry
   // with it when it hides nothing else), so tools the server adds later are not frozen out.
-  if (wanted === undefined && renamed.every((t) => Object.keys(t).length === 1) && knownTools.every((name) => renamed.some((t) => toolName(t) === name))) {
+  const hiddenTools = hiddenOf(entry);
+  const listsEveryShownTool = knownTools.every((name) => hiddenTools.includes(name) || renamed.some((t) => toolName(t) === name));
+  if (wanted === undefined && renamed.every((t) => Object.keys(t).length === 1) && listsEveryShownTool) {
     updated = withConfig(updated, ({ [LIST_OPTION]: _list, ...config }) => config);
   }
   if (filtersNothing(updated, knownTools)) next.splice(index, 1);

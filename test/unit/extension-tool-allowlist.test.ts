@@ -105,4 +105,15 @@ describe('extension: renaming a tool (policy editor)', () => {
       { handler: 'tool_manager', config: { tools: [{ tool: 'read' }, { tool: 'write', display_name: 'put' }] } },
     ]);
   });
+
+  it('renames beside a hidden list: the allowlist it needs leaves the hidden tools out, and goes again with the rename', () => {
+    const known = ['read', 'write', 'delete'];
+    const hidden = hideTool(undefined, 'delete');
+    assert.deepEqual(hidden, [{ handler: 'tool_manager', config: { hidden: ['delete'] } }]);
+    const renamed = renameTool(hidden, 'read', 'fetch', known);
+    assert.deepEqual(renamed, [{ handler: 'tool_manager', config: { hidden: ['delete'], tools: [{ tool: 'read', display_name: 'fetch' }, { tool: 'write' }] } }]);
+    // Renamed back: the allowlist lists every shown tool under its own name, so only the hidden list stays
+    // (a tool the server adds later is visible again).
+    assert.deepEqual(renameTool(renamed, 'read', undefined, known), [{ handler: 'tool_manager', config: { hidden: ['delete'] } }]);
+  });
 });
