@@ -43,8 +43,6 @@ import {
   type ServerStatus,
   type ToolInventoryEntry,
   type TrafficParams,
-} from '../shared/protocol';
-import {
   ListOAuthIssuersRequest,
   OAuthRecordChangedNotification,
   ReadOAuthRecordRequest,
