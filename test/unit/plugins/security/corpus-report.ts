@@ -14,8 +14,8 @@ import { cpuMs } from './cpu-time';
  * and the third: a held-out batch written before the second pass's rule changes (`heldout-c`) and
  * the tuning twins that pass was made on (`tuning-c`).
  */
-export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'heldout-c';
-export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'heldout-c'];
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c'];
 
 interface InjectionSample {
   id: string;
