@@ -157,7 +157,7 @@ export class InjectionDetector {
  */
 const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions']);
 const IN_A_PERSONS_DOCUMENT =
-  /^[ \t]{1,4}(?:in|on|from)[ \t]{1,4}(?:(?:the|this|that|our)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|box|package|label|leaflet|recipe|pr|pull request|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+  /^[ \t]{1,4}(?:in|on|from)[ \t]{1,4}(?:(?:the|this|that|our)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
 
 const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
 const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';
