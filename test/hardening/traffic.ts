@@ -6,7 +6,7 @@ import { classifyMessage } from '../../src/shared/jsonrpc';
 /** A credential the secrets filter (action block) must stop in both directions. */
 export const SECRET = 'ghp_' + 'R7mKq2Vx9LpT4wZs8NcB3hJd6YfG1aUe5XoQ';
 /** Personal data the PII filter (action redact) must remove in both directions. */
-export const EMAIL = 'fuzz.victim@example.com';
+export const EMAIL = 'fuzz.victim@acme-corp.io';
 
 /** Characters that break naive code: controls, lone surrogates, bidi and zero-width marks, astral symbols, separators. */
 const hostileChar = fc.oneof(

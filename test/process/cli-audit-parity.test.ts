@@ -33,7 +33,7 @@ describe('process: audit records as the original writes them', function () {
 
     const bare = await session.request('bare', 'tools/call', { name: 'echo', arguments: { text: 'hi' } });
     assert.equal((bare.error as { code: number }).code, -32602);
-    const pii = await session.request('pii', 'tools/call', { name: 'fx__echo', arguments: { text: 'mail bob@example.com' } });
+    const pii = await session.request('pii', 'tools/call', { name: 'fx__echo', arguments: { text: 'mail bob@acme-corp.io' } });
     assert.match((pii.error as { message: string }).message, /^Request blocked: Basic PII Filter/);
     await eventually(() => records(log).filter((r) => r.request_id === 'pii').length === 2, 10000, 'two records for the blocked request');
 
@@ -55,7 +55,7 @@ describe('process: audit records as the original writes them', function () {
     // Our extra fields stay: the stage names the handler.
     const stages = (piiRequest!.pipeline as { stages: { plugin: string }[] }).stages;
     assert.equal(stages[0]!.plugin, 'basic_pii_filter');
-    assert.ok(!JSON.stringify(records(log)).includes('bob@example.com'), 'the blocked text is never logged');
+    assert.ok(!JSON.stringify(records(log)).includes('bob@acme-corp.io'), 'the blocked text is never logged');
 
     // Client notifications the gateway handles itself are logged too.
     session.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'never-sent', reason: 'user gave up' } });

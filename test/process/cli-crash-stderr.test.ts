@@ -7,7 +7,7 @@ import path from 'node:path';
 import { RawSession, fixtureServer, realServer, writeConfig } from './harness';
 
 /** A "server" that prints its reason (with a secret and an e-mail) and exits 3, as a missing-key crash does. */
-const CRASHING = [process.execPath, '-e', "console.error('Error: missing API_KEY'); console.error('\\u001b[31mtoken AKIAZ7QH3LMN5PRS2TUV\\u001b[0m for bob@example.com'); process.exit(3)"];
+const CRASHING = [process.execPath, '-e', "console.error('Error: missing API_KEY'); console.error('\\u001b[31mtoken AKIAZ7QH3LMN5PRS2TUV\\u001b[0m for bob@acme-corp.io'); process.exit(3)"];
 
 const FILTERS = {
   plugins: {
@@ -38,7 +38,7 @@ describe('process: a crashed server\'s stderr reaches the client, scanned', func
   });
 
   it('one server down: its calls fail with its stderr in data (redacted), bounded to 20 short lines', async () => {
-    const flood = [process.execPath, '-e', "for (let i = 0; i < 100; i++) console.error(String(i).padEnd(400, 'x')); console.error('last: mail alice@example.org'); process.exit(2)"];
+    const flood = [process.execPath, '-e', "for (let i = 0; i < 100; i++) console.error(String(i).padEnd(400, 'x')); console.error('last: mail alice@acme-corp.io'); process.exit(2)"];
     const config = writeConfig([{ name: 'ok', command: fixtureServer() }, { name: 'bad', command: CRASHING, restart_on_failure: false }, { name: 'loud', command: flood, restart_on_failure: false }], FILTERS);
     const session = new RawSession(config);
     after(() => session.kill());

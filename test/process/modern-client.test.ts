@@ -16,7 +16,7 @@ const envelope = (capabilities: Record<string, unknown> = {}) => ({
   'io.modelcontextprotocol/clientCapabilities': capabilities,
 });
 
-const EMAIL = 'jane.doe@example.com';
+const EMAIL = 'jane.doe@acme-corp.io';
 
 function everythingConfig(extra: Record<string, unknown> = {}, proxyExtra: Record<string, unknown> = {}): string {
   return writeConfig([{ name: 'everything', command: realServer('everything', 'stdio') }], extra, proxyExtra);

@@ -46,7 +46,7 @@ export async function run(): Promise<void> {
   try {
     await client.listTools();
     await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'release-plan', entityType: 'doc', observations: ['deploy key AKIAZ3MHQW7XKT2LPQ5R'] }] } });
-    await client.callTool({ name: 'memory__add_observations', arguments: { observations: [{ entityName: 'release-plan', contents: ['ask jane.doe@example.com'] }] } }).catch(() => undefined);
+    await client.callTool({ name: 'memory__add_observations', arguments: { observations: [{ entityName: 'release-plan', contents: ['ask jane.doe@acme-corp.io'] }] } }).catch(() => undefined);
     await client.callTool({ name: 'memory__search_nodes', arguments: { query: 'release' } });
     await client.callTool({ name: 'memory__read_graph', arguments: {} });
     await waitFor('the calls in the Traffic view', () => extension.traffic.sessions().some((s) => s.entries.filter((e) => e.event.method === 'tools/call').length >= 4), stateEvents(extension));

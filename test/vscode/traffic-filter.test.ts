@@ -28,7 +28,7 @@ describe('traffic rows say why, and filter', () => {
     // What the server already knows: an e-mail address comes back in a response the request never held.
     const memoryFile = (memory.env as Record<string, string>).MEMORY_FILE_PATH!;
     mkdirSync(path.dirname(memoryFile), { recursive: true });
-    writeFileSync(memoryFile, `${JSON.stringify({ type: 'entity', name: 'jane', entityType: 'person', observations: ['mail jane.doe@example.com'] })}\n`);
+    writeFileSync(memoryFile, `${JSON.stringify({ type: 'entity', name: 'jane', entityType: 'person', observations: ['mail jane.doe@acme-corp.io'] })}\n`);
     await setUserSettings(extension, {
       upstreams: [{ ...memory, name: 'memory' }],
       plugins: {

@@ -60,7 +60,7 @@ function pipeline(plugins: PluginsByKind) {
   return new PluginHost(plugins, registry, env).pipelineFor('fs');
 }
 
-const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'mail me at jane@example.com' } } };
+const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'mail me at jane@acme-corp.io' } } };
 const filters: PluginsByKind = { security: { _global: [entry('basic_pii_filter', 'security', { action: 'redact' })] }, auditing: { _global: [entry('memory_audit', 'auditing')] } };
 
 function exchangeOf(plugins: PluginsByKind, extra: Partial<RequestExchange> = {}): RequestExchange {
@@ -77,11 +77,11 @@ describe('exchange', () => {
     const sent: JsonRpcRequest[] = [];
     const { answer, record } = await exchangeRequest(exchangeOf(filters), request, (message) => {
       sent.push(message);
-      return Promise.resolve({ message: makeResult(7, { content: [{ type: 'text', text: 'write to bob@example.org' }] }) });
+      return Promise.resolve({ message: makeResult(7, { content: [{ type: 'text', text: 'write to bob@acme-corp.io' }] }) });
     });
     assert.equal(sent.length, 1);
-    assert.ok(!JSON.stringify(sent[0]).includes('jane@example.com'), 'the upstream got the redacted request');
-    assert.ok(answer && 'result' in answer && !JSON.stringify(answer).includes('bob@example.org'), 'the client gets the redacted answer');
+    assert.ok(!JSON.stringify(sent[0]).includes('jane@acme-corp.io'), 'the upstream got the redacted request');
+    assert.ok(answer && 'result' in answer && !JSON.stringify(answer).includes('bob@acme-corp.io'), 'the client gets the redacted answer');
     assert.deepEqual(audited.map((e) => e.type), ['request', 'response']);
     assert.equal(record?.direction, 'client_to_server');
     assert.equal(record?.decision, 'redacted');
@@ -146,17 +146,17 @@ describe('exchange', () => {
     assert.equal(kept.raw, raw);
     const unfiltered = await exchangeRequest(exchangeOf({}), request, () => Promise.resolve({ message: clean, raw }));
     assert.equal(unfiltered.raw, raw);
-    const redacted = await exchangeRequest(exchangeOf(filters), request, () => Promise.resolve({ message: makeResult(7, { text: 'jane@example.com' }), raw }));
-    assert.ok(redacted.answer && !JSON.stringify(redacted.answer).includes('jane@example.com'));
+    const redacted = await exchangeRequest(exchangeOf(filters), request, () => Promise.resolve({ message: makeResult(7, { text: 'jane@acme-corp.io' }), raw }));
+    assert.ok(redacted.answer && !JSON.stringify(redacted.answer).includes('jane@acme-corp.io'));
     assert.equal(redacted.raw, undefined, 'a redacted answer is never written from the text it came in');
   });
 
   it('delivers a notification, audits it, and records it only when a plugin changed or blocked it', async () => {
-    const notification: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'reach me at jane@example.com' } };
+    const notification: JsonRpcNotification = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'reach me at jane@acme-corp.io' } };
     const delivered: JsonRpcNotification[] = [];
     const record = await exchangeNotification(pipeline(filters), 'notification_to_client', notification, (n) => delivered.push(n), true);
     assert.equal(delivered.length, 1);
-    assert.ok(!JSON.stringify(delivered[0]).includes('jane@example.com'));
+    assert.ok(!JSON.stringify(delivered[0]).includes('jane@acme-corp.io'));
     assert.equal(record?.direction, 'notification_to_client');
     assert.equal(record?.decision, 'redacted');
     assert.deepEqual(audited.map((e) => e.type), ['notification']);

@@ -47,7 +47,7 @@ function recorder(trace: string[]) {
   return { find: (h: string) => defs.get(h) ?? findPlugin(h) };
 }
 
-const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'mail me at jane@example.com' } } };
+const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'mail me at jane@acme-corp.io' } } };
 const ctx = { serverName: 'fs', origin: 'client' as const, requestId: 7 };
 
 describe('plugin pipeline', () => {
@@ -105,7 +105,7 @@ describe('plugin pipeline', () => {
     assert.equal(result.reason, '[modified]');
     assert.deepEqual(result.stages.map((s) => s.reason), ['[modified]']);
     assert.equal(result.decidedBy, 'basic_pii_filter');
-    assert.doesNotMatch(JSON.stringify(result.message), /jane@example\.com/);
+    assert.doesNotMatch(JSON.stringify(result.message), /jane@acme-corp\.io/);
   });
 
   it('runs auditing in definition order and rejects when a critical auditor fails', async () => {

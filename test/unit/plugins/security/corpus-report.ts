@@ -9,9 +9,13 @@ import { detectSecrets, SECRET_TYPES, type SecretType } from '../../../../src/pl
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 import { cpuMs } from './cpu-time';
 
-/** The first batch (`tuning`, `heldout`) and the second, written in wave 4 before any rule change (`-b`). */
-export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b';
-export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b'];
+/**
+ * The first batch (`tuning`, `heldout`), the second, written in wave 4 before any rule change (`-b`),
+ * and the third: a held-out batch written before the second pass's rule changes (`heldout-c`) and
+ * the tuning twins that pass was made on (`tuning-c`).
+ */
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c'];
 
 interface InjectionSample {
   id: string;
@@ -89,7 +93,7 @@ export function measurePart(part: Part): PartReport {
   };
   return {
     secrets: tally(secrets, (s) => s.type, (s) => s.id, secretFound, false),
-    pii: tally(pii, (s) => s.id.replace(/-b?\d+$/, ''), (s) => s.id, piiFound, false),
+    pii: tally(pii, (s) => s.id.replace(/-[bc]?\d+$/, ''), (s) => s.id, piiFound, false),
     injection: bySensitivity(attacks, false),
     benign: tally(benign, (s) => s.category, (s) => s.id, flaggedBenign, true),
     injectionBenign: bySensitivity(lookalikes, true),

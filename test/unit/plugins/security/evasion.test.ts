@@ -159,7 +159,7 @@ describe('evasion of the PII and secrets filters by formatting', () => {
     const secretDecision = secrets.onResponse!(read(Buffer.from(`GITHUB_TOKEN=${key}\n`)), ctx) as { allowed: boolean; reason: string } | undefined;
     assert.equal(secretDecision?.allowed, false);
     assert.match(secretDecision!.reason, /base64-encoded content \(github_tokens\) in result\.contents\[0\]\.blob/);
-    const piiDecision = pii.onResponse!(read(Buffer.from('contact: jane.doe@example.org')), ctx) as { allowed: boolean } | undefined;
+    const piiDecision = pii.onResponse!(read(Buffer.from('contact: jane.doe@acme-corp.io')), ctx) as { allowed: boolean } | undefined;
     assert.equal(piiDecision?.allowed, false);
     // A PNG header and binary bytes do not decode to text: nothing to scan, nothing found.
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37) & 0xff))]);

@@ -55,6 +55,24 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
     assert.deepEqual([...r.benign.ids, ...r.injectionBenign.standard.ids], []);
   });
 
+  // The third batch (second detection pass): heldout-c written and measured before any rule change
+  // (secrets 93.3%, personal data 100%, injection 63.3%, look-alikes flagged 12.5% and 7.1%), rules
+  // changed on tuning-c only, measured again at the end: these are those figures.
+  it('holds the third held-out part (heldout-c) to its measured figures', () => {
+    const r = reports.get('heldout-c')!;
+    assert.ok(rate(r.secrets) >= 0.95, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.pii) >= 0.95, `personal data ${rate(r.pii)}`);
+    assert.ok(rate(r.injection.standard) >= 0.6, `injection ${rate(r.injection.standard)}`);
+    assert.ok(rate(r.injectionBenign.standard) <= 0.08, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
+    assert.ok(rate(r.benign) <= 0.08, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+  });
+
+  it('finds everything in the third tuning part (tuning-c) and flags no look-alike there', () => {
+    const r = reports.get('tuning-c')!;
+    assert.deepEqual([...r.secrets.ids, ...r.pii.ids, ...r.injection.standard.ids], []);
+    assert.deepEqual([...r.benign.ids, ...r.injectionBenign.standard.ids], []);
+  });
+
   it('trades recall for precision predictably: each sensitivity finds and flags at least what the one below does', () => {
     for (const [part, r] of reports) {
       assert.ok(r.injection.relaxed.hit <= r.injection.standard.hit && r.injection.standard.hit <= r.injection.strict.hit, `${part} recall`);

@@ -54,6 +54,10 @@ describe('PII detectors', () => {
       ['The account j_smith@outlook.com. was closed', 'j_smith@outlook.com'],
       ['{"email":"a.b@c.io"}', 'a.b@c.io'],
       ['email:john@acme.com', 'john@acme.com'],
+      // Look-alikes of reserved domains are ordinary domains.
+      ['mail ops@example.com.evil.io', 'ops@example.com.evil.io'],
+      ['mail ops@notexample.com', 'ops@notexample.com'],
+      ['mail ops@example.community', 'ops@example.community'],
     ],
     [
       'icon@2x.png and sprite@3x.jpg',
@@ -64,6 +68,9 @@ describe('PII detectors', () => {
       '@Injectable() export class A {}',
       'a@b@c@d',
       'foo@.com and foo@bar. and .@x.com',
+      // Domains reserved for documentation and tests (RFC 2606, RFC 6761).
+      'Questions? support@example.com, alice@Example.ORG, bob@mail.example.net',
+      'dev@project.test, noreply@x.invalid, root@box.localhost, demo@shop.example',
     ],
   );
 
@@ -179,6 +186,9 @@ describe('PII detectors', () => {
       // Typed into forms in lower case (issue #15); the letters must share one case.
       ['lower case ab123456c', 'ab123456c'],
       ['ni: ce 12 34 56 d', 'ce 12 34 56 d'],
+      // Mixed case only where the text names the number.
+      ['Employee NI: Ce 11 22 33 A', 'Ce 11 22 33 A'],
+      ['national insurance no. jT123456a', 'jT123456a'],
       ['SIN: 130 692 544', '130 692 544'],
       ['sin 130-692-544', '130-692-544'],
       ['Social Insurance Number 130692544', '130692544'],

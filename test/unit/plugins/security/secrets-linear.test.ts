@@ -68,6 +68,9 @@ const INPUTS: Record<string, string> = {
   'hv prefixes': repeat('hvs.hvb.hvr.hv'),
   'hvs. bodies inside bodies': repeat('hvs.aB3' + 'hvs'),
   'key attribute runs': repeat('<add key="ApiSecret" value="'),
+  'net use runs': repeat('net use '),
+  'net use share runs': 'net use ' + repeat('\\\\s\\x /u:a '),
+  'https userinfo runs': repeat('https://u:aB3dE5fG7@'),
 };
 
 const ALL = new Set<SecretType>(SECRET_TYPES);

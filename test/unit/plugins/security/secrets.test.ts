@@ -129,6 +129,26 @@ describe('secrets detectors', () => {
       }
     });
 
+    it('finds passwords in git, web and file-transfer URLs, and not the documentation forms', () => {
+      for (const url of ['git clone https://ci:Pa55w0rd9@git.corp.net/a/b.git', 'url: https://deployer:QuietRiverStone@code.acme.org/svn', 'ftp://up:Pa55w0rd9@files.net/in/', 'git+ssh://u:Pa55w0rd9@h/r']) {
+        assert.deepEqual(found(url), [['database_urls', url.includes('Quiet') ? 'QuietRiverStone' : 'Pa55w0rd9']], url);
+      }
+      // A reference, the word itself, a port-looking or one-case value, no password, and a path that holds `@`.
+      for (const url of ['https://oauth2:$CI_JOB_TOKEN@gitlab.com/g/r.git', 'https://user:password@host/path', 'https://user:8443@host', 'https://deploy:lowercaseonly@h', 'https://user@bitbucket.org/t/r.git', 'http://localhost:5173/@vite/client']) {
+        assert.deepEqual(found(url), [], url);
+      }
+    });
+
+    it('finds the password of `net use` in any case, and not a prompt or an option', () => {
+      const value = 'Zq8wX3vN6pL1';
+      for (const line of [`net use Z: \\\\fs01\\share ${value} /user:CORP\\svc`, `NET USE \\\\srv\\data "${value}" /USER:x`, `net use \\\\10.0.0.5\\c$ /u:admin ${value} /persistent:no`]) {
+        assert.deepEqual(found(line), [['command_line_credentials', value]], line);
+      }
+      for (const line of ['net use Z: \\\\fs01\\share * /user:CORP\\svc', 'net use Z: \\\\fs01\\share /user:CORP\\svc /persistent:yes', 'net use', 'the internet uses TCP/IP']) {
+        assert.deepEqual(found(line), [], line);
+      }
+    });
+
     it('finds literal assignments in many syntaxes', () => {
       const value = 'Zq8wX3vN6pL1';
       const forms = [

@@ -80,6 +80,7 @@ export class InjectionDetector {
     // This scan's own scratch: the windows it tokenizes hand their columns on through it.
     const spares = new SpareColumns();
     const emit: Emit = (category, ruleId, strength, start, end) => {
+      if (DROPPED_INSTRUCTION_RULES.has(ruleId) && IN_A_PERSONS_DOCUMENT.test(text.slice(end, end + 96))) strength = demoted(strength, 2);
       if (!this.enabled[category] || STRENGTH_RANK[strength] < this.minRank) return;
       findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
     };
@@ -147,6 +148,16 @@ export class InjectionDetector {
     }
   }
 }
+
+/**
+ * "Ignore the previous instructions in the README", "… in CONTRIBUTING.md", "… on the box": people
+ * drop instructions a person wrote in a document people read all the time, and a model's own
+ * instructions are in none of these. Such a request counts two levels lower (a strong phrase still
+ * shows at `strict`); one about "the instructions in your context" or "in this conversation" does not.
+ */
+const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions']);
+const IN_A_PERSONS_DOCUMENT =
+  /^[ \t]{1,4}(?:in|on|from)[ \t]{1,4}(?:(?:the|this|that|our)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
 
 const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
 const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';

@@ -108,7 +108,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   restricted_ask: ['activation keys', 'license keys', 'product keys', 'serial keys', 'how to make a bomb', 'napalm'],
   about: [
     'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'mitigation', 'red-team', 'red team', 'exercise:', 'the paper', 'owasp',
-    'training slide', 'incident report', 'test your filter',
+    'training slide', 'incident report', 'test your filter', 'jailbreak persona', 'jailbreak prompt', 'a jailbreak', 'benchmark',
+    'classifier',
   ],
 };
 

@@ -59,6 +59,20 @@ function validDomain(text: string, start: number, end: number): boolean {
   return labels >= 2;
 }
 
+/**
+ * Domains reserved for documentation and testing (RFC 2606, RFC 6761): `example.com`, `.org`,
+ * `.net` and their subdomains, and the `.example`, `.test`, `.invalid` and `.localhost` top-level
+ * domains. No mailbox there belongs to a person, and documentation is full of them
+ * (`support@example.com`), so an address there is not personal data.
+ */
+const RESERVED_SECOND_LEVEL = /(?:^|\.)example\.(?:com|org|net)$/;
+const RESERVED_TOP_LEVEL = new Set(['example', 'test', 'invalid', 'localhost']);
+
+function isReservedDomain(domain: string): boolean {
+  const lower = domain.toLowerCase();
+  return RESERVED_TOP_LEVEL.has(lower.slice(lower.lastIndexOf('.') + 1)) || RESERVED_SECOND_LEVEL.test(lower);
+}
+
 /** `user:pass@host` inside a URL is a credential (the secrets filter's business), not an email. */
 function isUrlUserinfo(text: string, at: number): boolean {
   const floor = Math.max(0, at - 256);
@@ -90,6 +104,7 @@ export function detectEmails(text: string, out: TextFinding<PiiType>[] = []): Te
       end - at - 1 <= 253 &&
       validDomain(text, at + 1, end) &&
       !isUrlUserinfo(text, at) &&
+      !isReservedDomain(text.slice(at + 1, end)) &&
       // `git@github.com:org/repo.git` is an SSH remote, not a mailbox.
       !(codeAt(text, end) === 0x3a && isWordChar(codeAt(text, end + 1)) && codeAt(text, end + 1) !== -1);
     if (accepted) out.push({ type: 'email', start, end });

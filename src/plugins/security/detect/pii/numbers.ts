@@ -87,13 +87,19 @@ const NINO_BAD_FIRST = new Set('DFIQUV');
 const NINO_BAD_SECOND = new Set('DFIOQUV');
 const NINO_BAD_PREFIX = new Set(['BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ']);
 
+/** Words that name a National Insurance number just before it. */
+const NINO_WORDS = new Set(['ni', 'nino', 'insurance', 'nic']);
+
 /**
  * Matches a UK NI number at `start` (`AB123456C`, `AB 12 34 56 C`, or the same in lower case, as
- * people type it into forms); returns its end or -1. The letters must share one case.
+ * people type it into forms); returns its end or -1. The letters must share one case unless the
+ * text names the number just before it (`NI: Ce 11 22 33 A`): mixed case alone is too common in
+ * part and room numbers.
  */
 function matchNino(text: string, start: number): number {
   const lower = isLower(text.charCodeAt(start));
-  const sameCase = lower ? isLower : isUpper;
+  let named: boolean | undefined;
+  const sameCase = (c: number): boolean => (lower ? isLower(c) : isUpper(c)) || (isLetter(c) && (named ??= hasWordBefore(text, start, NINO_WORDS, 3)));
   const a = text[start]!.toUpperCase();
   const b = text[start + 1]?.toUpperCase();
   if (b === undefined || !sameCase(text.charCodeAt(start + 1)) || NINO_BAD_FIRST.has(a) || NINO_BAD_SECOND.has(b) || NINO_BAD_PREFIX.has(a + b)) return -1;

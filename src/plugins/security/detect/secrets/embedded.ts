@@ -1,5 +1,5 @@
 // Credentials embedded in URLs and configuration: Slack webhooks, Azure connection strings,
-// database URLs with a password, and AWS secret access keys next to an access key id or a name.
+// database, web and git URLs with a password, and AWS secret access keys next to an access key id or a name.
 import type { TextFinding } from '../findings';
 import { execAt } from '../regex';
 import type { SecretFindingType } from './types';
@@ -54,6 +54,19 @@ const DATABASE_SCHEMES = new Set([
   'postgresql+psycopg2', 'postgresql+asyncpg', 'mysql+pymysql', 'mysql+mysqldb', 'redshift', 'presto', 'trino', 'vertica',
 ]);
 
+/**
+ * Web, version-control and file-transfer schemes: `git clone https://user:pass@host/…` and the
+ * same in remotes, package registries and mirror configs. Their userinfo is read only with a
+ * password that is not a reference or placeholder and looks like one (a letter and a digit or
+ * symbol, or eight mixed-case letters), since `https://user:password@host` is how documentation writes the form.
+ */
+const TRANSFER_SCHEMES = new Set(['http', 'https', 'git', 'git+https', 'git+http', 'git+ssh', 'ssh', 'svn', 'svn+ssh', 'ftp', 'ftps', 'sftp', 'smb', 'webdav', 'davs', 'rsync']);
+
+function credibleTransferPassword(value: string): boolean {
+  if (value.length < 6 || isPlaceholderValue(value) || !/[A-Za-z]/.test(value)) return false;
+  return /[^A-Za-z]/.test(value) || (value.length >= 8 && /[a-z]/.test(value) && /[A-Z]/.test(value));
+}
+
 function isSchemeChar(c: number): boolean {
   return isAlnum(c) || c === 0x2b || c === 0x2e || c === 0x2d;
 }
@@ -76,12 +89,14 @@ export function detectDatabaseUrls(text: string, out: TextFinding<SecretFindingT
       if (text.charCodeAt(i) === 0x40) lastAt = i;
       i++;
     }
-    if (lastAt !== -1 && DATABASE_SCHEMES.has(scheme)) {
+    const database = DATABASE_SCHEMES.has(scheme);
+    if (lastAt !== -1 && (database || TRANSFER_SCHEMES.has(scheme))) {
       let colon = at + 3;
       while (colon < lastAt && text.charCodeAt(colon) !== 0x3a) colon++;
       if (colon < lastAt) {
         const passwordStart = colon + 1;
-        if (lastAt > passwordStart && !isPlaceholderValue(text.slice(passwordStart, lastAt))) {
+        const password = text.slice(passwordStart, lastAt);
+        if (lastAt > passwordStart && (database ? !isPlaceholderValue(password) : credibleTransferPassword(password))) {
           out.push({ type: 'database_urls', start: passwordStart, end: lastAt });
         }
       }

@@ -7,7 +7,7 @@ import { findHighEntropyTokens } from '../entropy';
 import { resolveOverlaps, type TextFinding } from '../findings';
 import { detectAssignments, KEYWORD } from './assignments';
 import { detectAwsSecretKeys, detectAzureKeys, detectDatabaseUrls, detectSlackWebhooks } from './embedded';
-import { detectCommandLineCredentials } from './command-line';
+import { detectCommandLineCredentials, NET_USE_LITERAL } from './command-line';
 import { detectKubernetesSecrets } from './documents';
 import { detectPrivateKeys } from './key-files';
 import { detectPrefixedTokens, PREFIX } from './prefixed';
@@ -34,7 +34,7 @@ function eitherCase(source: string): string {
  * context), an Azure key name, `://`, the private key markers, the Slack webhook host.
  */
 const ANY_SECRET_LITERAL = new RegExp(
-  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/', ':AA', '\\d\\|[0-9a-f]', '\\.[\\w-]{6}\\.[\\w-]{27}', '-[upaU] ', '-p\\S', '--user[ =]', '--[a-z-]{0,16}pass', 'kind["\']?\\s{0,4}:\\s{0,4}["\']?Secret', '\\bs\\.[A-Za-z0-9]{24}'].join('|'),
+  [PREFIX.source, eitherCase(KEYWORD.source), eitherCase('accountkey|sharedaccesskey'), '://', 'PRIVATE KEY', 'PuTTY-User-Key-File-', 'hooks\\.slack\\.com/', ':AA', '\\d\\|[0-9a-f]', '\\.[\\w-]{6}\\.[\\w-]{27}', '-[upaU] ', '-p\\S', '--user[ =]', '--[a-z-]{0,16}pass', 'kind["\']?\\s{0,4}:\\s{0,4}["\']?Secret', '\\bs\\.[A-Za-z0-9]{24}', NET_USE_LITERAL].join('|'),
 );
 
 /** When findings overlap, prefer the most specific kind; entropy comes last. */
