@@ -201,6 +201,13 @@ export class Router {
       this.host.sendToClient(makeError(request.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
       return;
     }
+    const meta = request.params?._meta;
+    if (isRecord(meta) && 'progressToken' in meta && progressTokenOf(request) === undefined) {
+      // The SDKs' servers drop a whole message whose token is not a string or a number (it fails their
+      // message schema), so forwarding it would leave the call waiting for its timeout.
+      this.host.sendToClient(makeError(request.id, ErrorCode.InvalidParams, "Field 'params._meta.progressToken' must be a string or a number"));
+      return;
+    }
     const state: ClientRequestState = { id: request.id, method: request.method, receivedAt: performance.now(), calls: [], done: false };
     this.inFlight.set(key, state);
     const token = progressTokenOf(request);

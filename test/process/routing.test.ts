@@ -1,7 +1,7 @@
 // Routing, concurrency, cancellation, pagination and server→client relaying, against fixture servers.
 import { strict as assert } from 'node:assert';
 import { CreateMessageRequestSchema, ListRootsRequestSchema, ElicitRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { connectSdk, fixtureServer, RawSession, textOf, writeConfig, type SdkSession } from './harness';
+import { connectSdk, fixtureServer, RawSession, realServer, textOf, writeConfig, type SdkSession } from './harness';
 
 describe('routing through the gateway (fixture servers)', function () {
   this.timeout(60000);
@@ -183,6 +183,19 @@ describe('protocol edges over raw NDJSON', function () {
     assert.ok(!names.some((n) => n.endsWith('__whoami')));
     for (const name of names) assert.match(name, /^[a-zA-Z0-9_-]{1,64}$/);
     assert.ok(list._meta['gatekit/unavailableServers']!.some((m) => m.error.includes('whoami')));
+    await raw.end();
+  });
+
+  it('refuses a progress token that is not a string or a number at once (a real server would drop the whole request)', async () => {
+    const raw = new RawSession(writeConfig([{ name: 'everything', command: realServer('everything') }]));
+    await raw.initialize();
+    for (const [id, token] of [[1, { a: 1 }], [2, null], [3, [7]], [4, true]] as const) {
+      const refused = await raw.request(id, 'tools/call', { name: 'everything__echo', arguments: { message: 'hi' }, _meta: { progressToken: token } });
+      assert.deepEqual(refused.error, { code: -32602, message: "Field 'params._meta.progressToken' must be a string or a number" }, JSON.stringify(token));
+    }
+    // Valid tokens still pass, and the session keeps serving.
+    const ok = await raw.request(5, 'tools/call', { name: 'everything__echo', arguments: { message: 'hi' }, _meta: { progressToken: 'p-1' } });
+    assert.match(textOf(ok.result), /hi/);
     await raw.end();
   });
 
