@@ -225,11 +225,29 @@ describe('secrets detectors', () => {
       }
     });
 
+    it('splits key names into words at case changes, digits and separators only', () => {
+      // Capitals after a lower-case letter or digit start a word; a run of capitals does not split.
+      // Outside ASCII lower-casing decides: `İ` becomes `i` and a combining dot, which separates words.
+      for (const key of ['dbPassword', 'db2Password', 'HTTPPassword', 'x.y-z__password', 'nextPage.apiKey', '--password', 'Ｐassword_token', 'page_ＴＯＫＥＮ_secret', 'Page\u0130Token']) {
+        assert.equal(isCredentialKey(key), true, key);
+      }
+      for (const key of ['pageToken', 'pageToken_', 'page-Token', 'maxTokens', 'nextPAGEToken', 'PAGETOKEN', 'a.key', '_key', 'key_', '---', '', 'pageＴoken']) {
+        assert.equal(isCredentialKey(key), false, key);
+      }
+      // `PageToken` is `page` `token` (a harmless token); `PAGEToken` is the one word `pagetoken`, no known compound.
+      assert.equal(isCredentialKey('PageToken'), false);
+      assert.equal(isCredentialKey('PAGEToken'), false);
+      assert.equal(isCredentialKey('PAGE_Password'), true);
+    });
+
     it('knows placeholder values from literals', () => {
       for (const value of ['', '${X}', '$X', '<key>', '{{ k }}', 'xxxxxx', '****', 'changeme', 'your_token_here', 'REPLACE_ME', 'process.env.X', 'null', 'aaaaaa']) {
         assert.equal(isPlaceholderValue(value), true, value);
       }
       for (const value of ['hunter2!', 'Zq8wX3vN6pL1', 's3cr3t-P4ss']) assert.equal(isPlaceholderValue(value), false, value);
+      // Two distinct characters (counted as code points, astral ones once) make a mask, three do not.
+      for (const value of ['ababab', '\u{1F511}\u{1F511}x\u{1F511}x\u{1F511}', 'é\u0301é\u0301é\u0301']) assert.equal(isPlaceholderValue(value), true, value);
+      for (const value of ['ababac', '\u{1F511}\u{1F512}x\u{1F511}x\u{1F511}', '\ud83dab\ud83dab']) assert.equal(isPlaceholderValue(value), false, value);
     });
   });
 
