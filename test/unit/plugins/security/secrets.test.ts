@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { detectSecrets, isCredentialKey, isPlaceholderValue, SECRET_TYPES, type SecretType } from '../../../../src/plugins/security/detect/secrets';
 import { basicSecretsFilter, SECRET_PLACEHOLDER, type SecretsFilterOptions } from '../../../../src/plugins/security/basic_secrets_filter';
+import { trieSource } from '../../../../src/plugins/security/detect/secrets/prefixed';
 import { decodeBase64Text, findBase64Candidates } from '../../../../src/plugins/security/detect/base64';
 import { findHighEntropyTokens, shannonEntropy } from '../../../../src/plugins/security/detect/entropy';
 import { PluginHost, type PluginEntryConfig } from '../../../../src/plugins/pipeline';
@@ -238,6 +239,19 @@ describe('secrets detectors', () => {
       assert.equal(isCredentialKey('PageToken'), false);
       assert.equal(isCredentialKey('PAGEToken'), false);
       assert.equal(isCredentialKey('PAGE_Password'), true);
+    });
+
+    it('searches prefixes through a trie exactly as through the longest-first alternation', () => {
+      const words = ['sk-', 'sk-ant-', 'a', 'ab', 'abc', 'abd', 'b.', 'x]', '-^', '\\', 'E', 'F'];
+      const trie = new RegExp(trieSource(words), 'g');
+      const flat = new RegExp([...words].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+      const letters = 'sk-antbcdx]^.\\EF ';
+      let seed = 7;
+      for (let n = 0; n < 2000; n++) {
+        let text = '';
+        for (let i = 0; i < 24; i++) text += letters[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % letters.length];
+        assert.deepEqual([...text.matchAll(trie)].map((m) => [m.index, m[0]]), [...text.matchAll(flat)].map((m) => [m.index, m[0]]), text);
+      }
     });
 
     it('knows placeholder values from literals', () => {
