@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { detectSecrets, isCredentialKey, isPlaceholderValue, SECRET_TYPES, type SecretType } from '../../../../src/plugins/security/detect/secrets';
 import { basicSecretsFilter, SECRET_PLACEHOLDER, type SecretsFilterOptions } from '../../../../src/plugins/security/basic_secrets_filter';
+import { trieSource } from '../../../../src/plugins/security/detect/secrets/prefixed';
 import { decodeBase64Text, findBase64Candidates } from '../../../../src/plugins/security/detect/base64';
 import { findHighEntropyTokens, shannonEntropy } from '../../../../src/plugins/security/detect/entropy';
 import { PluginHost, type PluginEntryConfig } from '../../../../src/plugins/pipeline';
@@ -225,11 +226,42 @@ describe('secrets detectors', () => {
       }
     });
 
+    it('splits key names into words at case changes, digits and separators only', () => {
+      // Capitals after a lower-case letter or digit start a word; a run of capitals does not split.
+      // Outside ASCII lower-casing decides: `İ` becomes `i` and a combining dot, which separates words.
+      for (const key of ['dbPassword', 'db2Password', 'HTTPPassword', 'x.y-z__password', 'nextPage.apiKey', '--password', 'Ｐassword_token', 'page_ＴＯＫＥＮ_secret', 'Page\u0130Token']) {
+        assert.equal(isCredentialKey(key), true, key);
+      }
+      for (const key of ['pageToken', 'pageToken_', 'page-Token', 'maxTokens', 'nextPAGEToken', 'PAGETOKEN', 'a.key', '_key', 'key_', '---', '', 'pageＴoken']) {
+        assert.equal(isCredentialKey(key), false, key);
+      }
+      // `PageToken` is `page` `token` (a harmless token); `PAGEToken` is the one word `pagetoken`, no known compound.
+      assert.equal(isCredentialKey('PageToken'), false);
+      assert.equal(isCredentialKey('PAGEToken'), false);
+      assert.equal(isCredentialKey('PAGE_Password'), true);
+    });
+
+    it('searches prefixes through a trie exactly as through the longest-first alternation', () => {
+      const words = ['sk-', 'sk-ant-', 'a', 'ab', 'abc', 'abd', 'b.', 'x]', '-^', '\\', 'E', 'F'];
+      const trie = new RegExp(trieSource(words), 'g');
+      const flat = new RegExp([...words].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+      const letters = 'sk-antbcdx]^.\\EF ';
+      let seed = 7;
+      for (let n = 0; n < 2000; n++) {
+        let text = '';
+        for (let i = 0; i < 24; i++) text += letters[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % letters.length];
+        assert.deepEqual([...text.matchAll(trie)].map((m) => [m.index, m[0]]), [...text.matchAll(flat)].map((m) => [m.index, m[0]]), text);
+      }
+    });
+
     it('knows placeholder values from literals', () => {
       for (const value of ['', '${X}', '$X', '<key>', '{{ k }}', 'xxxxxx', '****', 'changeme', 'your_token_here', 'REPLACE_ME', 'process.env.X', 'null', 'aaaaaa']) {
         assert.equal(isPlaceholderValue(value), true, value);
       }
       for (const value of ['hunter2!', 'Zq8wX3vN6pL1', 's3cr3t-P4ss']) assert.equal(isPlaceholderValue(value), false, value);
+      // Two distinct characters (counted as code points, astral ones once) make a mask, three do not.
+      for (const value of ['ababab', '\u{1F511}\u{1F511}x\u{1F511}x\u{1F511}', 'é\u0301é\u0301é\u0301']) assert.equal(isPlaceholderValue(value), true, value);
+      for (const value of ['ababac', '\u{1F511}\u{1F512}x\u{1F511}x\u{1F511}', '\ud83dab\ud83dab']) assert.equal(isPlaceholderValue(value), false, value);
     });
   });
 

@@ -21,12 +21,45 @@ const KEY_QUALIFIERS = new Set(['api', 'access', 'secret', 'private', 'auth', 'e
 /** Endings of run-together key names that name a credential. */
 const COMPOUND_SUFFIXES = ['password', 'passwd', 'passphrase', 'secret', 'apikey', 'accesstoken', 'authtoken', 'apitoken', 'bottoken', 'refreshtoken', 'sessiontoken', 'privatekey', 'secretkey', 'accesskey'];
 
+/** A key name's words, lower case: `DB_PASSWORD`, `dbPassword` and `db-password` all give `db`, `password`. */
 function keySegments(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((s) => s.length > 0);
+}
+
+/** The last two words of a key name (see keySegments); `previous` is undefined for a one-word key. */
+interface KeyWords {
+  readonly last: string | undefined;
+  readonly previous: string | undefined;
+}
+
+/**
+ * keySegments' last two words without building them all: this runs once per credential keyword in
+ * every scanned string, where the regex replace and split cost more than the rest of the check.
+ * Keys outside ASCII go through keySegments, whose lower-casing may change their length.
+ */
+function lastKeyWords(key: string): KeyWords {
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) > 0x7f) {
+      const segments = keySegments(key);
+      return { last: segments[segments.length - 1], previous: segments[segments.length - 2] };
+    }
+  }
+  const words: string[] = [];
+  let i = key.length;
+  while (words.length < 2) {
+    while (i > 0 && !isAlnum(key.charCodeAt(i - 1))) i--;
+    if (i === 0) break;
+    const end = i;
+    i--;
+    // A word starts after a non-alphanumeric character, or at a capital after a lower-case letter or digit.
+    while (i > 0 && isAlnum(key.charCodeAt(i - 1)) && !(isUpper(key.charCodeAt(i)) && !isUpper(key.charCodeAt(i - 1)))) i--;
+    words.push(key.slice(i, end).toLowerCase());
+  }
+  return { last: words[0], previous: words[1] };
 }
 
 /**
@@ -37,9 +70,11 @@ const SOMETIMES_CREDENTIAL = new Set(['auth', 'signing', 'credential', 'cred', '
 
 /** Whether a key names a credential whose value counts only when it looks generated. */
 export function isSometimesCredentialKey(key: string): boolean {
-  const segments = keySegments(key);
-  const last = segments[segments.length - 1];
-  return last !== undefined && SOMETIMES_CREDENTIAL.has(last) && !(last === 'key' && segments.length === 1);
+  return sometimesCredential(lastKeyWords(key));
+}
+
+function sometimesCredential({ last, previous }: KeyWords): boolean {
+  return last !== undefined && SOMETIMES_CREDENTIAL.has(last) && !(last === 'key' && previous === undefined);
 }
 
 /** A value a program generated: 16+ characters, letters and digits, about 3.5+ bits of entropy per character. */
@@ -58,9 +93,10 @@ export function looksRandom(value: string): boolean {
 
 /** Whether a key name (`DB_PASSWORD`, `clientSecret`, `api-key`, `spring.datasource.password`) names a credential. */
 export function isCredentialKey(key: string): boolean {
-  const segments = keySegments(key);
-  const last = segments[segments.length - 1];
-  const previous = segments[segments.length - 2];
+  return credentialKey(lastKeyWords(key));
+}
+
+function credentialKey({ last, previous }: KeyWords): boolean {
   if (last === undefined) return false;
   switch (last) {
     case 'password':
@@ -117,8 +153,22 @@ export function isPlaceholderValue(value: string): boolean {
   if (PLACEHOLDER_VALUES.has(lower)) return true;
   if (/change[_-]?me|your[_-]|_here$|-here$|placeholder|example|redacted|dummy|replace|insert|sample|fixme|todo|xxx|\*\*\*|\.\.\./.test(lower)) return true;
   for (const prefix of REFERENCE_PREFIXES) if (lower.startsWith(prefix)) return true;
-  const distinct = new Set(v).size;
-  return distinct <= 2 || hasRepeatedRun(v);
+  return atMostTwoCodePoints(v) || hasRepeatedRun(v);
+}
+
+/** Whether `v` is made of at most two distinct code points (`new Set(v).size <= 2`, stopping at the third). */
+function atMostTwoCodePoints(v: string): boolean {
+  let first = -1;
+  let second = -1;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    if (c === first || c === second) continue;
+    if (first === -1) first = c;
+    else if (second === -1) second = c;
+    else return false;
+  }
+  return true;
 }
 
 function isKeyChar(c: number): boolean {
@@ -160,10 +210,11 @@ export function detectAssignments(text: string, out: TextFinding<SecretFindingTy
     // A trailing dot belongs to prose ("the password."), not to the key.
     while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === 0x2e) keyEnd--;
     const key = text.slice(keyStart, keyEnd);
-    const always = isCredentialKey(key);
-    if (!always && !isSometimesCredentialKey(key)) continue;
+    const words = lastKeyWords(key);
+    const always = credentialKey(words);
+    if (!always && !sometimesCredential(words)) continue;
     const scanned = { until: keyEnd };
-    let value = assignedValue(text, keyStart, keyEnd, key, scanned);
+    let value = assignedValue(text, keyStart, keyEnd, key, words.last === 'authorization', scanned);
     if (value !== undefined && !always && !looksRandom(text.slice(value.start, value.end))) value = undefined;
     // Keywords inside a value already scanned are not keys (and rescanning them would be quadratic).
     examinedUntil = Math.max(examinedUntil, scanned.until);
@@ -179,7 +230,7 @@ export function detectAssignments(text: string, out: TextFinding<SecretFindingTy
  * Finds the literal value assigned to the key at [keyStart, keyEnd), or undefined. `scanned.until`
  * is set to how far an unquoted value was read, whether or not it was accepted.
  */
-function assignedValue(text: string, keyStart: number, keyEnd: number, key: string, scanned: { until: number }): { start: number; end: number } | undefined {
+function assignedValue(text: string, keyStart: number, keyEnd: number, key: string, authorization: boolean, scanned: { until: number }): { start: number; end: number } | undefined {
   const attribute = attributeValue(text, keyStart, keyEnd, key);
   if (attribute !== null) return attribute;
   let i = keyEnd;
@@ -236,7 +287,7 @@ function assignedValue(text: string, keyStart: number, keyEnd: number, key: stri
     while (end > start && (text.charCodeAt(end - 1) === 0x2e || text.charCodeAt(end - 1) === 0x3a)) end--;
   }
   let value = text.slice(start, end);
-  if (keySegments(key).pop() === 'authorization') {
+  if (authorization) {
     const scheme = AUTH_SCHEMES.exec(value);
     if (scheme !== null) {
       start += scheme[0].length;

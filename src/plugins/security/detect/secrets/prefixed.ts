@@ -141,10 +141,35 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** One alternation of literal prefixes, longest first so `sk-ant-` wins over `sk-`. */
+/**
+ * `words` as a trie-shaped alternation: `gh(?:[pousr]_…)|gl(?:pat-|…)|s(?:k(?:-(?:ant-)?|…))`. At each
+ * position the regex tries one branch per first character instead of every prefix (a fifth less
+ * time than the flat alternation over the corpora's lines). A word that continues into a longer one
+ * is an optional group, greedy, so the longest prefix wins (`sk-ant-` over `sk-`).
+ */
+export function trieSource(words: readonly string[]): string {
+  // Single characters as one class (`EAA[BCEGIJ]`): one test where an alternation tries each.
+  if (words.length > 1 && words.every((word) => word.length === 1)) return `[${[...new Set(words)].sort().map((c) => c.replace(/[\]\\^-]/, '\\$&')).join('')}]`;
+  const byFirst = new Map<string, string[]>();
+  for (const word of words) {
+    const rests = byFirst.get(word[0]!) ?? [];
+    rests.push(word.slice(1));
+    byFirst.set(word[0]!, rests);
+  }
+  const branches = [...byFirst.keys()].sort().map((first) => {
+    const rests = byFirst.get(first)!;
+    const longer = rests.filter((rest) => rest.length > 0);
+    if (longer.length === 0) return escapeRegExp(first);
+    const sub = trieSource(longer);
+    if (longer.length < rests.length) return `${escapeRegExp(first)}(?:${sub})?`;
+    return longer.length === 1 ? `${escapeRegExp(first)}${sub}` : `${escapeRegExp(first)}(?:${sub})`;
+  });
+  return branches.join('|');
+}
+
+/** One search for every literal prefix, the longest at each position. */
 function prefixPattern(): RegExp {
-  const all = [...PREFIXES.keys()].sort((a, b) => b.length - a.length);
-  return new RegExp(all.map(escapeRegExp).join('|'), 'g');
+  return new RegExp(trieSource([...PREFIXES.keys()]), 'g');
 }
 /** Shared by every call (positioned by each search, see ../regex.ts): compiling one per call cost more than scanning a short string. */
 export const PREFIX = prefixPattern();

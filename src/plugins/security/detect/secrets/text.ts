@@ -75,16 +75,19 @@ const PLACEHOLDER_WORDS = /example|placeholder|replace|dummy|sample|your|xxxx|\*
  */
 export function looksLikePlaceholder(text: string, start = 0, end = text.length): boolean {
   if (end - start === 0) return true;
-  const distinct = new Set<number>();
+  // Distinct characters are counted only up to the number that makes a body varied enough: a few
+  // comparisons per character where a Set cost more than the rest of this check.
+  const enough = Math.min(8, Math.ceil((end - start) / 3));
+  const distinct: number[] = [];
   let ascending = 1;
   let repeated = 1;
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
-    distinct.add(c);
+    if (distinct.length < enough && !distinct.includes(c)) distinct.push(c);
     ascending = i > start && c === text.charCodeAt(i - 1) + 1 ? ascending + 1 : 1;
     repeated = i > start && c === text.charCodeAt(i - 1) ? repeated + 1 : 1;
     if (ascending >= 8 || repeated >= PLACEHOLDER_RUN) return true;
   }
-  if (distinct.size < Math.min(8, Math.ceil((end - start) / 3))) return true;
+  if (distinct.length < enough) return true;
   return PLACEHOLDER_WORDS.test(text.slice(start, end));
 }
