@@ -201,8 +201,9 @@ export class Router {
       this.host.sendToClient(makeError(request.id, ErrorCode.UpstreamUnavailable, 'Gatekit is shutting down'));
       return;
     }
+    const token = progressTokenOf(request);
     const meta = request.params?._meta;
-    if (isRecord(meta) && 'progressToken' in meta && progressTokenOf(request) === undefined) {
+    if (token === undefined && isRecord(meta) && 'progressToken' in meta) {
       // The SDKs' servers drop a whole message whose token is not a string or a number (it fails their
       // message schema), so forwarding it would leave the call waiting for its timeout.
       this.host.sendToClient(makeError(request.id, ErrorCode.InvalidParams, "Field 'params._meta.progressToken' must be a string or a number"));
@@ -210,7 +211,6 @@ export class Router {
     }
     const state: ClientRequestState = { id: request.id, method: request.method, receivedAt: performance.now(), calls: [], done: false };
     this.inFlight.set(key, state);
-    const token = progressTokenOf(request);
     if (token !== undefined) {
       state.progressToken = token;
       this.clientProgress.set(token, state);

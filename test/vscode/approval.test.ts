@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 import type { ShownQuestion } from '../../src/extension/approval-prompt';
-import { configVersionOf, fixtureServer, gatekit, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor } from './helpers';
+import { fixtureServer, gatekit, resetSettings, setUserSettings, startChatGateway, stateEvents, waitFor } from './helpers';
 
 describe('call approval prompt', () => {
   let extension: GatekitExtension;
@@ -20,11 +20,7 @@ describe('call approval prompt', () => {
       upstreams: [fixtureServer(extension, 'fixture')],
       plugins: { middleware: { _global: [{ handler: 'call_approval', config: { rules: [{ tools: ['echo', 'whoami'] }], timeout_seconds: 120 } }] } },
     });
-    assert.equal(extension.settings.effective.state, 'ready', JSON.stringify(extension.settings.effective.problems));
-    const definition = extension.provider.definition();
-    assert.ok(definition);
-    chat = await startLikeVsCode(definition);
-    await waitFor('the chat gateway on the control link', () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.configVersion === configVersionOf(definition)), stateEvents(extension));
+    chat = await startChatGateway(extension);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { GatekitExtension } from '../../src/extension/gatekit-extension';
 import type { ServersNode } from '../../src/extension/views/servers-view';
 import type { ToolReview } from '../../src/extension/views/tool-review-panel';
-import { fixtureServer, gatekit, labelText, resetSettings, setUserSettings, startLikeVsCode, stateEvents, waitFor, configVersionOf } from './helpers';
+import { fixtureServer, gatekit, labelText, resetSettings, setUserSettings, startChatGateway, stateEvents, waitFor } from './helpers';
 
 describe('a changed tool definition needs the user (alert, badge, Problems, review)', () => {
   let extension: GatekitExtension;
@@ -29,11 +29,7 @@ describe('a changed tool definition needs the user (alert, badge, Problems, revi
       upstreams: [fixtureServer(extension, 'fixture', '--mutate-description', '--description', description)],
       plugins: { security: { _global: [{ handler: 'tool_pinning', config: { lockfile: path.join(pinDir, 'pins.json') } }] } },
     });
-    assert.equal(extension.settings.effective.state, 'ready', JSON.stringify(extension.settings.effective.problems));
-    const definition = extension.provider.definition();
-    assert.ok(definition);
-    chat = await startLikeVsCode(definition);
-    await waitFor('the chat gateway on the control link', () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.configVersion === configVersionOf(definition)), stateEvents(extension));
+    chat = await startChatGateway(extension);
   });
 
   after(async () => {

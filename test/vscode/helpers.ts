@@ -1,5 +1,6 @@
 // Shared helpers of the integration tests that run inside VS Code: activation, settings, waiting for
 // a condition on events with a deadline (never a fixed sleep).
+import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -141,4 +142,17 @@ export function fixtureServer(extension: GatekitExtension, name = 'fixture', ...
 /** The configuration version a definition starts the gateway with (its `version` is the launch version). */
 export function configVersionOf(definition: vscode.McpStdioServerDefinition): string {
   return String(definition.env.GATEKIT_CONFIG_VERSION);
+}
+
+/**
+ * Starts the server definition VS Code would run with the settings as they are (as its MCP client
+ * does, like a chat) and waits until that gateway is on the control link.
+ */
+export async function startChatGateway(extension: GatekitExtension): Promise<{ client: Client; stderr: () => string }> {
+  assert.equal(extension.settings.effective.state, 'ready', JSON.stringify(extension.settings.effective.problems));
+  const definition = extension.provider.definition();
+  assert.ok(definition);
+  const chat = await startLikeVsCode(definition);
+  await waitFor('the chat gateway on the control link', () => extension.sessions().find((s) => s.identity.mode === 'stdio' && s.identity.configVersion === configVersionOf(definition)), stateEvents(extension));
+  return chat;
 }

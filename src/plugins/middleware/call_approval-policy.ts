@@ -46,7 +46,7 @@ export interface JudgedCall {
 
 interface CompiledCondition {
   readonly name: string;
-  readonly glob?: RegExp;
+  readonly glob?: Glob;
   readonly matches?: RegExp;
   readonly hasEquals: boolean;
   readonly equals?: unknown;
@@ -54,30 +54,68 @@ interface CompiledCondition {
 
 interface CompiledRule {
   readonly index: number;
-  readonly tools?: readonly RegExp[];
+  readonly tools?: readonly Glob[];
   readonly annotations?: Partial<EffectiveAnnotations>;
   readonly arguments?: readonly CompiledCondition[];
   readonly description: string;
 }
 
+/** A compiled glob: whether a whole text matches it. */
+export interface Glob {
+  test(text: string): boolean;
+}
+
+type GlobToken = { readonly kind: 'char'; readonly char: string } | { readonly kind: 'one' | 'star' | 'globstar' };
+
 /**
- * A glob as an anchored regular expression: `**` any text, `*` any text without `/`, `?` one
- * character but `/`; everything else literal (regex metacharacters in a pattern or a tool name
- * mean themselves).
+ * A glob: `**` any text, `*` any text without `/`, `?` one character but `/`; everything else
+ * literal (regex metacharacters in a pattern or a tool name mean themselves). Matched by walking
+ * the pattern's positions over the text once (time: text length × pattern length), never by a
+ * backtracking regex: the texts are a model's arguments, and `**a**a**b` over a long run of `a`
+ * would hold a backtracking engine — and every call through the gateway — for minutes.
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        source += '.*';
-        i++;
-      } else source += '[^/]*';
-    } else if (c === '?') source += '[^/]';
-    else source += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+export function compileGlob(glob: string): Glob {
+  const tokens: GlobToken[] = [];
+  const chars = Array.from(glob);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    if (char === '*' && chars[i + 1] === '*') {
+      tokens.push({ kind: 'globstar' });
+      i++;
+    } else if (char === '*') tokens.push({ kind: 'star' });
+    else if (char === '?') tokens.push({ kind: 'one' });
+    else tokens.push({ kind: 'char', char });
   }
-  return new RegExp(`^${source}$`, 'su');
+  return { test: (text) => globMatchesText(tokens, text) };
+}
+
+function globMatchesText(tokens: readonly GlobToken[], text: string): boolean {
+  // at[i]: the text read so far can end with the pattern matched up to token i.
+  let at = new Uint8Array(tokens.length + 1);
+  at[0] = 1;
+  skipStars(tokens, at);
+  for (const char of text) {
+    const next = new Uint8Array(tokens.length + 1);
+    let any = false;
+    for (let i = 0; i < tokens.length; i++) {
+      if (!at[i]) continue;
+      const token = tokens[i]!;
+      const fits = token.kind === 'char' ? char === token.char : token.kind === 'globstar' || char !== '/';
+      if (!fits) continue;
+      // A star stays on itself; a single character moves past its token.
+      next[token.kind === 'star' || token.kind === 'globstar' ? i : i + 1] = 1;
+      any = true;
+    }
+    if (!any) return false;
+    skipStars(tokens, next);
+    at = next;
+  }
+  return at[tokens.length] === 1;
+}
+
+/** A star may match nothing: wherever the match stands before one, it also stands after it. */
+function skipStars(tokens: readonly GlobToken[], at: Uint8Array): void {
+  for (let i = 0; i < tokens.length; i++) if (at[i] && (tokens[i]!.kind === 'star' || tokens[i]!.kind === 'globstar')) at[i + 1] = 1;
 }
 
 /** The policy compiled once per configuration. */
@@ -90,13 +128,13 @@ export function compileRules(options: Pick<CallApprovalOptions, 'rules'>): Compi
     return {
       index,
       description: `rule ${index + 1}: ${parts.join('; ')}`,
-      ...(rule.tools ? { tools: rule.tools.map(globToRegExp) } : {}),
+      ...(rule.tools ? { tools: rule.tools.map(compileGlob) } : {}),
       ...(rule.annotations ? { annotations: rule.annotations as Partial<EffectiveAnnotations> } : {}),
       ...(rule.arguments
         ? {
             arguments: rule.arguments.map((c) => ({
               name: c.name,
-              ...(c.glob !== undefined ? { glob: globToRegExp(c.glob) } : {}),
+              ...(c.glob !== undefined ? { glob: compileGlob(c.glob) } : {}),
               ...(c.matches !== undefined ? { matches: new RegExp(c.matches, 'u') } : {}),
               hasEquals: 'equals' in c,
               ...('equals' in c ? { equals: c.equals } : {}),
@@ -134,7 +172,7 @@ function conditionHolds(condition: CompiledCondition, args: unknown): boolean {
   if (!isRecord(args) || !Object.hasOwn(args, condition.name)) return false;
   const value = args[condition.name];
   if (condition.hasEquals && !isDeepStrictEqual(value, condition.equals)) return false;
-  const patterns = [condition.glob, condition.matches].filter((p): p is RegExp => p !== undefined);
+  const patterns = [condition.glob, condition.matches].filter((p): p is Glob | RegExp => p !== undefined);
   if (patterns.length === 0) return true;
   const strings = Array.isArray(value) ? value : [value];
   // A value that cannot be judged (a number where a path was expected, an object, a huge string)
@@ -145,7 +183,7 @@ function conditionHolds(condition: CompiledCondition, args: unknown): boolean {
 }
 
 /** A path argument is tried as given and with `.`/`..` resolved, so `/tmp/../etc/passwd` meets a rule on `/etc/**`. */
-function globMatches(pattern: RegExp, value: string): boolean {
+function globMatches(pattern: Glob, value: string): boolean {
   if (pattern.test(value)) return true;
   const normalized = value.includes('\\') ? posix.normalize(value.replace(/\\/g, '/')) : posix.normalize(value);
   return normalized !== value && pattern.test(normalized);

@@ -2,7 +2,7 @@
 // answer does, session grants keyed to the tool's definition, and the attacks on each of them.
 import assert from 'node:assert/strict';
 import { callApproval, type CallApprovalOptions } from '../../../../src/plugins/middleware/call_approval';
-import { compileRules, globToRegExp, matchingRule, MAX_JUDGED_CHARS } from '../../../../src/plugins/middleware/call_approval-policy';
+import { compileGlob, compileRules, matchingRule, MAX_JUDGED_CHARS } from '../../../../src/plugins/middleware/call_approval-policy';
 import type { ApprovalAnswer, ApprovalQuestion, MessageContext, PluginDecision } from '../../../../src/plugins/types';
 import type { JsonRpcRequest, JsonRpcResponse } from '../../../../src/shared/jsonrpc';
 
@@ -54,15 +54,38 @@ function denial(decision: PluginDecision<JsonRpcRequest> | undefined): { message
 
 describe('call_approval policy', () => {
   it('globs match whole tool names; regex metacharacters in patterns and names are literal', () => {
-    assert.ok(globToRegExp('delete_*').test('delete_file'));
-    assert.ok(!globToRegExp('delete_*').test('undelete_file'));
-    assert.ok(!globToRegExp('write.file').test('writeXfile'), 'a dot is a dot');
-    assert.ok(globToRegExp('a(b)+').test('a(b)+'));
-    assert.ok(!globToRegExp('a(b)+').test('abb'));
-    assert.ok(globToRegExp('*').test('*'), 'a tool named "*" is still a name');
-    assert.ok(!globToRegExp('read_*').test('*'), 'a tool named "*" does not match another pattern');
-    assert.ok(globToRegExp('/etc/**').test('/etc/ssh/sshd_config'));
-    assert.ok(!globToRegExp('/etc/*').test('/etc/ssh/sshd_config'));
+    assert.ok(compileGlob('delete_*').test('delete_file'));
+    assert.ok(!compileGlob('delete_*').test('undelete_file'));
+    assert.ok(!compileGlob('write.file').test('writeXfile'), 'a dot is a dot');
+    assert.ok(compileGlob('a(b)+').test('a(b)+'));
+    assert.ok(!compileGlob('a(b)+').test('abb'));
+    assert.ok(compileGlob('*').test('*'), 'a tool named "*" is still a name');
+    assert.ok(!compileGlob('read_*').test('*'), 'a tool named "*" does not match another pattern');
+    assert.ok(compileGlob('/etc/**').test('/etc/ssh/sshd_config'));
+    assert.ok(!compileGlob('/etc/*').test('/etc/ssh/sshd_config'));
+  });
+
+  it('matches a glob in one pass: stars around repeated letters over a 64 KiB argument of the model do not hold the gateway', () => {
+    // A backtracking regex took minutes on 2,000 characters of these (every call through the gateway waits meanwhile).
+    const long = 'a'.repeat(MAX_JUDGED_CHARS);
+    assert.equal(compileGlob('**a**a**a**b').test(long), false);
+    assert.equal(compileGlob('*a*a*a*b').test(long), false);
+    assert.equal(compileGlob('**a**a**a**').test(long), true);
+    assert.equal(compileGlob('/etc/**/x**').test('/etc/' + 'a/'.repeat(30_000)), false);
+    const rules = compileRules(options({ rules: [{ arguments: [{ name: 'path', glob: '**a**a**a**b' }] }] }));
+    assert.equal(matchingRule(rules, { tool: 'write', arguments: { path: long } }), undefined);
+  });
+
+  it('reads globs as the anchored regular expression they describe (random patterns and texts)', () => {
+    const toRegExp = (glob: string): RegExp => new RegExp(`^${Array.from(glob.replace(/\*\*/g, '\0')).map((c) => (c === '\0' ? '.*' : c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('')}$`, 'su');
+    const alphabet = ['a', 'b', '/', '*', '?', '.', '\n', '😀'];
+    let seed = 7;
+    const pick = (n: number): string => Array.from({ length: n }, () => alphabet[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % alphabet.length]).join('');
+    for (let i = 0; i < 3000; i++) {
+      const glob = pick(1 + (i % 6));
+      const text = pick(i % 9).replace(/[*?]/g, 'a');
+      assert.equal(compileGlob(glob).test(text), toRegExp(glob).test(text), `${JSON.stringify(glob)} on ${JSON.stringify(text)}`);
+    }
   });
 
   it('annotations count at their MCP defaults when absent, so a server that omits them still matches "not readOnlyHint"', () => {
