@@ -46,8 +46,10 @@ export class InjectionDetector {
   private readonly enabled: Record<InjectionCategory, boolean>;
   private readonly scanBase64: boolean;
   private readonly phrases: PhraseMatcher;
+  private readonly model: InjectionDetectorOptions['model'];
 
   constructor(options: InjectionDetectorOptions) {
+    this.model = options.model;
     this.minRank = MIN_RANK[options.sensitivity];
     this.scanBase64 = options.scanBase64 ?? true;
     this.enabled = {
@@ -111,6 +113,8 @@ export class InjectionDetector {
       : emitRead;
     this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
+    // The statistical model, when configured: each stretch it scores as an injection is a finding (./model.ts).
+    for (const hit of this.model?.hits(read) ?? []) emitRead('context_hijacking', `statistical_model:${hit.probability.toFixed(2)}`, hit.strength, hit.start, hit.end);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);

@@ -1,0 +1,327 @@
+// The statistical injection model (issue #15): a logistic regression over hashed word unigrams,
+// bigrams and word prefixes of the normalised text, with each character of a script written without
+// spaces (Chinese, Japanese, Thai…) read as a word, so those get character unigrams and bigrams.
+// Trained by scripts/train-injection-model.ts, which writes the weights file (model-weights.json);
+// the gateway loads that file from its own bundle (src/gateway/chunks/injection-model.ts) so
+// gateway-core.js does not carry it. Everything here is one left-to-right pass over the text:
+// no regular expression searches it, and a long text is scored over sliding windows of a fixed
+// number of tokens (prefix sums, so linear) so one injected sentence in a long page is not diluted.
+import type { SignalStrength } from '../unicode';
+
+/** What `modelWeightsFile` checks a weights file against: the format this code reads. */
+export const MODEL_FORMAT = 'gatekit-injection-model/1';
+
+/** The feature set, as recorded in the weights file (the trainer and the scorer read the same one). */
+export interface ModelFeatureOptions {
+  /** Weights table size is 2^hashBits. */
+  readonly hashBits: number;
+  /** Word bigrams (and character bigrams in scripts without spaces). */
+  readonly bigrams: boolean;
+  /** A word of more than this many characters also counts by its first this-many (0: off). */
+  readonly prefixLength: number;
+  /** Character n-grams of each word, from 3 up to this length, with word boundaries marked (0: off). */
+  readonly charGrams: number;
+  /** Tokens per window: a text this long or shorter is scored whole, a longer one by its best window. */
+  readonly windowTokens: number;
+}
+
+/** The weights file as the trainer writes it (JSON). */
+export interface ModelWeightsFile {
+  readonly format: string;
+  readonly features: ModelFeatureOptions;
+  /** Weights are stored as signed 16-bit integers: weight = stored / scale. */
+  readonly scale: number;
+  readonly bias: number;
+  /** Minimum probability for each strength of finding (weak < medium < strong). */
+  readonly thresholds: Readonly<Record<SignalStrength, number>>;
+  /** Little-endian Int16 weights, base64. */
+  readonly weights: string;
+  /** What it was trained on and how it was chosen: for people, not read by the scorer. */
+  readonly provenance?: unknown;
+}
+
+/** A bad weights file: the detector refuses to start with it rather than fail in the middle of a scan. */
+export class ModelWeightsError extends Error {
+  constructor(message: string) {
+    super(`injection model weights: ${message}`);
+    this.name = 'ModelWeightsError';
+  }
+}
+
+/** Limits a weights file must respect: 2^12 to 2^20 buckets (the shipped file uses 2^16; 2^20 would be 2 MiB). */
+const MIN_HASH_BITS = 12;
+const MAX_HASH_BITS = 20;
+const MAX_WINDOW_TOKENS = 4096;
+const MAX_PREFIX_LENGTH = 16;
+const MAX_CHAR_GRAMS = 6;
+
+/** Token features as the scorer and the trainer read them: hashes of one token, of it with the previous one, of its prefix. */
+export interface TokenFeatures {
+  /** Offsets of each token in the text read. */
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly unigram: number[];
+  /** -1: no bigram (first token, or first after a sentence end). */
+  readonly bigram: number[];
+  /** The token's other features (prefix, character n-grams): grams[gramEnd[k-1] .. gramEnd[k]). */
+  readonly grams: number[];
+  readonly gramEnd: number[];
+}
+
+/** A word is cut to this many code units before it is hashed: bounded work per token whatever the input. */
+const MAX_TOKEN_UNITS = 32;
+
+// Character classes, computed once per BMP code point: 0 not yet known, 1 separator, 2 sentence end,
+// 3 part of a word, 4 a word on its own (scripts written without spaces). Astral characters are
+// read as word characters (CJK extensions are rare; emoji and others then glue to a word, harmless).
+const SEPARATOR = 1;
+const SENTENCE_END = 2;
+const WORD = 3;
+const SOLO = 4;
+const CHAR_CLASS = new Uint8Array(0x10000);
+const LOWER = new Uint16Array(0x10000);
+const WORD_CHARACTER = /^[\p{L}\p{N}\p{M}]$/u;
+const UNSPACED_SCRIPT = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]$/u;
+const SENTENCE_ENDS = '.!?;\n\u3002\uff01\uff1f\uff1b\u061f\u0964';
+
+function classOf(unit: number): number {
+  const known = CHAR_CLASS[unit]!;
+  if (known !== 0) return known;
+  const c = String.fromCharCode(unit);
+  let cls: number;
+  if (unit >= 0xd800 && unit <= 0xdfff) cls = WORD;
+  else if (UNSPACED_SCRIPT.test(c)) cls = SOLO;
+  else if (WORD_CHARACTER.test(c)) cls = WORD;
+  else if (SENTENCE_ENDS.includes(c)) cls = SENTENCE_END;
+  else cls = SEPARATOR;
+  const lower = c.toLowerCase();
+  LOWER[unit] = lower.length === 1 ? lower.charCodeAt(0) : unit;
+  CHAR_CLASS[unit] = cls;
+  return cls;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** A 32-bit finaliser (murmur3's) so that bucket indexes use every bit of a hash. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+// Salts that keep the three kinds of feature apart in the one table.
+const UNIGRAM_SALT = 0x9e3779b9;
+const BIGRAM_SALT = 0x7f4a7c15;
+const PREFIX_SALT = 0x2545f491;
+const GRAM_SALT = 0x1b873593;
+/** Marks a word's start and end in its character n-grams. */
+const BOUNDARY = 0x20;
+
+/**
+ * The tokens of `text` (already normalised) and their feature buckets. Linear: each code unit is
+ * classified once (a table lookup after its first sight) and at most `MAX_TOKEN_UNITS` of a word hashed.
+ */
+export function tokenFeatures(text: string, features: ModelFeatureOptions): TokenFeatures {
+  const mask = (1 << features.hashBits) - 1;
+  const out: TokenFeatures = { starts: [], ends: [], unigram: [], bigram: [], grams: [], gramEnd: [] };
+  const maxGram = features.charGrams;
+  // The lower-cased units of the current word with a boundary mark on each side, for its n-grams.
+  const units_: number[] = [];
+  let previous = -1; // hash of the previous token, -1 after a sentence end
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const cls = classOf(text.charCodeAt(i));
+    if (cls === SEPARATOR || cls === SENTENCE_END) {
+      if (cls === SENTENCE_END) previous = -1;
+      i++;
+      continue;
+    }
+    const start = i;
+    let h = FNV_OFFSET;
+    let prefixHash = -1;
+    let units = 0;
+    units_.length = 0;
+    units_.push(BOUNDARY);
+    if (cls === SOLO) {
+      const lower = LOWER[text.charCodeAt(i)]!;
+      h = Math.imul(h ^ lower, FNV_PRIME);
+      units = 1;
+      i++;
+    } else {
+      while (i < n && classOf(text.charCodeAt(i)) === WORD) {
+        if (units < MAX_TOKEN_UNITS) {
+          const lower = LOWER[text.charCodeAt(i)]!;
+          h = Math.imul(h ^ lower, FNV_PRIME);
+          units_.push(lower);
+          units++;
+          if (units === features.prefixLength) prefixHash = h;
+        }
+        i++;
+      }
+    }
+    units_.push(BOUNDARY);
+    const word = h >>> 0;
+    out.starts.push(start);
+    out.ends.push(i);
+    out.unigram.push(mix(word ^ UNIGRAM_SALT) & mask);
+    out.bigram.push(features.bigrams && previous !== -1 ? mix(Math.imul(previous, 31) ^ word ^ BIGRAM_SALT) & mask : -1);
+    if (prefixHash !== -1 && units > features.prefixLength) out.grams.push(mix((prefixHash >>> 0) ^ PREFIX_SALT) & mask);
+    // Character n-grams of words (not of single characters of unspaced scripts: their bigrams cover them).
+    if (maxGram >= 3 && units_.length > 3) {
+      for (let from = 0; from + 3 <= units_.length; from++) {
+        let g = FNV_OFFSET ^ GRAM_SALT;
+        for (let len = 1; len <= maxGram && from + len <= units_.length; len++) {
+          g = Math.imul(g ^ units_[from + len - 1]!, FNV_PRIME);
+          if (len >= 3) out.grams.push(mix((g >>> 0) ^ len) & mask);
+        }
+      }
+    }
+    out.gramEnd.push(out.grams.length);
+    previous = word;
+  }
+  return out;
+}
+
+/** One stretch of text the model scores as an injection: the union of overlapping windows above the lowest threshold. */
+export interface ModelHit {
+  readonly start: number;
+  readonly end: number;
+  /** The best window's probability. */
+  readonly probability: number;
+  readonly strength: SignalStrength;
+}
+
+const STRENGTHS_STRONGEST_FIRST: readonly SignalStrength[] = ['strong', 'medium', 'weak'];
+
+/** A loaded, checked model. Immutable and shared by every scan. */
+export class InjectionModel {
+  private readonly weights: Float64Array;
+  private readonly logitThresholds: readonly (readonly [SignalStrength, number])[];
+  private readonly lowestLogit: number;
+
+  constructor(
+    readonly features: ModelFeatureOptions,
+    private readonly bias: number,
+    weights: Float64Array,
+    readonly thresholds: Readonly<Record<SignalStrength, number>>,
+  ) {
+    this.weights = weights;
+    this.logitThresholds = STRENGTHS_STRONGEST_FIRST.map((s) => [s, logit(thresholds[s])] as const);
+    this.lowestLogit = logit(thresholds.weak);
+  }
+
+  /** The model's log-odds for a whole text read as one window (what training sees). */
+  logitOf(text: string): number {
+    const t = tokenFeatures(text, this.features);
+    let sum = this.bias;
+    for (let k = 0; k < t.unigram.length; k++) sum += this.contribution(t, k, k === 0);
+    return sum;
+  }
+
+  private contribution(t: TokenFeatures, k: number, first: boolean): number {
+    let c = this.weights[t.unigram[k]!]!;
+    for (let g = k === 0 ? 0 : t.gramEnd[k - 1]!; g < t.gramEnd[k]!; g++) c += this.weights[t.grams[g]!]!;
+    const b = t.bigram[k]!;
+    if (!first && b !== -1) c += this.weights[b]!;
+    return c;
+  }
+
+  /**
+   * The stretches of `text` (normalised) whose best window reaches the weak threshold, each with
+   * its strength. Windows slide one token at a time; their sums come from prefix sums, so the cost
+   * is linear in the text whatever the window.
+   */
+  hits(text: string): ModelHit[] {
+    const t = tokenFeatures(text, this.features);
+    const count = t.unigram.length;
+    if (count === 0) return [];
+    const window = Math.min(this.features.windowTokens, count);
+    // prefix[k] = sum of the contributions of tokens 0..k-1, bigrams included.
+    const prefix = new Float64Array(count + 1);
+    for (let k = 0; k < count; k++) prefix[k + 1] = prefix[k]! + this.contribution(t, k, false);
+    const hits: ModelHit[] = [];
+    let open: { start: number; end: number; best: number } | undefined;
+    const close = (): void => {
+      if (open === undefined) return;
+      hits.push({ start: open.start, end: open.end, probability: sigmoid(open.best), strength: this.strengthOf(open.best) });
+      open = undefined;
+    };
+    for (let first = 0; first + window <= count; first++) {
+      const last = first + window - 1;
+      // A window's first token has no bigram inside the window.
+      const b = t.bigram[first]!;
+      const score = this.bias + prefix[last + 1]! - prefix[first]! - (b === -1 ? 0 : this.weights[b]!);
+      if (score < this.lowestLogit) continue;
+      const start = t.starts[first]!;
+      const end = t.ends[last]!;
+      if (open !== undefined && start < open.end) {
+        open.end = end;
+        if (score > open.best) open.best = score;
+      } else {
+        close();
+        open = { start, end, best: score };
+      }
+    }
+    close();
+    return hits;
+  }
+
+  private strengthOf(score: number): SignalStrength {
+    for (const [strength, threshold] of this.logitThresholds) if (score >= threshold) return strength;
+    return 'weak';
+  }
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+export function logit(p: number): number {
+  return Math.log(p / (1 - p));
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIntegerIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isProbability = (v: unknown): v is number => isFiniteNumber(v) && v > 0 && v < 1;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Checks a parsed weights file and builds the model, or throws `ModelWeightsError` naming what is
+ * wrong: an unknown format, a table size out of bounds, weights of the wrong length, thresholds
+ * that are not probabilities in order, a bias or scale that is not finite.
+ */
+export function modelFromWeightsFile(file: unknown): InjectionModel {
+  if (!isRecord(file)) throw new ModelWeightsError('not a JSON object');
+  if (file['format'] !== MODEL_FORMAT) throw new ModelWeightsError(`format is not ${MODEL_FORMAT}`);
+  const f = file['features'];
+  if (!isRecord(f)) throw new ModelWeightsError('features missing');
+  if (!isIntegerIn(f['hashBits'], MIN_HASH_BITS, MAX_HASH_BITS)) throw new ModelWeightsError(`hashBits must be an integer from ${MIN_HASH_BITS} to ${MAX_HASH_BITS}`);
+  if (typeof f['bigrams'] !== 'boolean') throw new ModelWeightsError('bigrams must be true or false');
+  if (!isIntegerIn(f['prefixLength'], 0, MAX_PREFIX_LENGTH)) throw new ModelWeightsError(`prefixLength must be an integer from 0 to ${MAX_PREFIX_LENGTH}`);
+  if (!isIntegerIn(f['charGrams'], 0, MAX_CHAR_GRAMS)) throw new ModelWeightsError(`charGrams must be an integer from 0 to ${MAX_CHAR_GRAMS}`);
+  if (!isIntegerIn(f['windowTokens'], 1, MAX_WINDOW_TOKENS)) throw new ModelWeightsError(`windowTokens must be an integer from 1 to ${MAX_WINDOW_TOKENS}`);
+  const features: ModelFeatureOptions = { hashBits: f['hashBits'], bigrams: f['bigrams'], prefixLength: f['prefixLength'], charGrams: f['charGrams'], windowTokens: f['windowTokens'] };
+  const scale = file['scale'];
+  const bias = file['bias'];
+  if (!isFiniteNumber(scale) || scale <= 0) throw new ModelWeightsError('scale must be a positive number');
+  if (!isFiniteNumber(bias)) throw new ModelWeightsError('bias must be a finite number');
+  const t = file['thresholds'];
+  if (!isRecord(t) || !isProbability(t['weak']) || !isProbability(t['medium']) || !isProbability(t['strong'])) {
+    throw new ModelWeightsError('thresholds must hold weak, medium and strong probabilities between 0 and 1');
+  }
+  if (!(t['weak'] <= t['medium'] && t['medium'] <= t['strong'])) throw new ModelWeightsError('thresholds must rise from weak to medium to strong');
+  const encoded = file['weights'];
+  const size = 1 << features.hashBits;
+  // Checked before decoding: a huge string is refused by its length, not decoded first.
+  if (typeof encoded !== 'string' || encoded.length !== Math.ceil((size * 2) / 3) * 4 || !BASE64.test(encoded)) {
+    throw new ModelWeightsError(`weights must be the base64 of ${size} 16-bit integers`);
+  }
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.length !== size * 2) throw new ModelWeightsError(`weights must be the base64 of ${size} 16-bit integers`);
+  const weights = new Float64Array(size);
+  for (let k = 0; k < size; k++) weights[k] = bytes.readInt16LE(k * 2) / scale;
+  return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] });
+}
