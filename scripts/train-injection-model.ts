@@ -40,9 +40,9 @@ const MAX_WEIGHT = 32767 / SCALE;
 export const LOOKALIKE_BUDGET: Readonly<Record<SignalStrength, number>> = { strong: 0.003, medium: 0.01, weak: 0.05 };
 
 /**
- * A rules' finding is vetoed (in the figures of the "rules vetoed, or model" combination, not in the
- * gateway) when the model's probability for the text is below this: the largest value of the grid
- * the cross-validation report prints at which at most 1% of the rules' true findings (standard) are lost.
+ * The rules' phrase and signal findings are dropped when the model's probability for every window
+ * of the text is below this (the "rules vetoed, or model" combination): the largest value of the
+ * grid the cross-validation report prints at which at most 1% of the rules' true findings (standard) are lost.
  */
 export const VETO_BELOW = 0.05;
 const VETO_GRID = [0.005, 0.01, 0.02, 0.05, 0.1];
@@ -319,6 +319,7 @@ export function buildWeightsFile(): { json: string; report: string[] } {
     scale: SCALE,
     bias: Math.round(final.bias * 1e6) / 1e6,
     thresholds,
+    vetoBelow: VETO_BELOW,
     weights: Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString('base64'),
     provenance: {
       builtBy: 'scripts/train-injection-model.ts',

@@ -1,7 +1,7 @@
 // Measures the statistical injection model against the rules on the issue #15 held-out parts
 // (`heldout`, `heldout-b`, `heldout-c`; never trained on or used for a choice by the model), at each
-// sensitivity: rules alone, model alone, rules or model (what `model: on` does), and rules vetoed by
-// a low model score or-ed with the model. Run directly (`npx tsx test/unit/plugins/security/injection-model-report.ts`)
+// sensitivity: rules alone, model alone, rules or model, and what the detector does with the model
+// on: the rules' phrase and signal findings dropped in a text the model scores below its veto, or-ed with the model. Run directly (`npx tsx test/unit/plugins/security/injection-model-report.ts`)
 // it prints the tables of docs/detection.md ("Statistical model"); injection-model.test.ts checks a few figures.
 import { loadCorpus } from './corpus';
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
@@ -9,7 +9,6 @@ import { modelFromWeightsFile, type InjectionModel } from '../../../../src/plugi
 import { normalizeForScan } from '../../../../src/plugins/security/detect/normalize';
 import { STRENGTH_RANK, MIN_RANK } from '../../../../src/plugins/security/detect/injection/types';
 import weightsFile from '../../../../src/plugins/security/detect/injection/model-weights.json';
-import { VETO_BELOW } from '../../../../scripts/train-injection-model';
 
 /** The model's test sets. Listed by name: no other folder is read. */
 export const HELD_OUT_PARTS = ['heldout', 'heldout-b', 'heldout-c'] as const;
@@ -36,11 +35,6 @@ export interface ModelPartReport {
 
 export const shippedModel = (): InjectionModel => modelFromWeightsFile(weightsFile);
 
-/** The best probability the model gives any window of `text` (as the detector reads it). */
-function bestProbability(model: InjectionModel, text: string): number {
-  const read = normalizeForScan(text)?.text ?? text;
-  return Math.max(0, ...model.hits(read).map((h) => h.probability));
-}
 
 export function measureModelPart(part: string, model: InjectionModel = shippedModel()): ModelPartReport {
   const verdicts = (samples: readonly Sample[]): Record<Combination, Record<Sensitivity, Count>> => {
@@ -51,10 +45,15 @@ export function measureModelPart(part: string, model: InjectionModel = shippedMo
       for (const s of samples) {
         const options = { toolDefinition: s.where === 'definition' };
         const rules = rulesDetector.scan(s.text, options).length > 0;
-        const modelHit = model.hits(normalizeForScan(s.text)?.text ?? s.text).some((h) => STRENGTH_RANK[h.strength] >= MIN_RANK[sensitivity]);
-        const either = combined.scan(s.text, options).length > 0;
-        const vetoed = rules && bestProbability(model, s.text) < VETO_BELOW;
-        const flags: Record<Combination, boolean> = { rules, model: modelHit, 'rules or model': either, 'rules vetoed, or model': (rules && !vetoed) || modelHit };
+        const assessment = model.assess(normalizeForScan(s.text)?.text ?? s.text);
+        const modelHit = assessment.hits.some((h) => STRENGTH_RANK[h.strength] >= MIN_RANK[sensitivity]);
+        const flags: Record<Combination, boolean> = {
+          rules,
+          model: modelHit,
+          'rules or model': rules || modelHit,
+          // What the detector does with the model on (a veto drops only phrase and signal findings).
+          'rules vetoed, or model': combined.scan(s.text, options).length > 0,
+        };
         for (const c of COMBINATIONS) {
           out[c][sensitivity].total++;
           if (flags[c]) out[c][sensitivity].hit++;

@@ -19,6 +19,7 @@ import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
+import { hitsBesides } from './model';
 import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
@@ -101,22 +102,28 @@ export class InjectionDetector {
     const read = normalized?.text ?? text;
     const emitRead: Emit =
       normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+    // The statistical model (./model.ts), when configured: in a text it scores as plainly benign the
+    // phrase and signal rules are not run (structure, hidden characters, credential paths and base64
+    // still are); what it scores as an injection is a finding below, where no rule found anything.
+    const assessment = this.model?.assess(read);
+    const wordRules = assessment?.plainlyBenign !== true;
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
     const signalFindings: Parameters<Emit>[] = [];
-    const aboutInjection = detectSignals(text, (...finding) => signalFindings.push(finding));
+    const aboutInjection = wordRules && detectSignals(text, (...finding) => signalFindings.push(finding));
     // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
     // counts two levels lower (a strong phrase still shows at `strict`).
     const emitPhrase: Emit = aboutInjection
       ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
       : emitRead;
-    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
+    if (wordRules) this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
-    // The statistical model, when configured: each stretch it scores as an injection is a finding (./model.ts).
-    for (const hit of this.model?.hits(read) ?? []) emitRead('context_hijacking', `statistical_model:${hit.probability.toFixed(2)}`, hit.strength, hit.start, hit.end);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
+    if (assessment !== undefined && assessment.hits.length > 0) {
+      for (const hit of hitsBesides(assessment.hits, findings.sort((a, b) => a.start - b.start), normalized)) emit('context_hijacking', `statistical_model:${hit.probability.toFixed(2)}`, hit.strength, hit.start, hit.end);
+    }
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);
   }

@@ -34,6 +34,8 @@ export interface ModelWeightsFile {
   readonly bias: number;
   /** Minimum probability for each strength of finding (weak < medium < strong). */
   readonly thresholds: Readonly<Record<SignalStrength, number>>;
+  /** Below this probability in every window a text is plainly benign: the rules' word findings are dropped. */
+  readonly vetoBelow: number;
   /** Little-endian Int16 weights, base64. */
   readonly weights: string;
   /** What it was trained on and how it was chosen: for people, not read by the scorer. */
@@ -193,6 +195,15 @@ export interface ModelHit {
   readonly strength: SignalStrength;
 }
 
+/** What one scan of a text by the model found. */
+export interface ModelAssessment {
+  readonly hits: ModelHit[];
+  /** The best window's probability (0 for a text without words). */
+  readonly bestProbability: number;
+  /** Every window scores below the veto threshold: the rules' phrase and signal findings are dropped. */
+  readonly plainlyBenign: boolean;
+}
+
 const STRENGTHS_STRONGEST_FIRST: readonly SignalStrength[] = ['strong', 'medium', 'weak'];
 
 /** A loaded, checked model. Immutable and shared by every scan. */
@@ -200,14 +211,17 @@ export class InjectionModel {
   private readonly weights: Float64Array;
   private readonly logitThresholds: readonly (readonly [SignalStrength, number])[];
   private readonly lowestLogit: number;
+  private readonly vetoLogit: number;
 
   constructor(
     readonly features: ModelFeatureOptions,
     private readonly bias: number,
     weights: Float64Array,
     readonly thresholds: Readonly<Record<SignalStrength, number>>,
+    readonly vetoBelow: number,
   ) {
     this.weights = weights;
+    this.vetoLogit = logit(vetoBelow);
     this.logitThresholds = STRENGTHS_STRONGEST_FIRST.map((s) => [s, logit(thresholds[s])] as const);
     this.lowestLogit = logit(thresholds.weak);
   }
@@ -229,33 +243,23 @@ export class InjectionModel {
   }
 
   /**
-   * The stretches of `text` (normalised) whose best window reaches the weak threshold, each with
-   * its strength. Windows slide one token at a time; their sums come from prefix sums, so the cost
-   * is linear in the text whatever the window.
+   * What the model makes of `text` (normalised): the stretches whose best window reaches the weak
+   * threshold, each with its strength, and whether the whole text scores so low that the rules'
+   * word findings are dropped (`plainlyBenign`). Windows slide one token at a time; their sums come
+   * from prefix sums, so the cost is linear in the text whatever the window.
    */
-  hits(text: string): ModelHit[] {
-    const t = tokenFeatures(text, this.features);
-    const count = t.unigram.length;
-    if (count === 0) return [];
-    const window = Math.min(this.features.windowTokens, count);
-    // prefix[k] = sum of the contributions of tokens 0..k-1, bigrams included.
-    const prefix = new Float64Array(count + 1);
-    for (let k = 0; k < count; k++) prefix[k + 1] = prefix[k]! + this.contribution(t, k, false);
+  assess(text: string): ModelAssessment {
     const hits: ModelHit[] = [];
+    let best = -Infinity;
     let open: { start: number; end: number; best: number } | undefined;
     const close = (): void => {
       if (open === undefined) return;
       hits.push({ start: open.start, end: open.end, probability: sigmoid(open.best), strength: this.strengthOf(open.best) });
       open = undefined;
     };
-    for (let first = 0; first + window <= count; first++) {
-      const last = first + window - 1;
-      // A window's first token has no bigram inside the window.
-      const b = t.bigram[first]!;
-      const score = this.bias + prefix[last + 1]! - prefix[first]! - (b === -1 ? 0 : this.weights[b]!);
-      if (score < this.lowestLogit) continue;
-      const start = t.starts[first]!;
-      const end = t.ends[last]!;
+    this.eachWindow(text, (score, start, end) => {
+      if (score > best) best = score;
+      if (score < this.lowestLogit) return;
       if (open !== undefined && start < open.end) {
         open.end = end;
         if (score > open.best) open.best = score;
@@ -263,15 +267,57 @@ export class InjectionModel {
         close();
         open = { start, end, best: score };
       }
-    }
+    });
     close();
-    return hits;
+    // A text without words gives the model nothing to judge: it vetoes nothing.
+    return { hits, bestProbability: best === -Infinity ? 0 : sigmoid(best), plainlyBenign: best !== -Infinity && best < this.vetoLogit };
+  }
+
+  /** Calls `visit` with the log-odds and the span of every window, left to right. */
+  private eachWindow(text: string, visit: (score: number, start: number, end: number) => void): void {
+    const t = tokenFeatures(text, this.features);
+    const count = t.unigram.length;
+    if (count === 0) return;
+    const window = Math.min(this.features.windowTokens, count);
+    // prefix[k] = sum of the contributions of tokens 0..k-1, bigrams included.
+    const prefix = new Float64Array(count + 1);
+    for (let k = 0; k < count; k++) prefix[k + 1] = prefix[k]! + this.contribution(t, k, false);
+    for (let first = 0; first + window <= count; first++) {
+      const last = first + window - 1;
+      // A window's first token has no bigram inside the window.
+      const b = t.bigram[first]!;
+      visit(this.bias + prefix[last + 1]! - prefix[first]! - (b === -1 ? 0 : this.weights[b]!), t.starts[first]!, t.ends[last]!);
+    }
   }
 
   private strengthOf(score: number): SignalStrength {
     for (const [strength, threshold] of this.logitThresholds) if (score >= threshold) return strength;
     return 'weak';
   }
+}
+
+/**
+ * The hits that overlap none of `found` (spans in the original text, sorted by start), with their
+ * offsets mapped to the original by `toOriginal`: where a rule found something, its narrower span
+ * is what gets redacted. Linear in hits plus findings (hits are disjoint and in order).
+ */
+export function hitsBesides(
+  hits: readonly ModelHit[],
+  found: readonly { readonly start: number; readonly end: number }[],
+  toOriginal: { originalStart(offset: number): number; originalEnd(offset: number): number } | undefined,
+): ModelHit[] {
+  const out: ModelHit[] = [];
+  let k = 0;
+  for (const hit of hits) {
+    const start = toOriginal === undefined ? hit.start : toOriginal.originalStart(hit.start);
+    const end = toOriginal === undefined ? hit.end : toOriginal.originalEnd(hit.end);
+    // Findings ending before this hit end before every later one too.
+    while (k < found.length && found[k]!.end <= start) k++;
+    // found[k] ends inside or after the hit: it overlaps unless it starts after it.
+    if (k < found.length && found[k]!.start < end) continue;
+    out.push({ ...hit, start, end });
+  }
+  return out;
 }
 
 export function sigmoid(x: number): number {
@@ -313,6 +359,8 @@ export function modelFromWeightsFile(file: unknown): InjectionModel {
     throw new ModelWeightsError('thresholds must hold weak, medium and strong probabilities between 0 and 1');
   }
   if (!(t['weak'] <= t['medium'] && t['medium'] <= t['strong'])) throw new ModelWeightsError('thresholds must rise from weak to medium to strong');
+  const vetoBelow = file['vetoBelow'];
+  if (!isProbability(vetoBelow) || vetoBelow >= t['weak']) throw new ModelWeightsError('vetoBelow must be a probability below the weak threshold');
   const encoded = file['weights'];
   const size = 1 << features.hashBits;
   // Checked before decoding: a huge string is refused by its length, not decoded first.
@@ -323,5 +371,5 @@ export function modelFromWeightsFile(file: unknown): InjectionModel {
   if (bytes.length !== size * 2) throw new ModelWeightsError(`weights must be the base64 of ${size} 16-bit integers`);
   const weights = new Float64Array(size);
   for (let k = 0; k < size; k++) weights[k] = bytes.readInt16LE(k * 2) / scale;
-  return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] });
+  return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] }, vetoBelow);
 }
