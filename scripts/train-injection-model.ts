@@ -294,6 +294,9 @@ export function buildWeightsFile(): { json: string; report: string[] } {
       report.push(`  ${sensitivity}: rules ${describe(figures(samples, (i) => rules[sensitivity][i]!, subset))}`);
       report.push(`  ${sensitivity}: model ${describe(figures(samples, model, subset))}`);
       report.push(`  ${sensitivity}: rules or model ${describe(figures(samples, (i) => rules[sensitivity][i]! || model(i), subset))}`);
+      // Every rule finding counts as vetoed here (the detector keeps structural ones): a lower bound.
+      const vetoed = (i: number): boolean => oof[i]! < logit(VETO_BELOW);
+      report.push(`  ${sensitivity}: rules vetoed, or model ${describe(figures(samples, (i) => (rules[sensitivity][i]! && !vetoed(i)) || model(i), subset))}`);
     }
   }
   for (const sensitivity of ['standard', 'strict'] as const) {

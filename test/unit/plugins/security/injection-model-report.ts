@@ -1,9 +1,11 @@
 // Measures the statistical injection model against the rules on the issue #15 held-out parts
 // (`heldout`, `heldout-b`, `heldout-c`; never trained on or used for a choice by the model), at each
 // sensitivity: rules alone, model alone, rules or model, and what the detector does with the model
-// on: the rules' phrase and signal findings dropped in a text the model scores below its veto, or-ed with the model. Run directly (`npx tsx test/unit/plugins/security/injection-model-report.ts`)
+// on: the rules' phrase and signal findings dropped where the model scores every window below its veto, or-ed with the model. Run directly (`npx tsx test/unit/plugins/security/injection-model-report.ts`)
 // it prints the tables of docs/detection.md ("Statistical model"); injection-model.test.ts checks a few figures.
 import { loadCorpus } from './corpus';
+import { speedLines } from './corpus-report';
+import { cpuMs } from './cpu-time';
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 import { modelFromWeightsFile, type InjectionModel } from '../../../../src/plugins/security/detect/injection/model';
 import { normalizeForScan } from '../../../../src/plugins/security/detect/normalize';
@@ -91,7 +93,28 @@ export function sumReports(reports: readonly ModelPartReport[]): ModelPartReport
   return { injections: sum((r) => r.injections), lookalikes: sum((r) => r.lookalikes) };
 }
 
-if (require.main === module) {
+/**
+ * CPU ms per MiB over corpus-report's speed lines (scanned line by line, runs alternating): the
+ * detector without the model, with it, and the model alone (its own pass over the normalised text).
+ */
+export function modelSpeed(runs: number, model: InjectionModel = shippedModel()): Record<'rules' | 'rules and model' | 'model alone', number[]> {
+  const lines = speedLines();
+  const rules = new InjectionDetector({ sensitivity: 'standard' });
+  const both = new InjectionDetector({ sensitivity: 'standard', model });
+  const out = { rules: [] as number[], 'rules and model': [] as number[], 'model alone': [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    out.rules.push(cpuMs(() => lines.forEach((l) => rules.scan(l))).ms);
+    out['rules and model'].push(cpuMs(() => lines.forEach((l) => both.scan(l))).ms);
+    out['model alone'].push(cpuMs(() => lines.forEach((l) => model.assess(normalizeForScan(l)?.text ?? l))).ms);
+  }
+  return out;
+}
+
+if (require.main === module && process.argv.includes('--speed')) {
+  const runs = Number(process.argv[process.argv.indexOf('--speed') + 1] ?? 9) || 9;
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [name, ms] of Object.entries(modelSpeed(runs))) console.log(`${name}: best ${Math.min(...ms).toFixed(1)}, median ${median(ms).toFixed(1)} CPU ms per MiB`);
+} else if (require.main === module) {
   const model = shippedModel();
   const reports = HELD_OUT_PARTS.map((part) => measureModelPart(part, model));
   HELD_OUT_PARTS.forEach((part, i) => console.log(formatModelReport(part, reports[i]!) + '\n'));

@@ -19,7 +19,7 @@ import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
-import { hitsBesides } from './model';
+import { hitsBesides, keepInLiveStretches } from './model';
 import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
@@ -102,11 +102,13 @@ export class InjectionDetector {
     const read = normalized?.text ?? text;
     const emitRead: Emit =
       normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
-    // The statistical model (./model.ts), when configured: in a text it scores as plainly benign the
-    // phrase and signal rules are not run (structure, hidden characters, credential paths and base64
-    // still are); what it scores as an injection is a finding below, where no rule found anything.
+    // The statistical model (./model.ts), when configured: phrase and signal findings count only where
+    // its windows reach the veto threshold (in a text with no such window those rules are not run;
+    // structure, hidden characters, credential paths and base64 always count); what it scores as an
+    // injection is a finding below, where no rule found anything.
     const assessment = this.model?.assess(read);
-    const wordRules = assessment?.plainlyBenign !== true;
+    const wordRules = assessment === undefined || assessment.live.length > 0;
+    const firstWordFinding = findings.length;
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
@@ -119,6 +121,7 @@ export class InjectionDetector {
       : emitRead;
     if (wordRules) this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
+    if (assessment !== undefined) keepInLiveStretches(findings, firstWordFinding, assessment.live, normalized);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
     if (assessment !== undefined && assessment.hits.length > 0) {

@@ -144,8 +144,11 @@ export function tokenFeatures(text: string, features: ModelFeatureOptions): Toke
     let h = FNV_OFFSET;
     let prefixHash = -1;
     let units = 0;
-    units_.length = 0;
-    units_.push(BOUNDARY);
+    const grams = maxGram >= 3;
+    if (grams) {
+      units_.length = 0;
+      units_.push(BOUNDARY);
+    }
     if (cls === SOLO) {
       const lower = LOWER[text.charCodeAt(i)]!;
       h = Math.imul(h ^ lower, FNV_PRIME);
@@ -156,14 +159,14 @@ export function tokenFeatures(text: string, features: ModelFeatureOptions): Toke
         if (units < MAX_TOKEN_UNITS) {
           const lower = LOWER[text.charCodeAt(i)]!;
           h = Math.imul(h ^ lower, FNV_PRIME);
-          units_.push(lower);
+          if (grams) units_.push(lower);
           units++;
           if (units === features.prefixLength) prefixHash = h;
         }
         i++;
       }
     }
-    units_.push(BOUNDARY);
+    if (grams) units_.push(BOUNDARY);
     const word = h >>> 0;
     out.starts.push(start);
     out.ends.push(i);
@@ -171,7 +174,7 @@ export function tokenFeatures(text: string, features: ModelFeatureOptions): Toke
     out.bigram.push(features.bigrams && previous !== -1 ? mix(Math.imul(previous, 31) ^ word ^ BIGRAM_SALT) & mask : -1);
     if (prefixHash !== -1 && units > features.prefixLength) out.grams.push(mix((prefixHash >>> 0) ^ PREFIX_SALT) & mask);
     // Character n-grams of words (not of single characters of unspaced scripts: their bigrams cover them).
-    if (maxGram >= 3 && units_.length > 3) {
+    if (grams && units_.length > 3) {
       for (let from = 0; from + 3 <= units_.length; from++) {
         let g = FNV_OFFSET ^ GRAM_SALT;
         for (let len = 1; len <= maxGram && from + len <= units_.length; len++) {
@@ -195,20 +198,44 @@ export interface ModelHit {
   readonly strength: SignalStrength;
 }
 
+/** A stretch of text covered by overlapping windows, with the best window's log-odds. */
+export interface Stretch {
+  readonly start: number;
+  readonly end: number;
+  readonly best: number;
+}
+
 /** What one scan of a text by the model found. */
 export interface ModelAssessment {
   readonly hits: ModelHit[];
-  /** The best window's probability (0 for a text without words). */
-  readonly bestProbability: number;
-  /** Every window scores below the veto threshold: the rules' phrase and signal findings are dropped. */
-  readonly plainlyBenign: boolean;
+  /** Where some window reaches the veto threshold (in order, disjoint): phrase and signal findings elsewhere are dropped. */
+  readonly live: Stretch[];
+}
+
+/** Merges windows, given left to right, into disjoint stretches. */
+class StretchBuilder {
+  private readonly stretches: { start: number; end: number; best: number }[] = [];
+
+  add(start: number, end: number, score: number): void {
+    const last = this.stretches[this.stretches.length - 1];
+    if (last !== undefined && start < last.end) {
+      last.end = end;
+      if (score > last.best) last.best = score;
+    } else {
+      this.stretches.push({ start, end, best: score });
+    }
+  }
+
+  done(): Stretch[] {
+    return this.stretches;
+  }
 }
 
 const STRENGTHS_STRONGEST_FIRST: readonly SignalStrength[] = ['strong', 'medium', 'weak'];
 
 /** A loaded, checked model. Immutable and shared by every scan. */
 export class InjectionModel {
-  private readonly weights: Float64Array;
+  private readonly weights: Float32Array;
   private readonly logitThresholds: readonly (readonly [SignalStrength, number])[];
   private readonly lowestLogit: number;
   private readonly vetoLogit: number;
@@ -216,7 +243,7 @@ export class InjectionModel {
   constructor(
     readonly features: ModelFeatureOptions,
     private readonly bias: number,
-    weights: Float64Array,
+    weights: Float32Array,
     readonly thresholds: Readonly<Record<SignalStrength, number>>,
     readonly vetoBelow: number,
   ) {
@@ -243,34 +270,25 @@ export class InjectionModel {
   }
 
   /**
-   * What the model makes of `text` (normalised): the stretches whose best window reaches the weak
-   * threshold, each with its strength, and whether the whole text scores so low that the rules'
-   * word findings are dropped (`plainlyBenign`). Windows slide one token at a time; their sums come
-   * from prefix sums, so the cost is linear in the text whatever the window.
+   * What the model makes of `text` (normalised): the stretches whose windows reach the weak
+   * threshold, each with its strength, and the stretches whose windows reach the veto threshold
+   * (outside them the rules' phrase and signal findings are dropped). Windows slide one token at a
+   * time; their sums come from prefix sums, so the cost is linear in the text whatever the window.
    */
   assess(text: string): ModelAssessment {
-    const hits: ModelHit[] = [];
-    let best = -Infinity;
-    let open: { start: number; end: number; best: number } | undefined;
-    const close = (): void => {
-      if (open === undefined) return;
-      hits.push({ start: open.start, end: open.end, probability: sigmoid(open.best), strength: this.strengthOf(open.best) });
-      open = undefined;
-    };
+    const hits = new StretchBuilder();
+    const live = new StretchBuilder();
+    let words = false;
     this.eachWindow(text, (score, start, end) => {
-      if (score > best) best = score;
-      if (score < this.lowestLogit) return;
-      if (open !== undefined && start < open.end) {
-        open.end = end;
-        if (score > open.best) open.best = score;
-      } else {
-        close();
-        open = { start, end, best: score };
-      }
+      words = true;
+      if (score >= this.vetoLogit) live.add(start, end, score);
+      if (score >= this.lowestLogit) hits.add(start, end, score);
     });
-    close();
-    // A text without words gives the model nothing to judge: it vetoes nothing.
-    return { hits, bestProbability: best === -Infinity ? 0 : sigmoid(best), plainlyBenign: best !== -Infinity && best < this.vetoLogit };
+    return {
+      hits: hits.done().map((s) => ({ start: s.start, end: s.end, probability: sigmoid(s.best), strength: this.strengthOf(s.best) })),
+      // A text without words gives the model nothing to judge: it vetoes nothing.
+      live: words ? live.done() : [{ start: 0, end: text.length, best: Infinity }],
+    };
   }
 
   /** Calls `visit` with the log-odds and the span of every window, left to right. */
@@ -296,21 +314,22 @@ export class InjectionModel {
   }
 }
 
+/** Maps normalised offsets back to the original text (../normalize.ts), or undefined when the text was read as written. */
+type ToOriginal = { originalStart(offset: number): number; originalEnd(offset: number): number } | undefined;
+
+const toOriginalSpan = <S extends { start: number; end: number }>(span: S, toOriginal: ToOriginal): S =>
+  toOriginal === undefined ? span : { ...span, start: toOriginal.originalStart(span.start), end: toOriginal.originalEnd(span.end) };
+
 /**
  * The hits that overlap none of `found` (spans in the original text, sorted by start), with their
- * offsets mapped to the original by `toOriginal`: where a rule found something, its narrower span
- * is what gets redacted. Linear in hits plus findings (hits are disjoint and in order).
+ * offsets mapped to the original: where a rule found something, its narrower span is what gets
+ * redacted. Linear in hits plus findings (hits are disjoint and in order).
  */
-export function hitsBesides(
-  hits: readonly ModelHit[],
-  found: readonly { readonly start: number; readonly end: number }[],
-  toOriginal: { originalStart(offset: number): number; originalEnd(offset: number): number } | undefined,
-): ModelHit[] {
+export function hitsBesides(hits: readonly ModelHit[], found: readonly { readonly start: number; readonly end: number }[], toOriginal: ToOriginal): ModelHit[] {
   const out: ModelHit[] = [];
   let k = 0;
   for (const hit of hits) {
-    const start = toOriginal === undefined ? hit.start : toOriginal.originalStart(hit.start);
-    const end = toOriginal === undefined ? hit.end : toOriginal.originalEnd(hit.end);
+    const { start, end } = toOriginalSpan(hit, toOriginal);
     // Findings ending before this hit end before every later one too.
     while (k < found.length && found[k]!.end <= start) k++;
     // found[k] ends inside or after the hit: it overlaps unless it starts after it.
@@ -318,6 +337,29 @@ export function hitsBesides(
     out.push({ ...hit, start, end });
   }
   return out;
+}
+
+/**
+ * Drops the findings from index `from` on (the phrase and signal rules' findings, in original
+ * offsets) that overlap no live stretch: the model scores everything around them as plainly benign.
+ * Each finding is looked up by binary search over the stretches.
+ */
+export function keepInLiveStretches<F extends { readonly start: number; readonly end: number }>(findings: F[], from: number, live: readonly Stretch[], toOriginal: ToOriginal): void {
+  const spans = live.map((s) => toOriginalSpan(s, toOriginal));
+  let kept = from;
+  for (let i = from; i < findings.length; i++) {
+    const f = findings[i]!;
+    // The first stretch that ends after the finding starts: it overlaps unless it starts after the finding ends.
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid]!.end <= f.start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < spans.length && spans[lo]!.start < f.end) findings[kept++] = f;
+  }
+  findings.length = kept;
 }
 
 export function sigmoid(x: number): number {
@@ -369,7 +411,8 @@ export function modelFromWeightsFile(file: unknown): InjectionModel {
   }
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length !== size * 2) throw new ModelWeightsError(`weights must be the base64 of ${size} 16-bit integers`);
-  const weights = new Float64Array(size);
+  // q / scale is exact in 32 bits (q has 16 bits, scale is a power of two in the shipped file), so scores match training.
+  const weights = new Float32Array(size);
   for (let k = 0; k < size; k++) weights[k] = bytes.readInt16LE(k * 2) / scale;
   return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] }, vetoBelow);
 }
