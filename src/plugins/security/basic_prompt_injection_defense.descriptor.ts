@@ -20,7 +20,7 @@ const configSchema = z.strictObject({
     .enum(['on', 'off'])
     .default('on')
     .describe(
-      'on (ours): a small statistical model trained on our own texts also scores every text; what it scores as an injection is a finding, and a text it scores as plainly benign is not reported by the phrase rules (structure, hidden characters, credential paths and base64 still are). off: rules only.',
+      'on (ours): a small statistical model trained on our own texts also scores every text; what it scores as an injection is a finding, and phrase-rule findings in text it scores as plainly benign are dropped (structure, hidden characters, credential paths and base64 always count). off: rules only.',
     ),
   detection_methods: z
     .strictObject({
