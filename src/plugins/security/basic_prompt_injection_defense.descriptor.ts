@@ -16,6 +16,12 @@ const configSchema = z.strictObject({
     .enum(['relaxed', 'standard', 'strict'])
     .default('standard')
     .describe('relaxed: strong signals only; standard: strong and medium; strict: everything, more false positives.'),
+  model: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      'on (ours): a small statistical model trained on our own texts also scores every text; what it scores as an injection is a finding, and phrase-rule findings in text it scores as plainly benign are dropped (structure, hidden characters, credential paths and base64 always count). off: rules only.',
+    ),
   detection_methods: z
     .strictObject({
       delimiter_injection: enabledByDefault,

@@ -10,6 +10,7 @@ import { basicPromptInjectionDefenseDescriptor, type InjectionDefenseOptions } f
 export type { InjectionDefenseOptions };
 import { decideOnScan, scanMessageContent, type ContentScanOptions, type FilterAction, type TextFinding } from './detect/findings';
 import { INJECTION_CATEGORIES, InjectionDetector, type InjectionCategory, type ScanOptions } from './detect/injection';
+import { loadInjectionModel } from './detect/injection/model-loader';
 import { DefinitionVerdicts } from './definition-memory';
 import { SPOTLIGHT_METHODS, spotlightResponse } from './spotlight';
 
@@ -58,8 +59,10 @@ export function createInjectionDefense(options: InjectionDefenseOptions, memory:
   // Spotlighting marks content instead of changing it: findings in content are reported as with audit_only.
   const action: FilterAction = options.action === 'spotlight' ? 'audit_only' : options.action;
   // Base64 runs are found by the shared content scan; the plain detector must not decode them again.
-  const plain = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: false });
-  const full = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: true });
+  // Loaded (and its weights checked) here, so a broken install stops the plugin at start.
+  const model = options.model === 'on' ? loadInjectionModel() : undefined;
+  const plain = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: false, model });
+  const full = new InjectionDetector({ sensitivity: options.sensitivity, categories, scanBase64: true, model });
 
   const scanOptionsFor = (scanOptions: ScanOptions): ContentScanOptions<InjectionCategory> => ({
     detect: rememberCleanTokens((text: string): TextFinding<InjectionCategory>[] =>

@@ -44,6 +44,7 @@ describe('basic_prompt_injection_defense', () => {
       assert.deepEqual(parsed, {
         action: 'redact',
         sensitivity: 'standard',
+        model: 'on',
         detection_methods: {
           delimiter_injection: { enabled: true },
           role_manipulation: { enabled: true },

@@ -19,6 +19,7 @@ import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
+import { hitsBesides, keepInLiveStretches } from './model';
 import { detectSignals } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
@@ -46,8 +47,10 @@ export class InjectionDetector {
   private readonly enabled: Record<InjectionCategory, boolean>;
   private readonly scanBase64: boolean;
   private readonly phrases: PhraseMatcher;
+  private readonly model: InjectionDetectorOptions['model'];
 
   constructor(options: InjectionDetectorOptions) {
+    this.model = options.model;
     this.minRank = MIN_RANK[options.sensitivity];
     this.scanBase64 = options.scanBase64 ?? true;
     this.enabled = {
@@ -99,20 +102,31 @@ export class InjectionDetector {
     const read = normalized?.text ?? text;
     const emitRead: Emit =
       normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+    // The statistical model (./model.ts), when configured: phrase and signal findings count only where
+    // its windows reach the veto threshold (in a text with no such window those rules are not run;
+    // structure, hidden characters, credential paths and base64 always count); what it scores as an
+    // injection is a finding below, where no rule found anything.
+    const assessment = this.model?.assess(read);
+    const wordRules = assessment === undefined || assessment.live.length > 0;
+    const firstWordFinding = findings.length;
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
     const signalFindings: Parameters<Emit>[] = [];
-    const aboutInjection = detectSignals(text, (...finding) => signalFindings.push(finding));
+    const aboutInjection = wordRules && detectSignals(text, (...finding) => signalFindings.push(finding));
     // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
     // counts two levels lower (a strong phrase still shows at `strict`).
     const emitPhrase: Emit = aboutInjection
       ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
       : emitRead;
-    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
+    if (wordRules) this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
+    if (assessment !== undefined) keepInLiveStretches(findings, firstWordFinding, assessment.live, normalized);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
+    if (assessment !== undefined && assessment.hits.length > 0) {
+      for (const hit of hitsBesides(assessment.hits, findings.sort((a, b) => a.start - b.start), normalized)) emit('context_hijacking', `statistical_model:${hit.probability.toFixed(2)}`, hit.strength, hit.start, hit.end);
+    }
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);
   }

@@ -1,6 +1,7 @@
 // The injection detector's vocabulary: what a scan reports, the options it takes, and the one way
 // every detector part reports a finding (`Emit`).
 import type { SignalStrength } from '../unicode';
+import type { InjectionModel } from './model';
 
 export type { SignalStrength } from '../unicode';
 
@@ -39,6 +40,8 @@ export interface InjectionDetectorOptions {
   readonly categories?: Partial<Record<InjectionCategory, boolean>>;
   /** Decode base64 runs and scan what they hide (default true). */
   readonly scanBase64?: boolean;
+  /** The statistical model (./model.ts, loaded by ./model-loader.ts): its hits are findings too. Off when absent. */
+  readonly model?: InjectionModel;
 }
 
 export interface ScanOptions {
