@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeForScan } from '../src/plugins/security/detect/normalize';
 import { InjectionDetector, type Sensitivity } from '../src/plugins/security/detect/injection';
+import { WEAKEST_REPORTED } from '../src/plugins/security/detect/injection/types';
 import { MODEL_FORMAT, logit, sigmoid, tokenFeatures, type ModelFeatureOptions, type ModelWeightsFile } from '../src/plugins/security/detect/injection/model';
 import type { SignalStrength } from '../src/plugins/security/detect/unicode';
 import { loadCorpus } from '../test/unit/plugins/security/corpus';
@@ -23,7 +24,7 @@ export const WEIGHTS_PATH = join(__dirname, '../src/plugins/security/detect/inje
 
 /** Chosen by `--search` (5-fold cross-validation on the training data only; see docs/detection.md). */
 export const FEATURES: ModelFeatureOptions = { hashBits: 16, bigrams: true, prefixLength: 4, charGrams: 0, windowTokens: 48 };
-export const L2 = 3e-4;
+export const L2 = 3e-6;
 const ITERATIONS = 300;
 const LEARNING_RATE = 0.05;
 const FOLDS = 5;
@@ -33,19 +34,23 @@ const SCALE = 4096;
 const MAX_WEIGHT = 32767 / SCALE;
 
 /**
- * The share of benign injection look-alikes (out of fold) each strength may flag: `strong`
- * (relaxed) almost none, `medium` (standard) about one in a hundred, `weak` (strict) one in twenty,
- * the order of the rules' own rates at each sensitivity.
+ * The share of benign injection look-alikes (out of fold) the detector — rules and model together —
+ * may flag at each sensitivity, named by the weakest strength it reports: `strong` (relaxed) almost
+ * none, `medium` (standard) one in a hundred (the issue's target), `weak` (strict) one in twenty.
  */
 export const LOOKALIKE_BUDGET: Readonly<Record<SignalStrength, number>> = { strong: 0.003, medium: 0.01, weak: 0.05 };
 
 /**
- * The rules' phrase and signal findings are dropped when the model's probability for every window
- * of the text is below this (the "rules vetoed, or model" combination): the largest value of the
- * grid the cross-validation report prints at which at most 1% of the rules' true findings (standard) are lost.
+ * The rules' phrase and signal findings count only where the model's probability for some window
+ * reaches a veto threshold; the model's own findings need its threshold. Both are chosen per
+ * sensitivity from this grid (and the look-alikes' scores) by `chooseCombination`.
  */
-export const VETO_BELOW = 0.05;
-const VETO_GRID = [0.005, 0.01, 0.02, 0.05, 0.1];
+const VETO_GRID = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.9999];
+/**
+ * A text of fewer tokens than this is not vetoed ("You are now DAN." gives the model too few words
+ * to judge): chosen from this grid by the recall at `standard`.
+ */
+const VETO_MIN_TOKENS_GRID = [0, 8, 12, 16, 24];
 
 /** Where a training text comes from: decides nothing in training, only how the figures are broken down. */
 type Source = 'project' | 'tuning' | 'model-train' | 'secrets-pii';
@@ -91,6 +96,13 @@ export function trainingSamples(): Sample[] {
   // benign look-alikes, half in 24 languages other than English).
   add('model-train/extra-attacks.jsonl', true, false, 'model-train');
   add('model-train/extra-benign.jsonl', false, true, 'model-train');
+  // Six more writers, one domain each (w1 workplace documents, w2 software development, w3 the open
+  // web, w4 17 European languages, w5 15 Asian and Middle Eastern languages, w6 tool descriptions and
+  // tool output), attacks and look-alikes in the same surroundings, neither having seen the detectors.
+  for (const writer of ['w1', 'w2', 'w3', 'w4', 'w5', 'w6']) {
+    add(`model-train/${writer}-attacks.jsonl`, true, false, 'model-train');
+    add(`model-train/${writer}-benign.jsonl`, false, true, 'model-train');
+  }
   for (const file of ['benign.jsonl', 'secrets.jsonl', 'pii.jsonl']) add(file, false, false, 'secrets-pii');
   return samples;
 }
@@ -224,15 +236,78 @@ export function crossValidatedScores(samples: readonly Sample[], features: Model
   return out;
 }
 
-/** The lowest probability that flags at most `budget` of the look-alikes (out-of-fold scores). */
-function thresholdFor(samples: readonly Sample[], scores: Float64Array, budget: number): number {
-  const lookalikes = samples.flatMap((s, i) => (s.lookalike ? [scores[i]!] : [])).sort((a, b) => b - a);
-  const allowed = Math.floor(budget * lookalikes.length);
-  // Strictly above the (allowed+1)-th highest look-alike score: at most `allowed` reach it.
-  const above = lookalikes[allowed] ?? -Infinity;
-  const p = sigmoid(above);
+/** The lowest probability (4 decimals, rounded up) that at most `allowed` of these log-odds reach. */
+function thresholdAbove(scores: readonly number[], allowed: number): number {
+  const sorted = [...scores].sort((a, b) => b - a);
+  // Strictly above the (allowed+1)-th highest score: at most `allowed` reach it.
+  const p = sigmoid(sorted[allowed] ?? -Infinity);
   // Rounded up to 4 decimals so the file is stable and the bound still holds.
   return Math.min(0.9999, Math.ceil(p * 1e4 + 1e-9) / 1e4);
+}
+
+/** The lowest probability that flags at most `budget` of the look-alikes (out-of-fold scores): the model alone. */
+function thresholdFor(samples: readonly Sample[], scores: Float64Array, budget: number): number {
+  const lookalikes = samples.flatMap((s, i) => (s.lookalike ? [scores[i]!] : []));
+  return thresholdAbove(lookalikes, Math.floor(budget * lookalikes.length));
+}
+
+/** One sensitivity's setting: the model's threshold and the veto below which rule findings are dropped. */
+export interface Combination {
+  readonly threshold: number;
+  readonly veto: number;
+}
+
+/** What the combination reads of one text out of fold. */
+interface Verdict {
+  readonly rules: boolean;
+  readonly logOdds: number;
+  /** Too short for the model to veto. */
+  readonly short: boolean;
+}
+
+/** Flags a text: the model reaches the threshold, or a rule fired and the model reaches the veto (or the text is too short to veto). */
+const combined = (c: Combination, v: Verdict): boolean => v.logOdds >= logit(c.threshold) || (v.rules && (v.short || v.logOdds >= logit(c.veto)));
+
+/**
+ * The combination with the best out-of-fold recall whose look-alikes flagged stay within `budget`:
+ * for each veto of the grid, the rule findings it keeps use part of the budget and the model's
+ * threshold is set so its own hits use the rest. `ceiling` keeps the setting no higher than the
+ * less sensitive one's (so each sensitivity flags at least what the one below does).
+ */
+function chooseCombination(samples: readonly Sample[], verdicts: readonly Verdict[], budget: number, ceiling: Combination): { c: Combination; hits: number } | undefined {
+  const lookalikes = samples.flatMap((s, i) => (s.lookalike ? [i] : []));
+  const allowed = Math.floor(budget * lookalikes.length);
+  const hitsOf = (c: Combination): number => samples.filter((s, i) => s.injection && combined(c, verdicts[i]!)).length;
+  let best: { c: Combination; hits: number } | undefined;
+  for (const veto of VETO_GRID.filter((v) => v <= ceiling.veto)) {
+    // The rule findings this veto keeps spend part of the budget; the model's threshold gets the rest.
+    const kept = (i: number): boolean => verdicts[i]!.rules && (verdicts[i]!.short || verdicts[i]!.logOdds >= logit(veto));
+    const spent = lookalikes.filter(kept).length;
+    if (spent > allowed) continue;
+    const threshold = Math.min(ceiling.threshold, thresholdAbove(lookalikes.filter((i) => !kept(i)).map((i) => verdicts[i]!.logOdds), allowed - spent));
+    const c = { threshold, veto };
+    if (lookalikes.filter((i) => combined(c, verdicts[i]!)).length > allowed) continue;
+    const hits = hitsOf(c);
+    if (best === undefined || hits > best.hits) best = { c, hits };
+  }
+  // Undefined when even the highest veto keeps more look-alikes than the budget (short texts are never vetoed).
+  return best;
+}
+
+/** The settings of every sensitivity for one minimum of tokens to veto, least sensitive first, each capped by the one before. */
+function chooseSettings(samples: readonly Sample[], oof: Float64Array, rules: Record<Sensitivity, boolean[]>, tokens: readonly number[], vetoMinTokens: number): { chosen: Record<Sensitivity, Combination>; standardHits: number } | undefined {
+  const chosen = {} as Record<Sensitivity, Combination>;
+  let ceiling: Combination = { threshold: 0.9999, veto: 0.9999 };
+  let standardHits = 0;
+  for (const sensitivity of ['relaxed', 'standard', 'strict'] as const) {
+    const verdicts = samples.map((_, i) => ({ rules: rules[sensitivity][i]!, logOdds: oof[i]!, short: tokens[i]! < vetoMinTokens }));
+    const choice = chooseCombination(samples, verdicts, LOOKALIKE_BUDGET[WEAKEST_REPORTED[sensitivity]], ceiling);
+    if (choice === undefined) return undefined;
+    const { c, hits } = choice;
+    ceiling = chosen[sensitivity] = c;
+    if (sensitivity === 'standard') standardHits = hits;
+  }
+  return { chosen, standardHits };
 }
 
 export interface Figures {
@@ -263,7 +338,6 @@ export function figures(samples: readonly Sample[], flagged: (i: number) => bool
   return { recall: hit / positives, flagged: lookalikesFlagged / lookalikes, hit, positives, lookalikesFlagged, lookalikes };
 }
 
-export const SENSITIVITY_STRENGTH: Readonly<Record<Sensitivity, SignalStrength>> = { relaxed: 'strong', standard: 'medium', strict: 'weak' };
 
 /** Whether the rules flag each sample at each sensitivity. */
 export function rulesVerdicts(samples: readonly Sample[]): Record<Sensitivity, boolean[]> {
@@ -282,36 +356,35 @@ const describe = (f: Figures): string => `recall ${percent(f.recall)} (${f.hit}/
 export function buildWeightsFile(): { json: string; report: string[] } {
   const samples = trainingSamples();
   const oof = crossValidatedScores(samples, FEATURES, L2);
-  const thresholds: Record<SignalStrength, number> = {
-    weak: thresholdFor(samples, oof, LOOKALIKE_BUDGET.weak),
-    medium: thresholdFor(samples, oof, LOOKALIKE_BUDGET.medium),
-    strong: thresholdFor(samples, oof, LOOKALIKE_BUDGET.strong),
-  };
   const rules = rulesVerdicts(samples);
+  const tokens = samples.map((s) => tokenFeatures(normalizeForScan(s.text)?.text ?? s.text, FEATURES).unigram.length);
+  let best: { vetoMinTokens: number; chosen: Record<Sensitivity, Combination>; standardHits: number } | undefined;
+  for (const vetoMinTokens of VETO_MIN_TOKENS_GRID) {
+    const settings = chooseSettings(samples, oof, rules, tokens, vetoMinTokens);
+    if (settings !== undefined && (best === undefined || settings.standardHits > best.standardHits)) best = { vetoMinTokens, ...settings };
+  }
+  // 0 tokens with a veto of 0.9999 (the model alone) always fits every budget.
+  const { vetoMinTokens, chosen } = best!;
+  const verdict = (sensitivity: Sensitivity, i: number): Verdict => ({ rules: rules[sensitivity][i]!, logOdds: oof[i]!, short: tokens[i]! < vetoMinTokens });
+  const thresholds = {} as Record<SignalStrength, number>;
+  const vetoBelow = {} as Record<SignalStrength, number>;
+  for (const sensitivity of ['relaxed', 'standard', 'strict'] as const) {
+    thresholds[WEAKEST_REPORTED[sensitivity]] = chosen[sensitivity].threshold;
+    vetoBelow[WEAKEST_REPORTED[sensitivity]] = chosen[sensitivity].veto;
+  }
   const report: string[] = [`training texts: ${samples.filter((s) => s.injection).length} injections, ${samples.filter((s) => s.lookalike).length} look-alikes, ${samples.filter((s) => !s.injection && !s.lookalike).length} other benign`];
-  report.push(`thresholds (probability): weak ${thresholds.weak}, medium ${thresholds.medium}, strong ${thresholds.strong}`);
+  report.push(`thresholds (probability): weak ${thresholds.weak}, medium ${thresholds.medium}, strong ${thresholds.strong}; vetoes: weak ${vetoBelow.weak}, medium ${vetoBelow.medium}, strong ${vetoBelow.strong}, for texts of ${vetoMinTokens} tokens or more`);
   for (const [name, subset] of [['all training texts', () => true], ['model-train only (never tuned on by the rules)', (s: Sample) => s.source === 'model-train']] as const) {
     report.push(`${FOLDS}-fold cross-validation, ${name}:`);
     for (const sensitivity of ['relaxed', 'standard', 'strict'] as const) {
-      const cut = logit(thresholds[SENSITIVITY_STRENGTH[sensitivity]]);
+      const cut = logit(thresholds[WEAKEST_REPORTED[sensitivity]]);
       const model = (i: number): boolean => oof[i]! >= cut;
       report.push(`  ${sensitivity}: rules ${describe(figures(samples, (i) => rules[sensitivity][i]!, subset))}`);
       report.push(`  ${sensitivity}: model ${describe(figures(samples, model, subset))}`);
       report.push(`  ${sensitivity}: rules or model ${describe(figures(samples, (i) => rules[sensitivity][i]! || model(i), subset))}`);
-      // Every rule finding counts as vetoed here (the detector keeps structural ones): a lower bound.
-      const vetoed = (i: number): boolean => oof[i]! < logit(VETO_BELOW);
-      report.push(`  ${sensitivity}: rules vetoed, or model ${describe(figures(samples, (i) => (rules[sensitivity][i]! && !vetoed(i)) || model(i), subset))}`);
+      // Whole texts stand for windows, and structural rule findings count as vetoable here (the detector keeps them): a lower bound.
+      report.push(`  ${sensitivity}: shipped (rules above the veto, or model) ${describe(figures(samples, (i) => combined(chosen[sensitivity], verdict(sensitivity, i)), subset))}`);
     }
-  }
-  for (const sensitivity of ['standard', 'strict'] as const) {
-    const cells = VETO_GRID.map((t) => {
-      const cut = logit(t);
-      const vetoed = (i: number): boolean => rules[sensitivity][i]! && oof[i]! < cut;
-      const lost = samples.filter((s, i) => s.injection && vetoed(i)).length;
-      const spared = samples.filter((s, i) => s.lookalike && vetoed(i)).length;
-      return `below ${t}: ${lost}/${samples.filter((s, i) => s.injection && rules[sensitivity][i]).length} true findings lost, ${spared}/${samples.filter((s, i) => s.lookalike && rules[sensitivity][i]).length} false ones removed`;
-    });
-    report.push(`  veto of the rules by a low model score, ${sensitivity}: ${cells.join('; ')}`);
   }
   const final = train(
     samples.map((s) => featurize(s.text, FEATURES)),
@@ -326,7 +399,8 @@ export function buildWeightsFile(): { json: string; report: string[] } {
     scale: SCALE,
     bias: Math.round(final.bias * 1e6) / 1e6,
     thresholds,
-    vetoBelow: VETO_BELOW,
+    vetoBelow,
+    vetoMinTokens,
     weights: Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString('base64'),
     provenance: {
       builtBy: 'scripts/train-injection-model.ts',
@@ -349,7 +423,7 @@ export function buildWeightsFile(): { json: string; report: string[] } {
 function search(): void {
   const samples = trainingSamples();
   for (const [bigrams, prefixLength, charGrams] of [[true, 0, 0], [true, 4, 0], [true, 5, 0], [false, 4, 0], [true, 4, 4]] as const) {
-    for (const l2 of [3e-5, 1e-4, 3e-4, 1e-3]) {
+    for (const l2 of [3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3]) {
       const features: ModelFeatureOptions = { ...FEATURES, bigrams, prefixLength, charGrams };
       const oof = crossValidatedScores(samples, features, l2);
       const recalls = (['weak', 'medium', 'strong'] as const).map((s) => {

@@ -47,7 +47,7 @@ export function measureModelPart(part: string, model: InjectionModel = shippedMo
       for (const s of samples) {
         const options = { toolDefinition: s.where === 'definition' };
         const rules = rulesDetector.scan(s.text, options).length > 0;
-        const assessment = model.assess(normalizeForScan(s.text)?.text ?? s.text);
+        const assessment = model.assess(normalizeForScan(s.text)?.text ?? s.text, 'weak');
         const modelHit = assessment.hits.some((h) => STRENGTH_RANK[h.strength] >= MIN_RANK[sensitivity]);
         const flags: Record<Combination, boolean> = {
           rules,
@@ -105,7 +105,7 @@ export function modelSpeed(runs: number, model: InjectionModel = shippedModel())
   for (let i = 0; i < runs; i++) {
     out.rules.push(cpuMs(() => lines.forEach((l) => rules.scan(l))).ms);
     out['rules and model'].push(cpuMs(() => lines.forEach((l) => both.scan(l))).ms);
-    out['model alone'].push(cpuMs(() => lines.forEach((l) => model.assess(normalizeForScan(l)?.text ?? l))).ms);
+    out['model alone'].push(cpuMs(() => lines.forEach((l) => model.assess(normalizeForScan(l)?.text ?? l, 'medium'))).ms);
   }
   return out;
 }

@@ -25,7 +25,7 @@ import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
 import type { SignalStrength } from '../unicode';
-import { MIN_RANK, STRENGTH_RANK, type Emit, type InjectionCategory, type InjectionDetectorOptions, type InjectionFinding, type ScanOptions } from './types';
+import { MIN_RANK, STRENGTH_RANK, WEAKEST_REPORTED, type Emit, type InjectionCategory, type InjectionDetectorOptions, type InjectionFinding, type ScanOptions } from './types';
 
 export { INJECTION_CATEGORIES } from './types';
 export type { InjectionCategory, InjectionDetectorOptions, InjectionFinding, ScanOptions, Sensitivity, SignalStrength } from './types';
@@ -44,6 +44,7 @@ const STRUCTURE_CHAR = /[<[:`~"'._/]/;
  */
 export class InjectionDetector {
   private readonly minRank: number;
+  private readonly weakestReported: SignalStrength;
   private readonly enabled: Record<InjectionCategory, boolean>;
   private readonly scanBase64: boolean;
   private readonly phrases: PhraseMatcher;
@@ -52,6 +53,7 @@ export class InjectionDetector {
   constructor(options: InjectionDetectorOptions) {
     this.model = options.model;
     this.minRank = MIN_RANK[options.sensitivity];
+    this.weakestReported = WEAKEST_REPORTED[options.sensitivity];
     this.scanBase64 = options.scanBase64 ?? true;
     this.enabled = {
       delimiter_injection: options.categories?.delimiter_injection ?? true,
@@ -106,7 +108,9 @@ export class InjectionDetector {
     // its windows reach the veto threshold (in a text with no such window those rules are not run;
     // structure, hidden characters, credential paths and base64 always count); what it scores as an
     // injection is a finding below, where no rule found anything.
-    const assessment = this.model?.assess(read);
+    // Text decoded from base64 (depth > 0) is read by the rules alone: hiding words in base64 is
+    // itself the signal, and the model never saw such text in training.
+    const assessment = depth === 0 ? this.model?.assess(read, this.weakestReported) : undefined;
     const wordRules = assessment === undefined || assessment.live.length > 0;
     const firstWordFinding = findings.length;
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
@@ -125,7 +129,7 @@ export class InjectionDetector {
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
     if (assessment !== undefined && assessment.hits.length > 0) {
-      for (const hit of hitsBesides(assessment.hits, findings.sort((a, b) => a.start - b.start), normalized)) emit('context_hijacking', `statistical_model:${hit.probability.toFixed(2)}`, hit.strength, hit.start, hit.end);
+      for (const hit of hitsBesides(assessment.hits, findings.sort((a, b) => a.start - b.start), normalized)) emit('context_hijacking', `statistical_model:${(Math.floor(hit.probability * 100) / 100).toFixed(2)}`, hit.strength, hit.start, hit.end);
     }
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);

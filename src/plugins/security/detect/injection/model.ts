@@ -34,8 +34,13 @@ export interface ModelWeightsFile {
   readonly bias: number;
   /** Minimum probability for each strength of finding (weak < medium < strong). */
   readonly thresholds: Readonly<Record<SignalStrength, number>>;
-  /** Below this probability in every window a text is plainly benign: the rules' word findings are dropped. */
-  readonly vetoBelow: number;
+  /**
+   * For each sensitivity (by the weakest strength it reports), the probability below which, in every
+   * window around them, the rules' word findings are dropped: the text is plainly benign there.
+   */
+  readonly vetoBelow: Readonly<Record<SignalStrength, number>>;
+  /** A text of fewer tokens is never vetoed: a few words are too little for the model to call benign. */
+  readonly vetoMinTokens: number;
   /** Little-endian Int16 weights, base64. */
   readonly weights: string;
   /** What it was trained on and how it was chosen: for people, not read by the scorer. */
@@ -238,17 +243,18 @@ export class InjectionModel {
   private readonly weights: Float32Array;
   private readonly logitThresholds: readonly (readonly [SignalStrength, number])[];
   private readonly lowestLogit: number;
-  private readonly vetoLogit: number;
+  private readonly vetoLogits: Readonly<Record<SignalStrength, number>>;
 
   constructor(
     readonly features: ModelFeatureOptions,
     private readonly bias: number,
     weights: Float32Array,
     readonly thresholds: Readonly<Record<SignalStrength, number>>,
-    readonly vetoBelow: number,
+    readonly vetoBelow: Readonly<Record<SignalStrength, number>>,
+    readonly vetoMinTokens: number,
   ) {
     this.weights = weights;
-    this.vetoLogit = logit(vetoBelow);
+    this.vetoLogits = { weak: logit(vetoBelow.weak), medium: logit(vetoBelow.medium), strong: logit(vetoBelow.strong) };
     this.logitThresholds = STRENGTHS_STRONGEST_FIRST.map((s) => [s, logit(thresholds[s])] as const);
     this.lowestLogit = logit(thresholds.weak);
   }
@@ -271,31 +277,31 @@ export class InjectionModel {
 
   /**
    * What the model makes of `text` (normalised): the stretches whose windows reach the weak
-   * threshold, each with its strength, and the stretches whose windows reach the veto threshold
-   * (outside them the rules' phrase and signal findings are dropped). Windows slide one token at a
-   * time; their sums come from prefix sums, so the cost is linear in the text whatever the window.
+   * threshold, each with its strength, and the stretches whose windows reach the veto threshold of
+   * a scan reporting from `weakest` up (outside them the rules' phrase and signal findings are
+   * dropped). Windows slide one token at a time; their sums come from prefix sums, so the cost is
+   * linear in the text whatever the window.
    */
-  assess(text: string): ModelAssessment {
+  assess(text: string, weakest: SignalStrength): ModelAssessment {
+    const vetoLogit = this.vetoLogits[weakest];
     const hits = new StretchBuilder();
     const live = new StretchBuilder();
-    let words = false;
-    this.eachWindow(text, (score, start, end) => {
-      words = true;
-      if (score >= this.vetoLogit) live.add(start, end, score);
+    const tokens = this.eachWindow(text, (score, start, end) => {
+      if (score >= vetoLogit) live.add(start, end, score);
       if (score >= this.lowestLogit) hits.add(start, end, score);
     });
     return {
       hits: hits.done().map((s) => ({ start: s.start, end: s.end, probability: sigmoid(s.best), strength: this.strengthOf(s.best) })),
-      // A text without words gives the model nothing to judge: it vetoes nothing.
-      live: words ? live.done() : [{ start: 0, end: text.length, best: Infinity }],
+      // A text of a few words (or none) gives the model too little to judge: it vetoes nothing.
+      live: tokens >= Math.max(1, this.vetoMinTokens) ? live.done() : [{ start: 0, end: text.length, best: Infinity }],
     };
   }
 
-  /** Calls `visit` with the log-odds and the span of every window, left to right. */
-  private eachWindow(text: string, visit: (score: number, start: number, end: number) => void): void {
+  /** Calls `visit` with the log-odds and the span of every window, left to right; returns the number of tokens. */
+  private eachWindow(text: string, visit: (score: number, start: number, end: number) => void): number {
     const t = tokenFeatures(text, this.features);
     const count = t.unigram.length;
-    if (count === 0) return;
+    if (count === 0) return 0;
     const window = Math.min(this.features.windowTokens, count);
     // prefix[k] = sum of the contributions of tokens 0..k-1, bigrams included.
     const prefix = new Float64Array(count + 1);
@@ -306,6 +312,7 @@ export class InjectionModel {
       const b = t.bigram[first]!;
       visit(this.bias + prefix[last + 1]! - prefix[first]! - (b === -1 ? 0 : this.weights[b]!), t.starts[first]!, t.ends[last]!);
     }
+    return count;
   }
 
   private strengthOf(score: number): SignalStrength {
@@ -401,8 +408,15 @@ export function modelFromWeightsFile(file: unknown): InjectionModel {
     throw new ModelWeightsError('thresholds must hold weak, medium and strong probabilities between 0 and 1');
   }
   if (!(t['weak'] <= t['medium'] && t['medium'] <= t['strong'])) throw new ModelWeightsError('thresholds must rise from weak to medium to strong');
-  const vetoBelow = file['vetoBelow'];
-  if (!isProbability(vetoBelow) || vetoBelow >= t['weak']) throw new ModelWeightsError('vetoBelow must be a probability below the weak threshold');
+  const v = file['vetoBelow'];
+  if (!isRecord(v) || !isProbability(v['weak']) || !isProbability(v['medium']) || !isProbability(v['strong'])) {
+    throw new ModelWeightsError('vetoBelow must hold weak, medium and strong probabilities between 0 and 1');
+  }
+  // A more sensitive scan may not veto more than a less sensitive one: each sensitivity must flag at least what the one below does.
+  if (!(v['weak'] <= v['medium'] && v['medium'] <= v['strong'])) throw new ModelWeightsError('vetoBelow must rise from weak to medium to strong');
+  const vetoBelow = { weak: v['weak'], medium: v['medium'], strong: v['strong'] };
+  const vetoMinTokens = file['vetoMinTokens'];
+  if (!isIntegerIn(vetoMinTokens, 0, MAX_WINDOW_TOKENS)) throw new ModelWeightsError(`vetoMinTokens must be an integer from 0 to ${MAX_WINDOW_TOKENS}`);
   const encoded = file['weights'];
   const size = 1 << features.hashBits;
   // Checked before decoding: a huge string is refused by its length, not decoded first.
@@ -414,5 +428,5 @@ export function modelFromWeightsFile(file: unknown): InjectionModel {
   // q / scale is exact in 32 bits (q has 16 bits, scale is a power of two in the shipped file), so scores match training.
   const weights = new Float32Array(size);
   for (let k = 0; k < size; k++) weights[k] = bytes.readInt16LE(k * 2) / scale;
-  return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] }, vetoBelow);
+  return new InjectionModel(features, bias, weights, { weak: t['weak'], medium: t['medium'], strong: t['strong'] }, vetoBelow, vetoMinTokens);
 }

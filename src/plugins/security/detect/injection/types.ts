@@ -52,7 +52,13 @@ export interface ScanOptions {
 /** Ranks of the signal strengths, for comparing them with a sensitivity's minimum. */
 export const STRENGTH_RANK: Readonly<Record<SignalStrength, number>> = { weak: 0, medium: 1, strong: 2 };
 /** The weakest strength each sensitivity reports. */
-export const MIN_RANK: Readonly<Record<Sensitivity, number>> = { relaxed: 2, standard: 1, strict: 0 };
+export const WEAKEST_REPORTED: Readonly<Record<Sensitivity, SignalStrength>> = { relaxed: 'strong', standard: 'medium', strict: 'weak' };
+/** The same as ranks. */
+export const MIN_RANK: Readonly<Record<Sensitivity, number>> = {
+  relaxed: STRENGTH_RANK[WEAKEST_REPORTED.relaxed],
+  standard: STRENGTH_RANK[WEAKEST_REPORTED.standard],
+  strict: STRENGTH_RANK[WEAKEST_REPORTED.strict],
+};
 
 /**
  * How a detector part reports one finding to the scan that called it. A part may be handed any
