@@ -12,10 +12,11 @@ import { cpuMs } from './cpu-time';
 /**
  * The first batch (`tuning`, `heldout`), the second, written in wave 4 before any rule change (`-b`),
  * and the third: a held-out batch written before the second pass's rule changes (`heldout-c`) and
- * the tuning twins that pass was made on (`tuning-c`).
+ * the tuning twins that pass was made on (`tuning-c`); the fourth pass's tuning twins (`tuning-d`, ids
+ * `<kind>-tdNN`), written for the kinds the three read held-out parts missed or flagged.
  */
-export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c';
-export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c'];
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c' | 'tuning-d';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c', 'tuning-d'];
 
 interface InjectionSample {
   id: string;
@@ -93,7 +94,7 @@ export function measurePart(part: Part): PartReport {
   };
   return {
     secrets: tally(secrets, (s) => s.type, (s) => s.id, secretFound, false),
-    pii: tally(pii, (s) => s.id.replace(/-[bc]?\d+$/, ''), (s) => s.id, piiFound, false),
+    pii: tally(pii, (s) => s.id.replace(/-(?:[bc]|td)?\d+$/, ''), (s) => s.id, piiFound, false),
     injection: bySensitivity(attacks, false),
     benign: tally(benign, (s) => s.category, (s) => s.id, flaggedBenign, true),
     injectionBenign: bySensitivity(lookalikes, true),
