@@ -19,7 +19,7 @@ import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
-import { detectSignals } from './signals';
+import { detectSignals, insideQuotes } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
@@ -80,7 +80,7 @@ export class InjectionDetector {
     // This scan's own scratch: the windows it tokenizes hand their columns on through it.
     const spares = new SpareColumns();
     const emit: Emit = (category, ruleId, strength, start, end) => {
-      if (DROPPED_INSTRUCTION_RULES.has(ruleId) && IN_A_PERSONS_DOCUMENT.test(text.slice(end, end + 96))) strength = demoted(strength, 2);
+      if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
       if (!this.enabled[category] || STRENGTH_RANK[strength] < this.minRank) return;
       findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
     };
@@ -103,16 +103,23 @@ export class InjectionDetector {
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
     const signalFindings: Parameters<Emit>[] = [];
-    const aboutInjection = detectSignals(text, (...finding) => signalFindings.push(finding));
+    const frame = detectSignals(text, (...finding) => signalFindings.push(finding));
     // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
-    // counts two levels lower (a strong phrase still shows at `strict`).
-    const emitPhrase: Emit = aboutInjection
-      ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
-      : emitRead;
-    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
+    // counts two levels lower (a strong phrase still shows at `strict`). In a text that reports what
+    // an attack told a model ("could direct the assistant to read ~/.aws/credentials"), every phrase
+    // and structure counts two levels lower.
+    const emitPhrase: Emit =
+      frame === 'reported'
+        ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, demoted(strength, 2), start, end)
+        : frame === 'about'
+          ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
+          : emitRead;
+    const emitSentence: Emit = (category, ruleId, strength, start, end) =>
+      emitPhrase(category, ruleId, CODE_PUNCTUATION.test(read.slice(start, end)) ? demoted(strength, 2) : strength, start, end);
+    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitSentence, spares);
     for (const finding of signalFindings) emit(...finding);
     // Every structural detector needs one of these characters.
-    if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
+    if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, frame === 'reported' ? emitPhrase : emitRead, spares);
     if (this.scanBase64 && depth < MAX_ENCODING_DEPTH && text.length >= MIN_ENCODED_LENGTH) this.scanEncoded(text, options, depth, findings);
     return dropNested(findings);
   }
@@ -150,40 +157,27 @@ export class InjectionDetector {
 }
 
 /**
- * "Ignore the previous instructions in the README", "… in CONTRIBUTING.md", "… on the box": people
- * drop instructions a person wrote in a document people read all the time, and a model's own
- * instructions are in none of these. Such a request counts two levels lower (a strong phrase still
- * shows at `strict`); one about "the instructions in your context" or "in this conversation" does not.
+ * "Ignore the previous instructions in the README", "… in the leaflet", "… from IT", "the directions
+ * I sent", "the assembly instructions": people drop instructions a person wrote, in a document people
+ * read, all the time, and a model's own instructions are none of these. Such a request counts two
+ * levels lower (a strong phrase still shows at `strict`); one about "the instructions in your
+ * context" or "in this conversation" does not.
  */
 const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions']);
 const IN_A_PERSONS_DOCUMENT =
-  /^[ \t]{1,4}(?:in|on|from)[ \t]{1,4}(?:(?:the|this|that|our)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+  /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+/** "… I sent", "… we gave you", "… I wrote earlier": the speaker's own words, withdrawn. */
+const SPEAKERS_OWN = /^[ \t]{1,4}(?:that[ \t]{1,4})?(?:i|we)[ \t]{1,4}(?:sent|gave|wrote|posted|mentioned|shared|left|gave you|sent you)\b/i;
+/** "the assembly instructions", "the washing instructions": a task a person does. */
+const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|washing|care|build|shipping|delivery|parking|wiring|mounting|dosage|baking|recipe|packing)[ \t]{1,4}(?:instructions|directions|steps)$/i;
 
-const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
-const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';
-/** How far a quotation may reach before and after the phrase found inside it. */
-const QUOTE_REACH = 160;
-
-/** Whether [start, end) lies inside a quotation on one line: an opening mark before it and a closing one after, none between. */
-function insideQuotes(text: string, start: number, end: number): boolean {
-  let open = -1;
-  for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
-    const c = text[i]!;
-    if (c === '\n') return false;
-    if (OPENING_QUOTES.includes(c)) {
-      open = i;
-      break;
-    }
-  }
-  if (open === -1) return false;
-  for (let i = start; i < end; i++) if (CLOSING_QUOTES.includes(text[i]!)) return false;
-  for (let i = end; i < text.length && i - end <= QUOTE_REACH; i++) {
-    const c = text[i]!;
-    if (c === '\n') return false;
-    if (CLOSING_QUOTES.includes(c)) return true;
-  }
-  return false;
+function aPersonsInstructions(text: string, start: number, end: number): boolean {
+  const after = text.slice(end, end + 96);
+  return IN_A_PERSONS_DOCUMENT.test(after) || SPEAKERS_OWN.test(after) || TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end));
 }
+
+/** Code punctuation inside a phrase's span (`ignore_previous(instructions`): an identifier and its arguments, not a sentence. */
+const CODE_PUNCTUATION = /[={}();]/;
 
 const STRENGTHS: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 

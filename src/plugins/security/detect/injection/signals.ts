@@ -14,48 +14,75 @@ import type { Emit, InjectionCategory } from './types';
 type Signal =
   | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
   | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
-  | 'restricted_ask' | 'directive' | 'about';
+  | 'restricted_ask' | 'directive' | 'about' | 'setup' | 'origin' | 'address_lead' | 'ai_reader' | 'reading_this'
+  | 'shadow' | 'reported' | 'person_frame' | 'credential' | 'gather';
 
+// Languages of every vocabulary below: en, zh, ja, de, fr, es, ar, vi, ru, pt, it, ko, hi, pl, nl, id, tr.
 const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   leak_verb: [
     'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me',
-    'what were you told', '告诉我', '显示', '输出', '表示して', '見せて', '教えて', 'gib mir', 'zeig', 'ausgeben', 'affiche', 'montre', 'révèle', 'revela',
-    'muestra', 'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'покажи', 'выведи', 'раскрой', 'mostre', 'revele', 'mostrami', 'mostra', 'rivela',
-    'verbatim', 'word for word', 'wörtlich', 'mot pour mot', 'palabra por palabra', 'дословно', '逐字', 'そのまま表示', '보여', 'göster',
+    'what were you told', 'reproduce', 'reproducing', 'write out', 'recite', 'dump', 'paste', 'list all', 'list every', 'disclose',
+    'spell out', 'exactly as written', 'unedited', 'character for character', 'in full',
+    '告诉我', '显示', '输出', '表示して', '見せて', '教えて', '出力して', 'gib mir', 'zeig', 'ausgeben', 'wort für wort', 'affiche', 'montre',
+    'révèle', 'revela', 'muestra', 'muéstra', 'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'in ra', 'покажи', 'выведи', 'раскрой',
+    'mostre', 'revele', 'mostrami', 'mostra', 'rivela', 'verbatim', 'word for word', 'wörtlich', 'mot pour mot', 'palabra por palabra',
+    'дословно', '逐字', '原样', 'そのまま表示', '全文', '보여', '출력', 'göster', 'olduğu gibi', 'दिखाओ', 'दिखाएं', 'बताओ', 'pokaż',
+    'wypisz', 'wyświetl', 'toon', 'laat zien', 'tampilkan', 'tunjukkan', 'perlihatkan',
   ],
   leak_target: [
     'system prompt', 'system message', 'initial instructions', 'original instructions', 'your instructions', 'text you were given',
     'rules you were', 'configuration message', 'first message in your context', 'everything above this line', 'hidden setup',
     'before my first message', 'developers wrote for you', '系统提示', 'システムプロンプト', 'systemprompt', 'system-prompt', 'prompt système',
-    'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку',
+    'message système', 'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку',
     'prompt di sistema', 'systemanweisung*', '시스템 프롬프트', 'sistem komut*', 'sistem istem*', 'системные инструкции',
+    'prompt systemow*', 'systeemprompt', 'prompt sistem', 'सिस्टम प्रॉम्प्ट', '提示词',
   ],
   drop_verb: [
     'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida', 'تجاهل',
-    'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'dimentica', '무시', 'yok say', 'görmezden gel',
+    'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'desconsidere', 'dimentica', '무시', 'yok say', 'görmezden gel', 'अनदेखा', 'zignoruj',
+    'zapomnij', 'negeer', 'vergeet', 'abaikan', 'lupakan',
   ],
   instructions: [
-    'instructions', 'instruction', 'prompt', '指令', '指示', 'anweisungen', 'instrucciones', 'التعليمات', 'hướng dẫn', 'инструкции',
-    'instruções', 'istruzioni', 'consignes', '지시', '명령', 'talimat*',
+    'instructions', 'instruction', 'prompt', '指令', '指示', '要求', 'anweisungen', 'instruktion*', 'instrucciones', 'indicaciones',
+    'التعليمات', 'تعليمات', 'hướng dẫn', 'chỉ dẫn', 'инструкции', 'указания', 'instruções', 'istruzioni', 'consignes', '지시', '지침',
+    '명령', 'talimat*', 'निर्देश', 'instrukcje', 'instructies', 'instruksi', 'instruct you',
+  ],
+  // What an assistant's setup is called besides "instructions": asked for with a leak verb and an origin.
+  setup: ['directives', 'guidelines', 'rules', 'rule', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
+  // Where the setup came from: before the conversation, hidden, from the reader's makers.
+  origin: [
+    'initial', 'original', 'hidden', 'concealed', 'secret', 'you were given', 'were you given', 'you received', 'gave you', 'given to you',
+    'configured with', 'you were configured', 'your operator', 'your creators', 'your developer', 'built you', 'made you',
+    'before this chat', 'before my first', 'before i arrived', 'above this message', 'at the top of this', 'start of this session',
+    'ursprünglich*', 'anfänglich*', 'versteckt*', 'initiale*', 'originale*', 'cachée', 'inicial*', 'oculta*', 'originai*', 'iniziale',
+    'iniziali', 'originali', 'nascost*', 'исходн', 'первоначальн', 'изначальн', 'скрыт', 'ban đầu', 'الأصلية', 'المخفية', 'الأولية',
+    '最初', '原始', '隐藏', '初始', '元の', '隠された', '初期', '처음', '원래', '숨겨진', '초기', 'मूल', 'प्रारंभिक', 'छिपे', 'शुरुआती',
+    'oryginaln*', 'początkow*', 'ukryt*', 'oorspronkelijk*', 'verborgen', 'asli', 'awal', 'tersembunyi', 'orijinal', 'gizli',
   ],
   persona: [
     'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
-    'enter developer mode', "let's play a game", 'let us play a game', 'you are stan', 'you are aim', '从现在开始，你是', '从现在开始你是', '你现在是',
-    'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'du bist jetzt', 'tu es maintenant', 'désormais tu es', 'a partir de ahora eres',
-    'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты', 'a partir de agora você é', 'agora você é',
-    'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen',
+    'enter developer mode', "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
+    '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
+    'tu es maintenant', 'désormais tu es', 'a partir de ahora eres', 'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты',
+    'a partir de agora você é', 'agora você é', 'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen', 'अब से तुम',
+    'od teraz jesteś', 'vanaf nu ben je', 'mulai sekarang kamu',
   ],
   unrestricted: [
-    'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'without filtering', 'no rules', 'no limits',
-    'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai', '没有任何限制',
-    '无限制', '不受限制', '制限のない', '制限なし', 'ohne einschränkungen', 'sans restrictions', 'sin restricciones', 'بلا قيود', 'không có giới hạn',
-    'без ограничений', 'sem restrições', 'senza restrizioni', '제한 없는', '제한이 없는', 'sınırsız', 'kısıtlama olmadan', 'ограничения сняты',
-    'все ограничения', 'restrictions are lifted', 'all restrictions',
+    'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'never says no', 'without filtering', 'no rules',
+    'no limits', 'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
+    'no content filters', 'no filters', 'without any filters', 'without any safety', 'no safety', 'freed from', 'comply with any request',
+    'answers everything', 'answer anything', 'unrestricted',
+    '没有任何限制', '无限制', '不受限制', '没有过滤', '制限のない', '制限なし', 'フィルターなし', 'ohne einschränkungen', 'ohne jegliche filter',
+    'ohne filter', 'sans restrictions', 'sans aucun filtre', 'sin restricciones', 'sin filtros', 'بلا قيود', 'không có giới hạn',
+    'без ограничений', 'без фильтров', 'sem restrições', 'sem filtros', 'senza restrizioni', 'senza filtri', '제한 없는', '제한이 없는', '필터 없이',
+    'sınırsız', 'kısıtlama olmadan', 'filtresiz', 'ограничения сняты', 'все ограничения', 'restrictions are lifted', 'all restrictions',
+    'बिना किसी प्रतिबंध', 'bez ograniczeń', 'bez filtrów', 'zonder beperkingen', 'zonder filters', 'tanpa batasan', 'tanpa filter',
   ],
   mode: [
-    'developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak', 'unrestricted mode', 'diagnostic mode',
+    'developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak', 'unrestricted mode', 'diagnostic mode', 'service mode',
     'режиме разработчика', 'режим разработчика', 'modo desarrollador', 'mode développeur', 'entwicklermodus', '开发者模式', '開発者モード',
     'modalità sviluppatore', 'modo de desenvolvedor', 'chế độ nhà phát triển', 'وضع المطور', '개발자 모드', 'geliştirici modu',
+    'डेवलपर मोड', 'tryb dewelopera', 'ontwikkelaarsmodus', 'mode pengembang',
   ],
   address_ai: [
     'note to ai', 'ai screening', 'automated systems processing', 'automated recruiter', 'note to language models', 'language models:',
@@ -63,54 +90,127 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'if you are an automated', 'to the ai', 'ai agents', 'ai model', "l'assistant ia", 'ki-assistent', 'asistente de ia', 'assistente ia',
     'ai 助手', '人工智能助手', 'aiアシスタント', 'automated assistants', 'ai systems', 'ai system', 'coding agents', 'coding agent', 'ai agent',
     'for assistants', 'if you are an ai', 'language model processing', 'ai screening tools', 'ai助手', '致ai', 'ki-systeme', 'ai 어시스턴트',
-    'yapay zeka asistan',
+    'yapay zeka asistan', 'automated agents', 'automated review', 'automated hiring', 'automated screening', 'ai summarizer',
+    'ai summariser', 'chatbot processing', 'assistants processing', 'agents analysing', 'agents analyzing',
+    // A label at the start of a comment or a bracketed note (`<!-- assistant: … -->`, `/* ai: … */`): hidden words for a model.
+    ...['<!--', '<!-- ', '/*', '/* ', '// ', '# ', '[', '('].flatMap((opener) => ['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:'].map((label) => opener + label)),
+  ],
+  // "Note to …", "Message for …", "P.S. for any …": a lead that names who the next words are for.
+  address_lead: [
+    'note to', 'note for', 'message for', 'message to', 'instructions for', 'instructions to', 'notice to', 'memo to', 'reminder for',
+    'for any', 'to any', 'for all', 'to all', 'attention', 'dear',
+  ],
+  // Who reads a document automatically.
+  ai_reader: [
+    'ai', 'llm', 'llms', 'language model', 'language models', 'chatbot', 'chatbots', 'assistant', 'assistants', 'agents', 'agent',
+    'summarizer', 'summariser', 'automated', 'bot', 'bots', 'crawler', 'screening software', 'hiring software', 'review tools',
+    'copilot', 'gpt', 'model reading', 'ki', 'ia', 'ии', '人工智能', 'ＡＩ', '에이아이', 'एआई',
+  ],
+  reading_this: [
+    'reading this', 'processing this', 'analysing this', 'analyzing this', 'reviewing this', 'summarising this', 'summarizing this',
+    'scanning this', 'parsing this', 'that reads this', 'who reads this', 'indexing this',
   ],
   secrecy: [
     'do not mention', "don't mention", 'do not tell', "don't tell", 'without telling', 'nothing to the user', 'silently', 'secretly',
-    'do not inform', 'never mention', '不要告诉', '言わないで', 'sag ihm nichts', 'sag nichts', 'ne dis rien', 'no le digas', 'ولا تخبر', 'لا تخبر',
-    'đừng nói', 'не говори', 'não conta nada', 'não diga', 'non dire nulla', 'non dirlo', 'no need to ask', 'without asking',
-    'don\'t ask the user', 'do not ask the user', '不要提及', '말하지 마', 'söyleme',
+    'do not inform', 'never mention', 'keep quiet', 'leave out', 'omit the', 'without letting', 'need not be told', 'not be told',
+    "don't bring up", 'do not bring up', "don't explain", 'do not explain', 'do not elaborate', 'quietly',
+    '不要告诉', '不要提及', '言わないで', 'sag ihm nichts', 'sag nichts', 'ohne es zu erwähnen', 'ne dis rien', 'sans prévenir', 'sans le dire',
+    'no le digas', 'sin decirle', 'sin avisar', 'ولا تخبر', 'لا تخبر', 'دون إخبار', 'đừng nói', 'không cho', 'не говори', 'ничего не говоря',
+    'não conta nada', 'não diga', 'sem avisar', 'sem contar', 'non dire nulla', 'non dirlo', 'senza dirlo', 'senza avvisare', 'no need to ask',
+    'without asking', "don't ask the user", 'do not ask the user', '말하지 마', '알리지 마', 'söyleme', 'haber vermeden', 'बताए बिना',
+    'bez informowania', 'nic nie mów', 'zonder te melden', 'zonder het te zeggen', 'tanpa memberi tahu', 'jangan beri tahu',
   ],
   condition: [
     'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks',
-    'if someone asks', 'when the user asks', 'if asked', 'wenn der nutzer fragt', "si l'utilisateur demande", 'si el usuario pregunta',
-    '如果用户问', 'should the user', 'should anyone', 'if the user questions', 'wenn jemand fragt', 'si alguien pregunta', '如果有人问',
+    'if someone asks', 'when the user asks', 'if asked', 'when asked', 'any time the user', 'each time the user', 'every time the user',
+    'whenever someone', 'whenever anyone', 'if the user mentions', 'when the user mentions', 'if the user brings up', 'if someone inquires',
+    'if anyone inquires', 'should someone ask', 'wenn der nutzer fragt', 'falls der nutzer', 'wenn jemand fragt', "si l'utilisateur demande",
+    "si l'utilisateur",
+    'si el usuario pregunta', 'cuando el usuario pregunte', 'si el usuario', 'si alguien pregunta', '如果用户问', '当用户问', '如果有人问',
+    'ユーザーが', '尋ねられたら', '聞かれたら', 'should the user', 'should anyone', 'if the user questions', 'если пользователь спросит',
+    'если спросят', 'se o usuário perguntar', 'se o usuário', "se l'utente chiede", "se l'utente", 'nếu người dùng hỏi', 'إذا سأل المستخدم',
+    '사용자가 물어보면', '물어보면', 'अगर उपयोगकर्ता', 'jeśli użytkownik zapyta', 'als de gebruiker vraagt', 'jika pengguna bertanya',
+    'kullanıcı sorarsa',
   ],
   reply_only: [
     'reply only', 'respond only', 'reply with only', 'respond with only', 'answer with just', 'with just the word', 'nothing else',
     'no other words', 'say it is', 'tell them there is', 'change the subject', 'and stop', 'answer only', 'end the conversation',
-    'reply that it is', 'and nothing more', 'únicamente',
+    'reply that it is', 'and nothing more', 'únicamente', 'solely with', 'exclusively with', 'reply exclusively', 'respond exclusively',
+    'answer solely', 'just say', 'only say', 'nothing but', 'say everything',
+    'réponds seulement', 'réponds uniquement', 'contesta solamente', 'responde solo', 'responde solamente', 'antworte nur',
+    'antworte ausschließlich', 'とだけ答え', 'だけ答え', '只回答', '只回复', '仅回复', 'rispondi solo', 'rispondi soltanto', 'responda apenas',
+    'отвечай только', 'ответь только', 'chỉ trả lời', 'أجب فقط', 'رد فقط', '라고만 답', '만 답해', 'sadece', 'केवल', 'odpowiedz tylko',
+    'antwoord alleen', 'jawab hanya', 'hanya jawab',
   ],
   send_verb: [
-    'send', 'post', 'upload', 'email', 'append', 'forward', 'open http', 'put it in', 'include the', '发送', 'sende', 'envoie', 'envía',
-    'envie', 'invia', 'отправь', 'gửi', 'أرسل',
+    'send', 'post', 'upload', 'email', 'mail', 'submit', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
+    'put it in', 'include the',
+    '发送', '发到', '送って', '送信', 'sende', 'schicke', 'envoie', 'envía', 'manda', 'mande', 'envie', 'invia', 'отправь', 'перешли', 'gửi',
+    'أرسل', '보내', 'भेज', 'wyślij', 'stuur', 'kirim', 'gönder',
   ],
   destination: [
-    'http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', '](http', 'to the url', 'shared drive', '@',
+    'http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', 'image url', '](http', 'to the url', 'shared drive', '@',
     'title of the next',
   ],
+  // What a conversation or a mailbox holds: sending it somewhere is exfiltration by itself.
   data: [
-    'conversation', 'chat history', 'api key', 'password', 'session token', '.env', 'credentials', 'documents', 'email address', 'mailbox',
-    'messages', 'zugangsdaten', '聊天记录', 'données', 'datos', 'dados', 'dati', 'данные',
+    'conversation', 'chat history', 'chat log', 'transcript', 'documents', 'email address', 'mailbox', 'inbox', 'emails', 'messages', 'chatverlauf', 'gesprächsverlauf', '聊天记录', '对话', '会話', 'historique', 'données', 'historial', 'datos', 'histórico',
+    'dados', 'cronologia', 'dati', 'данные', 'историю', 'переписк', 'lịch sử', 'سجل المحادثة', 'المحادثة', '대화', 'बातचीत', 'इतिहास',
+    'historię', 'rozmow', 'chatgeschiedenis', 'riwayat', 'percakapan', 'geçmiş*', 'sohbet',
+  ],
+  // Credentials: sent somewhere after being gathered (a runbook also uploads new keys to a vault).
+  credential: [
+    'api key', 'api keys', 'access token', 'access tokens', 'password', 'passwords', 'session token', '.env', 'credentials', 'secrets',
+    'ssh key', 'private key', 'zugangsdaten', 'contraseñas', 'mots de passe', 'senhas', 'пароли', 'mật khẩu', 'كلمات المرور', '密码',
+    'パスワード', '비밀번호', 'wachtwoorden', 'hasła', 'kata sandi', 'şifreler', 'पासवर्ड',
+  ],
+  // Taking what the reader can see: the first step of exfiltration.
+  gather: [
+    'collect', 'gather', 'harvest', 'grab', 'extract', 'you find', 'you can see', 'you see', "the user's", 'encode', 'take the',
+    'copy the', 'read the', 'from the', 'contents of', 'sammle', 'recopila', 'rassemble', 'собери', 'colete', 'raccogli', '收集', '集めて', '수집',
   ],
   tool_offer: [
     'tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve',
     'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
-    'add this snippet to your',
+    'add this snippet to your', 'into your agent', 'your agent loop', 'your tool loop', 'your reasoning', 'your runtime',
+    'your algorithm', 'your answers', 'your responses', 'your results', 'your accuracy', 'faster answers', 'responses faster',
+    'upgrades your',
   ],
-  disable: ['safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable'],
+  disable: [
+    'safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable', '= false', '=false', '= 0',
+    '="0"', '= "0"', '= none', '= off', '=off', '= []', 'turns off', 'switches off', 'switch off', 'turn off', 'filters', 'checks',
+    'guard', 'approval', 'confirm',
+  ],
   execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
   directive: [
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
-    'rank this', 'rank them', 'must be hired', 'approve this', '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario',
-    'empfiehl', 'di\' che', 'diga que', 'скажи пользователю', 'أخبر المستخدم', 'hãy nói',
+    'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
+    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'must', 'disregard', 'treat this', 'consider this',
+    '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario', 'empfiehl', 'di\' che', 'diga que', 'скажи пользователю',
+    'أخبر المستخدم', 'hãy nói',
   ],
   restricted_ask: ['activation keys', 'license keys', 'product keys', 'serial keys', 'how to make a bomb', 'napalm'],
   about: [
-    'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'mitigation', 'red-team', 'red team', 'exercise:', 'the paper', 'owasp',
-    'training slide', 'incident report', 'test your filter', 'jailbreak persona', 'jailbreak prompt', 'a jailbreak', 'benchmark',
-    'classifier',
+    'prompt injection', 'attackers', 'attack', 'advisory', 'cve-', 'ghsa-', 'vulnerability', 'mitigation', 'red-team', 'red team',
+    'exercise:', 'the paper', 'the study', 'researchers', 'owasp', 'training slide', 'incident report', 'test your filter',
+    'jailbreak persona', 'jailbreak prompt*', 'a jailbreak', 'jailbreaks', 'benchmark', 'classifier', 'eval set', 'threat model',
+    'exfiltration', 'poisoned',
   ],
+  // Reported speech: what an attack told a model, described in the third person.
+  reported: [
+    'could instruct', 'could direct', 'could tell', 'could make', 'can tell', 'can instruct', 'tells the model', 'told the model',
+    'instructs the model', 'instructed the model', 'asks the model', 'asked the model', 'asking the model', 'tell the model',
+    'tells the assistant', 'told the assistant', 'the model to', 'models to', 'models obey', 'models sometimes',
+    'models often', 'leak their', 'tricked into', 'such as', 'when users ask',
+  ],
+  // A tool that claims the place of the others (in definitions: cross-tool shadowing).
+  shadow: [
+    'replaces every other', 'replaces all other', 'supersedes all other', 'supersedes every other', 'overrides all other',
+    'instead of any other tool', 'always use this tool', 'always prefer it', 'always prefer this tool', 'do not use any other',
+    'when this tool is present', 'when this tool is available',
+  ],
+  // A person using software is addressed (UI steps), not a model.
+  person_frame: ['click', 'tap', 'the playground', 'the dashboard', 'the settings page', 'the admin ui', 'in the menu'],
 };
 
 /** What a combination of signals within a sentence and its neighbour is worth, and what it is. */
@@ -123,6 +223,15 @@ interface Combination {
 
 const COMBINATIONS: readonly Combination[] = [
   { all: ['leak_verb', 'leak_target'], score: 2, category: 'context_hijacking', id: 'signals.system_prompt_request' },
+  { all: ['leak_verb', 'instructions', 'origin'], score: 2, category: 'context_hijacking', id: 'signals.system_prompt_request' },
+  { all: ['leak_verb', 'setup', 'origin'], score: 2, category: 'context_hijacking', id: 'signals.system_prompt_request' },
+  { all: ['leak_verb', 'setup'], score: 1, category: 'context_hijacking', id: 'signals.setup_request' },
+  { all: ['instructions', 'origin'], score: 1, category: 'context_hijacking', id: 'signals.setup_question' },
+  { all: ['address_lead', 'ai_reader', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
+  { all: ['ai_reader', 'reading_this', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
+  { all: ['address_lead', 'ai_reader'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
+  { all: ['ai_reader', 'reading_this'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
+  { all: ['shadow'], score: 1, category: 'tool_poisoning', id: 'signals.shadowing' },
   { all: ['drop_verb', 'instructions'], score: 2, category: 'context_hijacking', id: 'signals.drop_instructions' },
   { all: ['persona', 'unrestricted'], score: 3, category: 'role_manipulation', id: 'signals.unrestricted_persona' },
   { all: ['persona'], score: 1, category: 'role_manipulation', id: 'signals.persona' },
@@ -130,11 +239,13 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['unrestricted'], score: 1, category: 'role_manipulation', id: 'signals.unrestricted' },
   { all: ['address_ai', 'execute'], score: 2, category: 'tool_poisoning', id: 'signals.command_for_ai' },
   { all: ['address_ai', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
+  { all: ['address_ai', 'secrecy'], score: 2, category: 'tool_poisoning', id: 'signals.secret_for_ai' },
   { all: ['persona', 'restricted_ask'], score: 2, category: 'role_manipulation', id: 'signals.persona_for_restricted' },
   { all: ['address_ai'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
   { all: ['secrecy'], score: 1, category: 'tool_poisoning', id: 'signals.secrecy' },
   { all: ['condition', 'reply_only'], score: 2, category: 'context_hijacking', id: 'signals.scripted_reply' },
   { all: ['send_verb', 'destination', 'data'], score: 2, category: 'tool_poisoning', id: 'signals.exfiltration' },
+  { all: ['gather', 'send_verb', 'destination', 'credential'], score: 2, category: 'tool_poisoning', id: 'signals.exfiltration' },
   { all: ['send_verb', 'destination'], score: 1, category: 'tool_poisoning', id: 'signals.send_somewhere' },
   { all: ['tool_offer', 'disable'], score: 2, category: 'tool_poisoning', id: 'signals.protection_off' },
   { all: ['tool_offer'], score: 1, category: 'tool_poisoning', id: 'signals.tool_offer' },
@@ -144,6 +255,16 @@ const COMBINATIONS: readonly Combination[] = [
 const SIGNAL_BIT = new Map((Object.keys(VOCABULARY) as Signal[]).map((signal, i) => [signal, 1 << i]));
 const maskOf = (signals: readonly Signal[]): number => signals.reduce((mask, signal) => mask | SIGNAL_BIT.get(signal)!, 0);
 const ABOUT = maskOf(['about']);
+const REPORTED = maskOf(['reported']);
+const VERBS = maskOf(['drop_verb', 'send_verb', 'leak_verb', 'directive']);
+const PERSON_FRAME = maskOf(['person_frame']);
+
+/**
+ * How a text frames what it says: `about` talks about injection (papers, advisories, guides),
+ * `reported` describes in the third person what an attack told a model ("could direct the assistant
+ * to read …", "told the model to ignore …"): its attack words are a report, not an order.
+ */
+export type Frame = 'none' | 'about' | 'reported';
 
 /** Combinations of more signals are tried first, so a pair is not lost to one of its members alone. */
 const BY_SIZE: readonly (Combination & { readonly mask: number })[] = [...COMBINATIONS]
@@ -209,11 +330,11 @@ const LEAK_TARGET = maskOf(['leak_target']);
  * least one point, over the span of the signals that scored. Linear: one alternation search, one pass  over the sentence ends.
  * Returns whether the text talks *about* injection (the phrase rules use it to read quoted attacks as quotations).
  */
-export function detectSignals(text: string, emit: Emit): boolean {
-  if (text.length < 4) return false;
+export function detectSignals(text: string, emit: Emit): Frame {
+  if (text.length < 4) return 'none';
   const lowerCased = text.toLowerCase();
   // Offsets must stay those of the original; a lower-casing that changes lengths is rare (İ): skip it.
-  if (lowerCased.length !== text.length) return false;
+  if (lowerCased.length !== text.length) return 'none';
   // Lower-cased first, then normalised like the vocabulary (look-alike folding is not case-symmetric:
   // `Т` folds to `T`, `т` does not), and findings mapped back through the normalisation's offsets.
   const normalized = normalizeForScan(lowerCased);
@@ -244,6 +365,9 @@ export function detectSignals(text: string, emit: Emit): boolean {
       next = start + 1;
       continue;
     }
+    // A verb inside an identifier or a call is code, not prose: `ignore_previous(…)`, `requests.post(…)`
+    // (nouns inside identifiers still count: `SAFETY_CHECKS`, `disable_content_filter`).
+    if (isAsciiLetter(first) && (signalOf.get(phrase)! & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
     for (; scannedTo < start; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
     let signals = signalOf.get(phrase)!;
     // "reveal its system prompt", "my system prompt": someone else's prompt is talked about, not asked for.
@@ -253,15 +377,19 @@ export function detectSignals(text: string, emit: Emit): boolean {
     }
     hits.push({ signals, start, end: start + phrase.length, sentence });
   }
-  if (hits.length === 0) return false;
-  let aboutInjection = false;
-  for (const hit of hits) if ((hit.signals & ABOUT) !== 0) aboutInjection = true;
+  if (hits.length === 0) return 'none';
+  let present = 0;
+  for (const hit of hits) present |= hit.signals;
+  const frame: Frame = (present & REPORTED) !== 0 ? 'reported' : (present & ABOUT) !== 0 ? 'about' : 'none';
+  // In a text about injection, words inside quotation marks are quoted, not said.
+  const counted = frame === 'none' ? hits : hits.filter((hit) => !insideQuotes(lower, hit.start, hit.end));
+  const discount = frame === 'reported' ? 2 : frame === 'about' || (present & PERSON_FRAME) !== 0 ? 1 : 0;
   // Each sentence scores its own combinations (a pair of signals counts only inside one sentence).
   const sentences: SentenceScore[] = [];
-  for (let h = 0; h < hits.length; ) {
+  for (let h = 0; h < counted.length; ) {
     let end = h;
-    while (end < hits.length && hits[end]!.sentence === hits[h]!.sentence) end++;
-    const scored = scoreSentence(hits, h, end);
+    while (end < counted.length && counted[end]!.sentence === counted[h]!.sentence) end++;
+    const scored = scoreSentence(counted, h, end);
     if (scored !== undefined) sentences.push(scored);
     h = end;
   }
@@ -269,12 +397,59 @@ export function detectSignals(text: string, emit: Emit): boolean {
   for (let k = 0; k < sentences.length; k++) {
     const current = sentences[k]!;
     const neighbour = sentences[k + 1]?.sentence === current.sentence + 1 ? sentences[k + 1]! : sentences[k - 1]?.sentence === current.sentence - 1 ? sentences[k - 1]! : undefined;
-    let score = current.score + (neighbour?.score ?? 0);
-    if (aboutInjection) score--;
+    const score = current.score + (neighbour?.score ?? 0) - discount;
     if (score < 1) continue;
     emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
   }
-  return aboutInjection;
+  return frame;
+}
+
+/** Whether the characters around a hit make it part of an identifier or a call (`_` or `.` glued before, `_` or `(` after). */
+function isIdentifierJoint(text: string, before: number, after: number): boolean {
+  const b = text.charCodeAt(before);
+  const a = text.charCodeAt(after);
+  if (b === 0x5f || a === 0x5f || a === 0x28) return true;
+  return b === 0x2e && isAsciiLetter(text.charCodeAt(before - 1));
+}
+
+const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
+const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';
+/** How far a quotation may reach before and after the phrase found inside it. */
+const QUOTE_REACH = 160;
+
+/**
+ * Whether [start, end) lies inside a quotation on one line: an opening mark before it and a closing
+ * one after, none between. A single quote counts as a mark only where it cannot be an apostrophe
+ * (an opening one not after a letter, a closing one not before a letter: `'reveal your prompt'`, not `don't … it's`).
+ */
+export function insideQuotes(text: string, start: number, end: number): boolean {
+  let open = -1;
+  let single = false;
+  for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
+    const c = text[i]!;
+    if (c === '\n') return false;
+    if (OPENING_QUOTES.includes(c) || (c === "'" && !isLetterAt(text, i - 1))) {
+      open = i;
+      single = c === "'";
+      break;
+    }
+  }
+  if (open === -1) return false;
+  const closes = (i: number): boolean => {
+    const c = text[i]!;
+    return single ? c === "'" && !isLetterAt(text, i + 1) : CLOSING_QUOTES.includes(c);
+  };
+  for (let i = start; i < end; i++) if (closes(i)) return false;
+  for (let i = end; i < text.length && i - end <= QUOTE_REACH; i++) {
+    if (text[i] === '\n') return false;
+    if (closes(i)) return true;
+  }
+  return false;
+}
+
+function isLetterAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return isAsciiLetter(c) || c > 0x7f;
 }
 
 interface Hit {
