@@ -19,7 +19,7 @@ import { normalizeForScan } from '../normalize';
 import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
-import { detectSignals, insideQuotes } from './signals';
+import { detectSignals, insideQuotes, type Frame } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
@@ -79,11 +79,7 @@ export class InjectionDetector {
     const definition = options.toolDefinition === true;
     // This scan's own scratch: the windows it tokenizes hand their columns on through it.
     const spares = new SpareColumns();
-    const emit: Emit = (category, ruleId, strength, start, end) => {
-      if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
-      if (!this.enabled[category] || STRENGTH_RANK[strength] < this.minRank) return;
-      findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
-    };
+    const emit = collector(text, this.enabled, this.minRank, findings);
 
     // Every character from U+0080 on takes two or more bytes in UTF-8 (counted natively, faster than a regex test).
     const nonAscii = Buffer.byteLength(text, 'utf8') !== text.length;
@@ -97,26 +93,15 @@ export class InjectionDetector {
     // for above, on the original.
     const normalized = normalizeForScan(text);
     const read = normalized?.text ?? text;
-    const emitRead: Emit =
-      normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+    const emitRead = normalized === undefined ? emit : mappedBack(emit, normalized);
     // The signals normalise lower-cased text themselves (their vocabulary is read the same way).
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
     const signalFindings: Parameters<Emit>[] = [];
-    const frame = detectSignals(text, (...finding) => signalFindings.push(finding));
-    // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
-    // counts two levels lower (a strong phrase still shows at `strict`). In a text that reports what
-    // an attack told a model ("could direct the assistant to read ~/.aws/credentials"), every phrase
-    // and structure counts two levels lower.
-    const emitPhrase: Emit =
-      frame === 'reported'
-        ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, demoted(strength, 2), start, end)
-        : frame === 'about'
-          ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
-          : emitRead;
-    const emitSentence: Emit = (category, ruleId, strength, start, end) =>
-      emitPhrase(category, ruleId, CODE_PUNCTUATION.test(read.slice(start, end)) ? demoted(strength, 2) : strength, start, end);
-    this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitSentence, spares);
+    const frame = detectSignals(text, (...finding) => signalFindings.push(finding), !nonAscii && normalized === undefined);
+    // How the text frames its words (about injection, reporting an attack) lowers what phrases count (framed, below).
+    const emitPhrase = frame === 'none' ? emitRead : framed(emitRead, frame, read);
+    this.phrases.match(read, normalized === undefined ? nonAscii : Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
     // Every structural detector needs one of these characters.
     if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, frame === 'reported' ? emitPhrase : emitRead, spares);
@@ -156,6 +141,33 @@ export class InjectionDetector {
   }
 }
 
+// The emitters of one scan are made by these factories (a returned function is anonymous: no name
+// is defined on it per scan, which the bundle's keepNames would otherwise do for each local one).
+
+/** Collects findings at or above `minRank` of the enabled categories; instructions a person wrote count two levels lower. */
+function collector(text: string, enabled: Record<InjectionCategory, boolean>, minRank: number, findings: InjectionFinding[]): Emit {
+  return (category, ruleId, strength, start, end) => {
+    if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
+    if (!enabled[category] || STRENGTH_RANK[strength] < minRank) return;
+    findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
+  };
+}
+
+/** Maps offsets in the normalised text back to the original. */
+function mappedBack(emit: Emit, normalized: NonNullable<ReturnType<typeof normalizeForScan>>): Emit {
+  return (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+}
+
+/**
+ * In a text about injection, an attack phrase inside quotation marks is quoted, not said: two levels
+ * lower (a strong phrase still shows at `strict`). In a text that reports what an attack told a
+ * model ("could direct the assistant to read ~/.aws/credentials"), every phrase and structure is.
+ */
+function framed(emit: Emit, frame: Exclude<Frame, 'none'>, read: string): Emit {
+  if (frame === 'reported') return (category, ruleId, strength, start, end) => emit(category, ruleId, demoted(strength, 2), start, end);
+  return (category, ruleId, strength, start, end) => emit(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end);
+}
+
 /**
  * "Ignore the previous instructions in the README", "… in the leaflet", "… from IT", "the directions
  * I sent", "the assembly instructions": people drop instructions a person wrote, in a document people
@@ -163,7 +175,7 @@ export class InjectionDetector {
  * levels lower (a strong phrase still shows at `strict`); one about "the instructions in your
  * context" or "in this conversation" does not.
  */
-const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions']);
+const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions', 'signals.system_prompt_request']);
 const IN_A_PERSONS_DOCUMENT =
   /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
 /** "… I sent", "… we gave you", "… I wrote earlier": the speaker's own words, withdrawn. */
@@ -175,9 +187,6 @@ function aPersonsInstructions(text: string, start: number, end: number): boolean
   const after = text.slice(end, end + 96);
   return IN_A_PERSONS_DOCUMENT.test(after) || SPEAKERS_OWN.test(after) || TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end));
 }
-
-/** Code punctuation inside a phrase's span (`ignore_previous(instructions`): an identifier and its arguments, not a sentence. */
-const CODE_PUNCTUATION = /[={}();]/;
 
 const STRENGTHS: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 

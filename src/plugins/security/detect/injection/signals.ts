@@ -48,10 +48,12 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     '명령', 'talimat*', 'निर्देश', 'instrukcje', 'instructies', 'instruksi', 'instruct you',
   ],
   // What an assistant's setup is called besides "instructions": asked for with a leak verb and an origin.
-  setup: ['directives', 'guidelines', 'rules', 'rule', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
+  setup: ['tell you', 'told you', 'directives', 'guidelines', 'guidance', 'rules', 'rule', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
   // Where the setup came from: before the conversation, hidden, from the reader's makers.
   origin: [
-    'initial', 'original', 'hidden', 'concealed', 'secret', 'you were given', 'were you given', 'you received', 'gave you', 'given to you',
+    // (Not "initial" or "original" alone: "print the original instructions from the box" is a person's.)
+    'your initial', 'your original', 'hidden', 'concealed', 'secret', 'you were given', 'your vendor', 'loaded into you',
+    'before we started', 'were you given', 'you received', 'gave you', 'given to you',
     'configured with', 'you were configured', 'your operator', 'your creators', 'your developer', 'built you', 'made you',
     'before this chat', 'before my first', 'before i arrived', 'above this message', 'at the top of this', 'start of this session',
     'ursprünglich*', 'anfänglich*', 'versteckt*', 'initiale*', 'originale*', 'cachée', 'inicial*', 'oculta*', 'originai*', 'iniziale',
@@ -65,7 +67,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
     'tu es maintenant', 'désormais tu es', 'a partir de ahora eres', 'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты',
     'a partir de agora você é', 'agora você é', 'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen', 'अब से तुम',
-    'od teraz jesteś', 'vanaf nu ben je', 'mulai sekarang kamu',
+    'od teraz jesteś', 'jesteś teraz', 'vanaf nu ben je', 'je bent nu', 'mulai sekarang kamu', 'kamu sekarang', 'anda sekarang',
+    'तुम अब', 'sen artık',
   ],
   unrestricted: [
     'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'never says no', 'without filtering', 'no rules',
@@ -92,8 +95,9 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'for assistants', 'if you are an ai', 'language model processing', 'ai screening tools', 'ai助手', '致ai', 'ki-systeme', 'ai 어시스턴트',
     'yapay zeka asistan', 'automated agents', 'automated review', 'automated hiring', 'automated screening', 'ai summarizer',
     'ai summariser', 'chatbot processing', 'assistants processing', 'agents analysing', 'agents analyzing',
-    // A label at the start of a comment or a bracketed note (`<!-- assistant: … -->`, `/* ai: … */`): hidden words for a model.
-    ...['<!--', '<!-- ', '/*', '/* ', '// ', '# ', '[', '('].flatMap((opener) => ['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:'].map((label) => opener + label)),
+    // A label at the start of a comment or a bracketed note (`<!-- assistant: … -->`, `/* ai: … */`):
+    // hidden words for a model. Only after a comment opener (COMMENT_LABELS, below).
+    'ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:',
   ],
   // "Note to …", "Message for …", "P.S. for any …": a lead that names who the next words are for.
   address_lead: [
@@ -102,7 +106,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   // Who reads a document automatically.
   ai_reader: [
-    'ai', 'llm', 'llms', 'language model', 'language models', 'chatbot', 'chatbots', 'assistant', 'assistants', 'agents', 'agent',
+    // (Not "agent" alone: support, travel and estate agents are people.)
+    'ai', 'llm', 'llms', 'language model', 'language models', 'chatbot', 'chatbots', 'assistant', 'assistants', 'ai agents', 'ai agent',
     'summarizer', 'summariser', 'automated', 'bot', 'bots', 'crawler', 'screening software', 'hiring software', 'review tools',
     'copilot', 'gpt', 'model reading', 'ki', 'ia', 'ии', '人工智能', 'ＡＩ', '에이아이', 'एआई',
   ],
@@ -174,18 +179,20 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
     'add this snippet to your', 'into your agent', 'your agent loop', 'your tool loop', 'your reasoning', 'your runtime',
     'your algorithm', 'your answers', 'your responses', 'your results', 'your accuracy', 'faster answers', 'responses faster',
-    'upgrades your',
+    'upgrades your', 'deine schleife', 'deinen agenten', 'ta boucle', 'tu bucle', 'seu loop', 'tuo ciclo', 'swojej pętli',
+    'twojej pętli', 'je agent', 'agen kamu',
   ],
+  // (`false`, `none`, `off` count only as an assigned value: ASSIGNED_WORDS, below.)
   disable: [
-    'safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable', '= false', '=false', '= 0',
-    '="0"', '= "0"', '= none', '= off', '=off', '= []', 'turns off', 'switches off', 'switch off', 'turn off', 'filters', 'checks',
+    'safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable', 'false', 'none', 'off', '= 0',
+    '="0"', '= "0"', '= []', 'turns off', 'switches off', 'switch off', 'turn off', 'filters', 'checks',
     'guard', 'approval', 'confirm',
   ],
   execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
   directive: [
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
     'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
-    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'must', 'disregard', 'treat this', 'consider this',
+    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'disregard', 'treat this', 'consider this',
     '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario', 'empfiehl', 'di\' che', 'diga que', 'скажи пользователю',
     'أخبر المستخدم', 'hãy nói',
   ],
@@ -227,6 +234,7 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['leak_verb', 'setup', 'origin'], score: 2, category: 'context_hijacking', id: 'signals.system_prompt_request' },
   { all: ['leak_verb', 'setup'], score: 1, category: 'context_hijacking', id: 'signals.setup_request' },
   { all: ['instructions', 'origin'], score: 1, category: 'context_hijacking', id: 'signals.setup_question' },
+  { all: ['setup', 'origin'], score: 1, category: 'context_hijacking', id: 'signals.setup_question' },
   { all: ['address_lead', 'ai_reader', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
   { all: ['ai_reader', 'reading_this', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
   { all: ['address_lead', 'ai_reader'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
@@ -256,6 +264,13 @@ const SIGNAL_BIT = new Map((Object.keys(VOCABULARY) as Signal[]).map((signal, i)
 const maskOf = (signals: readonly Signal[]): number => signals.reduce((mask, signal) => mask | SIGNAL_BIT.get(signal)!, 0);
 const ABOUT = maskOf(['about']);
 const REPORTED = maskOf(['reported']);
+const DROP_VERB = maskOf(['drop_verb']);
+const COMMENT_LABELS: ReadonlySet<string> = new Set(['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:']);
+const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
+const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
+const ASSIGNMENT = /[=:] ?$/;
+const NEGATION_BEFORE = /(?:n't|not|never|nie) $/;
+const NEGATION_AFTER = /^ (?:nicht|pas|no|not)\b/;
 const VERBS = maskOf(['drop_verb', 'send_verb', 'leak_verb', 'directive']);
 const PERSON_FRAME = maskOf(['person_frame']);
 
@@ -319,6 +334,9 @@ function isSentenceEnd(text: string, i: number): boolean {
   return Number.isNaN(next) || next === 0x20 || next === 0x0a;
 }
 
+/** The characters isSentenceEnd looks at. */
+const END_CHARACTER = /[.!?\n\u3002\uff01\uff1f]/g;
+
 const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 
 /** A possessive that is not the reader's ("its", "my", "their" … system prompt), just before a leak target. */
@@ -330,14 +348,15 @@ const LEAK_TARGET = maskOf(['leak_target']);
  * least one point, over the span of the signals that scored. Linear: one alternation search, one pass  over the sentence ends.
  * Returns whether the text talks *about* injection (the phrase rules use it to read quoted attacks as quotations).
  */
-export function detectSignals(text: string, emit: Emit): Frame {
+export function detectSignals(text: string, emit: Emit, plainAscii = false): Frame {
   if (text.length < 4) return 'none';
   const lowerCased = text.toLowerCase();
   // Offsets must stay those of the original; a lower-casing that changes lengths is rare (İ): skip it.
   if (lowerCased.length !== text.length) return 'none';
   // Lower-cased first, then normalised like the vocabulary (look-alike folding is not case-symmetric:
   // `Т` folds to `T`, `т` does not), and findings mapped back through the normalisation's offsets.
-  const normalized = normalizeForScan(lowerCased);
+  // ASCII without a backslash has nothing to normalise (the caller knows it already).
+  const normalized = plainAscii ? undefined : normalizeForScan(lowerCased);
   const lower = normalized?.text ?? lowerCased;
   if (normalized !== undefined) {
     const inner = emit;
@@ -348,7 +367,7 @@ export function detectSignals(text: string, emit: Emit): Frame {
   // Sentence index of each hit.
   const hits: Hit[] = [];
   let sentence = 0;
-  let scannedTo = 0;
+  let nextEnd = execAt(END_CHARACTER, lower, 0)?.index ?? lower.length;
   let next = 0;
   for (let m = execAt(search, lower, next); m !== null; m = execAt(search, lower, next)) {
     const phrase = m[0];
@@ -368,8 +387,21 @@ export function detectSignals(text: string, emit: Emit): Frame {
     // A verb inside an identifier or a call is code, not prose: `ignore_previous(…)`, `requests.post(…)`
     // (nouns inside identifiers still count: `SAFETY_CHECKS`, `disable_content_filter`).
     if (isAsciiLetter(first) && (signalOf.get(phrase)! & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
-    for (; scannedTo < start; scannedTo++) if (isSentenceEnd(lower, scannedTo)) sentence++;
+    // Sentence ends before this hit: jump from one end character to the next (each searched for once).
+    while (nextEnd < start) {
+      if (isSentenceEnd(lower, nextEnd)) sentence++;
+      nextEnd = execAt(END_CHARACTER, lower, nextEnd + 1)?.index ?? lower.length;
+    }
     let signals = signalOf.get(phrase)!;
+    // Comment labels and assigned words need what precedes them (a literal of each form would make
+    // the search try every `<`, `/`, `#` and `=` of code).
+    if (COMMENT_LABELS.has(phrase) && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start))) continue;
+    if (ASSIGNED_WORDS.has(phrase) && !ASSIGNMENT.test(lower.slice(Math.max(0, start - 3), start))) continue;
+    // "Don't forget the instructions", "Vergiss nicht …": a negated drop verb keeps them.
+    if ((signals & DROP_VERB) !== 0 && (NEGATION_BEFORE.test(lower.slice(Math.max(0, start - 8), start)) || NEGATION_AFTER.test(lower.slice(next, next + 8)))) {
+      signals &= ~DROP_VERB;
+      if (signals === 0) continue;
+    }
     // "reveal its system prompt", "my system prompt": someone else's prompt is talked about, not asked for.
     if ((signals & LEAK_TARGET) !== 0 && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, start - 12), start))) {
       signals &= ~LEAK_TARGET;
