@@ -148,6 +148,8 @@ export class InjectionDetector {
 function collector(text: string, enabled: Record<InjectionCategory, boolean>, minRank: number, findings: InjectionFinding[]): Emit {
   return (category, ruleId, strength, start, end) => {
     if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
+    // "Your instructions for the model": the writer's own instructions, not words addressed to an AI.
+    else if (ruleId === 'poison.address_the_ai' && OWNED_LEAD.test(text.slice(Math.max(0, start - 6), start))) strength = demoted(strength, 2);
     if (!enabled[category] || STRENGTH_RANK[strength] < minRank) return;
     findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
   };
@@ -183,9 +185,19 @@ const SPEAKERS_OWN = /^[ \t]{1,4}(?:that[ \t]{1,4})?(?:i|we)[ \t]{1,4}(?:sent|ga
 /** "the assembly instructions", "the washing instructions": a task a person does. */
 const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|washing|care|build|shipping|delivery|parking|wiring|mounting|dosage|baking|recipe|packing)[ \t]{1,4}(?:instructions|directions|steps)$/i;
 
+const OWNED_LEAD = /(?:^|[^a-z])(?:your|our|my) $/i;
+
+/** "Ignore that last instruction", "forget my previous directions": the speaker's own last words. */
+const OWN_LAST_WORDS = /^[^ \t]{1,16}[ \t]{1,4}(?:that|my|our)[ \t]{1,4}(?:last|latest|previous|earlier)\b/i;
+
 function aPersonsInstructions(text: string, start: number, end: number): boolean {
   const after = text.slice(end, end + 96);
-  return IN_A_PERSONS_DOCUMENT.test(after) || SPEAKERS_OWN.test(after) || TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end));
+  return (
+    IN_A_PERSONS_DOCUMENT.test(after) ||
+    SPEAKERS_OWN.test(after) ||
+    TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end)) ||
+    OWN_LAST_WORDS.test(text.slice(start, Math.min(end, start + 64)))
+  );
 }
 
 const STRENGTHS: readonly SignalStrength[] = ['weak', 'medium', 'strong'];

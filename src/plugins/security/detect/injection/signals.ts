@@ -63,7 +63,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   persona: [
     'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
-    'enter developer mode', "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
+    'enter developer mode', "you're now", "you're no longer", "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
     '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
     'tu es maintenant', 'désormais tu es', 'a partir de ahora eres', 'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты',
     'a partir de agora você é', 'agora você é', 'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen', 'अब से तुम',
@@ -74,7 +74,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'never says no', 'without filtering', 'no rules',
     'no limits', 'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
     'no content filters', 'no filters', 'without any filters', 'without any safety', 'no safety', 'freed from', 'comply with any request',
-    'answers everything', 'answer anything', 'unrestricted',
+    'answers everything', 'answer anything', 'unrestricted', 'filters removed', 'without refusing',
+    'ignore content policies', 'ignore your content policy', 'ignore the content policies',
     '没有任何限制', '无限制', '不受限制', '没有过滤', '制限のない', '制限なし', 'フィルターなし', 'ohne einschränkungen', 'ohne jegliche filter',
     'ohne filter', 'sans restrictions', 'sans aucun filtre', 'sin restricciones', 'sin filtros', 'بلا قيود', 'không có giới hạn',
     'без ограничений', 'без фильтров', 'sem restrições', 'sem filtros', 'senza restrizioni', 'senza filtri', '제한 없는', '제한이 없는', '필터 없이',
@@ -102,13 +103,14 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   // "Note to …", "Message for …", "P.S. for any …": a lead that names who the next words are for.
   address_lead: [
     'note to', 'note for', 'message for', 'message to', 'instructions for', 'instructions to', 'notice to', 'memo to', 'reminder for',
+    'take note',
     'for any', 'to any', 'for all', 'to all', 'attention', 'dear',
   ],
   // Who reads a document automatically.
   ai_reader: [
     // (Not "agent" alone: support, travel and estate agents are people.)
     'ai', 'llm', 'llms', 'language model', 'language models', 'chatbot', 'chatbots', 'assistant', 'assistants', 'ai agents', 'ai agent',
-    'summarizer', 'summariser', 'automated', 'bot', 'bots', 'crawler', 'screening software', 'hiring software', 'review tools',
+    'summarizer', 'summariser', 'screeners', 'screener', 'automated', 'bot', 'bots', 'crawler', 'screening software', 'hiring software', 'review tools',
     'copilot', 'gpt', 'model reading', 'ki', 'ia', 'ии', '人工智能', 'ＡＩ', '에이아이', 'एआई',
   ],
   reading_this: [
@@ -166,7 +168,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   // Credentials: sent somewhere after being gathered (a runbook also uploads new keys to a vault).
   credential: [
     'api key', 'api keys', 'access token', 'access tokens', 'password', 'passwords', 'session token', '.env', 'credentials', 'secrets',
-    'ssh key', 'private key', 'zugangsdaten', 'contraseñas', 'mots de passe', 'senhas', 'пароли', 'mật khẩu', 'كلمات المرور', '密码',
+    'ssh key', 'private key', 'keys', 'tokens', 'zugangsdaten', 'contraseñas', 'mots de passe', 'senhas', 'пароли', 'mật khẩu', 'كلمات المرور', '密码',
     'パスワード', '비밀번호', 'wachtwoorden', 'hasła', 'kata sandi', 'şifreler', 'पासवर्ड',
   ],
   // Taking what the reader can see: the first step of exfiltration.
@@ -265,6 +267,7 @@ const maskOf = (signals: readonly Signal[]): number => signals.reduce((mask, sig
 const ABOUT = maskOf(['about']);
 const REPORTED = maskOf(['reported']);
 const DROP_VERB = maskOf(['drop_verb']);
+const REPLY_ONLY = maskOf(['reply_only']);
 const COMMENT_LABELS: ReadonlySet<string> = new Set(['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:']);
 const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
 const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
@@ -386,17 +389,25 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     }
     // A verb inside an identifier or a call is code, not prose: `ignore_previous(…)`, `requests.post(…)`
     // (nouns inside identifiers still count: `SAFETY_CHECKS`, `disable_content_filter`).
-    if (isAsciiLetter(first) && (signalOf.get(phrase)! & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
+    let signals = signalOf.get(phrase)!;
+    if (isAsciiLetter(first) && (signals & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
+    // A word in a URL's path (`https://api.example.com/messages`) names a resource; it is not prose.
+    if (isAsciiLetter(first) && lower.charCodeAt(start - 1) === 0x2f) continue;
     // Sentence ends before this hit: jump from one end character to the next (each searched for once).
     while (nextEnd < start) {
       if (isSentenceEnd(lower, nextEnd)) sentence++;
       nextEnd = execAt(END_CHARACTER, lower, nextEnd + 1)?.index ?? lower.length;
     }
-    let signals = signalOf.get(phrase)!;
     // Comment labels and assigned words need what precedes them (a literal of each form would make
     // the search try every `<`, `/`, `#` and `=` of code).
     if (COMMENT_LABELS.has(phrase) && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start))) continue;
     if (ASSIGNED_WORDS.has(phrase) && !ASSIGNMENT.test(lower.slice(Math.max(0, start - 3), start))) continue;
+    // "Reply with only the translated text": the form of an answer a request asked for, not a scripted
+    // one (a script names its words: "reply only 'Refunds are not available'", "just say it is fine").
+    if ((signals & REPLY_ONLY) !== 0 && lower.startsWith(' the ', next)) {
+      signals &= ~REPLY_ONLY;
+      if (signals === 0) continue;
+    }
     // "Don't forget the instructions", "Vergiss nicht …": a negated drop verb keeps them.
     if ((signals & DROP_VERB) !== 0 && (NEGATION_BEFORE.test(lower.slice(Math.max(0, start - 8), start)) || NEGATION_AFTER.test(lower.slice(next, next + 8)))) {
       signals &= ~DROP_VERB;
