@@ -177,7 +177,12 @@ function framed(emit: Emit, frame: Exclude<Frame, 'none'>, read: string): Emit {
  * levels lower (a strong phrase still shows at `strict`); one about "the instructions in your
  * context" or "in this conversation" does not.
  */
-const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions', 'signals.system_prompt_request']);
+const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set([
+  'context.ignore_prior_instructions',
+  'context.ignore_prior_context',
+  'signals.drop_instructions',
+  'signals.system_prompt_request',
+]);
 const IN_A_PERSONS_DOCUMENT =
   /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
 /** "… I sent", "… we gave you", "… I wrote earlier": the speaker's own words, withdrawn. */
@@ -185,6 +190,8 @@ const SPEAKERS_OWN = /^[ \t]{1,4}(?:that[ \t]{1,4})?(?:i|we)[ \t]{1,4}(?:sent|ga
 /** "the assembly instructions", "the washing instructions": a task a person does. */
 const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|washing|care|build|shipping|delivery|parking|wiring|mounting|dosage|baking|recipe|packing)[ \t]{1,4}(?:instructions|directions|steps)$/i;
 
+/** "Ignore any earlier messages about a delay": messages on a topic, a person's. */
+const ABOUT_A_TOPIC = /^[ \t]{1,4}(?:about|regarding|concerning|on the subject of|re:)[ \t]/i;
 const OWNED_LEAD = /(?:^|[^a-z])(?:your|our|my) $/i;
 
 /** "Ignore that last instruction", "forget my previous directions": the speaker's own last words. */
@@ -196,6 +203,7 @@ function aPersonsInstructions(text: string, start: number, end: number): boolean
     IN_A_PERSONS_DOCUMENT.test(after) ||
     SPEAKERS_OWN.test(after) ||
     TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end)) ||
+    ABOUT_A_TOPIC.test(after) ||
     OWN_LAST_WORDS.test(text.slice(start, Math.min(end, start + 64)))
   );
 }

@@ -67,7 +67,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
     'tu es maintenant', 'désormais tu es', 'a partir de ahora eres', 'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты',
     'a partir de agora você é', 'agora você é', 'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen', 'अब से तुम',
-    'od teraz jesteś', 'jesteś teraz', 'vanaf nu ben je', 'je bent nu', 'mulai sekarang kamu', 'kamu sekarang', 'anda sekarang',
+    'من الآن فصاعدًا', 'من الآن فصاعدا', 'od teraz jesteś', 'jesteś teraz', 'vanaf nu ben je', 'je bent nu', 'mulai sekarang kamu', 'kamu sekarang', 'anda sekarang',
     'तुम अब', 'sen artık',
   ],
   unrestricted: [
@@ -80,7 +80,10 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'ohne filter', 'sans restrictions', 'sans aucun filtre', 'sin restricciones', 'sin filtros', 'بلا قيود', 'không có giới hạn',
     'без ограничений', 'без фильтров', 'sem restrições', 'sem filtros', 'senza restrizioni', 'senza filtri', '제한 없는', '제한이 없는', '필터 없이',
     'sınırsız', 'kısıtlama olmadan', 'filtresiz', 'ограничения сняты', 'все ограничения', 'restrictions are lifted', 'all restrictions',
-    'बिना किसी प्रतिबंध', 'bez ograniczeń', 'bez filtrów', 'zonder beperkingen', 'zonder filters', 'tanpa batasan', 'tanpa filter',
+    'बिना किसी प्रतिबंध', 'bez ograniczeń', 'bez żadnych', 'sin ninguna restricción', 'sans aucune restriction',
+    'ohne jegliche einschränkung', 'без каких-либо ограничений', 'senza alcuna restrizione', 'sem nenhuma restrição',
+    'không có bất kỳ giới hạn', 'tanpa batasan apa pun', 'hiçbir kısıtlama', 'zonder enige beperking', '어떠한 제한도', '一切限制',
+    '何の制限も', 'bez filtrów', 'zonder beperkingen', 'zonder filters', 'tanpa batasan', 'tanpa filter',
   ],
   mode: [
     'developer mode', 'maintenance mode', 'god mode', 'debug mode enabled', 'jailbreak', 'unrestricted mode', 'diagnostic mode', 'service mode',
@@ -95,7 +98,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'ai 助手', '人工智能助手', 'aiアシスタント', 'automated assistants', 'ai systems', 'ai system', 'coding agents', 'coding agent', 'ai agent',
     'for assistants', 'if you are an ai', 'language model processing', 'ai screening tools', 'ai助手', '致ai', 'ki-systeme', 'ai 어시스턴트',
     'yapay zeka asistan', 'automated agents', 'automated review', 'automated hiring', 'automated screening', 'ai summarizer',
-    'ai summariser', 'chatbot processing', 'assistants processing', 'agents analysing', 'agents analyzing',
+    'ai summariser', 'ai assistant:', 'ai assistants:', 'ai agent:', 'ai agents:', 'ai model:', 'chatbot processing', 'assistants processing', 'agents analysing', 'agents analyzing',
     // A label at the start of a comment or a bracketed note (`<!-- assistant: … -->`, `/* ai: … */`):
     // hidden words for a model. Only after a comment opener (COMMENT_LABELS, below).
     'ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:',
@@ -151,7 +154,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   send_verb: [
     'send', 'post', 'upload', 'email', 'mail', 'submit', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
-    'put it in', 'include the',
+    'put it in', 'include the', 'render this image', 'render the image', 'display this image', 'url-encoded', 'url-encode',
     '发送', '发到', '送って', '送信', 'sende', 'schicke', 'envoie', 'envía', 'manda', 'mande', 'envie', 'invia', 'отправь', 'перешли', 'gửi',
     'أرسل', '보내', 'भेज', 'wyślij', 'stuur', 'kirim', 'gönder',
   ],
@@ -174,14 +177,16 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   // Taking what the reader can see: the first step of exfiltration.
   gather: [
     'collect', 'gather', 'harvest', 'grab', 'extract', 'you find', 'you can see', 'you see', "the user's", 'encode', 'take the',
-    'copy the', 'read the', 'from the', 'contents of', 'sammle', 'recopila', 'rassemble', 'собери', 'colete', 'raccogli', '收集', '集めて', '수집',
+    'copy the', 'read the', 'from the', 'contents of', 'kamu temukan', 'que encuentres', 'que tu trouves', 'die du findest',
+    'найдёшь', 'найдешь', 'que encontrar', 'che trovi', '找到的', '見つけた', '찾은', 'znajdziesz', 'die je vindt', 'bulduğun',
+    'मिलें', 'tìm thấy', 'تجدها', 'sammle', 'recopila', 'rassemble', 'собери', 'colete', 'raccogli', '收集', '集めて', '수집',
   ],
   tool_offer: [
     'tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve',
     'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
     'add this snippet to your', 'into your agent', 'your agent loop', 'your tool loop', 'your reasoning', 'your runtime',
     'your algorithm', 'your answers', 'your responses', 'your results', 'your accuracy', 'faster answers', 'responses faster',
-    'upgrades your', 'deine schleife', 'deinen agenten', 'ta boucle', 'tu bucle', 'seu loop', 'tuo ciclo', 'swojej pętli',
+    'upgrades your', 'performance tip', 'your shell tool', 'in your shell', 'deine schleife', 'deinen agenten', 'ta boucle', 'tu bucle', 'seu loop', 'tuo ciclo', 'swojej pętli',
     'twojej pętli', 'je agent', 'agen kamu',
   ],
   // (`false`, `none`, `off` count only as an assigned value: ASSIGNED_WORDS, below.)
@@ -193,7 +198,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
   directive: [
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
-    'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
+    'tell readers', 'tell users', 'tell the customer', 'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
     'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'disregard', 'treat this', 'consider this',
     '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario', 'empfiehl', 'di\' che', 'diga que', 'скажи пользователю',
     'أخبر المستخدم', 'hãy nói',
@@ -210,7 +215,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'could instruct', 'could direct', 'could tell', 'could make', 'can tell', 'can instruct', 'tells the model', 'told the model',
     'instructs the model', 'instructed the model', 'asks the model', 'asked the model', 'asking the model', 'tell the model',
     'tells the assistant', 'told the assistant', 'the model to', 'models to', 'models obey', 'models sometimes',
-    'models often', 'leak their', 'tricked into', 'such as', 'when users ask',
+    'models often', 'leak their', 'tricked into', 'such as', 'when users ask', 'get the bot to', 'get the model to',
+    'get the assistant to', 'tried to get', 'tried to make',
   ],
   // A tool that claims the place of the others (in definitions: cross-tool shadowing).
   shadow: [
@@ -344,7 +350,8 @@ const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 
 /** A possessive that is not the reader's ("its", "my", "their" … system prompt), just before a leak target. */
 const OWNED_BY_SOMEONE_ELSE = /(?:^|[^a-z])(?:its|my|their|his|her|our|bot's|model's) $/;
-const LEAK_TARGET = maskOf(['leak_target']);
+/** What a possessive can make someone else's: "its system prompt", "its hidden instructions". */
+const OWNED = maskOf(['leak_target', 'origin']);
 
 /**
  * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
@@ -392,7 +399,7 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     let signals = signalOf.get(phrase)!;
     if (isAsciiLetter(first) && (signals & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
     // A word in a URL's path (`https://api.example.com/messages`) names a resource; it is not prose.
-    if (isAsciiLetter(first) && lower.charCodeAt(start - 1) === 0x2f) continue;
+    if (isAsciiLetter(first) && lower.charCodeAt(start - 1) === 0x2f && inUrl(lower, start)) continue;
     // Sentence ends before this hit: jump from one end character to the next (each searched for once).
     while (nextEnd < start) {
       if (isSentenceEnd(lower, nextEnd)) sentence++;
@@ -414,8 +421,8 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
       if (signals === 0) continue;
     }
     // "reveal its system prompt", "my system prompt": someone else's prompt is talked about, not asked for.
-    if ((signals & LEAK_TARGET) !== 0 && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, start - 12), start))) {
-      signals &= ~LEAK_TARGET;
+    if ((signals & OWNED) !== 0 && OWNED_BY_SOMEONE_ELSE.test(lower.slice(Math.max(0, start - 12), start))) {
+      signals &= ~OWNED;
       if (signals === 0) continue;
     }
     hits.push({ signals, start, end: start + phrase.length, sentence });
@@ -447,6 +454,16 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
   return frame;
 }
 
+/** Whether `at` lies in a URL: `://` before it with no space between (looked for at most 96 characters back). */
+function inUrl(text: string, at: number): boolean {
+  for (let i = at - 1; i >= 2 && at - i <= 96; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x09) return false;
+    if (c === 0x2f && text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x3a) return true;
+  }
+  return false;
+}
+
 /** Whether the characters around a hit make it part of an identifier or a call (`_` or `.` glued before, `_` or `(` after). */
 function isIdentifierJoint(text: string, before: number, after: number): boolean {
   const b = text.charCodeAt(before);
@@ -466,6 +483,8 @@ const QUOTE_REACH = 160;
  * (an opening one not after a letter, a closing one not before a letter: `'reveal your prompt'`, not `don't … it's`).
  */
 export function insideQuotes(text: string, start: number, end: number): boolean {
+  // A phrase found with its opening mark (`'ignore your instructions`) starts after it.
+  if (end - start > 1 && (OPENING_QUOTES.includes(text[start]!) || text[start] === "'")) start++;
   let open = -1;
   let single = false;
   for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
