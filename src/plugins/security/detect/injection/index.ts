@@ -180,13 +180,15 @@ function framed(emit: Emit, frame: Exclude<Frame, 'none'>, read: string): Emit {
 const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set([
   'context.ignore_prior_instructions',
   'context.ignore_prior_context',
+  'context.ignore_everything_before',
+  'context.ignore_what_i_said',
   'signals.drop_instructions',
   'signals.system_prompt_request',
 ]);
 const IN_A_PERSONS_DOCUMENT =
-  /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
-/** "… I sent", "… we gave you", "… I wrote earlier": the speaker's own words, withdrawn. */
-const SPEAKERS_OWN = /^[ \t]{1,4}(?:that[ \t]{1,4})?(?:i|we)[ \t]{1,4}(?:sent|gave|wrote|posted|mentioned|shared|left|gave you|sent you)\b/i;
+  /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper|earlier|previous|last|first)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+/** "… I sent", "… we gave you", "everything I said": the speaker's own words, withdrawn. */
+const SPEAKERS_OWN = /^[^.!?\n]{0,40}\b(?:i|we)[ \t]{1,4}(?:sent|gave|wrote|posted|mentioned|shared|left|said|asked|told you)\b/i;
 /** "the assembly instructions", "the washing instructions": a task a person does. */
 const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|washing|care|build|shipping|delivery|parking|wiring|mounting|dosage|baking|recipe|packing)[ \t]{1,4}(?:instructions|directions|steps)$/i;
 
@@ -201,7 +203,7 @@ function aPersonsInstructions(text: string, start: number, end: number): boolean
   const after = text.slice(end, end + 96);
   return (
     IN_A_PERSONS_DOCUMENT.test(after) ||
-    SPEAKERS_OWN.test(after) ||
+    SPEAKERS_OWN.test(text.slice(start, end + 48)) ||
     TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end)) ||
     ABOUT_A_TOPIC.test(after) ||
     OWN_LAST_WORDS.test(text.slice(start, Math.min(end, start + 64)))

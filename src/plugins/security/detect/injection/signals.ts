@@ -153,7 +153,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'antwoord alleen', 'jawab hanya', 'hanya jawab',
   ],
   send_verb: [
-    'send', 'post', 'upload', 'email', 'mail', 'submit', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
+    'send', 'post', 'upload', 'email', 'mail', 'submit', 'attach', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
     'put it in', 'include the', 'render this image', 'render the image', 'display this image', 'url-encoded', 'url-encode',
     '发送', '发到', '送って', '送信', 'sende', 'schicke', 'envoie', 'envía', 'manda', 'mande', 'envie', 'invia', 'отправь', 'перешли', 'gửi',
     'أرسل', '보내', 'भेज', 'wyślij', 'stuur', 'kirim', 'gönder',
@@ -186,7 +186,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
     'add this snippet to your', 'into your agent', 'your agent loop', 'your tool loop', 'your reasoning', 'your runtime',
     'your algorithm', 'your answers', 'your responses', 'your results', 'your accuracy', 'faster answers', 'responses faster',
-    'upgrades your', 'performance tip', 'your shell tool', 'in your shell', 'deine schleife', 'deinen agenten', 'ta boucle', 'tu bucle', 'seu loop', 'tuo ciclo', 'swojej pętli',
+    'upgrades your', "your agent's", 'to your agent', 'your config', 'performance tip', 'your shell tool', 'in your shell', 'deine schleife', 'deinen agenten', 'ta boucle', 'tu bucle', 'seu loop', 'tuo ciclo', 'swojej pętli',
     'twojej pętli', 'je agent', 'agen kamu',
   ],
   // (`false`, `none`, `off` count only as an assigned value: ASSIGNED_WORDS, below.)
@@ -199,7 +199,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   directive: [
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
     'tell readers', 'tell users', 'tell the customer', 'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
-    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'disregard', 'treat this', 'consider this',
+    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'say the', 'disregard', 'treat this', 'consider this',
     '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario', 'empfiehl', 'di\' che', 'diga que', 'скажи пользователю',
     'أخبر المستخدم', 'hãy nói',
   ],
@@ -209,6 +209,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'exercise:', 'the paper', 'the study', 'researchers', 'owasp', 'training slide', 'incident report', 'test your filter',
     'jailbreak persona', 'jailbreak prompt*', 'a jailbreak', 'jailbreaks', 'benchmark', 'classifier', 'eval set', 'threat model',
     'exfiltration', 'poisoned',
+    // A quotation used as a name ("'you are now in developer mode' prompts"): the words are mentioned.
+    "' prompts", '" prompts', "' attacks", '" attacks', "' jailbreak", '" jailbreak', "'-style", '"-style',
   ],
   // Reported speech: what an attack told a model, described in the third person.
   reported: [
@@ -216,7 +218,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'instructs the model', 'instructed the model', 'asks the model', 'asked the model', 'asking the model', 'tell the model',
     'tells the assistant', 'told the assistant', 'the model to', 'models to', 'models obey', 'models sometimes',
     'models often', 'leak their', 'tricked into', 'such as', 'when users ask', 'get the bot to', 'get the model to',
-    'get the assistant to', 'tried to get', 'tried to make',
+    'get the assistant to', 'tried to get', 'tried to make', 'e.g.', 'for example', 'for instance', 'requests to',
   ],
   // A tool that claims the place of the others (in definitions: cross-tool shadowing).
   shadow: [
@@ -277,7 +279,7 @@ const REPLY_ONLY = maskOf(['reply_only']);
 const COMMENT_LABELS: ReadonlySet<string> = new Set(['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:']);
 const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
 const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
-const ASSIGNMENT = /[=:] ?$/;
+const ASSIGNMENT = /[=:] ?["']?$/;
 const NEGATION_BEFORE = /(?:n't|not|never|nie) $/;
 const NEGATION_AFTER = /^ (?:nicht|pas|no|not)\b/;
 const VERBS = maskOf(['drop_verb', 'send_verb', 'leak_verb', 'directive']);
@@ -351,7 +353,7 @@ const RANK_STRENGTH: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
 /** A possessive that is not the reader's ("its", "my", "their" … system prompt), just before a leak target. */
 const OWNED_BY_SOMEONE_ELSE = /(?:^|[^a-z])(?:its|my|their|his|her|our|bot's|model's) $/;
 /** What a possessive can make someone else's: "its system prompt", "its hidden instructions". */
-const OWNED = maskOf(['leak_target', 'origin']);
+const OWNED = maskOf(['leak_target', 'origin', 'address_ai']);
 
 /**
  * Scores `text` and reports one finding per sentence whose signals, with its neighbour's, score at
@@ -447,7 +449,11 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
   for (let k = 0; k < sentences.length; k++) {
     const current = sentences[k]!;
     const neighbour = sentences[k + 1]?.sentence === current.sentence + 1 ? sentences[k + 1]! : sentences[k - 1]?.sentence === current.sentence - 1 ? sentences[k - 1]! : undefined;
-    const score = current.score + (neighbour?.score ?? 0) - discount;
+    // In a frame (about injection, reported speech, a person at a screen) a sentence counts its best
+    // combination, not their sum: a list of examples ("requests to reveal the system prompt or to
+    // ignore prior instructions") names several attacks without making one.
+    const own = (s: SentenceScore): number => (discount === 0 ? s.score : s.best.score);
+    const score = own(current) + (neighbour === undefined ? 0 : own(neighbour)) - discount;
     if (score < 1) continue;
     emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
   }
