@@ -297,20 +297,26 @@ const BY_SIZE: readonly (Combination & { readonly mask: number })[] = [...COMBIN
   .sort((a, b) => b.all.length - a.all.length || b.score - a.score)
   .map((c) => ({ ...c, mask: maskOf(c.all) }));
 
+/** What is known of a phrase when the search finds it (one lookup per hit). */
+interface PhraseInfo {
+  /** Its signals, as bits (SIGNAL_BIT). */
+  signals: number;
+  /** A stem (written with a final `*`): letters may follow it (Turkish `talimatları`, German `Systemanweisungen`). */
+  stem: boolean;
+  /** What must precede it: a comment opener (COMMENT_LABELS), an assignment (ASSIGNED_WORDS), or nothing. */
+  needs: 'comment' | 'assignment' | undefined;
+}
+
 interface Compiled {
   /** Every phrase, longest first, as one alternation (a trie of them was no faster in irregexp, nor a search by hand in JavaScript). */
   readonly search: RegExp;
-  /** The signals of each phrase, as bits (SIGNAL_BIT). */
-  readonly signalOf: ReadonlyMap<string, number>;
-  /** Stems (written with a final `*`): letters may follow them (Turkish `talimatları`, German `Systemanweisungen`). */
-  readonly stems: ReadonlySet<string>;
+  readonly infoOf: ReadonlyMap<string, PhraseInfo>;
 }
 
 let compiled: Compiled | undefined;
 
 function compile(): Compiled {
-  const signalOf = new Map<string, number>();
-  const stems = new Set<string>();
+  const infoOf = new Map<string, PhraseInfo>();
   for (const [signal, phrases] of Object.entries(VOCABULARY) as [Signal, readonly string[]][]) {
     for (const entry of phrases) {
       const stem = entry.endsWith('*');
@@ -318,17 +324,18 @@ function compile(): Compiled {
       // Phrases are matched in normalised text (../normalize: Cyrillic and Greek look-alikes folded
       // to Latin, so Russian words are partly Latin there): the vocabulary goes through the same reading.
       const phrase = (normalizeForScan(written)?.text ?? written).toLowerCase();
-      if (stem) stems.add(phrase);
-      signalOf.set(phrase, (signalOf.get(phrase) ?? 0) | SIGNAL_BIT.get(signal)!);
+      const info = infoOf.get(phrase) ?? { signals: 0, stem, needs: COMMENT_LABELS.has(phrase) ? 'comment' : ASSIGNED_WORDS.has(phrase) ? 'assignment' : undefined };
+      info.signals |= SIGNAL_BIT.get(signal)!;
+      infoOf.set(phrase, info);
     }
   }
   const escaped = (phrases: string[]): string => phrases.sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const phrases = [...signalOf.keys()];
+  const phrases = [...infoOf.keys()];
   const wordLed = phrases.filter((p) => isAsciiLetter(p.charCodeAt(0)));
   const otherLed = phrases.filter((p) => !isAsciiLetter(p.charCodeAt(0)));
   // A phrase that starts with an ASCII letter must not be glued to one on its left: the lookbehind
   // says so first, so inside a word (most positions) no alternative is tried at all.
-  return { search: new RegExp(`(?<![A-Za-z])(?:${escaped(wordLed)})|${escaped(otherLed)}`, 'g'), signalOf, stems };
+  return { search: new RegExp(`(?<![A-Za-z])(?:${escaped(wordLed)})|${escaped(otherLed)}`, 'g'), infoOf };
 }
 
 function isAsciiLetter(c: number): boolean {
@@ -375,11 +382,8 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     emit = (category, rule, strength, start, end) => inner(category, rule, strength, normalized.originalStart(start), normalized.originalEnd(end));
   }
   compiled ??= compile();
-  const { search, signalOf, stems } = compiled;
-  // Sentence index of each hit.
+  const { search, infoOf } = compiled;
   const hits: Hit[] = [];
-  let sentence = 0;
-  let nextEnd = execAt(END_CHARACTER, lower, 0)?.index ?? lower.length;
   let next = 0;
   for (let m = execAt(search, lower, next); m !== null; m = execAt(search, lower, next)) {
     const phrase = m[0];
@@ -392,25 +396,21 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
       next = start + 1;
       continue;
     }
-    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !phrase.endsWith('instruction') && !stems.has(phrase)) {
+    const info = infoOf.get(phrase)!;
+    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !phrase.endsWith('instruction') && !info.stem) {
       next = start + 1;
       continue;
     }
     // A verb inside an identifier or a call is code, not prose: `ignore_previous(…)`, `requests.post(…)`
     // (nouns inside identifiers still count: `SAFETY_CHECKS`, `disable_content_filter`).
-    let signals = signalOf.get(phrase)!;
+    let signals = info.signals;
     if (isAsciiLetter(first) && (signals & ~VERBS) === 0 && isIdentifierJoint(lower, start - 1, next)) continue;
     // A word in a URL's path (`https://api.example.com/messages`) names a resource; it is not prose.
     if (isAsciiLetter(first) && lower.charCodeAt(start - 1) === 0x2f && inUrl(lower, start)) continue;
-    // Sentence ends before this hit: jump from one end character to the next (each searched for once).
-    while (nextEnd < start) {
-      if (isSentenceEnd(lower, nextEnd)) sentence++;
-      nextEnd = execAt(END_CHARACTER, lower, nextEnd + 1)?.index ?? lower.length;
-    }
     // Comment labels and assigned words need what precedes them (a literal of each form would make
     // the search try every `<`, `/`, `#` and `=` of code).
-    if (COMMENT_LABELS.has(phrase) && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start))) continue;
-    if (ASSIGNED_WORDS.has(phrase) && !ASSIGNMENT.test(lower.slice(Math.max(0, start - 3), start))) continue;
+    if (info.needs === 'comment' && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start))) continue;
+    if (info.needs === 'assignment' && !ASSIGNMENT.test(lower.slice(Math.max(0, start - 3), start))) continue;
     // "Reply with only the translated text": the form of an answer a request asked for, not a scripted
     // one (a script names its words: "reply only 'Refunds are not available'", "just say it is fine").
     if ((signals & REPLY_ONLY) !== 0 && lower.startsWith(' the ', next)) {
@@ -427,9 +427,22 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
       signals &= ~OWNED;
       if (signals === 0) continue;
     }
-    hits.push({ signals, start, end: start + phrase.length, sentence });
+    hits.push({ signals, start, end: start + phrase.length, sentence: 0 });
   }
   if (hits.length === 0) return 'none';
+  // The sentence of each hit, when there are two to tell apart: jump from one end character to the
+  // next (each searched for once).
+  if (hits.length > 1) {
+    let sentence = 0;
+    let nextEnd = execAt(END_CHARACTER, lower, hits[0]!.end)?.index ?? lower.length;
+    for (const hit of hits) {
+      while (nextEnd < hit.start) {
+        if (isSentenceEnd(lower, nextEnd)) sentence++;
+        nextEnd = execAt(END_CHARACTER, lower, nextEnd + 1)?.index ?? lower.length;
+      }
+      hit.sentence = sentence;
+    }
+  }
   let present = 0;
   for (const hit of hits) present |= hit.signals;
   const frame: Frame = (present & REPORTED) !== 0 ? 'reported' : (present & ABOUT) !== 0 ? 'about' : 'none';
@@ -452,12 +465,16 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     // In a frame (about injection, reported speech, a person at a screen) a sentence counts its best
     // combination, not their sum: a list of examples ("requests to reveal the system prompt or to
     // ignore prior instructions") names several attacks without making one.
-    const own = (s: SentenceScore): number => (discount === 0 ? s.score : s.best.score);
-    const score = own(current) + (neighbour === undefined ? 0 : own(neighbour)) - discount;
+    const score = counting(current, discount) + (neighbour === undefined ? 0 : counting(neighbour, discount)) - discount;
     if (score < 1) continue;
     emit(current.best.category, current.best.id, RANK_STRENGTH[Math.min(score, 3) - 1]!, current.start, current.end);
   }
   return frame;
+}
+
+/** What a sentence counts: the sum of its combinations, or in a frame (a discount) its best one. */
+function counting(sentence: SentenceScore, discount: number): number {
+  return discount === 0 ? sentence.score : sentence.best.score;
 }
 
 /** Whether `at` lies in a URL: `://` before it with no space between (looked for at most 96 characters back). */
@@ -525,7 +542,8 @@ interface Hit {
   readonly signals: number;
   readonly start: number;
   readonly end: number;
-  readonly sentence: number;
+  /** Index of its sentence (set after the search, when there are two hits or more). */
+  sentence: number;
 }
 
 interface SentenceScore {
