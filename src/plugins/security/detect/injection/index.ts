@@ -149,7 +149,7 @@ function collector(text: string, enabled: Record<InjectionCategory, boolean>, mi
   return (category, ruleId, strength, start, end) => {
     if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
     // "Your instructions for the model": the writer's own instructions, not words addressed to an AI.
-    else if (ruleId === 'poison.address_the_ai' && OWNED_LEAD.test(text.slice(Math.max(0, start - 6), start))) strength = demoted(strength, 2);
+    else if (ruleId === 'poison.address_the_ai' && OWNED_LEAD.test(text.slice(Math.max(0, start - 12), start))) strength = demoted(strength, 2);
     if (!enabled[category] || STRENGTH_RANK[strength] < minRank) return;
     findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
   };
@@ -194,14 +194,20 @@ const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|wash
 
 /** "Ignore any earlier messages about a delay": messages on a topic, a person's. */
 const ABOUT_A_TOPIC = /^[ \t]{1,4}(?:about|regarding|concerning|on the subject of|re:)[ \t]/i;
-const OWNED_LEAD = /(?:^|[^a-z])(?:your|our|my) $/i;
+/** "your/the initial instructions for the agent": a noun phrase naming instructions, not words addressed to an AI. */
+const OWNED_LEAD = /(?:^|[^a-z])(?:your|our|my|the|its|their|initial|original|default|system|same|these|those) $/i;
 
 /** "Ignore that last instruction", "forget my previous directions": the speaker's own last words. */
 const OWN_LAST_WORDS = /^[^ \t]{1,16}[ \t]{1,4}(?:that|my|our)[ \t]{1,4}(?:last|latest|previous|earlier)\b/i;
 
+/** A document a person reads, named in the rest of the sentence, in the languages of the vocabularies. */
+const PERSONS_DOCUMENT_NEARBY =
+  /^[^.!?\n]{0,40}(?:manual|manuel|manuale|handbuch|anleitung|handleiding|panneau|cartel|schild|etiqueta|étiquette|etikett|leaflet|notice|instrukcji|инструкции по|说明书|マニュアル|매뉴얼|मैनुअल|kılavuz|panduan|sách hướng dẫn|الدليل|readme|wiki|\bdocs?\b|\bguide\b|handbook|onboarding)/i;
+
 function aPersonsInstructions(text: string, start: number, end: number): boolean {
   const after = text.slice(end, end + 96);
   return (
+    PERSONS_DOCUMENT_NEARBY.test(after) ||
     IN_A_PERSONS_DOCUMENT.test(after) ||
     SPEAKERS_OWN.test(text.slice(start, end + 48)) ||
     TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end)) ||

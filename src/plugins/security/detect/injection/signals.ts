@@ -22,7 +22,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   leak_verb: [
     'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me',
     'what were you told', 'reproduce', 'reproducing', 'write out', 'recite', 'dump', 'paste', 'list all', 'list every', 'disclose',
-    'spell out', 'exactly as written', 'unedited', 'character for character', 'in full',
+    'spell out', 'exactly as written', 'unedited', 'character for character', 'in full', 'share the verbatim', 'as plain text',
+    'enumera',
     '告诉我', '显示', '输出', '表示して', '見せて', '教えて', '出力して', 'gib mir', 'zeig', 'ausgeben', 'wort für wort', 'affiche', 'montre',
     'révèle', 'revela', 'muestra', 'muéstra', 'اكشف', 'أظهر', 'cho tôi xem', 'hiển thị', 'in ra', 'покажи', 'выведи', 'раскрой',
     'mostre', 'revele', 'mostrami', 'mostra', 'rivela', 'verbatim', 'word for word', 'wörtlich', 'mot pour mot', 'palabra por palabra',
@@ -35,7 +36,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'before my first message', 'developers wrote for you', '系统提示', 'システムプロンプト', 'systemprompt', 'system-prompt', 'prompt système',
     'message système', 'prompt del sistema', 'prompt de sistema', 'موجه النظام', 'lời nhắc hệ thống', 'системный промпт', 'системную подсказку',
     'prompt di sistema', 'systemanweisung*', '시스템 프롬프트', 'sistem komut*', 'sistem istem*', 'системные инструкции',
-    'prompt systemow*', 'systeemprompt', 'prompt sistem', 'सिस्टम प्रॉम्प्ट', '提示词',
+    'prompt systemow*', 'systeemprompt', 'prompt sistem', 'सिस्टम प्रॉम्प्ट', '提示词', 'start of your context',
+    'beginning of your context', 'your context window', 'everything before this message',
   ],
   drop_verb: [
     'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida', 'تجاهل',
@@ -45,17 +47,23 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   instructions: [
     'instructions', 'instruction', 'prompt', '指令', '指示', '要求', 'anweisungen', 'instruktion*', 'instrucciones', 'indicaciones',
     'التعليمات', 'تعليمات', 'hướng dẫn', 'chỉ dẫn', 'инструкции', 'указания', 'instruções', 'istruzioni', 'consignes', '지시', '지침',
-    '명령', 'talimat*', 'निर्देश', 'instrukcje', 'instructies', 'instruksi', 'instruct you',
+    '명령', 'talimat*', 'निर्देश', 'instrukcje', 'instructies', 'instruksi', 'instruct you', 'perintah', 'polecenia', 'opdrachten', 'comandos', 'commandes', 'befehle',
+    'comandi', 'команды', '命令', 'आदेश', 'komutlar',
   ],
   // What an assistant's setup is called besides "instructions": asked for with a leak verb and an origin.
-  setup: ['tell you', 'told you', 'directives', 'guidelines', 'guidance', 'rules', 'rule', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
+  setup: ['tell you', 'told you', 'directives', 'guidelines', 'guidance', 'rules', 'rule', 'directrices', 'lineamientos',
+    'règles', 'regeln', 'richtlinien', 'regole', 'linee guida', 'diretrizes', 'regras', 'правила', '规则', 'ルール', '규칙', 'नियम',
+    'zasady', 'regels', 'aturan', 'kurallar', 'quy tắc', 'القواعد', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
   // Where the setup came from: before the conversation, hidden, from the reader's makers.
   origin: [
     // (Not "initial" or "original" alone: "print the original instructions from the box" is a person's.)
     'your initial', 'your original', 'hidden', 'concealed', 'secret', 'you were given', 'your vendor', 'loaded into you',
     'before we started', 'were you given', 'you received', 'gave you', 'given to you',
     'configured with', 'you were configured', 'your operator', 'your creators', 'your developer', 'built you', 'made you',
-    'before this chat', 'before my first', 'before i arrived', 'above this message', 'at the top of this', 'start of this session',
+    'before this chat', 'before my first', 'before i arrived', 'you operate under', 'you operate by', 'govern you',
+    'que te dieron', "qu'on t'a donn", 'die man dir gegeben', 'die dir gegeben', 'che ti hanno dato', 'que te deram',
+    'которые тебе дали', '给你的', '与えられた', '받은', 'जो तुम्हें दिए', 'które otrzymałeś', 'die je kreeg', 'yang diberikan',
+    'sana verilen', 'được giao', 'التي أعطيت لك', 'antes de empezar', 'above this message', 'at the top of this', 'start of this session',
     'ursprünglich*', 'anfänglich*', 'versteckt*', 'initiale*', 'originale*', 'cachée', 'inicial*', 'oculta*', 'originai*', 'iniziale',
     'iniziali', 'originali', 'nascost*', 'исходн', 'первоначальн', 'изначальн', 'скрыт', 'ban đầu', 'الأصلية', 'المخفية', 'الأولية',
     '最初', '原始', '隐藏', '初始', '元の', '隠された', '初期', '처음', '원래', '숨겨진', '초기', 'मूल', 'प्रारंभिक', 'छिपे', 'शुरुआती',
@@ -63,7 +71,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   persona: [
     'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
-    'enter developer mode', "you're now", "you're no longer", "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
+    'enter developer mode', "let's roleplay", 'let us roleplay', 'switch to your', 'your uncensored persona', "you're now", "you're no longer", "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
     '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
     'tu es maintenant', 'désormais tu es', 'a partir de ahora eres', 'ahora eres', 'أنت الآن', 'từ bây giờ bạn là', 'теперь ты', 'отныне ты',
     'a partir de agora você é', 'agora você é', 'da ora in poi sei', 'ora sei', '지금부터 너는', '이제 너는', 'artık sen', 'अब से तुम',
@@ -74,7 +82,10 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'never says no', 'without filtering', 'no rules',
     'no limits', 'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
     'no content filters', 'no filters', 'without any filters', 'without any safety', 'no safety', 'freed from', 'comply with any request',
-    'answers everything', 'answer anything', 'unrestricted', 'filters removed', 'without refusing',
+    'ignore all restrictions', 'ignore your restrictions', '制限を無視', '忽略所有限制', '제한을 무시', 'игнорируй все ограничения',
+    'answers everything', 'answer anything', 'unrestricted', 'filters removed', 'without refusing', 'any restrictions',
+    'uncensored', 'unfiltered', 'guidelines are suspended', 'rules are suspended', 'rules no longer apply', 'guidelines no longer apply',
+    'answer any question', 'どんな質問にも',
     'ignore content policies', 'ignore your content policy', 'ignore the content policies',
     '没有任何限制', '无限制', '不受限制', '没有过滤', '制限のない', '制限なし', 'フィルターなし', 'ohne einschränkungen', 'ohne jegliche filter',
     'ohne filter', 'sans restrictions', 'sans aucun filtre', 'sin restricciones', 'sin filtros', 'بلا قيود', 'không có giới hạn',
@@ -90,6 +101,8 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'режиме разработчика', 'режим разработчика', 'modo desarrollador', 'mode développeur', 'entwicklermodus', '开发者模式', '開発者モード',
     'modalità sviluppatore', 'modo de desenvolvedor', 'chế độ nhà phát triển', 'وضع المطور', '개발자 모드', 'geliştirici modu',
     'डेवलपर मोड', 'tryb dewelopera', 'ontwikkelaarsmodus', 'mode pengembang',
+    // Dropping every restriction is a mode without limits (with the unrestricted signal, below, it scores 2).
+    'ignore all restrictions', 'ignore your restrictions', '制限を無視', '忽略所有限制', '제한을 무시', 'игнорируй все ограничения',
   ],
   address_ai: [
     'note to ai', 'ai screening', 'automated systems processing', 'automated recruiter', 'note to language models', 'language models:',
@@ -114,7 +127,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     // (Not "agent" alone: support, travel and estate agents are people.)
     'ai', 'llm', 'llms', 'language model', 'language models', 'chatbot', 'chatbots', 'assistant', 'assistants', 'ai agents', 'ai agent',
     'summarizer', 'summariser', 'screeners', 'screener', 'automated', 'bot', 'bots', 'crawler', 'screening software', 'hiring software', 'review tools',
-    'copilot', 'gpt', 'model reading', 'ki', 'ia', 'ии', '人工智能', 'ＡＩ', '에이아이', 'एआई',
+    'copilot', 'gpt', 'model reading', 'model', 'models', 'ki', 'ia', 'ии', '人工智能', 'ＡＩ', '에이아이', 'एआई',
   ],
   reading_this: [
     'reading this', 'processing this', 'analysing this', 'analyzing this', 'reviewing this', 'summarising this', 'summarizing this',
@@ -134,7 +147,9 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks',
     'if someone asks', 'when the user asks', 'if asked', 'when asked', 'any time the user', 'each time the user', 'every time the user',
     'whenever someone', 'whenever anyone', 'if the user mentions', 'when the user mentions', 'if the user brings up', 'if someone inquires',
-    'if anyone inquires', 'should someone ask', 'wenn der nutzer fragt', 'falls der nutzer', 'wenn jemand fragt', "si l'utilisateur demande",
+    'if anyone inquires', 'should someone ask', 'wenn der nutzer fragt', 'falls der nutzer', 'wenn jemand', 'falls jemand',
+    'wenn der nutzer', 'si alguien', "si quelqu'un", 'se qualcuno', 'se alguém', 'если кто-то', 'もし誰かが', 'agar koi', 'jeśli ktoś',
+    'als iemand', 'jika seseorang', 'biri sorarsa', 'nếu ai đó', 'إذا سأل أحد', "si l'utilisateur demande",
     "si l'utilisateur",
     'si el usuario pregunta', 'cuando el usuario pregunte', 'si el usuario', 'si alguien pregunta', '如果用户问', '当用户问', '如果有人问',
     'ユーザーが', '尋ねられたら', '聞かれたら', 'should the user', 'should anyone', 'if the user questions', 'если пользователь спросит',
@@ -154,7 +169,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   send_verb: [
     'send', 'post', 'upload', 'email', 'mail', 'submit', 'attach', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
-    'put it in', 'include the', 'render this image', 'render the image', 'display this image', 'url-encoded', 'url-encode',
+    'put it in', 'include the', 'include it', 'a link to', 'render this image', 'render the image', 'display this image', 'url-encoded', 'url-encode',
     '发送', '发到', '送って', '送信', 'sende', 'schicke', 'envoie', 'envía', 'manda', 'mande', 'envie', 'invia', 'отправь', 'перешли', 'gửi',
     'أرسل', '보내', 'भेज', 'wyślij', 'stuur', 'kirim', 'gönder',
   ],
@@ -177,7 +192,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   // Taking what the reader can see: the first step of exfiltration.
   gather: [
     'collect', 'gather', 'harvest', 'grab', 'extract', 'you find', 'you can see', 'you see', "the user's", 'encode', 'take the',
-    'copy the', 'read the', 'from the', 'contents of', 'kamu temukan', 'que encuentres', 'que tu trouves', 'die du findest',
+    'copy the', 'read the', 'from the', 'contents of', 'look through', 'search the', 'anything that looks like', 'kamu temukan', 'que encuentres', 'que tu trouves', 'die du findest',
     'найдёшь', 'найдешь', 'que encontrar', 'che trovi', '找到的', '見つけた', '찾은', 'znajdziesz', 'die je vindt', 'bulduğun',
     'मिलें', 'tìm thấy', 'تجدها', 'sammle', 'recopila', 'rassemble', 'собери', 'colete', 'raccogli', '收集', '集めて', '수집',
   ],
@@ -199,7 +214,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   directive: [
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
     'tell readers', 'tell users', 'tell the customer', 'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
-    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'say the', 'disregard', 'treat this', 'consider this',
+    'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'say the', 'report that', 'disregard', 'treat this', 'consider this',
     '告诉用户', 'sag dem nutzer', "dis à l'utilisateur", 'dile al usuario', 'empfiehl', 'di\' che', 'diga que', 'скажи пользователю',
     'أخبر المستخدم', 'hãy nói',
   ],
@@ -210,6 +225,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'jailbreak persona', 'jailbreak prompt*', 'a jailbreak', 'jailbreaks', 'benchmark', 'classifier', 'eval set', 'threat model',
     'exfiltration', 'poisoned',
     // A quotation used as a name ("'you are now in developer mode' prompts"): the words are mentioned.
+    'the phrase', 'phrases like', 'the words', 'the sentence', 'meme',
     "' prompts", '" prompts', "' attacks", '" attacks', "' jailbreak", '" jailbreak', "'-style", '"-style',
   ],
   // Reported speech: what an attack told a model, described in the third person.
@@ -223,6 +239,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   // A tool that claims the place of the others (in definitions: cross-tool shadowing).
   shadow: [
     'replaces every other', 'replaces all other', 'supersedes all other', 'supersedes every other', 'overrides all other',
+    'instead of all other', 'instead of every other',
     'instead of any other tool', 'always use this tool', 'always prefer it', 'always prefer this tool', 'do not use any other',
     'when this tool is present', 'when this tool is available',
   ],
@@ -276,6 +293,33 @@ const ABOUT = maskOf(['about']);
 const REPORTED = maskOf(['reported']);
 const DROP_VERB = maskOf(['drop_verb']);
 const REPLY_ONLY = maskOf(['reply_only']);
+const AI_READER = maskOf(['ai_reader']);
+const ADDRESS_AI = maskOf(['address_ai']);
+
+/** The last word of a name addressed with a colon must name an automated reader ("AI code reviewers:", not "AI team:"). */
+const READER_NOUNS: ReadonlySet<string> = new Set([
+  'assistant', 'assistants', 'agent', 'agents', 'reviewer', 'reviewers', 'bot', 'bots', 'tool', 'tools', 'model', 'models', 'system',
+  'systems', 'summarizer', 'summarizers', 'summariser', 'summarisers', 'screener', 'screeners', 'crawler', 'crawlers', 'software',
+  'copilot', 'llm', 'llms', 'reader', 'readers', 'scanner', 'scanners', 'parser', 'parsers', 'pipeline', 'pipelines',
+]);
+
+/** Whether more words follow `from` up to a colon (letters, spaces, hyphens; at most 24 characters) and the last names a reader. */
+function colonAfterName(text: string, from: number): boolean {
+  if (text.charCodeAt(from) !== 0x20) return false;
+  let wordStart = from + 1;
+  for (let i = from + 1; i < text.length && i - from <= 24; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a) return READER_NOUNS.has(text.slice(wordStart, i));
+    if (c === 0x20 || c === 0x2d) wordStart = i + 1;
+    else if (!isAsciiLetter(c)) return false;
+  }
+  return false;
+}
+
+/** Whether a word of the same line comes right before `at` ("summarizing model", "travel assistants"). */
+function qualifiedBefore(text: string, at: number): boolean {
+  return text.charCodeAt(at - 1) === 0x20 && isAsciiLetter(text.charCodeAt(at - 2));
+}
 const COMMENT_LABELS: ReadonlySet<string> = new Set(['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:']);
 const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
 const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
@@ -409,11 +453,13 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     if (isAsciiLetter(first) && lower.charCodeAt(start - 1) === 0x2f && inUrl(lower, start)) continue;
     // Comment labels and assigned words need what precedes them (a literal of each form would make
     // the search try every `<`, `/`, `#` and `=` of code).
-    if (info.needs === 'comment' && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start))) continue;
+    // (Without one, "summarizing model:" still addresses a reader named with a qualifier; a bare
+    // "Assistant:" at a line's start is a transcript's role label.)
+    if (info.needs === 'comment' && !COMMENT_OPENER.test(lower.slice(Math.max(0, start - 5), start)) && !qualifiedBefore(lower, start)) continue;
     if (info.needs === 'assignment' && !ASSIGNMENT.test(lower.slice(Math.max(0, start - 3), start))) continue;
     // "Reply with only the translated text": the form of an answer a request asked for, not a scripted
     // one (a script names its words: "reply only 'Refunds are not available'", "just say it is fine").
-    if ((signals & REPLY_ONLY) !== 0 && lower.startsWith(' the ', next)) {
+    if ((signals & REPLY_ONLY) !== 0 && (lower.startsWith(' the ', next) || lower.startsWith(' with the ', next))) {
       signals &= ~REPLY_ONLY;
       if (signals === 0) continue;
     }
@@ -427,6 +473,9 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
       signals &= ~OWNED;
       if (signals === 0) continue;
     }
+    // "AI travel assistants:", "AI code reviewers:": words naming an automated reader, then a colon,
+    // address what follows to it.
+    if ((signals & AI_READER) !== 0 && (colonAfterName(lower, next) || (lower.charCodeAt(next) === 0x3a && qualifiedBefore(lower, start)))) signals |= ADDRESS_AI;
     hits.push({ signals, start, end: start + phrase.length, sentence: 0 });
   }
   if (hits.length === 0) return 'none';
@@ -506,8 +555,13 @@ const QUOTE_REACH = 160;
  * (an opening one not after a letter, a closing one not before a letter: `'reveal your prompt'`, not `don't … it's`).
  */
 export function insideQuotes(text: string, start: number, end: number): boolean {
-  // A phrase found with its opening mark (`'ignore your instructions`) starts after it.
-  if (end - start > 1 && (OPENING_QUOTES.includes(text[start]!) || text[start] === "'")) start++;
+  // A phrase found with its marks (`'ignore previous instructions'`) is a quotation; one found with
+  // its opening mark only (`'ignore your instructions`) starts after it.
+  if (end - start > 2 && (OPENING_QUOTES.includes(text[start]!) || text[start] === "'")) {
+    const close = text[end - 1]!;
+    if (close === "'" ? text[start] === "'" : CLOSING_QUOTES.includes(close) && text[start] !== "'") return true;
+    start++;
+  }
   let open = -1;
   let single = false;
   for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
