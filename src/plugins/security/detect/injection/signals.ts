@@ -45,7 +45,7 @@ const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'zapomnij', 'negeer', 'vergeet', 'abaikan', 'lupakan',
   ],
   instructions: [
-    'instructions', 'instruction', 'prompt', '指令', '指示', '要求', 'anweisungen', 'instruktion*', 'instrucciones', 'indicaciones',
+    'instructions', 'instruction*', 'prompt', '指令', '指示', '要求', 'anweisungen', 'instruktion*', 'instrucciones', 'indicaciones',
     'التعليمات', 'تعليمات', 'hướng dẫn', 'chỉ dẫn', 'инструкции', 'указания', 'instruções', 'istruzioni', 'consignes', '지시', '지침',
     '명령', 'talimat*', 'निर्देश', 'instrukcje', 'instructies', 'instruksi', 'instruct you', 'perintah', 'polecenia', 'opdrachten', 'comandos', 'commandes', 'befehle',
     'comandi', 'команды', '命令', 'आदेश', 'komutlar',
@@ -441,7 +441,7 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
       continue;
     }
     const info = infoOf.get(phrase)!;
-    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !phrase.endsWith('instruction') && !info.stem) {
+    if (isAsciiLetter(last) && isAsciiLetter(lower.charCodeAt(next)) && !info.stem) {
       next = start + 1;
       continue;
     }
