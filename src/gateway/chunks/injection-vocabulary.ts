@@ -2,7 +2,7 @@
 // (src/plugins/security/detect/injection/signals.ts, which says how they are scored), in seventeen
 // languages: data the detector loads the first time it scans, bundled apart from gateway-core.js
 // (about 25 KB of literals that minifying cannot shrink; src/gateway/chunks.ts).
-import type { Signal } from '../../plugins/security/detect/injection/signals';
+import type { Signal } from '../../plugins/security/detect/injection/types';
 
 // Languages of every vocabulary below: en, zh, ja, de, fr, es, ar, vi, ru, pt, it, ko, hi, pl, nl, id, tr.
 export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {

@@ -6,19 +6,15 @@
 // the combination: asking for the system prompt, dropping earlier instructions, a new persona
 // without limits, words addressed to an AI inside data, a demand for secrecy, "if asked, reply
 // only …", a destination for data, code offered to switch protections off. Text that talks
-// *about* injection (advisories, papers, guides) scores one point less.
+// *about* injection (advisories, papers, guides) scores one point less, text that reports what an
+// attack told a model two (Frame, below); where a hit stands (an identifier, a URL path, after a
+// possessive or a negation) can take a signal away.
 import type { SignalStrength } from '../unicode';
 import { normalizeForScan } from '../normalize';
 import { execAt } from '../regex';
 import { loadChunk } from '../../../../gateway/chunks';
 import type * as VocabularyChunk from '../../../../gateway/chunks/injection-vocabulary';
-import type { Emit, InjectionCategory } from './types';
-
-export type Signal =
-  | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
-  | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
-  | 'restricted_ask' | 'directive' | 'about' | 'setup' | 'origin' | 'address_lead' | 'ai_reader' | 'reading_this'
-  | 'shadow' | 'reported' | 'person_frame' | 'credential' | 'gather';
+import type { Emit, InjectionCategory, Signal } from './types';
 
 /** The signals, in the order of their bits (SIGNAL_BIT); each one's phrases are in the vocabulary chunk. */
 const SIGNALS: readonly Signal[] = [
@@ -127,10 +123,14 @@ function colonAfterName(text: string, from: number): boolean {
 function qualifiedBefore(text: string, at: number): boolean {
   return text.charCodeAt(at - 1) === 0x20 && isAsciiLetter(text.charCodeAt(at - 2));
 }
+
+/** Labels that address a model when a comment or a bracket opens right before them (`<!-- assistant:`). */
 const COMMENT_LABELS: ReadonlySet<string> = new Set(['ai:', 'assistant:', 'agent:', 'llm:', 'bot:', 'model:', 'chatbot:']);
 const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
+/** Words that switch something off only as an assigned value (`SAFE_MODE=off`, `"sandbox": "off"`). */
 const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
 const ASSIGNMENT = /[=:] ?["']?$/;
+/** "Don't forget", "never ignore", "vergiss nicht", "n'oublie pas": a negated drop verb. */
 const NEGATION_BEFORE = /(?:n't|not|never|nie) $/;
 const NEGATION_AFTER = /^ (?:nicht|pas|no|not)\b/;
 const VERBS = maskOf(['drop_verb', 'send_verb', 'leak_verb', 'directive']);
