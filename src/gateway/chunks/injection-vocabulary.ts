@@ -7,6 +7,7 @@ import type { Signal } from '../../plugins/security/detect/injection/types';
 // Languages of every vocabulary below: en, zh, ja, de, fr, es, ar, vi, ru, pt, it, ko, hi, pl, nl, id, tr.
 export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   leak_verb: [
+    'reproduce them', 'repeat them', 'print them',
     'repeat', 'print', 'reveal', 'show', 'output', 'quote', 'echo', 'copy', 'translate', 'reply with the exact', 'tell me',
     'what were you told', 'reproduce', 'reproducing', 'write out', 'recite', 'dump', 'paste', 'list all', 'list every', 'disclose',
     'spell out', 'exactly as written', 'unedited', 'character for character', 'in full', 'share the verbatim', 'as plain text',
@@ -27,6 +28,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'beginning of your context', 'your context window', 'everything before this message',
   ],
   drop_verb: [
+    'unut',
     'ignore', 'disregard', 'forget', '忽略', '无视', '忘记', '無視', '忘れ', 'ignoriere', 'vergiss', 'oublie', 'ignorez', 'ignora', 'olvida', 'تجاهل',
     'bỏ qua', 'игнорируй', 'забудь', 'esqueça', 'desconsidere', 'dimentica', '무시', 'yok say', 'görmezden gel', 'अनदेखा', 'zignoruj',
     'zapomnij', 'negeer', 'vergeet', 'abaikan', 'lupakan',
@@ -38,11 +40,13 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'comandi', 'команды', '命令', 'आदेश', 'komutlar',
   ],
   // What an assistant's setup is called besides "instructions": asked for with a leak verb and an origin.
-  setup: ['tell you', 'told you', 'directives', 'guidelines', 'guidance', 'rules', 'rule', 'directrices', 'lineamientos',
+  setup: [
+    'reproduce them', 'repeat them', 'print them', 'den text', 'le texte', 'el texto', 'o texto', 'il testo', 'kurallar*','tell you', 'told you', 'directives', 'guidelines', 'guidance', 'rules', 'rule', 'directrices', 'lineamientos',
     'règles', 'regeln', 'richtlinien', 'regole', 'linee guida', 'diretrizes', 'regras', 'правила', '规则', 'ルール', '규칙', 'नियम',
     'zasady', 'regels', 'aturan', 'kurallar', 'quy tắc', 'القواعد', 'preamble', 'setup text', 'message', 'configuration', 'settings', '设定', '設定', 'lời nhắc', '프롬프트'],
   // Where the setup came from: before the conversation, hidden, from the reader's makers.
   origin: [
+    'how you behave', 'defines how you', 'are you running with', 'you are running with', 'konfiguriert wurdest', 'configured you', 'configuré', 'configurado', 'configurato',
     // (Not "initial" or "original" alone: "print the original instructions from the box" is a person's.)
     'your initial', 'your original', 'hidden', 'concealed', 'secret', 'you were given', 'your vendor', 'loaded into you',
     'before we started', 'were you given', 'you received', 'gave you', 'given to you',
@@ -57,6 +61,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'oryginaln*', 'początkow*', 'ukryt*', 'oorspronkelijk*', 'verborgen', 'asli', 'awal', 'tersembunyi', 'orijinal', 'gizli',
   ],
   persona: [
+    'pretend to be', 'role-play as', 'roleplay as', 'stell dir vor, du bist', 'du bist eine ki', '从现在起',
     'you are now', 'from now on you', 'from this point you are', 'you are no longer', 'pretend you are', 'simulate an ai', 'switch persona',
     'enter developer mode', "let's roleplay", 'let us roleplay', 'switch to your', 'your uncensored persona', "you're now", "you're no longer", "let's play a game", 'let us play a game', 'you are stan', 'you are aim', 'from here on', 'from now on',
     '从现在开始，你是', '从现在开始你是', '你现在是', 'あなたは今から', '今からあなたは', 'ab jetzt bist du', 'ab sofort bist du', 'du bist jetzt',
@@ -66,6 +71,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'तुम अब', 'sen artık',
   ],
   unrestricted: [
+    'ohne jegliche richtlinien', 'ohne richtlinien', 'without any guidelines', 'no guidelines', 'sans aucune règle', 'sin reglas', 'без правил', 'senza regole', 'sem regras', '没有规则', 'ルールなし', '규칙 없이', 'bez zasad', 'zonder regels', 'tanpa aturan', 'kuralsız', 'बिना नियम', '不再受任何规则', '不受任何规则', 'hiçbir kısıtlama*',
     'no restrictions', 'without restrictions', 'no ethical', 'no moral', 'never refuses', 'never says no', 'without filtering', 'no rules',
     'no limits', 'safety checks are suspended', 'ignore the content policy', 'any content', 'however dangerous', 'full privileges', 'rogue ai',
     'no content filters', 'no filters', 'without any filters', 'without any safety', 'no safety', 'freed from', 'comply with any request',
@@ -80,7 +86,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'sınırsız', 'kısıtlama olmadan', 'filtresiz', 'ограничения сняты', 'все ограничения', 'restrictions are lifted', 'all restrictions',
     'बिना किसी प्रतिबंध', 'bez ograniczeń', 'bez żadnych', 'sin ninguna restricción', 'sans aucune restriction',
     'ohne jegliche einschränkung', 'без каких-либо ограничений', 'senza alcuna restrizione', 'sem nenhuma restrição',
-    'không có bất kỳ giới hạn', 'tanpa batasan apa pun', 'hiçbir kısıtlama', 'zonder enige beperking', '어떠한 제한도', '一切限制',
+    'không có bất kỳ giới hạn', 'tanpa batasan apa pun', 'zonder enige beperking', '어떠한 제한도', '一切限制',
     '何の制限も', 'bez filtrów', 'zonder beperkingen', 'zonder filters', 'tanpa batasan', 'tanpa filter',
   ],
   mode: [
@@ -131,6 +137,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'bez informowania', 'nic nie mów', 'zonder te melden', 'zonder het te zeggen', 'tanpa memberi tahu', 'jangan beri tahu',
   ],
   condition: [
+    'in case anyone', 'in case someone',
     'if the user asks', 'if anyone asks', 'when someone asks', 'whenever the user', 'if you are asked', 'in case the user asks',
     'if someone asks', 'when the user asks', 'if asked', 'when asked', 'any time the user', 'each time the user', 'every time the user',
     'whenever someone', 'whenever anyone', 'if the user mentions', 'when the user mentions', 'if the user brings up', 'if someone inquires',
@@ -145,6 +152,7 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'kullanıcı sorarsa',
   ],
   reply_only: [
+    'say it was', 'say that it',
     'reply only', 'respond only', 'reply with only', 'respond with only', 'answer with just', 'with just the word', 'nothing else',
     'no other words', 'say it is', 'tell them there is', 'change the subject', 'and stop', 'answer only', 'end the conversation',
     'reply that it is', 'and nothing more', 'únicamente', 'solely with', 'exclusively with', 'reply exclusively', 'respond exclusively',
@@ -155,35 +163,42 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
     'antwoord alleen', 'jawab hanya', 'hanya jawab',
   ],
   send_verb: [
+    'call this tool with', 'pass them', 'pass it',
+    'put them in', 'fetch it', 'markdown link',
     'send', 'post', 'upload', 'email', 'mail', 'submit', 'attach', 'append', 'forward', 'route', 'transmit', 'exfiltrate', 'add it to', 'open http',
     'put it in', 'include the', 'include it', 'a link to', 'render this image', 'render the image', 'display this image', 'url-encoded', 'url-encode',
     '发送', '发到', '送って', '送信', 'sende', 'schicke', 'envoie', 'envía', 'manda', 'mande', 'envie', 'invia', 'отправь', 'перешли', 'gửi',
     'أرسل', '보내', 'भेज', 'wyślij', 'stuur', 'kirim', 'gönder',
   ],
   destination: [
+    '\' field', '" field', '\' parameter', '" parameter', '\' argument', '" argument',
     'http://', 'https://', 'ftp://', 'webhook', 'query string', 'image link', 'image url', '](http', 'to the url', 'shared drive', '@',
     'title of the next',
   ],
   // What a conversation or a mailbox holds: sending it somewhere is exfiltration by itself.
   data: [
+    'phone number', 'home address', 'bank details', 'credit card', 'personal data',
     'conversation', 'chat history', 'chat log', 'transcript', 'documents', 'email address', 'mailbox', 'inbox', 'emails', 'messages', 'chatverlauf', 'gesprächsverlauf', '聊天记录', '对话', '会話', 'historique', 'données', 'historial', 'datos', 'histórico',
     'dados', 'cronologia', 'dati', 'данные', 'историю', 'переписк', 'lịch sử', 'سجل المحادثة', 'المحادثة', '대화', 'बातचीत', 'इतिहास',
     'historię', 'rozmow', 'chatgeschiedenis', 'riwayat', 'percakapan', 'geçmiş*', 'sohbet',
   ],
   // Credentials: sent somewhere after being gathered (a runbook also uploads new keys to a vault).
   credential: [
+    'environment variables', 'passwörter', 'passwort',
     'api key', 'api keys', 'access token', 'access tokens', 'password', 'passwords', 'session token', '.env', 'credentials', 'secrets',
     'ssh key', 'private key', 'keys', 'tokens', 'zugangsdaten', 'contraseñas', 'mots de passe', 'senhas', 'пароли', 'mật khẩu', 'كلمات المرور', '密码',
     'パスワード', '비밀번호', 'wachtwoorden', 'hasła', 'kata sandi', 'şifreler', 'पासवर्ड',
   ],
   // Taking what the reader can see: the first step of exfiltration.
   gather: [
+    'copy all',
     'collect', 'gather', 'harvest', 'grab', 'extract', 'you find', 'you can see', 'you see', "the user's", 'encode', 'take the',
     'copy the', 'read the', 'from the', 'contents of', 'look through', 'search the', 'anything that looks like', 'kamu temukan', 'que encuentres', 'que tu trouves', 'die du findest',
     'найдёшь', 'найдешь', 'que encontrar', 'che trovi', '找到的', '見つけた', '찾은', 'znajdziesz', 'die je vindt', 'bulduğun',
     'मिलें', 'tìm thấy', 'تجدها', 'sammle', 'recopila', 'rassemble', 'собери', 'colete', 'raccogli', '收集', '集めて', '수집',
   ],
   tool_offer: [
+    'in your environment', 'answer faster', 'tip for ai', 'tip for agents', 'tip for assistants',
     'tool to enhance', 'improve your performance', 'unlock extra capabilities', 'patch for assistants', 'helper to improve',
     'enhance your algorithm', 'makes your answers', 'optimisation for assistants', 'optimization for assistants',
     'add this snippet to your', 'into your agent', 'your agent loop', 'your tool loop', 'your reasoning', 'your runtime',
@@ -193,12 +208,14 @@ export const VOCABULARY: Readonly<Record<Signal, readonly string[]>> = {
   ],
   // (`false`, `none`, `off` count only as an assigned value: ASSIGNED_WORDS in signals.ts.)
   disable: [
+    'allow_dangerous', 'dangerously', 'skip_permissions', 'no-sandbox', 'no-verify', 'unsafe',
     'safety', 'guardrails', 'moderation=false', 'content_filter', 'bypass', 'allow_all_tools', 'disable', 'false', 'none', 'off', '= 0',
     '="0"', '= "0"', '= []', 'turns off', 'switches off', 'switch off', 'turn off', 'filters', 'checks',
     'guard', 'approval', 'confirm',
   ],
   execute: ['| sh', '| bash', 'rm -rf', 'also run', 'run this', 'execute this', 'curl -s', 'powershell -enc', 'chmod +x'],
   directive: [
+    'advance to', 'shortlist',
     'tell the user', 'tell the reader', 'must report', 'report the', 'state that', 'say that', 'respond that', 'reply that', 'recommend',
     'tell readers', 'tell users', 'tell the customer', 'rank this', 'rank them', 'rank her', 'rank him', 'must be hired', 'approve this', 'score this', 'rate it', 'rate this', 'mark this',
     'mark it', 'classify', 'describe the', 'describe it', 'claim that', 'say it', 'say the', 'report that', 'disregard', 'treat this', 'consider this',

@@ -65,6 +65,7 @@ const COMBINATIONS: readonly Combination[] = [
   { all: ['leak_verb', 'setup'], score: 1, category: 'context_hijacking', id: 'signals.setup_request' },
   { all: ['instructions', 'origin'], score: 1, category: 'context_hijacking', id: 'signals.setup_question' },
   { all: ['setup', 'origin'], score: 1, category: 'context_hijacking', id: 'signals.setup_question' },
+  { all: ['drop_verb', 'setup'], score: 1, category: 'context_hijacking', id: 'signals.drop_rules' },
   { all: ['address_lead', 'ai_reader', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
   { all: ['ai_reader', 'reading_this', 'directive'], score: 2, category: 'tool_poisoning', id: 'signals.directive_for_ai' },
   { all: ['address_lead', 'ai_reader'], score: 1, category: 'tool_poisoning', id: 'signals.addressed_to_ai' },
@@ -103,7 +104,7 @@ const ADDRESS_AI = maskOf(['address_ai']);
 const READER_NOUNS: ReadonlySet<string> = new Set([
   'assistant', 'assistants', 'agent', 'agents', 'reviewer', 'reviewers', 'bot', 'bots', 'tool', 'tools', 'model', 'models', 'system',
   'systems', 'summarizer', 'summarizers', 'summariser', 'summarisers', 'screener', 'screeners', 'crawler', 'crawlers', 'software',
-  'copilot', 'llm', 'llms', 'reader', 'readers', 'scanner', 'scanners', 'parser', 'parsers', 'pipeline', 'pipelines',
+  'copilot', 'llm', 'llms', 'reader', 'readers', 'scanner', 'scanners', 'parser', 'parsers', 'pipeline', 'pipelines', 'screening',
 ]);
 
 /** Whether more words follow `from` up to a colon (letters, spaces, hyphens; at most 24 characters) and the last names a reader. */
@@ -114,7 +115,7 @@ function colonAfterName(text: string, from: number): boolean {
     const c = text.charCodeAt(i);
     if (c === 0x3a) return READER_NOUNS.has(text.slice(wordStart, i));
     if (c === 0x20 || c === 0x2d) wordStart = i + 1;
-    else if (!isAsciiLetter(c)) return false;
+    else if (!isAsciiLetter(c) && c < 0xc0) return false;
   }
   return false;
 }
@@ -131,6 +132,8 @@ const COMMENT_OPENER = /(?:<!--|\/\*|\/\/|#|\[|\() ?$/;
 const ASSIGNED_WORDS: ReadonlySet<string> = new Set(['false', 'none', 'off']);
 const ASSIGNMENT = /[=:] ?["']?$/;
 /** "Don't forget", "never ignore", "vergiss nicht", "n'oublie pas": a negated drop verb. */
+const INSTRUCTIONS = maskOf(['instructions']);
+const SPEAKERS_POSSESSIVE = /(?:^|[^a-z])(?:my|mis|mes|meine|meinen|mie|minhas|meus|moje|mijn|мои) $/;
 const NEGATION_BEFORE = /(?:n't|not|never|nie) $/;
 const NEGATION_AFTER = /^ (?:nicht|pas|no|not)\b/;
 const VERBS = maskOf(['drop_verb', 'send_verb', 'leak_verb', 'directive']);
@@ -269,6 +272,11 @@ export function detectSignals(text: string, emit: Emit, plainAscii = false): Fra
     // one (a script names its words: "reply only 'Refunds are not available'", "just say it is fine").
     if ((signals & REPLY_ONLY) !== 0 && (lower.startsWith(' the ', next) || lower.startsWith(' with the ', next))) {
       signals &= ~REPLY_ONLY;
+      if (signals === 0) continue;
+    }
+    // "Olvida mis instrucciones", "meine Anweisungen": the speaker's own instructions, withdrawn.
+    if ((signals & INSTRUCTIONS) !== 0 && SPEAKERS_POSSESSIVE.test(lower.slice(Math.max(0, start - 8), start))) {
+      signals &= ~INSTRUCTIONS;
       if (signals === 0) continue;
     }
     // "Don't forget the instructions", "Vergiss nicht …": a negated drop verb keeps them.
