@@ -11,7 +11,7 @@
 // Deterministic: folds come from a seeded generator, training is full-batch (no sampling order),
 // and weights are rounded to 16-bit integers, so the same data gives the same file byte for byte
 // (test/unit/plugins/security/injection-model.test.ts checks it).
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeForScan } from '../src/plugins/security/detect/normalize';
 import { InjectionDetector, type Sensitivity } from '../src/plugins/security/detect/injection';
@@ -39,6 +39,11 @@ const MAX_WEIGHT = 32767 / SCALE;
  * none, `medium` (standard) one in a hundred (the issue's target), `weak` (strict) one in twenty.
  */
 export const LOOKALIKE_BUDGET: Readonly<Record<SignalStrength, number>> = { strong: 0.003, medium: 0.01, weak: 0.05 };
+/**
+ * The share of ordinary README pieces (one window each) it may flag: a fifth of the look-alikes'
+ * budget, since a page of several windows is flagged when any one is, and most traffic is ordinary.
+ */
+export const ORDINARY_BUDGET: Readonly<Record<SignalStrength, number>> = { strong: 0.0006, medium: 0.002, weak: 0.01 };
 
 /**
  * The rules' phrase and signal findings count only where the model's probability for some window
@@ -53,7 +58,7 @@ const VETO_GRID = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.9999
 const VETO_MIN_TOKENS_GRID = [0, 8, 12, 16, 24];
 
 /** Where a training text comes from: decides nothing in training, only how the figures are broken down. */
-type Source = 'project' | 'tuning' | 'model-train' | 'secrets-pii';
+type Source = 'project' | 'tuning' | 'model-train' | 'secrets-pii' | 'ordinary';
 
 export interface Sample {
   readonly id: string;
@@ -74,6 +79,56 @@ interface CorpusText {
 
 const EXCLUDED_KINDS: ReadonlySet<string> = new Set(['hidden_unicode', 'encoded', 'base64']);
 
+/**
+ * Ordinary text nobody here wrote: the README files of the installed npm packages (pinned by
+ * package-lock.json, read where `npm ci` put them, never copied into the repository). Instructions to
+ * people, code and shell commands are what tool output mostly is; the look-alikes alone let the model
+ * take any imperative for an attack (trained without these, it flagged 17% of README pieces). Packages
+ * are split in two by a hash of their name: `half` 0 trains, 1 measures (injection-model-report.ts).
+ */
+export function ordinaryReadmes(half: 0 | 1): { name: string; text: string }[] {
+  const root = join(__dirname, '../node_modules');
+  const names: string[] = [];
+  for (const entry of readdirSync(root).sort()) {
+    if (entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) for (const inner of readdirSync(join(root, entry)).sort()) names.push(`${entry}/${inner}`);
+    else names.push(entry);
+  }
+  const out: { name: string; text: string }[] = [];
+  for (const name of names) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+    if (((hash >>> 0) & 1) !== half) continue;
+    let files: string[];
+    try {
+      files = readdirSync(join(root, name));
+    } catch {
+      continue; // a file, not a package folder
+    }
+    const readme = files.filter((f) => /^readme\.md$/i.test(f)).sort()[0];
+    if (readme !== undefined) out.push({ name, text: readFileSync(join(root, name, readme), 'utf8') });
+  }
+  return out;
+}
+
+/** Cuts a text into pieces of about `size` characters at line ends (the model is trained on window-sized texts). */
+export function piecesOf(text: string, size: number): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  for (const line of text.split('\n')) {
+    if (current.length > 0 && current.length + line.length > size) {
+      pieces.push(current);
+      current = '';
+    }
+    current += (current.length > 0 ? '\n' : '') + line.slice(0, size);
+  }
+  if (current.trim().length > 0) pieces.push(current);
+  return pieces.filter((p) => p.trim().length > 0);
+}
+
+/** About one 48-token window of English prose. */
+const ORDINARY_PIECE = 320;
+
 /** The training texts. Never a held-out part. */
 export function trainingSamples(): Sample[] {
   const samples: Sample[] = [];
@@ -85,7 +140,7 @@ export function trainingSamples(): Sample[] {
   };
   add('injection.jsonl', true, false, 'project');
   add('injection-benign.jsonl', false, true, 'project');
-  for (const part of ['tuning', 'tuning-b', 'tuning-c']) {
+  for (const part of ['tuning', 'tuning-b', 'tuning-c', 'tuning-d']) {
     add(`${part}/injection.jsonl`, true, false, 'tuning');
     add(`${part}/injection-benign.jsonl`, false, true, 'tuning');
     add(`${part}/benign.jsonl`, false, false, 'secrets-pii');
@@ -104,6 +159,9 @@ export function trainingSamples(): Sample[] {
     add(`model-train/${writer}-benign.jsonl`, false, true, 'model-train');
   }
   for (const file of ['benign.jsonl', 'secrets.jsonl', 'pii.jsonl']) add(file, false, false, 'secrets-pii');
+  for (const { name, text } of ordinaryReadmes(0)) {
+    piecesOf(text, ORDINARY_PIECE).forEach((piece, k) => samples.push({ id: `readme:${name}:${k}`, text: piece, definition: false, injection: false, lookalike: false, source: 'ordinary' }));
+  }
   return samples;
 }
 
@@ -274,19 +332,24 @@ const combined = (c: Combination, v: Verdict): boolean => v.logOdds >= logit(c.t
  * threshold is set so its own hits use the rest. `ceiling` keeps the setting no higher than the
  * less sensitive one's (so each sensitivity flags at least what the one below does).
  */
-function chooseCombination(samples: readonly Sample[], verdicts: readonly Verdict[], budget: number, ceiling: Combination): { c: Combination; hits: number } | undefined {
-  const lookalikes = samples.flatMap((s, i) => (s.lookalike ? [i] : []));
-  const allowed = Math.floor(budget * lookalikes.length);
+function chooseCombination(samples: readonly Sample[], verdicts: readonly Verdict[], budget: number, ordinaryBudget: number, ceiling: Combination): { c: Combination; hits: number } | undefined {
+  const negatives = [
+    { members: samples.flatMap((s, i) => (s.lookalike ? [i] : [])), budget },
+    { members: samples.flatMap((s, i) => (s.source === 'ordinary' ? [i] : [])), budget: ordinaryBudget },
+  ].map((n) => ({ ...n, allowed: Math.floor(n.budget * n.members.length) }));
   const hitsOf = (c: Combination): number => samples.filter((s, i) => s.injection && combined(c, verdicts[i]!)).length;
   let best: { c: Combination; hits: number } | undefined;
   for (const veto of VETO_GRID.filter((v) => v <= ceiling.veto)) {
-    // The rule findings this veto keeps spend part of the budget; the model's threshold gets the rest.
+    // The rule findings this veto keeps spend part of each budget; the model's threshold gets the rest.
     const kept = (i: number): boolean => verdicts[i]!.rules && (verdicts[i]!.short || verdicts[i]!.logOdds >= logit(veto));
-    const spent = lookalikes.filter(kept).length;
-    if (spent > allowed) continue;
-    const threshold = Math.min(ceiling.threshold, thresholdAbove(lookalikes.filter((i) => !kept(i)).map((i) => verdicts[i]!.logOdds), allowed - spent));
+    if (negatives.some((n) => n.members.filter(kept).length > n.allowed)) continue;
+    const threshold = Math.min(
+      ceiling.threshold,
+      // The stricter of the two: each kind of benign text within its own budget.
+      Math.max(...negatives.map((n) => thresholdAbove(n.members.filter((i) => !kept(i)).map((i) => verdicts[i]!.logOdds), n.allowed - n.members.filter(kept).length))),
+    );
     const c = { threshold, veto };
-    if (lookalikes.filter((i) => combined(c, verdicts[i]!)).length > allowed) continue;
+    if (negatives.some((n) => n.members.filter((i) => combined(c, verdicts[i]!)).length > n.allowed)) continue;
     const hits = hitsOf(c);
     if (best === undefined || hits > best.hits) best = { c, hits };
   }
@@ -301,7 +364,7 @@ function chooseSettings(samples: readonly Sample[], oof: Float64Array, rules: Re
   let standardHits = 0;
   for (const sensitivity of ['relaxed', 'standard', 'strict'] as const) {
     const verdicts = samples.map((_, i) => ({ rules: rules[sensitivity][i]!, logOdds: oof[i]!, short: tokens[i]! < vetoMinTokens }));
-    const choice = chooseCombination(samples, verdicts, LOOKALIKE_BUDGET[WEAKEST_REPORTED[sensitivity]], ceiling);
+    const choice = chooseCombination(samples, verdicts, LOOKALIKE_BUDGET[WEAKEST_REPORTED[sensitivity]], ORDINARY_BUDGET[WEAKEST_REPORTED[sensitivity]], ceiling);
     if (choice === undefined) return undefined;
     const { c, hits } = choice;
     ceiling = chosen[sensitivity] = c;
@@ -384,6 +447,11 @@ export function buildWeightsFile(): { json: string; report: string[] } {
       report.push(`  ${sensitivity}: rules or model ${describe(figures(samples, (i) => rules[sensitivity][i]! || model(i), subset))}`);
       // Whole texts stand for windows, and structural rule findings count as vetoable here (the detector keeps them): a lower bound.
       report.push(`  ${sensitivity}: shipped (rules above the veto, or model) ${describe(figures(samples, (i) => combined(chosen[sensitivity], verdict(sensitivity, i)), subset))}`);
+      if (name === 'all training texts') {
+        const ordinary = samples.flatMap((s, i) => (s.source === 'ordinary' ? [i] : []));
+        const flagged = (pick: (i: number) => boolean): string => `${ordinary.filter(pick).length}/${ordinary.length}`;
+        report.push(`  ${sensitivity}: README pieces flagged: rules ${flagged((i) => rules[sensitivity][i]!)}, shipped ${flagged((i) => combined(chosen[sensitivity], verdict(sensitivity, i)))}`);
+      }
     }
   }
   const final = train(

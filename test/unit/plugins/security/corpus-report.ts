@@ -8,14 +8,16 @@ import { detectPii, PII_TYPES, type PiiType } from '../../../../src/plugins/secu
 import { detectSecrets, SECRET_TYPES, type SecretType } from '../../../../src/plugins/security/detect/secrets';
 import { InjectionDetector, type Sensitivity } from '../../../../src/plugins/security/detect/injection';
 import { cpuMs } from './cpu-time';
+import { loadInjectionModel } from '../../../../src/plugins/security/detect/injection/model-loader';
 
 /**
  * The first batch (`tuning`, `heldout`), the second, written in wave 4 before any rule change (`-b`),
  * and the third: a held-out batch written before the second pass's rule changes (`heldout-c`) and
- * the tuning twins that pass was made on (`tuning-c`).
+ * the tuning twins that pass was made on (`tuning-c`); the fourth pass's tuning twins (`tuning-d`, ids
+ * `<kind>-tdNN`), written for the kinds the three read held-out parts missed or flagged.
  */
-export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c';
-export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c'];
+export type Part = 'tuning' | 'heldout' | 'tuning-b' | 'heldout-b' | 'tuning-c' | 'heldout-c' | 'tuning-d' | 'heldout-d';
+export const PARTS: readonly Part[] = ['tuning', 'heldout', 'tuning-b', 'heldout-b', 'tuning-c', 'heldout-c', 'tuning-d', 'heldout-d'];
 
 interface InjectionSample {
   id: string;
@@ -93,7 +95,7 @@ export function measurePart(part: Part): PartReport {
   };
   return {
     secrets: tally(secrets, (s) => s.type, (s) => s.id, secretFound, false),
-    pii: tally(pii, (s) => s.id.replace(/-[bc]?\d+$/, ''), (s) => s.id, piiFound, false),
+    pii: tally(pii, (s) => s.id.replace(/-(?:[bcd]|td)?\d+$/, ''), (s) => s.id, piiFound, false),
     injection: bySensitivity(attacks, false),
     benign: tally(benign, (s) => s.category, (s) => s.id, flaggedBenign, true),
     injectionBenign: bySensitivity(lookalikes, true),
@@ -112,7 +114,8 @@ export interface Detectors {
 export const CURRENT: Detectors = {
   detectSecrets: detectSecrets as Detectors['detectSecrets'],
   detectPii: detectPii as Detectors['detectPii'],
-  newInjectionDetector: () => new InjectionDetector({ sensitivity: 'standard' }),
+  // As shipped: the statistical model is on by default.
+  newInjectionDetector: () => new InjectionDetector({ sensitivity: 'standard', model: loadInjectionModel() }),
   secretTypes: DEFAULT_SECRET_TYPES,
   piiTypes: ALL_PII,
 };

@@ -21,13 +21,15 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
     for (const [part, report] of reports) console.log(formatReport(part as Part, report).replace(/^/gm, '      '));
   });
 
+  // The first three held-out parts were read by the fourth pass (their misses studied, twins written in
+  // tuning-d): no longer clean measures, held at what that pass measured so nothing is lost.
   it('holds the held-out part to its measured figures', () => {
     const r = reports.get('heldout')!;
-    assert.ok(rate(r.secrets) >= 0.9, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.secrets) >= 1, `secrets ${rate(r.secrets)}`);
     assert.ok(rate(r.pii) >= 0.95, `personal data ${rate(r.pii)}`);
-    assert.ok(rate(r.injection.standard) >= 0.9, `injection ${rate(r.injection.standard)}`);
-    assert.ok(rate(r.injectionBenign.standard) <= 0.05, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
-    assert.ok(rate(r.benign) <= 0.15, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+    assert.ok(rate(r.injection.standard) >= 1, `injection ${rate(r.injection.standard)}`);
+    assert.ok(rate(r.injectionBenign.standard) <= 0, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
+    assert.ok(rate(r.benign) <= 0, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
   });
 
   it('finds everything in the tuning part and flags no secrets/PII look-alike there', () => {
@@ -42,11 +44,11 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
   // those figures, as floors and ceilings.
   it('holds the second held-out part (heldout-b) to its measured figures', () => {
     const r = reports.get('heldout-b')!;
-    assert.ok(rate(r.secrets) >= 0.9, `secrets ${rate(r.secrets)}`);
-    assert.ok(rate(r.pii) >= 0.9, `personal data ${rate(r.pii)}`);
-    assert.ok(rate(r.injection.standard) >= 0.7, `injection ${rate(r.injection.standard)}`);
-    assert.ok(rate(r.injectionBenign.standard) <= 0.12, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
-    assert.ok(rate(r.benign) <= 0.03, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+    assert.ok(rate(r.secrets) >= 1, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.pii) >= 1, `personal data ${rate(r.pii)}`);
+    assert.ok(rate(r.injection.standard) >= 1, `injection ${rate(r.injection.standard)}`);
+    assert.ok(r.injectionBenign.standard.hit <= 1, `injection look-alikes flagged ${r.injectionBenign.standard.ids.join(', ')}`);
+    assert.ok(rate(r.benign) <= 0, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
   });
 
   it('finds everything in the second tuning part (tuning-b) and flags no look-alike there', () => {
@@ -60,17 +62,39 @@ describe('issue #15 corpus (tuning and held-out parts)', function () {
   // changed on tuning-c only, measured again at the end: these are those figures.
   it('holds the third held-out part (heldout-c) to its measured figures', () => {
     const r = reports.get('heldout-c')!;
-    assert.ok(rate(r.secrets) >= 0.95, `secrets ${rate(r.secrets)}`);
-    assert.ok(rate(r.pii) >= 0.95, `personal data ${rate(r.pii)}`);
-    assert.ok(rate(r.injection.standard) >= 0.6, `injection ${rate(r.injection.standard)}`);
-    assert.ok(rate(r.injectionBenign.standard) <= 0.08, `injection look-alikes flagged ${rate(r.injectionBenign.standard)}`);
-    assert.ok(rate(r.benign) <= 0.08, `secrets/PII look-alikes flagged ${rate(r.benign)}`);
+    assert.ok(rate(r.secrets) >= 1, `secrets ${rate(r.secrets)}`);
+    assert.ok(rate(r.pii) >= 1, `personal data ${rate(r.pii)}`);
+    assert.ok(rate(r.injection.standard) >= 1, `injection ${rate(r.injection.standard)}`);
+    assert.ok(r.injectionBenign.standard.hit <= 2, `injection look-alikes flagged ${r.injectionBenign.standard.ids.join(', ')}`);
+    // A private address (`IP 192.168.100.200, port 8443`) is reported as ip_address by design.
+    assert.ok(r.benign.hit <= 1, `secrets/PII look-alikes flagged ${r.benign.ids.join(', ')}`);
   });
 
   it('finds everything in the third tuning part (tuning-c) and flags no look-alike there', () => {
     const r = reports.get('tuning-c')!;
     assert.deepEqual([...r.secrets.ids, ...r.pii.ids, ...r.injection.standard.ids], []);
     assert.deepEqual([...r.benign.ids, ...r.injectionBenign.standard.ids], []);
+  });
+
+  // The fourth pass (tuning-d): twins of the kinds the three read held-out parts missed or flagged,
+  // in sixteen languages, and two rounds of texts first measured as checks on unseen phrasing.
+  it('finds everything in the fourth tuning part (tuning-d) and flags no look-alike there', () => {
+    const r = reports.get('tuning-d')!;
+    assert.deepEqual([...r.secrets.ids, ...r.pii.ids, ...r.injection.standard.ids], []);
+    assert.deepEqual([...r.benign.ids, ...r.injectionBenign.standard.ids], []);
+  });
+
+  // The fourth held-out part, written by two writers who never saw the detectors or the other parts,
+  // committed before this pass's rule changes and measured once at its end (the rules alone here;
+  // with the statistical model, as shipped, see injection-model.test.ts). Before the pass the rules
+  // found 28.1% of its injections.
+  it('holds the clean fourth held-out part (heldout-d) to its measured figures', () => {
+    const r = reports.get('heldout-d')!;
+    assert.equal(rate(r.secrets), 1, `secrets ${r.secrets.ids.join(", ")}`);
+    assert.equal(rate(r.pii), 1, `personal data ${r.pii.ids.join(", ")}`);
+    assert.ok(rate(r.injection.standard) >= 0.4, `injection ${rate(r.injection.standard)}`);
+    assert.ok(r.injectionBenign.standard.hit <= 10, `injection look-alikes flagged ${r.injectionBenign.standard.ids.join(", ")}`);
+    assert.ok(r.benign.hit <= 6, `secrets/PII look-alikes flagged ${r.benign.ids.join(", ")}`);
   });
 
   it('trades recall for precision predictably: each sensitivity finds and flags at least what the one below does', () => {

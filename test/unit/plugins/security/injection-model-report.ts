@@ -13,7 +13,7 @@ import { STRENGTH_RANK, MIN_RANK } from '../../../../src/plugins/security/detect
 import weightsFile from '../../../../src/plugins/security/detect/injection/model-weights.json';
 
 /** The model's test sets. Listed by name: no other folder is read. */
-export const HELD_OUT_PARTS = ['heldout', 'heldout-b', 'heldout-c'] as const;
+export const HELD_OUT_PARTS = ['heldout', 'heldout-b', 'heldout-c', 'heldout-d'] as const;
 export const SENSITIVITIES: readonly Sensitivity[] = ['relaxed', 'standard', 'strict'];
 export const COMBINATIONS = ['rules', 'model', 'rules or model', 'rules vetoed, or model'] as const;
 export type Combination = (typeof COMBINATIONS)[number];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadCorpus } from './corpus';
 import { HELD_OUT_PARTS, measureModelPart, sumReports } from './injection-model-report';
-import { buildWeightsFile, WEIGHTS_PATH } from '../../../../scripts/train-injection-model';
+import { buildWeightsFile, ordinaryReadmes, WEIGHTS_PATH } from '../../../../scripts/train-injection-model';
 import { InjectionDetector, redactFindings } from '../../../../src/plugins/security/detect/injection';
 import { hitsBesides, keepInLiveStretches, modelFromWeightsFile, ModelWeightsError, tokenFeatures, type ModelWeightsFile } from '../../../../src/plugins/security/detect/injection/model';
 import { loadInjectionModel } from '../../../../src/plugins/security/detect/injection/model-loader';
@@ -194,16 +194,26 @@ describe('statistical injection model', function () {
   });
 
   describe('held-out parts (never trained on by the model)', () => {
-    it('finds more than the rules at every sensitivity and flags no more look-alikes at standard and strict', () => {
-      const total = sumReports(HELD_OUT_PARTS.map((part) => measureModelPart(part, model)));
+    // heldout, -b and -c were read by the rule passes (the rules find all of them now), heldout-d by
+    // nobody before its one measurement: the figures are those of docs/detection.md ("Statistical model").
+    it('holds the shipped combination to its measured figures and flags fewer look-alikes than the rules', () => {
+      const reports = HELD_OUT_PARTS.map((part) => measureModelPart(part, model));
       const shipping = 'rules vetoed, or model';
-      for (const s of ['relaxed', 'standard', 'strict'] as const) {
-        assert.ok(total.injections[shipping][s].hit > total.injections.rules[s].hit, `${s} recall`);
-      }
-      for (const s of ['standard', 'strict'] as const) assert.ok(total.lookalikes[shipping][s].hit <= total.lookalikes.rules[s].hit, `${s} look-alikes`);
-      // As measured (docs/detection.md, "Statistical model"): 74/89 injections, 2/99 look-alikes at standard.
-      assert.ok(total.injections[shipping].standard.hit >= 74);
-      assert.ok(total.lookalikes[shipping].standard.hit <= 2);
+      const clean = reports[HELD_OUT_PARTS.indexOf('heldout-d')]!;
+      assert.ok(clean.injections[shipping].standard.hit >= 46, `heldout-d recall ${clean.injections[shipping].standard.hit}/64`);
+      assert.ok(clean.lookalikes[shipping].standard.hit <= 3, `heldout-d look-alikes ${clean.lookalikes[shipping].standard.hit}/110`);
+      assert.ok(clean.injections[shipping].standard.hit > clean.injections.rules.standard.hit, 'heldout-d: more than the rules');
+      const total = sumReports(reports);
+      for (const s of ['standard', 'strict'] as const) assert.ok(total.lookalikes[shipping][s].hit < total.lookalikes.rules[s].hit, `${s} look-alikes`);
+      assert.ok(total.injections[shipping].standard.hit >= 134, `all parts ${total.injections[shipping].standard.hit}/153`);
+    });
+
+    it('flags few pieces of ordinary text: the README files of the installed packages it was not trained on', () => {
+      const pieces = ordinaryReadmes(1).flatMap(({ text }) => Array.from({ length: Math.ceil(text.length / 2048) }, (_, k) => text.slice(k * 2048, (k + 1) * 2048)));
+      assert.ok(pieces.length > 500, `${pieces.length} pieces`);
+      const flagged = pieces.filter((p) => new InjectionDetector({ sensitivity: 'standard', model }).scan(p).length > 0).length;
+      // Measured 10/978 (1.0%) at standard, rules alone 7; without README text in training the model flagged 17%.
+      assert.ok(flagged / pieces.length <= 0.015, `${flagged}/${pieces.length} flagged`);
     });
   });
 });

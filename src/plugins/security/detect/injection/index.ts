@@ -20,7 +20,7 @@ import { findHiddenUnicode } from '../unicode';
 import { detectCredentialAccess } from './credentials';
 import { PhraseMatcher } from './match';
 import { hitsBesides, keepInLiveStretches } from './model';
-import { detectSignals } from './signals';
+import { detectSignals, insideQuotes, type Frame } from './signals';
 import { phraseRules } from './rules';
 import { detectBracketRoles, detectChatTokens, detectFencesAndTurns, detectHtmlComments, detectQuotedOverride, detectTags } from './structural';
 import { SpareColumns } from './tokenize';
@@ -84,11 +84,7 @@ export class InjectionDetector {
     const definition = options.toolDefinition === true;
     // This scan's own scratch: the windows it tokenizes hand their columns on through it.
     const spares = new SpareColumns();
-    const emit: Emit = (category, ruleId, strength, start, end) => {
-      if (DROPPED_INSTRUCTION_RULES.has(ruleId) && IN_A_PERSONS_DOCUMENT.test(text.slice(end, end + 96))) strength = demoted(strength, 2);
-      if (!this.enabled[category] || STRENGTH_RANK[strength] < this.minRank) return;
-      findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
-    };
+    const emit = collector(text, this.enabled, this.minRank, findings);
 
     // Every character from U+0080 on takes two or more bytes in UTF-8 (counted natively, faster than a regex test).
     const nonAscii = Buffer.byteLength(text, 'utf8') !== text.length;
@@ -102,8 +98,7 @@ export class InjectionDetector {
     // for above, on the original.
     const normalized = normalizeForScan(text);
     const read = normalized?.text ?? text;
-    const emitRead: Emit =
-      normalized === undefined ? emit : (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+    const emitRead = normalized === undefined ? emit : mappedBack(emit, normalized);
     // The statistical model (./model.ts), when configured: phrase and signal findings count only where
     // its windows reach the veto threshold (in a text with no such window those rules are not run;
     // structure, hidden characters, credential paths and base64 always count); what it scores as an
@@ -117,17 +112,14 @@ export class InjectionDetector {
     // They run first (the phrase rules need to know whether the text is about injection) but are
     // reported after the phrases, so a phrase rule names a span both found.
     const signalFindings: Parameters<Emit>[] = [];
-    const aboutInjection = wordRules && detectSignals(text, (...finding) => signalFindings.push(finding));
-    // In a text about injection, an attack phrase inside quotation marks is quoted, not said: it
-    // counts two levels lower (a strong phrase still shows at `strict`).
-    const emitPhrase: Emit = aboutInjection
-      ? (category, ruleId, strength, start, end) => emitRead(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end)
-      : emitRead;
-    if (wordRules) this.phrases.match(read, Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
+    const frame: Frame = wordRules ? detectSignals(text, (...finding) => signalFindings.push(finding), !nonAscii && normalized === undefined) : 'none';
+    // How the text frames its words (about injection, reporting an attack) lowers what phrases count (framed, below).
+    const emitPhrase = frame === 'none' ? emitRead : framed(emitRead, frame, read);
+    if (wordRules) this.phrases.match(read, normalized === undefined ? nonAscii : Buffer.byteLength(read, 'utf8') !== read.length, definition, emitPhrase, spares);
     for (const finding of signalFindings) emit(...finding);
     if (assessment !== undefined) keepInLiveStretches(findings, firstWordFinding, assessment.live, normalized);
     // Every structural detector needs one of these characters.
-    if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, emitRead, spares);
+    if (STRUCTURE_CHAR.test(read)) this.detectStructure(read, definition, frame === 'reported' ? emitPhrase : emitRead, spares);
     if (assessment !== undefined && assessment.hits.length > 0) {
       for (const hit of hitsBesides(assessment.hits, findings.sort((a, b) => a.start - b.start), normalized)) emit('context_hijacking', `statistical_model:${(Math.floor(hit.probability * 100) / 100).toFixed(2)}`, hit.strength, hit.start, hit.end);
     }
@@ -167,40 +159,79 @@ export class InjectionDetector {
   }
 }
 
+// The emitters of one scan are made by these factories (a returned function is anonymous: no name
+// is defined on it per scan, which the bundle's keepNames would otherwise do for each local one).
+
+/** Collects findings at or above `minRank` of the enabled categories; instructions a person wrote count two levels lower. */
+function collector(text: string, enabled: Record<InjectionCategory, boolean>, minRank: number, findings: InjectionFinding[]): Emit {
+  return (category, ruleId, strength, start, end) => {
+    if (DROPPED_INSTRUCTION_RULES.has(ruleId) && aPersonsInstructions(text, start, end)) strength = demoted(strength, 2);
+    // "Your instructions for the model": the writer's own instructions, not words addressed to an AI.
+    else if (ruleId === 'poison.address_the_ai' && OWNED_LEAD.test(text.slice(Math.max(0, start - 12), start))) strength = demoted(strength, 2);
+    if (!enabled[category] || STRENGTH_RANK[strength] < minRank) return;
+    findings.push({ category, rule: ruleId, strength, start, end, encoding: 'plain' });
+  };
+}
+
+/** Maps offsets in the normalised text back to the original. */
+function mappedBack(emit: Emit, normalized: NonNullable<ReturnType<typeof normalizeForScan>>): Emit {
+  return (category, ruleId, strength, start, end) => emit(category, ruleId, strength, normalized.originalStart(start), normalized.originalEnd(end));
+}
+
 /**
- * "Ignore the previous instructions in the README", "… in CONTRIBUTING.md", "… on the box": people
- * drop instructions a person wrote in a document people read all the time, and a model's own
- * instructions are in none of these. Such a request counts two levels lower (a strong phrase still
- * shows at `strict`); one about "the instructions in your context" or "in this conversation" does not.
+ * In a text about injection, an attack phrase inside quotation marks is quoted, not said: two levels
+ * lower (a strong phrase still shows at `strict`). In a text that reports what an attack told a
+ * model ("could direct the assistant to read ~/.aws/credentials"), every phrase and structure is.
  */
-const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set(['context.ignore_prior_instructions', 'signals.drop_instructions']);
+function framed(emit: Emit, frame: Exclude<Frame, 'none'>, read: string): Emit {
+  if (frame === 'reported') return (category, ruleId, strength, start, end) => emit(category, ruleId, demoted(strength, 2), start, end);
+  return (category, ruleId, strength, start, end) => emit(category, ruleId, insideQuotes(read, start, end) ? demoted(strength, 2) : strength, start, end);
+}
+
+/**
+ * "Ignore the previous instructions in the README", "… in the leaflet", "… from IT", "the directions
+ * I sent", "the assembly instructions": people drop instructions a person wrote, in a document people
+ * read, all the time, and a model's own instructions are none of these. Such a request counts two
+ * levels lower (a strong phrase still shows at `strict`); one about "the instructions in your
+ * context" or "in this conversation" does not.
+ */
+const DROPPED_INSTRUCTION_RULES: ReadonlySet<string> = new Set([
+  'context.ignore_prior_instructions',
+  'context.ignore_prior_context',
+  'context.ignore_everything_before',
+  'context.ignore_what_i_said',
+  'signals.drop_instructions',
+  'signals.system_prompt_request',
+]);
 const IN_A_PERSONS_DOCUMENT =
-  /^[ \t]{1,4}(?:in|on|from)[ \t]{1,4}(?:(?:the|this|that|our)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+  /^[ \t]{1,4}(?:in|on|from|printed on)[ \t]{1,4}(?:(?:the|this|that|our|my|your)[ \t]{1,4})?(?:(?:old|outdated|setup|install|build|printed|paper|earlier|previous|last|first)[ \t]{1,4})?(?:readme|wiki|ticket|issue|jira|confluence|docs|documentation|manual|handbook|runbook|changelog|contributing|pr|pull request|leaflet|label|box|packet|package|booklet|sheet|letter|flyer|email|it|hr|ops|support|vendor|manufacturer|landlord|teacher|manager|team|[\w-]{1,64}\.(?:md|txt|rst|adoc))\b/i;
+/** "… I sent", "… we gave you", "everything I said": the speaker's own words, withdrawn. */
+const SPEAKERS_OWN = /^[^.!?\n]{0,40}\b(?:i|we)[ \t]{1,4}(?:sent|gave|wrote|posted|mentioned|shared|left|said|asked|told you)\b/i;
+/** "the assembly instructions", "the washing instructions": a task a person does. */
+const TASK_INSTRUCTIONS = /\b(?:assembly|installation|install|setup|cooking|washing|care|build|shipping|delivery|parking|wiring|mounting|dosage|baking|recipe|packing)[ \t]{1,4}(?:instructions|directions|steps)$/i;
 
-const OPENING_QUOTES = '"\u201c\u201e\u00ab\u300c\u300e`';
-const CLOSING_QUOTES = '"\u201d\u201c\u00bb\u300d\u300f`';
-/** How far a quotation may reach before and after the phrase found inside it. */
-const QUOTE_REACH = 160;
+/** "Ignore any earlier messages about a delay": messages on a topic, a person's. */
+const ABOUT_A_TOPIC = /^[ \t]{1,4}(?:about|regarding|concerning|on the subject of|re:)[ \t]/i;
+/** "your/the initial instructions for the agent": a noun phrase naming instructions, not words addressed to an AI. */
+const OWNED_LEAD = /(?:^|[^a-z])(?:your|our|my|the|its|their|initial|original|default|system|same|these|those) $/i;
 
-/** Whether [start, end) lies inside a quotation on one line: an opening mark before it and a closing one after, none between. */
-function insideQuotes(text: string, start: number, end: number): boolean {
-  let open = -1;
-  for (let i = start - 1; i >= 0 && start - i <= QUOTE_REACH; i--) {
-    const c = text[i]!;
-    if (c === '\n') return false;
-    if (OPENING_QUOTES.includes(c)) {
-      open = i;
-      break;
-    }
-  }
-  if (open === -1) return false;
-  for (let i = start; i < end; i++) if (CLOSING_QUOTES.includes(text[i]!)) return false;
-  for (let i = end; i < text.length && i - end <= QUOTE_REACH; i++) {
-    const c = text[i]!;
-    if (c === '\n') return false;
-    if (CLOSING_QUOTES.includes(c)) return true;
-  }
-  return false;
+/** "Ignore that last instruction", "forget my previous directions": the speaker's own last words. */
+const OWN_LAST_WORDS = /^[^ \t]{1,16}[ \t]{1,4}(?:that|my|our)[ \t]{1,4}(?:last|latest|previous|earlier)\b/i;
+
+/** A document a person reads, named in the rest of the sentence, in the languages of the vocabularies. */
+const PERSONS_DOCUMENT_NEARBY =
+  /^[^.!?\n]{0,40}(?:manual|manuel|manuale|handbuch|anleitung|handleiding|panneau|cartel|schild|etiqueta|étiquette|etikett|leaflet|notice|instrukcji|инструкции по|说明书|マニュアル|매뉴얼|मैनुअल|kılavuz|panduan|sách hướng dẫn|الدليل|readme|wiki|\bdocs?\b|\bguide\b|handbook|onboarding)/i;
+
+function aPersonsInstructions(text: string, start: number, end: number): boolean {
+  const after = text.slice(end, end + 96);
+  return (
+    PERSONS_DOCUMENT_NEARBY.test(after) ||
+    IN_A_PERSONS_DOCUMENT.test(after) ||
+    SPEAKERS_OWN.test(text.slice(start, end + 48)) ||
+    TASK_INSTRUCTIONS.test(text.slice(Math.max(start, end - 48), end)) ||
+    ABOUT_A_TOPIC.test(after) ||
+    OWN_LAST_WORDS.test(text.slice(start, Math.min(end, start + 64)))
+  );
 }
 
 const STRENGTHS: readonly SignalStrength[] = ['weak', 'medium', 'strong'];

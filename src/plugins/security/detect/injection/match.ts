@@ -5,6 +5,7 @@ import { groupedBy, remembered } from './memo';
 import { nextNonAsciiWord, nextVerifiedAnchor, phraseFinder, type PhraseFinder } from './prefilter';
 import { DESCRIPTIVE_PREFIX, ruleSetKey } from './rules';
 import { exactStartAfter, exactStartBefore, SPARE_CAPACITY, TokenWindow, type SpareColumns, type Tokens } from './tokenize';
+import type { SignalStrength } from '../unicode';
 import { STRENGTH_RANK, type Emit } from './types';
 
 function matchSlots(slots: readonly Slot[], si: number, tokens: Tokens, ti: number, first: number): number {
@@ -122,14 +123,14 @@ export class PhraseMatcher {
       }
       window.extendTo(to);
       const last = to === n ? window.length - 1 : window.length - 1 - finder.span;
-      for (; nextToken <= last; nextToken++) this.tryRulesAt(window, nextToken, definition, emit);
+      for (; nextToken <= last; nextToken++) this.tryRulesAt(text, window, nextToken, definition, emit);
       if (to === n) break;
       triedUntil = Math.max(window.start[last]! + 1, candidate + 1);
     }
     if (window) spares.give(window);
   }
 
-  private tryRulesAt(tokens: Tokens, ti: number, definition: boolean, emit: Emit): void {
+  private tryRulesAt(text: string, tokens: Tokens, ti: number, definition: boolean, emit: Emit): void {
     const candidates = this.rulesByFirstWord.get(tokens.word[ti]!);
     if (!candidates) return;
     for (const phrase of candidates) {
@@ -137,7 +138,19 @@ export class PhraseMatcher {
       if (STRENGTH_RANK[strength] < this.minRank) continue;
       if (phrase.imperativeOnly && ti > 0 && !tokens.breakBefore[ti]! && DESCRIPTIVE_PREFIX.has(tokens.word[ti - 1]!)) continue;
       const end = matchSlots(phrase.slots, 0, tokens, ti, ti);
-      if (end > ti) emit(phrase.category, phrase.id, strength, tokens.start[ti]!, tokens.end[end - 1]!);
+      if (end <= ti) continue;
+      const start = tokens.start[ti]!;
+      const stop = tokens.end[end - 1]!;
+      // Code punctuation between the words (`ignore_previous(instructions`): an identifier and its
+      // arguments, not a sentence; two levels lower.
+      emit(phrase.category, phrase.id, CODE_PUNCTUATION.test(text.slice(start, stop)) ? demoted(strength) : strength, start, stop);
     }
   }
+}
+
+const CODE_PUNCTUATION = /[={}();]/;
+const BY_RANK: readonly SignalStrength[] = ['weak', 'medium', 'strong'];
+
+function demoted(strength: SignalStrength): SignalStrength {
+  return BY_RANK[Math.max(0, STRENGTH_RANK[strength] - 2)]!;
 }

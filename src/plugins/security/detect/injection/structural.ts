@@ -140,7 +140,8 @@ export function detectTags(text: string, definition: boolean, emit: Emit): void 
     const prose = hasWords(text, opener.end, stop, 3);
     if (DIRECTIVE_TAGS.has(opener.name)) {
       emit('tool_poisoning', 'poison.directive_tag', prose || opener.name === 'important' ? 'medium' : 'weak', opener.start, stop);
-    } else if (ROLE_TAGS.has(opener.name) && prose) {
+    } else if (ROLE_TAGS.has(opener.name) && prose && text.charCodeAt(opener.start - 1) !== 0x3c) {
+      // (`<<SYS>>` is Llama's chat-template token, judged by detectChatTokens, not a `<sys>` tag.)
       emit('delimiter_injection', 'delimiter.role_tag', 'medium', opener.start, stop);
     }
   }

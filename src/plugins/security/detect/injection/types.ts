@@ -66,3 +66,10 @@ export const MIN_RANK: Readonly<Record<Sensitivity, number>> = {
  * shared state live across a call to it (see ../regex.ts).
  */
 export type Emit = (category: InjectionCategory, rule: string, strength: SignalStrength, start: number, end: number) => void;
+
+/** The structural signals (signals.ts scores them; their phrases are the gateway chunk injection-vocabulary). */
+export type Signal =
+  | 'leak_verb' | 'leak_target' | 'drop_verb' | 'instructions' | 'persona' | 'unrestricted' | 'mode' | 'address_ai'
+  | 'secrecy' | 'condition' | 'reply_only' | 'send_verb' | 'destination' | 'data' | 'tool_offer' | 'disable' | 'execute'
+  | 'restricted_ask' | 'directive' | 'about' | 'setup' | 'origin' | 'address_lead' | 'ai_reader' | 'reading_this'
+  | 'shadow' | 'reported' | 'person_frame' | 'credential' | 'gather';

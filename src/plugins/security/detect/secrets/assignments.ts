@@ -131,6 +131,8 @@ const PLACEHOLDER_VALUES = new Set([
   'mypassword', 'mysecret', 'mytoken', 'yourpassword', 'secretpassword', 'foobar', 'foo', 'bar', 'test', 'testing',
 ]);
 
+const YAML_TAG = /^!!?[A-Za-z][A-Za-z_]{0,31}$/;
+
 const REFERENCE_PREFIXES = [
   'process.env', 'os.environ', 'os.getenv', 'getenv(', 'env.', 'env[', 'env(', 'system.getenv', 'config.', 'settings.',
   'self.', 'this.', 'props.', 'secrets.', 'vault:', 'op://', 'arn:aws:', 'ssm:', 'sm://', 'gcp-secret', 'projects/',
@@ -151,8 +153,11 @@ export function isPlaceholderValue(value: string): boolean {
   if (first === 0x3a && v.length > 1) return true; // `:name` bind parameters
   const lower = v.toLowerCase();
   if (PLACEHOLDER_VALUES.has(lower)) return true;
-  if (/change[_-]?me|your[_-]|_here$|-here$|placeholder|example|redacted|dummy|replace|insert|sample|fixme|todo|xxx|\*\*\*|\.\.\./.test(lower)) return true;
+  if (/change[_-]?me|your[_.-]|[_.-]here$|placeholder|example|redacted|dummy|replace|insert|sample|fixme|todo|xxx|\*\*\*|\.\.\./.test(lower)) return true;
   for (const prefix of REFERENCE_PREFIXES) if (lower.startsWith(prefix)) return true;
+  // A YAML tag (`!vault prod/db#password`, `!secret github_token`, `!Ref ApiKey`, `!GetAtt X.Secret`):
+  // the value is looked up elsewhere; a tag is letters only, a password rarely is.
+  if (YAML_TAG.test(v)) return true;
   return atMostTwoCodePoints(v) || hasRepeatedRun(v);
 }
 
@@ -209,6 +214,9 @@ export function detectAssignments(text: string, out: TextFinding<SecretFindingTy
     next = Math.max(next, keyEnd);
     // A trailing dot belongs to prose ("the password."), not to the key.
     while (keyEnd > keyStart && text.charCodeAt(keyEnd - 1) === 0x2e) keyEnd--;
+    // A keyword glued to a colon-separated identifier (`arn:aws:secretsmanager:…:secret:prod/db`,
+    // `urn:x:token:…`) is a segment of a name, not a key.
+    if (text.charCodeAt(keyStart - 1) === 0x3a && isKeyChar(text.charCodeAt(keyStart - 2))) continue;
     const key = text.slice(keyStart, keyEnd);
     const words = lastKeyWords(key);
     const always = credentialKey(words);
@@ -329,10 +337,24 @@ function attributeValue(text: string, keyStart: number, keyEnd: number, key: str
   return acceptableValue(text.slice(start, end), true, '=', key) ? { start, end } : undefined;
 }
 
+/** Lower-case words joined by `.`, `_` or `-`, nothing else (`paste.discord.token`, `bot-token`). */
+const LOWER_CASE_WORDS = /^[a-z]{2,24}(?:[._-][a-z]{2,24}){1,7}$/;
+
+/**
+ * Whether a value of lower-case words repeats its key's last word (`DISCORD_TOKEN=paste.discord.token`,
+ * `api_key: my-api-key`): a value that names what it stands for is documentation, while a generated
+ * credential has digits or mixed case, and a passphrase of words does not name its key.
+ */
+function namesItsKey(value: string, key: string): boolean {
+  if (!LOWER_CASE_WORDS.test(value)) return false;
+  const last = /[a-z]+$/.exec(key.toLowerCase())?.[0];
+  return last !== undefined && value.split(/[._-]/).includes(last);
+}
+
 const PATH_OR_URL = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\|[a-z][a-z0-9+.-]{1,16}:\/\/)/;
 
 function acceptableValue(value: string, quoted: boolean, operator: string, key: string): boolean {
-  if (value.length < MIN_VALUE_LENGTH || isPlaceholderValue(value)) return false;
+  if (value.length < MIN_VALUE_LENGTH || isPlaceholderValue(value) || namesItsKey(value, key)) return false;
   // Prose and type annotations, not credentials.
   if (/\s/.test(value)) return false;
   // A path or a URL names where the secret is (`master_key: /etc/app/master.key`,

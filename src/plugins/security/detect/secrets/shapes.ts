@@ -44,7 +44,10 @@ function detectDiscord(text: string, out: TextFinding<SecretFindingType>[]): voi
   }
 }
 
-/** Facebook app access tokens: `<15–16 digit app id>|<32 hex app secret>`. */
+/**
+ * Facebook app access tokens: `<15–16 digit app id>|<32 hex app secret>`, or `<app id>|<27 URL-safe>`,
+ * the form Graph's client-credentials grant returns (a random-looking body: mixed characters).
+ */
 function detectFacebookAppTokens(text: string, out: TextFinding<SecretFindingType>[]): void {
   for (let bar = text.indexOf('|'); bar !== -1; bar = text.indexOf('|', bar + 1)) {
     let start = bar;
@@ -52,7 +55,12 @@ function detectFacebookAppTokens(text: string, out: TextFinding<SecretFindingTyp
     if (bar - start < 15 || bar - start > 16 || continuesToken(codeAt(text, start - 1))) continue;
     let end = bar + 1;
     while (end < text.length && end - bar <= 33 && isHexLower(text.charCodeAt(end))) end++;
-    if (end - bar - 1 !== 32 || continuesToken(codeAt(text, end)) || looksLikePlaceholder(text, bar + 1, end)) continue;
+    if (end - bar - 1 !== 32 || continuesToken(codeAt(text, end))) {
+      end = bar + 1;
+      while (end < text.length && end - bar <= 28 && isUrlSafe(text.charCodeAt(end))) end++;
+      if (end - bar - 1 !== 27 || continuesToken(codeAt(text, end)) || !mixedCharacters(text, bar + 1, end)) continue;
+    }
+    if (looksLikePlaceholder(text, bar + 1, end)) continue;
     out.push({ type: 'facebook_tokens', start, end });
   }
 }
