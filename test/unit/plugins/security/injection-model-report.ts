@@ -1,5 +1,5 @@
 // Measures the statistical injection model against the rules on the issue #15 held-out parts
-// (`heldout`, `heldout-b`, `heldout-c`; never trained on or used for a choice by the model), at each
+// (`heldout`, `heldout-b`, `heldout-c`, `heldout-d`; never trained on or used for a choice by the model), at each
 // sensitivity: rules alone, model alone, rules or model, and what the detector does with the model
 // on: the rules' phrase and signal findings dropped where the model scores every window below its veto, or-ed with the model. Run directly (`npx tsx test/unit/plugins/security/injection-model-report.ts`)
 // it prints the tables of docs/detection.md ("Statistical model"); injection-model.test.ts checks a few figures.
@@ -118,5 +118,5 @@ if (require.main === module && process.argv.includes('--speed')) {
   const model = shippedModel();
   const reports = HELD_OUT_PARTS.map((part) => measureModelPart(part, model));
   HELD_OUT_PARTS.forEach((part, i) => console.log(formatModelReport(part, reports[i]!) + '\n'));
-  console.log(formatModelReport('all three held-out parts', sumReports(reports)));
+  console.log(formatModelReport('all four held-out parts', sumReports(reports)));
 }
