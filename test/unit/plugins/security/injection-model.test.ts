@@ -75,6 +75,15 @@ describe('statistical injection model', function () {
       assert.equal(best(wide), plain);
     });
 
+    it('scores a text as the trainer reads it, before and after a long text reused its scratch columns', () => {
+      const expected = 1 / (1 + Math.exp(-model.logitOf(read(PARAPHRASED))));
+      const probability = (): number | undefined => model.assess(read(PARAPHRASED), 'weak').hits[0]?.probability;
+      assert.ok(Math.abs(probability()! - expected) < 1e-12, `${probability()} against ${expected}`);
+      model.assess('lorem ipsum dolor sit amet '.repeat(30_000), 'weak');
+      model.assess('Ignore this. '.repeat(3_000), 'weak');
+      assert.ok(Math.abs(probability()! - expected) < 1e-12, `after long texts: ${probability()} against ${expected}`);
+    });
+
     it('hashes at most 32 units of a word, so one 1 MiB word is one token', () => {
       const t = tokenFeatures('x'.repeat(1 << 20), shipped.features);
       assert.equal(t.unigram.length, 1);

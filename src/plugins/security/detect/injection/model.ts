@@ -126,13 +126,26 @@ const GRAM_SALT = 0x1b873593;
 const BOUNDARY = 0x20;
 
 /**
- * The tokens of `text` (already normalised) and their feature buckets. Linear: each code unit is
+ * Called for each token of a text, left to right: its span, its word's bucket, the bucket of it
+ * with the previous word (-1: none) and its other buckets (prefix, character n-grams), which are
+ * `grams[0 .. gramCount)` of a scratch array valid during the call only.
+ */
+export type TokenVisitor = (start: number, end: number, unigram: number, bigram: number, grams: Int32Array, gramCount: number) => void;
+
+/** Most other buckets one token can have: a prefix and the character n-grams of 32 units plus two boundaries. */
+const MAX_GRAMS_PER_TOKEN = 1 + (MAX_TOKEN_UNITS + 2) * MAX_CHAR_GRAMS;
+/** Shared by every call: a visitor reads it during its own call only, and nothing in a visit tokenizes again. */
+const GRAM_SCRATCH = new Int32Array(MAX_GRAMS_PER_TOKEN);
+
+/**
+ * Visits the tokens of `text` (already normalised) with their feature buckets: the one definition
+ * of the features, for the trainer (`tokenFeatures`) and the scorer. Linear: each code unit is
  * classified once (a table lookup after its first sight) and at most `MAX_TOKEN_UNITS` of a word hashed.
  */
-export function tokenFeatures(text: string, features: ModelFeatureOptions): TokenFeatures {
+export function forEachToken(text: string, features: ModelFeatureOptions, visit: TokenVisitor): void {
   const mask = (1 << features.hashBits) - 1;
-  const out: TokenFeatures = { starts: [], ends: [], unigram: [], bigram: [], grams: [], gramEnd: [] };
   const maxGram = features.charGrams;
+  const gramOut = GRAM_SCRATCH;
   // The lower-cased units of the current word with a boundary mark on each side, for its n-grams.
   const units_: number[] = [];
   let previous = -1; // hash of the previous token, -1 after a sentence end
@@ -173,25 +186,56 @@ export function tokenFeatures(text: string, features: ModelFeatureOptions): Toke
     }
     if (grams) units_.push(BOUNDARY);
     const word = h >>> 0;
-    out.starts.push(start);
-    out.ends.push(i);
-    out.unigram.push(mix(word ^ UNIGRAM_SALT) & mask);
-    out.bigram.push(features.bigrams && previous !== -1 ? mix(Math.imul(previous, 31) ^ word ^ BIGRAM_SALT) & mask : -1);
-    if (prefixHash !== -1 && units > features.prefixLength) out.grams.push(mix((prefixHash >>> 0) ^ PREFIX_SALT) & mask);
+    let gramCount = 0;
+    if (prefixHash !== -1 && units > features.prefixLength) gramOut[gramCount++] = mix((prefixHash >>> 0) ^ PREFIX_SALT) & mask;
     // Character n-grams of words (not of single characters of unspaced scripts: their bigrams cover them).
     if (grams && units_.length > 3) {
       for (let from = 0; from + 3 <= units_.length; from++) {
         let g = FNV_OFFSET ^ GRAM_SALT;
         for (let len = 1; len <= maxGram && from + len <= units_.length; len++) {
           g = Math.imul(g ^ units_[from + len - 1]!, FNV_PRIME);
-          if (len >= 3) out.grams.push(mix((g >>> 0) ^ len) & mask);
+          if (len >= 3) gramOut[gramCount++] = mix((g >>> 0) ^ len) & mask;
         }
       }
     }
-    out.gramEnd.push(out.grams.length);
+    visit(start, i, mix(word ^ UNIGRAM_SALT) & mask, features.bigrams && previous !== -1 ? mix(Math.imul(previous, 31) ^ word ^ BIGRAM_SALT) & mask : -1, gramOut, gramCount);
     previous = word;
   }
+}
+
+/** The tokens of `text` (already normalised) and their feature buckets, as arrays (the trainer's form). */
+export function tokenFeatures(text: string, features: ModelFeatureOptions): TokenFeatures {
+  const out: TokenFeatures = { starts: [], ends: [], unigram: [], bigram: [], grams: [], gramEnd: [] };
+  forEachToken(text, features, (start, end, unigram, bigram, grams, gramCount) => {
+    out.starts.push(start);
+    out.ends.push(end);
+    out.unigram.push(unigram);
+    out.bigram.push(bigram);
+    for (let g = 0; g < gramCount; g++) out.grams.push(grams[g]!);
+    out.gramEnd.push(out.grams.length);
+  });
   return out;
+}
+
+/** The columns `eachWindow` fills; one set for the process, as a scan never scores two texts at once. */
+interface WindowScratch {
+  starts: Int32Array;
+  ends: Int32Array;
+  /** prefix[k]: the sum of the contributions of tokens 0..k-1. */
+  prefix: Float64Array;
+  leadingBigram: Float64Array;
+}
+
+let scratch: WindowScratch | undefined;
+/** Columns kept between scans hold at most this many tokens (1.5 MiB); a longer text gets its own. */
+const KEPT_SCRATCH_TOKENS = 1 << 16;
+
+const newScratch = (size: number): WindowScratch => ({ starts: new Int32Array(size), ends: new Int32Array(size), prefix: new Float64Array(size + 1), leadingBigram: new Float64Array(size) });
+
+function windowScratch(tokens: number): WindowScratch {
+  if (tokens > KEPT_SCRATCH_TOKENS) return newScratch(tokens);
+  if (scratch === undefined || scratch.starts.length < tokens) scratch = newScratch(Math.min(KEPT_SCRATCH_TOKENS, Math.max(tokens, 2 * (scratch?.starts.length ?? 512))));
+  return scratch;
 }
 
 /** One stretch of text the model scores as an injection: the union of overlapping windows above the lowest threshold. */
@@ -299,18 +343,30 @@ export class InjectionModel {
 
   /** Calls `visit` with the log-odds and the span of every window, left to right; returns the number of tokens. */
   private eachWindow(text: string, visit: (score: number, start: number, end: number) => void): number {
-    const t = tokenFeatures(text, this.features);
-    const count = t.unigram.length;
+    // Per token: its span, its contribution (bigram with the previous token included) and that
+    // bigram's weight, which a window starting at the token leaves out, in typed arrays reused from
+    // scan to scan (allocating them per short string cost more than the scoring) and grown to the
+    // most tokens the text can hold, one per code unit.
+    const { starts, ends, prefix, leadingBigram } = windowScratch(text.length);
+    const w = this.weights;
+    let count = 0;
+    forEachToken(text, this.features, (start, end, unigram, bigram, grams, gramCount) => {
+      let c = w[unigram]!;
+      for (let g = 0; g < gramCount; g++) c += w[grams[g]!]!;
+      const b = bigram === -1 ? 0 : w[bigram]!;
+      c += b;
+      starts[count] = start;
+      ends[count] = end;
+      leadingBigram[count] = b;
+      prefix[count + 1] = prefix[count]! + c;
+      count++;
+    });
     if (count === 0) return 0;
     const window = Math.min(this.features.windowTokens, count);
-    // prefix[k] = sum of the contributions of tokens 0..k-1, bigrams included.
-    const prefix = new Float64Array(count + 1);
-    for (let k = 0; k < count; k++) prefix[k + 1] = prefix[k]! + this.contribution(t, k, false);
     for (let first = 0; first + window <= count; first++) {
       const last = first + window - 1;
       // A window's first token has no bigram inside the window.
-      const b = t.bigram[first]!;
-      visit(this.bias + prefix[last + 1]! - prefix[first]! - (b === -1 ? 0 : this.weights[b]!), t.starts[first]!, t.ends[last]!);
+      visit(this.bias + prefix[last + 1]! - prefix[first]! - leadingBigram[first]!, starts[first]!, ends[last]!);
     }
     return count;
   }
